@@ -1,0 +1,224 @@
+//! The one place that decides who may do what on a case.
+//!
+//! Deny by default: an operation is allowed only if the actor holds one of
+//! the standings its row names. A standing is always relative to one case
+//! (being Fix Lead of case A says nothing about case B), and being an
+//! instance admin grants nothing on cases: admins manage accounts, the PST
+//! manages cases.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::Case;
+use crate::ids::UserId;
+
+/// Who is asking, with what the caller already knows about them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in person. `pst` says whether they are on the Product
+    /// Security Team of the case's project.
+    Person { user: UserId, pst: bool },
+    /// Whoever holds the case's private status link.
+    Reporter,
+    /// psirt itself (intake, background jobs).
+    System,
+}
+
+impl Actor {
+    pub fn as_ref(&self) -> crate::event::ActorRef {
+        match *self {
+            Actor::Person { user, .. } => crate::event::ActorRef::User(user),
+            Actor::Reporter => crate::event::ActorRef::Reporter,
+            Actor::System => crate::event::ActorRef::System,
+        }
+    }
+}
+
+/// What an actor is to one case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Pst,
+    FixLead,
+    FixTeam,
+    Reporter,
+    System,
+}
+
+/// Everything that can be done to or read from a case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Read the case's embargoed details and timeline.
+    ViewCase,
+    /// Read what the reporter may see: status and messages for them.
+    ViewReporterStatus,
+    AssignFixLead,
+    ManageFixTeam,
+    ProposeCvss,
+    FinalizeCvss,
+    RecordFixWork,
+    MarkFixReady,
+    ReopenFix,
+    PublishNotice,
+    NotifyDistributors,
+    SetUpstreamEmbargo,
+    MarkPubliclyDisclosed,
+    NegotiatePrivateHandling,
+    SlowDown,
+    ReportEmbargoBreak,
+    AssessEmbargoBreak,
+    RecordCve,
+    DraftAnnouncement,
+    Release,
+    RecordCredit,
+    RecordAdvisory,
+    Close,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 23] = [
+        Operation::ViewCase,
+        Operation::ViewReporterStatus,
+        Operation::AssignFixLead,
+        Operation::ManageFixTeam,
+        Operation::ProposeCvss,
+        Operation::FinalizeCvss,
+        Operation::RecordFixWork,
+        Operation::MarkFixReady,
+        Operation::ReopenFix,
+        Operation::PublishNotice,
+        Operation::NotifyDistributors,
+        Operation::SetUpstreamEmbargo,
+        Operation::MarkPubliclyDisclosed,
+        Operation::NegotiatePrivateHandling,
+        Operation::SlowDown,
+        Operation::ReportEmbargoBreak,
+        Operation::AssessEmbargoBreak,
+        Operation::RecordCve,
+        Operation::DraftAnnouncement,
+        Operation::Release,
+        Operation::RecordCredit,
+        Operation::RecordAdvisory,
+        Operation::Close,
+    ];
+
+    /// Who may do it. The seed's words decide each row: "the Fix Lead makes
+    /// the final call on the calculated CVSS", "the Fix Lead will create a
+    /// github issue", "the PST will assess the damage", and so on.
+    fn allowed(self) -> &'static [Standing] {
+        use Standing::*;
+        const ON_CASE: &[Standing] = &[Pst, FixLead, FixTeam];
+        match self {
+            Operation::ViewCase => ON_CASE,
+            Operation::ViewReporterStatus => &[Pst, FixLead, FixTeam, Reporter],
+            Operation::AssignFixLead => &[Pst],
+            Operation::ManageFixTeam => &[FixLead],
+            Operation::ProposeCvss => ON_CASE,
+            Operation::FinalizeCvss => &[FixLead],
+            Operation::RecordFixWork => ON_CASE,
+            Operation::MarkFixReady => &[FixLead, FixTeam],
+            Operation::ReopenFix => &[FixLead],
+            Operation::PublishNotice => &[FixLead],
+            Operation::NotifyDistributors => &[FixLead],
+            Operation::SetUpstreamEmbargo => &[Pst, FixLead],
+            Operation::MarkPubliclyDisclosed => &[Pst, FixLead, FixTeam, System],
+            Operation::NegotiatePrivateHandling => &[Pst],
+            Operation::SlowDown => &[Pst, FixLead],
+            Operation::ReportEmbargoBreak => ON_CASE,
+            Operation::AssessEmbargoBreak => &[Pst],
+            Operation::RecordCve => &[FixLead],
+            Operation::DraftAnnouncement => ON_CASE,
+            Operation::Release => &[FixLead],
+            Operation::RecordCredit => &[Pst, FixLead, FixTeam, Reporter],
+            Operation::RecordAdvisory => &[Pst, FixLead],
+            Operation::Close => &[Pst, FixLead],
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::ViewCase => "view the case",
+            Operation::ViewReporterStatus => "view the reporter's status page",
+            Operation::AssignFixLead => "assign the Fix Lead",
+            Operation::ManageFixTeam => "form or change the Fix Team",
+            Operation::ProposeCvss => "propose a CVSS vector",
+            Operation::FinalizeCvss => "make the CVSS vector final",
+            Operation::RecordFixWork => "record fix commits, LGTMs and mitigations",
+            Operation::MarkFixReady => "mark the fix ready",
+            Operation::ReopenFix => "reopen the fix",
+            Operation::PublishNotice => "publish the forthcoming-fix notice",
+            Operation::NotifyDistributors => "decide on and send the distributor pre-notification",
+            Operation::SetUpstreamEmbargo => "set an upstream embargo",
+            Operation::MarkPubliclyDisclosed => "mark the case publicly disclosed",
+            Operation::NegotiatePrivateHandling => "ask the reporter for private handling",
+            Operation::SlowDown => "slow the case down",
+            Operation::ReportEmbargoBreak => "report an embargo break",
+            Operation::AssessEmbargoBreak => "assess an embargo break",
+            Operation::RecordCve => "record the CVE",
+            Operation::DraftAnnouncement => "draft the announcement",
+            Operation::Release => "release the fix",
+            Operation::RecordCredit => "record a credit",
+            Operation::RecordAdvisory => "record an advisory",
+            Operation::Close => "close the case",
+        }
+    }
+}
+
+/// An access refusal. It says what was refused and who may do it, never
+/// anything about the case's content.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("only {who} may {what}")]
+pub struct Denied {
+    pub operation: Operation,
+    pub what: &'static str,
+    pub who: String,
+}
+
+/// The actor's standings on this case.
+pub fn standings(actor: &Actor, case: &Case) -> Vec<Standing> {
+    match *actor {
+        Actor::Person { user, pst } => {
+            let mut s = Vec::new();
+            if pst {
+                s.push(Standing::Pst);
+            }
+            if case.fix_lead == Some(user) {
+                s.push(Standing::FixLead);
+            }
+            if case.fix_team.contains(&user) {
+                s.push(Standing::FixTeam);
+            }
+            s
+        }
+        Actor::Reporter => vec![Standing::Reporter],
+        Actor::System => vec![Standing::System],
+    }
+}
+
+/// Decides whether `actor` may perform `op` on `case`.
+pub fn authorize(actor: &Actor, op: Operation, case: &Case) -> Result<(), Denied> {
+    let allowed = op.allowed();
+    if standings(actor, case).iter().any(|s| allowed.contains(s)) {
+        return Ok(());
+    }
+    let who: Vec<&str> = allowed
+        .iter()
+        .map(|s| match s {
+            Standing::Pst => "the Product Security Team",
+            Standing::FixLead => "the Fix Lead",
+            Standing::FixTeam => "the Fix Team",
+            Standing::Reporter => "the reporter",
+            Standing::System => "psirt itself",
+        })
+        .collect();
+    let who = match who.as_slice() {
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [] => "no one".to_string(),
+    };
+    Err(Denied {
+        operation: op,
+        what: op.as_str(),
+        who,
+    })
+}

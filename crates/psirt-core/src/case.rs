@@ -1,0 +1,451 @@
+//! A case: the fold of its events.
+//!
+//! `Case` holds facts only (who, what, when). Derived answers (due times,
+//! whether the fix is ready to release) are computed where the rule lives:
+//! [`crate::dues`] and [`crate::engine`]. `apply` trusts its input: events
+//! were validated by `decide` before they were stored.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use psirt_cvss::Vector;
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Duration;
+use crate::event::{Change, Event, Reporter};
+use crate::ids::{CaseRef, CommitId, CveId, Secret, UserId};
+use crate::policy::Policy;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub reference: CaseRef,
+    pub project: String,
+    pub summary: String,
+    pub details: Secret<String>,
+    pub reporter: Option<Reporter>,
+    /// The policy in force when the case was opened.
+    pub policy: Policy,
+    /// When the report reached the team.
+    pub reported_at: Timestamp,
+    /// `Some` once the vulnerability is known to be public.
+    pub public: Option<PublicDisclosure>,
+    pub private_handling_requested_at: Option<Timestamp>,
+    /// The reporter's answer to the request to handle a public report privately.
+    pub private_handling_agreed: Option<bool>,
+    pub acknowledged_at: Option<Timestamp>,
+    pub fix_lead: Option<UserId>,
+    pub fix_lead_assigned_at: Option<Timestamp>,
+    pub fix_team: BTreeSet<UserId>,
+    pub fix_team_formed_at: Option<Timestamp>,
+    pub cvss_proposals: Vec<(UserId, Vector, Timestamp)>,
+    pub cvss_final: Option<Vector>,
+    pub cvss_final_at: Option<Timestamp>,
+    pub fix_commits: Vec<FixCommit>,
+    pub fix_ready_at: Option<Timestamp>,
+    pub mitigation: Option<String>,
+    pub notice: Option<Notice>,
+    pub distributors: Option<DistributorDecision>,
+    pub distributors_decided_at: Option<Timestamp>,
+    pub distributors_notified_at: Option<Timestamp>,
+    pub patches: Vec<String>,
+    pub upstream: Option<UpstreamEmbargo>,
+    pub slow_downs: Vec<SlowDown>,
+    pub embargo_breaks: Vec<EmbargoBreak>,
+    /// Set when the PST assessed an embargo break and chose to release early.
+    pub release_early_at: Option<Timestamp>,
+    pub cves: Vec<CveId>,
+    pub cve_waiver: Option<String>,
+    pub announcement: Option<String>,
+    pub release: Option<Release>,
+    pub credits: Vec<Credit>,
+    pub advisories: Vec<(String, String)>,
+    pub retrospective_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// The number of events folded so far: the case's version for
+    /// optimistic concurrency.
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicDisclosure {
+    /// When the team learned of it: every due time becomes this instant.
+    pub learned_at: Timestamp,
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixCommit {
+    pub commit: CommitId,
+    pub author: String,
+    pub url: Option<String>,
+    /// Maintainers who gave an LGTM, never the author.
+    pub approvals: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub published_at: Timestamp,
+    pub estimated_release: Timestamp,
+    pub mitigation: String,
+    pub link: Option<String>,
+}
+
+/// The Fix Lead's recorded determination on early disclosure to distributors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributorDecision {
+    pub notify: bool,
+    pub rationale: String,
+    /// When the embargo lifts; required when `notify`.
+    pub embargo_end: Option<Timestamp>,
+    /// Why the embargo is longer than the policy's maximum, where it is.
+    pub long_embargo_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamEmbargo {
+    pub upstream: String,
+    pub until: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlowDown {
+    pub at: Timestamp,
+    pub by: Option<UserId>,
+    pub reason: String,
+    pub discussion: String,
+    pub extension: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbargoBreak {
+    pub reported_at: Timestamp,
+    pub what: String,
+    pub to_whom: String,
+    pub when: Timestamp,
+    /// `(release_early, reason, at)` once the PST has assessed it.
+    pub assessment: Option<(bool, String, Timestamp)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub at: Timestamp,
+    pub version: String,
+    /// The last release the fix was cherry-picked onto.
+    pub base_release: String,
+    pub cherry_picks: Vec<CommitId>,
+}
+
+/// The CVE JSON 5 credit types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditKind {
+    Finder,
+    Reporter,
+    Analyst,
+    Coordinator,
+    RemediationDeveloper,
+    RemediationReviewer,
+    RemediationVerifier,
+    Tool,
+    Sponsor,
+    Other,
+}
+
+impl CreditKind {
+    pub const ALL: [CreditKind; 10] = [
+        CreditKind::Finder,
+        CreditKind::Reporter,
+        CreditKind::Analyst,
+        CreditKind::Coordinator,
+        CreditKind::RemediationDeveloper,
+        CreditKind::RemediationReviewer,
+        CreditKind::RemediationVerifier,
+        CreditKind::Tool,
+        CreditKind::Sponsor,
+        CreditKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditKind::Finder => "finder",
+            CreditKind::Reporter => "reporter",
+            CreditKind::Analyst => "analyst",
+            CreditKind::Coordinator => "coordinator",
+            CreditKind::RemediationDeveloper => "remediation_developer",
+            CreditKind::RemediationReviewer => "remediation_reviewer",
+            CreditKind::RemediationVerifier => "remediation_verifier",
+            CreditKind::Tool => "tool",
+            CreditKind::Sponsor => "sponsor",
+            CreditKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CreditKind> {
+        CreditKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.replace('-', "_"))
+    }
+}
+
+/// A credit on the advisory; `name: None` is an anonymous credit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credit {
+    pub name: Option<String>,
+    pub kind: CreditKind,
+}
+
+impl Case {
+    /// Starts a case from its first event, which must be `Reported`.
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Case> {
+        let mut events = events.into_iter();
+        let first = events.next()?;
+        let Change::Reported {
+            reference,
+            project,
+            summary,
+            details,
+            reporter,
+            public_link,
+            already_public,
+            policy,
+        } = &first.change
+        else {
+            return None;
+        };
+        let mut case = Case {
+            reference: *reference,
+            project: project.clone(),
+            summary: summary.clone(),
+            details: details.clone(),
+            reporter: reporter.clone(),
+            policy: policy.clone(),
+            reported_at: first.at,
+            public: already_public.then(|| PublicDisclosure {
+                learned_at: first.at,
+                link: public_link.clone(),
+            }),
+            private_handling_requested_at: None,
+            private_handling_agreed: None,
+            acknowledged_at: None,
+            fix_lead: None,
+            fix_lead_assigned_at: None,
+            fix_team: BTreeSet::new(),
+            fix_team_formed_at: None,
+            cvss_proposals: Vec::new(),
+            cvss_final: None,
+            cvss_final_at: None,
+            fix_commits: Vec::new(),
+            fix_ready_at: None,
+            mitigation: None,
+            notice: None,
+            distributors: None,
+            distributors_decided_at: None,
+            distributors_notified_at: None,
+            patches: Vec::new(),
+            upstream: None,
+            slow_downs: Vec::new(),
+            embargo_breaks: Vec::new(),
+            release_early_at: None,
+            cves: Vec::new(),
+            cve_waiver: None,
+            announcement: None,
+            release: None,
+            credits: Vec::new(),
+            advisories: Vec::new(),
+            retrospective_at: None,
+            closed_at: None,
+            version: 1,
+        };
+        for event in events {
+            case.apply(event);
+        }
+        Some(case)
+    }
+
+    /// Folds one event into the case.
+    pub fn apply(&mut self, event: &Event) {
+        let at = event.at;
+        let by = match event.actor {
+            crate::event::ActorRef::User(u) => Some(u),
+            _ => None,
+        };
+        self.version += 1;
+        match &event.change {
+            Change::Reported { .. } => {}
+            Change::Acknowledged => self.acknowledged_at = Some(at),
+            Change::FixLeadAssigned { lead, .. } => {
+                self.fix_lead = Some(*lead);
+                self.fix_lead_assigned_at.get_or_insert(at);
+            }
+            Change::FixTeamFormed { members } => {
+                self.fix_team = members.iter().copied().collect();
+                self.fix_team_formed_at.get_or_insert(at);
+            }
+            Change::FixTeamMemberAdded { member } => {
+                self.fix_team.insert(*member);
+            }
+            Change::FixTeamMemberRemoved { member, .. } => {
+                self.fix_team.remove(member);
+            }
+            Change::CvssProposed { vector } => {
+                self.cvss_proposals
+                    .push((by.unwrap_or(UserId::new(0)), vector.clone(), at));
+            }
+            Change::CvssFinalized { vector } => {
+                self.cvss_final = Some(vector.clone());
+                self.cvss_final_at.get_or_insert(at);
+            }
+            Change::FixCommitAdded {
+                commit,
+                author,
+                url,
+            } => self.fix_commits.push(FixCommit {
+                commit: commit.clone(),
+                author: author.clone(),
+                url: url.clone(),
+                approvals: BTreeSet::new(),
+            }),
+            Change::CommitApproved { commit, maintainer } => {
+                if let Some(c) = self.fix_commits.iter_mut().find(|c| &c.commit == commit) {
+                    c.approvals.insert(maintainer.clone());
+                }
+            }
+            Change::FixMarkedReady => self.fix_ready_at = Some(at),
+            Change::FixReopened { .. } => self.fix_ready_at = None,
+            Change::MitigationRecorded { steps } => self.mitigation = Some(steps.clone()),
+            Change::NoticePublished {
+                estimated_release,
+                mitigation,
+                link,
+            } => {
+                let published_at = self.notice.as_ref().map_or(at, |n| n.published_at);
+                self.notice = Some(Notice {
+                    published_at,
+                    estimated_release: *estimated_release,
+                    mitigation: mitigation.clone(),
+                    link: link.clone(),
+                });
+            }
+            Change::DistributorsDecided(decision) => {
+                self.distributors = Some(decision.clone());
+                self.distributors_decided_at = Some(at);
+            }
+            Change::DistributorsNotified { patches, .. } => {
+                self.patches = patches.clone();
+                self.distributors_notified_at.get_or_insert(at);
+            }
+            Change::UpstreamEmbargoSet { upstream, until } => {
+                self.upstream = Some(UpstreamEmbargo {
+                    upstream: upstream.clone(),
+                    until: *until,
+                })
+            }
+            Change::PubliclyDisclosed { link } => {
+                self.public = Some(PublicDisclosure {
+                    learned_at: at,
+                    link: link.clone(),
+                });
+                self.private_handling_agreed = None;
+                self.private_handling_requested_at = None;
+            }
+            Change::PrivateHandlingRequested => self.private_handling_requested_at = Some(at),
+            Change::PrivateHandlingAnswered { agreed } => {
+                self.private_handling_agreed = Some(*agreed)
+            }
+            Change::SlowedDown {
+                reason,
+                discussion,
+                extension,
+            } => self.slow_downs.push(SlowDown {
+                at,
+                by,
+                reason: reason.clone(),
+                discussion: discussion.clone(),
+                extension: *extension,
+            }),
+            Change::EmbargoBreakReported {
+                what,
+                to_whom,
+                when,
+            } => self.embargo_breaks.push(EmbargoBreak {
+                reported_at: at,
+                what: what.clone(),
+                to_whom: to_whom.clone(),
+                when: *when,
+                assessment: None,
+            }),
+            Change::EmbargoBreakAssessed {
+                release_early,
+                reason,
+            } => {
+                if let Some(b) = self
+                    .embargo_breaks
+                    .iter_mut()
+                    .find(|b| b.assessment.is_none())
+                {
+                    b.assessment = Some((*release_early, reason.clone(), at));
+                }
+                if *release_early {
+                    self.release_early_at.get_or_insert(at);
+                }
+            }
+            Change::CveRecorded { cve } => self.cves.push(cve.clone()),
+            Change::CveWaived { reason } => self.cve_waiver = Some(reason.clone()),
+            Change::AnnouncementDrafted { text } => self.announcement = Some(text.clone()),
+            Change::Released {
+                version,
+                base_release,
+                cherry_picks,
+            } => {
+                self.release = Some(Release {
+                    at,
+                    version: version.clone(),
+                    base_release: base_release.clone(),
+                    cherry_picks: cherry_picks.clone(),
+                })
+            }
+            Change::CreditRecorded(credit) => self.credits.push(credit.clone()),
+            Change::AdvisoryRecorded { format, location } => {
+                self.advisories.push((format.clone(), location.clone()))
+            }
+            Change::RetrospectiveHeld { .. } => self.retrospective_at = Some(at),
+            Change::Closed => self.closed_at = Some(at),
+        }
+    }
+
+    /// Every due time is "as soon as possible": the vulnerability is public
+    /// and the reporter has not agreed to handle it privately.
+    pub fn asap(&self) -> bool {
+        self.public.is_some() && self.private_handling_agreed != Some(true)
+    }
+
+    /// Shown on the case and the dashboard: public disclosure or a decision
+    /// to release early after an embargo break.
+    pub fn urgent(&self) -> bool {
+        self.asap() || self.release_early_at.is_some()
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+
+    /// The Fix Lead or a member of the Fix Team.
+    pub fn on_fix_team(&self, user: UserId) -> bool {
+        self.fix_lead == Some(user) || self.fix_team.contains(&user)
+    }
+
+    /// Every fix commit has an LGTM from a maintainer other than its author.
+    pub fn all_commits_approved(&self) -> bool {
+        !self.fix_commits.is_empty() && self.fix_commits.iter().all(|c| !c.approvals.is_empty())
+    }
+
+    /// The embargo a release must respect: the one agreed with distributors
+    /// or an upstream project's, whichever ends later.
+    pub fn embargo_end(&self) -> Option<Timestamp> {
+        let distributors = self
+            .distributors_notified_at
+            .and_then(|_| self.distributors.as_ref()?.embargo_end);
+        let upstream = self.upstream.as_ref().map(|u| u.until);
+        distributors.into_iter().chain(upstream).max()
+    }
+}

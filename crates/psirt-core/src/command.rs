@@ -1,0 +1,153 @@
+//! What a person (or psirt itself) asks to do on an open case.
+//!
+//! Commands carry raw intent; [`crate::decide`] validates them against the
+//! rules and turns them into [`crate::Change`]s.
+
+use jiff::Timestamp;
+use psirt_cvss::Vector;
+
+use crate::case::{Credit, DistributorDecision};
+use crate::duration::Duration;
+use crate::ids::{CommitId, CveId, UserId};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Sets the Fix Lead. `override_reason: None` means the lead was chosen
+    /// by [`crate::next_fix_lead`]; anything else must give a reason.
+    AssignFixLead {
+        lead: UserId,
+        override_reason: Option<String>,
+    },
+    /// The Fix Lead names the Fix Team (the lead is always on it).
+    FormFixTeam {
+        members: Vec<UserId>,
+    },
+    AddFixTeamMember {
+        member: UserId,
+    },
+    RemoveFixTeamMember {
+        member: UserId,
+        reason: String,
+    },
+    ProposeCvss {
+        vector: Vector,
+    },
+    /// The Fix Lead's final call on the vector.
+    FinalizeCvss {
+        vector: Vector,
+    },
+    AddFixCommit {
+        commit: CommitId,
+        author: String,
+        url: Option<String>,
+    },
+    /// An LGTM on one commit from a maintainer.
+    ApproveCommit {
+        commit: CommitId,
+        maintainer: String,
+    },
+    /// The Fix Team tells the Fix Lead the fix branch is complete.
+    MarkFixReady,
+    ReopenFix {
+        reason: String,
+    },
+    RecordMitigation {
+        steps: String,
+    },
+    PublishNotice {
+        estimated_release: Timestamp,
+        mitigation: String,
+        link: Option<String>,
+    },
+    DecideDistributors(DistributorDecision),
+    NotifyDistributors {
+        patches: Vec<String>,
+    },
+    SetUpstreamEmbargo {
+        upstream: String,
+        until: Timestamp,
+    },
+    MarkPubliclyDisclosed {
+        link: Option<String>,
+    },
+    RequestPrivateHandling,
+    RecordPrivateHandlingAnswer {
+        agreed: bool,
+    },
+    /// The low-severity slow-down; `extension: None` takes the policy's.
+    SlowDown {
+        reason: String,
+        discussion: String,
+        extension: Option<Duration>,
+    },
+    ReportEmbargoBreak {
+        what: String,
+        to_whom: String,
+        when: Timestamp,
+    },
+    /// The PST's assessment of the oldest unassessed embargo break.
+    AssessEmbargoBreak {
+        release_early: bool,
+        reason: String,
+    },
+    RecordCve {
+        cve: CveId,
+    },
+    WaiveCve {
+        reason: String,
+    },
+    DraftAnnouncement {
+        text: String,
+    },
+    Release {
+        version: String,
+        base_release: String,
+        cherry_picks: Vec<CommitId>,
+    },
+    RecordCredit(Credit),
+    RecordAdvisory {
+        format: String,
+        location: String,
+    },
+    HoldRetrospective {
+        notes: String,
+    },
+    Close,
+}
+
+impl Command {
+    /// The operation this command is, for access decisions and audit.
+    pub fn operation(&self) -> crate::access::Operation {
+        use crate::access::Operation as Op;
+        match self {
+            Command::AssignFixLead { .. } => Op::AssignFixLead,
+            Command::FormFixTeam { .. }
+            | Command::AddFixTeamMember { .. }
+            | Command::RemoveFixTeamMember { .. } => Op::ManageFixTeam,
+            Command::ProposeCvss { .. } => Op::ProposeCvss,
+            Command::FinalizeCvss { .. } => Op::FinalizeCvss,
+            Command::AddFixCommit { .. } | Command::ApproveCommit { .. } => Op::RecordFixWork,
+            Command::MarkFixReady => Op::MarkFixReady,
+            Command::ReopenFix { .. } => Op::ReopenFix,
+            Command::RecordMitigation { .. } => Op::RecordFixWork,
+            Command::PublishNotice { .. } => Op::PublishNotice,
+            Command::DecideDistributors(_) | Command::NotifyDistributors { .. } => {
+                Op::NotifyDistributors
+            }
+            Command::SetUpstreamEmbargo { .. } => Op::SetUpstreamEmbargo,
+            Command::MarkPubliclyDisclosed { .. } => Op::MarkPubliclyDisclosed,
+            Command::RequestPrivateHandling | Command::RecordPrivateHandlingAnswer { .. } => {
+                Op::NegotiatePrivateHandling
+            }
+            Command::SlowDown { .. } => Op::SlowDown,
+            Command::ReportEmbargoBreak { .. } => Op::ReportEmbargoBreak,
+            Command::AssessEmbargoBreak { .. } => Op::AssessEmbargoBreak,
+            Command::RecordCve { .. } | Command::WaiveCve { .. } => Op::RecordCve,
+            Command::DraftAnnouncement { .. } => Op::DraftAnnouncement,
+            Command::Release { .. } => Op::Release,
+            Command::RecordCredit(_) => Op::RecordCredit,
+            Command::RecordAdvisory { .. } => Op::RecordAdvisory,
+            Command::HoldRetrospective { .. } | Command::Close => Op::Close,
+        }
+    }
+}

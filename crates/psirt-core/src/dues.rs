@@ -1,0 +1,304 @@
+//! The one place that decides when each milestone of a case is due.
+//!
+//! Due times are derived, never stored: they follow from the disclosure
+//! time, the case's policy, and the decisions on the timeline (public
+//! disclosure, slow-downs, an upstream embargo, an embargo break). Storing
+//! them would let two copies disagree.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::case::Case;
+use crate::duration::Duration;
+
+/// The milestones of a case, in the order the seed describes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    Acknowledged,
+    FixLeadAssigned,
+    FixTeamFormed,
+    CvssScored,
+    FixReady,
+    NoticePublished,
+    DistributorsNotified,
+    Released,
+    Retrospective,
+    Closed,
+}
+
+impl Milestone {
+    pub const ALL: [Milestone; 10] = [
+        Milestone::Acknowledged,
+        Milestone::FixLeadAssigned,
+        Milestone::FixTeamFormed,
+        Milestone::CvssScored,
+        Milestone::FixReady,
+        Milestone::NoticePublished,
+        Milestone::DistributorsNotified,
+        Milestone::Released,
+        Milestone::Retrospective,
+        Milestone::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Milestone::Acknowledged => "acknowledged",
+            Milestone::FixLeadAssigned => "fix_lead_assigned",
+            Milestone::FixTeamFormed => "fix_team_formed",
+            Milestone::CvssScored => "cvss_scored",
+            Milestone::FixReady => "fix_ready",
+            Milestone::NoticePublished => "notice_published",
+            Milestone::DistributorsNotified => "distributors_notified",
+            Milestone::Released => "released",
+            Milestone::Retrospective => "retrospective",
+            Milestone::Closed => "closed",
+        }
+    }
+
+    /// How the seed names it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Milestone::Acknowledged => "Reporter acknowledged",
+            Milestone::FixLeadAssigned => "Fix Lead assigned",
+            Milestone::FixTeamFormed => "Fix Team formed",
+            Milestone::CvssScored => "CVSS scored",
+            Milestone::FixReady => "Fix ready (LGTM on every commit)",
+            Milestone::NoticePublished => "Forthcoming-fix notice published",
+            Milestone::DistributorsNotified => "Distributors notified (optional)",
+            Milestone::Released => "Fix released",
+            Milestone::Retrospective => "Retrospective held",
+            Milestone::Closed => "Case closed",
+        }
+    }
+}
+
+/// When a pending milestone is due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Due {
+    pub at: Timestamp,
+    /// "As soon as possible": public disclosure or an embargo break.
+    pub asap: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum MilestoneStatus {
+    Done {
+        at: Timestamp,
+    },
+    /// An optional step the team decided against.
+    Skipped {
+        at: Timestamp,
+    },
+    Pending {
+        due: Option<Due>,
+    },
+    /// Not part of this case's policy.
+    NotApplicable,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneState {
+    pub milestone: Milestone,
+    #[serde(flatten)]
+    pub status: MilestoneStatus,
+}
+
+impl MilestoneState {
+    pub fn due(&self) -> Option<Due> {
+        match self.status {
+            MilestoneStatus::Pending { due } => due,
+            _ => None,
+        }
+    }
+}
+
+impl Case {
+    /// Every milestone of the case with its done time or due time.
+    pub fn milestones(&self) -> Vec<MilestoneState> {
+        Milestone::ALL
+            .into_iter()
+            .map(|milestone| MilestoneState {
+                milestone,
+                status: self.status(milestone),
+            })
+            .collect()
+    }
+
+    pub fn milestone(&self, milestone: Milestone) -> MilestoneState {
+        MilestoneState {
+            milestone,
+            status: self.status(milestone),
+        }
+    }
+
+    fn status(&self, m: Milestone) -> MilestoneStatus {
+        let done = match m {
+            Milestone::Acknowledged => self.acknowledged_at,
+            Milestone::FixLeadAssigned => self.fix_lead_assigned_at,
+            Milestone::FixTeamFormed => self.fix_team_formed_at,
+            Milestone::CvssScored => self.cvss_final_at,
+            Milestone::FixReady => self.fix_ready_at,
+            Milestone::NoticePublished => self.notice.as_ref().map(|n| n.published_at),
+            Milestone::DistributorsNotified => self.distributors_notified_at,
+            Milestone::Released => self.release.as_ref().map(|r| r.at),
+            Milestone::Retrospective => self.retrospective_at,
+            Milestone::Closed => self.closed_at,
+        };
+        if let Some(at) = done {
+            return MilestoneStatus::Done { at };
+        }
+        if m == Milestone::Retrospective && self.policy.retrospective_within.is_none() {
+            return MilestoneStatus::NotApplicable;
+        }
+        if m == Milestone::DistributorsNotified
+            && let (Some(decision), Some(at)) = (&self.distributors, self.distributors_decided_at)
+            && !decision.notify
+        {
+            return MilestoneStatus::Skipped { at };
+        }
+        if self.closed_at.is_some() {
+            // A closed case owes nothing more.
+            return MilestoneStatus::Pending { due: None };
+        }
+        MilestoneStatus::Pending { due: self.due(m) }
+    }
+
+    /// The due-time rule, in order of precedence:
+    /// 1. an embargo break assessed as "release early" pulls every pending
+    ///    due time to the moment of that decision;
+    /// 2. a public disclosure (not taken private) makes every due time the
+    ///    moment the team learned of it;
+    /// 3. otherwise the policy's offset from the disclosure time, with the
+    ///    release following an upstream embargo where there is one, and
+    ///    low-severity slow-downs pushing everything pending further out.
+    fn due(&self, m: Milestone) -> Option<Due> {
+        let after_release = matches!(m, Milestone::Retrospective | Milestone::Closed);
+        if after_release {
+            let released = self.release.as_ref()?.at;
+            let within = match m {
+                Milestone::Retrospective => self.policy.retrospective_within?,
+                _ => return None,
+            };
+            return Some(Due {
+                at: add(released, within),
+                asap: false,
+            });
+        }
+        if let Some(at) = self.release_early_at {
+            return Some(Due { at, asap: true });
+        }
+        if self.asap() {
+            let at = self
+                .public
+                .as_ref()
+                .map_or(self.reported_at, |p| p.learned_at);
+            return Some(Due { at, asap: true });
+        }
+        let p = &self.policy;
+        let offset = match m {
+            Milestone::Acknowledged => p.acknowledge_within,
+            Milestone::FixLeadAssigned | Milestone::FixTeamFormed => p.fix_team_within,
+            Milestone::CvssScored => p.cvss_within,
+            Milestone::FixReady => p.fix_within,
+            Milestone::NoticePublished => p.notice_within,
+            Milestone::DistributorsNotified => p.distributors_within,
+            Milestone::Released => p.release_within,
+            Milestone::Retrospective | Milestone::Closed => unreachable!("handled above"),
+        };
+        if m == Milestone::Released
+            && let Some(upstream) = &self.upstream
+        {
+            return Some(Due {
+                at: upstream.until,
+                asap: false,
+            });
+        }
+        let slowed: i64 = self
+            .slow_downs
+            .iter()
+            .map(|s| s.extension.as_minutes())
+            .sum();
+        let at = add(add(self.reported_at, offset), Duration::minutes(slowed));
+        Some(Due { at, asap: false })
+    }
+
+    /// The earliest pending due time, if any.
+    pub fn next_due(&self) -> Option<(Milestone, Due)> {
+        self.milestones()
+            .into_iter()
+            .filter_map(|s| Some((s.milestone, s.due()?)))
+            .min_by_key(|(m, d)| (d.at, *m))
+    }
+}
+
+fn add(t: Timestamp, d: Duration) -> Timestamp {
+    t.saturating_add(d.to_signed()).unwrap_or(Timestamp::MAX)
+}
+
+/// What is overdue, due soon and next, for every open case, at one instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agenda {
+    pub at: Timestamp,
+    /// Open cases, most pressing first.
+    pub cases: Vec<AgendaEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaEntry {
+    pub reference: crate::ids::CaseRef,
+    pub summary: String,
+    pub urgent: bool,
+    /// Pending milestones whose due time has passed.
+    pub overdue: Vec<(Milestone, Due)>,
+    /// Pending milestones due within the policy's "due soon" window.
+    pub due_soon: Vec<(Milestone, Due)>,
+    /// The earliest pending milestone that is not overdue.
+    pub next: Option<(Milestone, Due)>,
+}
+
+/// Builds the agenda of the open cases at `now`.
+pub fn agenda<'a>(cases: impl IntoIterator<Item = &'a Case>, now: Timestamp) -> Agenda {
+    let mut entries: Vec<AgendaEntry> = cases
+        .into_iter()
+        .filter(|c| c.is_open())
+        .map(|case| {
+            let mut pending: Vec<(Milestone, Due)> = case
+                .milestones()
+                .into_iter()
+                .filter_map(|s| Some((s.milestone, s.due()?)))
+                .collect();
+            pending.sort_by_key(|(m, d)| (d.at, *m));
+            let soon = add(now, case.policy.due_soon_window);
+            let overdue = pending
+                .iter()
+                .filter(|(_, d)| d.at < now)
+                .copied()
+                .collect();
+            let due_soon = pending
+                .iter()
+                .filter(|(_, d)| d.at >= now && d.at <= soon)
+                .copied()
+                .collect();
+            let next = pending.iter().find(|(_, d)| d.at >= now).copied();
+            AgendaEntry {
+                reference: case.reference,
+                summary: case.summary.clone(),
+                urgent: case.urgent(),
+                overdue,
+                due_soon,
+                next,
+            }
+        })
+        .collect();
+    // Most pressing first: the earliest pending due time, overdue or not.
+    entries.sort_by_key(|e| {
+        let earliest = e.overdue.first().or(e.next.as_ref()).map(|(_, d)| d.at);
+        (earliest.is_none(), earliest, e.reference)
+    });
+    Agenda {
+        at: now,
+        cases: entries,
+    }
+}

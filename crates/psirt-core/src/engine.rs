@@ -1,0 +1,778 @@
+//! The rules: may this actor run this command on this case now?
+//!
+//! [`decide`] is the only function that turns a command into changes. It
+//! first asks [`authorize`] (who), then checks the process rules (what and
+//! when), and either refuses with the rule that said no or returns the
+//! changes to record. It never changes the case itself: the caller stores
+//! the changes and folds them, so a refusal leaves nothing behind.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jiff::Timestamp;
+use psirt_cvss::{Vector, Version};
+
+use crate::access::{Actor, Denied, authorize};
+use crate::case::{Case, CreditKind};
+use crate::command::Command;
+use crate::event::{Change, NewReport};
+use crate::ids::{CaseRef, CommitId, UserId};
+use crate::policy::Policy;
+
+/// A process rule that refused a command, in the process's own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    CaseClosed,
+    FixLeadMustBePst,
+    FixLeadOverrideNeedsReason,
+    FixLeadUnchanged,
+    FixLeadStaysOnTeam,
+    AlreadyOnFixTeam,
+    NotOnFixTeam,
+    CvssV30IsReadOnly,
+    CommitAlreadyRecorded(CommitId),
+    UnknownCommit(CommitId),
+    NoSelfApproval,
+    FixReadyNeedsApprovals { unapproved: Vec<CommitId> },
+    FixAlreadyReady,
+    FixNotReady,
+    NoticeNeedsFixOrMitigation,
+    NoticeNeedsFutureReleaseDate,
+    DistributorsNeedEmbargo,
+    EmbargoMustEndInFuture,
+    EmbargoTooShort { min: String },
+    EmbargoTooLong { max: String },
+    NotifyNeedsDecision,
+    NotifyNeedsFix,
+    AlreadyNotified,
+    SlowDownNeedsFinalCvss,
+    SlowDownNeedsLowSeverity { score: String },
+    SlowDownWhilePublic,
+    AlreadyPublic,
+    PrivateHandlingNeedsPublicCase,
+    AnswerNeedsRequest,
+    BreakCannotBeInFuture,
+    NoBreakToAssess,
+    CveAlreadyRecorded,
+    ReleaseNeeds(Vec<&'static str>),
+    ReleaseEmbargoed { until: Timestamp },
+    CherryPickPlanNeeded,
+    AlreadyReleased,
+    ReleaseNeededFirst,
+    RetrospectiveNotInPolicy,
+    CloseNeeds(Vec<&'static str>),
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::CaseClosed => write!(f, "the case is closed: nothing on it can change any more"),
+            Rule::FixLeadMustBePst => write!(
+                f,
+                "the Fix Lead must be a member of the Product Security Team"
+            ),
+            Rule::FixLeadOverrideNeedsReason => write!(
+                f,
+                "a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"
+            ),
+            Rule::FixLeadUnchanged => write!(f, "that person is already the Fix Lead"),
+            Rule::FixLeadStaysOnTeam => {
+                write!(f, "the Fix Lead cannot be removed from the Fix Team")
+            }
+            Rule::AlreadyOnFixTeam => write!(f, "that person is already on the Fix Team"),
+            Rule::NotOnFixTeam => write!(f, "that person is not on the Fix Team"),
+            Rule::CvssV30IsReadOnly => {
+                write!(
+                    f,
+                    "CVSS v3.0 vectors are read but not scored anew: use a v3.1 or v4.0 vector"
+                )
+            }
+            Rule::CommitAlreadyRecorded(c) => {
+                write!(f, "commit {c} is already a fix commit of this case")
+            }
+            Rule::UnknownCommit(c) => write!(f, "commit {c} is not one of the case's fix commits"),
+            Rule::NoSelfApproval => write!(
+                f,
+                "an LGTM must come from a maintainer other than the commit's author"
+            ),
+            Rule::FixReadyNeedsApprovals { unapproved } if unapproved.is_empty() => {
+                write!(
+                    f,
+                    "the fix is ready only when it has fix commits, each with an LGTM from a maintainer"
+                )
+            }
+            Rule::FixReadyNeedsApprovals { unapproved } => {
+                let list: Vec<String> = unapproved.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "the fix is ready only when every fix commit has an LGTM from a maintainer; still waiting: {}",
+                    list.join(", ")
+                )
+            }
+            Rule::FixAlreadyReady => write!(
+                f,
+                "the fix is already marked ready; reopen it (with a reason) to change it"
+            ),
+            Rule::FixNotReady => write!(f, "the fix is not marked ready"),
+            Rule::NoticeNeedsFixOrMitigation => write!(
+                f,
+                "the forthcoming-fix notice needs a fix or a mitigation first"
+            ),
+            Rule::NoticeNeedsFutureReleaseDate => {
+                write!(
+                    f,
+                    "the forthcoming-fix notice must carry an estimated release date that is still ahead"
+                )
+            }
+            Rule::DistributorsNeedEmbargo => {
+                write!(f, "notifying distributors needs an embargo date")
+            }
+            Rule::EmbargoMustEndInFuture => write!(f, "the embargo must end in the future"),
+            Rule::EmbargoTooShort { min } => {
+                write!(f, "the embargo must last at least {min} from the notice")
+            }
+            Rule::EmbargoTooLong { max } => {
+                write!(
+                    f,
+                    "an embargo longer than {max} from the notice needs a recorded reason"
+                )
+            }
+            Rule::NotifyNeedsDecision => {
+                write!(
+                    f,
+                    "distributors are notified only after the Fix Lead has decided to notify them"
+                )
+            }
+            Rule::NotifyNeedsFix => write!(
+                f,
+                "the distributor pre-notification needs a ready fix: its patches"
+            ),
+            Rule::AlreadyNotified => write!(f, "distributors have already been notified"),
+            Rule::SlowDownNeedsFinalCvss => write!(
+                f,
+                "slowing a case down needs a final CVSS score below 4.0 first"
+            ),
+            Rule::SlowDownNeedsLowSeverity { score } => {
+                write!(
+                    f,
+                    "only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores {score}"
+                )
+            }
+            Rule::SlowDownWhilePublic => {
+                write!(
+                    f,
+                    "a publicly disclosed case cannot be slowed down: every due time is as soon as possible"
+                )
+            }
+            Rule::AlreadyPublic => write!(f, "the case is already marked publicly disclosed"),
+            Rule::PrivateHandlingNeedsPublicCase => {
+                write!(
+                    f,
+                    "only a publicly disclosed case can be asked to move to private handling"
+                )
+            }
+            Rule::AnswerNeedsRequest => {
+                write!(
+                    f,
+                    "record the reporter's answer only after asking them to handle the issue privately"
+                )
+            }
+            Rule::BreakCannotBeInFuture => {
+                write!(f, "an embargo break cannot be dated in the future")
+            }
+            Rule::NoBreakToAssess => write!(
+                f,
+                "there is no reported embargo break waiting for an assessment"
+            ),
+            Rule::CveAlreadyRecorded => write!(f, "that CVE id is already recorded on the case"),
+            Rule::ReleaseNeeds(missing) => write!(f, "the release needs {}", missing.join(", ")),
+            Rule::ReleaseEmbargoed { until } => write!(
+                f,
+                "the release is embargoed until {until}; releasing earlier needs an embargo-break assessment to release early"
+            ),
+            Rule::CherryPickPlanNeeded => {
+                write!(
+                    f,
+                    "the release needs a cherry-pick plan: the fix commits to pick onto the last release"
+                )
+            }
+            Rule::AlreadyReleased => write!(f, "the fix is already released"),
+            Rule::ReleaseNeededFirst => write!(f, "that comes after the release"),
+            Rule::RetrospectiveNotInPolicy => write!(f, "this case's policy has no retrospective"),
+            Rule::CloseNeeds(missing) => write!(f, "closing the case needs {}", missing.join(", ")),
+        }
+    }
+}
+
+/// Why a command was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("{0}")]
+    Rule(Rule),
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+impl From<Rule> for Refusal {
+    fn from(rule: Rule) -> Refusal {
+        Refusal::Rule(rule)
+    }
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
+    Refusal::Invalid {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// A required free-text field: trimmed, not empty, bounded.
+fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(value.to_string())
+}
+
+/// A link: an absolute http(s) URL, or where `mail` is allowed, a mailto:
+/// URL or a Message-ID in angle brackets (a mailing-list discussion).
+fn link(field: &'static str, value: &str, mail: bool) -> Result<String, Refusal> {
+    let value = text(field, value, 2048)?;
+    let web = ["https://", "http://"]
+        .iter()
+        .any(|p| value.len() > p.len() && value.starts_with(p));
+    let mail_ok = mail
+        && (value.starts_with("mailto:")
+            || (value.starts_with('<') && value.ends_with('>') && value.contains('@')));
+    if value.chars().any(char::is_whitespace) || !(web || mail_ok) {
+        let expected = if mail {
+            "an http(s) URL, a mailto: URL or a <Message-ID>"
+        } else {
+            "an http(s) URL"
+        };
+        return Err(invalid(field, format!("{value:?} is not {expected}")));
+    }
+    Ok(value)
+}
+
+fn optional_link(field: &'static str, value: Option<&str>) -> Result<Option<String>, Refusal> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| link(field, v, false))
+        .transpose()
+}
+
+const SHORT: usize = 300;
+const LONG: usize = 100_000;
+
+/// Validates a new report and returns the changes that open the case: the
+/// report itself and its acknowledgement, recorded together so that an
+/// acknowledged report is never lost.
+pub fn open_case(
+    report: NewReport,
+    reference: CaseRef,
+    policy: Policy,
+) -> Result<Vec<Change>, Refusal> {
+    let summary = text("summary", &report.summary, SHORT)?;
+    if summary.contains(['\n', '\r']) {
+        return Err(invalid("summary", "must be a single line"));
+    }
+    let details = text("details", report.details.expose(), 1_000_000)?;
+    let public_link = optional_link("public_link", report.public_link.as_deref())?;
+    if public_link.is_some() && !report.already_public {
+        return Err(invalid(
+            "public_link",
+            "is only given for a report of a vulnerability that is already public",
+        ));
+    }
+    let reporter = report.reporter.map(|mut r| {
+        r.name = r
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        r
+    });
+    if let Some(name) = reporter.as_ref().and_then(|r| r.name.as_ref())
+        && name.chars().count() > SHORT
+    {
+        return Err(invalid(
+            "reporter_name",
+            format!("must be at most {SHORT} characters"),
+        ));
+    }
+    let project = text("project", &report.project, 64)?;
+    policy
+        .validate()
+        .map_err(|e| invalid("policy", e.to_string()))?;
+    Ok(vec![
+        Change::Reported {
+            reference,
+            project,
+            summary,
+            details: crate::ids::Secret::new(details),
+            reporter,
+            public_link,
+            already_public: report.already_public,
+            policy,
+        },
+        Change::Acknowledged,
+    ])
+}
+
+/// What `decide` needs to know beyond the case.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    pub now: Timestamp,
+    /// The active members of the case's project PST.
+    pub pst: &'a [UserId],
+}
+
+/// Decides a command on a case: the changes to record, or the refusal.
+pub fn decide(
+    case: &Case,
+    actor: &Actor,
+    command: Command,
+    ctx: Context<'_>,
+) -> Result<Vec<Change>, Refusal> {
+    authorize(actor, command.operation(), case)?;
+    if !case.is_open() {
+        return Err(Rule::CaseClosed.into());
+    }
+    let now = ctx.now;
+    let change = match command {
+        Command::AssignFixLead {
+            lead,
+            override_reason,
+        } => {
+            if !ctx.pst.contains(&lead) {
+                return Err(Rule::FixLeadMustBePst.into());
+            }
+            if case.fix_lead == Some(lead) {
+                return Err(Rule::FixLeadUnchanged.into());
+            }
+            let override_reason = override_reason
+                .map(|r| text("reason", &r, LONG))
+                .transpose();
+            let override_reason = match override_reason {
+                Err(_) => return Err(Rule::FixLeadOverrideNeedsReason.into()),
+                Ok(r) => r,
+            };
+            if case.fix_lead.is_some() && override_reason.is_none() {
+                return Err(Rule::FixLeadOverrideNeedsReason.into());
+            }
+            Change::FixLeadAssigned {
+                lead,
+                override_reason,
+            }
+        }
+        Command::FormFixTeam { members } => {
+            let lead = case
+                .fix_lead
+                .expect("authorize: only the Fix Lead forms the team");
+            let mut team: BTreeSet<UserId> = members.into_iter().collect();
+            team.insert(lead);
+            Change::FixTeamFormed {
+                members: team.into_iter().collect(),
+            }
+        }
+        Command::AddFixTeamMember { member } => {
+            if case.on_fix_team(member) {
+                return Err(Rule::AlreadyOnFixTeam.into());
+            }
+            Change::FixTeamMemberAdded { member }
+        }
+        Command::RemoveFixTeamMember { member, reason } => {
+            if case.fix_lead == Some(member) {
+                return Err(Rule::FixLeadStaysOnTeam.into());
+            }
+            if !case.fix_team.contains(&member) {
+                return Err(Rule::NotOnFixTeam.into());
+            }
+            Change::FixTeamMemberRemoved {
+                member,
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::ProposeCvss { vector } => Change::CvssProposed {
+            vector: scorable(vector)?,
+        },
+        Command::FinalizeCvss { vector } => Change::CvssFinalized {
+            vector: scorable(vector)?,
+        },
+        Command::AddFixCommit {
+            commit,
+            author,
+            url,
+        } => {
+            if case.fix_ready_at.is_some() {
+                return Err(Rule::FixAlreadyReady.into());
+            }
+            if case.fix_commits.iter().any(|c| c.commit == commit) {
+                return Err(Rule::CommitAlreadyRecorded(commit).into());
+            }
+            Change::FixCommitAdded {
+                commit,
+                author: text("author", &author, SHORT)?,
+                url: optional_link("url", url.as_deref())?,
+            }
+        }
+        Command::ApproveCommit { commit, maintainer } => {
+            let maintainer = text("maintainer", &maintainer, SHORT)?;
+            let Some(fix) = case.fix_commits.iter().find(|c| c.commit == commit) else {
+                return Err(Rule::UnknownCommit(commit).into());
+            };
+            if fix.author.eq_ignore_ascii_case(&maintainer) {
+                return Err(Rule::NoSelfApproval.into());
+            }
+            Change::CommitApproved { commit, maintainer }
+        }
+        Command::MarkFixReady => {
+            if case.fix_ready_at.is_some() {
+                return Err(Rule::FixAlreadyReady.into());
+            }
+            if !case.all_commits_approved() {
+                let unapproved = case
+                    .fix_commits
+                    .iter()
+                    .filter(|c| c.approvals.is_empty())
+                    .map(|c| c.commit.clone())
+                    .collect();
+                return Err(Rule::FixReadyNeedsApprovals { unapproved }.into());
+            }
+            Change::FixMarkedReady
+        }
+        Command::ReopenFix { reason } => {
+            if case.fix_ready_at.is_none() {
+                return Err(Rule::FixNotReady.into());
+            }
+            if case.release.is_some() {
+                return Err(Rule::AlreadyReleased.into());
+            }
+            Change::FixReopened {
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::RecordMitigation { steps } => Change::MitigationRecorded {
+            steps: text("steps", &steps, LONG)?,
+        },
+        Command::PublishNotice {
+            estimated_release,
+            mitigation,
+            link,
+        } => {
+            if case.fix_ready_at.is_none() && case.mitigation.is_none() {
+                return Err(Rule::NoticeNeedsFixOrMitigation.into());
+            }
+            if estimated_release <= now {
+                return Err(Rule::NoticeNeedsFutureReleaseDate.into());
+            }
+            Change::NoticePublished {
+                estimated_release,
+                mitigation: text("mitigation", &mitigation, LONG)?,
+                link: optional_link("link", link.as_deref())?,
+            }
+        }
+        Command::DecideDistributors(mut decision) => {
+            if case.distributors_notified_at.is_some() {
+                return Err(Rule::AlreadyNotified.into());
+            }
+            decision.rationale = text("rationale", &decision.rationale, LONG)?;
+            decision.long_embargo_reason = decision
+                .long_embargo_reason
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| r.trim().to_string());
+            if decision.notify {
+                let end = decision.embargo_end.ok_or(Rule::DistributorsNeedEmbargo)?;
+                check_embargo(
+                    &case.policy,
+                    end,
+                    now,
+                    decision.long_embargo_reason.is_some(),
+                )?;
+            } else {
+                decision.embargo_end = None;
+                decision.long_embargo_reason = None;
+            }
+            Change::DistributorsDecided(decision)
+        }
+        Command::NotifyDistributors { patches } => {
+            if case.distributors_notified_at.is_some() {
+                return Err(Rule::AlreadyNotified.into());
+            }
+            let decision = case
+                .distributors
+                .as_ref()
+                .filter(|d| d.notify)
+                .ok_or(Rule::NotifyNeedsDecision)?;
+            if case.fix_ready_at.is_none() {
+                return Err(Rule::NotifyNeedsFix.into());
+            }
+            let embargo_end = decision.embargo_end.ok_or(Rule::DistributorsNeedEmbargo)?;
+            check_embargo(
+                &case.policy,
+                embargo_end,
+                now,
+                decision.long_embargo_reason.is_some(),
+            )?;
+            let patches: Vec<String> = patches
+                .iter()
+                .map(|p| text("patches", p, 1_000_000))
+                .collect::<Result<_, _>>()?;
+            if patches.is_empty() {
+                return Err(invalid("patches", "the pre-notification needs the patches"));
+            }
+            Change::DistributorsNotified {
+                patches,
+                embargo_end,
+            }
+        }
+        Command::SetUpstreamEmbargo { upstream, until } => {
+            if case.release.is_some() {
+                return Err(Rule::AlreadyReleased.into());
+            }
+            if until <= now {
+                return Err(Rule::EmbargoMustEndInFuture.into());
+            }
+            Change::UpstreamEmbargoSet {
+                upstream: text("upstream", &upstream, SHORT)?,
+                until,
+            }
+        }
+        Command::MarkPubliclyDisclosed { link } => {
+            if case.asap() {
+                return Err(Rule::AlreadyPublic.into());
+            }
+            Change::PubliclyDisclosed {
+                link: optional_link("link", link.as_deref())?,
+            }
+        }
+        Command::RequestPrivateHandling => {
+            if case.public.is_none() {
+                return Err(Rule::PrivateHandlingNeedsPublicCase.into());
+            }
+            Change::PrivateHandlingRequested
+        }
+        Command::RecordPrivateHandlingAnswer { agreed } => {
+            if case.private_handling_requested_at.is_none() {
+                return Err(Rule::AnswerNeedsRequest.into());
+            }
+            Change::PrivateHandlingAnswered { agreed }
+        }
+        Command::SlowDown {
+            reason,
+            discussion,
+            extension,
+        } => {
+            if case.asap() {
+                return Err(Rule::SlowDownWhilePublic.into());
+            }
+            let vector = case
+                .cvss_final
+                .as_ref()
+                .ok_or(Rule::SlowDownNeedsFinalCvss)?;
+            let score = vector.base_score();
+            if score.tenths() >= case.policy.low_severity_below_tenths {
+                return Err(Rule::SlowDownNeedsLowSeverity {
+                    score: score.to_string(),
+                }
+                .into());
+            }
+            if case.release.is_some() {
+                return Err(Rule::AlreadyReleased.into());
+            }
+            Change::SlowedDown {
+                reason: text("reason", &reason, LONG)?,
+                discussion: link("discussion", &discussion, true)?,
+                extension: extension.unwrap_or(case.policy.slow_down_extension),
+            }
+        }
+        Command::ReportEmbargoBreak {
+            what,
+            to_whom,
+            when,
+        } => {
+            if when > now {
+                return Err(Rule::BreakCannotBeInFuture.into());
+            }
+            Change::EmbargoBreakReported {
+                what: text("what", &what, LONG)?,
+                to_whom: text("to_whom", &to_whom, LONG)?,
+                when,
+            }
+        }
+        Command::AssessEmbargoBreak {
+            release_early,
+            reason,
+        } => {
+            if !case.embargo_breaks.iter().any(|b| b.assessment.is_none()) {
+                return Err(Rule::NoBreakToAssess.into());
+            }
+            Change::EmbargoBreakAssessed {
+                release_early,
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
+        Command::RecordCve { cve } => {
+            if case.cves.contains(&cve) {
+                return Err(Rule::CveAlreadyRecorded.into());
+            }
+            Change::CveRecorded { cve }
+        }
+        Command::WaiveCve { reason } => Change::CveWaived {
+            reason: text("reason", &reason, LONG)?,
+        },
+        Command::DraftAnnouncement { text: body } => {
+            if case.release.is_some() {
+                return Err(Rule::AlreadyReleased.into());
+            }
+            Change::AnnouncementDrafted {
+                text: text("text", &body, LONG)?,
+            }
+        }
+        Command::Release {
+            version,
+            base_release,
+            cherry_picks,
+        } => {
+            let version = text("version", &version, 100)?;
+            let base_release = text("base_release", &base_release, 100)?;
+            may_release(case, now)?;
+            if cherry_picks.is_empty() {
+                return Err(Rule::CherryPickPlanNeeded.into());
+            }
+            if let Some(unknown) = cherry_picks
+                .iter()
+                .find(|c| !case.fix_commits.iter().any(|f| &f.commit == *c))
+            {
+                return Err(Rule::UnknownCommit(unknown.clone()).into());
+            }
+            Change::Released {
+                version,
+                base_release,
+                cherry_picks,
+            }
+        }
+        Command::RecordCredit(mut credit) => {
+            credit.name = credit.name.map(|n| text("name", &n, SHORT)).transpose()?;
+            Change::CreditRecorded(credit)
+        }
+        Command::RecordAdvisory { format, location } => {
+            if case.release.is_none() {
+                return Err(Rule::ReleaseNeededFirst.into());
+            }
+            Change::AdvisoryRecorded {
+                format: text("format", &format, 64)?,
+                location: text("location", &location, 2048)?,
+            }
+        }
+        Command::HoldRetrospective { notes } => {
+            if case.policy.retrospective_within.is_none() {
+                return Err(Rule::RetrospectiveNotInPolicy.into());
+            }
+            if case.release.is_none() {
+                return Err(Rule::ReleaseNeededFirst.into());
+            }
+            Change::RetrospectiveHeld {
+                notes: text("notes", &notes, LONG)?,
+            }
+        }
+        Command::Close => {
+            let mut missing = Vec::new();
+            if case.release.is_none() {
+                missing.push("the release");
+            }
+            if case.advisories.is_empty() {
+                missing.push("an exported advisory");
+            }
+            if !case
+                .credits
+                .iter()
+                .any(|c| c.kind == CreditKind::Reporter || c.kind == CreditKind::Finder)
+            {
+                missing.push("the reporter's credit (a name or anonymous)");
+            }
+            if case.policy.retrospective_within.is_some() && case.retrospective_at.is_none() {
+                missing.push("the retrospective");
+            }
+            if !missing.is_empty() {
+                return Err(Rule::CloseNeeds(missing).into());
+            }
+            Change::Closed
+        }
+    };
+    Ok(vec![change])
+}
+
+/// The one rule that says whether a case may be released now.
+pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
+    if case.release.is_some() {
+        return Err(Rule::AlreadyReleased);
+    }
+    let mut missing = Vec::new();
+    if case.fix_ready_at.is_none() {
+        missing.push("the fix ready (an LGTM on every commit)");
+    }
+    if case.cvss_final.is_none() {
+        missing.push("a final CVSS vector");
+    }
+    if case.cves.is_empty() && case.cve_waiver.is_none() {
+        missing.push("a CVE id (or a waiver with a reason)");
+    }
+    if case.announcement.is_none() {
+        missing.push("an announcement draft");
+    }
+    if !missing.is_empty() {
+        return Err(Rule::ReleaseNeeds(missing));
+    }
+    if let Some(until) = case.embargo_end()
+        && now < until
+        && case.release_early_at.is_none()
+    {
+        return Err(Rule::ReleaseEmbargoed { until });
+    }
+    Ok(())
+}
+
+fn scorable(vector: Vector) -> Result<Vector, Refusal> {
+    if vector.version() == Version::V3_0 {
+        return Err(Rule::CvssV30IsReadOnly.into());
+    }
+    Ok(vector)
+}
+
+fn check_embargo(
+    policy: &Policy,
+    end: Timestamp,
+    now: Timestamp,
+    long_reason: bool,
+) -> Result<(), Rule> {
+    if end <= now {
+        return Err(Rule::EmbargoMustEndInFuture);
+    }
+    let length = now.duration_until(end);
+    if length < policy.min_embargo.to_signed() {
+        return Err(Rule::EmbargoTooShort {
+            min: policy.min_embargo.to_string(),
+        });
+    }
+    if length > policy.max_embargo.to_signed() && !long_reason {
+        return Err(Rule::EmbargoTooLong {
+            max: policy.max_embargo.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Suggested, not required: the seed reserves the pre-notification for
+/// remotely exploitable issues and privilege escalations.
+pub fn distributors_suggested(case: &Case) -> bool {
+    case.cvss_final
+        .as_ref()
+        .is_some_and(|v| v.to_string().split('/').any(|m| m == "AV:N"))
+}

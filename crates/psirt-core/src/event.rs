@@ -1,0 +1,208 @@
+//! What happened on a case: the timeline.
+//!
+//! Events are the only record of a case; its state is their fold. They are
+//! persisted as they are serialized here, so renaming a variant or a field is
+//! a storage migration, not a refactoring. Events are never edited in place:
+//! a correction is a new event.
+
+use jiff::Timestamp;
+use psirt_cvss::Vector;
+use serde::{Deserialize, Serialize};
+
+use crate::case::{Credit, DistributorDecision};
+use crate::duration::Duration;
+use crate::ids::{CaseRef, CommitId, CveId, EmailAddress, Secret, UserId};
+use crate::policy::Policy;
+
+/// One entry of a case's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position on the case's timeline, from 1.
+    pub seq: u64,
+    pub at: Timestamp,
+    pub actor: ActorRef,
+    pub change: Change,
+}
+
+/// Who caused an event, as the timeline shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum ActorRef {
+    User(UserId),
+    /// The reporter, through their private status link.
+    Reporter,
+    /// psirt itself: intake, jobs.
+    System,
+}
+
+/// The person who reported the vulnerability, if they gave their details.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reporter {
+    pub name: Option<String>,
+    pub email: Option<EmailAddress>,
+}
+
+/// A report as it reaches the team: the input of [`crate::open_case`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReport {
+    pub project: String,
+    pub summary: String,
+    /// Location, impact and steps to reproduce: embargoed.
+    pub details: Secret<String>,
+    pub reporter: Option<Reporter>,
+    /// Set when the vulnerability is already public: where it was disclosed.
+    pub public_link: Option<String>,
+    pub already_public: bool,
+}
+
+/// A state change, with everything needed to replay it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Change {
+    Reported {
+        reference: CaseRef,
+        project: String,
+        summary: String,
+        details: Secret<String>,
+        reporter: Option<Reporter>,
+        /// `Some` when the report was of a public disclosure.
+        public_link: Option<String>,
+        already_public: bool,
+        policy: Policy,
+    },
+    Acknowledged,
+    FixLeadAssigned {
+        lead: UserId,
+        /// `None`: chosen by the round-robin; `Some`: a recorded override.
+        override_reason: Option<String>,
+    },
+    FixTeamFormed {
+        members: Vec<UserId>,
+    },
+    FixTeamMemberAdded {
+        member: UserId,
+    },
+    FixTeamMemberRemoved {
+        member: UserId,
+        reason: String,
+    },
+    CvssProposed {
+        vector: Vector,
+    },
+    CvssFinalized {
+        vector: Vector,
+    },
+    FixCommitAdded {
+        commit: CommitId,
+        author: String,
+        url: Option<String>,
+    },
+    CommitApproved {
+        commit: CommitId,
+        maintainer: String,
+    },
+    FixMarkedReady,
+    FixReopened {
+        reason: String,
+    },
+    MitigationRecorded {
+        steps: String,
+    },
+    NoticePublished {
+        estimated_release: Timestamp,
+        mitigation: String,
+        link: Option<String>,
+    },
+    DistributorsDecided(DistributorDecision),
+    DistributorsNotified {
+        patches: Vec<String>,
+        embargo_end: Timestamp,
+    },
+    UpstreamEmbargoSet {
+        upstream: String,
+        until: Timestamp,
+    },
+    PubliclyDisclosed {
+        link: Option<String>,
+    },
+    PrivateHandlingRequested,
+    PrivateHandlingAnswered {
+        agreed: bool,
+    },
+    SlowedDown {
+        reason: String,
+        discussion: String,
+        extension: Duration,
+    },
+    EmbargoBreakReported {
+        what: String,
+        to_whom: String,
+        when: Timestamp,
+    },
+    EmbargoBreakAssessed {
+        release_early: bool,
+        reason: String,
+    },
+    CveRecorded {
+        cve: CveId,
+    },
+    CveWaived {
+        reason: String,
+    },
+    AnnouncementDrafted {
+        text: String,
+    },
+    Released {
+        version: String,
+        base_release: String,
+        cherry_picks: Vec<CommitId>,
+    },
+    CreditRecorded(Credit),
+    AdvisoryRecorded {
+        format: String,
+        location: String,
+    },
+    RetrospectiveHeld {
+        notes: String,
+    },
+    Closed,
+}
+
+impl Change {
+    /// The event's name on the timeline.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Reported { .. } => "reported",
+            Change::Acknowledged => "acknowledged",
+            Change::FixLeadAssigned { .. } => "fix_lead_assigned",
+            Change::FixTeamFormed { .. } => "fix_team_formed",
+            Change::FixTeamMemberAdded { .. } => "fix_team_member_added",
+            Change::FixTeamMemberRemoved { .. } => "fix_team_member_removed",
+            Change::CvssProposed { .. } => "cvss_proposed",
+            Change::CvssFinalized { .. } => "cvss_finalized",
+            Change::FixCommitAdded { .. } => "fix_commit_added",
+            Change::CommitApproved { .. } => "commit_approved",
+            Change::FixMarkedReady => "fix_marked_ready",
+            Change::FixReopened { .. } => "fix_reopened",
+            Change::MitigationRecorded { .. } => "mitigation_recorded",
+            Change::NoticePublished { .. } => "notice_published",
+            Change::DistributorsDecided(_) => "distributors_decided",
+            Change::DistributorsNotified { .. } => "distributors_notified",
+            Change::UpstreamEmbargoSet { .. } => "upstream_embargo_set",
+            Change::PubliclyDisclosed { .. } => "publicly_disclosed",
+            Change::PrivateHandlingRequested => "private_handling_requested",
+            Change::PrivateHandlingAnswered { .. } => "private_handling_answered",
+            Change::SlowedDown { .. } => "slowed_down",
+            Change::EmbargoBreakReported { .. } => "embargo_break_reported",
+            Change::EmbargoBreakAssessed { .. } => "embargo_break_assessed",
+            Change::CveRecorded { .. } => "cve_recorded",
+            Change::CveWaived { .. } => "cve_waived",
+            Change::AnnouncementDrafted { .. } => "announcement_drafted",
+            Change::Released { .. } => "released",
+            Change::CreditRecorded(_) => "credit_recorded",
+            Change::AdvisoryRecorded { .. } => "advisory_recorded",
+            Change::RetrospectiveHeld { .. } => "retrospective_held",
+            Change::Closed => "closed",
+        }
+    }
+}

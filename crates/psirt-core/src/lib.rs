@@ -1,0 +1,43 @@
+//! The security release process as a pure state machine.
+//!
+//! This crate owns the rules of the process psirt encodes (the CoreDNS /
+//! Kubernetes security release process, generalised by a per-project
+//! [`Policy`]): what a case records, which milestones it has and when each is
+//! due, who may do what on a case, and which command a rule refuses.
+//!
+//! It must never do I/O: no clock, no network, no disk, no randomness, no
+//! async. Time arrives as an argument (`now`), identities arrive already
+//! resolved, and the result of a command is a list of [`Change`]s that the
+//! caller persists. Everything else in psirt calls into this crate; it calls
+//! nothing of theirs.
+//!
+//! The flow is: the caller loads a [`Case`] (by folding its [`Event`]s with
+//! [`Case::apply`]), asks [`decide`] whether an [`Actor`] may run a
+//! [`Command`] at `now`, and if the answer is a list of changes, stores them
+//! as events in one transaction.
+
+mod access;
+mod case;
+mod command;
+mod dues;
+mod duration;
+mod engine;
+mod event;
+mod ids;
+mod policy;
+mod rotation;
+
+pub use access::{Actor, Denied, Operation, Standing, authorize, standings};
+pub use case::{
+    Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
+    PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
+};
+pub use command::Command;
+pub use dues::{Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda};
+pub use duration::{Duration, DurationError};
+pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
+pub use event::{ActorRef, Change, Event, NewReport, Reporter};
+pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
+pub use policy::{Policy, PolicyError};
+pub use psirt_cvss as cvss;
+pub use rotation::{RosterEntry, next_fix_lead};
