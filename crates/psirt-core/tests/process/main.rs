@@ -1,0 +1,17 @@
+//! The process engine's tests, read as the seed: one module per part of the
+//! security release process, all driving cases through `decide` and the fold
+//! with a fake clock (see `harness`).
+//!
+//! They are one test binary so that the harness is compiled once and shared.
+
+mod access;
+mod agenda;
+mod embargo;
+mod harness;
+mod low_severity;
+mod persistence;
+mod policy;
+mod public_disclosure;
+mod rotation;
+mod rules;
+mod seed_private_path;
