@@ -1,1 +1,217 @@
-use crate::harness as _;
+//! "What if a distributor breaks embargo? The PST will assess the damage and
+//! may make the call to release earlier or continue with the plan", and "If
+//! the fix relies on another upstream project's disclosure timeline, that
+//! will adjust the process as well."
+
+use expect_test::expect;
+use psirt_core::{Actor, Command, Milestone};
+
+use crate::harness::*;
+
+fn report_break(when: &str) -> Command {
+    Command::ReportEmbargoBreak {
+        what: "the patch and the CVE description".into(),
+        to_whom: "a public mirror of a distributor's build repository".into(),
+        when: day0_plus(when),
+    }
+}
+
+fn assess(release_early: bool) -> Command {
+    Command::AssessEmbargoBreak {
+        release_early,
+        reason: "the patch is visible but not yet explained".into(),
+    }
+}
+
+/// A case that notified distributors on day 5 with an embargo ending on day 18.
+fn notified() -> World {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.at("5d");
+    w.notify_distributors("18d");
+    w
+}
+
+#[test]
+fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
+    let mut w = notified();
+    w.at("8d");
+    w.check(
+        w.person(DAVE),
+        report_break("9d"),
+        expect![["BreakCannotBeInFuture: an embargo break cannot be dated in the future"]],
+    );
+    w.check(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak { what: "".into(), to_whom: "x".into(), when: day0_plus("7d") },
+        expect![["invalid what: must not be empty"]],
+    );
+    w.check(
+        Actor::Reporter,
+        report_break("7d"),
+        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may report an embargo break"]],
+    );
+    // Anyone on the case may report it.
+    w.ok(w.person(DAVE), report_break("7d"));
+    let b = &w.case.embargo_breaks[0];
+    assert_eq!((w.rel(b.reported_at), w.rel(b.when)), ("+8d".to_string(), "+7d".to_string()));
+    assert_eq!(b.assessment, None);
+    // Reporting it changes no due time by itself: the PST decides.
+    assert!(!w.case.urgent());
+}
+
+#[test]
+fn assessing_needs_a_reported_break() {
+    let mut w = notified();
+    w.check(
+        w.person(ALICE),
+        assess(true),
+        expect![["NoBreakToAssess: there is no reported embargo break waiting for an assessment"]],
+    );
+    w.ok(w.person(DAVE), report_break("5d"));
+    w.check(
+        w.person(DAVE),
+        assess(true),
+        expect![["denied: only the Product Security Team may assess an embargo break"]],
+    );
+    w.ok(w.person(ALICE), assess(false));
+    // Each break is assessed once.
+    w.check(
+        w.person(ALICE),
+        assess(true),
+        expect![["NoBreakToAssess: there is no reported embargo break waiting for an assessment"]],
+    );
+}
+
+#[test]
+fn keeping_the_plan_after_an_embargo_break_changes_no_due_time() {
+    let mut w = notified();
+    w.at("8d");
+    w.ok(w.person(DAVE), report_break("7d"));
+    let before = w.milestones();
+    w.ok(w.person(ALICE), assess(false));
+    assert_eq!(w.milestones(), before);
+    assert!(!w.case.urgent());
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-20T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+    );
+}
+
+#[test]
+fn releasing_early_after_an_embargo_break_pulls_every_due_time_to_the_assessment() {
+    let mut w = notified();
+    w.at("8d");
+    w.ok(w.person(DAVE), report_break("7d"));
+    w.at("9d");
+    // "When in doubt push forward and go public ASAP."
+    w.ok(w.person(BOB), assess(true));
+    assert!(w.case.urgent());
+    expect![[r#"
+        acknowledged           done     +0m
+        fix_lead_assigned      done     +0m
+        fix_team_formed        done     +0m
+        cvss_scored            done     +0m
+        fix_ready              done     +0m
+        notice_published       due      +9d ASAP
+        distributors_notified  done     +5d
+        released               due      +9d ASAP
+        retrospective          n/a
+        closed                 pending
+    "#]]
+    .assert_eq(&w.milestones());
+    // The distributors' embargo ends on day 18; the release goes out now.
+    assert_eq!(w.case.embargo_end(), Some(day0_plus("18d")));
+    w.at("9d");
+    w.release();
+    assert_eq!(w.rel(w.case.release.as_ref().unwrap().at), "+9d");
+}
+
+#[test]
+fn an_upstream_embargo_sets_the_release_due_time() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.at("1d");
+    w.check(
+        w.person(DAVE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+        expect![["denied: only the Product Security Team or the Fix Lead may set an upstream embargo"]],
+    );
+    w.check(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("1d") },
+        expect![["EmbargoMustEndInFuture: the embargo must end in the future"]],
+    );
+    // Later than the policy's 21 days: the upstream date wins.
+    w.ok(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+    );
+    let due = |w: &World| w.rel(w.case.milestone(Milestone::Released).due().unwrap().at);
+    assert_eq!(due(&w), "+30d");
+    // Earlier than 21 days: the upstream date still wins.
+    w.ok(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("10d") },
+    );
+    assert_eq!(due(&w), "+10d");
+    // The other milestones keep the policy's due times.
+    expect![[r#"
+        notice_published       +7d
+        distributors_notified  +14d
+        released               +10d
+    "#]]
+    .assert_eq(&w.dues());
+}
+
+#[test]
+fn a_release_before_the_upstream_embargo_ends_is_refused() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.ok(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("25d") },
+    );
+    w.at("21d");
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-27T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+    );
+    w.at("25d");
+    w.release();
+    w.check(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+        expect![["AlreadyReleased: the fix is already released"]],
+    );
+}
+
+#[test]
+fn the_later_of_the_distributor_and_upstream_embargoes_holds_the_release() {
+    let mut w = notified();
+    w.ok(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("20d") },
+    );
+    assert_eq!(w.case.embargo_end(), Some(day0_plus("20d")));
+    w.at("19d");
+    assert!(w.run(w.lead(), release_command()).is_err());
+}
+
+#[test]
+fn releasing_early_after_our_embargo_break_also_skips_an_upstream_embargo() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.ok(
+        w.person(ALICE),
+        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+    );
+    w.at("3d");
+    w.ok(w.person(DAVE), report_break("3d"));
+    w.ok(w.person(ALICE), assess(true));
+    // NOTE: a leak on our side lets us release before another project's
+    // embargo ends; the engine does not tell the two apart (see the report).
+    w.check(w.lead(), release_command(), expect![["ok"]]);
+}

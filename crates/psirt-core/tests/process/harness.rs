@@ -273,7 +273,9 @@ impl World {
     /// Everything the release needs: team, final CVSS, a ready fix, a CVE
     /// and the announcement draft.
     pub fn ready_to_release(&mut self) {
-        self.form_team();
+        if self.case.fix_lead.is_none() {
+            self.form_team();
+        }
         self.finalize_cvss(CRITICAL);
         self.fix();
         self.ok(

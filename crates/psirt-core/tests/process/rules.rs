@@ -1,1 +1,945 @@
-use crate::harness as _;
+//! One test per rule of the engine, each showing the rule refuse what it
+//! must, with its message as the user reads it; then `Refusal::Invalid` for
+//! empty, oversized and malformed fields.
+//!
+//! The refusal is checked by the harness to change nothing on the case.
+
+use expect_test::{Expect, expect};
+use psirt_core::{
+    Actor, Command, Credit, CreditKind, DistributorDecision, NewReport, Policy, Rule, open_case,
+};
+
+use crate::harness::*;
+
+/// Every rule has a test in this file. A new `Rule` variant stops this from
+/// compiling: add its test below, then its arm here.
+#[allow(dead_code)]
+fn every_rule_is_shown(rule: &Rule) {
+    match rule {
+        Rule::CaseClosed
+        | Rule::FixLeadMustBePst
+        | Rule::FixLeadOverrideNeedsReason
+        | Rule::FixLeadUnchanged
+        | Rule::FixLeadStaysOnTeam
+        | Rule::AlreadyOnFixTeam
+        | Rule::NotOnFixTeam
+        | Rule::CvssV30IsReadOnly
+        | Rule::CommitAlreadyRecorded(_)
+        | Rule::UnknownCommit(_)
+        | Rule::NoSelfApproval
+        | Rule::FixReadyNeedsApprovals { .. }
+        | Rule::FixAlreadyReady
+        | Rule::FixNotReady
+        | Rule::NoticeNeedsFixOrMitigation
+        | Rule::NoticeNeedsFutureReleaseDate
+        | Rule::DistributorsNeedEmbargo
+        | Rule::EmbargoMustEndInFuture
+        | Rule::EmbargoTooShort { .. }
+        | Rule::EmbargoTooLong { .. }
+        | Rule::NotifyNeedsDecision
+        | Rule::NotifyNeedsFix
+        | Rule::AlreadyNotified
+        | Rule::SlowDownNeedsFinalCvss
+        | Rule::SlowDownNeedsLowSeverity { .. }
+        | Rule::SlowDownWhilePublic
+        | Rule::AlreadyPublic
+        | Rule::PrivateHandlingNeedsPublicCase
+        | Rule::AnswerNeedsRequest
+        | Rule::BreakCannotBeInFuture
+        | Rule::NoBreakToAssess
+        | Rule::CveAlreadyRecorded
+        | Rule::ReleaseNeeds(_)
+        | Rule::ReleaseEmbargoed { .. }
+        | Rule::CherryPickPlanNeeded
+        | Rule::AlreadyReleased
+        | Rule::ReleaseNeededFirst
+        | Rule::RetrospectiveNotInPolicy
+        | Rule::CloseNeeds(_) => {}
+    }
+}
+
+fn decision(notify: bool, embargo_end: Option<&str>) -> Command {
+    Command::DecideDistributors(DistributorDecision {
+        notify,
+        rationale: "network-exploitable".into(),
+        embargo_end: embargo_end.map(day0_plus),
+        long_embargo_reason: None,
+    })
+}
+
+fn notify() -> Command {
+    Command::NotifyDistributors {
+        patches: vec!["0001-fix.patch".into()],
+    }
+}
+
+fn add_commit(c: &str, author: &str) -> Command {
+    Command::AddFixCommit {
+        commit: commit(c),
+        author: author.into(),
+        url: None,
+    }
+}
+
+fn approve(c: &str, maintainer: &str) -> Command {
+    Command::ApproveCommit {
+        commit: commit(c),
+        maintainer: maintainer.into(),
+    }
+}
+
+fn notice(estimated_release: &str) -> Command {
+    Command::PublishNotice {
+        estimated_release: day0_plus(estimated_release),
+        mitigation: "Disable the cache plugin.".into(),
+        link: None,
+    }
+}
+
+fn slow_down() -> Command {
+    Command::SlowDown {
+        reason: "holidays".into(),
+        discussion: "mailto:security@coredns.io".into(),
+        extension: None,
+    }
+}
+
+#[test]
+fn case_closed() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.release_and_wrap_up();
+    w.ok(w.lead(), Command::Close);
+    w.check(
+        w.lead(),
+        Command::Close,
+        expect![["CaseClosed: the case is closed: nothing on it can change any more"]],
+    );
+    // Access is decided first: an outsider learns nothing about the case's state.
+    w.check(
+        w.person(MALLORY),
+        Command::Close,
+        expect![["denied: only the Product Security Team or the Fix Lead may close the case"]],
+    );
+}
+
+#[test]
+fn fix_lead_must_be_pst() {
+    let mut w = World::private();
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: DAVE, override_reason: Some("expert".into()) },
+        expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
+    );
+    // Only the *active* PST counts: a member who stepped down is not eligible.
+    w.pst.retain(|u| *u != CAROL);
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
+    );
+}
+
+#[test]
+fn fix_lead_override_needs_reason() {
+    let mut w = World::private();
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: BOB, override_reason: Some(" \n ".into()) },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    w.assign(BOB);
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+}
+
+#[test]
+fn fix_lead_unchanged() {
+    let mut w = World::private();
+    w.assign(BOB);
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: BOB, override_reason: Some("again".into()) },
+        expect![["FixLeadUnchanged: that person is already the Fix Lead"]],
+    );
+}
+
+#[test]
+fn fix_lead_stays_on_team() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::RemoveFixTeamMember { member: ALICE, reason: "busy".into() },
+        expect![["FixLeadStaysOnTeam: the Fix Lead cannot be removed from the Fix Team"]],
+    );
+}
+
+#[test]
+fn already_on_fix_team() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::AddFixTeamMember { member: DAVE },
+        expect![["AlreadyOnFixTeam: that person is already on the Fix Team"]],
+    );
+    // The Fix Lead is always on the team.
+    w.check(
+        w.lead(),
+        Command::AddFixTeamMember { member: ALICE },
+        expect![["AlreadyOnFixTeam: that person is already on the Fix Team"]],
+    );
+    w.ok(w.lead(), Command::AddFixTeamMember { member: ERIN });
+    assert!(w.case.on_fix_team(ERIN));
+}
+
+#[test]
+fn not_on_fix_team() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::RemoveFixTeamMember { member: ERIN, reason: "not needed".into() },
+        expect![["NotOnFixTeam: that person is not on the Fix Team"]],
+    );
+    w.ok(w.lead(), Command::RemoveFixTeamMember { member: DAVE, reason: "on leave".into() });
+    assert!(!w.case.on_fix_team(DAVE));
+}
+
+#[test]
+fn cvss_v30_is_read_only() {
+    let mut w = World::private();
+    w.form_team();
+    let v30 = "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    w.check(
+        w.person(DAVE),
+        Command::ProposeCvss { vector: vector(v30) },
+        expect![["CvssV30IsReadOnly: CVSS v3.0 vectors are read but not scored anew: use a v3.1 or v4.0 vector"]],
+    );
+    w.check(
+        w.lead(),
+        Command::FinalizeCvss { vector: vector(v30) },
+        expect![["CvssV30IsReadOnly: CVSS v3.0 vectors are read but not scored anew: use a v3.1 or v4.0 vector"]],
+    );
+    // v4.0 is scored.
+    let v40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+    w.check(w.lead(), Command::FinalizeCvss { vector: vector(v40) }, expect![["ok"]]);
+}
+
+#[test]
+fn commit_already_recorded() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
+    // Commit ids are compared in lower case.
+    w.check(
+        w.person(DAVE),
+        add_commit("ABC1234", "dave"),
+        expect![["CommitAlreadyRecorded: commit abc1234 is already a fix commit of this case"]],
+    );
+}
+
+#[test]
+fn unknown_commit() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.person(DAVE),
+        approve("fff0000", "alice"),
+        expect![["UnknownCommit: commit fff0000 is not one of the case's fix commits"]],
+    );
+    // The cherry-pick plan may only name the case's fix commits.
+    w.ready_to_release();
+    w.check(
+        w.lead(),
+        Command::Release {
+            version: "v1.12.1".into(),
+            base_release: "v1.12.0".into(),
+            cherry_picks: vec![commit("abc1234"), commit("fff0000")],
+        },
+        expect![["UnknownCommit: commit fff0000 is not one of the case's fix commits"]],
+    );
+}
+
+#[test]
+fn no_self_approval() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
+    w.check(
+        w.person(DAVE),
+        approve("abc1234", " DAVE "),
+        expect![["NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"]],
+    );
+}
+
+#[test]
+fn fix_ready_needs_approvals() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.person(DAVE),
+        Command::MarkFixReady,
+        expect![["FixReadyNeedsApprovals: the fix is ready only when it has fix commits, each with an LGTM from a maintainer"]],
+    );
+    w.ok(w.person(DAVE), add_commit("aaaa111", "dave"));
+    w.ok(w.person(DAVE), add_commit("bbbb222", "dave"));
+    w.ok(w.person(DAVE), add_commit("cccc333", "dave"));
+    w.ok(w.person(DAVE), approve("bbbb222", "alice"));
+    w.check(
+        w.person(DAVE),
+        Command::MarkFixReady,
+        expect![["FixReadyNeedsApprovals: the fix is ready only when every fix commit has an LGTM from a maintainer; still waiting: aaaa111, cccc333"]],
+    );
+}
+
+#[test]
+fn fix_already_ready() {
+    let mut w = World::private();
+    w.form_team();
+    w.fix();
+    w.check(
+        w.person(DAVE),
+        Command::MarkFixReady,
+        expect![["FixAlreadyReady: the fix is already marked ready; reopen it (with a reason) to change it"]],
+    );
+    w.check(
+        w.person(DAVE),
+        add_commit("dddd444", "dave"),
+        expect![["FixAlreadyReady: the fix is already marked ready; reopen it (with a reason) to change it"]],
+    );
+    // Reopening (Fix Lead only, with a reason) lets the work continue.
+    w.check(
+        w.person(DAVE),
+        Command::ReopenFix { reason: "incomplete".into() },
+        expect![["denied: only the Fix Lead may reopen the fix"]],
+    );
+    w.ok(w.lead(), Command::ReopenFix { reason: "The fix misses the IPv6 path.".into() });
+    w.check(w.person(DAVE), add_commit("dddd444", "dave"), expect![["ok"]]);
+}
+
+#[test]
+fn fix_not_ready() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::ReopenFix { reason: "incomplete".into() },
+        expect![["FixNotReady: the fix is not marked ready"]],
+    );
+}
+
+#[test]
+fn notice_needs_fix_or_mitigation() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        notice("14d"),
+        expect![["NoticeNeedsFixOrMitigation: the forthcoming-fix notice needs a fix or a mitigation first"]],
+    );
+    // "This Disclosure process should begin after the Team has developed a
+    // fix or mitigation": a mitigation alone is enough.
+    w.ok(w.person(DAVE), Command::RecordMitigation { steps: "Disable the cache plugin.".into() });
+    w.check(w.lead(), notice("14d"), expect![["ok"]]);
+}
+
+#[test]
+fn notice_needs_future_release_date() {
+    let mut w = World::private();
+    w.form_team();
+    w.fix();
+    w.at("3d");
+    w.check(
+        w.lead(),
+        notice("3d"),
+        expect![["NoticeNeedsFutureReleaseDate: the forthcoming-fix notice must carry an estimated release date that is still ahead"]],
+    );
+    w.check(
+        w.person(DAVE),
+        notice("14d"),
+        expect![["denied: only the Fix Lead may publish the forthcoming-fix notice"]],
+    );
+}
+
+#[test]
+fn distributors_need_embargo() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        decision(true, None),
+        expect![["DistributorsNeedEmbargo: notifying distributors needs an embargo date"]],
+    );
+    // Deciding not to notify needs no embargo, and skips the milestone.
+    w.ok(w.lead(), decision(false, Some("10d")));
+    assert_eq!(w.case.distributors.as_ref().unwrap().embargo_end, None);
+    assert!(w.milestones().contains("distributors_notified  skipped  +0m"));
+}
+
+#[test]
+fn embargo_must_end_in_future() {
+    let mut w = World::private();
+    w.form_team();
+    w.at("2d");
+    w.check(
+        w.lead(),
+        decision(true, Some("1d")),
+        expect![["EmbargoMustEndInFuture: the embargo must end in the future"]],
+    );
+}
+
+#[test]
+fn embargo_too_short() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        decision(true, Some("12h")),
+        expect![["EmbargoTooShort: the embargo must last at least 1d from the notice"]],
+    );
+    // The length is checked again when the notice goes out.
+    w.ok(w.lead(), decision(true, Some("3d")));
+    w.fix();
+    w.at("60h");
+    w.check(
+        w.lead(),
+        notify(),
+        expect![["EmbargoTooShort: the embargo must last at least 1d from the notice"]],
+    );
+}
+
+#[test]
+fn embargo_too_long() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        decision(true, Some("15d")),
+        expect![["EmbargoTooLong: an embargo longer than 14d from the notice needs a recorded reason"]],
+    );
+    w.ok(
+        w.lead(),
+        Command::DecideDistributors(DistributorDecision {
+            notify: true,
+            rationale: "network-exploitable".into(),
+            embargo_end: Some(day0_plus("15d")),
+            long_embargo_reason: Some("Aligned with the upstream Go release.".into()),
+        }),
+    );
+}
+
+#[test]
+fn notify_needs_decision() {
+    let mut w = World::private();
+    w.form_team();
+    w.fix();
+    w.check(
+        w.lead(),
+        notify(),
+        expect![["NotifyNeedsDecision: distributors are notified only after the Fix Lead has decided to notify them"]],
+    );
+    w.ok(w.lead(), decision(false, None));
+    w.check(
+        w.lead(),
+        notify(),
+        expect![["NotifyNeedsDecision: distributors are notified only after the Fix Lead has decided to notify them"]],
+    );
+}
+
+#[test]
+fn notify_needs_fix() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.lead(), decision(true, Some("10d")));
+    w.check(
+        w.lead(),
+        notify(),
+        expect![["NotifyNeedsFix: the distributor pre-notification needs a ready fix: its patches"]],
+    );
+}
+
+#[test]
+fn already_notified() {
+    let mut w = World::private();
+    w.form_team();
+    w.fix();
+    w.notify_distributors("10d");
+    w.check(
+        w.lead(),
+        notify(),
+        expect![["AlreadyNotified: distributors have already been notified"]],
+    );
+    // The embargo they accepted cannot be moved by a new decision.
+    w.check(
+        w.lead(),
+        decision(true, Some("12d")),
+        expect![["AlreadyNotified: distributors have already been notified"]],
+    );
+}
+
+#[test]
+fn slow_down_needs_final_cvss() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        slow_down(),
+        expect![["SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"]],
+    );
+}
+
+#[test]
+fn slow_down_needs_low_severity() {
+    let mut w = World::private();
+    w.form_team();
+    w.finalize_cvss(CRITICAL);
+    w.check(
+        w.lead(),
+        slow_down(),
+        expect![["SlowDownNeedsLowSeverity: only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores 9.8"]],
+    );
+}
+
+#[test]
+fn slow_down_while_public() {
+    let mut w = World::public();
+    w.form_team();
+    w.finalize_cvss(LOW);
+    w.check(
+        w.lead(),
+        slow_down(),
+        expect![["SlowDownWhilePublic: a publicly disclosed case cannot be slowed down: every due time is as soon as possible"]],
+    );
+}
+
+#[test]
+fn already_public() {
+    let mut w = World::public();
+    w.check(
+        w.person(ALICE),
+        Command::MarkPubliclyDisclosed { link: None },
+        expect![["AlreadyPublic: the case is already marked publicly disclosed"]],
+    );
+}
+
+#[test]
+fn private_handling_needs_public_case() {
+    let mut w = World::private();
+    w.check(
+        w.person(ALICE),
+        Command::RequestPrivateHandling,
+        expect![["PrivateHandlingNeedsPublicCase: only a publicly disclosed case can be asked to move to private handling"]],
+    );
+}
+
+#[test]
+fn answer_needs_request() {
+    let mut w = World::public();
+    w.check(
+        w.person(ALICE),
+        Command::RecordPrivateHandlingAnswer { agreed: false },
+        expect![["AnswerNeedsRequest: record the reporter's answer only after asking them to handle the issue privately"]],
+    );
+}
+
+#[test]
+fn break_cannot_be_in_future() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak {
+            what: "the patch".into(),
+            to_whom: "a blog".into(),
+            when: day0_plus("1m"),
+        },
+        expect![["BreakCannotBeInFuture: an embargo break cannot be dated in the future"]],
+    );
+}
+
+#[test]
+fn no_break_to_assess() {
+    let mut w = World::private();
+    w.check(
+        w.person(ALICE),
+        Command::AssessEmbargoBreak { release_early: true, reason: "leak".into() },
+        expect![["NoBreakToAssess: there is no reported embargo break waiting for an assessment"]],
+    );
+}
+
+#[test]
+fn cve_already_recorded() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.lead(), Command::RecordCve { cve: cve("CVE-2026-12345") });
+    w.check(
+        w.lead(),
+        Command::RecordCve { cve: cve("CVE-2026-12345") },
+        expect![["CveAlreadyRecorded: that CVE id is already recorded on the case"]],
+    );
+    // A second, different CVE is fine (one report, two vulnerabilities).
+    w.check(w.lead(), Command::RecordCve { cve: cve("CVE-2026-12346") }, expect![["ok"]]);
+}
+
+#[test]
+fn release_needs() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseNeeds: the release needs the fix ready (an LGTM on every commit), a final CVSS vector, a CVE id (or a waiver with a reason), an announcement draft"]],
+    );
+    w.fix();
+    w.finalize_cvss(CRITICAL);
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseNeeds: the release needs a CVE id (or a waiver with a reason), an announcement draft"]],
+    );
+    w.ok(w.lead(), Command::WaiveCve { reason: "Not a vulnerability in a released version.".into() });
+    w.ok(w.person(DAVE), Command::DraftAnnouncement { text: "v1.12.1 is out.".into() });
+    w.check(w.lead(), release_command(), expect![["ok"]]);
+}
+
+#[test]
+fn release_embargoed() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.notify_distributors("10d");
+    // A minute before the embargo ends.
+    w.at("10d");
+    w.now -= jiff::SignedDuration::from_mins(1);
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-12T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+    );
+    // At the embargo's end exactly, the release may go out.
+    w.now = day0_plus("10d");
+    w.check(w.lead(), release_command(), expect![["ok"]]);
+}
+
+#[test]
+fn cherry_pick_plan_needed() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.check(
+        w.lead(),
+        Command::Release {
+            version: "v1.12.1".into(),
+            base_release: "v1.12.0".into(),
+            cherry_picks: vec![],
+        },
+        expect![["CherryPickPlanNeeded: the release needs a cherry-pick plan: the fix commits to pick onto the last release"]],
+    );
+}
+
+#[test]
+fn already_released() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.release();
+    for (command, expected) in [
+        (release_command(), expect![["AlreadyReleased: the fix is already released"]]),
+        (
+            Command::ReopenFix { reason: "regression".into() },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+        (
+            Command::DraftAnnouncement { text: "new text".into() },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+        (
+            Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+    ] {
+        w.check(w.lead(), command, expected);
+    }
+    let mut w = World::private();
+    w.ready_to_release();
+    w.finalize_cvss(LOW);
+    w.release();
+    w.check(w.lead(), slow_down(), expect![["AlreadyReleased: the fix is already released"]]);
+}
+
+#[test]
+fn release_needed_first() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::RecordAdvisory { format: "osv".into(), location: "https://osv.dev/x".into() },
+        expect![["ReleaseNeededFirst: that comes after the release"]],
+    );
+    let mut w = World::open(
+        private_report(),
+        Policy { retrospective_within: Some(duration("3d")), ..Policy::default() },
+    );
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::HoldRetrospective { notes: "went well".into() },
+        expect![["ReleaseNeededFirst: that comes after the release"]],
+    );
+}
+
+#[test]
+fn retrospective_not_in_policy() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.release();
+    w.check(
+        w.lead(),
+        Command::HoldRetrospective { notes: "went well".into() },
+        expect![["RetrospectiveNotInPolicy: this case's policy has no retrospective"]],
+    );
+}
+
+#[test]
+fn close_needs() {
+    let mut w = World::private();
+    w.form_team();
+    w.check(
+        w.lead(),
+        Command::Close,
+        expect![["CloseNeeds: closing the case needs the release, an exported advisory, the reporter's credit (a name or anonymous)"]],
+    );
+    // An anonymous credit counts; a credit of another kind does not.
+    w.ready_to_release();
+    w.release();
+    w.ok(
+        w.lead(),
+        Command::RecordAdvisory { format: "csaf".into(), location: "https://example.org/csaf.json".into() },
+    );
+    w.ok(
+        w.lead(),
+        Command::RecordCredit(Credit { name: Some("Dave".into()), kind: CreditKind::RemediationDeveloper }),
+    );
+    w.check(
+        w.lead(),
+        Command::Close,
+        expect![["CloseNeeds: closing the case needs the reporter's credit (a name or anonymous)"]],
+    );
+    w.ok(Actor::Reporter, Command::RecordCredit(Credit { name: None, kind: CreditKind::Reporter }));
+    w.check(w.lead(), Command::Close, expect![["ok"]]);
+}
+
+// Refusal::Invalid: every free-text field is trimmed, required and bounded;
+// links are absolute http(s) URLs.
+
+fn check_report(change: impl FnOnce(&mut NewReport), expect: Expect) {
+    let mut report = private_report();
+    change(&mut report);
+    let got = match open_case(report, "PSIRT-2026-0001".parse().unwrap(), Policy::default()) {
+        Ok(changes) => {
+            let names: Vec<&str> = changes.iter().map(|c| c.name()).collect();
+            format!("ok {}", names.join(", "))
+        }
+        Err(r) => outcome(Err(r)),
+    };
+    expect.assert_eq(&got);
+}
+
+#[test]
+fn a_report_is_validated_before_it_becomes_a_case() {
+    check_report(|_| {}, expect![["ok reported, acknowledged"]]);
+    check_report(|r| r.summary = "  ".into(), expect![["invalid summary: must not be empty"]]);
+    check_report(
+        |r| r.summary = "x".repeat(301),
+        expect![["invalid summary: must be at most 300 characters"]],
+    );
+    check_report(|r| r.summary = "é".repeat(300), expect![["ok reported, acknowledged"]]);
+    check_report(
+        |r| r.summary = "two\nlines".into(),
+        expect![["invalid summary: must be a single line"]],
+    );
+    check_report(
+        |r| r.details = psirt_core::Secret::new("\n".into()),
+        expect![["invalid details: must not be empty"]],
+    );
+    check_report(|r| r.project = "".into(), expect![["invalid project: must not be empty"]]);
+    check_report(
+        |r| r.project = "p".repeat(65),
+        expect![["invalid project: must be at most 64 characters"]],
+    );
+    check_report(
+        |r| r.public_link = Some("https://github.com/coredns/coredns/issues/1".into()),
+        expect![["invalid public_link: is only given for a report of a vulnerability that is already public"]],
+    );
+    check_report(
+        |r| {
+            r.already_public = true;
+            r.public_link = Some("ftp://example.org/x".into());
+        },
+        expect![[r#"invalid public_link: "ftp://example.org/x" is not an http(s) URL"#]],
+    );
+    check_report(
+        |r| {
+            r.already_public = true;
+            r.public_link = Some("".into());
+        },
+        expect![["ok reported, acknowledged"]],
+    );
+    check_report(
+        |r| r.reporter.as_mut().unwrap().name = Some("n".repeat(301)),
+        expect![["invalid reporter_name: must be at most 300 characters"]],
+    );
+    let mut report = private_report();
+    report.reporter.as_mut().unwrap().name = Some("   ".into());
+    let changes = open_case(report, "PSIRT-2026-0001".parse().unwrap(), Policy::default()).unwrap();
+    let psirt_core::Change::Reported { reporter, .. } = &changes[0] else { unreachable!() };
+    assert_eq!(reporter.as_ref().unwrap().name, None, "a blank name is no name");
+}
+
+#[test]
+fn a_report_under_a_contradictory_policy_is_refused() {
+    let policy = Policy { fix_within: duration("30d"), ..Policy::default() };
+    let got = open_case(private_report(), "PSIRT-2026-0001".parse().unwrap(), policy);
+    expect![["invalid policy: policy fix_within: 30d is later than release_within (21d)"]]
+        .assert_eq(&outcome(got.map(|_| ())));
+}
+
+#[test]
+fn command_fields_are_validated() {
+    let mut w = World::private();
+    w.form_team();
+    let long = "r".repeat(100_001);
+    for (actor, command, expected) in [
+        (
+            w.lead(),
+            Command::RemoveFixTeamMember { member: DAVE, reason: long.clone() },
+            expect![["invalid reason: must be at most 100000 characters"]],
+        ),
+        (
+            w.lead(),
+            Command::RemoveFixTeamMember { member: DAVE, reason: "".into() },
+            expect![["invalid reason: must not be empty"]],
+        ),
+        (
+            w.person(DAVE),
+            Command::AddFixCommit { commit: commit("abc1234"), author: " ".into(), url: None },
+            expect![["invalid author: must not be empty"]],
+        ),
+        (
+            w.person(DAVE),
+            Command::AddFixCommit {
+                commit: commit("abc1234"),
+                author: "dave".into(),
+                url: Some("javascript:alert(1)".into()),
+            },
+            expect![[r#"invalid url: "javascript:alert(1)" is not an http(s) URL"#]],
+        ),
+        (
+            w.person(DAVE),
+            Command::AddFixCommit {
+                commit: commit("abc1234"),
+                author: "dave".into(),
+                url: Some("https://example.org/a b".into()),
+            },
+            expect![[r#"invalid url: "https://example.org/a b" is not an http(s) URL"#]],
+        ),
+        (
+            w.person(DAVE),
+            Command::RecordMitigation { steps: "".into() },
+            expect![["invalid steps: must not be empty"]],
+        ),
+        (
+            w.person(DAVE),
+            Command::DraftAnnouncement { text: long.clone() },
+            expect![["invalid text: must be at most 100000 characters"]],
+        ),
+        (
+            w.lead(),
+            Command::DecideDistributors(DistributorDecision {
+                notify: false,
+                rationale: " ".into(),
+                embargo_end: None,
+                long_embargo_reason: None,
+            }),
+            expect![["invalid rationale: must not be empty"]],
+        ),
+        (
+            w.person(ALICE),
+            Command::SetUpstreamEmbargo { upstream: "".into(), until: day0_plus("30d") },
+            expect![["invalid upstream: must not be empty"]],
+        ),
+        (
+            w.person(ALICE),
+            Command::MarkPubliclyDisclosed { link: Some("not a link".into()) },
+            expect![[r#"invalid link: "not a link" is not an http(s) URL"#]],
+        ),
+        (
+            w.lead(),
+            Command::WaiveCve { reason: "\t".into() },
+            expect![["invalid reason: must not be empty"]],
+        ),
+        (
+            w.lead(),
+            Command::AssignFixLead { lead: BOB, override_reason: Some("".into()) },
+            expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+        ),
+        (
+            Actor::Reporter,
+            Command::RecordCredit(Credit { name: Some(" ".into()), kind: CreditKind::Finder }),
+            expect![["invalid name: must not be empty"]],
+        ),
+    ] {
+        w.check(actor, command, expected);
+    }
+}
+
+#[test]
+fn the_notice_the_notification_and_the_release_validate_their_fields() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.check(
+        w.lead(),
+        Command::PublishNotice {
+            estimated_release: day0_plus("14d"),
+            mitigation: "".into(),
+            link: None,
+        },
+        expect![["invalid mitigation: must not be empty"]],
+    );
+    w.check(
+        w.lead(),
+        Command::PublishNotice {
+            estimated_release: day0_plus("14d"),
+            mitigation: "Disable the plugin.".into(),
+            link: Some("github.com/coredns/coredns/issues/1".into()),
+        },
+        expect![[r#"invalid link: "github.com/coredns/coredns/issues/1" is not an http(s) URL"#]],
+    );
+    w.ok(w.lead(), decision(true, Some("10d")));
+    w.check(
+        w.lead(),
+        Command::NotifyDistributors { patches: vec![] },
+        expect![["invalid patches: the pre-notification needs the patches"]],
+    );
+    w.check(
+        w.lead(),
+        Command::NotifyDistributors { patches: vec!["".into()] },
+        expect![["invalid patches: must not be empty"]],
+    );
+    w.check(
+        w.lead(),
+        Command::Release { version: "".into(), base_release: "v1.12.0".into(), cherry_picks: vec![] },
+        expect![["invalid version: must not be empty"]],
+    );
+    w.check(
+        w.lead(),
+        Command::Release {
+            version: "v1.12.1".into(),
+            base_release: "b".repeat(101),
+            cherry_picks: vec![],
+        },
+        expect![["invalid base_release: must be at most 100 characters"]],
+    );
+}
