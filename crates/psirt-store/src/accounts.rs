@@ -1,0 +1,370 @@
+//! Projects, people, their API tokens and the PST rosters.
+//!
+//! Tokens are shown once, when created, and stored only as a SHA-256 hash:
+//! they carry 256 bits of randomness, so a fast hash is enough and lookup
+//! by hash is a plain index scan.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use psirt_core::{EmailAddress, Policy, RosterEntry, UserId};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{Store, StoreError, micros};
+
+/// A person with an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: EmailAddress,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// A freshly issued API token; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(String);
+
+impl ApiToken {
+    fn generate() -> Result<ApiToken, StoreError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
+        Ok(ApiToken(format!("psirt_{}", hex::encode(bytes))))
+    }
+
+    /// The token, to show its owner once.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(<redacted>)")
+    }
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// One member of a project's Product Security Team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PstMember {
+    pub user: User,
+    pub available: bool,
+    pub last_turn: Option<u64>,
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    let email: String = row.try_get("email")?;
+    Ok(User {
+        id: UserId::new(row.try_get("id")?),
+        email: email
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+        name: row.try_get("name")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+    })
+}
+
+impl Store {
+    /// Creates a project with its policy. The slug names it in URLs and commands.
+    pub async fn add_project(
+        &self,
+        slug: &str,
+        name: &str,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let valid = !slug.is_empty()
+            && slug.len() <= 64
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !slug.starts_with('-');
+        if !valid {
+            return Err(StoreError::Invalid {
+                field: "slug",
+                reason: format!("{slug:?} must be 1 to 64 lower-case letters, digits or dashes"),
+            });
+        }
+        if name.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "name",
+                reason: "must not be empty".into(),
+            });
+        }
+        policy.validate().map_err(|e| StoreError::Invalid {
+            field: "policy",
+            reason: e.to_string(),
+        })?;
+        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO projects (slug, name, policy, lead_turns, created_at) VALUES ($1, $2, $3, 0, $4)")
+            .bind(slug)
+            .bind(name.trim())
+            .bind(json)
+            .bind(micros(now))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::duplicate(e, format!("project {slug:?}")))?;
+        Ok(())
+    }
+
+    /// Adds the project unless it exists; used for the default project.
+    pub async fn ensure_project(
+        &self,
+        slug: &str,
+        name: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        match self.add_project(slug, name, &Policy::default(), now).await {
+            Ok(()) | Err(StoreError::Duplicate(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The policy new cases of the project start with.
+    pub async fn project_policy(&self, slug: &str) -> Result<Policy, StoreError> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
+        let json = json.ok_or_else(|| StoreError::NotFound(format!("project {slug:?}")))?;
+        serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("policy of {slug}: {e}")))
+    }
+
+    /// Replaces the policy for cases opened from now on; open cases keep theirs.
+    pub async fn set_project_policy(&self, slug: &str, policy: &Policy) -> Result<(), StoreError> {
+        policy.validate().map_err(|e| StoreError::Invalid {
+            field: "policy",
+            reason: e.to_string(),
+        })?;
+        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let done = sqlx::query("UPDATE projects SET policy = $1 WHERE slug = $2")
+            .bind(json)
+            .bind(slug)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("project {slug:?}")));
+        }
+        Ok(())
+    }
+
+    /// Creates an account and its first API token, in one transaction.
+    pub async fn add_user(
+        &self,
+        email: &EmailAddress,
+        name: &str,
+        is_admin: bool,
+        now: Timestamp,
+    ) -> Result<(User, ApiToken), StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(StoreError::Invalid {
+                field: "name",
+                reason: "must be 1 to 200 characters".into(),
+            });
+        }
+        let mut tx = self.write().await?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO users (email, name, is_admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                .bind(email.as_str())
+                .bind(name)
+                .bind(i64::from(is_admin))
+                .bind(micros(now))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| StoreError::duplicate(e, format!("a user with e-mail {email}")))?;
+        let token = ApiToken::generate()?;
+        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(token_hash(token.reveal()))
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let user = User {
+            id: UserId::new(id),
+            email: email.clone(),
+            name: name.to_string(),
+            is_admin,
+        };
+        Ok((user, token))
+    }
+
+    /// Issues another API token for an existing user.
+    pub async fn issue_token(&self, user: UserId, now: Timestamp) -> Result<ApiToken, StoreError> {
+        let token = ApiToken::generate()?;
+        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(user.get())
+            .bind(token_hash(token.reveal()))
+            .bind(micros(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(token)
+    }
+
+    /// The user a token belongs to, if the token exists and is not revoked.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Revokes every token of a user. Returns how many were live.
+    pub async fn revoke_tokens(&self, user: UserId, now: Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(micros(now))
+        .bind(user.get())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn user_by_email(&self, email: &EmailAddress) -> Result<User, StoreError> {
+        let row = sqlx::query("SELECT id, email, name, is_admin FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("user {email}")))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
+        let row = sqlx::query("SELECT id, email, name, is_admin FROM users WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("{id}")))
+    }
+
+    /// Puts a user on a project's PST, at the end of the roster.
+    pub async fn add_pst_member(
+        &self,
+        project: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT slug FROM projects WHERE slug = $1")
+                .bind(project)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("project {project:?}")));
+        }
+        let position: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM pst_members WHERE project = $1",
+        )
+        .bind(project)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO pst_members (project, user_id, position, available, joined_at) VALUES ($1, $2, $3, 1, $4)",
+        )
+        .bind(project)
+        .bind(user.get())
+        .bind(position)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::duplicate(e, format!("{user} on the PST of {project}")))?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a PST member available or unavailable for the rotation.
+    pub async fn set_available(
+        &self,
+        project: &str,
+        user: UserId,
+        available: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE pst_members SET available = $1 WHERE project = $2 AND user_id = $3 AND removed_at IS NULL",
+        )
+        .bind(i64::from(available))
+        .bind(project)
+        .bind(user.get())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!(
+                "{user} on the PST of {project}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The project's PST in roster order.
+    pub async fn pst(&self, project: &str) -> Result<Vec<PstMember>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.is_admin, m.available, m.last_turn FROM pst_members m \
+             JOIN users u ON u.id = m.user_id WHERE m.project = $1 AND m.removed_at IS NULL ORDER BY m.position",
+        )
+        .bind(project)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let last: Option<i64> = row.try_get("last_turn")?;
+                Ok(PstMember {
+                    user: user_from_row(row)?,
+                    available: row.try_get::<i64, _>("available")? != 0,
+                    last_turn: last.map(|t| t as u64),
+                })
+            })
+            .collect()
+    }
+
+    /// Projects whose PST the user is on.
+    pub(crate) async fn pst_projects(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT project FROM pst_members WHERE user_id = $1 AND removed_at IS NULL",
+        )
+        .bind(user.get())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub(crate) async fn roster(
+        tx: &mut sqlx::AnyConnection,
+        project: &str,
+    ) -> Result<Vec<RosterEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT user_id, available, last_turn FROM pst_members WHERE project = $1 AND removed_at IS NULL ORDER BY position",
+        )
+        .bind(project)
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let last: Option<i64> = row.try_get("last_turn")?;
+                Ok(RosterEntry {
+                    user: UserId::new(row.try_get("user_id")?),
+                    available: row.try_get::<i64, _>("available")? != 0,
+                    last_turn: last.map(|t| t as u64),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,404 @@
+//! Cases: intake, commands, reads, the agenda.
+//!
+//! Every state change runs the same sequence inside one transaction: lock
+//! the case row, fold its events, check the caller's expected version, ask
+//! `psirt_core::decide`, append the events, bump the version. A refusal
+//! rolls everything back, so a refused command leaves no trace.
+
+use jiff::Timestamp;
+use psirt_core::{
+    Actor, ActorRef, Agenda, Case, CaseRef, Change, Command, Context, Event, NewReport, Operation,
+    UserId, authorize,
+};
+use sqlx::{AnyConnection, Row};
+
+use crate::accounts::User;
+use crate::{Backend, Store, StoreError, micros};
+
+/// Who is acting, as authenticated by the caller.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    User(User),
+    /// The holder of a case's private status link.
+    Reporter(CaseRef),
+    System,
+}
+
+/// A case with its full timeline.
+#[derive(Clone, Debug)]
+pub struct CaseRecord {
+    pub case: Case,
+    pub events: Vec<Event>,
+}
+
+struct Locked {
+    id: i64,
+    project: String,
+    version: u64,
+}
+
+const LOCK_SQLITE: &str = "SELECT id, project, version FROM cases WHERE reference = $1";
+const LOCK_POSTGRES: &str =
+    "SELECT id, project, version FROM cases WHERE reference = $1 FOR UPDATE";
+
+impl Store {
+    /// Takes in a report: allocates its reference, records it and its
+    /// acknowledgement in one transaction. Once this returns, the report is
+    /// durable.
+    pub async fn report(
+        &self,
+        report: NewReport,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.write().await?;
+        let policy_json: Option<String> =
+            sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
+                .bind(&report.project)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let policy_json = policy_json
+            .ok_or_else(|| StoreError::NotFound(format!("project {:?}", report.project)))?;
+        let policy = serde_json::from_str(&policy_json)
+            .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
+        let year = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
+        )
+        .bind(i64::from(year))
+        .fetch_one(&mut *tx)
+        .await?;
+        let reference =
+            CaseRef::new(year, number as u32).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let project = report.project.clone();
+        let changes = psirt_core::open_case(report, reference, policy)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (reference, project, version, is_open, opened_at, updated_at) \
+             VALUES ($1, $2, 0, 1, $3, $4) RETURNING id",
+        )
+        .bind(reference.to_string())
+        .bind(&project)
+        .bind(micros(now))
+        .bind(micros(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        let events = append(&mut tx, id, 0, &changes, ActorRef::System, now).await?;
+        tx.commit().await?;
+        let case =
+            Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
+        Ok(CaseRecord { case, events })
+    }
+
+    /// Runs one command on a case as one transaction. `expected_version`,
+    /// when given, must match the case's version (optimistic concurrency).
+    pub async fn execute(
+        &self,
+        principal: &Principal,
+        reference: CaseRef,
+        command: Command,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.write().await?;
+        let (locked, mut case, mut events) =
+            self.lock(&mut tx, reference, expected_version, now).await?;
+        let actor = self.actor(principal, &case).await?;
+        let pst: Vec<UserId> = Store::roster(&mut tx, &locked.project)
+            .await?
+            .into_iter()
+            .map(|e| e.user)
+            .collect();
+        let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &pst })?;
+        let new = append(
+            &mut tx,
+            locked.id,
+            locked.version,
+            &changes,
+            actor.as_ref(),
+            now,
+        )
+        .await?;
+        new.iter().for_each(|e| case.apply(e));
+        tx.commit().await?;
+        events.extend(new);
+        Ok(CaseRecord { case, events })
+    }
+
+    /// Assigns the Fix Lead: the next in the project's round-robin, or
+    /// `choice` (a PST member and the reason for the override). The
+    /// rotation's turn counter moves in the same transaction, so two cases
+    /// opened at once never get the same turn.
+    pub async fn assign_fix_lead(
+        &self,
+        principal: &Principal,
+        reference: CaseRef,
+        choice: Option<(UserId, String)>,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
+        let mut tx = self.write().await?;
+        let (locked, mut case, mut events) =
+            self.lock(&mut tx, reference, expected_version, now).await?;
+        let actor = self.actor(principal, &case).await?;
+        // Authorize before touching the rotation, so an outsider learns nothing.
+        authorize(&actor, Operation::AssignFixLead, &case).map_err(psirt_core::Refusal::from)?;
+        let turn: i64 = sqlx::query_scalar(
+            "UPDATE projects SET lead_turns = lead_turns + 1 WHERE slug = $1 RETURNING lead_turns",
+        )
+        .bind(&locked.project)
+        .fetch_one(&mut *tx)
+        .await?;
+        let roster = Store::roster(&mut tx, &locked.project).await?;
+        let (lead, override_reason) = match choice {
+            Some((lead, reason)) => (lead, Some(reason)),
+            None => {
+                let lead =
+                    psirt_core::next_fix_lead(&roster).ok_or_else(|| StoreError::Invalid {
+                        field: "fix_lead",
+                        reason:
+                            "no PST member is available for the rotation; choose one, with a reason"
+                                .into(),
+                    })?;
+                (lead, None)
+            }
+        };
+        let pst: Vec<UserId> = roster.iter().map(|e| e.user).collect();
+        let command = Command::AssignFixLead {
+            lead,
+            override_reason,
+        };
+        let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &pst })?;
+        sqlx::query("UPDATE pst_members SET last_turn = $1 WHERE project = $2 AND user_id = $3")
+            .bind(turn)
+            .bind(&locked.project)
+            .bind(lead.get())
+            .execute(&mut *tx)
+            .await?;
+        let new = append(
+            &mut tx,
+            locked.id,
+            locked.version,
+            &changes,
+            actor.as_ref(),
+            now,
+        )
+        .await?;
+        new.iter().for_each(|e| case.apply(e));
+        tx.commit().await?;
+        events.extend(new);
+        Ok(CaseRecord { case, events })
+    }
+
+    /// Reads a case with its timeline, if the principal may see it.
+    pub async fn case(
+        &self,
+        principal: &Principal,
+        reference: CaseRef,
+    ) -> Result<CaseRecord, StoreError> {
+        let (_, record) = self.load(reference).await?;
+        let actor = self.actor(principal, &record.case).await?;
+        let op = match principal {
+            Principal::Reporter(_) => Operation::ViewReporterStatus,
+            _ => Operation::ViewCase,
+        };
+        authorize(&actor, op, &record.case).map_err(psirt_core::Refusal::from)?;
+        Ok(record)
+    }
+
+    /// Every case the principal may see, open ones only unless `closed`.
+    pub async fn cases(
+        &self,
+        principal: &Principal,
+        closed: bool,
+    ) -> Result<Vec<Case>, StoreError> {
+        let ids: Vec<i64> = if closed {
+            sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?
+        } else {
+            sqlx::query_scalar("SELECT id FROM cases WHERE is_open = 1 ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?
+        };
+        let pst = match principal {
+            Principal::User(u) => self.pst_projects(u.id).await?,
+            _ => Vec::new(),
+        };
+        let mut visible = Vec::new();
+        for id in ids {
+            let events = load_events(&self.pool, id).await?;
+            let case = Case::from_events(&events)
+                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
+            let actor = actor_for(principal, &case, &pst);
+            if authorize(&actor, Operation::ViewCase, &case).is_ok() {
+                visible.push(case);
+            }
+        }
+        Ok(visible)
+    }
+
+    /// What is overdue, due soon and next on every open case the principal may see.
+    pub async fn agenda(
+        &self,
+        principal: &Principal,
+        now: Timestamp,
+    ) -> Result<Agenda, StoreError> {
+        let cases = self.cases(principal, false).await?;
+        Ok(psirt_core::agenda(&cases, now))
+    }
+
+    async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+            .bind(reference.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let id = id.ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
+        let events = load_events(&self.pool, id).await?;
+        let case = Case::from_events(&events)
+            .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
+        Ok((id, CaseRecord { case, events }))
+    }
+
+    async fn lock(
+        &self,
+        tx: &mut AnyConnection,
+        reference: CaseRef,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<(Locked, Case, Vec<Event>), StoreError> {
+        let sql = match self.backend {
+            Backend::Sqlite => LOCK_SQLITE,
+            Backend::Postgres => LOCK_POSTGRES,
+        };
+        let row = sqlx::query(sql)
+            .bind(reference.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
+        let version: i64 = row.try_get("version")?;
+        let locked = Locked {
+            id: row.try_get("id")?,
+            project: row.try_get("project")?,
+            version: version as u64,
+        };
+        if let Some(expected) = expected_version
+            && expected != locked.version
+        {
+            return Err(StoreError::Conflict {
+                reference: reference.to_string(),
+                expected,
+                actual: locked.version,
+            });
+        }
+        let events = load_events(&mut *tx, locked.id).await?;
+        let case = Case::from_events(&events)
+            .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
+        if case.version != locked.version {
+            return Err(StoreError::Corrupt(format!(
+                "case {reference} has {} events but version {}",
+                case.version, locked.version
+            )));
+        }
+        // The timeline only moves forward: an event dated before the last
+        // one would make "what happened first" ambiguous.
+        if let Some(last) = events.last()
+            && now < last.at
+        {
+            return Err(StoreError::Invalid {
+                field: "now",
+                reason: format!("{now} is earlier than the case's last event ({})", last.at),
+            });
+        }
+        Ok((locked, case, events))
+    }
+
+    async fn actor(&self, principal: &Principal, case: &Case) -> Result<Actor, StoreError> {
+        let pst = match principal {
+            Principal::User(u) => self.pst_projects(u.id).await?,
+            _ => Vec::new(),
+        };
+        Ok(actor_for(principal, case, &pst))
+    }
+}
+
+/// The core's view of a principal, relative to one case.
+fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
+    match principal {
+        Principal::User(u) => Actor::Person {
+            user: u.id,
+            pst: pst_projects.contains(&case.project),
+        },
+        // A status link speaks only for its own case; for any other case it
+        // is a stranger with no standing.
+        Principal::Reporter(r) if *r == case.reference => Actor::Reporter,
+        Principal::Reporter(_) => Actor::Person {
+            user: UserId::new(0),
+            pst: false,
+        },
+        Principal::System => Actor::System,
+    }
+}
+
+async fn load_events<'e, E>(executor: E, case_id: i64) -> Result<Vec<Event>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM case_events WHERE case_id = $1 ORDER BY seq")
+            .bind(case_id)
+            .fetch_all(executor)
+            .await?;
+    payloads
+        .iter()
+        .map(|p| {
+            serde_json::from_str(p)
+                .map_err(|e| StoreError::Corrupt(format!("event of case #{case_id}: {e}")))
+        })
+        .collect()
+}
+
+/// Appends events after `version`; the primary key (case_id, seq) makes a
+/// second writer with the same view fail instead of interleaving.
+async fn append(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    version: u64,
+    changes: &[Change],
+    actor: ActorRef,
+    now: Timestamp,
+) -> Result<Vec<Event>, StoreError> {
+    let mut events = Vec::with_capacity(changes.len());
+    for (i, change) in changes.iter().enumerate() {
+        let event = Event {
+            seq: version + 1 + i as u64,
+            at: now,
+            actor,
+            change: change.clone(),
+        };
+        let payload =
+            serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let actor_json =
+            serde_json::to_string(&actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO case_events (case_id, seq, at, kind, actor, payload) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(case_id)
+            .bind(event.seq as i64)
+            .bind(micros(now))
+            .bind(change.name())
+            .bind(actor_json)
+            .bind(payload)
+            .execute(&mut *tx)
+            .await?;
+        events.push(event);
+    }
+    let new_version = (version + changes.len() as u64) as i64;
+    let is_open = !changes.iter().any(|c| matches!(c, Change::Closed));
+    sqlx::query("UPDATE cases SET version = $1, is_open = $2, updated_at = $3 WHERE id = $4 AND version = $5")
+        .bind(new_version)
+        .bind(i64::from(is_open))
+        .bind(micros(now))
+        .bind(case_id)
+        .bind(version as i64)
+        .execute(&mut *tx)
+        .await?;
+    Ok(events)
+}

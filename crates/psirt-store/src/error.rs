@@ -1,0 +1,47 @@
+//! The store's one error type.
+
+use psirt_core::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A rule or the access decision refused the command; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The thing asked for does not exist (or the actor may not know it does).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The case changed since the caller last read it.
+    #[error(
+        "case {reference} changed meanwhile (now at version {actual}, you expected {expected}); reload it and try again"
+    )]
+    Conflict {
+        reference: String,
+        expected: u64,
+        actual: u64,
+    },
+    /// Input that cannot be stored as given.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// Already exists (a user with that e-mail, a project with that slug).
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// A stored row that does not read back as what was written.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// A unique-constraint violation becomes `Duplicate(what)`.
+    pub(crate) fn duplicate(e: sqlx::Error, what: impl Into<String>) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate(what.into())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Durable storage for psirt, and the service layer that runs one command
+//! as one transaction.
+//!
+//! This crate owns the schema (one design, migrations for SQLite and for
+//! PostgreSQL under `migrations/`), the translation between rows and core
+//! types, and the sequence every state change follows: lock the case, load
+//! it, ask `psirt_core::decide`, append the resulting events, bump the
+//! version, commit. The CLI and the server both call [`Store`]; neither
+//! re-implements a rule, and this crate decides nothing itself: every
+//! "may they?" and "is it due?" question goes to `psirt-core`.
+//!
+//! It must never log report bodies or tokens.
+
+mod accounts;
+mod cases;
+mod error;
+mod migrations;
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use accounts::{ApiToken, PstMember, User};
+pub use cases::{CaseRecord, Principal};
+pub use error::StoreError;
+
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The database, migrated and ready.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` or `postgres://…`, creates the SQLite file
+    /// (and its directory) on first use, and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Invalid {
+                field: "database_url",
+                reason: format!("{url:?} is neither sqlite://PATH nor postgres://…"),
+            });
+        };
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Invalid {
+                field: "database_url",
+                reason: e.to_string(),
+            })?
+            .disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer; extra connections only help readers.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        use sqlx::Executor;
+                        // WAL: readers never block the writer; busy_timeout:
+                        // a second writer waits instead of failing at once.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, backend };
+        migrations::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Succeeds when the database answers and is migrated.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        migrations::check(self).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of deadlocking on a
+    /// lock upgrade; on PostgreSQL rows are locked as they are read.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+}
+
+/// `sqlite://PATH` with the directory created and `mode=rwc` so the file is
+/// created on first run.
+fn sqlite_url(url: &str) -> Result<String, StoreError> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(StoreError::Invalid {
+            field: "database_url",
+            reason: "psirt needs a SQLite file (sqlite://PATH), not an in-memory database".into(),
+        });
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid {
+            field: "database_url",
+            reason: format!("cannot create directory {}: {e}", dir.display()),
+        })?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".into()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Unix microseconds, the schema's representation of an instant.
+fn micros(t: jiff::Timestamp) -> i64 {
+    t.as_microsecond()
+}

@@ -1,0 +1,68 @@
+//! The embedded migrations, one list per backend, run by sqlx's migrator
+//! (which takes a lock first, so several replicas may start at once).
+
+use std::borrow::Cow;
+
+use sqlx::SqlStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::{Backend, Store, StoreError};
+
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+fn migrator(backend: Backend) -> Migrator {
+    let list = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrations = list
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                SqlStr::from_static(sql),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    migrator(store.backend).run(&store.pool).await?;
+    Ok(())
+}
+
+/// Fails unless the database answers and every migration is applied.
+pub(crate) async fn check(store: &Store) -> Result<(), StoreError> {
+    let latest = migrator(store.backend)
+        .migrations
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&store.pool)
+            .await?;
+    if applied != Some(latest) {
+        return Err(StoreError::Corrupt(format!(
+            "schema at version {applied:?}, expected {latest}"
+        )));
+    }
+    Ok(())
+}

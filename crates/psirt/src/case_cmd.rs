@@ -1,0 +1,704 @@
+//! `psirt case …`: every case operation of the engine, from a shell.
+//!
+//! Each subcommand resolves its arguments into a `psirt_core::Command` and
+//! hands it to the store, acting as the user named by `--as` (reports are
+//! taken in by psirt itself). Output is a short human summary, or with
+//! `--json` the same case view the API returns.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use psirt_core::{
+    CaseRef, Command, Credit, CreditKind, DistributorDecision, NewReport, Reporter, Secret,
+};
+use psirt_server::views::{AgendaView, CaseView, MilestoneView};
+use psirt_store::{CaseRecord, Principal, Store};
+
+use crate::config::Config;
+use crate::time::parse_instant;
+
+#[derive(Args)]
+pub struct CaseArgs {
+    /// Act as this user (their e-mail address).
+    #[arg(long = "as", global = true, env = "PSIRT_AS")]
+    actor: Option<String>,
+    /// Record the command as of this instant instead of the clock (imports,
+    /// tests); it may not be earlier than the case's last event.
+    #[arg(long, global = true, env = "PSIRT_NOW")]
+    now: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Refuse unless the case is still at this version (its event count).
+    #[arg(long, global = true)]
+    expect_version: Option<u64>,
+    #[command(subcommand)]
+    command: CaseCmd,
+}
+
+#[derive(Subcommand)]
+enum CaseCmd {
+    /// Take in a new report (as psirt's intake does) and acknowledge it.
+    Report {
+        #[arg(long)]
+        summary: String,
+        /// The details; `-` reads them from standard input.
+        #[arg(long, conflicts_with = "details_file")]
+        details: Option<String>,
+        #[arg(long)]
+        details_file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        reporter_name: Option<String>,
+        #[arg(long)]
+        reporter_email: Option<String>,
+        /// The vulnerability is already public (all due times become ASAP).
+        #[arg(long)]
+        already_public: bool,
+        /// Where it was made public.
+        #[arg(long, requires = "already_public")]
+        public_link: Option<String>,
+    },
+    /// Show a case with its milestones and timeline.
+    Show { reference: String },
+    /// List the cases you may see.
+    List {
+        /// Include closed cases.
+        #[arg(long)]
+        all: bool,
+    },
+    /// What is overdue, due soon and next on every open case.
+    Dues {
+        /// The instant to evaluate at (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Assign the Fix Lead: the next in the round-robin, or `--lead` with a reason.
+    Assign {
+        reference: String,
+        #[arg(long, requires = "reason")]
+        lead: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Form the Fix Team (Fix Lead only); the lead is always on it.
+    Team {
+        reference: String,
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Add one person to the Fix Team.
+    TeamAdd {
+        reference: String,
+        #[arg(long)]
+        member: String,
+    },
+    /// Remove one person from the Fix Team.
+    TeamRemove {
+        reference: String,
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Propose a CVSS vector.
+    CvssPropose { reference: String, vector: String },
+    /// Make a CVSS vector final (Fix Lead only).
+    CvssFinalize { reference: String, vector: String },
+    /// Record a fix commit.
+    Commit {
+        reference: String,
+        commit: String,
+        #[arg(long)]
+        author: String,
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Record a maintainer's LGTM on a fix commit.
+    Lgtm {
+        reference: String,
+        commit: String,
+        #[arg(long)]
+        by: String,
+    },
+    /// Tell the Fix Lead the fix branch is complete (every commit has an LGTM).
+    FixReady { reference: String },
+    /// Take back "fix ready", with a reason.
+    ReopenFix {
+        reference: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record mitigation steps users can take before the fix.
+    Mitigation {
+        reference: String,
+        #[arg(long)]
+        steps: String,
+    },
+    /// Publish the forthcoming-fix notice.
+    Notice {
+        reference: String,
+        #[arg(long)]
+        release_date: String,
+        #[arg(long)]
+        mitigation: String,
+        #[arg(long)]
+        link: Option<String>,
+    },
+    /// Record the decision on pre-notifying distributors.
+    Distributors {
+        reference: String,
+        #[arg(long, conflicts_with = "skip", required_unless_present = "skip")]
+        notify: bool,
+        #[arg(long)]
+        skip: bool,
+        #[arg(long)]
+        rationale: String,
+        #[arg(long, required_if_eq("notify", "true"))]
+        embargo_end: Option<String>,
+        #[arg(long)]
+        long_embargo_reason: Option<String>,
+    },
+    /// Send the pre-notification with the patches (files or text).
+    NotifyDistributors {
+        reference: String,
+        #[arg(long = "patch", required = true)]
+        patches: Vec<String>,
+    },
+    /// Follow an upstream project's embargo date for the release.
+    UpstreamEmbargo {
+        reference: String,
+        #[arg(long)]
+        upstream: String,
+        #[arg(long)]
+        until: String,
+    },
+    /// Record that the vulnerability is public: every due time becomes ASAP.
+    Public {
+        reference: String,
+        #[arg(long)]
+        link: Option<String>,
+    },
+    /// Record that the reporter was asked to handle a public report privately.
+    AskPrivate { reference: String },
+    /// Record the reporter's answer to that request.
+    PrivateAnswer {
+        reference: String,
+        #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
+        agreed: bool,
+        #[arg(long)]
+        refused: bool,
+    },
+    /// Slow a low-severity case down (recorded decision).
+    SlowDown {
+        reference: String,
+        #[arg(long)]
+        reason: String,
+        /// Link to the discussion (URL, mailto: or <Message-ID>).
+        #[arg(long)]
+        discussion: String,
+        /// How far to move the pending due times (default: the policy's).
+        #[arg(long)]
+        extension: Option<String>,
+    },
+    /// Report an embargo break: what leaked, to whom, when.
+    EmbargoBreak {
+        reference: String,
+        #[arg(long)]
+        what: String,
+        #[arg(long)]
+        to_whom: String,
+        #[arg(long)]
+        when: String,
+    },
+    /// The PST's assessment of the break; releasing early is the default suggestion.
+    AssessBreak {
+        reference: String,
+        /// Continue with the plan instead of releasing early.
+        #[arg(long)]
+        keep_plan: bool,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record a CVE id.
+    Cve { reference: String, cve: String },
+    /// Release without a CVE, with the reason.
+    CveWaive {
+        reference: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Draft the release announcement (`--text -` reads standard input).
+    Announce {
+        reference: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Release: the new version, the last release it is built on, the commits picked onto it.
+    Release {
+        reference: String,
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        base: String,
+        #[arg(long = "pick", required = true)]
+        picks: Vec<String>,
+    },
+    /// Credit someone (or the reporter, anonymously).
+    Credit {
+        reference: String,
+        #[arg(
+            long,
+            conflicts_with = "anonymous",
+            required_unless_present = "anonymous"
+        )]
+        name: Option<String>,
+        #[arg(long)]
+        anonymous: bool,
+        /// finder, reporter, analyst, coordinator, remediation_developer, …
+        #[arg(long = "type", default_value = "reporter")]
+        kind: String,
+    },
+    /// Record an exported advisory (format and where it lives).
+    Advisory {
+        reference: String,
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        location: String,
+    },
+    /// Record the retrospective (where the policy has one).
+    Retrospective {
+        reference: String,
+        #[arg(long)]
+        notes: String,
+    },
+    /// Close a released case.
+    Close { reference: String },
+}
+
+pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Result<ExitCode> {
+    let clock = crate::time::now();
+    let now = match &args.now {
+        Some(t) => parse_instant(t, clock).context("--now")?,
+        None => clock,
+    };
+    let json = args.json;
+    let expect = args.expect_version;
+
+    // Intake is psirt's own act; everything else is done as a person.
+    if let CaseCmd::Report {
+        summary,
+        details,
+        details_file,
+        project,
+        reporter_name,
+        reporter_email,
+        already_public,
+        public_link,
+    } = args.command
+    {
+        let details = match (details, details_file) {
+            (Some(d), _) if d == "-" => read_stdin()?,
+            (Some(d), _) => d,
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?,
+            (None, None) => bail!("--details or --details-file is required"),
+        };
+        let reporter = match (reporter_name, reporter_email) {
+            (None, None) => None,
+            (name, email) => Some(Reporter {
+                name,
+                email: email.map(|e| e.parse()).transpose()?,
+            }),
+        };
+        let report = NewReport {
+            project: project.unwrap_or_else(|| config.default_project.clone()),
+            summary,
+            details: Secret::new(details),
+            reporter,
+            public_link,
+            already_public,
+        };
+        let record = store.report(report, now).await?;
+        return output(&record, json, "reported and acknowledged");
+    }
+
+    let actor = args
+        .actor
+        .as_deref()
+        .context("say who you are: --as EMAIL (or PSIRT_AS)")?;
+    let user = store.user_by_email(&actor.parse()?).await?;
+    let principal = Principal::User(user);
+    let r = |s: &str| -> anyhow::Result<CaseRef> { Ok(s.parse()?) };
+    let user_id =
+        |email: String| async move { anyhow::Ok(store.user_by_email(&email.parse()?).await?.id) };
+
+    let (reference, command) = match args.command {
+        CaseCmd::Report { .. } => unreachable!("handled above"),
+        CaseCmd::Show { reference } => {
+            let record = store.case(&principal, r(&reference)?).await?;
+            return output(&record, json, "");
+        }
+        CaseCmd::List { all } => {
+            let cases = store.cases(&principal, all).await?;
+            for case in cases {
+                if json {
+                    println!("{}", serde_json::to_string(&CaseView::new(&case, &[]))?);
+                } else {
+                    let next = case
+                        .next_due()
+                        .map(|(m, d)| format!("{} due {}", m.as_str(), d.at))
+                        .unwrap_or_default();
+                    let state = if case.is_open() { "open" } else { "closed" };
+                    println!("{}\t{state}\t{}\t{next}", case.reference, case.summary);
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        CaseCmd::Dues { at } => {
+            let at = match at {
+                Some(t) => parse_instant(&t, clock)?,
+                None => now,
+            };
+            let agenda = store.agenda(&principal, at).await?;
+            let view = AgendaView::new(&agenda);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                print_agenda(&view);
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        CaseCmd::Assign {
+            reference,
+            lead,
+            reason,
+        } => {
+            let choice = match lead {
+                Some(email) => Some((user_id(email).await?, reason.unwrap_or_default())),
+                None => None,
+            };
+            let record = store
+                .assign_fix_lead(&principal, r(&reference)?, choice, expect, now)
+                .await?;
+            return output(&record, json, "Fix Lead assigned");
+        }
+        CaseCmd::Team { reference, members } => {
+            let mut ids = Vec::new();
+            for m in members {
+                ids.push(user_id(m).await?);
+            }
+            (reference, Command::FormFixTeam { members: ids })
+        }
+        CaseCmd::TeamAdd { reference, member } => (
+            reference,
+            Command::AddFixTeamMember {
+                member: user_id(member).await?,
+            },
+        ),
+        CaseCmd::TeamRemove {
+            reference,
+            member,
+            reason,
+        } => (
+            reference,
+            Command::RemoveFixTeamMember {
+                member: user_id(member).await?,
+                reason,
+            },
+        ),
+        CaseCmd::CvssPropose { reference, vector } => (
+            reference,
+            Command::ProposeCvss {
+                vector: vector.parse()?,
+            },
+        ),
+        CaseCmd::CvssFinalize { reference, vector } => (
+            reference,
+            Command::FinalizeCvss {
+                vector: vector.parse()?,
+            },
+        ),
+        CaseCmd::Commit {
+            reference,
+            commit,
+            author,
+            url,
+        } => (
+            reference,
+            Command::AddFixCommit {
+                commit: commit.parse()?,
+                author,
+                url,
+            },
+        ),
+        CaseCmd::Lgtm {
+            reference,
+            commit,
+            by,
+        } => (
+            reference,
+            Command::ApproveCommit {
+                commit: commit.parse()?,
+                maintainer: by,
+            },
+        ),
+        CaseCmd::FixReady { reference } => (reference, Command::MarkFixReady),
+        CaseCmd::ReopenFix { reference, reason } => (reference, Command::ReopenFix { reason }),
+        CaseCmd::Mitigation { reference, steps } => {
+            (reference, Command::RecordMitigation { steps })
+        }
+        CaseCmd::Notice {
+            reference,
+            release_date,
+            mitigation,
+            link,
+        } => (
+            reference,
+            Command::PublishNotice {
+                estimated_release: parse_instant(&release_date, now).context("--release-date")?,
+                mitigation,
+                link,
+            },
+        ),
+        CaseCmd::Distributors {
+            reference,
+            notify,
+            skip: _,
+            rationale,
+            embargo_end,
+            long_embargo_reason,
+        } => {
+            let embargo_end = embargo_end
+                .map(|t| parse_instant(&t, now))
+                .transpose()
+                .context("--embargo-end")?;
+            (
+                reference,
+                Command::DecideDistributors(DistributorDecision {
+                    notify,
+                    rationale,
+                    embargo_end,
+                    long_embargo_reason,
+                }),
+            )
+        }
+        CaseCmd::NotifyDistributors { reference, patches } => {
+            let patches = patches
+                .into_iter()
+                .map(|p| match std::fs::read_to_string(&p) {
+                    Ok(text) => text,
+                    Err(_) => p,
+                })
+                .collect();
+            (reference, Command::NotifyDistributors { patches })
+        }
+        CaseCmd::UpstreamEmbargo {
+            reference,
+            upstream,
+            until,
+        } => (
+            reference,
+            Command::SetUpstreamEmbargo {
+                upstream,
+                until: parse_instant(&until, now).context("--until")?,
+            },
+        ),
+        CaseCmd::Public { reference, link } => (reference, Command::MarkPubliclyDisclosed { link }),
+        CaseCmd::AskPrivate { reference } => (reference, Command::RequestPrivateHandling),
+        CaseCmd::PrivateAnswer {
+            reference,
+            agreed,
+            refused: _,
+        } => (reference, Command::RecordPrivateHandlingAnswer { agreed }),
+        CaseCmd::SlowDown {
+            reference,
+            reason,
+            discussion,
+            extension,
+        } => {
+            let extension = extension
+                .map(|e| e.parse())
+                .transpose()
+                .context("--extension")?;
+            (
+                reference,
+                Command::SlowDown {
+                    reason,
+                    discussion,
+                    extension,
+                },
+            )
+        }
+        CaseCmd::EmbargoBreak {
+            reference,
+            what,
+            to_whom,
+            when,
+        } => (
+            reference,
+            Command::ReportEmbargoBreak {
+                what,
+                to_whom,
+                when: parse_instant(&when, now).context("--when")?,
+            },
+        ),
+        CaseCmd::AssessBreak {
+            reference,
+            keep_plan,
+            reason,
+        } => (
+            reference,
+            Command::AssessEmbargoBreak {
+                release_early: !keep_plan,
+                reason,
+            },
+        ),
+        CaseCmd::Cve { reference, cve } => (reference, Command::RecordCve { cve: cve.parse()? }),
+        CaseCmd::CveWaive { reference, reason } => (reference, Command::WaiveCve { reason }),
+        CaseCmd::Announce { reference, text } => {
+            let text = if text == "-" { read_stdin()? } else { text };
+            (reference, Command::DraftAnnouncement { text })
+        }
+        CaseCmd::Release {
+            reference,
+            version,
+            base,
+            picks,
+        } => {
+            let cherry_picks = picks.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+            (
+                reference,
+                Command::Release {
+                    version,
+                    base_release: base,
+                    cherry_picks,
+                },
+            )
+        }
+        CaseCmd::Credit {
+            reference,
+            name,
+            anonymous: _,
+            kind,
+        } => {
+            let kind = CreditKind::parse(&kind).with_context(|| {
+                let all: Vec<&str> = CreditKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("--type: {kind:?} is not one of {}", all.join(", "))
+            })?;
+            (reference, Command::RecordCredit(Credit { name, kind }))
+        }
+        CaseCmd::Advisory {
+            reference,
+            format,
+            location,
+        } => (reference, Command::RecordAdvisory { format, location }),
+        CaseCmd::Retrospective { reference, notes } => {
+            (reference, Command::HoldRetrospective { notes })
+        }
+        CaseCmd::Close { reference } => (reference, Command::Close),
+    };
+    let reference = r(&reference)?;
+    let name = command.operation().as_str();
+    let record = store
+        .execute(&principal, reference, command, expect, now)
+        .await?;
+    output(&record, json, name)
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading standard input")?;
+    Ok(s)
+}
+
+fn output(record: &CaseRecord, json: bool, what: &str) -> anyhow::Result<ExitCode> {
+    let view = CaseView::new(&record.case, &record.events);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&view)?);
+    } else if !what.is_empty() {
+        println!("{}: {what} (version {})", view.reference, view.version);
+        if let Some(next) = &view.next_due {
+            println!("next: {}", milestone_line(next));
+        }
+    } else {
+        print_case(&view);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn milestone_line(m: &MilestoneView) -> String {
+    match (m.status, m.done_at, m.due_at) {
+        (_, Some(at), _) => format!("{:<36} {:<8} {at}", m.title, m.status),
+        (_, None, Some(due)) if m.asap => {
+            format!("{:<36} {:<8} due ASAP ({due})", m.title, m.status)
+        }
+        (_, None, Some(due)) => format!("{:<36} {:<8} due {due}", m.title, m.status),
+        _ => format!("{:<36} {}", m.title, m.status),
+    }
+}
+
+fn print_case(v: &CaseView) {
+    println!("{}  {}", v.reference, v.summary);
+    let flags = [
+        (v.urgent, "URGENT"),
+        (!v.open, "closed"),
+        (v.release_early, "release early"),
+    ];
+    let flags: Vec<&str> = flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| *f)
+        .collect();
+    println!(
+        "project {}  version {}  {} disclosure  {}",
+        v.project,
+        v.version,
+        v.disclosure,
+        flags.join(" ")
+    );
+    if let Some(lead) = v.fix_lead {
+        println!("Fix Lead: user:{lead}  Fix Team: {:?}", v.fix_team);
+    }
+    if let Some(c) = &v.cvss.final_ {
+        println!("CVSS {} {} ({})", c.base_score, c.severity, c.vector);
+    }
+    println!("\nmilestones:");
+    for m in &v.milestones {
+        println!("  {}", milestone_line(m));
+    }
+    println!("\ntimeline:");
+    for e in &v.timeline {
+        println!(
+            "  #{:<3} {} {:<10} {} {}",
+            e.seq, e.at, e.actor, e.kind, e.data
+        );
+    }
+}
+
+fn print_agenda(v: &AgendaView) {
+    println!("agenda at {}", v.at);
+    for c in &v.cases {
+        println!(
+            "{}{}  {}",
+            c.reference,
+            if c.urgent { " URGENT" } else { "" },
+            c.summary
+        );
+        for m in &c.overdue {
+            println!("  OVERDUE   {}", milestone_line(m));
+        }
+        for m in &c.due_soon {
+            println!("  due soon  {}", milestone_line(m));
+        }
+        if let Some(m) = &c.next {
+            println!("  next      {}", milestone_line(m));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Configuration: a TOML file, then `PSIRT_*` environment overrides.
+//!
+//! Unknown keys in the file and unknown `PSIRT_*` variables are errors, so a
+//! typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The file's shape; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    database_url: Option<String>,
+    listen: Option<String>,
+    default_project: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// The project reports go to unless they name one; created on first run.
+    pub default_project: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Variables psirt reads; any other `PSIRT_*` is refused as a likely typo.
+const KNOWN_ENV: &[&str] = &[
+    "PSIRT_CONFIG",
+    "PSIRT_DATABASE_URL",
+    "PSIRT_LISTEN",
+    "PSIRT_DEFAULT_PROJECT",
+    "PSIRT_AS",
+    "PSIRT_NOW",
+    "PSIRT_LOG",
+];
+
+impl Config {
+    /// Reads `path` (or `./psirt.toml` when it exists), then the environment.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let vars: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("PSIRT_"))
+            .collect();
+        Config::from_sources(path, &vars)
+    }
+
+    fn from_sources(path: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Config> {
+        for (key, _) in env {
+            if !KNOWN_ENV.contains(&key.as_str()) && !key.starts_with("PSIRT_TEST_") {
+                bail!(
+                    "unknown environment variable {key} (known: {})",
+                    KNOWN_ENV.join(", ")
+                );
+            }
+        }
+        let implicit = PathBuf::from("psirt.toml");
+        let path = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => implicit.exists().then_some(implicit),
+        };
+        let file = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str::<File>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.message()))?
+            }
+            None => File::default(),
+        };
+        let get = |key: &str| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let database_url = get("PSIRT_DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("database_url: {database_url:?} must start with sqlite:// or postgres://");
+        }
+        let listen_text = get("PSIRT_LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.into());
+        let listen = listen_text.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "listen: {listen_text:?} is not an address and port such as 127.0.0.1:8080"
+            )
+        })?;
+        let default_project = get("PSIRT_DEFAULT_PROJECT")
+            .or(file.default_project)
+            .unwrap_or_else(|| "default".into());
+        Ok(Config {
+            database_url,
+            listen,
+            default_project,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(file: &str, env: &[(&str, &str)], expected: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("psirt.toml");
+        std::fs::write(&path, file).unwrap();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let got = match Config::from_sources(Some(&path), &env) {
+            Ok(c) => format!("{} {} {}", c.database_url, c.listen, c.default_project),
+            Err(e) => format!("error: {e}").replace(&path.display().to_string(), "FILE"),
+        };
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn defaults_file_and_environment() {
+        check(
+            "",
+            &[],
+            "sqlite://psirt-data/psirt.db 127.0.0.1:8080 default",
+        );
+        check(
+            "listen = \"0.0.0.0:9000\"\ndefault_project = \"coredns\"\n",
+            &[],
+            "sqlite://psirt-data/psirt.db 0.0.0.0:9000 coredns",
+        );
+        check(
+            "database_url = \"sqlite://a.db\"\n",
+            &[("PSIRT_DATABASE_URL", "postgres://u@h/db")],
+            "postgres://u@h/db 127.0.0.1:8080 default",
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        check(
+            "listn = \"x\"\n",
+            &[],
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`",
+        );
+        check(
+            "",
+            &[("PSIRT_LISTN", "x")],
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+        );
+        check(
+            "listen = \"localhost\"\n",
+            &[],
+            "error: listen: \"localhost\" is not an address and port such as 127.0.0.1:8080",
+        );
+        check(
+            "",
+            &[("PSIRT_DATABASE_URL", "mysql://x")],
+            "error: database_url: \"mysql://x\" must start with sqlite:// or postgres://",
+        );
+        check(
+            "listen = 8080\n",
+            &[],
+            "error: FILE: invalid type: integer `8080`, expected a string",
+        );
+    }
+}

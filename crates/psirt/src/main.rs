@@ -1,0 +1,344 @@
+//! The `psirt` command: serve, administer, and walk cases through the
+//! security release process from a shell.
+//!
+//! This binary owns argument parsing, configuration, output formatting and
+//! exit codes (2: usage error, 1: refused or failed). It calls the same
+//! `psirt-store` service layer the server uses, so no rule is written twice.
+
+mod case_cmd;
+mod config;
+mod cvss_cmd;
+mod time;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use psirt_core::EmailAddress;
+use psirt_store::Store;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "psirt",
+    version,
+    about = "Run an open-source project's security release process"
+)]
+struct Cli {
+    /// Configuration file (default: ./psirt.toml when it exists).
+    #[arg(long, global = true, env = "PSIRT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Top,
+}
+
+#[derive(Subcommand)]
+enum Top {
+    /// Run the server on the configured database and address.
+    Serve,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Manage projects and their policies.
+    #[command(subcommand)]
+    Project(ProjectCmd),
+    /// Manage a project's Product Security Team.
+    #[command(subcommand)]
+    Pst(PstCmd),
+    /// Walk a case through the process.
+    Case(case_cmd::CaseArgs),
+    /// Score CVSS vectors (arguments, or one per line on standard input) as JSON lines.
+    Cvss { vectors: Vec<String> },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account and print its API token (shown once).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The project whose PST a `pst` user joins.
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Issue another API token for an account.
+    Token {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke every API token of an account.
+    Revoke {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Role {
+    Admin,
+    Pst,
+}
+
+#[derive(Subcommand)]
+enum ProjectCmd {
+    /// Create a project, with the seed's policy or one read from a TOML file.
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+    /// Replace a project's policy for new cases (open cases keep theirs).
+    Policy {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        policy: PathBuf,
+    },
+    /// Print a project's policy as TOML.
+    ShowPolicy {
+        #[arg(long)]
+        slug: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PstCmd {
+    /// Add an existing user to a project's PST.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Mark a PST member available or unavailable for the Fix Lead rotation.
+    Available {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long, action = clap::ArgAction::Set)]
+        available: bool,
+    },
+    /// List a project's PST in rotation order.
+    List {
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = std::env::var("PSIRT_LOG").ok();
+    let default_level = if matches!(cli.command, Top::Serve) {
+        "info"
+    } else {
+        "warn"
+    };
+    let level = level
+        .as_deref()
+        .unwrap_or(default_level)
+        .parse()
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+
+    if let Top::Cvss { vectors } = &cli.command {
+        return match cvss_cmd::run(vectors) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::open(&config.database_url)
+        .await
+        .context("opening the database")?;
+    store
+        .ensure_project(
+            &config.default_project,
+            "Default project",
+            crate::time::now(),
+        )
+        .await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    let now = crate::time::now();
+    match cli.command {
+        Top::Serve => {
+            let store = open(&config).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.listen))?;
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            psirt_server::serve(store, listener, shutdown).await?;
+        }
+        Top::User(cmd) => {
+            let store = open(&config).await?;
+            match cmd {
+                UserCmd::Add {
+                    email,
+                    name,
+                    role,
+                    project,
+                } => {
+                    let email: EmailAddress = email.parse()?;
+                    let project = project.unwrap_or_else(|| config.default_project.clone());
+                    if matches!(role, Role::Pst) {
+                        store.project_policy(&project).await?;
+                    }
+                    let (user, token) = store
+                        .add_user(&email, &name, matches!(role, Role::Admin), now)
+                        .await?;
+                    if matches!(role, Role::Pst) {
+                        store.add_pst_member(&project, user.id, now).await?;
+                    }
+                    eprintln!(
+                        "created {} <{}> ({}); the API token below is shown only once",
+                        user.name, user.email, user.id
+                    );
+                    println!("{}", token.reveal());
+                }
+                UserCmd::Token { email } => {
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    println!("{}", store.issue_token(user.id, now).await?.reveal());
+                }
+                UserCmd::Revoke { email } => {
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    let n = store.revoke_tokens(user.id, now).await?;
+                    println!("revoked {n} token(s) of {}", user.email);
+                }
+            }
+        }
+        Top::Project(cmd) => {
+            let store = open(&config).await?;
+            match cmd {
+                ProjectCmd::Add { slug, name, policy } => {
+                    let policy = match policy {
+                        Some(path) => read_policy(&path)?,
+                        None => psirt_core::Policy::default(),
+                    };
+                    store.add_project(&slug, &name, &policy, now).await?;
+                    println!("created project {slug}");
+                }
+                ProjectCmd::Policy { slug, policy } => {
+                    store
+                        .set_project_policy(&slug, &read_policy(&policy)?)
+                        .await?;
+                    println!(
+                        "policy of {slug} replaced; open cases keep the policy they started with"
+                    );
+                }
+                ProjectCmd::ShowPolicy { slug } => {
+                    print!("{}", toml::to_string(&store.project_policy(&slug).await?)?);
+                }
+            }
+        }
+        Top::Pst(cmd) => {
+            let store = open(&config).await?;
+            match cmd {
+                PstCmd::Add { email, project } => {
+                    let project = project.unwrap_or_else(|| config.default_project.clone());
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    store.add_pst_member(&project, user.id, now).await?;
+                    println!("{} joined the PST of {project}", user.email);
+                }
+                PstCmd::Available {
+                    email,
+                    project,
+                    available,
+                } => {
+                    let project = project.unwrap_or_else(|| config.default_project.clone());
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    store.set_available(&project, user.id, available).await?;
+                    println!(
+                        "{} is {} for the Fix Lead rotation",
+                        user.email,
+                        if available {
+                            "available"
+                        } else {
+                            "unavailable"
+                        }
+                    );
+                }
+                PstCmd::List { project, json } => {
+                    let project = project.unwrap_or_else(|| config.default_project.clone());
+                    let members = store.pst(&project).await?;
+                    for m in members {
+                        if json {
+                            println!(
+                                "{}",
+                                serde_json::json!({"id": m.user.id.get(), "email": m.user.email.as_str(), "name": m.user.name, "available": m.available, "last_turn": m.last_turn})
+                            );
+                        } else {
+                            println!(
+                                "{}\t{}\t{}",
+                                m.user.email,
+                                m.user.name,
+                                if m.available {
+                                    "available"
+                                } else {
+                                    "unavailable"
+                                }
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Top::Case(args) => {
+            let store = open(&config).await?;
+            return case_cmd::run(&store, &config, args).await;
+        }
+        Top::Cvss { .. } => unreachable!("handled before the runtime starts"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_policy(path: &std::path::Path) -> anyhow::Result<psirt_core::Policy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let policy: psirt_core::Policy = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    policy.validate()?;
+    Ok(policy)
+}
