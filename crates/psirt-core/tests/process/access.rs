@@ -1,1 +1,199 @@
-use crate::harness as _;
+//! Who may do what on a case: the access matrix, decided in one place
+//! (`authorize`), and the `Denied` messages people see.
+
+use std::fmt::Write as _;
+
+use expect_test::expect;
+use psirt_core::{Actor, Command, Credit, CreditKind, Operation, authorize, standings};
+
+use crate::harness::*;
+
+/// A case led by Alice (PST) with Dave (not PST) on the Fix Team.
+fn case_with_team() -> World {
+    let mut w = World::private();
+    w.form_team();
+    w
+}
+
+#[test]
+fn the_access_matrix() {
+    let w = case_with_team();
+    let columns: [(&str, Actor); 6] = [
+        // Bob is on the PST but has no role on this case.
+        ("pst", w.person(BOB)),
+        // Alice's Fix Lead standing alone, as if she had left the PST.
+        ("lead", Actor::Person { user: ALICE, pst: false }),
+        ("team", w.person(DAVE)),
+        ("reporter", Actor::Reporter),
+        ("system", Actor::System),
+        ("outsider", w.person(MALLORY)),
+    ];
+    let mut table = format!("{:<26}", "");
+    for (name, _) in &columns {
+        write!(table, " {name:>8}").unwrap();
+    }
+    table.push('\n');
+    for op in Operation::ALL {
+        write!(table, "{:<26}", format!("{op:?}")).unwrap();
+        for (_, actor) in &columns {
+            let cell = if authorize(actor, op, &w.case).is_ok() { "yes" } else { "-" };
+            write!(table, " {cell:>8}").unwrap();
+        }
+        table.push('\n');
+    }
+    expect![[r#"
+                                        pst     lead     team reporter   system outsider
+        ViewCase                        yes      yes      yes        -        -        -
+        ViewReporterStatus              yes      yes      yes      yes        -        -
+        AssignFixLead                   yes        -        -        -        -        -
+        ManageFixTeam                     -      yes        -        -        -        -
+        ProposeCvss                     yes      yes      yes        -        -        -
+        FinalizeCvss                      -      yes        -        -        -        -
+        RecordFixWork                   yes      yes      yes        -        -        -
+        MarkFixReady                      -      yes      yes        -        -        -
+        ReopenFix                         -      yes        -        -        -        -
+        PublishNotice                     -      yes        -        -        -        -
+        NotifyDistributors                -      yes        -        -        -        -
+        SetUpstreamEmbargo              yes      yes        -        -        -        -
+        MarkPubliclyDisclosed           yes      yes      yes        -      yes        -
+        NegotiatePrivateHandling        yes        -        -        -        -        -
+        SlowDown                        yes      yes        -        -        -        -
+        ReportEmbargoBreak              yes      yes      yes        -        -        -
+        AssessEmbargoBreak              yes        -        -        -        -        -
+        RecordCve                         -      yes        -        -        -        -
+        DraftAnnouncement               yes      yes      yes        -        -        -
+        Release                           -      yes        -        -        -        -
+        RecordCredit                    yes      yes      yes      yes        -        -
+        RecordAdvisory                  yes      yes        -        -        -        -
+        Close                           yes      yes        -        -        -        -
+    "#]]
+    .assert_eq(&table);
+    // Standings add up: the usual Fix Lead is also on the PST.
+    assert_eq!(format!("{:?}", standings(&w.person(ALICE), &w.case)), "[Pst, FixLead, FixTeam]");
+}
+
+#[test]
+fn the_fix_lead_alone_decides_the_fix_leads_steps() {
+    let mut w = case_with_team();
+    for (command, expected) in [
+        (
+            Command::FinalizeCvss { vector: vector(CRITICAL) },
+            expect![["denied: only the Fix Lead may make the CVSS vector final"]],
+        ),
+        (
+            Command::FormFixTeam { members: vec![DAVE, ERIN] },
+            expect![["denied: only the Fix Lead may form or change the Fix Team"]],
+        ),
+        (
+            Command::PublishNotice {
+                estimated_release: day0_plus("14d"),
+                mitigation: "Disable the plugin.".into(),
+                link: None,
+            },
+            expect![["denied: only the Fix Lead may publish the forthcoming-fix notice"]],
+        ),
+        (release_command(), expect![["denied: only the Fix Lead may release the fix"]]),
+        (
+            Command::RecordCve { cve: cve("CVE-2026-12345") },
+            expect![["denied: only the Fix Lead may record the CVE"]],
+        ),
+        (
+            Command::NotifyDistributors { patches: vec!["p".into()] },
+            expect![["denied: only the Fix Lead may decide on and send the distributor pre-notification"]],
+        ),
+    ] {
+        // Neither a PST member who is not the lead nor a Fix Team member.
+        let bob = outcome(w.try_run(w.person(BOB), command.clone()));
+        let dave = outcome(w.try_run(w.person(DAVE), command));
+        assert_eq!(bob, dave);
+        expected.assert_eq(&bob);
+    }
+}
+
+#[test]
+fn a_fix_team_member_has_no_standing_on_another_case() {
+    let mut a = case_with_team();
+    a.ok(a.person(DAVE), Command::ProposeCvss { vector: vector(CRITICAL) });
+    let mut b = World::open_at(private_report(), Default::default(), 2, day0());
+    b.assign(BOB);
+    b.check(
+        b.person(DAVE),
+        Command::ProposeCvss { vector: vector(CRITICAL) },
+        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may propose a CVSS vector"]],
+    );
+    // Nor does leading case A make Alice the lead of case B.
+    b.check(
+        Actor::Person { user: ALICE, pst: false },
+        Command::FinalizeCvss { vector: vector(CRITICAL) },
+        expect![["denied: only the Fix Lead may make the CVSS vector final"]],
+    );
+    assert!(authorize(&b.person(DAVE), Operation::ViewCase, &b.case).is_err());
+}
+
+#[test]
+fn the_reporter_only_follows_the_status_and_records_credit() {
+    let mut w = case_with_team();
+    assert!(authorize(&Actor::Reporter, Operation::ViewReporterStatus, &w.case).is_ok());
+    assert_eq!(
+        authorize(&Actor::Reporter, Operation::ViewCase, &w.case).unwrap_err().to_string(),
+        "only the Product Security Team, the Fix Lead or the Fix Team may view the case"
+    );
+    w.check(
+        Actor::Reporter,
+        Command::ProposeCvss { vector: vector(CRITICAL) },
+        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may propose a CVSS vector"]],
+    );
+    w.check(
+        Actor::Reporter,
+        Command::MarkPubliclyDisclosed { link: None },
+        expect![["denied: only the Product Security Team, the Fix Lead, the Fix Team or psirt itself may mark the case publicly disclosed"]],
+    );
+    w.check(
+        Actor::Reporter,
+        Command::RecordCredit(Credit { name: None, kind: CreditKind::Reporter }),
+        expect![["ok"]],
+    );
+    assert_eq!(w.events.last().unwrap().actor, psirt_core::ActorRef::Reporter);
+}
+
+#[test]
+fn pst_only_operations() {
+    // A Fix Team member and psirt itself are refused; the PST may.
+    fn check(mut w: World, command: Command, expected: expect_test::Expect) {
+        let dave = outcome(w.try_run(w.person(DAVE), command.clone()));
+        let system = outcome(w.try_run(Actor::System, command.clone()));
+        assert_eq!(dave, system);
+        expected.assert_eq(&dave);
+        w.ok(w.person(BOB), command);
+    }
+    check(
+        case_with_team(),
+        Command::AssignFixLead { lead: BOB, override_reason: Some("handover".into()) },
+        expect![["denied: only the Product Security Team may assign the Fix Lead"]],
+    );
+    let mut w = case_with_team();
+    w.ok(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak { what: "patch".into(), to_whom: "a blog".into(), when: day0() },
+    );
+    check(
+        w,
+        Command::AssessEmbargoBreak { release_early: true, reason: "leak".into() },
+        expect![["denied: only the Product Security Team may assess an embargo break"]],
+    );
+    check(
+        World::public(),
+        Command::RequestPrivateHandling,
+        expect![["denied: only the Product Security Team may ask the reporter for private handling"]],
+    );
+}
+
+#[test]
+fn an_outsider_learns_only_who_may_act() {
+    let mut w = case_with_team();
+    let message = w.refused(w.person(MALLORY), Command::ProposeCvss { vector: vector(CRITICAL) });
+    assert!(!message.contains(&w.case.summary));
+    assert!(!message.contains("REPRODUCER"));
+    // An instance admin is nobody on a case unless the PST roster says so.
+    assert!(standings(&w.person(MALLORY), &w.case).is_empty());
+}

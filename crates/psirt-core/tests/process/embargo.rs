@@ -43,7 +43,11 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
     );
     w.check(
         w.person(DAVE),
-        Command::ReportEmbargoBreak { what: "".into(), to_whom: "x".into(), when: day0_plus("7d") },
+        Command::ReportEmbargoBreak {
+            what: "".into(),
+            to_whom: "x".into(),
+            when: day0_plus("7d"),
+        },
         expect![["invalid what: must not be empty"]],
     );
     w.check(
@@ -54,7 +58,10 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
     // Anyone on the case may report it.
     w.ok(w.person(DAVE), report_break("7d"));
     let b = &w.case.embargo_breaks[0];
-    assert_eq!((w.rel(b.reported_at), w.rel(b.when)), ("+8d".to_string(), "+7d".to_string()));
+    assert_eq!(
+        (w.rel(b.reported_at), w.rel(b.when)),
+        ("+8d".to_string(), "+7d".to_string())
+    );
     assert_eq!(b.assessment, None);
     // Reporting it changes no due time by itself: the PST decides.
     assert!(!w.case.urgent());
@@ -135,25 +142,39 @@ fn an_upstream_embargo_sets_the_release_due_time() {
     w.at("1d");
     w.check(
         w.person(DAVE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
-        expect![["denied: only the Product Security Team or the Fix Lead may set an upstream embargo"]],
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("30d"),
+        },
+        expect![[
+            "denied: only the Product Security Team or the Fix Lead may set an upstream embargo"
+        ]],
     );
     w.check(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("1d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("1d"),
+        },
         expect![["EmbargoMustEndInFuture: the embargo must end in the future"]],
     );
     // Later than the policy's 21 days: the upstream date wins.
     w.ok(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("30d"),
+        },
     );
     let due = |w: &World| w.rel(w.case.milestone(Milestone::Released).due().unwrap().at);
     assert_eq!(due(&w), "+30d");
     // Earlier than 21 days: the upstream date still wins.
     w.ok(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("10d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("10d"),
+        },
     );
     assert_eq!(due(&w), "+10d");
     // The other milestones keep the policy's due times.
@@ -171,7 +192,10 @@ fn a_release_before_the_upstream_embargo_ends_is_refused() {
     w.ready_to_release();
     w.ok(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("25d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("25d"),
+        },
     );
     w.at("21d");
     w.check(
@@ -183,7 +207,10 @@ fn a_release_before_the_upstream_embargo_ends_is_refused() {
     w.release();
     w.check(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("30d"),
+        },
         expect![["AlreadyReleased: the fix is already released"]],
     );
 }
@@ -193,7 +220,10 @@ fn the_later_of_the_distributor_and_upstream_embargoes_holds_the_release() {
     let mut w = notified();
     w.ok(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("20d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("20d"),
+        },
     );
     assert_eq!(w.case.embargo_end(), Some(day0_plus("20d")));
     w.at("19d");
@@ -206,7 +236,10 @@ fn releasing_early_after_our_embargo_break_also_skips_an_upstream_embargo() {
     w.ready_to_release();
     w.ok(
         w.person(ALICE),
-        Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("30d"),
+        },
     );
     w.at("3d");
     w.ok(w.person(DAVE), report_break("3d"));

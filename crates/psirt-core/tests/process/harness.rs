@@ -112,8 +112,8 @@ impl World {
     /// and its acknowledgement, together.
     pub fn open_at(report: NewReport, policy: Policy, number: u32, at: Timestamp) -> World {
         let reference = CaseRef::new(2026, number).unwrap();
-        let changes = open_case(report, reference, policy)
-            .unwrap_or_else(|r| panic!("report refused: {r}"));
+        let changes =
+            open_case(report, reference, policy).unwrap_or_else(|r| panic!("report refused: {r}"));
         let events: Vec<Event> = changes
             .into_iter()
             .zip(1..)
@@ -330,8 +330,7 @@ impl World {
             self.lead(),
             psirt_core::Command::RecordAdvisory {
                 format: "osv".into(),
-                location: "https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"
-                    .into(),
+                location: "https://github.com/coredns/coredns/security/advisories/GHSA-xxxx".into(),
             },
         );
     }

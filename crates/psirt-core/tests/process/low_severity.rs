@@ -27,11 +27,18 @@ fn the_low_vector_scores_below_four() {
 fn a_slow_down_needs_a_final_cvss_score_first() {
     let mut w = World::private();
     w.form_team();
-    w.ok(w.person(DAVE), Command::ProposeCvss { vector: vector(LOW) });
+    w.ok(
+        w.person(DAVE),
+        Command::ProposeCvss {
+            vector: vector(LOW),
+        },
+    );
     w.check(
         w.lead(),
         slow_down("holidays", THREAD, None),
-        expect![["SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"]],
+        expect![[
+            "SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"
+        ]],
     );
 }
 
@@ -83,21 +90,31 @@ fn a_slow_down_needs_a_reason_and_a_link_to_the_discussion() {
     w.finalize_cvss(LOW);
     for (reason, discussion, expected) in [
         ("  ", THREAD, expect![["invalid reason: must not be empty"]]),
-        ("holidays", "", expect![["invalid discussion: must not be empty"]]),
+        (
+            "holidays",
+            "",
+            expect![["invalid discussion: must not be empty"]],
+        ),
         (
             "holidays",
             "we talked about it",
-            expect![[r#"invalid discussion: "we talked about it" is not an http(s) URL, a mailto: URL or a <Message-ID>"#]],
+            expect![[
+                r#"invalid discussion: "we talked about it" is not an http(s) URL, a mailto: URL or a <Message-ID>"#
+            ]],
         ),
         (
             "holidays",
             "https://",
-            expect![[r#"invalid discussion: "https://" is not an http(s) URL, a mailto: URL or a <Message-ID>"#]],
+            expect![[
+                r#"invalid discussion: "https://" is not an http(s) URL, a mailto: URL or a <Message-ID>"#
+            ]],
         ),
         (
             "holidays",
             "<no-at-sign>",
-            expect![[r#"invalid discussion: "<no-at-sign>" is not an http(s) URL, a mailto: URL or a <Message-ID>"#]],
+            expect![[
+                r#"invalid discussion: "<no-at-sign>" is not an http(s) URL, a mailto: URL or a <Message-ID>"#
+            ]],
         ),
     ] {
         w.check(w.lead(), slow_down(reason, discussion, None), expected);
@@ -138,10 +155,16 @@ fn a_low_severity_slow_down_moves_every_pending_due_time_by_the_policy_extension
     // The decision shows on the case, with who took it and why.
     let s = &w.case.slow_downs[0];
     assert_eq!(s.by, Some(ALICE));
-    assert_eq!(s.discussion, "https://groups.google.com/g/coredns-security/c/abc123");
+    assert_eq!(
+        s.discussion,
+        "https://groups.google.com/g/coredns-security/c/abc123"
+    );
 
     // A second decision names its own extension; they add up.
-    w.ok(w.person(BOB), slow_down("Bandwidth: the release manager is out.", THREAD, Some("3d")));
+    w.ok(
+        w.person(BOB),
+        slow_down("Bandwidth: the release manager is out.", THREAD, Some("3d")),
+    );
     expect![[r#"
         fix_ready              +24d
         notice_published       +24d
@@ -202,7 +225,9 @@ fn the_low_severity_messages_name_four_whatever_the_policy_threshold() {
         // FIXME: this policy's threshold is 7.0, but the message says 4.0;
         // the rule should carry the policy's threshold
         // (`SlowDownNeedsFinalCvss { below }`, `SlowDownNeedsLowSeverity { score, below }`).
-        expect![["SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"]],
+        expect![[
+            "SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"
+        ]],
     );
     w.finalize_cvss(CRITICAL);
     w.check(

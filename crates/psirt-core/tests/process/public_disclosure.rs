@@ -39,14 +39,19 @@ fn a_reporter_who_denies_private_handling_keeps_the_case_asap() {
     w.check(
         w.person(DAVE),
         Command::RequestPrivateHandling,
-        expect![["denied: only the Product Security Team may ask the reporter for private handling"]],
+        expect![[
+            "denied: only the Product Security Team may ask the reporter for private handling"
+        ]],
     );
     w.advance("1h");
     w.ok(w.person(ALICE), Command::RequestPrivateHandling);
     w.advance("3h");
     // "If the reporter denies the request for private disclosure, the PST
     // will move swiftly with the fix and release process."
-    w.ok(w.person(ALICE), Command::RecordPrivateHandlingAnswer { agreed: false });
+    w.ok(
+        w.person(ALICE),
+        Command::RecordPrivateHandlingAnswer { agreed: false },
+    );
     assert_eq!(w.case.private_handling_agreed, Some(false));
     assert!(w.case.urgent());
     expect![[r#"
@@ -67,7 +72,10 @@ fn a_reporter_who_agrees_to_private_handling_restores_the_normal_timeline() {
     w.advance("1h");
     w.ok(w.person(BOB), Command::RequestPrivateHandling);
     w.advance("5h");
-    w.ok(w.person(BOB), Command::RecordPrivateHandlingAnswer { agreed: true });
+    w.ok(
+        w.person(BOB),
+        Command::RecordPrivateHandlingAnswer { agreed: true },
+    );
     assert!(!w.case.asap());
     assert!(!w.case.urgent());
     expect![[r#"
@@ -120,10 +128,16 @@ fn a_private_case_that_goes_public_is_due_the_moment_the_team_learns_of_it() {
 fn a_case_taken_private_that_leaks_again_is_asap_from_the_new_disclosure() {
     let mut w = World::public();
     w.ok(w.person(ALICE), Command::RequestPrivateHandling);
-    w.ok(w.person(ALICE), Command::RecordPrivateHandlingAnswer { agreed: true });
+    w.ok(
+        w.person(ALICE),
+        Command::RecordPrivateHandlingAnswer { agreed: true },
+    );
     w.at("6d");
     // The full exploit is published after all: the earlier agreement lapses.
-    w.ok(w.person(ALICE), Command::MarkPubliclyDisclosed { link: None });
+    w.ok(
+        w.person(ALICE),
+        Command::MarkPubliclyDisclosed { link: None },
+    );
     assert_eq!(w.case.private_handling_agreed, None);
     assert!(w.case.urgent());
     expect![[r#"
@@ -161,8 +175,18 @@ fn a_public_disclosure_after_the_distributor_notice_still_waits_for_the_embargo(
     w.at("2d");
     w.notify_distributors("14d");
     w.at("3d");
-    w.ok(w.person(ALICE), Command::MarkPubliclyDisclosed { link: None });
-    assert_eq!(w.case.milestone(psirt_core::Milestone::Released).due().unwrap().at, w.now);
+    w.ok(
+        w.person(ALICE),
+        Command::MarkPubliclyDisclosed { link: None },
+    );
+    assert_eq!(
+        w.case
+            .milestone(psirt_core::Milestone::Released)
+            .due()
+            .unwrap()
+            .at,
+        w.now
+    );
     // FIXME: the release is due "as soon as possible" (now), yet `may_release`
     // still refuses it until the distributors' embargo ends eleven days later.
     // Once the issue is public the embargo protects nothing ("When in doubt

@@ -1,1 +1,182 @@
-use crate::harness as _;
+//! "The role of Fix Lead should rotate round-robin across the PST", at the
+//! level of cases: the project keeps the roster, `next_fix_lead` proposes,
+//! the PST assigns, and an override needs a reason that the timeline keeps.
+
+use expect_test::expect;
+use psirt_core::{Change, Command, Policy, RosterEntry, UserId, next_fix_lead};
+
+use crate::harness::*;
+
+/// A project: its PST roster and the cases it opened, one a day.
+struct Project {
+    roster: Vec<RosterEntry>,
+    cases: Vec<World>,
+    turn: u64,
+}
+
+impl Project {
+    fn new() -> Project {
+        Project {
+            roster: PST
+                .iter()
+                .map(|&user| RosterEntry { user, available: true, last_turn: None })
+                .collect(),
+            cases: Vec::new(),
+            turn: 0,
+        }
+    }
+
+    /// Opens the next case and gives it a Fix Lead: the rotation's choice,
+    /// or `overridden` with a reason. Either way the lead's turn is counted.
+    fn open_case(&mut self, overridden: Option<(UserId, &str)>) -> Result<UserId, String> {
+        let number = self.cases.len() as u32 + 1;
+        let at = day0() + jiff::SignedDuration::from_hours(24 * i64::from(number));
+        let mut w = World::open_at(private_report(), Policy::default(), number, at);
+        let (lead, override_reason) = match overridden {
+            Some((lead, reason)) => (lead, Some(reason.to_string())),
+            None => (next_fix_lead(&self.roster).ok_or("nobody is available")?, None),
+        };
+        w.run(w.person(ALICE), Command::AssignFixLead { lead, override_reason })?;
+        self.turn += 1;
+        let entry = self.roster.iter_mut().find(|e| e.user == lead).unwrap();
+        entry.last_turn = Some(self.turn);
+        self.cases.push(w);
+        Ok(lead)
+    }
+
+    fn set_available(&mut self, user: UserId, available: bool) {
+        self.roster.iter_mut().find(|e| e.user == user).unwrap().available = available;
+    }
+
+    /// Who led each case, as initials.
+    fn leads(&self) -> String {
+        self.cases.iter().map(|w| initial(w.case.fix_lead.unwrap())).collect()
+    }
+}
+
+fn initial(user: UserId) -> char {
+    match user {
+        ALICE => 'a',
+        BOB => 'b',
+        CAROL => 'c',
+        _ => '?',
+    }
+}
+
+#[test]
+fn the_fix_lead_rotates_round_robin_across_the_pst() {
+    let mut p = Project::new();
+    for _ in 0..9 {
+        p.open_case(None).unwrap();
+    }
+    assert_eq!(p.leads(), "abcabcabc");
+    for member in PST {
+        let led = p.cases.iter().filter(|w| w.case.fix_lead == Some(member)).count();
+        assert_eq!(led, 3, "{member}");
+    }
+    // Every assignment is on the timeline as the rotation's choice.
+    for w in &p.cases {
+        let Change::FixLeadAssigned { override_reason, .. } = &w.events[2].change else {
+            panic!("the third event assigns the Fix Lead");
+        };
+        assert_eq!(override_reason, &None);
+    }
+}
+
+#[test]
+fn an_unavailable_member_is_skipped_and_leads_first_on_return() {
+    let mut p = Project::new();
+    p.set_available(ALICE, false);
+    p.open_case(None).unwrap();
+    p.open_case(None).unwrap();
+    p.set_available(ALICE, true);
+    for _ in 0..4 {
+        p.open_case(None).unwrap();
+    }
+    assert_eq!(p.leads(), "bcabca");
+    for member in PST {
+        p.set_available(member, false);
+    }
+    assert_eq!(p.open_case(None), Err("nobody is available".to_string()));
+}
+
+#[test]
+fn an_override_needs_a_reason_is_recorded_and_counts_as_a_turn() {
+    let mut p = Project::new();
+    for _ in 0..3 {
+        p.open_case(None).unwrap();
+    }
+    // It is Alice's turn, but the bug is in Carol's area.
+    assert_eq!(next_fix_lead(&p.roster), Some(ALICE));
+    let refused = p.open_case(Some((CAROL, "   ")));
+    assert_eq!(
+        refused,
+        Err("a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason".into())
+    );
+    p.open_case(Some((CAROL, "Carol wrote the DNSSEC code this is about."))).unwrap();
+    let w = p.cases.last().unwrap();
+    expect![[r#"
+        FixLeadAssigned {
+            lead: UserId(
+                3,
+            ),
+            override_reason: Some(
+                "Carol wrote the DNSSEC code this is about.",
+            ),
+        }"#]]
+    .assert_eq(&format!("{:#?}", w.events.last().unwrap().change));
+    // Carol's override was her turn: the rotation goes on with Alice and Bob.
+    p.open_case(None).unwrap();
+    p.open_case(None).unwrap();
+    p.open_case(None).unwrap();
+    assert_eq!(p.leads(), "abccabc");
+}
+
+#[test]
+fn an_override_without_a_reason_is_indistinguishable_from_the_rotation() {
+    let p = Project::new();
+    assert_eq!(next_fix_lead(&p.roster), Some(ALICE));
+    // FIXME: the rotation says Alice, yet assigning Carol with no reason is
+    // accepted and recorded as the rotation's choice (`override_reason:
+    // None`). `decide` cannot tell, because `Context` carries no roster.
+    // Suggested fix: put the rotation's choice in `Context` (e.g.
+    // `next_fix_lead: Option<UserId>`) and refuse `override_reason: None`
+    // with `FixLeadOverrideNeedsReason` when `lead` differs from it.
+    let mut w = World::private();
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        expect![["ok"]],
+    );
+}
+
+#[test]
+fn reassigning_the_fix_lead_needs_a_reason() {
+    let mut w = World::private();
+    w.assign(BOB);
+    w.ok(w.lead(), Command::FormFixTeam { members: vec![DAVE] });
+    w.at("2d");
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    w.ok(
+        w.person(ALICE),
+        Command::AssignFixLead {
+            lead: CAROL,
+            override_reason: Some("Bob is ill for two weeks.".into()),
+        },
+    );
+    assert_eq!(w.case.fix_lead, Some(CAROL));
+    // The milestone was met when the first lead was assigned.
+    assert_eq!(w.rel(w.case.fix_lead_assigned_at.unwrap()), "+0m");
+    // The new lead runs the case; the old one stays on the Fix Team.
+    w.check(w.lead(), Command::FinalizeCvss { vector: vector(CRITICAL) }, expect![["ok"]]);
+    w.check(
+        w.person(BOB),
+        Command::FinalizeCvss { vector: vector(CRITICAL) },
+        expect![["denied: only the Fix Lead may make the CVSS vector final"]],
+    );
+    assert!(w.case.on_fix_team(BOB));
+}

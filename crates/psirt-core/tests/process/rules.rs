@@ -128,14 +128,20 @@ fn fix_lead_must_be_pst() {
     let mut w = World::private();
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: DAVE, override_reason: Some("expert".into()) },
+        Command::AssignFixLead {
+            lead: DAVE,
+            override_reason: Some("expert".into()),
+        },
         expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
     );
     // Only the *active* PST counts: a member who stepped down is not eligible.
     w.pst.retain(|u| *u != CAROL);
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        Command::AssignFixLead {
+            lead: CAROL,
+            override_reason: None,
+        },
         expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
     );
 }
@@ -162,7 +168,10 @@ fn fix_lead_unchanged() {
     w.assign(BOB);
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: BOB, override_reason: Some("again".into()) },
+        Command::AssignFixLead {
+            lead: BOB,
+            override_reason: Some("again".into()),
+        },
         expect![["FixLeadUnchanged: that person is already the Fix Lead"]],
     );
 }
@@ -173,7 +182,10 @@ fn fix_lead_stays_on_team() {
     w.form_team();
     w.check(
         w.lead(),
-        Command::RemoveFixTeamMember { member: ALICE, reason: "busy".into() },
+        Command::RemoveFixTeamMember {
+            member: ALICE,
+            reason: "busy".into(),
+        },
         expect![["FixLeadStaysOnTeam: the Fix Lead cannot be removed from the Fix Team"]],
     );
 }
@@ -203,10 +215,19 @@ fn not_on_fix_team() {
     w.form_team();
     w.check(
         w.lead(),
-        Command::RemoveFixTeamMember { member: ERIN, reason: "not needed".into() },
+        Command::RemoveFixTeamMember {
+            member: ERIN,
+            reason: "not needed".into(),
+        },
         expect![["NotOnFixTeam: that person is not on the Fix Team"]],
     );
-    w.ok(w.lead(), Command::RemoveFixTeamMember { member: DAVE, reason: "on leave".into() });
+    w.ok(
+        w.lead(),
+        Command::RemoveFixTeamMember {
+            member: DAVE,
+            reason: "on leave".into(),
+        },
+    );
     assert!(!w.case.on_fix_team(DAVE));
 }
 
@@ -227,7 +248,13 @@ fn cvss_v30_is_read_only() {
     );
     // v4.0 is scored.
     let v40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
-    w.check(w.lead(), Command::FinalizeCvss { vector: vector(v40) }, expect![["ok"]]);
+    w.check(
+        w.lead(),
+        Command::FinalizeCvss {
+            vector: vector(v40),
+        },
+        expect![["ok"]],
+    );
 }
 
 #[test]
@@ -273,7 +300,9 @@ fn no_self_approval() {
     w.check(
         w.person(DAVE),
         approve("abc1234", " DAVE "),
-        expect![["NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"]],
+        expect![[
+            "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
+        ]],
     );
 }
 
@@ -315,11 +344,22 @@ fn fix_already_ready() {
     // Reopening (Fix Lead only, with a reason) lets the work continue.
     w.check(
         w.person(DAVE),
-        Command::ReopenFix { reason: "incomplete".into() },
+        Command::ReopenFix {
+            reason: "incomplete".into(),
+        },
         expect![["denied: only the Fix Lead may reopen the fix"]],
     );
-    w.ok(w.lead(), Command::ReopenFix { reason: "The fix misses the IPv6 path.".into() });
-    w.check(w.person(DAVE), add_commit("dddd444", "dave"), expect![["ok"]]);
+    w.ok(
+        w.lead(),
+        Command::ReopenFix {
+            reason: "The fix misses the IPv6 path.".into(),
+        },
+    );
+    w.check(
+        w.person(DAVE),
+        add_commit("dddd444", "dave"),
+        expect![["ok"]],
+    );
 }
 
 #[test]
@@ -328,7 +368,9 @@ fn fix_not_ready() {
     w.form_team();
     w.check(
         w.lead(),
-        Command::ReopenFix { reason: "incomplete".into() },
+        Command::ReopenFix {
+            reason: "incomplete".into(),
+        },
         expect![["FixNotReady: the fix is not marked ready"]],
     );
 }
@@ -344,7 +386,12 @@ fn notice_needs_fix_or_mitigation() {
     );
     // "This Disclosure process should begin after the Team has developed a
     // fix or mitigation": a mitigation alone is enough.
-    w.ok(w.person(DAVE), Command::RecordMitigation { steps: "Disable the cache plugin.".into() });
+    w.ok(
+        w.person(DAVE),
+        Command::RecordMitigation {
+            steps: "Disable the cache plugin.".into(),
+        },
+    );
     w.check(w.lead(), notice("14d"), expect![["ok"]]);
 }
 
@@ -378,7 +425,10 @@ fn distributors_need_embargo() {
     // Deciding not to notify needs no embargo, and skips the milestone.
     w.ok(w.lead(), decision(false, Some("10d")));
     assert_eq!(w.case.distributors.as_ref().unwrap().embargo_end, None);
-    assert!(w.milestones().contains("distributors_notified  skipped  +0m"));
+    assert!(
+        w.milestones()
+            .contains("distributors_notified  skipped  +0m")
+    );
 }
 
 #[test]
@@ -420,7 +470,9 @@ fn embargo_too_long() {
     w.check(
         w.lead(),
         decision(true, Some("15d")),
-        expect![["EmbargoTooLong: an embargo longer than 14d from the notice needs a recorded reason"]],
+        expect![[
+            "EmbargoTooLong: an embargo longer than 14d from the notice needs a recorded reason"
+        ]],
     );
     w.ok(
         w.lead(),
@@ -459,7 +511,9 @@ fn notify_needs_fix() {
     w.check(
         w.lead(),
         notify(),
-        expect![["NotifyNeedsFix: the distributor pre-notification needs a ready fix: its patches"]],
+        expect![[
+            "NotifyNeedsFix: the distributor pre-notification needs a ready fix: its patches"
+        ]],
     );
 }
 
@@ -489,7 +543,9 @@ fn slow_down_needs_final_cvss() {
     w.check(
         w.lead(),
         slow_down(),
-        expect![["SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"]],
+        expect![[
+            "SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"
+        ]],
     );
 }
 
@@ -567,7 +623,10 @@ fn no_break_to_assess() {
     let mut w = World::private();
     w.check(
         w.person(ALICE),
-        Command::AssessEmbargoBreak { release_early: true, reason: "leak".into() },
+        Command::AssessEmbargoBreak {
+            release_early: true,
+            reason: "leak".into(),
+        },
         expect![["NoBreakToAssess: there is no reported embargo break waiting for an assessment"]],
     );
 }
@@ -576,14 +635,27 @@ fn no_break_to_assess() {
 fn cve_already_recorded() {
     let mut w = World::private();
     w.form_team();
-    w.ok(w.lead(), Command::RecordCve { cve: cve("CVE-2026-12345") });
+    w.ok(
+        w.lead(),
+        Command::RecordCve {
+            cve: cve("CVE-2026-12345"),
+        },
+    );
     w.check(
         w.lead(),
-        Command::RecordCve { cve: cve("CVE-2026-12345") },
+        Command::RecordCve {
+            cve: cve("CVE-2026-12345"),
+        },
         expect![["CveAlreadyRecorded: that CVE id is already recorded on the case"]],
     );
     // A second, different CVE is fine (one report, two vulnerabilities).
-    w.check(w.lead(), Command::RecordCve { cve: cve("CVE-2026-12346") }, expect![["ok"]]);
+    w.check(
+        w.lead(),
+        Command::RecordCve {
+            cve: cve("CVE-2026-12346"),
+        },
+        expect![["ok"]],
+    );
 }
 
 #[test]
@@ -602,8 +674,18 @@ fn release_needs() {
         release_command(),
         expect![["ReleaseNeeds: the release needs a CVE id (or a waiver with a reason), an announcement draft"]],
     );
-    w.ok(w.lead(), Command::WaiveCve { reason: "Not a vulnerability in a released version.".into() });
-    w.ok(w.person(DAVE), Command::DraftAnnouncement { text: "v1.12.1 is out.".into() });
+    w.ok(
+        w.lead(),
+        Command::WaiveCve {
+            reason: "Not a vulnerability in a released version.".into(),
+        },
+    );
+    w.ok(
+        w.person(DAVE),
+        Command::DraftAnnouncement {
+            text: "v1.12.1 is out.".into(),
+        },
+    );
     w.check(w.lead(), release_command(), expect![["ok"]]);
 }
 
@@ -646,17 +728,27 @@ fn already_released() {
     w.ready_to_release();
     w.release();
     for (command, expected) in [
-        (release_command(), expect![["AlreadyReleased: the fix is already released"]]),
         (
-            Command::ReopenFix { reason: "regression".into() },
+            release_command(),
             expect![["AlreadyReleased: the fix is already released"]],
         ),
         (
-            Command::DraftAnnouncement { text: "new text".into() },
+            Command::ReopenFix {
+                reason: "regression".into(),
+            },
             expect![["AlreadyReleased: the fix is already released"]],
         ),
         (
-            Command::SetUpstreamEmbargo { upstream: "golang/go".into(), until: day0_plus("30d") },
+            Command::DraftAnnouncement {
+                text: "new text".into(),
+            },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+        (
+            Command::SetUpstreamEmbargo {
+                upstream: "golang/go".into(),
+                until: day0_plus("30d"),
+            },
             expect![["AlreadyReleased: the fix is already released"]],
         ),
     ] {
@@ -666,7 +758,11 @@ fn already_released() {
     w.ready_to_release();
     w.finalize_cvss(LOW);
     w.release();
-    w.check(w.lead(), slow_down(), expect![["AlreadyReleased: the fix is already released"]]);
+    w.check(
+        w.lead(),
+        slow_down(),
+        expect![["AlreadyReleased: the fix is already released"]],
+    );
 }
 
 #[test]
@@ -675,17 +771,25 @@ fn release_needed_first() {
     w.form_team();
     w.check(
         w.lead(),
-        Command::RecordAdvisory { format: "osv".into(), location: "https://osv.dev/x".into() },
+        Command::RecordAdvisory {
+            format: "osv".into(),
+            location: "https://osv.dev/x".into(),
+        },
         expect![["ReleaseNeededFirst: that comes after the release"]],
     );
     let mut w = World::open(
         private_report(),
-        Policy { retrospective_within: Some(duration("3d")), ..Policy::default() },
+        Policy {
+            retrospective_within: Some(duration("3d")),
+            ..Policy::default()
+        },
     );
     w.form_team();
     w.check(
         w.lead(),
-        Command::HoldRetrospective { notes: "went well".into() },
+        Command::HoldRetrospective {
+            notes: "went well".into(),
+        },
         expect![["ReleaseNeededFirst: that comes after the release"]],
     );
 }
@@ -697,7 +801,9 @@ fn retrospective_not_in_policy() {
     w.release();
     w.check(
         w.lead(),
-        Command::HoldRetrospective { notes: "went well".into() },
+        Command::HoldRetrospective {
+            notes: "went well".into(),
+        },
         expect![["RetrospectiveNotInPolicy: this case's policy has no retrospective"]],
     );
 }
@@ -716,18 +822,30 @@ fn close_needs() {
     w.release();
     w.ok(
         w.lead(),
-        Command::RecordAdvisory { format: "csaf".into(), location: "https://example.org/csaf.json".into() },
+        Command::RecordAdvisory {
+            format: "csaf".into(),
+            location: "https://example.org/csaf.json".into(),
+        },
     );
     w.ok(
         w.lead(),
-        Command::RecordCredit(Credit { name: Some("Dave".into()), kind: CreditKind::RemediationDeveloper }),
+        Command::RecordCredit(Credit {
+            name: Some("Dave".into()),
+            kind: CreditKind::RemediationDeveloper,
+        }),
     );
     w.check(
         w.lead(),
         Command::Close,
         expect![["CloseNeeds: closing the case needs the reporter's credit (a name or anonymous)"]],
     );
-    w.ok(Actor::Reporter, Command::RecordCredit(Credit { name: None, kind: CreditKind::Reporter }));
+    w.ok(
+        Actor::Reporter,
+        Command::RecordCredit(Credit {
+            name: None,
+            kind: CreditKind::Reporter,
+        }),
+    );
     w.check(w.lead(), Command::Close, expect![["ok"]]);
 }
 
@@ -737,7 +855,11 @@ fn close_needs() {
 fn check_report(change: impl FnOnce(&mut NewReport), expect: Expect) {
     let mut report = private_report();
     change(&mut report);
-    let got = match open_case(report, "PSIRT-2026-0001".parse().unwrap(), Policy::default()) {
+    let got = match open_case(
+        report,
+        "PSIRT-2026-0001".parse().unwrap(),
+        Policy::default(),
+    ) {
         Ok(changes) => {
             let names: Vec<&str> = changes.iter().map(|c| c.name()).collect();
             format!("ok {}", names.join(", "))
@@ -750,12 +872,18 @@ fn check_report(change: impl FnOnce(&mut NewReport), expect: Expect) {
 #[test]
 fn a_report_is_validated_before_it_becomes_a_case() {
     check_report(|_| {}, expect![["ok reported, acknowledged"]]);
-    check_report(|r| r.summary = "  ".into(), expect![["invalid summary: must not be empty"]]);
+    check_report(
+        |r| r.summary = "  ".into(),
+        expect![["invalid summary: must not be empty"]],
+    );
     check_report(
         |r| r.summary = "x".repeat(301),
         expect![["invalid summary: must be at most 300 characters"]],
     );
-    check_report(|r| r.summary = "é".repeat(300), expect![["ok reported, acknowledged"]]);
+    check_report(
+        |r| r.summary = "é".repeat(300),
+        expect![["ok reported, acknowledged"]],
+    );
     check_report(
         |r| r.summary = "two\nlines".into(),
         expect![["invalid summary: must be a single line"]],
@@ -764,14 +892,19 @@ fn a_report_is_validated_before_it_becomes_a_case() {
         |r| r.details = psirt_core::Secret::new("\n".into()),
         expect![["invalid details: must not be empty"]],
     );
-    check_report(|r| r.project = "".into(), expect![["invalid project: must not be empty"]]);
+    check_report(
+        |r| r.project = "".into(),
+        expect![["invalid project: must not be empty"]],
+    );
     check_report(
         |r| r.project = "p".repeat(65),
         expect![["invalid project: must be at most 64 characters"]],
     );
     check_report(
         |r| r.public_link = Some("https://github.com/coredns/coredns/issues/1".into()),
-        expect![["invalid public_link: is only given for a report of a vulnerability that is already public"]],
+        expect![[
+            "invalid public_link: is only given for a report of a vulnerability that is already public"
+        ]],
     );
     check_report(
         |r| {
@@ -793,14 +926,28 @@ fn a_report_is_validated_before_it_becomes_a_case() {
     );
     let mut report = private_report();
     report.reporter.as_mut().unwrap().name = Some("   ".into());
-    let changes = open_case(report, "PSIRT-2026-0001".parse().unwrap(), Policy::default()).unwrap();
-    let psirt_core::Change::Reported { reporter, .. } = &changes[0] else { unreachable!() };
-    assert_eq!(reporter.as_ref().unwrap().name, None, "a blank name is no name");
+    let changes = open_case(
+        report,
+        "PSIRT-2026-0001".parse().unwrap(),
+        Policy::default(),
+    )
+    .unwrap();
+    let psirt_core::Change::Reported { reporter, .. } = &changes[0] else {
+        unreachable!()
+    };
+    assert_eq!(
+        reporter.as_ref().unwrap().name,
+        None,
+        "a blank name is no name"
+    );
 }
 
 #[test]
 fn a_report_under_a_contradictory_policy_is_refused() {
-    let policy = Policy { fix_within: duration("30d"), ..Policy::default() };
+    let policy = Policy {
+        fix_within: duration("30d"),
+        ..Policy::default()
+    };
     let got = open_case(private_report(), "PSIRT-2026-0001".parse().unwrap(), policy);
     expect![["invalid policy: policy fix_within: 30d is later than release_within (21d)"]]
         .assert_eq(&outcome(got.map(|_| ())));
@@ -814,17 +961,27 @@ fn command_fields_are_validated() {
     for (actor, command, expected) in [
         (
             w.lead(),
-            Command::RemoveFixTeamMember { member: DAVE, reason: long.clone() },
+            Command::RemoveFixTeamMember {
+                member: DAVE,
+                reason: long.clone(),
+            },
             expect![["invalid reason: must be at most 100000 characters"]],
         ),
         (
             w.lead(),
-            Command::RemoveFixTeamMember { member: DAVE, reason: "".into() },
+            Command::RemoveFixTeamMember {
+                member: DAVE,
+                reason: "".into(),
+            },
             expect![["invalid reason: must not be empty"]],
         ),
         (
             w.person(DAVE),
-            Command::AddFixCommit { commit: commit("abc1234"), author: " ".into(), url: None },
+            Command::AddFixCommit {
+                commit: commit("abc1234"),
+                author: " ".into(),
+                url: None,
+            },
             expect![["invalid author: must not be empty"]],
         ),
         (
@@ -867,27 +1024,42 @@ fn command_fields_are_validated() {
         ),
         (
             w.person(ALICE),
-            Command::SetUpstreamEmbargo { upstream: "".into(), until: day0_plus("30d") },
+            Command::SetUpstreamEmbargo {
+                upstream: "".into(),
+                until: day0_plus("30d"),
+            },
             expect![["invalid upstream: must not be empty"]],
         ),
         (
             w.person(ALICE),
-            Command::MarkPubliclyDisclosed { link: Some("not a link".into()) },
+            Command::MarkPubliclyDisclosed {
+                link: Some("not a link".into()),
+            },
             expect![[r#"invalid link: "not a link" is not an http(s) URL"#]],
         ),
         (
             w.lead(),
-            Command::WaiveCve { reason: "\t".into() },
+            Command::WaiveCve {
+                reason: "\t".into(),
+            },
             expect![["invalid reason: must not be empty"]],
         ),
         (
             w.lead(),
-            Command::AssignFixLead { lead: BOB, override_reason: Some("".into()) },
-            expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+            Command::AssignFixLead {
+                lead: BOB,
+                override_reason: Some("".into()),
+            },
+            expect![[
+                "FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"
+            ]],
         ),
         (
             Actor::Reporter,
-            Command::RecordCredit(Credit { name: Some(" ".into()), kind: CreditKind::Finder }),
+            Command::RecordCredit(Credit {
+                name: Some(" ".into()),
+                kind: CreditKind::Finder,
+            }),
             expect![["invalid name: must not be empty"]],
         ),
     ] {
@@ -925,12 +1097,18 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
     );
     w.check(
         w.lead(),
-        Command::NotifyDistributors { patches: vec!["".into()] },
+        Command::NotifyDistributors {
+            patches: vec!["".into()],
+        },
         expect![["invalid patches: must not be empty"]],
     );
     w.check(
         w.lead(),
-        Command::Release { version: "".into(), base_release: "v1.12.0".into(), cherry_picks: vec![] },
+        Command::Release {
+            version: "".into(),
+            base_release: "v1.12.0".into(),
+            cherry_picks: vec![],
+        },
         expect![["invalid version: must not be empty"]],
     );
     w.check(

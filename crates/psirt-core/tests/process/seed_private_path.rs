@@ -32,40 +32,80 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     // "The role of Fix Lead should rotate round-robin across the PST": Alice
     // led the last case and Carol the one before, so it is Bob's turn.
     let roster = [
-        RosterEntry { user: ALICE, available: true, last_turn: Some(12) },
-        RosterEntry { user: BOB, available: true, last_turn: Some(10) },
-        RosterEntry { user: CAROL, available: true, last_turn: Some(11) },
+        RosterEntry {
+            user: ALICE,
+            available: true,
+            last_turn: Some(12),
+        },
+        RosterEntry {
+            user: BOB,
+            available: true,
+            last_turn: Some(10),
+        },
+        RosterEntry {
+            user: CAROL,
+            available: true,
+            last_turn: Some(11),
+        },
     ];
     let lead = next_fix_lead(&roster).unwrap();
     assert_eq!(lead, BOB);
     w.at("2h");
     w.ok(
         w.person(ALICE),
-        Command::AssignFixLead { lead, override_reason: None },
+        Command::AssignFixLead {
+            lead,
+            override_reason: None,
+        },
     );
 
     // "The Fix Lead will ... CC those engineers into the disclosure thread.
     // These selected developers are the Fix Team."
     w.at("4h");
-    w.ok(w.lead(), Command::FormFixTeam { members: vec![CAROL, DAVE] });
-    assert_eq!(w.case.fix_team.iter().copied().collect::<Vec<_>>(), [BOB, CAROL, DAVE]);
+    w.ok(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![CAROL, DAVE],
+        },
+    );
+    assert_eq!(
+        w.case.fix_team.iter().copied().collect::<Vec<_>>(),
+        [BOB, CAROL, DAVE]
+    );
 
     // "The Fix Lead and the Fix Team will create a CVSS ... The Fix Lead makes
     // the final call."
     w.at("1d");
     w.ok(
         w.person(DAVE),
-        Command::ProposeCvss { vector: vector("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H") },
+        Command::ProposeCvss {
+            vector: vector("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+        },
     );
-    w.ok(w.person(CAROL), Command::ProposeCvss { vector: vector(CRITICAL) });
+    w.ok(
+        w.person(CAROL),
+        Command::ProposeCvss {
+            vector: vector(CRITICAL),
+        },
+    );
     w.check(
         w.person(DAVE),
-        Command::FinalizeCvss { vector: vector(CRITICAL) },
+        Command::FinalizeCvss {
+            vector: vector(CRITICAL),
+        },
         expect![["denied: only the Fix Lead may make the CVSS vector final"]],
     );
-    w.ok(w.lead(), Command::FinalizeCvss { vector: vector(CRITICAL) });
+    w.ok(
+        w.lead(),
+        Command::FinalizeCvss {
+            vector: vector(CRITICAL),
+        },
+    );
     assert_eq!(w.case.cvss_proposals.len(), 2);
-    assert_eq!(w.case.cvss_final.as_ref().unwrap().base_score().to_string(), "9.8");
+    assert_eq!(
+        w.case.cvss_final.as_ref().unwrap().base_score().to_string(),
+        "9.8"
+    );
 
     // "once there are LGTMs on all commits in the private repo from one or
     // more maintainers"; nobody approves their own commit.
@@ -80,16 +120,28 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     );
     w.ok(
         w.person(CAROL),
-        Command::AddFixCommit { commit: commit("bbbb222"), author: "carol".into(), url: None },
+        Command::AddFixCommit {
+            commit: commit("bbbb222"),
+            author: "carol".into(),
+            url: None,
+        },
     );
     w.check(
         w.person(DAVE),
-        Command::ApproveCommit { commit: commit("aaaa111"), maintainer: "dave".into() },
-        expect![["NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"]],
+        Command::ApproveCommit {
+            commit: commit("aaaa111"),
+            maintainer: "dave".into(),
+        },
+        expect![[
+            "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
+        ]],
     );
     w.ok(
         w.person(CAROL),
-        Command::ApproveCommit { commit: commit("aaaa111"), maintainer: "carol".into() },
+        Command::ApproveCommit {
+            commit: commit("aaaa111"),
+            maintainer: "carol".into(),
+        },
     );
     w.check(
         w.person(DAVE),
@@ -98,7 +150,10 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     );
     w.ok(
         w.person(DAVE),
-        Command::ApproveCommit { commit: commit("bbbb222"), maintainer: "dave".into() },
+        Command::ApproveCommit {
+            commit: commit("bbbb222"),
+            maintainer: "dave".into(),
+        },
     );
     // "The Fix Team will notify the Fix Lead that work on the fix branch is complete."
     w.ok(w.person(DAVE), Command::MarkFixReady);
@@ -145,14 +200,22 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     w.ok(
         w.lead(),
         Command::NotifyDistributors {
-            patches: vec!["0001-cache-check-cname-chain.patch".into(), "0002-test.patch".into()],
+            patches: vec![
+                "0001-cache-check-cname-chain.patch".into(),
+                "0002-test.patch".into(),
+            ],
         },
     );
     assert_eq!(w.case.embargo_end(), Some(day0_plus("18d")));
 
     // "The Fix Lead will request a CVE ... and include the CVSS and release details."
     w.at("10d");
-    w.ok(w.lead(), Command::RecordCve { cve: cve("CVE-2026-12345") });
+    w.ok(
+        w.lead(),
+        Command::RecordCve {
+            cve: cve("CVE-2026-12345"),
+        },
+    );
     w.ok(
         w.person(CAROL),
         Command::DraftAnnouncement {
@@ -213,7 +276,10 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     );
     w.ok(
         Actor::Reporter,
-        Command::RecordCredit(Credit { name: Some("Jane Doe".into()), kind: CreditKind::Finder }),
+        Command::RecordCredit(Credit {
+            name: Some("Jane Doe".into()),
+            kind: CreditKind::Finder,
+        }),
     );
     w.ok(
         w.lead(),
@@ -242,7 +308,15 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     let timeline: Vec<String> = w
         .events
         .iter()
-        .map(|e| format!("{:>3} {:<5} {:<9} {}", e.seq, w.rel(e.at), actor(e.actor), e.change.name()))
+        .map(|e| {
+            format!(
+                "{:>3} {:<5} {:<9} {}",
+                e.seq,
+                w.rel(e.at),
+                actor(e.actor),
+                e.change.name()
+            )
+        })
         .collect();
     expect![[r#"
           1 +0m   psirt     reported
@@ -265,18 +339,24 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
          18 +18d  bob       released
          19 +19d  reporter  credit_recorded
          20 +19d  bob       advisory_recorded
-         21 +19d  bob       closed"#]].assert_eq(&timeline.join("\n"));
+         21 +19d  bob       closed"#]]
+    .assert_eq(&timeline.join("\n"));
 
     // A closed case owes nothing, and nothing on it can change any more.
     assert_eq!(w.case.next_due(), None);
     w.check(
         w.lead(),
-        Command::RecordCve { cve: cve("CVE-2026-99999") },
+        Command::RecordCve {
+            cve: cve("CVE-2026-99999"),
+        },
         expect![["CaseClosed: the case is closed: nothing on it can change any more"]],
     );
     // The release records the cherry-pick plan onto the last release.
     let release = w.case.release.as_ref().unwrap();
-    assert_eq!((release.version.as_str(), release.base_release.as_str()), ("v1.12.1", "v1.12.0"));
+    assert_eq!(
+        (release.version.as_str(), release.base_release.as_str()),
+        ("v1.12.1", "v1.12.0")
+    );
     let cherry_picks = w
         .events
         .iter()
