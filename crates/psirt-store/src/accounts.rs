@@ -336,13 +336,21 @@ impl Store {
             .collect()
     }
 
-    /// Projects whose PST the user is on.
-    pub(crate) async fn pst_projects(&self, user: UserId) -> Result<Vec<String>, StoreError> {
+    /// Projects whose PST the user is on. Takes the executor so that code
+    /// holding a transaction reads through it instead of asking the pool
+    /// for a second connection (which can exhaust the pool under load).
+    pub(crate) async fn pst_projects<'e, E>(
+        executor: E,
+        user: UserId,
+    ) -> Result<Vec<String>, StoreError>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         Ok(sqlx::query_scalar(
             "SELECT project FROM pst_members WHERE user_id = $1 AND removed_at IS NULL",
         )
         .bind(user.get())
-        .fetch_all(&self.pool)
+        .fetch_all(executor)
         .await?)
     }
 

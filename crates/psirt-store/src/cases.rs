@@ -102,7 +102,7 @@ impl Store {
         let mut tx = self.write().await?;
         let (locked, mut case, mut events) =
             self.lock(&mut tx, reference, expected_version, now).await?;
-        let actor = self.actor(principal, &case).await?;
+        let actor = actor(&mut *tx, principal, &case).await?;
         let pst: Vec<UserId> = Store::roster(&mut tx, &locked.project)
             .await?
             .into_iter()
@@ -139,7 +139,7 @@ impl Store {
         let mut tx = self.write().await?;
         let (locked, mut case, mut events) =
             self.lock(&mut tx, reference, expected_version, now).await?;
-        let actor = self.actor(principal, &case).await?;
+        let actor = actor(&mut *tx, principal, &case).await?;
         // Authorize before touching the rotation, so an outsider learns nothing.
         authorize(&actor, Operation::AssignFixLead, &case).map_err(psirt_core::Refusal::from)?;
         let turn: i64 = sqlx::query_scalar(
@@ -196,7 +196,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
         let (_, record) = self.load(reference).await?;
-        let actor = self.actor(principal, &record.case).await?;
+        let actor = actor(&self.pool, principal, &record.case).await?;
         let op = match principal {
             Principal::Reporter(_) => Operation::ViewReporterStatus,
             _ => Operation::ViewCase,
@@ -221,7 +221,7 @@ impl Store {
                 .await?
         };
         let pst = match principal {
-            Principal::User(u) => self.pst_projects(u.id).await?,
+            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
             _ => Vec::new(),
         };
         let mut visible = Vec::new();
@@ -311,14 +311,17 @@ impl Store {
         }
         Ok((locked, case, events))
     }
+}
 
-    async fn actor(&self, principal: &Principal, case: &Case) -> Result<Actor, StoreError> {
-        let pst = match principal {
-            Principal::User(u) => self.pst_projects(u.id).await?,
-            _ => Vec::new(),
-        };
-        Ok(actor_for(principal, case, &pst))
-    }
+async fn actor<'e, E>(executor: E, principal: &Principal, case: &Case) -> Result<Actor, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let pst = match principal {
+        Principal::User(u) => Store::pst_projects(executor, u.id).await?,
+        _ => Vec::new(),
+    };
+    Ok(actor_for(principal, case, &pst))
 }
 
 /// The core's view of a principal, relative to one case.

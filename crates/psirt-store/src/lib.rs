@@ -155,3 +155,30 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
 fn micros(t: jiff::Timestamp) -> i64 {
     t.as_microsecond()
 }
+
+/// Hooks for this crate's own integration tests, which must look at the
+/// rows themselves (to prove nothing was half-written, or that a token is
+/// stored only hashed). Not part of the API: enabled by the `testing`
+/// feature, which only the crate's dev-dependency on itself turns on.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+impl Store {
+    pub async fn raw_count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .expect("count query")
+    }
+
+    pub async fn migrate_again(&self) -> Result<(), StoreError> {
+        migrations::run(self).await
+    }
+
+    pub async fn stored_token_count_equal_to(&self, token: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE token_hash = $1")
+            .bind(token)
+            .fetch_one(&self.pool)
+            .await
+            .expect("count query")
+    }
+}

@@ -1,0 +1,665 @@
+//! The store's behaviour, run against both backends: a SQLite file in a
+//! temporary directory and a fresh database on the real PostgreSQL server
+//! (`PSIRT_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! Every test runs twice, once per backend, through the `both!` macro.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use psirt_core::{CaseRef, Command, NewReport, Policy, Refusal, Reporter, Secret, UserId};
+use psirt_store::{Principal, Store, StoreError, User};
+use sqlx::Connection;
+
+/// A database for one test; dropped (PostgreSQL) or deleted (SQLite) after.
+struct TestDb {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("PSIRT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/psirt.db", dir.path().display());
+        TestDb {
+            store: Store::open(&url).await.unwrap(),
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    async fn postgres() -> TestDb {
+        sqlx::any::install_default_drivers();
+        let admin = admin_url();
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL must be running for the store tests ({admin}): {e}")
+            });
+        let mut suffix = [0u8; 6];
+        getrandom::fill(&mut suffix).unwrap();
+        let name = format!("psirt_test_{}", hex::encode(suffix));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        let store = Store::open(&format!("{base}/{name}")).await.unwrap();
+        TestDb {
+            store,
+            _dir: None,
+            pg_name: Some(name),
+        }
+    }
+
+    async fn drop_db(self) {
+        self.store.close().await;
+        if let Some(name) = self.pg_name {
+            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Defines one test per backend.
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = TestDb::sqlite().await;
+                ($body)(db.store.clone()).await;
+                db.drop_db().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = TestDb::postgres().await;
+                ($body)(db.store.clone()).await;
+                db.drop_db().await;
+            }
+        }
+    };
+}
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+const T0: &str = "2026-11-02T09:00:00Z";
+
+fn report(summary: &str) -> NewReport {
+    NewReport {
+        project: "coredns".into(),
+        summary: summary.into(),
+        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
+        reporter: Some(Reporter {
+            name: Some("Rita".into()),
+            email: Some("rita@example.net".parse().unwrap()),
+        }),
+        public_link: None,
+        already_public: false,
+    }
+}
+
+/// A project with a three-person PST: alice, bob, carol (roster order).
+async fn setup(store: &Store) -> Vec<User> {
+    store
+        .add_project("coredns", "CoreDNS", &Policy::default(), t(T0))
+        .await
+        .unwrap();
+    let mut users = Vec::new();
+    for name in ["alice", "bob", "carol"] {
+        let email = format!("{name}@example.org").parse().unwrap();
+        let (user, _) = store.add_user(&email, name, false, t(T0)).await.unwrap();
+        store
+            .add_pst_member("coredns", user.id, t(T0))
+            .await
+            .unwrap();
+        users.push(user);
+    }
+    users
+}
+
+async fn count(store: &Store, sql: &'static str) -> i64 {
+    store.raw_count(sql).await
+}
+
+both!(
+    migrations_are_idempotent_and_health_checked,
+    |store: Store| async move {
+        store.ping().await.unwrap();
+        // Running the migrations again on an up-to-date database changes nothing.
+        store.migrate_again().await.unwrap();
+        store.ping().await.unwrap();
+    }
+);
+
+both!(
+    a_report_is_recorded_and_acknowledged_in_one_transaction,
+    |store: Store| async move {
+        setup(&store).await;
+        let first = store
+            .report(report("cache poisoning"), t(T0))
+            .await
+            .unwrap();
+        let second = store
+            .report(report("crash on EDNS"), t("2026-11-02T10:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(first.case.reference.to_string(), "PSIRT-2026-0001");
+        assert_eq!(second.case.reference.to_string(), "PSIRT-2026-0002");
+        let kinds: Vec<&str> = first.events.iter().map(|e| e.change.name()).collect();
+        assert_eq!(kinds, ["reported", "acknowledged"]);
+        assert_eq!(first.case.acknowledged_at, Some(t(T0)));
+        // Read back from the database, not from the returned value.
+        let pst = Principal::User(
+            store
+                .user_by_email(&"alice@example.org".parse().unwrap())
+                .await
+                .unwrap(),
+        );
+        let read = store.case(&pst, first.case.reference).await.unwrap();
+        assert_eq!(read.case, first.case);
+        assert_eq!(
+            read.case.details.expose(),
+            "Send a crafted DNS packet to port 53."
+        );
+    }
+);
+
+both!(
+    a_refused_report_leaves_nothing_behind,
+    |store: Store| async move {
+        setup(&store).await;
+        let mut bad = report("x");
+        bad.summary = "   ".into();
+        let err = store.report(bad, t(T0)).await.unwrap_err();
+        assert_eq!(err.to_string(), "summary: must not be empty");
+        let mut unknown = report("x");
+        unknown.project = "nope".into();
+        let err = store.report(unknown, t(T0)).await.unwrap_err();
+        assert_eq!(err.to_string(), "project \"nope\" not found");
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM cases").await, 0);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM case_events").await, 0);
+        // The reference counter did not move either: the next case is 0001.
+        let ok = store.report(report("real"), t(T0)).await.unwrap();
+        assert_eq!(ok.case.reference.to_string(), "PSIRT-2026-0001");
+    }
+);
+
+both!(
+    fix_lead_round_robin_is_fair_across_cases,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let pst = Principal::User(users[0].clone());
+        let mut led: BTreeMap<String, usize> = BTreeMap::new();
+        let mut order = String::new();
+        for i in 0..9 {
+            let case = store
+                .report(report(&format!("case {i}")), t(T0))
+                .await
+                .unwrap()
+                .case;
+            let after = store
+                .assign_fix_lead(&pst, case.reference, None, None, t(T0))
+                .await
+                .unwrap();
+            let lead = after.case.fix_lead.unwrap();
+            let name = users.iter().find(|u| u.id == lead).unwrap().name.clone();
+            order.push(name.chars().next().unwrap());
+            *led.entry(name).or_default() += 1;
+        }
+        assert_eq!(order, "abcabcabc");
+        assert_eq!(led.values().copied().collect::<Vec<_>>(), [3, 3, 3]);
+    }
+);
+
+both!(
+    the_rotation_skips_unavailable_members_and_records_overrides,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let pst = Principal::User(users[0].clone());
+        store
+            .set_available("coredns", users[0].id, false)
+            .await
+            .unwrap();
+        let c1 = store
+            .report(report("one"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let r1 = store
+            .assign_fix_lead(&pst, c1, None, None, t(T0))
+            .await
+            .unwrap();
+        assert_eq!(
+            r1.case.fix_lead,
+            Some(users[1].id),
+            "alice is away: bob leads"
+        );
+        store
+            .set_available("coredns", users[0].id, true)
+            .await
+            .unwrap();
+
+        // An override without a reason is refused, and does not use up a turn.
+        let c2 = store
+            .report(report("two"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let err = store
+            .assign_fix_lead(&pst, c2, Some((users[2].id, " ".into())), None, t(T0))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"
+        );
+        let r2 = store
+            .assign_fix_lead(
+                &pst,
+                c2,
+                Some((users[2].id, "knows the cache plugin".into())),
+                None,
+                t(T0),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r2.case.fix_lead, Some(users[2].id));
+        let last = r2.events.last().unwrap();
+        assert_eq!(
+            serde_json::to_string(&last.change).unwrap(),
+            r#"{"type":"fix_lead_assigned","lead":3,"override_reason":"knows the cache plugin"}"#
+        );
+        // The override counted as carol's turn: alice, who never led, is next.
+        let c3 = store
+            .report(report("three"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let r3 = store
+            .assign_fix_lead(&pst, c3, None, None, t(T0))
+            .await
+            .unwrap();
+        assert_eq!(r3.case.fix_lead, Some(users[0].id));
+
+        // Nobody available: a clear error, nothing recorded.
+        for u in &users {
+            store.set_available("coredns", u.id, false).await.unwrap();
+        }
+        let c4 = store
+            .report(report("four"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let err = store
+            .assign_fix_lead(&pst, c4, None, None, t(T0))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fix_lead: no PST member is available for the rotation; choose one, with a reason"
+        );
+        assert_eq!(store.case(&pst, c4).await.unwrap().case.version, 2);
+    }
+);
+
+both!(
+    a_refused_command_changes_nothing,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let pst = Principal::User(users[0].clone());
+        let c = store
+            .report(report("one"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let before = count(&store, "SELECT COUNT(*) FROM case_events").await;
+        let err = store
+            .execute(
+                &pst,
+                c,
+                Command::PublishNotice {
+                    estimated_release: t("2026-11-20T00:00:00Z"),
+                    mitigation: "disable the cache plugin".into(),
+                    link: None,
+                },
+                None,
+                t(T0),
+            )
+            .await
+            .unwrap_err();
+        // The PST member is not the Fix Lead: access says no before any rule.
+        assert_eq!(
+            err.to_string(),
+            "only the Fix Lead may publish the forthcoming-fix notice"
+        );
+        assert!(matches!(err, StoreError::Refused(Refusal::Denied(_))));
+        store
+            .assign_fix_lead(&pst, c, None, None, t(T0))
+            .await
+            .unwrap();
+        let err = store
+            .execute(
+                &pst,
+                c,
+                Command::PublishNotice {
+                    estimated_release: t("2026-11-20T00:00:00Z"),
+                    mitigation: "disable the cache plugin".into(),
+                    link: None,
+                },
+                None,
+                t(T0),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the forthcoming-fix notice needs a fix or a mitigation first"
+        );
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM case_events").await,
+            before + 1
+        );
+        assert_eq!(store.case(&pst, c).await.unwrap().case.version, 3);
+    }
+);
+
+both!(
+    concurrent_commands_never_corrupt_a_case,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let c = store
+            .report(report("race"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let vector: psirt_core::cvss::Vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+            .parse()
+            .unwrap();
+
+        // Two PST members act on version 2 at once: one wins, the other is told.
+        let mut tasks = Vec::new();
+        for u in users.iter().take(2) {
+            let (store, p, v) = (store.clone(), Principal::User(u.clone()), vector.clone());
+            tasks.push(tokio::spawn(async move {
+                store
+                    .execute(&p, c, Command::ProposeCvss { vector: v }, Some(2), t(T0))
+                    .await
+            }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        let wins = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "exactly one of two writers at version 2 wins");
+        let loser = results.into_iter().find_map(Result::err).unwrap();
+        assert_eq!(
+            loser.to_string(),
+            "case PSIRT-2026-0001 changed meanwhile (now at version 3, you expected 2); reload it and try again"
+        );
+
+        // Without an expected version, concurrent writers queue: all land, in order.
+        let mut tasks = Vec::new();
+        for i in 0..12 {
+            let (store, p, v) = (
+                store.clone(),
+                Principal::User(users[i % 3].clone()),
+                vector.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                store
+                    .execute(&p, c, Command::ProposeCvss { vector: v }, None, t(T0))
+                    .await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let p = Principal::User(users[0].clone());
+        let record = store.case(&p, c).await.unwrap();
+        assert_eq!(record.case.version, 15);
+        let seqs: Vec<u64> = record.events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=15).collect::<Vec<u64>>());
+        assert_eq!(record.case.cvss_proposals.len(), 13);
+    }
+);
+
+both!(
+    fix_team_members_see_only_their_cases,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let lead = Principal::User(users[0].clone());
+        let (dev, _) = store
+            .add_user(&"dev@example.org".parse().unwrap(), "Dev", false, t(T0))
+            .await
+            .unwrap();
+        let mine = store
+            .report(report("mine"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let other = store
+            .report(report("other"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        store
+            .assign_fix_lead(&lead, mine, Some((users[0].id, "test".into())), None, t(T0))
+            .await
+            .unwrap();
+        store
+            .execute(
+                &lead,
+                mine,
+                Command::FormFixTeam {
+                    members: vec![dev.id],
+                },
+                None,
+                t(T0),
+            )
+            .await
+            .unwrap();
+        let dev = Principal::User(dev);
+        assert_eq!(store.case(&dev, mine).await.unwrap().case.reference, mine);
+        let err = store.case(&dev, other).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "only the Product Security Team, the Fix Lead or the Fix Team may view the case"
+        );
+        let visible: Vec<CaseRef> = store
+            .cases(&dev, false)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.reference)
+            .collect();
+        assert_eq!(visible, [mine]);
+        // A PST member of another project sees nothing of this one.
+        store
+            .add_project("etcd", "etcd", &Policy::default(), t(T0))
+            .await
+            .unwrap();
+        let (outsider, _) = store
+            .add_user(&"o@example.org".parse().unwrap(), "O", false, t(T0))
+            .await
+            .unwrap();
+        store
+            .add_pst_member("etcd", outsider.id, t(T0))
+            .await
+            .unwrap();
+        let outsider = Principal::User(outsider);
+        assert!(store.cases(&outsider, true).await.unwrap().is_empty());
+        assert!(store.case(&outsider, mine).await.is_err());
+        // A reporter's link speaks for its own case only.
+        assert!(store.case(&Principal::Reporter(mine), mine).await.is_ok());
+        assert!(store.case(&Principal::Reporter(mine), other).await.is_err());
+    }
+);
+
+both!(
+    tokens_are_stored_hashed_and_can_be_revoked,
+    |store: Store| async move {
+        let (user, token) = store
+            .add_user(&"a@example.org".parse().unwrap(), "A", true, t(T0))
+            .await
+            .unwrap();
+        assert!(token.reveal().starts_with("psirt_") && token.reveal().len() == 6 + 64);
+        assert_eq!(format!("{token:?}"), "ApiToken(<redacted>)");
+        assert_eq!(
+            store.authenticate(token.reveal()).await.unwrap(),
+            Some(user.clone())
+        );
+        assert_eq!(store.authenticate("psirt_wrong").await.unwrap(), None);
+        assert_eq!(
+            store.stored_token_count_equal_to(token.reveal()).await,
+            0,
+            "the token itself is never stored"
+        );
+        let second = store.issue_token(user.id, t(T0)).await.unwrap();
+        assert_eq!(store.revoke_tokens(user.id, t(T0)).await.unwrap(), 2);
+        assert_eq!(store.authenticate(token.reveal()).await.unwrap(), None);
+        assert_eq!(store.authenticate(second.reveal()).await.unwrap(), None);
+        let err = store
+            .add_user(&"a@example.org".parse().unwrap(), "A again", false, t(T0))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a user with e-mail a@example.org already exists"
+        );
+    }
+);
+
+both!(
+    a_case_keeps_the_policy_it_started_with,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let p = Principal::User(users[0].clone());
+        let old = store
+            .report(report("old"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let k8s = Policy {
+            release_within: "30d".parse().unwrap(),
+            ..Policy::default()
+        };
+        store.set_project_policy("coredns", &k8s).await.unwrap();
+        let new = store
+            .report(report("new"), t(T0))
+            .await
+            .unwrap()
+            .case
+            .reference;
+        let due = |r| {
+            let store = store.clone();
+            let p = p.clone();
+            async move {
+                let case = store.case(&p, r).await.unwrap().case;
+                case.milestone(psirt_core::Milestone::Released)
+                    .due()
+                    .unwrap()
+                    .at
+                    .to_string()
+            }
+        };
+        assert_eq!(due(old).await, "2026-11-23T09:00:00Z");
+        assert_eq!(due(new).await, "2026-12-02T09:00:00Z");
+        let bad = Policy {
+            fix_within: "40d".parse().unwrap(),
+            ..Policy::default()
+        };
+        let err = store.set_project_policy("coredns", &bad).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "policy: policy fix_within: 40d is later than release_within (21d)"
+        );
+    }
+);
+
+both!(the_timeline_only_moves_forward, |store: Store| async move {
+    let users = setup(&store).await;
+    let p = Principal::User(users[0].clone());
+    let c = store
+        .report(report("one"), t(T0))
+        .await
+        .unwrap()
+        .case
+        .reference;
+    let err = store
+        .assign_fix_lead(&p, c, None, None, t("2026-11-01T00:00:00Z"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "now: 2026-11-01T00:00:00Z is earlier than the case's last event (2026-11-02T09:00:00Z)"
+    );
+});
+
+both!(
+    the_agenda_lists_what_is_due_for_visible_open_cases,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let p = Principal::User(users[0].clone());
+        store.report(report("older"), t(T0)).await.unwrap();
+        store
+            .report(report("newer"), t("2026-11-03T09:00:00Z"))
+            .await
+            .unwrap();
+        let agenda = store.agenda(&p, t("2026-11-03T12:00:00Z")).await.unwrap();
+        let lines: Vec<String> = agenda
+            .cases
+            .iter()
+            .map(|e| {
+                let overdue: Vec<&str> = e.overdue.iter().map(|(m, _)| m.as_str()).collect();
+                let next = e
+                    .next
+                    .map(|(m, d)| format!("{} {}", m.as_str(), d.at))
+                    .unwrap_or_default();
+                format!("{} overdue={overdue:?} next={next}", e.reference)
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "PSIRT-2026-0001 overdue=[\"fix_lead_assigned\", \"fix_team_formed\"] next=cvss_scored 2026-11-09T09:00:00Z",
+                "PSIRT-2026-0002 overdue=[] next=fix_lead_assigned 2026-11-04T09:00:00Z",
+            ]
+        );
+        let dev = Principal::User(
+            store
+                .add_user(&"d@example.org".parse().unwrap(), "D", false, t(T0))
+                .await
+                .unwrap()
+                .0,
+        );
+        assert!(store.agenda(&dev, t(T0)).await.unwrap().cases.is_empty());
+        let _ = UserId::new(0);
+    }
+);
