@@ -22,7 +22,13 @@ fn the_access_matrix() {
         // Bob is on the PST but has no role on this case.
         ("pst", w.person(BOB)),
         // Alice's Fix Lead standing alone, as if she had left the PST.
-        ("lead", Actor::Person { user: ALICE, pst: false }),
+        (
+            "lead",
+            Actor::Person {
+                user: ALICE,
+                pst: false,
+            },
+        ),
         ("team", w.person(DAVE)),
         ("reporter", Actor::Reporter),
         ("system", Actor::System),
@@ -36,7 +42,11 @@ fn the_access_matrix() {
     for op in Operation::ALL {
         write!(table, "{:<26}", format!("{op:?}")).unwrap();
         for (_, actor) in &columns {
-            let cell = if authorize(actor, op, &w.case).is_ok() { "yes" } else { "-" };
+            let cell = if authorize(actor, op, &w.case).is_ok() {
+                "yes"
+            } else {
+                "-"
+            };
             write!(table, " {cell:>8}").unwrap();
         }
         table.push('\n');
@@ -69,7 +79,10 @@ fn the_access_matrix() {
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
-    assert_eq!(format!("{:?}", standings(&w.person(ALICE), &w.case)), "[Pst, FixLead, FixTeam]");
+    assert_eq!(
+        format!("{:?}", standings(&w.person(ALICE), &w.case)),
+        "[Pst, FixLead, FixTeam]"
+    );
 }
 
 #[test]
@@ -77,11 +90,15 @@ fn the_fix_lead_alone_decides_the_fix_leads_steps() {
     let mut w = case_with_team();
     for (command, expected) in [
         (
-            Command::FinalizeCvss { vector: vector(CRITICAL) },
+            Command::FinalizeCvss {
+                vector: vector(CRITICAL),
+            },
             expect![["denied: only the Fix Lead may make the CVSS vector final"]],
         ),
         (
-            Command::FormFixTeam { members: vec![DAVE, ERIN] },
+            Command::FormFixTeam {
+                members: vec![DAVE, ERIN],
+            },
             expect![["denied: only the Fix Lead may form or change the Fix Team"]],
         ),
         (
@@ -92,14 +109,23 @@ fn the_fix_lead_alone_decides_the_fix_leads_steps() {
             },
             expect![["denied: only the Fix Lead may publish the forthcoming-fix notice"]],
         ),
-        (release_command(), expect![["denied: only the Fix Lead may release the fix"]]),
         (
-            Command::RecordCve { cve: cve("CVE-2026-12345") },
+            release_command(),
+            expect![["denied: only the Fix Lead may release the fix"]],
+        ),
+        (
+            Command::RecordCve {
+                cve: cve("CVE-2026-12345"),
+            },
             expect![["denied: only the Fix Lead may record the CVE"]],
         ),
         (
-            Command::NotifyDistributors { patches: vec!["p".into()] },
-            expect![["denied: only the Fix Lead may decide on and send the distributor pre-notification"]],
+            Command::NotifyDistributors {
+                patches: vec!["p".into()],
+            },
+            expect![[
+                "denied: only the Fix Lead may decide on and send the distributor pre-notification"
+            ]],
         ),
     ] {
         // Neither a PST member who is not the lead nor a Fix Team member.
@@ -113,7 +139,12 @@ fn the_fix_lead_alone_decides_the_fix_leads_steps() {
 #[test]
 fn a_fix_team_member_has_no_standing_on_another_case() {
     let mut a = case_with_team();
-    a.ok(a.person(DAVE), Command::ProposeCvss { vector: vector(CRITICAL) });
+    a.ok(
+        a.person(DAVE),
+        Command::ProposeCvss {
+            vector: vector(CRITICAL),
+        },
+    );
     let mut b = World::open_at(private_report(), Default::default(), 2, day0());
     b.assign(BOB);
     b.check(
@@ -123,8 +154,13 @@ fn a_fix_team_member_has_no_standing_on_another_case() {
     );
     // Nor does leading case A make Alice the lead of case B.
     b.check(
-        Actor::Person { user: ALICE, pst: false },
-        Command::FinalizeCvss { vector: vector(CRITICAL) },
+        Actor::Person {
+            user: ALICE,
+            pst: false,
+        },
+        Command::FinalizeCvss {
+            vector: vector(CRITICAL),
+        },
         expect![["denied: only the Fix Lead may make the CVSS vector final"]],
     );
     assert!(authorize(&b.person(DAVE), Operation::ViewCase, &b.case).is_err());
@@ -135,7 +171,9 @@ fn the_reporter_only_follows_the_status_and_records_credit() {
     let mut w = case_with_team();
     assert!(authorize(&Actor::Reporter, Operation::ViewReporterStatus, &w.case).is_ok());
     assert_eq!(
-        authorize(&Actor::Reporter, Operation::ViewCase, &w.case).unwrap_err().to_string(),
+        authorize(&Actor::Reporter, Operation::ViewCase, &w.case)
+            .unwrap_err()
+            .to_string(),
         "only the Product Security Team, the Fix Lead or the Fix Team may view the case"
     );
     w.check(
@@ -150,10 +188,16 @@ fn the_reporter_only_follows_the_status_and_records_credit() {
     );
     w.check(
         Actor::Reporter,
-        Command::RecordCredit(Credit { name: None, kind: CreditKind::Reporter }),
+        Command::RecordCredit(Credit {
+            name: None,
+            kind: CreditKind::Reporter,
+        }),
         expect![["ok"]],
     );
-    assert_eq!(w.events.last().unwrap().actor, psirt_core::ActorRef::Reporter);
+    assert_eq!(
+        w.events.last().unwrap().actor,
+        psirt_core::ActorRef::Reporter
+    );
 }
 
 #[test]
@@ -168,30 +212,47 @@ fn pst_only_operations() {
     }
     check(
         case_with_team(),
-        Command::AssignFixLead { lead: BOB, override_reason: Some("handover".into()) },
+        Command::AssignFixLead {
+            lead: BOB,
+            override_reason: Some("handover".into()),
+        },
         expect![["denied: only the Product Security Team may assign the Fix Lead"]],
     );
     let mut w = case_with_team();
     w.ok(
         w.person(DAVE),
-        Command::ReportEmbargoBreak { what: "patch".into(), to_whom: "a blog".into(), when: day0() },
+        Command::ReportEmbargoBreak {
+            what: "patch".into(),
+            to_whom: "a blog".into(),
+            when: day0(),
+        },
     );
     check(
         w,
-        Command::AssessEmbargoBreak { release_early: true, reason: "leak".into() },
+        Command::AssessEmbargoBreak {
+            release_early: true,
+            reason: "leak".into(),
+        },
         expect![["denied: only the Product Security Team may assess an embargo break"]],
     );
     check(
         World::public(),
         Command::RequestPrivateHandling,
-        expect![["denied: only the Product Security Team may ask the reporter for private handling"]],
+        expect![[
+            "denied: only the Product Security Team may ask the reporter for private handling"
+        ]],
     );
 }
 
 #[test]
 fn an_outsider_learns_only_who_may_act() {
     let mut w = case_with_team();
-    let message = w.refused(w.person(MALLORY), Command::ProposeCvss { vector: vector(CRITICAL) });
+    let message = w.refused(
+        w.person(MALLORY),
+        Command::ProposeCvss {
+            vector: vector(CRITICAL),
+        },
+    );
     assert!(!message.contains(&w.case.summary));
     assert!(!message.contains("REPRODUCER"));
     // An instance admin is nobody on a case unless the PST roster says so.

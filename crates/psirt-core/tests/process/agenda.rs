@@ -10,8 +10,15 @@ use psirt_core::{Agenda, Command, DistributorDecision, NewReport, Policy, agenda
 use crate::harness::*;
 
 fn report(summary: &str, public: bool) -> NewReport {
-    let base = if public { public_report() } else { private_report() };
-    NewReport { summary: summary.into(), ..base }
+    let base = if public {
+        public_report()
+    } else {
+        private_report()
+    };
+    NewReport {
+        summary: summary.into(),
+        ..base
+    }
 }
 
 fn render(agenda: &Agenda) -> String {

@@ -44,10 +44,15 @@ fn a_kubernetes_like_policy_holds_a_retrospective_before_closing() {
     w.at("12d");
     w.ok(
         w.lead(),
-        Command::HoldRetrospective { notes: "The LGTM gate took two days; add a second reviewer.".into() },
+        Command::HoldRetrospective {
+            notes: "The LGTM gate took two days; add a second reviewer.".into(),
+        },
     );
     w.ok(w.lead(), Command::Close);
-    assert!(w.milestones().contains("retrospective          done     +12d"));
+    assert!(
+        w.milestones()
+            .contains("retrospective          done     +12d")
+    );
 }
 
 #[test]
@@ -79,14 +84,18 @@ fn a_case_keeps_the_policy_it_started_with() {
     assert_eq!(new.case.policy, kubernetes());
     assert_eq!(old.case.policy, Policy::default());
     // The policy travels in the report event, so a replay keeps it too.
-    let Change::Reported { policy, .. } = &old.events[0].change else { unreachable!() };
+    let Change::Reported { policy, .. } = &old.events[0].change else {
+        unreachable!()
+    };
     assert_eq!(policy, &Policy::default());
     let replayed = Case::from_events(&old.events).unwrap();
     assert_eq!(replayed, old.case);
     old.release();
     old.check(
         old.lead(),
-        Command::HoldRetrospective { notes: "n/a".into() },
+        Command::HoldRetrospective {
+            notes: "n/a".into(),
+        },
         expect![["RetrospectiveNotInPolicy: this case's policy has no retrospective"]],
     );
     assert!(old.milestones().contains("retrospective          n/a"));
@@ -94,12 +103,17 @@ fn a_case_keeps_the_policy_it_started_with() {
 
 #[test]
 fn a_project_states_only_what_differs_from_the_seed() {
-    let policy: Policy = serde_json::from_str(r#"{"retrospective_within": "3d", "min_embargo": "7d"}"#).unwrap();
+    let policy: Policy =
+        serde_json::from_str(r#"{"retrospective_within": "3d", "min_embargo": "7d"}"#).unwrap();
     assert_eq!(policy, kubernetes());
-    let unknown = serde_json::from_str::<Policy>(r#"{"release_within": "21d", "relase_within": "30d"}"#)
-        .unwrap_err()
-        .to_string();
-    assert!(unknown.starts_with("unknown field `relase_within`"), "{unknown}");
+    let unknown =
+        serde_json::from_str::<Policy>(r#"{"release_within": "21d", "relase_within": "30d"}"#)
+            .unwrap_err()
+            .to_string();
+    assert!(
+        unknown.starts_with("unknown field `relase_within`"),
+        "{unknown}"
+    );
     let bad = serde_json::from_str::<Policy>(r#"{"release_within": "3 weeks"}"#)
         .unwrap_err()
         .to_string();

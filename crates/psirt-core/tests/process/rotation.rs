@@ -19,7 +19,11 @@ impl Project {
         Project {
             roster: PST
                 .iter()
-                .map(|&user| RosterEntry { user, available: true, last_turn: None })
+                .map(|&user| RosterEntry {
+                    user,
+                    available: true,
+                    last_turn: None,
+                })
                 .collect(),
             cases: Vec::new(),
             turn: 0,
@@ -34,9 +38,18 @@ impl Project {
         let mut w = World::open_at(private_report(), Policy::default(), number, at);
         let (lead, override_reason) = match overridden {
             Some((lead, reason)) => (lead, Some(reason.to_string())),
-            None => (next_fix_lead(&self.roster).ok_or("nobody is available")?, None),
+            None => (
+                next_fix_lead(&self.roster).ok_or("nobody is available")?,
+                None,
+            ),
         };
-        w.run(w.person(ALICE), Command::AssignFixLead { lead, override_reason })?;
+        w.run(
+            w.person(ALICE),
+            Command::AssignFixLead {
+                lead,
+                override_reason,
+            },
+        )?;
         self.turn += 1;
         let entry = self.roster.iter_mut().find(|e| e.user == lead).unwrap();
         entry.last_turn = Some(self.turn);
@@ -45,12 +58,19 @@ impl Project {
     }
 
     fn set_available(&mut self, user: UserId, available: bool) {
-        self.roster.iter_mut().find(|e| e.user == user).unwrap().available = available;
+        self.roster
+            .iter_mut()
+            .find(|e| e.user == user)
+            .unwrap()
+            .available = available;
     }
 
     /// Who led each case, as initials.
     fn leads(&self) -> String {
-        self.cases.iter().map(|w| initial(w.case.fix_lead.unwrap())).collect()
+        self.cases
+            .iter()
+            .map(|w| initial(w.case.fix_lead.unwrap()))
+            .collect()
     }
 }
 
@@ -71,12 +91,19 @@ fn the_fix_lead_rotates_round_robin_across_the_pst() {
     }
     assert_eq!(p.leads(), "abcabcabc");
     for member in PST {
-        let led = p.cases.iter().filter(|w| w.case.fix_lead == Some(member)).count();
+        let led = p
+            .cases
+            .iter()
+            .filter(|w| w.case.fix_lead == Some(member))
+            .count();
         assert_eq!(led, 3, "{member}");
     }
     // Every assignment is on the timeline as the rotation's choice.
     for w in &p.cases {
-        let Change::FixLeadAssigned { override_reason, .. } = &w.events[2].change else {
+        let Change::FixLeadAssigned {
+            override_reason, ..
+        } = &w.events[2].change
+        else {
             panic!("the third event assigns the Fix Lead");
         };
         assert_eq!(override_reason, &None);
@@ -113,7 +140,8 @@ fn an_override_needs_a_reason_is_recorded_and_counts_as_a_turn() {
         refused,
         Err("a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason".into())
     );
-    p.open_case(Some((CAROL, "Carol wrote the DNSSEC code this is about."))).unwrap();
+    p.open_case(Some((CAROL, "Carol wrote the DNSSEC code this is about.")))
+        .unwrap();
     let w = p.cases.last().unwrap();
     expect![[r#"
         FixLeadAssigned {
@@ -145,7 +173,10 @@ fn an_override_without_a_reason_is_indistinguishable_from_the_rotation() {
     let mut w = World::private();
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        Command::AssignFixLead {
+            lead: CAROL,
+            override_reason: None,
+        },
         expect![["ok"]],
     );
 }
@@ -154,7 +185,12 @@ fn an_override_without_a_reason_is_indistinguishable_from_the_rotation() {
 fn reassigning_the_fix_lead_needs_a_reason() {
     let mut w = World::private();
     w.assign(BOB);
-    w.ok(w.lead(), Command::FormFixTeam { members: vec![DAVE] });
+    w.ok(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![DAVE],
+        },
+    );
     w.at("2d");
     w.check(
         w.person(ALICE),
@@ -172,10 +208,18 @@ fn reassigning_the_fix_lead_needs_a_reason() {
     // The milestone was met when the first lead was assigned.
     assert_eq!(w.rel(w.case.fix_lead_assigned_at.unwrap()), "+0m");
     // The new lead runs the case; the old one stays on the Fix Team.
-    w.check(w.lead(), Command::FinalizeCvss { vector: vector(CRITICAL) }, expect![["ok"]]);
+    w.check(
+        w.lead(),
+        Command::FinalizeCvss {
+            vector: vector(CRITICAL),
+        },
+        expect![["ok"]],
+    );
     w.check(
         w.person(BOB),
-        Command::FinalizeCvss { vector: vector(CRITICAL) },
+        Command::FinalizeCvss {
+            vector: vector(CRITICAL),
+        },
         expect![["denied: only the Fix Lead may make the CVSS vector final"]],
     );
     assert!(w.case.on_fix_team(BOB));

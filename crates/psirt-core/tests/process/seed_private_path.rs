@@ -310,7 +310,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         .iter()
         .map(|e| {
             format!(
-                "{:>3} {:<5} {:<9} {}",
+                "{:<3} {:<5} {:<9} {}",
                 e.seq,
                 w.rel(e.at),
                 actor(e.actor),
@@ -319,27 +319,27 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         })
         .collect();
     expect![[r#"
-          1 +0m   psirt     reported
-          2 +0m   psirt     acknowledged
-          3 +2h   alice     fix_lead_assigned
-          4 +4h   bob       fix_team_formed
-          5 +1d   dave      cvss_proposed
-          6 +1d   carol     cvss_proposed
-          7 +1d   bob       cvss_finalized
-          8 +3d   dave      fix_commit_added
-          9 +3d   carol     fix_commit_added
-         10 +3d   carol     commit_approved
-         11 +3d   dave      commit_approved
-         12 +3d   dave      fix_marked_ready
-         13 +4d   bob       notice_published
-         14 +5d   bob       distributors_decided
-         15 +5d   bob       distributors_notified
-         16 +10d  bob       cve_recorded
-         17 +10d  carol     announcement_drafted
-         18 +18d  bob       released
-         19 +19d  reporter  credit_recorded
-         20 +19d  bob       advisory_recorded
-         21 +19d  bob       closed"#]]
+        1   +0m   psirt     reported
+        2   +0m   psirt     acknowledged
+        3   +2h   alice     fix_lead_assigned
+        4   +4h   bob       fix_team_formed
+        5   +1d   dave      cvss_proposed
+        6   +1d   carol     cvss_proposed
+        7   +1d   bob       cvss_finalized
+        8   +3d   dave      fix_commit_added
+        9   +3d   carol     fix_commit_added
+        10  +3d   carol     commit_approved
+        11  +3d   dave      commit_approved
+        12  +3d   dave      fix_marked_ready
+        13  +4d   bob       notice_published
+        14  +5d   bob       distributors_decided
+        15  +5d   bob       distributors_notified
+        16  +10d  bob       cve_recorded
+        17  +10d  carol     announcement_drafted
+        18  +18d  bob       released
+        19  +19d  reporter  credit_recorded
+        20  +19d  bob       advisory_recorded
+        21  +19d  bob       closed"#]]
     .assert_eq(&timeline.join("\n"));
 
     // A closed case owes nothing, and nothing on it can change any more.
