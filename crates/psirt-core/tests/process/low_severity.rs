@@ -241,3 +241,37 @@ fn the_low_severity_messages_name_four_whatever_the_policy_threshold() {
     w.finalize_cvss(medium);
     w.ok(w.lead(), slow_down("holidays", THREAD, None));
 }
+
+#[test]
+fn a_slow_down_after_a_decision_to_release_early_moves_nothing() {
+    let mut w = World::private();
+    w.form_team();
+    w.finalize_cvss(LOW);
+    w.ok(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak {
+            what: "the patch".into(),
+            to_whom: "a blog".into(),
+            when: day0(),
+        },
+    );
+    w.ok(
+        w.person(ALICE),
+        Command::AssessEmbargoBreak {
+            release_early: true,
+            reason: "go public".into(),
+        },
+    );
+    // NOTE: the slow-down is accepted and recorded but has no effect, since
+    // "release early" takes precedence in `Case::due`. Suggested: refuse it
+    // (like `SlowDownWhilePublic`) when `release_early_at` is set.
+    w.ok(w.lead(), slow_down("holidays", THREAD, None));
+    assert_eq!(w.case.slow_downs.len(), 1);
+    expect![[r#"
+        fix_ready              +0m ASAP
+        notice_published       +0m ASAP
+        distributors_notified  +0m ASAP
+        released               +0m ASAP
+    "#]]
+    .assert_eq(&w.dues());
+}

@@ -1121,3 +1121,100 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
         expect![["invalid base_release: must be at most 100 characters"]],
     );
 }
+
+// What the rules do not refuse today. Each is asserted as it behaves now and
+// listed in the test-suite report; see the NOTE or FIXME on each.
+
+#[test]
+fn an_lgtm_is_only_compared_by_name_with_the_author() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
+    // FIXME: the author approves their own commit under a longer spelling of
+    // their name, and any Fix Team member may record an LGTM in anyone's
+    // name. `ApproveCommit` should carry the approving maintainer as a
+    // `UserId` (or a verified git identity) and compare identities, not
+    // free text.
+    w.check(
+        w.person(DAVE),
+        approve("abc1234", "Dave <dave@example.org>"),
+        expect![["ok"]],
+    );
+    w.check(w.person(DAVE), Command::MarkFixReady, expect![["ok"]]);
+}
+
+#[test]
+fn the_forthcoming_fix_notice_and_the_final_cvss_can_change_after_the_release() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.release();
+    // NOTE: a "forthcoming"-fix notice after the fix is out, and a new final
+    // score after the advisory was drafted, are both accepted. Suggested:
+    // refuse both with `AlreadyReleased`, as `DraftAnnouncement` does.
+    w.check(w.lead(), notice("30d"), expect![["ok"]]);
+    w.check(
+        w.lead(),
+        Command::FinalizeCvss {
+            vector: vector(LOW),
+        },
+        expect![["ok"]],
+    );
+}
+
+#[test]
+fn a_cve_may_be_recorded_and_waived_at_once() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(
+        w.lead(),
+        Command::RecordCve {
+            cve: cve("CVE-2026-12345"),
+        },
+    );
+    // NOTE: a waiver is "no CVE, with a reason"; alongside a recorded CVE it
+    // contradicts it. Suggested: refuse `WaiveCve` when `cves` is not empty.
+    w.check(
+        w.lead(),
+        Command::WaiveCve {
+            reason: "No CVE needed.".into(),
+        },
+        expect![["ok"]],
+    );
+}
+
+#[test]
+fn an_embargo_break_may_predate_any_embargo() {
+    let mut w = World::private();
+    w.form_team();
+    // NOTE: nothing was sent to distributors and the break is dated before
+    // the report reached the team, yet it is accepted; an assessment to
+    // release early then pulls every due time in. Suggested: refuse a break
+    // dated before `reported_at`.
+    w.check(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak {
+            what: "the patch".into(),
+            to_whom: "a blog".into(),
+            when: day0() - jiff::SignedDuration::from_hours(48),
+        },
+        expect![["ok"]],
+    );
+}
+
+#[test]
+fn forming_the_team_again_drops_members_without_a_reason() {
+    let mut w = World::private();
+    w.form_team();
+    // NOTE: removing Dave on his own needs a reason (`RemoveFixTeamMember`),
+    // but forming the team again without him drops him silently. Suggested:
+    // refuse a second `FormFixTeam` (use add/remove), or require a reason
+    // when it removes anyone.
+    w.check(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![ERIN],
+        },
+        expect![["ok"]],
+    );
+    assert!(!w.case.on_fix_team(DAVE));
+}
