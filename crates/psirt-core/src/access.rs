@@ -123,7 +123,8 @@ impl Operation {
             Operation::SetUpstreamEmbargo => &[Pst, FixLead],
             Operation::MarkPubliclyDisclosed => &[Pst, FixLead, FixTeam, System],
             Operation::NegotiatePrivateHandling => &[Pst],
-            Operation::SlowDown => &[Pst, FixLead],
+            // "The Fix Team can decide to slow the release process down."
+            Operation::SlowDown => &[Pst, FixLead, FixTeam],
             Operation::ReportEmbargoBreak => ON_CASE,
             Operation::AssessEmbargoBreak => &[Pst],
             Operation::RecordCve => &[FixLead],

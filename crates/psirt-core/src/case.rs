@@ -77,9 +77,10 @@ pub struct PublicDisclosure {
 pub struct FixCommit {
     pub commit: CommitId,
     pub author: String,
+    pub author_user: Option<UserId>,
     pub url: Option<String>,
     /// Maintainers who gave an LGTM, never the author.
-    pub approvals: BTreeSet<String>,
+    pub approvals: BTreeSet<UserId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,25 +290,27 @@ impl Case {
             }
             Change::CvssProposed { vector } => {
                 self.cvss_proposals
-                    .push((by.unwrap_or(UserId::new(0)), vector.clone(), at));
+                    .push((by.unwrap_or(UserId::new(0)), *vector, at));
             }
             Change::CvssFinalized { vector } => {
-                self.cvss_final = Some(vector.clone());
+                self.cvss_final = Some(*vector);
                 self.cvss_final_at.get_or_insert(at);
             }
             Change::FixCommitAdded {
                 commit,
                 author,
+                author_user,
                 url,
             } => self.fix_commits.push(FixCommit {
                 commit: commit.clone(),
                 author: author.clone(),
+                author_user: *author_user,
                 url: url.clone(),
                 approvals: BTreeSet::new(),
             }),
             Change::CommitApproved { commit, maintainer } => {
                 if let Some(c) = self.fix_commits.iter_mut().find(|c| &c.commit == commit) {
-                    c.approvals.insert(maintainer.clone());
+                    c.approvals.insert(*maintainer);
                 }
             }
             Change::FixMarkedReady => self.fix_ready_at = Some(at),
@@ -419,10 +422,18 @@ impl Case {
         self.public.is_some() && self.private_handling_agreed != Some(true)
     }
 
-    /// Shown on the case and the dashboard: public disclosure or a decision
-    /// to release early after an embargo break.
+    /// Shown on the case and the dashboard until the release: public
+    /// disclosure, or a decision to release early after an embargo break.
     pub fn urgent(&self) -> bool {
-        self.asap() || self.release_early_at.is_some()
+        self.release.is_none() && (self.asap() || self.release_early_at.is_some())
+    }
+
+    /// The final CVSS base score is below the policy's low-severity
+    /// threshold (the seed: 4.0).
+    pub fn low_severity(&self) -> bool {
+        self.cvss_final
+            .as_ref()
+            .is_some_and(|v| v.base_score().tenths() < self.policy.low_severity_below_tenths)
     }
 
     pub fn is_open(&self) -> bool {

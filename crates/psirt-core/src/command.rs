@@ -12,10 +12,10 @@ use crate::ids::{CommitId, CveId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Sets the Fix Lead. `override_reason: None` means the lead was chosen
-    /// by [`crate::next_fix_lead`]; anything else must give a reason.
+    /// Sets the Fix Lead: with `lead: None`, the next in the round-robin
+    /// ([`crate::next_fix_lead`]); anyone else is an override and needs a reason.
     AssignFixLead {
-        lead: UserId,
+        lead: Option<UserId>,
         override_reason: Option<String>,
     },
     /// The Fix Lead names the Fix Team (the lead is always on it).
@@ -36,15 +36,17 @@ pub enum Command {
     FinalizeCvss {
         vector: Vector,
     },
+    /// `author_user` is the author's account, where the caller could match
+    /// the git identity to one; it is what stops self-approval.
     AddFixCommit {
         commit: CommitId,
         author: String,
+        author_user: Option<UserId>,
         url: Option<String>,
     },
-    /// An LGTM on one commit from a maintainer.
+    /// An LGTM on one commit from the maintainer running the command.
     ApproveCommit {
         commit: CommitId,
-        maintainer: String,
     },
     /// The Fix Team tells the Fix Lead the fix branch is complete.
     MarkFixReady,

@@ -158,8 +158,9 @@ impl Case {
         {
             return MilestoneStatus::Skipped { at };
         }
-        if self.closed_at.is_some() {
-            // A closed case owes nothing more.
+        if self.closed_at.is_some() || (self.release.is_some() && m < Milestone::Released) {
+            // A closed case owes nothing more, and a released one nothing
+            // that should have come before the release.
             return MilestoneStatus::Pending { due: None };
         }
         MilestoneStatus::Pending { due: self.due(m) }
@@ -215,11 +216,16 @@ impl Case {
                 asap: false,
             });
         }
-        let slowed: i64 = self
-            .slow_downs
-            .iter()
-            .map(|s| s.extension.as_minutes())
-            .sum();
+        // A slow-down holds only while the case is low severity: re-scored
+        // above the threshold, it is back on the normal timeline.
+        let slowed: i64 = if self.low_severity() {
+            self.slow_downs
+                .iter()
+                .map(|s| s.extension.as_minutes())
+                .sum()
+        } else {
+            0
+        };
         let at = add(add(self.reported_at, offset), Duration::minutes(slowed));
         Some(Due { at, asap: false })
     }
@@ -292,10 +298,11 @@ pub fn agenda<'a>(cases: impl IntoIterator<Item = &'a Case>, now: Timestamp) -> 
             }
         })
         .collect();
-    // Most pressing first: the earliest pending due time, overdue or not.
+    // Most pressing first: urgent cases, then the earliest pending due
+    // time, overdue or not.
     entries.sort_by_key(|e| {
         let earliest = e.overdue.first().or(e.next.as_ref()).map(|(_, d)| d.at);
-        (earliest.is_none(), earliest, e.reference)
+        (!e.urgent, earliest.is_none(), earliest, e.reference)
     });
     Agenda {
         at: now,

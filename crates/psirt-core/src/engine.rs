@@ -18,12 +18,15 @@ use crate::command::Command;
 use crate::event::{Change, NewReport};
 use crate::ids::{CaseRef, CommitId, UserId};
 use crate::policy::Policy;
+use crate::rotation::{RosterEntry, next_fix_lead};
 
 /// A process rule that refused a command, in the process's own words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
     CaseClosed,
     FixLeadMustBePst,
+    NoFixLeadAvailable,
+    FixTeamAlreadyFormed,
     FixLeadOverrideNeedsReason,
     FixLeadUnchanged,
     FixLeadStaysOnTeam,
@@ -45,8 +48,8 @@ pub enum Rule {
     NotifyNeedsDecision,
     NotifyNeedsFix,
     AlreadyNotified,
-    SlowDownNeedsFinalCvss,
-    SlowDownNeedsLowSeverity { score: String },
+    SlowDownNeedsFinalCvss { threshold: String },
+    SlowDownNeedsLowSeverity { score: String, threshold: String },
     SlowDownWhilePublic,
     AlreadyPublic,
     PrivateHandlingNeedsPublicCase,
@@ -70,6 +73,14 @@ impl fmt::Display for Rule {
             Rule::FixLeadMustBePst => write!(
                 f,
                 "the Fix Lead must be a member of the Product Security Team"
+            ),
+            Rule::NoFixLeadAvailable => write!(
+                f,
+                "no PST member is available for the Fix Lead rotation; choose one, with a reason"
+            ),
+            Rule::FixTeamAlreadyFormed => write!(
+                f,
+                "the Fix Team is already formed; add or remove members one at a time"
             ),
             Rule::FixLeadOverrideNeedsReason => write!(
                 f,
@@ -148,16 +159,14 @@ impl fmt::Display for Rule {
                 "the distributor pre-notification needs a ready fix: its patches"
             ),
             Rule::AlreadyNotified => write!(f, "distributors have already been notified"),
-            Rule::SlowDownNeedsFinalCvss => write!(
+            Rule::SlowDownNeedsFinalCvss { threshold } => write!(
                 f,
-                "slowing a case down needs a final CVSS score below 4.0 first"
+                "slowing a case down needs a final CVSS score below {threshold} first"
             ),
-            Rule::SlowDownNeedsLowSeverity { score } => {
-                write!(
-                    f,
-                    "only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores {score}"
-                )
-            }
+            Rule::SlowDownNeedsLowSeverity { score, threshold } => write!(
+                f,
+                "only a low-severity case (CVSS base score below {threshold}) may be slowed down; this one scores {score}"
+            ),
             Rule::SlowDownWhilePublic => {
                 write!(
                     f,
@@ -329,8 +338,8 @@ pub fn open_case(
 #[derive(Clone, Copy, Debug)]
 pub struct Context<'a> {
     pub now: Timestamp,
-    /// The active members of the case's project PST.
-    pub pst: &'a [UserId],
+    /// The case's project PST in roster order, with the rotation's state.
+    pub pst: &'a [RosterEntry],
 }
 
 /// Decides a command on a case: the changes to record, or the refusal.
@@ -350,28 +359,36 @@ pub fn decide(
             lead,
             override_reason,
         } => {
-            if !ctx.pst.contains(&lead) {
+            let override_reason = match override_reason {
+                Some(r) => {
+                    Some(text("reason", &r, LONG).map_err(|_| Rule::FixLeadOverrideNeedsReason)?)
+                }
+                None => None,
+            };
+            let next = next_fix_lead(ctx.pst);
+            let Some(lead) = lead.or(next) else {
+                return Err(Rule::NoFixLeadAvailable.into());
+            };
+            if !ctx.pst.iter().any(|m| m.user == lead) {
                 return Err(Rule::FixLeadMustBePst.into());
             }
             if case.fix_lead == Some(lead) {
                 return Err(Rule::FixLeadUnchanged.into());
             }
-            let override_reason = override_reason
-                .map(|r| text("reason", &r, LONG))
-                .transpose();
-            let override_reason = match override_reason {
-                Err(_) => return Err(Rule::FixLeadOverrideNeedsReason.into()),
-                Ok(r) => r,
-            };
-            if case.fix_lead.is_some() && override_reason.is_none() {
+            // Anyone but the rotation's choice, or a change of lead, is an override.
+            let is_override = Some(lead) != next || case.fix_lead.is_some();
+            if is_override && override_reason.is_none() {
                 return Err(Rule::FixLeadOverrideNeedsReason.into());
             }
             Change::FixLeadAssigned {
                 lead,
-                override_reason,
+                override_reason: override_reason.filter(|_| is_override),
             }
         }
         Command::FormFixTeam { members } => {
+            if case.fix_team_formed_at.is_some() {
+                return Err(Rule::FixTeamAlreadyFormed.into());
+            }
             let lead = case
                 .fix_lead
                 .expect("authorize: only the Fix Lead forms the team");
@@ -399,6 +416,13 @@ pub fn decide(
                 reason: text("reason", &reason, LONG)?,
             }
         }
+        Command::ProposeCvss { .. }
+        | Command::FinalizeCvss { .. }
+        | Command::PublishNotice { .. }
+            if case.release.is_some() =>
+        {
+            return Err(Rule::AlreadyReleased.into());
+        }
         Command::ProposeCvss { vector } => Change::CvssProposed {
             vector: scorable(vector)?,
         },
@@ -408,6 +432,7 @@ pub fn decide(
         Command::AddFixCommit {
             commit,
             author,
+            author_user,
             url,
         } => {
             if case.fix_ready_at.is_some() {
@@ -419,15 +444,21 @@ pub fn decide(
             Change::FixCommitAdded {
                 commit,
                 author: text("author", &author, SHORT)?,
+                author_user,
                 url: optional_link("url", url.as_deref())?,
             }
         }
-        Command::ApproveCommit { commit, maintainer } => {
-            let maintainer = text("maintainer", &maintainer, SHORT)?;
+        Command::ApproveCommit { commit } => {
+            let Actor::Person {
+                user: maintainer, ..
+            } = *actor
+            else {
+                unreachable!("authorize: only people on the case record fix work")
+            };
             let Some(fix) = case.fix_commits.iter().find(|c| c.commit == commit) else {
                 return Err(Rule::UnknownCommit(commit).into());
             };
-            if fix.author.eq_ignore_ascii_case(&maintainer) {
+            if fix.author_user == Some(maintainer) {
                 return Err(Rule::NoSelfApproval.into());
             }
             Change::CommitApproved { commit, maintainer }
@@ -572,16 +603,15 @@ pub fn decide(
             if case.asap() {
                 return Err(Rule::SlowDownWhilePublic.into());
             }
-            let vector = case
-                .cvss_final
-                .as_ref()
-                .ok_or(Rule::SlowDownNeedsFinalCvss)?;
-            let score = vector.base_score();
-            if score.tenths() >= case.policy.low_severity_below_tenths {
-                return Err(Rule::SlowDownNeedsLowSeverity {
-                    score: score.to_string(),
-                }
-                .into());
+            let threshold = psirt_cvss::Score::new_tenths(case.policy.low_severity_below_tenths)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let Some(vector) = &case.cvss_final else {
+                return Err(Rule::SlowDownNeedsFinalCvss { threshold }.into());
+            };
+            if !case.low_severity() {
+                let score = vector.base_score().to_string();
+                return Err(Rule::SlowDownNeedsLowSeverity { score, threshold }.into());
             }
             if case.release.is_some() {
                 return Err(Rule::AlreadyReleased.into());
@@ -733,6 +763,9 @@ pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
     if let Some(until) = case.embargo_end()
         && now < until
         && case.release_early_at.is_none()
+        // A public vulnerability has no embargo left to keep: its release
+        // is due as soon as possible, like one the PST chose to release early.
+        && !case.asap()
     {
         return Err(Rule::ReleaseEmbargoed { until });
     }

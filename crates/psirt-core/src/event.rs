@@ -94,12 +94,17 @@ pub enum Change {
     },
     FixCommitAdded {
         commit: CommitId,
+        /// The commit's author as git names them.
         author: String,
+        /// The author's psirt account, where they have one.
+        author_user: Option<UserId>,
         url: Option<String>,
     },
+    /// An LGTM, given by the maintainer who recorded it: nobody can approve
+    /// in somebody else's name.
     CommitApproved {
         commit: CommitId,
-        maintainer: String,
+        maintainer: UserId,
     },
     FixMarkedReady,
     FixReopened {

@@ -93,8 +93,11 @@ impl ScoredVector {
 pub struct FixCommitView {
     pub commit: String,
     pub author: String,
+    /// The author's psirt account, where the git identity matched one.
+    pub author_user: Option<i64>,
     pub url: Option<String>,
-    pub lgtm: Vec<String>,
+    /// The maintainers (psirt accounts) who gave an LGTM.
+    pub lgtm: Vec<i64>,
 }
 
 #[derive(Serialize)]
@@ -282,7 +285,8 @@ impl CaseView {
                     commit: c.commit.to_string(),
                     author: c.author.clone(),
                     url: c.url.clone(),
-                    lgtm: c.approvals.iter().cloned().collect(),
+                    lgtm: c.approvals.iter().map(|u| u.get()).collect(),
+                    author_user: c.author_user.map(|u| u.get()),
                 })
                 .collect(),
             fix_ready: case.fix_ready_at.is_some(),

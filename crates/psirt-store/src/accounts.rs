@@ -245,6 +245,24 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("user {email}")))
     }
 
+    /// The account behind a git identity (`Name <email>` or a bare
+    /// e-mail address), if there is one.
+    pub async fn identify(&self, identity: &str) -> Result<Option<UserId>, StoreError> {
+        let email = match (identity.rfind('<'), identity.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &identity[a + 1..b],
+            _ => identity,
+        };
+        let Ok(email) = email.trim().parse::<EmailAddress>() else {
+            return Ok(None);
+        };
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE LOWER(email) = LOWER($1)")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(UserId::new))
+    }
+
     pub async fn user(&self, id: UserId) -> Result<User, StoreError> {
         let row = sqlx::query("SELECT id, email, name, is_admin FROM users WHERE id = $1")
             .bind(id.get())

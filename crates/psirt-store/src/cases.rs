@@ -91,6 +91,8 @@ impl Store {
 
     /// Runs one command on a case as one transaction. `expected_version`,
     /// when given, must match the case's version (optimistic concurrency).
+    /// Assigning the Fix Lead also moves the project's rotation, in the
+    /// same transaction.
     pub async fn execute(
         &self,
         principal: &Principal,
@@ -103,77 +105,25 @@ impl Store {
         let (locked, mut case, mut events) =
             self.lock(&mut tx, reference, expected_version, now).await?;
         let actor = actor(&mut *tx, principal, &case).await?;
-        let pst: Vec<UserId> = Store::roster(&mut tx, &locked.project)
-            .await?
-            .into_iter()
-            .map(|e| e.user)
-            .collect();
-        let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &pst })?;
-        let new = append(
-            &mut tx,
-            locked.id,
-            locked.version,
-            &changes,
-            actor.as_ref(),
-            now,
-        )
-        .await?;
-        new.iter().for_each(|e| case.apply(e));
-        tx.commit().await?;
-        events.extend(new);
-        Ok(CaseRecord { case, events })
-    }
-
-    /// Assigns the Fix Lead: the next in the project's round-robin, or
-    /// `choice` (a PST member and the reason for the override). The
-    /// rotation's turn counter moves in the same transaction, so two cases
-    /// opened at once never get the same turn.
-    pub async fn assign_fix_lead(
-        &self,
-        principal: &Principal,
-        reference: CaseRef,
-        choice: Option<(UserId, String)>,
-        expected_version: Option<u64>,
-        now: Timestamp,
-    ) -> Result<CaseRecord, StoreError> {
-        let mut tx = self.write().await?;
-        let (locked, mut case, mut events) =
-            self.lock(&mut tx, reference, expected_version, now).await?;
-        let actor = actor(&mut *tx, principal, &case).await?;
-        // Authorize before touching the rotation, so an outsider learns nothing.
-        authorize(&actor, Operation::AssignFixLead, &case).map_err(psirt_core::Refusal::from)?;
-        let turn: i64 = sqlx::query_scalar(
-            "UPDATE projects SET lead_turns = lead_turns + 1 WHERE slug = $1 RETURNING lead_turns",
-        )
-        .bind(&locked.project)
-        .fetch_one(&mut *tx)
-        .await?;
-        let roster = Store::roster(&mut tx, &locked.project).await?;
-        let (lead, override_reason) = match choice {
-            Some((lead, reason)) => (lead, Some(reason)),
-            None => {
-                let lead =
-                    psirt_core::next_fix_lead(&roster).ok_or_else(|| StoreError::Invalid {
-                        field: "fix_lead",
-                        reason:
-                            "no PST member is available for the rotation; choose one, with a reason"
-                                .into(),
-                    })?;
-                (lead, None)
-            }
-        };
-        let pst: Vec<UserId> = roster.iter().map(|e| e.user).collect();
-        let command = Command::AssignFixLead {
-            lead,
-            override_reason,
-        };
-        let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &pst })?;
-        sqlx::query("UPDATE pst_members SET last_turn = $1 WHERE project = $2 AND user_id = $3")
-            .bind(turn)
+        let assigning = matches!(command, Command::AssignFixLead { .. });
+        if assigning {
+            // The rotation's state is the project's: lock it so that two
+            // cases assigned at once never hand out the same turn.
+            sqlx::query(match self.backend {
+                Backend::Sqlite => "SELECT slug FROM projects WHERE slug = $1",
+                Backend::Postgres => "SELECT slug FROM projects WHERE slug = $1 FOR UPDATE",
+            })
             .bind(&locked.project)
-            .bind(lead.get())
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+        }
+        let roster = Store::roster(&mut tx, &locked.project).await?;
+        let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &roster })?;
+        for change in &changes {
+            if let Change::FixLeadAssigned { lead, .. } = change {
+                take_turn(&mut tx, &locked.project, *lead).await?;
+            }
+        }
         let new = append(
             &mut tx,
             locked.id,
@@ -322,6 +272,24 @@ where
         _ => Vec::new(),
     };
     Ok(actor_for(principal, case, &pst))
+}
+
+/// Records that `lead` just took a turn as Fix Lead (overrides count too,
+/// so an override does not earn its subject an extra case).
+async fn take_turn(tx: &mut AnyConnection, project: &str, lead: UserId) -> Result<(), StoreError> {
+    let turn: i64 = sqlx::query_scalar(
+        "UPDATE projects SET lead_turns = lead_turns + 1 WHERE slug = $1 RETURNING lead_turns",
+    )
+    .bind(project)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE pst_members SET last_turn = $1 WHERE project = $2 AND user_id = $3")
+        .bind(turn)
+        .bind(project)
+        .bind(lead.get())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// The core's view of a principal, relative to one case.

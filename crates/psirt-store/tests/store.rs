@@ -134,6 +134,33 @@ async fn setup(store: &Store) -> Vec<User> {
     users
 }
 
+/// Assigns the Fix Lead: the rotation's pick, or `choice` with its reason.
+async fn assign(
+    store: &Store,
+    principal: &Principal,
+    case: CaseRef,
+    choice: Option<(UserId, String)>,
+    expected: Option<u64>,
+    now: Timestamp,
+) -> Result<psirt_store::CaseRecord, StoreError> {
+    let (lead, override_reason) = match choice {
+        Some((lead, reason)) => (Some(lead), Some(reason)),
+        None => (None, None),
+    };
+    store
+        .execute(
+            principal,
+            case,
+            Command::AssignFixLead {
+                lead,
+                override_reason,
+            },
+            expected,
+            now,
+        )
+        .await
+}
+
 async fn count(store: &Store, sql: &'static str) -> i64 {
     store.raw_count(sql).await
 }
@@ -214,8 +241,7 @@ both!(
                 .await
                 .unwrap()
                 .case;
-            let after = store
-                .assign_fix_lead(&pst, case.reference, None, None, t(T0))
+            let after = assign(&store, &pst, case.reference, None, None, t(T0))
                 .await
                 .unwrap();
             let lead = after.case.fix_lead.unwrap();
@@ -243,10 +269,7 @@ both!(
             .unwrap()
             .case
             .reference;
-        let r1 = store
-            .assign_fix_lead(&pst, c1, None, None, t(T0))
-            .await
-            .unwrap();
+        let r1 = assign(&store, &pst, c1, None, None, t(T0)).await.unwrap();
         assert_eq!(
             r1.case.fix_lead,
             Some(users[1].id),
@@ -264,24 +287,30 @@ both!(
             .unwrap()
             .case
             .reference;
-        let err = store
-            .assign_fix_lead(&pst, c2, Some((users[2].id, " ".into())), None, t(T0))
-            .await
-            .unwrap_err();
+        let err = assign(
+            &store,
+            &pst,
+            c2,
+            Some((users[2].id, " ".into())),
+            None,
+            t(T0),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"
         );
-        let r2 = store
-            .assign_fix_lead(
-                &pst,
-                c2,
-                Some((users[2].id, "knows the cache plugin".into())),
-                None,
-                t(T0),
-            )
-            .await
-            .unwrap();
+        let r2 = assign(
+            &store,
+            &pst,
+            c2,
+            Some((users[2].id, "knows the cache plugin".into())),
+            None,
+            t(T0),
+        )
+        .await
+        .unwrap();
         assert_eq!(r2.case.fix_lead, Some(users[2].id));
         let last = r2.events.last().unwrap();
         assert_eq!(
@@ -295,10 +324,7 @@ both!(
             .unwrap()
             .case
             .reference;
-        let r3 = store
-            .assign_fix_lead(&pst, c3, None, None, t(T0))
-            .await
-            .unwrap();
+        let r3 = assign(&store, &pst, c3, None, None, t(T0)).await.unwrap();
         assert_eq!(r3.case.fix_lead, Some(users[0].id));
 
         // Nobody available: a clear error, nothing recorded.
@@ -311,13 +337,12 @@ both!(
             .unwrap()
             .case
             .reference;
-        let err = store
-            .assign_fix_lead(&pst, c4, None, None, t(T0))
+        let err = assign(&store, &pst, c4, None, None, t(T0))
             .await
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "fix_lead: no PST member is available for the rotation; choose one, with a reason"
+            "no PST member is available for the Fix Lead rotation; choose one, with a reason"
         );
         assert_eq!(store.case(&pst, c4).await.unwrap().case.version, 2);
     }
@@ -355,10 +380,7 @@ both!(
             "only the Fix Lead may publish the forthcoming-fix notice"
         );
         assert!(matches!(err, StoreError::Refused(Refusal::Denied(_))));
-        store
-            .assign_fix_lead(&pst, c, None, None, t(T0))
-            .await
-            .unwrap();
+        assign(&store, &pst, c, None, None, t(T0)).await.unwrap();
         let err = store
             .execute(
                 &pst,
@@ -402,7 +424,7 @@ both!(
         // Two PST members act on version 2 at once: one wins, the other is told.
         let mut tasks = Vec::new();
         for u in users.iter().take(2) {
-            let (store, p, v) = (store.clone(), Principal::User(u.clone()), vector.clone());
+            let (store, p, v) = (store.clone(), Principal::User(u.clone()), vector);
             tasks.push(tokio::spawn(async move {
                 store
                     .execute(&p, c, Command::ProposeCvss { vector: v }, Some(2), t(T0))
@@ -424,11 +446,7 @@ both!(
         // Without an expected version, concurrent writers queue: all land, in order.
         let mut tasks = Vec::new();
         for i in 0..12 {
-            let (store, p, v) = (
-                store.clone(),
-                Principal::User(users[i % 3].clone()),
-                vector.clone(),
-            );
+            let (store, p, v) = (store.clone(), Principal::User(users[i % 3].clone()), vector);
             tasks.push(tokio::spawn(async move {
                 store
                     .execute(&p, c, Command::ProposeCvss { vector: v }, None, t(T0))
@@ -468,10 +486,16 @@ both!(
             .unwrap()
             .case
             .reference;
-        store
-            .assign_fix_lead(&lead, mine, Some((users[0].id, "test".into())), None, t(T0))
-            .await
-            .unwrap();
+        assign(
+            &store,
+            &lead,
+            mine,
+            Some((users[0].id, "test".into())),
+            None,
+            t(T0),
+        )
+        .await
+        .unwrap();
         store
             .execute(
                 &lead,
@@ -612,8 +636,7 @@ both!(the_timeline_only_moves_forward, |store: Store| async move {
         .unwrap()
         .case
         .reference;
-    let err = store
-        .assign_fix_lead(&p, c, None, None, t("2026-11-01T00:00:00Z"))
+    let err = assign(&store, &p, c, None, None, t("2026-11-01T00:00:00Z"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -660,6 +683,40 @@ both!(
                 .0,
         );
         assert!(store.agenda(&dev, t(T0)).await.unwrap().cases.is_empty());
-        let _ = UserId::new(0);
+    }
+);
+
+both!(
+    concurrent_assignments_never_hand_out_the_same_turn,
+    |store: Store| async move {
+        let users = setup(&store).await;
+        let mut refs = Vec::new();
+        for i in 0..6 {
+            refs.push(
+                store
+                    .report(report(&format!("case {i}")), t(T0))
+                    .await
+                    .unwrap()
+                    .case
+                    .reference,
+            );
+        }
+        let mut tasks = Vec::new();
+        for (i, r) in refs.into_iter().enumerate() {
+            let (store, p) = (store.clone(), Principal::User(users[i % 3].clone()));
+            tasks.push(tokio::spawn(async move {
+                assign(&store, &p, r, None, None, t(T0)).await
+            }));
+        }
+        let mut led: BTreeMap<i64, usize> = BTreeMap::new();
+        for task in tasks {
+            let lead = task.await.unwrap().unwrap().case.fix_lead.unwrap();
+            *led.entry(lead.get()).or_default() += 1;
+        }
+        assert_eq!(
+            led.values().copied().collect::<Vec<_>>(),
+            [2, 2, 2],
+            "{led:?}"
+        );
     }
 );

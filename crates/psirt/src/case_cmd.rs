@@ -79,7 +79,7 @@ enum CaseCmd {
     /// Assign the Fix Lead: the next in the round-robin, or `--lead` with a reason.
     Assign {
         reference: String,
-        #[arg(long, requires = "reason")]
+        #[arg(long)]
         lead: Option<String>,
         #[arg(long)]
         reason: Option<String>,
@@ -117,13 +117,8 @@ enum CaseCmd {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Record a maintainer's LGTM on a fix commit.
-    Lgtm {
-        reference: String,
-        commit: String,
-        #[arg(long)]
-        by: String,
-    },
+    /// Give your LGTM on a fix commit (as the maintainer named by --as).
+    Lgtm { reference: String, commit: String },
     /// Tell the Fix Lead the fix branch is complete (every commit has an LGTM).
     FixReady { reference: String },
     /// Take back "fix ready", with a reason.
@@ -378,14 +373,17 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             lead,
             reason,
         } => {
-            let choice = match lead {
-                Some(email) => Some((user_id(email).await?, reason.unwrap_or_default())),
+            let lead = match lead {
+                Some(email) => Some(user_id(email).await?),
                 None => None,
             };
-            let record = store
-                .assign_fix_lead(&principal, r(&reference)?, choice, expect, now)
-                .await?;
-            return output(&record, json, "Fix Lead assigned");
+            (
+                reference,
+                Command::AssignFixLead {
+                    lead,
+                    override_reason: reason,
+                },
+            )
         }
         CaseCmd::Team { reference, members } => {
             let mut ids = Vec::new();
@@ -428,23 +426,22 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             commit,
             author,
             url,
-        } => (
-            reference,
-            Command::AddFixCommit {
-                commit: commit.parse()?,
-                author,
-                url,
-            },
-        ),
-        CaseCmd::Lgtm {
-            reference,
-            commit,
-            by,
-        } => (
+        } => {
+            let author_user = store.identify(&author).await?;
+            (
+                reference,
+                Command::AddFixCommit {
+                    commit: commit.parse()?,
+                    author,
+                    author_user,
+                    url,
+                },
+            )
+        }
+        CaseCmd::Lgtm { reference, commit } => (
             reference,
             Command::ApproveCommit {
                 commit: commit.parse()?,
-                maintainer: by,
             },
         ),
         CaseCmd::FixReady { reference } => (reference, Command::MarkFixReady),

@@ -81,8 +81,12 @@ enum UserCmd {
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Role {
+    /// Manages accounts and projects; sees no case unless also on a PST.
     Admin,
+    /// On the Product Security Team of `--project`.
     Pst,
+    /// An engineer who can be brought onto a Fix Team, case by case.
+    Member,
 }
 
 #[derive(Subcommand)]
@@ -159,6 +163,8 @@ fn main() -> ExitCode {
     if let Top::Cvss { vectors } = &cli.command {
         return match cvss_cmd::run(vectors) {
             Ok(code) => code,
+            // `psirt cvss … | head` closes the pipe early; that is not a failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::FAILURE

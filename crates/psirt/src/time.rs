@@ -28,6 +28,12 @@ pub fn parse_instant(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     )
 }
 
+/// The clock, to the second: finer instants only clutter the timeline.
+pub fn now() -> Timestamp {
+    let t = Timestamp::now();
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,10 +58,4 @@ mod tests {
             "error: \"tomorrow\" is not an instant: use RFC 3339 (2026-12-01T16:00:00Z), a zone (2026-12-01T16:00[Europe/Berlin]) or an offset (+7d)"
         );
     }
-}
-
-/// The clock, to the second: finer instants only clutter the timeline.
-pub fn now() -> Timestamp {
-    let t = Timestamp::now();
-    Timestamp::from_second(t.as_second()).unwrap_or(t)
 }

@@ -67,7 +67,7 @@ fn the_access_matrix() {
         SetUpstreamEmbargo              yes      yes        -        -        -        -
         MarkPubliclyDisclosed           yes      yes      yes        -      yes        -
         NegotiatePrivateHandling        yes        -        -        -        -        -
-        SlowDown                        yes      yes        -        -        -        -
+        SlowDown                        yes      yes      yes        -        -        -
         ReportEmbargoBreak              yes      yes      yes        -        -        -
         AssessEmbargoBreak              yes        -        -        -        -        -
         RecordCve                         -      yes        -        -        -        -
@@ -213,7 +213,7 @@ fn pst_only_operations() {
     check(
         case_with_team(),
         Command::AssignFixLead {
-            lead: BOB,
+            lead: Some(BOB),
             override_reason: Some("handover".into()),
         },
         expect![["denied: only the Product Security Team may assign the Fix Lead"]],

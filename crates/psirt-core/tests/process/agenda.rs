@@ -1,5 +1,6 @@
 //! "What is due next": the agenda of every open case at one instant, most
-//! pressing first, with what is overdue, what is due soon and what is next.
+//! pressing first (urgent cases, then the earliest due time), with what is
+//! overdue, what is due soon and what is next.
 
 use std::fmt::Write as _;
 
@@ -116,13 +117,15 @@ fn the_agenda_puts_the_most_pressing_case_first() {
     let worlds = [&released, &fresh, &closed, &public, &stalled];
     let now = day0_plus("8d");
     let got = agenda(worlds.iter().map(|w| &w.case), now);
+    // The public case is urgent, so it comes first although the stalled
+    // one has been overdue for longer; then the earliest due time.
     expect![[r#"
-        PSIRT-2026-0001 Stalled: panic in the forward plugin
-          overdue:  cvss_scored -1d, fix_ready -1d, notice_published -1d
-          next:     distributors_notified +6d
         PSIRT-2026-0002 URGENT Public: zero-day posted on a blog
           overdue:  fix_lead_assigned -12h, fix_team_formed -12h, cvss_scored -12h, fix_ready -12h, notice_published -12h, distributors_notified -12h, released -12h
           nothing due
+        PSIRT-2026-0001 Stalled: panic in the forward plugin
+          overdue:  cvss_scored -1d, fix_ready -1d, notice_published -1d
+          next:     distributors_notified +6d
         PSIRT-2026-0003 Fresh: amplification via ANY queries
           due soon: fix_lead_assigned +18h, fix_team_formed +18h
           next:     fix_lead_assigned +18h
@@ -149,17 +152,61 @@ fn a_due_time_exactly_now_is_due_soon_not_overdue() {
 }
 
 #[test]
-fn a_release_without_a_distributor_decision_leaves_an_overdue_milestone() {
+fn a_released_case_owes_nothing_that_should_have_come_before_the_release() {
     let mut w = World::private();
     w.ready_to_release();
     w.release();
-    // NOTE: notifying distributors is optional and the release does not
-    // need the decision, so once released the case shows the step overdue
-    // (from day 14) until it is closed, as does an unpublished notice.
+    // Notifying distributors is optional and the release does not need the
+    // decision (nor the notice): once released, neither is overdue, though
+    // both stay pending on the milestone table.
+    expect![[r#"
+        acknowledged           done     +0m
+        fix_lead_assigned      done     +0m
+        fix_team_formed        done     +0m
+        cvss_scored            done     +0m
+        fix_ready              done     +0m
+        notice_published       pending
+        distributors_notified  pending
+        released               done     +0m
+        retrospective          n/a
+        closed                 pending
+    "#]]
+    .assert_eq(&w.milestones());
     let got = agenda([&w.case], day0_plus("15d"));
     expect![[r#"
         PSIRT-2026-0001 Cache poisoning through crafted CNAME chains
-          overdue:  notice_published -8d, distributors_notified -1d
+          nothing due
+    "#]]
+    .assert_eq(&render(&got));
+}
+
+#[test]
+fn a_released_public_case_still_sorts_first_as_urgent() {
+    // A public disclosure, fixed and released: nothing more is due on it.
+    let mut public = World::open_at(
+        report("Public: released, awaiting credit", true),
+        Policy::default(),
+        1,
+        day0(),
+    );
+    public.ready_to_release();
+    public.release();
+    // A private case whose team has not scored, fixed or announced.
+    let mut stalled = World::open_at(
+        report("Stalled: panic in the forward plugin", false),
+        Policy::default(),
+        2,
+        day0(),
+    );
+    stalled.form_team();
+    let got = agenda([&stalled.case, &public.case], day0_plus("8d"));
+    // Urgency ends with the release: a released public case that owes
+    // nothing with a due time sorts after one that is overdue.
+    expect![[r#"
+        PSIRT-2026-0002 Stalled: panic in the forward plugin
+          overdue:  cvss_scored -1d, fix_ready -1d, notice_published -1d
+          next:     distributors_notified +6d
+        PSIRT-2026-0001 Public: released, awaiting credit
           nothing due
     "#]]
     .assert_eq(&render(&got));

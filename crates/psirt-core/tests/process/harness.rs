@@ -1,9 +1,11 @@
 //! A tiny world for driving cases: one case, its timeline, a fake clock that
-//! only moves when a test says so, and the project's PST roster.
+//! only moves when a test says so, and the project's PST roster with the Fix
+//! Lead rotation's state.
 //!
-//! `run` is what the server does with a command: ask `decide`, and on success
-//! store every change as an event and fold it into the case. On a refusal it
-//! checks that nothing changed, which is the engine's promise.
+//! `run` is what the store does with a command: ask `decide`, and on success
+//! store every change as an event and fold it into the case; an assigned Fix
+//! Lead takes a turn in the rotation. On a refusal it checks that nothing
+//! changed, which is the engine's promise.
 
 use std::fmt::Write as _;
 
@@ -11,9 +13,9 @@ use expect_test::Expect;
 use jiff::Timestamp;
 use psirt_core::cvss::Vector;
 use psirt_core::{
-    Actor, ActorRef, Case, CaseRef, CommitId, Context, Credit, CreditKind, CveId,
+    Actor, ActorRef, Case, CaseRef, Change, CommitId, Context, Credit, CreditKind, CveId,
     DistributorDecision, Duration, Event, MilestoneStatus, NewReport, Policy, Refusal, Reporter,
-    Secret, UserId, decide, open_case,
+    RosterEntry, Secret, UserId, decide, next_fix_lead, open_case,
 };
 
 /// The Product Security Team: three maintainers who volunteered.
@@ -27,6 +29,31 @@ pub const DAVE: UserId = UserId::new(4);
 pub const ERIN: UserId = UserId::new(5);
 /// A signed-in person with no standing on any case.
 pub const MALLORY: UserId = UserId::new(66);
+
+/// How the timeline and git name a person.
+pub fn name(user: UserId) -> String {
+    match user {
+        ALICE => "alice".into(),
+        BOB => "bob".into(),
+        CAROL => "carol".into(),
+        DAVE => "dave".into(),
+        ERIN => "erin".into(),
+        MALLORY => "mallory".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The PST in roster order, everyone available and nobody's turn yet: the
+/// rotation starts with Alice.
+pub fn fresh_roster() -> Vec<RosterEntry> {
+    PST.iter()
+        .map(|&user| RosterEntry {
+            user,
+            available: true,
+            last_turn: None,
+        })
+        .collect()
+}
 
 /// CVSS 3.1 base 9.8: network, no privileges, no interaction, full impact.
 pub const CRITICAL: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
@@ -90,8 +117,11 @@ pub struct World {
     pub case: Case,
     pub events: Vec<Event>,
     pub now: Timestamp,
-    /// The active members of the project's PST.
-    pub pst: Vec<UserId>,
+    /// The active members of the project's PST, with the rotation's state.
+    pub pst: Vec<RosterEntry>,
+    /// The project's rotation counter: the number of Fix Lead turns taken,
+    /// overrides included.
+    pub turn: u64,
 }
 
 impl World {
@@ -129,7 +159,8 @@ impl World {
             case,
             events,
             now: at,
-            pst: PST.to_vec(),
+            pst: fresh_roster(),
+            turn: 0,
         }
     }
 
@@ -156,7 +187,7 @@ impl World {
     pub fn person(&self, user: UserId) -> Actor {
         Actor::Person {
             user,
-            pst: self.pst.contains(&user),
+            pst: self.pst.iter().any(|e| e.user == user),
         }
     }
 
@@ -178,6 +209,7 @@ impl World {
                         change,
                     };
                     self.case.apply(&event);
+                    self.take_turn(&event.change);
                     self.events.push(event);
                 }
                 assert_eq!(self.case.version, self.events.len() as u64);
@@ -189,6 +221,31 @@ impl World {
                 Err(refusal)
             }
         }
+    }
+
+    /// As the store does: an assigned Fix Lead takes the project's next
+    /// turn, whether the rotation chose them or not.
+    fn take_turn(&mut self, change: &Change) {
+        let Change::FixLeadAssigned { lead, .. } = change else {
+            return;
+        };
+        self.turn += 1;
+        if let Some(entry) = self.pst.iter_mut().find(|e| e.user == *lead) {
+            entry.last_turn = Some(self.turn);
+        }
+    }
+
+    /// Makes it `user`'s turn in the rotation, as if everyone else on the
+    /// PST had led a case since.
+    pub fn turn_of(&mut self, user: UserId) {
+        if next_fix_lead(&self.pst) == Some(user) {
+            return;
+        }
+        for entry in self.pst.iter_mut().filter(|e| e.user != user) {
+            self.turn += 1;
+            entry.last_turn = Some(self.turn);
+        }
+        assert_eq!(next_fix_lead(&self.pst), Some(user), "{user} is available");
     }
 
     pub fn run(&mut self, actor: Actor, command: psirt_core::Command) -> Result<(), String> {
@@ -221,15 +278,17 @@ impl World {
 
     // The seed's steps, for tests that need a case further along.
 
-    /// A PST member assigns the Fix Lead (as the rotation chose them).
+    /// It is `lead`'s turn, and a PST member assigns the rotation's pick.
     pub fn assign(&mut self, lead: UserId) {
+        self.turn_of(lead);
         self.ok(
             self.person(ALICE),
             psirt_core::Command::AssignFixLead {
-                lead,
+                lead: None,
                 override_reason: None,
             },
         );
+        assert_eq!(self.case.fix_lead, Some(lead));
     }
 
     /// Alice leads, with Dave on the Fix Team.
@@ -257,14 +316,14 @@ impl World {
             psirt_core::Command::AddFixCommit {
                 commit: commit("abc1234"),
                 author: "dave".into(),
+                author_user: Some(DAVE),
                 url: None,
             },
         );
         self.ok(
-            self.person(DAVE),
+            self.person(ALICE),
             psirt_core::Command::ApproveCommit {
                 commit: commit("abc1234"),
-                maintainer: "alice".into(),
             },
         );
         self.ok(self.person(DAVE), psirt_core::Command::MarkFixReady);

@@ -21,6 +21,10 @@ const THREAD: &str = "<CAF+holiday-thread@mail.example.org>";
 fn the_low_vector_scores_below_four() {
     assert_eq!(vector(LOW).base_score().to_string(), "1.6");
     assert_eq!(vector(CRITICAL).base_score().to_string(), "9.8");
+    // A vector is a plain value: copying it leaves the original usable.
+    let low = vector(LOW);
+    let copy = low;
+    assert_eq!(low, copy);
 }
 
 #[test]
@@ -176,32 +180,67 @@ fn a_low_severity_slow_down_moves_every_pending_due_time_by_the_policy_extension
 }
 
 #[test]
-fn only_the_pst_or_the_fix_lead_records_a_slow_down() {
+fn the_fix_team_can_decide_to_slow_the_release_process_down() {
     let mut w = World::private();
     w.form_team();
     w.finalize_cvss(LOW);
-    // NOTE: the seed says "the Fix Team can decide"; the access table lets
-    // only the PST and the Fix Lead record the decision.
+    // "the Fix Team can decide": Dave is on it, not on the PST.
     w.check(
         w.person(DAVE),
         slow_down("holidays", THREAD, None),
-        expect![["denied: only the Product Security Team or the Fix Lead may slow the case down"]],
+        expect![["ok"]],
+    );
+    assert_eq!(w.case.slow_downs[0].by, Some(DAVE));
+    // Nobody without a standing on the case can.
+    w.check(
+        w.person(ERIN),
+        slow_down("holidays", THREAD, None),
+        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may slow the case down"]],
+    );
+    w.check(
+        psirt_core::Actor::Reporter,
+        slow_down("holidays", THREAD, None),
+        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may slow the case down"]],
     );
 }
 
 #[test]
-fn a_slow_down_outlives_a_later_rescoring_to_high_severity() {
+fn a_slow_down_lapses_when_the_case_is_rescored_to_high_severity() {
     let mut w = World::private();
     w.form_team();
+    assert!(!w.case.low_severity(), "no final score yet");
     w.finalize_cvss(LOW);
+    assert!(w.case.low_severity());
     w.ok(w.lead(), slow_down("holidays", THREAD, None));
+    expect![[r#"
+        fix_ready              +21d
+        notice_published       +21d
+        distributors_notified  +28d
+        released               +35d
+    "#]]
+    .assert_eq(&w.dues());
     w.at("5d");
-    // The team finds a remote variant: the Fix Lead re-scores the case.
+    // The team finds a remote variant: the Fix Lead re-scores the case. The
+    // slow-down was allowed only below 4.0: the normal timeline is back, and
+    // the fix is already due in two days.
     w.finalize_cvss(CRITICAL);
-    // FIXME: the slow-down was allowed only because the score was below 4.0,
-    // but it keeps moving the due times after the case is re-scored at 9.8.
-    // `Case::due` should count only slow-downs while `cvss_final` is low
-    // severity (or re-scoring should lapse them, with an event).
+    assert!(!w.case.low_severity());
+    expect![[r#"
+        fix_ready              +7d
+        notice_published       +7d
+        distributors_notified  +14d
+        released               +21d
+    "#]]
+    .assert_eq(&w.dues());
+    // The decision stays on the record; another one is refused.
+    assert_eq!(w.case.slow_downs.len(), 1);
+    w.check(
+        w.lead(),
+        slow_down("holidays", THREAD, None),
+        expect![["SlowDownNeedsLowSeverity: only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores 9.8"]],
+    );
+    // Re-scored low again, the slow-down counts again.
+    w.finalize_cvss(LOW);
     expect![[r#"
         fix_ready              +21d
         notice_published       +21d
@@ -212,7 +251,7 @@ fn a_slow_down_outlives_a_later_rescoring_to_high_severity() {
 }
 
 #[test]
-fn the_low_severity_messages_name_four_whatever_the_policy_threshold() {
+fn the_low_severity_messages_name_the_policy_threshold() {
     let policy = Policy {
         low_severity_below_tenths: 70,
         ..Policy::default()
@@ -222,18 +261,23 @@ fn the_low_severity_messages_name_four_whatever_the_policy_threshold() {
     w.check(
         w.lead(),
         slow_down("holidays", THREAD, None),
-        // FIXME: this policy's threshold is 7.0, but the message says 4.0;
-        // the rule should carry the policy's threshold
-        // (`SlowDownNeedsFinalCvss { below }`, `SlowDownNeedsLowSeverity { score, below }`).
         expect![[
-            "SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 4.0 first"
+            "SlowDownNeedsFinalCvss: slowing a case down needs a final CVSS score below 7.0 first"
         ]],
     );
     w.finalize_cvss(CRITICAL);
     w.check(
         w.lead(),
         slow_down("holidays", THREAD, None),
-        expect![["SlowDownNeedsLowSeverity: only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores 9.8"]],
+        expect![["SlowDownNeedsLowSeverity: only a low-severity case (CVSS base score below 7.0) may be slowed down; this one scores 9.8"]],
+    );
+    // 7.0 itself is not below 7.0.
+    let seven = "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:L/A:L";
+    w.finalize_cvss(seven);
+    w.check(
+        w.lead(),
+        slow_down("holidays", THREAD, None),
+        expect![["SlowDownNeedsLowSeverity: only a low-severity case (CVSS base score below 7.0) may be slowed down; this one scores 7.0"]],
     );
     // A 6.5 is low severity under this policy.
     let medium = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N";

@@ -229,8 +229,8 @@ fn the_stored_form_of_events() {
         {"seq":8,"at":"2026-03-03T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"cvss_proposed","vector":"CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N"}}
         {"seq":9,"at":"2026-03-03T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cvss_finalized","vector":"CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"}}
         {"seq":10,"at":"2026-03-03T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"slowed_down","reason":"Holidays.","discussion":"<CAF+thread@mail.example.org>","extension":"7d"}}
-        {"seq":11,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"fix_commit_added","commit":"abc1234","author":"dave","url":null}}
-        {"seq":12,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"commit_approved","commit":"abc1234","maintainer":"alice"}}
+        {"seq":11,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"fix_commit_added","commit":"abc1234","author":"dave","author_user":4,"url":null}}
+        {"seq":12,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"commit_approved","commit":"abc1234","maintainer":1}}
         {"seq":13,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"fix_marked_ready"}}
         {"seq":14,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"fix_reopened","reason":"Missed the TCP path."}}
         {"seq":15,"at":"2026-03-04T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"fix_marked_ready"}}

@@ -29,8 +29,8 @@ fn a_kubernetes_like_policy_holds_a_retrospective_before_closing() {
         fix_team_formed        done     +0m
         cvss_scored            done     +0m
         fix_ready              done     +0m
-        notice_published       due      +7d
-        distributors_notified  due      +14d
+        notice_published       pending
+        distributors_notified  pending
         released               done     +10d
         retrospective          due      +13d
         closed                 pending

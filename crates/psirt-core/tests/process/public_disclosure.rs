@@ -3,7 +3,7 @@
 //! the case is urgent, unless the reporter agrees to private handling.
 
 use expect_test::expect;
-use psirt_core::{Actor, Command};
+use psirt_core::{Actor, Command, may_release};
 
 use crate::harness::*;
 
@@ -169,7 +169,7 @@ fn private_handling_is_only_negotiated_for_a_public_case() {
 }
 
 #[test]
-fn a_public_disclosure_after_the_distributor_notice_still_waits_for_the_embargo() {
+fn a_public_disclosure_after_the_distributor_notice_ends_the_embargo() {
     let mut w = World::private();
     w.ready_to_release();
     w.at("2d");
@@ -187,14 +187,55 @@ fn a_public_disclosure_after_the_distributor_notice_still_waits_for_the_embargo(
             .at,
         w.now
     );
-    // FIXME: the release is due "as soon as possible" (now), yet `may_release`
-    // still refuses it until the distributors' embargo ends eleven days later.
-    // Once the issue is public the embargo protects nothing ("When in doubt
-    // push forward and go public ASAP"); `may_release` should treat
-    // `case.asap()` like an assessed "release early".
+    // The release is due "as soon as possible" (now), and the distributors'
+    // embargo, eleven days away, no longer holds it: once the issue is
+    // public the embargo protects nothing ("When in doubt push forward and
+    // go public ASAP").
+    assert_eq!(w.case.embargo_end(), Some(day0_plus("14d")));
+    assert_eq!(may_release(&w.case, w.now), Ok(()));
+    w.check(w.lead(), release_command(), expect![["ok"]]);
+}
+
+#[test]
+fn a_public_disclosure_also_ends_an_upstream_embargo() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.ok(
+        w.lead(),
+        Command::SetUpstreamEmbargo {
+            upstream: "golang/go".into(),
+            until: day0_plus("25d"),
+        },
+    );
+    w.at("2d");
     w.check(
         w.lead(),
         release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-16T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-27T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+    );
+    w.ok(
+        Actor::System,
+        Command::MarkPubliclyDisclosed {
+            link: Some("https://seclists.org/oss-sec/2026/q1/7".into()),
+        },
+    );
+    w.check(w.lead(), release_command(), expect![["ok"]]);
+}
+
+#[test]
+fn an_embargo_holds_again_once_the_reporter_agrees_to_private_handling() {
+    let mut w = World::public();
+    w.ready_to_release();
+    w.ok(w.person(ALICE), Command::RequestPrivateHandling);
+    w.ok(
+        w.person(ALICE),
+        Command::RecordPrivateHandlingAnswer { agreed: true },
+    );
+    w.at("1d");
+    w.notify_distributors("10d");
+    w.check(
+        w.lead(),
+        release_command(),
+        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-12T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
     );
 }

@@ -1,6 +1,7 @@
 //! "The role of Fix Lead should rotate round-robin across the PST", at the
-//! level of cases: the project keeps the roster, `next_fix_lead` proposes,
-//! the PST assigns, and an override needs a reason that the timeline keeps.
+//! level of cases: the project keeps the roster, `decide` assigns the
+//! rotation's pick (`next_fix_lead`) when the PST names nobody, and anyone
+//! else is an override that needs a reason the timeline keeps.
 
 use expect_test::expect;
 use psirt_core::{Change, Command, Policy, RosterEntry, UserId, next_fix_lead};
@@ -17,31 +18,25 @@ struct Project {
 impl Project {
     fn new() -> Project {
         Project {
-            roster: PST
-                .iter()
-                .map(|&user| RosterEntry {
-                    user,
-                    available: true,
-                    last_turn: None,
-                })
-                .collect(),
+            roster: fresh_roster(),
             cases: Vec::new(),
             turn: 0,
         }
     }
 
-    /// Opens the next case and gives it a Fix Lead: the rotation's choice,
-    /// or `overridden` with a reason. Either way the lead's turn is counted.
+    /// Opens the next case and gives it a Fix Lead: the rotation's pick, or
+    /// `overridden` with a reason. The case sees the project's roster, and
+    /// either way the lead's turn is counted (by the harness, as the store
+    /// does). A refused assignment leaves the case out.
     fn open_case(&mut self, overridden: Option<(UserId, &str)>) -> Result<UserId, String> {
         let number = self.cases.len() as u32 + 1;
         let at = day0() + jiff::SignedDuration::from_hours(24 * i64::from(number));
         let mut w = World::open_at(private_report(), Policy::default(), number, at);
+        w.pst = self.roster.clone();
+        w.turn = self.turn;
         let (lead, override_reason) = match overridden {
-            Some((lead, reason)) => (lead, Some(reason.to_string())),
-            None => (
-                next_fix_lead(&self.roster).ok_or("nobody is available")?,
-                None,
-            ),
+            Some((lead, reason)) => (Some(lead), Some(reason.to_string())),
+            None => (None, None),
         };
         w.run(
             w.person(ALICE),
@@ -50,9 +45,9 @@ impl Project {
                 override_reason,
             },
         )?;
-        self.turn += 1;
-        let entry = self.roster.iter_mut().find(|e| e.user == lead).unwrap();
-        entry.last_turn = Some(self.turn);
+        self.roster = w.pst.clone();
+        self.turn = w.turn;
+        let lead = w.case.fix_lead.unwrap();
         self.cases.push(w);
         Ok(lead)
     }
@@ -124,7 +119,16 @@ fn an_unavailable_member_is_skipped_and_leads_first_on_return() {
     for member in PST {
         p.set_available(member, false);
     }
-    assert_eq!(p.open_case(None), Err("nobody is available".to_string()));
+    expect![["no PST member is available for the Fix Lead rotation; choose one, with a reason"]]
+        .assert_eq(&p.open_case(None).unwrap_err());
+    // Then the PST chooses someone, with a reason.
+    p.open_case(Some((
+        BOB,
+        "Everyone is away; Bob answers from his holiday.",
+    )))
+    .unwrap();
+    assert_eq!(p.leads(), "bcabcab");
+    assert_eq!(p.turn, 7);
 }
 
 #[test]
@@ -161,24 +165,97 @@ fn an_override_needs_a_reason_is_recorded_and_counts_as_a_turn() {
 }
 
 #[test]
-fn an_override_without_a_reason_is_indistinguishable_from_the_rotation() {
-    let p = Project::new();
-    assert_eq!(next_fix_lead(&p.roster), Some(ALICE));
-    // FIXME: the rotation says Alice, yet assigning Carol with no reason is
-    // accepted and recorded as the rotation's choice (`override_reason:
-    // None`). `decide` cannot tell, because `Context` carries no roster.
-    // Suggested fix: put the rotation's choice in `Context` (e.g.
-    // `next_fix_lead: Option<UserId>`) and refuse `override_reason: None`
-    // with `FixLeadOverrideNeedsReason` when `lead` differs from it.
+fn an_override_without_a_reason_is_refused() {
     let mut w = World::private();
+    assert_eq!(next_fix_lead(&w.pst), Some(ALICE));
+    // The rotation says Alice: Carol without a reason is not the rotation's
+    // choice, and the refusal takes no turn.
     w.check(
         w.person(ALICE),
+        Command::AssignFixLead { lead: Some(CAROL), override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    assert_eq!(w.turn, 0);
+    assert_eq!(w.pst, fresh_roster());
+}
+
+/// The first assignment of the rotation's pick, whether the PST names her or
+/// not, is recorded as the rotation's choice: a reason given anyway is
+/// dropped, so the timeline never shows an override that was none.
+#[test]
+fn naming_the_rotations_pick_is_no_override() {
+    fn assigned(lead: Option<UserId>, override_reason: Option<&str>) -> String {
+        let mut w = World::private();
+        w.ok(
+            w.person(BOB),
+            Command::AssignFixLead {
+                lead,
+                override_reason: override_reason.map(Into::into),
+            },
+        );
+        let Change::FixLeadAssigned {
+            lead,
+            override_reason,
+        } = &w.events.last().unwrap().change
+        else {
+            panic!("the last event assigns the Fix Lead");
+        };
+        format!("{} {override_reason:?}", name(*lead))
+    }
+    expect![["alice None"]].assert_eq(&assigned(None, None));
+    expect![["alice None"]].assert_eq(&assigned(Some(ALICE), None));
+    expect![["alice None"]].assert_eq(&assigned(Some(ALICE), Some("She knows the cache.")));
+    expect![["alice None"]].assert_eq(&assigned(None, Some("She knows the cache.")));
+    // A blank reason is refused even when none was needed.
+    let mut w = World::private();
+    w.check(
+        w.person(BOB),
+        Command::AssignFixLead { lead: None, override_reason: Some("  ".into()) },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+}
+
+#[test]
+fn the_rotation_skips_the_unavailable_within_one_case() {
+    let mut w = World::private();
+    w.pst[0].available = false;
+    w.ok(
+        w.person(ALICE),
         Command::AssignFixLead {
-            lead: CAROL,
+            lead: None,
             override_reason: None,
         },
-        expect![["ok"]],
     );
+    assert_eq!(w.case.fix_lead, Some(BOB));
+    // Bob took the project's first turn.
+    expect![[r#"
+        [
+            RosterEntry {
+                user: UserId(
+                    1,
+                ),
+                available: false,
+                last_turn: None,
+            },
+            RosterEntry {
+                user: UserId(
+                    2,
+                ),
+                available: true,
+                last_turn: Some(
+                    1,
+                ),
+            },
+            RosterEntry {
+                user: UserId(
+                    3,
+                ),
+                available: true,
+                last_turn: None,
+            },
+        ]
+    "#]]
+    .assert_debug_eq(&w.pst);
 }
 
 #[test]
@@ -194,13 +271,20 @@ fn reassigning_the_fix_lead_needs_a_reason() {
     w.at("2d");
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        Command::AssignFixLead { lead: Some(CAROL), override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    // Handing the case to the rotation's next pick is a change of lead too.
+    assert_eq!(next_fix_lead(&w.pst), Some(ALICE));
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: None, override_reason: None },
         expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
     );
     w.ok(
         w.person(ALICE),
         Command::AssignFixLead {
-            lead: CAROL,
+            lead: Some(CAROL),
             override_reason: Some("Bob is ill for two weeks.".into()),
         },
     );

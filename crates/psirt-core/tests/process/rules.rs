@@ -6,7 +6,8 @@
 
 use expect_test::{Expect, expect};
 use psirt_core::{
-    Actor, Command, Credit, CreditKind, DistributorDecision, NewReport, Policy, Rule, open_case,
+    Actor, Command, Credit, CreditKind, DistributorDecision, NewReport, Policy, Rule, UserId,
+    open_case,
 };
 
 use crate::harness::*;
@@ -18,6 +19,8 @@ fn every_rule_is_shown(rule: &Rule) {
     match rule {
         Rule::CaseClosed
         | Rule::FixLeadMustBePst
+        | Rule::NoFixLeadAvailable
+        | Rule::FixTeamAlreadyFormed
         | Rule::FixLeadOverrideNeedsReason
         | Rule::FixLeadUnchanged
         | Rule::FixLeadStaysOnTeam
@@ -39,7 +42,7 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::NotifyNeedsDecision
         | Rule::NotifyNeedsFix
         | Rule::AlreadyNotified
-        | Rule::SlowDownNeedsFinalCvss
+        | Rule::SlowDownNeedsFinalCvss { .. }
         | Rule::SlowDownNeedsLowSeverity { .. }
         | Rule::SlowDownWhilePublic
         | Rule::AlreadyPublic
@@ -73,19 +76,19 @@ fn notify() -> Command {
     }
 }
 
-fn add_commit(c: &str, author: &str) -> Command {
+/// A fix commit whose git author is matched to `author`'s account.
+fn add_commit(c: &str, author: UserId) -> Command {
     Command::AddFixCommit {
         commit: commit(c),
-        author: author.into(),
+        author: name(author),
+        author_user: Some(author),
         url: None,
     }
 }
 
-fn approve(c: &str, maintainer: &str) -> Command {
-    Command::ApproveCommit {
-        commit: commit(c),
-        maintainer: maintainer.into(),
-    }
+/// An LGTM, from whoever runs the command.
+fn approve(c: &str) -> Command {
+    Command::ApproveCommit { commit: commit(c) }
 }
 
 fn notice(estimated_release: &str) -> Command {
@@ -129,18 +132,18 @@ fn fix_lead_must_be_pst() {
     w.check(
         w.person(ALICE),
         Command::AssignFixLead {
-            lead: DAVE,
+            lead: Some(DAVE),
             override_reason: Some("expert".into()),
         },
         expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
     );
     // Only the *active* PST counts: a member who stepped down is not eligible.
-    w.pst.retain(|u| *u != CAROL);
+    w.pst.retain(|e| e.user != CAROL);
     w.check(
         w.person(ALICE),
         Command::AssignFixLead {
-            lead: CAROL,
-            override_reason: None,
+            lead: Some(CAROL),
+            override_reason: Some("expert".into()),
         },
         expect![["FixLeadMustBePst: the Fix Lead must be a member of the Product Security Team"]],
     );
@@ -151,13 +154,20 @@ fn fix_lead_override_needs_reason() {
     let mut w = World::private();
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: BOB, override_reason: Some(" \n ".into()) },
+        Command::AssignFixLead { lead: Some(BOB), override_reason: Some(" \n ".into()) },
         expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
     );
+    // Alice is the rotation's pick: Bob needs a reason.
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: Some(BOB), override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    // So does any change of lead.
     w.assign(BOB);
     w.check(
         w.person(ALICE),
-        Command::AssignFixLead { lead: CAROL, override_reason: None },
+        Command::AssignFixLead { lead: Some(CAROL), override_reason: None },
         expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
     );
 }
@@ -169,10 +179,54 @@ fn fix_lead_unchanged() {
     w.check(
         w.person(ALICE),
         Command::AssignFixLead {
-            lead: BOB,
+            lead: Some(BOB),
             override_reason: Some("again".into()),
         },
         expect![["FixLeadUnchanged: that person is already the Fix Lead"]],
+    );
+}
+
+#[test]
+fn no_fix_lead_available() {
+    let mut w = World::private();
+    for entry in &mut w.pst {
+        entry.available = false;
+    }
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead {
+            lead: None,
+            override_reason: None,
+        },
+        expect![["NoFixLeadAvailable: no PST member is available for the Fix Lead rotation; choose one, with a reason"]],
+    );
+    // Choosing someone with nobody's turn is an override, so it needs a reason.
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead { lead: Some(CAROL), override_reason: None },
+        expect![["FixLeadOverrideNeedsReason: a Fix Lead chosen outside the round-robin (or a change of Fix Lead) needs a recorded reason"]],
+    );
+    w.check(
+        w.person(ALICE),
+        Command::AssignFixLead {
+            lead: Some(CAROL),
+            override_reason: Some("Carol is back early.".into()),
+        },
+        expect![["ok"]],
+    );
+    // An empty roster has nobody to pick either.
+    let mut w = World::private();
+    w.pst.clear();
+    w.check(
+        Actor::Person {
+            user: ALICE,
+            pst: true,
+        },
+        Command::AssignFixLead {
+            lead: None,
+            override_reason: None,
+        },
+        expect![["NoFixLeadAvailable: no PST member is available for the Fix Lead rotation; choose one, with a reason"]],
     );
 }
 
@@ -187,6 +241,50 @@ fn fix_lead_stays_on_team() {
             reason: "busy".into(),
         },
         expect![["FixLeadStaysOnTeam: the Fix Lead cannot be removed from the Fix Team"]],
+    );
+}
+
+#[test]
+fn fix_team_already_formed() {
+    let mut w = World::private();
+    w.form_team();
+    // Forming the team again would drop Dave without the reason that
+    // removing him needs.
+    w.check(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![ERIN],
+        },
+        expect![["FixTeamAlreadyFormed: the Fix Team is already formed; add or remove members one at a time"]],
+    );
+    w.check(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![DAVE],
+        },
+        expect![["FixTeamAlreadyFormed: the Fix Team is already formed; add or remove members one at a time"]],
+    );
+    assert!(w.case.on_fix_team(DAVE));
+    assert!(!w.case.on_fix_team(ERIN));
+    // Even after a change of lead: the new lead adds and removes members.
+    w.ok(
+        w.person(BOB),
+        Command::AssignFixLead {
+            lead: Some(CAROL),
+            override_reason: Some("Alice is away.".into()),
+        },
+    );
+    w.check(
+        w.lead(),
+        Command::FormFixTeam {
+            members: vec![ERIN],
+        },
+        expect![["FixTeamAlreadyFormed: the Fix Team is already formed; add or remove members one at a time"]],
+    );
+    w.check(
+        w.lead(),
+        Command::AddFixTeamMember { member: ERIN },
+        expect![["ok"]],
     );
 }
 
@@ -261,11 +359,11 @@ fn cvss_v30_is_read_only() {
 fn commit_already_recorded() {
     let mut w = World::private();
     w.form_team();
-    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
+    w.ok(w.person(DAVE), add_commit("abc1234", DAVE));
     // Commit ids are compared in lower case.
     w.check(
         w.person(DAVE),
-        add_commit("ABC1234", "dave"),
+        add_commit("ABC1234", DAVE),
         expect![["CommitAlreadyRecorded: commit abc1234 is already a fix commit of this case"]],
     );
 }
@@ -276,7 +374,7 @@ fn unknown_commit() {
     w.form_team();
     w.check(
         w.person(DAVE),
-        approve("fff0000", "alice"),
+        approve("fff0000"),
         expect![["UnknownCommit: commit fff0000 is not one of the case's fix commits"]],
     );
     // The cherry-pick plan may only name the case's fix commits.
@@ -296,14 +394,71 @@ fn unknown_commit() {
 fn no_self_approval() {
     let mut w = World::private();
     w.form_team();
-    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
+    w.ok(w.person(DAVE), add_commit("abc1234", DAVE));
     w.check(
         w.person(DAVE),
-        approve("abc1234", " DAVE "),
+        approve("abc1234"),
         expect![[
             "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
         ]],
     );
+    // The author is known by account, not by how git spells them: a commit
+    // recorded by someone else under another spelling is still Dave's.
+    w.ok(
+        w.person(ALICE),
+        Command::AddFixCommit {
+            commit: commit("bbbb222"),
+            author: "Dave <dave@example.org>".into(),
+            author_user: Some(DAVE),
+            url: None,
+        },
+    );
+    w.check(
+        w.person(DAVE),
+        approve("bbbb222"),
+        expect![[
+            "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
+        ]],
+    );
+    // The Fix Lead, who recorded it, may approve it: she is not its author.
+    w.check(w.person(ALICE), approve("bbbb222"), expect![["ok"]]);
+    assert!(
+        w.case
+            .fix_commits
+            .iter()
+            .all(|c| !c.approvals.contains(&DAVE))
+    );
+}
+
+#[test]
+fn an_lgtm_is_in_the_name_of_the_maintainer_who_gives_it() {
+    let mut w = World::private();
+    w.form_team();
+    w.ok(w.person(DAVE), add_commit("abc1234", DAVE));
+    // Dave cannot record an LGTM for Alice: the command names no maintainer,
+    // and his own is refused.
+    w.check(
+        w.person(DAVE),
+        approve("abc1234"),
+        expect![[
+            "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
+        ]],
+    );
+    w.check(w.person(DAVE), Command::MarkFixReady, expect![["FixReadyNeedsApprovals: the fix is ready only when every fix commit has an LGTM from a maintainer; still waiting: abc1234"]]);
+    w.ok(w.person(BOB), approve("abc1234"));
+    expect![[r#"{"type":"commit_approved","commit":"abc1234","maintainer":2}"#]]
+        .assert_eq(&serde_json::to_string(&w.events.last().unwrap().change).unwrap());
+    assert_eq!(
+        w.events.last().unwrap().actor,
+        psirt_core::ActorRef::User(BOB)
+    );
+    // Someone with no standing on the case gives no LGTM at all.
+    w.check(
+        w.person(ERIN),
+        approve("abc1234"),
+        expect!["denied: only the Product Security Team, the Fix Lead or the Fix Team may record fix commits, LGTMs and mitigations"],
+    );
+    w.check(w.person(DAVE), Command::MarkFixReady, expect![["ok"]]);
 }
 
 #[test]
@@ -315,10 +470,10 @@ fn fix_ready_needs_approvals() {
         Command::MarkFixReady,
         expect![["FixReadyNeedsApprovals: the fix is ready only when it has fix commits, each with an LGTM from a maintainer"]],
     );
-    w.ok(w.person(DAVE), add_commit("aaaa111", "dave"));
-    w.ok(w.person(DAVE), add_commit("bbbb222", "dave"));
-    w.ok(w.person(DAVE), add_commit("cccc333", "dave"));
-    w.ok(w.person(DAVE), approve("bbbb222", "alice"));
+    w.ok(w.person(DAVE), add_commit("aaaa111", DAVE));
+    w.ok(w.person(DAVE), add_commit("bbbb222", DAVE));
+    w.ok(w.person(DAVE), add_commit("cccc333", DAVE));
+    w.ok(w.person(ALICE), approve("bbbb222"));
     w.check(
         w.person(DAVE),
         Command::MarkFixReady,
@@ -338,7 +493,7 @@ fn fix_already_ready() {
     );
     w.check(
         w.person(DAVE),
-        add_commit("dddd444", "dave"),
+        add_commit("dddd444", DAVE),
         expect![["FixAlreadyReady: the fix is already marked ready; reopen it (with a reason) to change it"]],
     );
     // Reopening (Fix Lead only, with a reason) lets the work continue.
@@ -355,11 +510,7 @@ fn fix_already_ready() {
             reason: "The fix misses the IPv6 path.".into(),
         },
     );
-    w.check(
-        w.person(DAVE),
-        add_commit("dddd444", "dave"),
-        expect![["ok"]],
-    );
+    w.check(w.person(DAVE), add_commit("dddd444", DAVE), expect![["ok"]]);
 }
 
 #[test]
@@ -751,6 +902,24 @@ fn already_released() {
             },
             expect![["AlreadyReleased: the fix is already released"]],
         ),
+        // A "forthcoming"-fix notice after the fix is out, and a new score
+        // after the advisory was drafted, would contradict the release.
+        (
+            notice("30d"),
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+        (
+            Command::ProposeCvss {
+                vector: vector(LOW),
+            },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
+        (
+            Command::FinalizeCvss {
+                vector: vector(LOW),
+            },
+            expect![["AlreadyReleased: the fix is already released"]],
+        ),
     ] {
         w.check(w.lead(), command, expected);
     }
@@ -980,6 +1149,7 @@ fn command_fields_are_validated() {
             Command::AddFixCommit {
                 commit: commit("abc1234"),
                 author: " ".into(),
+                author_user: Some(DAVE),
                 url: None,
             },
             expect![["invalid author: must not be empty"]],
@@ -989,6 +1159,7 @@ fn command_fields_are_validated() {
             Command::AddFixCommit {
                 commit: commit("abc1234"),
                 author: "dave".into(),
+                author_user: Some(DAVE),
                 url: Some("javascript:alert(1)".into()),
             },
             expect![[r#"invalid url: "javascript:alert(1)" is not an http(s) URL"#]],
@@ -998,6 +1169,7 @@ fn command_fields_are_validated() {
             Command::AddFixCommit {
                 commit: commit("abc1234"),
                 author: "dave".into(),
+                author_user: Some(DAVE),
                 url: Some("https://example.org/a b".into()),
             },
             expect![[r#"invalid url: "https://example.org/a b" is not an http(s) URL"#]],
@@ -1047,7 +1219,7 @@ fn command_fields_are_validated() {
         (
             w.lead(),
             Command::AssignFixLead {
-                lead: BOB,
+                lead: Some(BOB),
                 override_reason: Some("".into()),
             },
             expect![[
@@ -1126,39 +1298,25 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
 // listed in the test-suite report; see the NOTE or FIXME on each.
 
 #[test]
-fn an_lgtm_is_only_compared_by_name_with_the_author() {
+fn a_commit_whose_author_has_no_account_may_be_approved_by_anyone() {
     let mut w = World::private();
     w.form_team();
-    w.ok(w.person(DAVE), add_commit("abc1234", "dave"));
-    // FIXME: the author approves their own commit under a longer spelling of
-    // their name, and any Fix Team member may record an LGTM in anyone's
-    // name. `ApproveCommit` should carry the approving maintainer as a
-    // `UserId` (or a verified git identity) and compare identities, not
-    // free text.
-    w.check(
+    // The caller could not match the git identity to an account.
+    w.ok(
         w.person(DAVE),
-        approve("abc1234", "Dave <dave@example.org>"),
-        expect![["ok"]],
-    );
-    w.check(w.person(DAVE), Command::MarkFixReady, expect![["ok"]]);
-}
-
-#[test]
-fn the_forthcoming_fix_notice_and_the_final_cvss_can_change_after_the_release() {
-    let mut w = World::private();
-    w.ready_to_release();
-    w.release();
-    // NOTE: a "forthcoming"-fix notice after the fix is out, and a new final
-    // score after the advisory was drafted, are both accepted. Suggested:
-    // refuse both with `AlreadyReleased`, as `DraftAnnouncement` does.
-    w.check(w.lead(), notice("30d"), expect![["ok"]]);
-    w.check(
-        w.lead(),
-        Command::FinalizeCvss {
-            vector: vector(LOW),
+        Command::AddFixCommit {
+            commit: commit("abc1234"),
+            author: "Dave <dave@home.example>".into(),
+            author_user: None,
+            url: None,
         },
-        expect![["ok"]],
     );
+    // NOTE: so nothing tells the engine that Dave wrote it, and his own LGTM
+    // is accepted. Matching git identities to accounts is the caller's job
+    // (see `Command::AddFixCommit`); an unmatched author could instead be
+    // refused, or need an LGTM from the Fix Lead.
+    w.check(w.person(DAVE), approve("abc1234"), expect![["ok"]]);
+    w.check(w.person(DAVE), Command::MarkFixReady, expect![["ok"]]);
 }
 
 #[test]
@@ -1202,19 +1360,16 @@ fn an_embargo_break_may_predate_any_embargo() {
 }
 
 #[test]
-fn forming_the_team_again_drops_members_without_a_reason() {
+fn a_maintainer_may_give_the_same_lgtm_twice() {
     let mut w = World::private();
     w.form_team();
-    // NOTE: removing Dave on his own needs a reason (`RemoveFixTeamMember`),
-    // but forming the team again without him drops him silently. Suggested:
-    // refuse a second `FormFixTeam` (use add/remove), or require a reason
-    // when it removes anyone.
-    w.check(
-        w.lead(),
-        Command::FormFixTeam {
-            members: vec![ERIN],
-        },
-        expect![["ok"]],
-    );
-    assert!(!w.case.on_fix_team(DAVE));
+    w.ok(w.person(DAVE), add_commit("abc1234", DAVE));
+    w.ok(w.person(ALICE), approve("abc1234"));
+    // NOTE: the second LGTM changes nothing on the case (approvals are a
+    // set) but is accepted and adds an event to the timeline. Suggested:
+    // refuse it, or record nothing.
+    let events = w.events.len();
+    w.check(w.person(ALICE), approve("abc1234"), expect![["ok"]]);
+    assert_eq!(w.events.len(), events + 1);
+    assert_eq!(w.case.fix_commits[0].approvals.len(), 1);
 }

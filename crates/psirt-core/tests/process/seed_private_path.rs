@@ -31,7 +31,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
 
     // "The role of Fix Lead should rotate round-robin across the PST": Alice
     // led the last case and Carol the one before, so it is Bob's turn.
-    let roster = [
+    w.pst = vec![
         RosterEntry {
             user: ALICE,
             available: true,
@@ -48,16 +48,20 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
             last_turn: Some(11),
         },
     ];
-    let lead = next_fix_lead(&roster).unwrap();
-    assert_eq!(lead, BOB);
+    w.turn = 12;
+    assert_eq!(next_fix_lead(&w.pst), Some(BOB));
     w.at("2h");
     w.ok(
         w.person(ALICE),
         Command::AssignFixLead {
-            lead,
+            lead: None,
             override_reason: None,
         },
     );
+    assert_eq!(w.case.fix_lead, Some(BOB));
+    // Bob took the project's next turn: Carol leads the next case.
+    assert_eq!(w.pst[1].last_turn, Some(13));
+    assert_eq!(next_fix_lead(&w.pst), Some(CAROL));
 
     // "The Fix Lead will ... CC those engineers into the disclosure thread.
     // These selected developers are the Fix Team."
@@ -115,6 +119,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         Command::AddFixCommit {
             commit: commit("aaaa111"),
             author: "dave".into(),
+            author_user: Some(DAVE),
             url: Some("https://github.com/coredns/coredns-private/commit/aaaa111".into()),
         },
     );
@@ -123,6 +128,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         Command::AddFixCommit {
             commit: commit("bbbb222"),
             author: "carol".into(),
+            author_user: Some(CAROL),
             url: None,
         },
     );
@@ -130,7 +136,6 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         w.person(DAVE),
         Command::ApproveCommit {
             commit: commit("aaaa111"),
-            maintainer: "dave".into(),
         },
         expect![[
             "NoSelfApproval: an LGTM must come from a maintainer other than the commit's author"
@@ -140,7 +145,6 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         w.person(CAROL),
         Command::ApproveCommit {
             commit: commit("aaaa111"),
-            maintainer: "carol".into(),
         },
     );
     w.check(
@@ -152,11 +156,24 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         w.person(DAVE),
         Command::ApproveCommit {
             commit: commit("bbbb222"),
-            maintainer: "dave".into(),
         },
     );
     // "The Fix Team will notify the Fix Lead that work on the fix branch is complete."
     w.ok(w.person(DAVE), Command::MarkFixReady);
+    // Each LGTM is in the name of the maintainer who gave it.
+    let lgtms: Vec<String> = w
+        .case
+        .fix_commits
+        .iter()
+        .map(|c| {
+            let by: Vec<String> = c.approvals.iter().map(|&u| name(u)).collect();
+            format!("{} by {}: {}", c.commit, c.author, by.join(", "))
+        })
+        .collect();
+    expect![[r#"
+        aaaa111 by dave: carol
+        bbbb222 by carol: dave"#]]
+    .assert_eq(&lgtms.join("\n"));
 
     // "The Fix Lead will create a github issue ... with an estimation of the
     // Release Date. It will include any mitigating steps."
@@ -370,13 +387,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
 
 fn actor(a: psirt_core::ActorRef) -> String {
     match a {
-        psirt_core::ActorRef::User(u) => match u {
-            ALICE => "alice".into(),
-            BOB => "bob".into(),
-            CAROL => "carol".into(),
-            DAVE => "dave".into(),
-            other => other.to_string(),
-        },
+        psirt_core::ActorRef::User(u) => name(u),
         psirt_core::ActorRef::Reporter => "reporter".into(),
         psirt_core::ActorRef::System => "psirt".into(),
     }
