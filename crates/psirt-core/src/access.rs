@@ -1,10 +1,11 @@
-//! The one place that decides who may do what on a case.
+//! The one place that decides who may do what, on a case or on the instance.
 //!
 //! Deny by default: an operation is allowed only if the actor holds one of
-//! the standings its row names. A standing is always relative to one case
-//! (being Fix Lead of case A says nothing about case B), and being an
-//! instance admin grants nothing on cases: admins manage accounts, the PST
-//! manages cases.
+//! the standings its row in [`Operation::allowed`] names. Case standings
+//! are relative to one case (being Fix Lead of case A says nothing about
+//! case B), and being an instance admin grants nothing on cases: admins
+//! manage accounts, the PST manages cases. [`authorize`] and
+//! [`authorize_instance`] are two doors to the same decision, `decide`.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,12 +16,19 @@ use crate::ids::UserId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Actor {
     /// A signed-in person. `pst` says whether they are on the Product
-    /// Security Team of the case's project.
-    Person { user: UserId, pst: bool },
+    /// Security Team of the case's project (for instance operations: of any
+    /// project); `admin`, whether they administer the instance.
+    Person {
+        user: UserId,
+        pst: bool,
+        admin: bool,
+    },
     /// Whoever holds the case's private status link.
     Reporter,
     /// psirt itself (intake, background jobs).
     System,
+    /// Nobody signed in.
+    Anonymous,
 }
 
 impl Actor {
@@ -28,7 +36,7 @@ impl Actor {
         match *self {
             Actor::Person { user, .. } => crate::event::ActorRef::User(user),
             Actor::Reporter => crate::event::ActorRef::Reporter,
-            Actor::System => crate::event::ActorRef::System,
+            Actor::System | Actor::Anonymous => crate::event::ActorRef::System,
         }
     }
 }
@@ -37,6 +45,12 @@ impl Actor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
+    /// Everyone, signed in or not.
+    Anyone,
+    /// Any signed-in person.
+    Person,
+    /// An instance administrator.
+    Admin,
     Pst,
     FixLead,
     FixTeam,
@@ -48,8 +62,28 @@ pub enum Standing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
+    /// Anonymous intake of a vulnerability report.
+    SubmitReport,
+    /// Health and the API description.
+    ReadPublic,
+    /// List the cases one may see (each filtered by `ViewCase`).
+    ListCases,
+    /// What is due on the cases one may see.
+    ViewAgenda,
+    /// Create accounts, issue and revoke their tokens.
+    ManageAccounts,
+    /// Create projects, set policies, manage PST rosters.
+    ManageProjects,
+    /// Check the audit log's hash chain.
+    VerifyAudit,
     /// Read the case's embargoed details and timeline.
     ViewCase,
+    /// Who saw the case, and when.
+    ViewCaseAudit,
+    /// Write to the reporter (shown on their status page).
+    MessageReporter,
+    /// The reporter writes back through their status link.
+    ReplyAsReporter,
     /// Read what the reporter may see: status and messages for them.
     ViewReporterStatus,
     AssignFixLead,
@@ -76,8 +110,18 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 33] = [
+        Operation::SubmitReport,
+        Operation::ReadPublic,
+        Operation::ListCases,
+        Operation::ViewAgenda,
+        Operation::ManageAccounts,
+        Operation::ManageProjects,
+        Operation::VerifyAudit,
         Operation::ViewCase,
+        Operation::ViewCaseAudit,
+        Operation::MessageReporter,
+        Operation::ReplyAsReporter,
         Operation::ViewReporterStatus,
         Operation::AssignFixLead,
         Operation::ManageFixTeam,
@@ -105,11 +149,19 @@ impl Operation {
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
     /// the final call on the calculated CVSS", "the Fix Lead will create a
     /// github issue", "the PST will assess the damage", and so on.
-    fn allowed(self) -> &'static [Standing] {
+    pub fn allowed(self) -> &'static [Standing] {
         use Standing::*;
         const ON_CASE: &[Standing] = &[Pst, FixLead, FixTeam];
         match self {
+            Operation::SubmitReport | Operation::ReadPublic => &[Anyone],
+            Operation::ListCases | Operation::ViewAgenda => &[Person],
+            Operation::ManageAccounts | Operation::ManageProjects | Operation::VerifyAudit => {
+                &[Admin]
+            }
             Operation::ViewCase => ON_CASE,
+            Operation::ViewCaseAudit => &[Pst],
+            Operation::MessageReporter => ON_CASE,
+            Operation::ReplyAsReporter => &[Reporter],
             Operation::ViewReporterStatus => &[Pst, FixLead, FixTeam, Reporter],
             Operation::AssignFixLead => &[Pst],
             Operation::ManageFixTeam => &[FixLead],
@@ -138,7 +190,17 @@ impl Operation {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Operation::SubmitReport => "submit a report",
+            Operation::ReadPublic => "read public information",
+            Operation::ListCases => "list cases",
+            Operation::ViewAgenda => "view the agenda",
+            Operation::ManageAccounts => "manage accounts",
+            Operation::ManageProjects => "manage projects",
+            Operation::VerifyAudit => "verify the audit log",
             Operation::ViewCase => "view the case",
+            Operation::ViewCaseAudit => "see who viewed the case",
+            Operation::MessageReporter => "write to the reporter",
+            Operation::ReplyAsReporter => "reply as the reporter",
             Operation::ViewReporterStatus => "view the reporter's status page",
             Operation::AssignFixLead => "assign the Fix Lead",
             Operation::ManageFixTeam => "form or change the Fix Team",
@@ -175,36 +237,73 @@ pub struct Denied {
     pub who: String,
 }
 
-/// The actor's standings on this case.
-pub fn standings(actor: &Actor, case: &Case) -> Vec<Standing> {
-    match *actor {
-        Actor::Person { user, pst } => {
-            let mut s = Vec::new();
-            if pst {
-                s.push(Standing::Pst);
-            }
-            if case.fix_lead == Some(user) {
-                s.push(Standing::FixLead);
-            }
-            if case.fix_team.contains(&user) {
-                s.push(Standing::FixTeam);
-            }
-            s
-        }
-        Actor::Reporter => vec![Standing::Reporter],
-        Actor::System => vec![Standing::System],
+/// Whether the operation concerns one case (and so needs one to decide).
+impl Operation {
+    pub fn on_case(self) -> bool {
+        !matches!(
+            self,
+            Operation::SubmitReport
+                | Operation::ReadPublic
+                | Operation::ListCases
+                | Operation::ViewAgenda
+                | Operation::ManageAccounts
+                | Operation::ManageProjects
+                | Operation::VerifyAudit
+        )
     }
 }
 
-/// Decides whether `actor` may perform `op` on `case`.
+/// The actor's standings, on `case` where there is one.
+pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
+    let mut s = vec![Standing::Anyone];
+    match *actor {
+        Actor::Person { user, pst, admin } => {
+            s.push(Standing::Person);
+            if admin {
+                s.push(Standing::Admin);
+            }
+            if pst {
+                s.push(Standing::Pst);
+            }
+            if let Some(case) = case {
+                if case.fix_lead == Some(user) {
+                    s.push(Standing::FixLead);
+                }
+                if case.fix_team.contains(&user) {
+                    s.push(Standing::FixTeam);
+                }
+            }
+        }
+        Actor::Reporter => s.push(Standing::Reporter),
+        Actor::System => s.push(Standing::System),
+        Actor::Anonymous => {}
+    }
+    s
+}
+
+/// Decides whether `actor` may perform the case operation `op` on `case`.
 pub fn authorize(actor: &Actor, op: Operation, case: &Case) -> Result<(), Denied> {
+    decide(actor, op, Some(case))
+}
+
+/// Decides whether `actor` may perform the instance operation `op`.
+pub fn authorize_instance(actor: &Actor, op: Operation) -> Result<(), Denied> {
+    decide(actor, op, None)
+}
+
+/// The decision. A case operation asked without its case is denied.
+fn decide(actor: &Actor, op: Operation, case: Option<&Case>) -> Result<(), Denied> {
     let allowed = op.allowed();
-    if standings(actor, case).iter().any(|s| allowed.contains(s)) {
+    let scoped = op.on_case() == case.is_some();
+    if scoped && standings(actor, case).iter().any(|s| allowed.contains(s)) {
         return Ok(());
     }
     let who: Vec<&str> = allowed
         .iter()
         .map(|s| match s {
+            Standing::Anyone => "anyone",
+            Standing::Person => "a signed-in person",
+            Standing::Admin => "an administrator",
             Standing::Pst => "the Product Security Team",
             Standing::FixLead => "the Fix Lead",
             Standing::FixTeam => "the Fix Team",

@@ -59,6 +59,8 @@ pub struct Case {
     pub release: Option<Release>,
     pub credits: Vec<Credit>,
     pub advisories: Vec<(String, String)>,
+    /// The conversation with the reporter: `(from the reporter?, text, at)`.
+    pub reporter_messages: Vec<(bool, String, Timestamp)>,
     pub retrospective_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     /// The number of events folded so far: the case's version for
@@ -253,6 +255,7 @@ impl Case {
             release: None,
             credits: Vec::new(),
             advisories: Vec::new(),
+            reporter_messages: Vec::new(),
             retrospective_at: None,
             closed_at: None,
             version: 1,
@@ -410,6 +413,12 @@ impl Case {
             Change::CreditRecorded(credit) => self.credits.push(credit.clone()),
             Change::AdvisoryRecorded { format, location } => {
                 self.advisories.push((format.clone(), location.clone()))
+            }
+            Change::MessageToReporter { text } => {
+                self.reporter_messages.push((false, text.clone(), at))
+            }
+            Change::ReporterReplied { text } => {
+                self.reporter_messages.push((true, text.clone(), at))
             }
             Change::RetrospectiveHeld { .. } => self.retrospective_at = Some(at),
             Change::Closed => self.closed_at = Some(at),

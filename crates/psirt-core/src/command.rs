@@ -111,6 +111,14 @@ pub enum Command {
         format: String,
         location: String,
     },
+    /// A message for the reporter, shown on their status page.
+    MessageReporter {
+        text: String,
+    },
+    /// The reporter's answer, through their status link.
+    ReporterReply {
+        text: String,
+    },
     HoldRetrospective {
         notes: String,
     },
@@ -149,6 +157,8 @@ impl Command {
             Command::Release { .. } => Op::Release,
             Command::RecordCredit(_) => Op::RecordCredit,
             Command::RecordAdvisory { .. } => Op::RecordAdvisory,
+            Command::MessageReporter { .. } => Op::MessageReporter,
+            Command::ReporterReply { .. } => Op::ReplyAsReporter,
             Command::HoldRetrospective { .. } | Command::Close => Op::Close,
         }
     }

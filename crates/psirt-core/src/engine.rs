@@ -701,6 +701,12 @@ pub fn decide(
                 location: text("location", &location, 2048)?,
             }
         }
+        Command::MessageReporter { text: body } => Change::MessageToReporter {
+            text: text("text", &body, LONG)?,
+        },
+        Command::ReporterReply { text: body } => Change::ReporterReplied {
+            text: text("text", &body, LONG)?,
+        },
         Command::HoldRetrospective { notes } => {
             if case.policy.retrospective_within.is_none() {
                 return Err(Rule::RetrospectiveNotInPolicy.into());

@@ -167,6 +167,13 @@ pub enum Change {
         format: String,
         location: String,
     },
+    /// Written to the reporter by the team; shown on the status page.
+    MessageToReporter {
+        text: String,
+    },
+    ReporterReplied {
+        text: String,
+    },
     RetrospectiveHeld {
         notes: String,
     },
@@ -206,6 +213,8 @@ impl Change {
             Change::Released { .. } => "released",
             Change::CreditRecorded(_) => "credit_recorded",
             Change::AdvisoryRecorded { .. } => "advisory_recorded",
+            Change::MessageToReporter { .. } => "message_to_reporter",
+            Change::ReporterReplied { .. } => "reporter_replied",
             Change::RetrospectiveHeld { .. } => "retrospective_held",
             Change::Closed => "closed",
         }

@@ -27,7 +27,7 @@ mod ids;
 mod policy;
 mod rotation;
 
-pub use access::{Actor, Denied, Operation, Standing, authorize, standings};
+pub use access::{Actor, Denied, Operation, Standing, authorize, authorize_instance, standings};
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,

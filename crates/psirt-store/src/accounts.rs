@@ -27,7 +27,7 @@ pub struct User {
 pub struct ApiToken(String);
 
 impl ApiToken {
-    fn generate() -> Result<ApiToken, StoreError> {
+    pub(crate) fn generate() -> Result<ApiToken, StoreError> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)
             .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
@@ -58,7 +58,7 @@ pub struct PstMember {
     pub last_turn: Option<u64>,
 }
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
     let email: String = row.try_get("email")?;
     Ok(User {
         id: UserId::new(row.try_get("id")?),

@@ -12,7 +12,7 @@ use psirt_core::{
 };
 use sqlx::{AnyConnection, Row};
 
-use crate::accounts::User;
+use crate::accounts::{ApiToken, User, token_hash};
 use crate::{Backend, Store, StoreError, micros};
 
 /// Who is acting, as authenticated by the caller.
@@ -22,6 +22,38 @@ pub enum Principal {
     /// The holder of a case's private status link.
     Reporter(CaseRef),
     System,
+    /// Nobody signed in.
+    Anonymous,
+}
+
+/// A principal and where the request came from (a client address, or
+/// `cli` for the command line): what the audit log records.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub origin: String,
+}
+
+impl Caller {
+    pub fn new(principal: Principal, origin: impl Into<String>) -> Caller {
+        Caller {
+            principal,
+            origin: origin.into(),
+        }
+    }
+
+    /// A caller on this machine's command line.
+    pub fn cli(principal: Principal) -> Caller {
+        Caller::new(principal, "cli")
+    }
+}
+
+/// A report just taken in: its case, and the reporter's status-link
+/// token (shown once, stored only hashed).
+#[derive(Clone, Debug)]
+pub struct Intake {
+    pub record: CaseRecord,
+    pub status_token: ApiToken,
 }
 
 /// A case with its full timeline.
@@ -45,11 +77,7 @@ impl Store {
     /// Takes in a report: allocates its reference, records it and its
     /// acknowledgement in one transaction. Once this returns, the report is
     /// durable.
-    pub async fn report(
-        &self,
-        report: NewReport,
-        now: Timestamp,
-    ) -> Result<CaseRecord, StoreError> {
+    pub async fn report(&self, report: NewReport, now: Timestamp) -> Result<Intake, StoreError> {
         let mut tx = self.write().await?;
         let policy_json: Option<String> =
             sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
@@ -83,10 +111,22 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let events = append(&mut tx, id, 0, &changes, ActorRef::System, now).await?;
+        let status_token = ApiToken::generate()?;
+        sqlx::query(
+            "INSERT INTO status_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(token_hash(status_token.reveal()))
+        .bind(id)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         let case =
             Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
-        Ok(CaseRecord { case, events })
+        Ok(Intake {
+            record: CaseRecord { case, events },
+            status_token,
+        })
     }
 
     /// Runs one command on a case as one transaction. `expected_version`,
@@ -95,12 +135,13 @@ impl Store {
     /// same transaction.
     pub async fn execute(
         &self,
-        principal: &Principal,
+        caller: &Caller,
         reference: CaseRef,
         command: Command,
         expected_version: Option<u64>,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
+        let principal = &caller.principal;
         let mut tx = self.write().await?;
         let (locked, mut case, mut events) =
             self.lock(&mut tx, reference, expected_version, now).await?;
@@ -142,9 +183,10 @@ impl Store {
     /// Reads a case with its timeline, if the principal may see it.
     pub async fn case(
         &self,
-        principal: &Principal,
+        caller: &Caller,
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
+        let principal = &caller.principal;
         let (_, record) = self.load(reference).await?;
         let actor = actor(&self.pool, principal, &record.case).await?;
         let op = match principal {
@@ -156,11 +198,8 @@ impl Store {
     }
 
     /// Every case the principal may see, open ones only unless `closed`.
-    pub async fn cases(
-        &self,
-        principal: &Principal,
-        closed: bool,
-    ) -> Result<Vec<Case>, StoreError> {
+    pub async fn cases(&self, caller: &Caller, closed: bool) -> Result<Vec<Case>, StoreError> {
+        let principal = &caller.principal;
         let ids: Vec<i64> = if closed {
             sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
                 .fetch_all(&self.pool)
@@ -174,6 +213,8 @@ impl Store {
             Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
             _ => Vec::new(),
         };
+        psirt_core::authorize_instance(&instance_actor(principal, &pst), Operation::ListCases)
+            .map_err(psirt_core::Refusal::from)?;
         let mut visible = Vec::new();
         for id in ids {
             let events = load_events(&self.pool, id).await?;
@@ -188,12 +229,8 @@ impl Store {
     }
 
     /// What is overdue, due soon and next on every open case the principal may see.
-    pub async fn agenda(
-        &self,
-        principal: &Principal,
-        now: Timestamp,
-    ) -> Result<Agenda, StoreError> {
-        let cases = self.cases(principal, false).await?;
+    pub async fn agenda(&self, caller: &Caller, now: Timestamp) -> Result<Agenda, StoreError> {
+        let cases = self.cases(caller, false).await?;
         Ok(psirt_core::agenda(&cases, now))
     }
 
@@ -292,20 +329,32 @@ async fn take_turn(tx: &mut AnyConnection, project: &str, lead: UserId) -> Resul
     Ok(())
 }
 
+/// The core's view of a principal for instance operations: PST if on any
+/// project's PST.
+pub(crate) fn instance_actor(principal: &Principal, pst_projects: &[String]) -> Actor {
+    match principal {
+        Principal::User(u) => Actor::Person {
+            user: u.id,
+            pst: !pst_projects.is_empty(),
+            admin: u.is_admin,
+        },
+        Principal::Reporter(_) | Principal::Anonymous => Actor::Anonymous,
+        Principal::System => Actor::System,
+    }
+}
+
 /// The core's view of a principal, relative to one case.
 fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
     match principal {
         Principal::User(u) => Actor::Person {
             user: u.id,
             pst: pst_projects.contains(&case.project),
+            admin: u.is_admin,
         },
         // A status link speaks only for its own case; for any other case it
         // is a stranger with no standing.
         Principal::Reporter(r) if *r == case.reference => Actor::Reporter,
-        Principal::Reporter(_) => Actor::Person {
-            user: UserId::new(0),
-            pst: false,
-        },
+        Principal::Reporter(_) | Principal::Anonymous => Actor::Anonymous,
         Principal::System => Actor::System,
     }
 }

@@ -15,6 +15,7 @@ mod accounts;
 mod cases;
 mod error;
 mod migrations;
+mod sessions;
 
 use std::str::FromStr;
 
@@ -22,8 +23,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use accounts::{ApiToken, PstMember, User};
-pub use cases::{CaseRecord, Principal};
+pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use error::StoreError;
+pub use sessions::{MIN_PASSWORD, NewSession, Session};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,16 +8,30 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::{Backend, Store, StoreError};
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../migrations/sqlite/0002_access.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "access",
+        include_str!("../migrations/postgres/0002_access.sql"),
+    ),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let list = match backend {

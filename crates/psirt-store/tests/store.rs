@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use psirt_core::{CaseRef, Command, NewReport, Policy, Refusal, Reporter, Secret, UserId};
-use psirt_store::{Principal, Store, StoreError, User};
+use psirt_store::{Caller, Principal, Store, StoreError, User};
 use sqlx::Connection;
 
 /// A database for one test; dropped (PostgreSQL) or deleted (SQLite) after.
@@ -134,10 +134,14 @@ async fn setup(store: &Store) -> Vec<User> {
     users
 }
 
+fn person(user: User) -> Caller {
+    Caller::cli(Principal::User(user))
+}
+
 /// Assigns the Fix Lead: the rotation's pick, or `choice` with its reason.
 async fn assign(
     store: &Store,
-    principal: &Principal,
+    principal: &Caller,
     case: CaseRef,
     choice: Option<(UserId, String)>,
     expected: Option<u64>,
@@ -187,20 +191,25 @@ both!(
             .report(report("crash on EDNS"), t("2026-11-02T10:00:00Z"))
             .await
             .unwrap();
-        assert_eq!(first.case.reference.to_string(), "PSIRT-2026-0001");
-        assert_eq!(second.case.reference.to_string(), "PSIRT-2026-0002");
-        let kinds: Vec<&str> = first.events.iter().map(|e| e.change.name()).collect();
+        assert_eq!(first.record.case.reference.to_string(), "PSIRT-2026-0001");
+        assert_eq!(second.record.case.reference.to_string(), "PSIRT-2026-0002");
+        let kinds: Vec<&str> = first
+            .record
+            .events
+            .iter()
+            .map(|e| e.change.name())
+            .collect();
         assert_eq!(kinds, ["reported", "acknowledged"]);
-        assert_eq!(first.case.acknowledged_at, Some(t(T0)));
+        assert_eq!(first.record.case.acknowledged_at, Some(t(T0)));
         // Read back from the database, not from the returned value.
-        let pst = Principal::User(
+        let pst = person(
             store
                 .user_by_email(&"alice@example.org".parse().unwrap())
                 .await
                 .unwrap(),
         );
-        let read = store.case(&pst, first.case.reference).await.unwrap();
-        assert_eq!(read.case, first.case);
+        let read = store.case(&pst, first.record.case.reference).await.unwrap();
+        assert_eq!(read.case, first.record.case);
         assert_eq!(
             read.case.details.expose(),
             "Send a crafted DNS packet to port 53."
@@ -224,7 +233,7 @@ both!(
         assert_eq!(count(&store, "SELECT COUNT(*) FROM case_events").await, 0);
         // The reference counter did not move either: the next case is 0001.
         let ok = store.report(report("real"), t(T0)).await.unwrap();
-        assert_eq!(ok.case.reference.to_string(), "PSIRT-2026-0001");
+        assert_eq!(ok.record.case.reference.to_string(), "PSIRT-2026-0001");
     }
 );
 
@@ -232,7 +241,7 @@ both!(
     fix_lead_round_robin_is_fair_across_cases,
     |store: Store| async move {
         let users = setup(&store).await;
-        let pst = Principal::User(users[0].clone());
+        let pst = person(users[0].clone());
         let mut led: BTreeMap<String, usize> = BTreeMap::new();
         let mut order = String::new();
         for i in 0..9 {
@@ -240,6 +249,7 @@ both!(
                 .report(report(&format!("case {i}")), t(T0))
                 .await
                 .unwrap()
+                .record
                 .case;
             let after = assign(&store, &pst, case.reference, None, None, t(T0))
                 .await
@@ -258,7 +268,7 @@ both!(
     the_rotation_skips_unavailable_members_and_records_overrides,
     |store: Store| async move {
         let users = setup(&store).await;
-        let pst = Principal::User(users[0].clone());
+        let pst = person(users[0].clone());
         store
             .set_available("coredns", users[0].id, false)
             .await
@@ -267,6 +277,7 @@ both!(
             .report(report("one"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let r1 = assign(&store, &pst, c1, None, None, t(T0)).await.unwrap();
@@ -285,6 +296,7 @@ both!(
             .report(report("two"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let err = assign(
@@ -322,6 +334,7 @@ both!(
             .report(report("three"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let r3 = assign(&store, &pst, c3, None, None, t(T0)).await.unwrap();
@@ -335,6 +348,7 @@ both!(
             .report(report("four"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let err = assign(&store, &pst, c4, None, None, t(T0))
@@ -352,11 +366,12 @@ both!(
     a_refused_command_changes_nothing,
     |store: Store| async move {
         let users = setup(&store).await;
-        let pst = Principal::User(users[0].clone());
+        let pst = person(users[0].clone());
         let c = store
             .report(report("one"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let before = count(&store, "SELECT COUNT(*) FROM case_events").await;
@@ -415,6 +430,7 @@ both!(
             .report(report("race"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let vector: psirt_core::cvss::Vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -424,7 +440,7 @@ both!(
         // Two PST members act on version 2 at once: one wins, the other is told.
         let mut tasks = Vec::new();
         for u in users.iter().take(2) {
-            let (store, p, v) = (store.clone(), Principal::User(u.clone()), vector);
+            let (store, p, v) = (store.clone(), person(u.clone()), vector);
             tasks.push(tokio::spawn(async move {
                 store
                     .execute(&p, c, Command::ProposeCvss { vector: v }, Some(2), t(T0))
@@ -446,7 +462,7 @@ both!(
         // Without an expected version, concurrent writers queue: all land, in order.
         let mut tasks = Vec::new();
         for i in 0..12 {
-            let (store, p, v) = (store.clone(), Principal::User(users[i % 3].clone()), vector);
+            let (store, p, v) = (store.clone(), person(users[i % 3].clone()), vector);
             tasks.push(tokio::spawn(async move {
                 store
                     .execute(&p, c, Command::ProposeCvss { vector: v }, None, t(T0))
@@ -456,7 +472,7 @@ both!(
         for task in tasks {
             task.await.unwrap().unwrap();
         }
-        let p = Principal::User(users[0].clone());
+        let p = person(users[0].clone());
         let record = store.case(&p, c).await.unwrap();
         assert_eq!(record.case.version, 15);
         let seqs: Vec<u64> = record.events.iter().map(|e| e.seq).collect();
@@ -469,7 +485,7 @@ both!(
     fix_team_members_see_only_their_cases,
     |store: Store| async move {
         let users = setup(&store).await;
-        let lead = Principal::User(users[0].clone());
+        let lead = person(users[0].clone());
         let (dev, _) = store
             .add_user(&"dev@example.org".parse().unwrap(), "Dev", false, t(T0))
             .await
@@ -478,12 +494,14 @@ both!(
             .report(report("mine"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let other = store
             .report(report("other"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         assign(
@@ -508,7 +526,7 @@ both!(
             )
             .await
             .unwrap();
-        let dev = Principal::User(dev);
+        let dev = person(dev);
         assert_eq!(store.case(&dev, mine).await.unwrap().case.reference, mine);
         let err = store.case(&dev, other).await.unwrap_err();
         assert_eq!(
@@ -536,12 +554,22 @@ both!(
             .add_pst_member("etcd", outsider.id, t(T0))
             .await
             .unwrap();
-        let outsider = Principal::User(outsider);
+        let outsider = person(outsider);
         assert!(store.cases(&outsider, true).await.unwrap().is_empty());
         assert!(store.case(&outsider, mine).await.is_err());
         // A reporter's link speaks for its own case only.
-        assert!(store.case(&Principal::Reporter(mine), mine).await.is_ok());
-        assert!(store.case(&Principal::Reporter(mine), other).await.is_err());
+        assert!(
+            store
+                .case(&Caller::cli(Principal::Reporter(mine)), mine)
+                .await
+                .is_ok()
+        );
+        assert!(
+            store
+                .case(&Caller::cli(Principal::Reporter(mine)), other)
+                .await
+                .is_err()
+        );
     }
 );
 
@@ -583,11 +611,12 @@ both!(
     a_case_keeps_the_policy_it_started_with,
     |store: Store| async move {
         let users = setup(&store).await;
-        let p = Principal::User(users[0].clone());
+        let p = person(users[0].clone());
         let old = store
             .report(report("old"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let k8s = Policy {
@@ -599,6 +628,7 @@ both!(
             .report(report("new"), t(T0))
             .await
             .unwrap()
+            .record
             .case
             .reference;
         let due = |r| {
@@ -629,11 +659,12 @@ both!(
 
 both!(the_timeline_only_moves_forward, |store: Store| async move {
     let users = setup(&store).await;
-    let p = Principal::User(users[0].clone());
+    let p = person(users[0].clone());
     let c = store
         .report(report("one"), t(T0))
         .await
         .unwrap()
+        .record
         .case
         .reference;
     let err = assign(&store, &p, c, None, None, t("2026-11-01T00:00:00Z"))
@@ -649,7 +680,7 @@ both!(
     the_agenda_lists_what_is_due_for_visible_open_cases,
     |store: Store| async move {
         let users = setup(&store).await;
-        let p = Principal::User(users[0].clone());
+        let p = person(users[0].clone());
         store.report(report("older"), t(T0)).await.unwrap();
         store
             .report(report("newer"), t("2026-11-03T09:00:00Z"))
@@ -675,7 +706,7 @@ both!(
                 "PSIRT-2026-0002 overdue=[] next=fix_lead_assigned 2026-11-04T09:00:00Z",
             ]
         );
-        let dev = Principal::User(
+        let dev = person(
             store
                 .add_user(&"d@example.org".parse().unwrap(), "D", false, t(T0))
                 .await
@@ -697,13 +728,14 @@ both!(
                     .report(report(&format!("case {i}")), t(T0))
                     .await
                     .unwrap()
+                    .record
                     .case
                     .reference,
             );
         }
         let mut tasks = Vec::new();
         for (i, r) in refs.into_iter().enumerate() {
-            let (store, p) = (store.clone(), Principal::User(users[i % 3].clone()));
+            let (store, p) = (store.clone(), person(users[i % 3].clone()));
             tasks.push(tokio::spawn(async move {
                 assign(&store, &p, r, None, None, t(T0)).await
             }));
@@ -717,6 +749,95 @@ both!(
             led.values().copied().collect::<Vec<_>>(),
             [2, 2, 2],
             "{led:?}"
+        );
+    }
+);
+
+both!(
+    passwords_sessions_and_status_links,
+    |store: Store| async move {
+        let (user, _) = store
+            .add_user(&"p@example.org".parse().unwrap(), "P", false, t(T0))
+            .await
+            .unwrap();
+        let email = "p@example.org".parse().unwrap();
+        // No password yet: nobody gets in, not even with an empty one.
+        assert_eq!(store.check_password(&email, "").await.unwrap(), None);
+        let err = store.set_password(user.id, "short").await.unwrap_err();
+        assert_eq!(err.to_string(), "password: must be at least 12 characters");
+        store
+            .set_password(user.id, "correct horse battery")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .check_password(&email, "correct horse battery")
+                .await
+                .unwrap(),
+            Some(user.clone())
+        );
+        assert_eq!(
+            store
+                .check_password(&email, "wrong horse battery")
+                .await
+                .unwrap(),
+            None
+        );
+        let nobody = "nobody@example.org".parse().unwrap();
+        assert_eq!(
+            store
+                .check_password(&nobody, "correct horse battery")
+                .await
+                .unwrap(),
+            None
+        );
+
+        let ttl = jiff::SignedDuration::from_hours(12);
+        let session = store.create_session(&user, t(T0), ttl).await.unwrap();
+        assert_eq!(format!("{session:?}"), "NewSession(<redacted>)");
+        let live = store
+            .session(session.cookie.reveal(), t(T0))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(live.user, user);
+        assert_eq!(live.csrf, session.csrf);
+        assert_eq!(live.expires_at, t("2026-11-02T21:00:00Z"));
+        // Expired at its end, and gone after logout.
+        assert!(
+            store
+                .session(session.cookie.reveal(), t("2026-11-02T21:00:00Z"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.end_session(session.cookie.reveal()).await.unwrap();
+        assert!(
+            store
+                .session(session.cookie.reveal(), t(T0))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // A report's status token opens exactly its own case.
+        setup(&store).await;
+        let a = store.report(report("a"), t(T0)).await.unwrap();
+        let b = store.report(report("b"), t(T0)).await.unwrap();
+        assert_ne!(a.status_token.reveal(), b.status_token.reveal());
+        assert_eq!(format!("{:?}", a.status_token), "ApiToken(<redacted>)");
+        assert_eq!(
+            store.status_case(a.status_token.reveal()).await.unwrap(),
+            Some(a.record.case.reference)
+        );
+        assert_eq!(
+            store.status_case(b.status_token.reveal()).await.unwrap(),
+            Some(b.record.case.reference)
+        );
+        assert_eq!(store.status_case("psirt_forged").await.unwrap(), None);
+        assert_eq!(
+            store.raw_count("SELECT COUNT(*) FROM status_tokens").await,
+            2
         );
     }
 );

@@ -14,7 +14,7 @@ use psirt_core::{
     CaseRef, Command, Credit, CreditKind, DistributorDecision, NewReport, Reporter, Secret,
 };
 use psirt_server::views::{AgendaView, CaseView, MilestoneView};
-use psirt_store::{CaseRecord, Principal, Store};
+use psirt_store::{Caller, CaseRecord, Principal, Store};
 
 use crate::config::Config;
 use crate::time::parse_instant;
@@ -318,8 +318,12 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             public_link,
             already_public,
         };
-        let record = store.report(report, now).await?;
-        return output(&record, json, "reported and acknowledged");
+        let intake = store.report(report, now).await?;
+        eprintln!(
+            "the reporter's status token (shown once; their link is /api/v1/status/TOKEN): {}",
+            intake.status_token.reveal()
+        );
+        return output(&intake.record, json, "reported and acknowledged");
     }
 
     let actor = args
@@ -327,7 +331,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
         .as_deref()
         .context("say who you are: --as EMAIL (or PSIRT_AS)")?;
     let user = store.user_by_email(&actor.parse()?).await?;
-    let principal = Principal::User(user);
+    let principal = Caller::cli(Principal::User(user));
     let r = |s: &str| -> anyhow::Result<CaseRef> { Ok(s.parse()?) };
     let user_id =
         |email: String| async move { anyhow::Ok(store.user_by_email(&email.parse()?).await?.id) };

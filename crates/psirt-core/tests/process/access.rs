@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use expect_test::expect;
-use psirt_core::{Actor, Command, Credit, CreditKind, Operation, authorize, standings};
+use psirt_core::{
+    Actor, Command, Credit, CreditKind, Operation, Standing, authorize, authorize_instance,
+    standings,
+};
 
 use crate::harness::*;
 
@@ -18,7 +21,7 @@ fn case_with_team() -> World {
 #[test]
 fn the_access_matrix() {
     let w = case_with_team();
-    let columns: [(&str, Actor); 6] = [
+    let columns: [(&str, Actor); 8] = [
         // Bob is on the PST but has no role on this case.
         ("pst", w.person(BOB)),
         // Alice's Fix Lead standing alone, as if she had left the PST.
@@ -27,12 +30,23 @@ fn the_access_matrix() {
             Actor::Person {
                 user: ALICE,
                 pst: false,
+                admin: false,
             },
         ),
         ("team", w.person(DAVE)),
         ("reporter", Actor::Reporter),
         ("system", Actor::System),
         ("outsider", w.person(MALLORY)),
+        // An instance administrator on no PST.
+        (
+            "admin",
+            Actor::Person {
+                user: MALLORY,
+                pst: false,
+                admin: true,
+            },
+        ),
+        ("anon", Actor::Anonymous),
     ];
     let mut table = format!("{:<26}", "");
     for (name, _) in &columns {
@@ -42,46 +56,57 @@ fn the_access_matrix() {
     for op in Operation::ALL {
         write!(table, "{:<26}", format!("{op:?}")).unwrap();
         for (_, actor) in &columns {
-            let cell = if authorize(actor, op, &w.case).is_ok() {
-                "yes"
+            let allowed = if op.on_case() {
+                authorize(actor, op, &w.case)
             } else {
-                "-"
+                authorize_instance(actor, op)
             };
+            let cell = if allowed.is_ok() { "yes" } else { "-" };
             write!(table, " {cell:>8}").unwrap();
         }
         table.push('\n');
     }
     expect![[r#"
-                                        pst     lead     team reporter   system outsider
-        ViewCase                        yes      yes      yes        -        -        -
-        ViewReporterStatus              yes      yes      yes      yes        -        -
-        AssignFixLead                   yes        -        -        -        -        -
-        ManageFixTeam                     -      yes        -        -        -        -
-        ProposeCvss                     yes      yes      yes        -        -        -
-        FinalizeCvss                      -      yes        -        -        -        -
-        RecordFixWork                   yes      yes      yes        -        -        -
-        MarkFixReady                      -      yes      yes        -        -        -
-        ReopenFix                         -      yes        -        -        -        -
-        PublishNotice                     -      yes        -        -        -        -
-        NotifyDistributors                -      yes        -        -        -        -
-        SetUpstreamEmbargo              yes      yes        -        -        -        -
-        MarkPubliclyDisclosed           yes      yes      yes        -      yes        -
-        NegotiatePrivateHandling        yes        -        -        -        -        -
-        SlowDown                        yes      yes      yes        -        -        -
-        ReportEmbargoBreak              yes      yes      yes        -        -        -
-        AssessEmbargoBreak              yes        -        -        -        -        -
-        RecordCve                         -      yes        -        -        -        -
-        DraftAnnouncement               yes      yes      yes        -        -        -
-        Release                           -      yes        -        -        -        -
-        RecordCredit                    yes      yes      yes      yes        -        -
-        RecordAdvisory                  yes      yes        -        -        -        -
-        Close                           yes      yes        -        -        -        -
+                                        pst     lead     team reporter   system outsider    admin     anon
+        SubmitReport                    yes      yes      yes      yes      yes      yes      yes      yes
+        ReadPublic                      yes      yes      yes      yes      yes      yes      yes      yes
+        ListCases                       yes      yes      yes        -        -      yes      yes        -
+        ViewAgenda                      yes      yes      yes        -        -      yes      yes        -
+        ManageAccounts                    -        -        -        -        -        -      yes        -
+        ManageProjects                    -        -        -        -        -        -      yes        -
+        VerifyAudit                       -        -        -        -        -        -      yes        -
+        ViewCase                        yes      yes      yes        -        -        -        -        -
+        ViewCaseAudit                   yes        -        -        -        -        -        -        -
+        MessageReporter                 yes      yes      yes        -        -        -        -        -
+        ReplyAsReporter                   -        -        -      yes        -        -        -        -
+        ViewReporterStatus              yes      yes      yes      yes        -        -        -        -
+        AssignFixLead                   yes        -        -        -        -        -        -        -
+        ManageFixTeam                     -      yes        -        -        -        -        -        -
+        ProposeCvss                     yes      yes      yes        -        -        -        -        -
+        FinalizeCvss                      -      yes        -        -        -        -        -        -
+        RecordFixWork                   yes      yes      yes        -        -        -        -        -
+        MarkFixReady                      -      yes      yes        -        -        -        -        -
+        ReopenFix                         -      yes        -        -        -        -        -        -
+        PublishNotice                     -      yes        -        -        -        -        -        -
+        NotifyDistributors                -      yes        -        -        -        -        -        -
+        SetUpstreamEmbargo              yes      yes        -        -        -        -        -        -
+        MarkPubliclyDisclosed           yes      yes      yes        -      yes        -        -        -
+        NegotiatePrivateHandling        yes        -        -        -        -        -        -        -
+        SlowDown                        yes      yes      yes        -        -        -        -        -
+        ReportEmbargoBreak              yes      yes      yes        -        -        -        -        -
+        AssessEmbargoBreak              yes        -        -        -        -        -        -        -
+        RecordCve                         -      yes        -        -        -        -        -        -
+        DraftAnnouncement               yes      yes      yes        -        -        -        -        -
+        Release                           -      yes        -        -        -        -        -        -
+        RecordCredit                    yes      yes      yes      yes        -        -        -        -
+        RecordAdvisory                  yes      yes        -        -        -        -        -        -
+        Close                           yes      yes        -        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
     assert_eq!(
-        format!("{:?}", standings(&w.person(ALICE), &w.case)),
-        "[Pst, FixLead, FixTeam]"
+        format!("{:?}", standings(&w.person(ALICE), Some(&w.case))),
+        "[Anyone, Person, Pst, FixLead, FixTeam]"
     );
 }
 
@@ -157,6 +182,7 @@ fn a_fix_team_member_has_no_standing_on_another_case() {
         Actor::Person {
             user: ALICE,
             pst: false,
+            admin: false,
         },
         Command::FinalizeCvss {
             vector: vector(CRITICAL),
@@ -256,5 +282,14 @@ fn an_outsider_learns_only_who_may_act() {
     assert!(!message.contains(&w.case.summary));
     assert!(!message.contains("REPRODUCER"));
     // An instance admin is nobody on a case unless the PST roster says so.
-    assert!(standings(&w.person(MALLORY), &w.case).is_empty());
+    assert_eq!(
+        standings(&w.person(MALLORY), Some(&w.case)),
+        [Standing::Anyone, Standing::Person]
+    );
+    let admin = Actor::Person {
+        user: MALLORY,
+        pst: false,
+        admin: true,
+    };
+    assert!(authorize(&admin, Operation::ViewCase, &w.case).is_err());
 }

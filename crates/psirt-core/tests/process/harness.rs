@@ -188,6 +188,7 @@ impl World {
         Actor::Person {
             user,
             pst: self.pst.iter().any(|e| e.user == user),
+            admin: false,
         }
     }
 

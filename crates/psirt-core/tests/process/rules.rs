@@ -221,6 +221,7 @@ fn no_fix_lead_available() {
         Actor::Person {
             user: ALICE,
             pst: true,
+            admin: false,
         },
         Command::AssignFixLead {
             lead: None,
