@@ -3,6 +3,10 @@
 //! Tokens are shown once, when created, and stored only as a SHA-256 hash:
 //! they carry 256 bits of randomness, so a fast hash is enough and lookup
 //! by hash is a plain index scan.
+//!
+//! Every change here is appended to the audit log in its transaction, as
+//! the local administrator (`local`, from `cli`): these operations take no
+//! caller yet. The server will pass its own when it exposes them.
 
 use std::fmt;
 
@@ -11,6 +15,7 @@ use psirt_core::{EmailAddress, Policy, RosterEntry, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::audit::{self, AuditEntry};
 use crate::{Store, StoreError, micros};
 
 /// A person with an account.
@@ -102,14 +107,18 @@ impl Store {
             reason: e.to_string(),
         })?;
         let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.write().await?;
         sqlx::query("INSERT INTO projects (slug, name, policy, lead_turns, created_at) VALUES ($1, $2, $3, 0, $4)")
             .bind(slug)
             .bind(name.trim())
             .bind(json)
             .bind(micros(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::duplicate(e, format!("project {slug:?}")))?;
+        let entry = AuditEntry::local("project.add", format!("project {slug}"));
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -145,14 +154,18 @@ impl Store {
             reason: e.to_string(),
         })?;
         let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE projects SET policy = $1 WHERE slug = $2")
             .bind(json)
             .bind(slug)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("project {slug:?}")));
         }
+        let entry = AuditEntry::local("project.policy", format!("project {slug}"));
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -188,6 +201,9 @@ impl Store {
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
+        let role = if is_admin { ", instance admin" } else { "" };
+        let entry = AuditEntry::local("user.add", format!("user {id} {email}{role}"));
+        audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         let user = User {
             id: UserId::new(id),
@@ -201,12 +217,16 @@ impl Store {
     /// Issues another API token for an existing user.
     pub async fn issue_token(&self, user: UserId, now: Timestamp) -> Result<ApiToken, StoreError> {
         let token = ApiToken::generate()?;
+        let mut tx = self.write().await?;
         sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
             .bind(user.get())
             .bind(token_hash(token.reveal()))
             .bind(micros(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        let entry = AuditEntry::local("token.issue", format!("user {}", user.get()));
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(token)
     }
 
@@ -224,14 +244,23 @@ impl Store {
 
     /// Revokes every token of a user. Returns how many were live.
     pub async fn revoke_tokens(&self, user: UserId, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
         .bind(micros(now))
         .bind(user.get())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected())
+        let revoked = done.rows_affected();
+        // Recorded even when nothing was live: the attempt is what matters.
+        let entry = AuditEntry::local(
+            "token.revoke",
+            format!("user {}, {revoked} token(s)", user.get()),
+        );
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     pub async fn user_by_email(&self, email: &EmailAddress) -> Result<User, StoreError> {
@@ -306,6 +335,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::duplicate(e, format!("{user} on the PST of {project}")))?;
+        let entry = AuditEntry::local("pst.add", format!("user {} on {project}", user.get()));
+        audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -317,19 +348,31 @@ impl Store {
         user: UserId,
         available: bool,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE pst_members SET available = $1 WHERE project = $2 AND user_id = $3 AND removed_at IS NULL",
         )
         .bind(i64::from(available))
         .bind(project)
         .bind(user.get())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
                 "{user} on the PST of {project}"
             )));
         }
+        let state = if available {
+            "available"
+        } else {
+            "unavailable"
+        };
+        let entry = AuditEntry::local(
+            "pst.available",
+            format!("user {} on {project}: {state}", user.get()),
+        );
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 

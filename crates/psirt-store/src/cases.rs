@@ -13,6 +13,7 @@ use psirt_core::{
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{ApiToken, User, token_hash};
+use crate::audit::{self, AuditEntry};
 use crate::{Backend, Store, StoreError, micros};
 
 /// Who is acting, as authenticated by the caller.
@@ -76,8 +77,14 @@ const LOCK_POSTGRES: &str =
 impl Store {
     /// Takes in a report: allocates its reference, records it and its
     /// acknowledgement in one transaction. Once this returns, the report is
-    /// durable.
-    pub async fn report(&self, report: NewReport, now: Timestamp) -> Result<Intake, StoreError> {
+    /// durable. `origin` is where it came from (a client address, `cli`),
+    /// for the audit log.
+    pub async fn report(
+        &self,
+        report: NewReport,
+        origin: &str,
+        now: Timestamp,
+    ) -> Result<Intake, StoreError> {
         let mut tx = self.write().await?;
         let policy_json: Option<String> =
             sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
@@ -120,6 +127,14 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
+        let entry = AuditEntry {
+            actor: audit_actor(&Principal::System),
+            action: "case.report".into(),
+            case: Some(reference),
+            origin: origin.into(),
+            detail: format!("project {project}, {}", event_range(&events)),
+        };
+        audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         let case =
             Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
@@ -174,13 +189,26 @@ impl Store {
             now,
         )
         .await?;
+        let entry = AuditEntry {
+            actor: audit_actor(principal),
+            action: match new.first() {
+                Some(e) => format!("case.command.{}", e.change.name()),
+                None => "case.command".into(),
+            },
+            case: Some(reference),
+            origin: caller.origin.clone(),
+            detail: event_range(&new),
+        };
+        audit::append(&mut tx, self.backend, &entry).await?;
         new.iter().for_each(|e| case.apply(e));
         tx.commit().await?;
         events.extend(new);
         Ok(CaseRecord { case, events })
     }
 
-    /// Reads a case with its timeline, if the principal may see it.
+    /// Reads a case with its timeline, if the principal may see it. The
+    /// view, or the denied attempt, is written to the audit log first; a
+    /// read that cannot be recorded fails.
     pub async fn case(
         &self,
         caller: &Caller,
@@ -189,11 +217,27 @@ impl Store {
         let principal = &caller.principal;
         let (_, record) = self.load(reference).await?;
         let actor = actor(&self.pool, principal, &record.case).await?;
-        let op = match principal {
-            Principal::Reporter(_) => Operation::ViewReporterStatus,
-            _ => Operation::ViewCase,
+        let (op, action) = match principal {
+            Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
+            _ => (Operation::ViewCase, "case.view"),
         };
-        authorize(&actor, op, &record.case).map_err(psirt_core::Refusal::from)?;
+        let decision = authorize(&actor, op, &record.case);
+        let (action, detail) = match &decision {
+            Ok(()) => (
+                action.to_string(),
+                format!("version {}", record.case.version),
+            ),
+            Err(denied) => (format!("{action}.denied"), denied.to_string()),
+        };
+        self.audit(&AuditEntry {
+            actor: audit_actor(principal),
+            action,
+            case: Some(reference),
+            origin: caller.origin.clone(),
+            detail,
+        })
+        .await?;
+        decision.map_err(psirt_core::Refusal::from)?;
         Ok(record)
     }
 
@@ -224,6 +268,17 @@ impl Store {
             if authorize(&actor, Operation::ViewCase, &case).is_ok() {
                 visible.push(case);
             }
+        }
+        if !visible.is_empty() {
+            let references: Vec<String> = visible.iter().map(|c| c.reference.to_string()).collect();
+            self.audit(&AuditEntry {
+                actor: audit_actor(principal),
+                action: audit::LIST.into(),
+                case: None,
+                origin: caller.origin.clone(),
+                detail: references.join(" "),
+            })
+            .await?;
         }
         Ok(visible)
     }
@@ -297,6 +352,31 @@ impl Store {
             });
         }
         Ok((locked, case, events))
+    }
+}
+
+/// Who acted, as the audit log names them.
+fn audit_actor(principal: &Principal) -> String {
+    match principal {
+        Principal::User(u) => format!("user:{} {}", u.id.get(), u.email),
+        Principal::Reporter(_) => "reporter".into(),
+        Principal::System => "psirt".into(),
+        Principal::Anonymous => "anonymous".into(),
+    }
+}
+
+/// `events 3-4: fix_lead_assigned, fix_team_formed`: what a command wrote,
+/// by name only (the events' content may be embargoed).
+fn event_range(events: &[Event]) -> String {
+    let names: Vec<&str> = events.iter().map(|e| e.change.name()).collect();
+    match (events.first(), events.last()) {
+        (Some(first), Some(last)) if first.seq == last.seq => {
+            format!("event {}: {}", first.seq, names.join(", "))
+        }
+        (Some(first), Some(last)) => {
+            format!("events {}-{}: {}", first.seq, last.seq, names.join(", "))
+        }
+        _ => "no events".into(),
     }
 }
 

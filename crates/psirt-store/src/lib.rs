@@ -9,9 +9,12 @@
 //! re-implements a rule, and this crate decides nothing itself: every
 //! "may they?" and "is it due?" question goes to `psirt-core`.
 //!
-//! It must never log report bodies or tokens.
+//! It must never log report bodies or tokens. Every state change and every
+//! read of embargoed content is appended to the audit log (`audit.rs`) in
+//! the same transaction as the change.
 
 mod accounts;
+mod audit;
 mod cases;
 mod error;
 mod migrations;
@@ -23,6 +26,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use accounts::{ApiToken, PstMember, User};
+pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use error::StoreError;
 pub use sessions::{MIN_PASSWORD, NewSession, Session};
@@ -170,6 +174,15 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .expect("count query")
+    }
+
+    /// Runs one statement as is: how the audit tests tamper with the log.
+    pub async fn raw_execute(&self, sql: &'static str) -> u64 {
+        sqlx::query(sql)
+            .execute(&self.pool)
+            .await
+            .expect("raw statement")
+            .rows_affected()
     }
 
     pub async fn migrate_again(&self) -> Result<(), StoreError> {

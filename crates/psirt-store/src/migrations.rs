@@ -19,6 +19,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "access",
         include_str!("../migrations/sqlite/0002_access.sql"),
     ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/sqlite/0003_audit.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -30,6 +35,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "access",
         include_str!("../migrations/postgres/0002_access.sql"),
+    ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/postgres/0003_audit.sql"),
     ),
 ];
 

@@ -11,6 +11,7 @@ use psirt_core::{CaseRef, EmailAddress, UserId};
 use sqlx::Row;
 
 use crate::accounts::{ApiToken, User, token_hash, user_from_row};
+use crate::audit::{self, AuditEntry};
 use crate::{Store, StoreError, micros};
 
 /// A new browser session: the cookie value (shown once) and its CSRF token.
@@ -63,14 +64,18 @@ impl Store {
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?
             .to_string();
+        let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user.get())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("{user}")));
         }
+        let entry = AuditEntry::local("password.set", format!("user {}", user.get()));
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -121,6 +126,7 @@ impl Store {
         let expires_at = now
             .saturating_add(ttl)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -129,8 +135,14 @@ impl Store {
         .bind(&csrf)
         .bind(micros(now))
         .bind(micros(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let entry = AuditEntry::local(
+            "session.create",
+            format!("user {}, until {expires_at}", user.id.get()),
+        );
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(NewSession {
             cookie,
             csrf,
@@ -164,10 +176,17 @@ impl Store {
 
     /// Ends a session (logout). Ending an unknown session is not an error.
     pub async fn end_session(&self, cookie: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(cookie))
-            .execute(&self.pool)
-            .await?;
+        let mut tx = self.write().await?;
+        let user: Option<i64> =
+            sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+                .bind(token_hash(cookie))
+                .fetch_optional(&mut *tx)
+                .await?;
+        // Nothing ended, nothing to record.
+        let Some(user) = user else { return Ok(()) };
+        let entry = AuditEntry::local("session.end", format!("user {user}"));
+        audit::append(&mut tx, self.backend, &entry).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -8,92 +8,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use psirt_core::{CaseRef, Command, NewReport, Policy, Refusal, Reporter, Secret, UserId};
 use psirt_store::{Caller, Principal, Store, StoreError, User};
-use sqlx::Connection;
 
-/// A database for one test; dropped (PostgreSQL) or deleted (SQLite) after.
-struct TestDb {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-    pg_name: Option<String>,
-}
-
-fn admin_url() -> String {
-    std::env::var("PSIRT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-impl TestDb {
-    async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/psirt.db", dir.path().display());
-        TestDb {
-            store: Store::open(&url).await.unwrap(),
-            _dir: Some(dir),
-            pg_name: None,
-        }
-    }
-
-    async fn postgres() -> TestDb {
-        sqlx::any::install_default_drivers();
-        let admin = admin_url();
-        let mut conn = sqlx::AnyConnection::connect(&admin)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL must be running for the store tests ({admin}): {e}")
-            });
-        let mut suffix = [0u8; 6];
-        getrandom::fill(&mut suffix).unwrap();
-        let name = format!("psirt_test_{}", hex::encode(suffix));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let store = Store::open(&format!("{base}/{name}")).await.unwrap();
-        TestDb {
-            store,
-            _dir: None,
-            pg_name: Some(name),
-        }
-    }
-
-    async fn drop_db(self) {
-        self.store.close().await;
-        if let Some(name) = self.pg_name {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
-    }
-}
-
-/// Defines one test per backend.
-macro_rules! both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = TestDb::sqlite().await;
-                ($body)(db.store.clone()).await;
-                db.drop_db().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let db = TestDb::postgres().await;
-                ($body)(db.store.clone()).await;
-                db.drop_db().await;
-            }
-        }
-    };
-}
+#[macro_use]
+mod common;
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -184,11 +101,11 @@ both!(
     |store: Store| async move {
         setup(&store).await;
         let first = store
-            .report(report("cache poisoning"), t(T0))
+            .report(report("cache poisoning"), "test", t(T0))
             .await
             .unwrap();
         let second = store
-            .report(report("crash on EDNS"), t("2026-11-02T10:00:00Z"))
+            .report(report("crash on EDNS"), "test", t("2026-11-02T10:00:00Z"))
             .await
             .unwrap();
         assert_eq!(first.record.case.reference.to_string(), "PSIRT-2026-0001");
@@ -223,16 +140,16 @@ both!(
         setup(&store).await;
         let mut bad = report("x");
         bad.summary = "   ".into();
-        let err = store.report(bad, t(T0)).await.unwrap_err();
+        let err = store.report(bad, "test", t(T0)).await.unwrap_err();
         assert_eq!(err.to_string(), "summary: must not be empty");
         let mut unknown = report("x");
         unknown.project = "nope".into();
-        let err = store.report(unknown, t(T0)).await.unwrap_err();
+        let err = store.report(unknown, "test", t(T0)).await.unwrap_err();
         assert_eq!(err.to_string(), "project \"nope\" not found");
         assert_eq!(count(&store, "SELECT COUNT(*) FROM cases").await, 0);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM case_events").await, 0);
         // The reference counter did not move either: the next case is 0001.
-        let ok = store.report(report("real"), t(T0)).await.unwrap();
+        let ok = store.report(report("real"), "test", t(T0)).await.unwrap();
         assert_eq!(ok.record.case.reference.to_string(), "PSIRT-2026-0001");
     }
 );
@@ -246,7 +163,7 @@ both!(
         let mut order = String::new();
         for i in 0..9 {
             let case = store
-                .report(report(&format!("case {i}")), t(T0))
+                .report(report(&format!("case {i}")), "test", t(T0))
                 .await
                 .unwrap()
                 .record
@@ -274,7 +191,7 @@ both!(
             .await
             .unwrap();
         let c1 = store
-            .report(report("one"), t(T0))
+            .report(report("one"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -293,7 +210,7 @@ both!(
 
         // An override without a reason is refused, and does not use up a turn.
         let c2 = store
-            .report(report("two"), t(T0))
+            .report(report("two"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -331,7 +248,7 @@ both!(
         );
         // The override counted as carol's turn: alice, who never led, is next.
         let c3 = store
-            .report(report("three"), t(T0))
+            .report(report("three"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -345,7 +262,7 @@ both!(
             store.set_available("coredns", u.id, false).await.unwrap();
         }
         let c4 = store
-            .report(report("four"), t(T0))
+            .report(report("four"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -368,7 +285,7 @@ both!(
         let users = setup(&store).await;
         let pst = person(users[0].clone());
         let c = store
-            .report(report("one"), t(T0))
+            .report(report("one"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -427,7 +344,7 @@ both!(
     |store: Store| async move {
         let users = setup(&store).await;
         let c = store
-            .report(report("race"), t(T0))
+            .report(report("race"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -491,14 +408,14 @@ both!(
             .await
             .unwrap();
         let mine = store
-            .report(report("mine"), t(T0))
+            .report(report("mine"), "test", t(T0))
             .await
             .unwrap()
             .record
             .case
             .reference;
         let other = store
-            .report(report("other"), t(T0))
+            .report(report("other"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -613,7 +530,7 @@ both!(
         let users = setup(&store).await;
         let p = person(users[0].clone());
         let old = store
-            .report(report("old"), t(T0))
+            .report(report("old"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -625,7 +542,7 @@ both!(
         };
         store.set_project_policy("coredns", &k8s).await.unwrap();
         let new = store
-            .report(report("new"), t(T0))
+            .report(report("new"), "test", t(T0))
             .await
             .unwrap()
             .record
@@ -661,7 +578,7 @@ both!(the_timeline_only_moves_forward, |store: Store| async move {
     let users = setup(&store).await;
     let p = person(users[0].clone());
     let c = store
-        .report(report("one"), t(T0))
+        .report(report("one"), "test", t(T0))
         .await
         .unwrap()
         .record
@@ -681,9 +598,9 @@ both!(
     |store: Store| async move {
         let users = setup(&store).await;
         let p = person(users[0].clone());
-        store.report(report("older"), t(T0)).await.unwrap();
+        store.report(report("older"), "test", t(T0)).await.unwrap();
         store
-            .report(report("newer"), t("2026-11-03T09:00:00Z"))
+            .report(report("newer"), "test", t("2026-11-03T09:00:00Z"))
             .await
             .unwrap();
         let agenda = store.agenda(&p, t("2026-11-03T12:00:00Z")).await.unwrap();
@@ -725,7 +642,7 @@ both!(
         for i in 0..6 {
             refs.push(
                 store
-                    .report(report(&format!("case {i}")), t(T0))
+                    .report(report(&format!("case {i}")), "test", t(T0))
                     .await
                     .unwrap()
                     .record
@@ -822,8 +739,8 @@ both!(
 
         // A report's status token opens exactly its own case.
         setup(&store).await;
-        let a = store.report(report("a"), t(T0)).await.unwrap();
-        let b = store.report(report("b"), t(T0)).await.unwrap();
+        let a = store.report(report("a"), "test", t(T0)).await.unwrap();
+        let b = store.report(report("b"), "test", t(T0)).await.unwrap();
         assert_ne!(a.status_token.reveal(), b.status_token.reveal());
         assert_eq!(format!("{:?}", a.status_token), "ApiToken(<redacted>)");
         assert_eq!(

@@ -318,7 +318,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             public_link,
             already_public,
         };
-        let intake = store.report(report, now).await?;
+        let intake = store.report(report, "cli", now).await?;
         eprintln!(
             "the reporter's status token (shown once; their link is /api/v1/status/TOKEN): {}",
             intake.status_token.reveal()

@@ -1,0 +1,102 @@
+//! The harness the store tests share: a database per test on each backend
+//! (a SQLite file in a temporary directory, and a fresh database on the
+//! real PostgreSQL server at `PSIRT_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), and the `both!` macro
+//! that runs a test once per backend.
+
+use psirt_store::{Backend, Store};
+use sqlx::Connection;
+
+/// A database for one test; dropped (PostgreSQL) or deleted (SQLite) after.
+pub struct TestDb {
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+fn admin_url() -> String {
+    std::env::var("PSIRT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    /// Another database on the same backend as a test's own.
+    #[allow(dead_code)] // Not every test file needs a second database.
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => TestDb::sqlite().await,
+            Backend::Postgres => TestDb::postgres().await,
+        }
+    }
+
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/psirt.db", dir.path().display());
+        TestDb {
+            store: Store::open(&url).await.unwrap(),
+            _dir: Some(dir),
+            pg_name: None,
+        }
+    }
+
+    pub async fn postgres() -> TestDb {
+        sqlx::any::install_default_drivers();
+        let admin = admin_url();
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL must be running for the store tests ({admin}): {e}")
+            });
+        let mut suffix = [0u8; 6];
+        getrandom::fill(&mut suffix).unwrap();
+        let name = format!("psirt_test_{}", hex::encode(suffix));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        let store = Store::open(&format!("{base}/{name}")).await.unwrap();
+        TestDb {
+            store,
+            _dir: None,
+            pg_name: Some(name),
+        }
+    }
+
+    pub async fn drop_db(self) {
+        self.store.close().await;
+        if let Some(name) = self.pg_name {
+            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Defines one test per backend.
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite().await;
+                ($body)(db.store.clone()).await;
+                db.drop_db().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = $crate::common::TestDb::postgres().await;
+                ($body)(db.store.clone()).await;
+                db.drop_db().await;
+            }
+        }
+    };
+}
