@@ -5,6 +5,7 @@
 //! exit codes (2: usage error, 1: refused or failed). It calls the same
 //! `psirt-store` service layer the server uses, so no rule is written twice.
 
+mod audit_cmd;
 mod case_cmd;
 mod config;
 mod cvss_cmd;
@@ -51,6 +52,9 @@ enum Top {
     Case(case_cmd::CaseArgs),
     /// Score CVSS vectors (arguments, or one per line on standard input) as JSON lines.
     Cvss { vectors: Vec<String> },
+    /// Check the audit log, and see who saw or changed a case.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCmd),
 }
 
 #[derive(Subcommand)]
@@ -334,6 +338,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Case(args) => {
             let store = open(&config).await?;
             return case_cmd::run(&store, &config, args).await;
+        }
+        Top::Audit(cmd) => {
+            let store = open(&config).await?;
+            return audit_cmd::run(&store, cmd).await;
         }
         Top::Cvss { .. } => unreachable!("handled before the runtime starts"),
     }
