@@ -66,6 +66,10 @@ pub enum Operation {
     SubmitReport,
     /// Health and the API description.
     ReadPublic,
+    /// Sign in with a password.
+    SignIn,
+    /// See and end one's own session.
+    OwnAccount,
     /// List the cases one may see (each filtered by `ViewCase`).
     ListCases,
     /// What is due on the cases one may see.
@@ -110,9 +114,11 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 33] = [
+    pub const ALL: [Operation; 35] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
+        Operation::SignIn,
+        Operation::OwnAccount,
         Operation::ListCases,
         Operation::ViewAgenda,
         Operation::ManageAccounts,
@@ -153,7 +159,8 @@ impl Operation {
         use Standing::*;
         const ON_CASE: &[Standing] = &[Pst, FixLead, FixTeam];
         match self {
-            Operation::SubmitReport | Operation::ReadPublic => &[Anyone],
+            Operation::SubmitReport | Operation::ReadPublic | Operation::SignIn => &[Anyone],
+            Operation::OwnAccount => &[Person],
             Operation::ListCases | Operation::ViewAgenda => &[Person],
             Operation::ManageAccounts | Operation::ManageProjects | Operation::VerifyAudit => {
                 &[Admin]
@@ -192,6 +199,8 @@ impl Operation {
         match self {
             Operation::SubmitReport => "submit a report",
             Operation::ReadPublic => "read public information",
+            Operation::SignIn => "sign in",
+            Operation::OwnAccount => "use one's own account",
             Operation::ListCases => "list cases",
             Operation::ViewAgenda => "view the agenda",
             Operation::ManageAccounts => "manage accounts",
@@ -244,6 +253,8 @@ impl Operation {
             self,
             Operation::SubmitReport
                 | Operation::ReadPublic
+                | Operation::SignIn
+                | Operation::OwnAccount
                 | Operation::ListCases
                 | Operation::ViewAgenda
                 | Operation::ManageAccounts

@@ -1,47 +1,222 @@
 //! psirt's HTTP edge.
 //!
-//! This crate owns the routes and the JSON shapes psirt shows the world
-//! ([`views`]); it converts core types explicitly, so a change to a core
-//! type never silently changes the wire format. It decides nothing: access
-//! and rules are asked of `psirt-core` through `psirt-store`.
+//! This crate owns the routes, authentication, the problem documents and
+//! the JSON shapes psirt shows the world ([`views`], [`commands`]); it
+//! converts core types explicitly, so a change to a core type never
+//! silently changes the wire format. It decides nothing: access and rules
+//! are asked of `psirt-core`, through `psirt-store`. It never logs request
+//! bodies, tokens or status links.
 
+pub mod api;
+mod auth;
+pub mod commands;
+pub mod error;
 pub mod views;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use psirt_store::Store;
+use axum::extract::DefaultBodyLimit;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use psirt_store::{Caller, Store};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-/// The router, with the store as its state.
-pub fn router(store: Store) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .with_state(store)
+use crate::error::ApiError;
+
+/// How the server behaves; from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where reports go unless they name a project.
+    pub default_project: String,
+    /// Reports accepted per minute from one client address.
+    pub intake_per_minute: NonZeroU32,
+    /// Mark the session cookie `Secure` (psirt is reached over HTTPS).
+    pub secure_cookies: bool,
+    pub session_ttl: jiff::SignedDuration,
+    /// The largest request body accepted.
+    pub body_limit: usize,
 }
 
-/// 200 once the database answers and is migrated, 503 otherwise.
-async fn healthz(State(store): State<Store>) -> (StatusCode, &'static str) {
-    match store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok\n"),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default_project: "default".into(),
+            intake_per_minute: NonZeroU32::new(30).expect("non-zero"),
+            secure_cookies: false,
+            session_ttl: jiff::SignedDuration::from_hours(12),
+            body_limit: 2 * 1024 * 1024,
         }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    intake: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> AppState {
+        let intake = Quota::per_minute(settings.intake_per_minute);
+        // Password guessing is slowed to ten tries a minute per address.
+        let sign_in = Quota::per_minute(NonZeroU32::new(10).expect("non-zero"));
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            intake: Arc::new(RateLimiter::keyed(intake)),
+            sign_in: Arc::new(RateLimiter::keyed(sign_in)),
+        }
+    }
+
+    fn limit(limiter: &DefaultKeyedRateLimiter<IpAddr>, caller: &Caller) -> Result<(), ApiError> {
+        let Ok(ip) = caller.origin.parse::<IpAddr>() else {
+            return Ok(());
+        };
+        limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            ApiError::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+
+    pub(crate) fn limit_intake(&self, caller: &Caller) -> Result<(), ApiError> {
+        AppState::limit(&self.intake, caller)
+    }
+
+    pub(crate) fn limit_sign_in(&self, caller: &Caller) -> Result<(), ApiError> {
+        AppState::limit(&self.sign_in, caller)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn status_tokens_are_redacted_from_logged_paths() {
+        assert_eq!(
+            super::redact_path("/api/v1/status/psirt_abc"),
+            "/api/v1/status/<redacted>"
+        );
+        assert_eq!(
+            super::redact_path("/api/v1/status/psirt_abc/replies"),
+            "/api/v1/status/<redacted>/replies"
+        );
+        assert_eq!(
+            super::redact_path("/api/v1/cases/PSIRT-2026-0001"),
+            "/api/v1/cases/PSIRT-2026-0001"
+        );
+    }
+}
+
+/// The clock, to the second.
+pub fn now() -> jiff::Timestamp {
+    let t = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "psirt", description = "An open-source project's security release process: reports, cases, the process engine's commands."),
+    modifiers(&Security),
+    tags(
+        (name = "reports", description = "Anonymous intake and the reporter's private status link"),
+        (name = "session", description = "Sign-in for people"),
+        (name = "cases", description = "Cases and the commands of the process"),
+        (name = "admin", description = "Accounts and projects"),
+        (name = "meta", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The router and its OpenAPI description, built from the same handlers.
+pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .split_for_parts();
+    let spec = Arc::new(serde_json::to_value(&api).unwrap_or_default());
+    let limit = state.settings.body_limit;
+    let router = router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let spec = spec.clone();
+                async move { axum::Json((*spec).clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state);
+    (router, api)
+}
+
+/// The request log: method, path (status-link tokens redacted), status,
+/// duration. Never headers or bodies, which carry tokens and reports.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let path = redact_path(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::info!(%method, %path, status, ms, "request");
+    response
+}
+
+/// `/api/v1/status/<token>/…` with the token replaced: the link is a secret.
+pub fn redact_path(path: &str) -> String {
+    match path.strip_prefix("/api/v1/status/") {
+        Some(rest) => {
+            let tail = rest
+                .split_once('/')
+                .map_or(String::new(), |(_, t)| format!("/{t}"));
+            format!("/api/v1/status/<redacted>{tail}")
+        }
+        None => path.to_string(),
     }
 }
 
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     store: Store,
+    settings: Settings,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend().as_str(), "psirt listening");
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (router, _) = app(AppState::new(store, settings));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

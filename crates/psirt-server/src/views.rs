@@ -12,8 +12,9 @@ use psirt_core::{
     distributors_suggested,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CaseView {
     pub reference: String,
     pub project: String,
@@ -22,6 +23,7 @@ pub struct CaseView {
     pub details: String,
     pub reporter: Option<ReporterView>,
     pub disclosure: &'static str,
+    #[schema(value_type = String, format = DateTime)]
     pub reported_at: Timestamp,
     pub public_link: Option<String>,
     pub urgent: bool,
@@ -49,28 +51,29 @@ pub struct CaseView {
     pub timeline: Vec<EventView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReporterView {
     pub name: Option<String>,
     pub email: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CvssView {
     pub proposals: Vec<CvssProposalView>,
     #[serde(rename = "final")]
     pub final_: Option<ScoredVector>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CvssProposalView {
     pub by: i64,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     #[serde(flatten)]
     pub vector: ScoredVector,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ScoredVector {
     pub vector: String,
     pub version: &'static str,
@@ -89,7 +92,7 @@ impl ScoredVector {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FixCommitView {
     pub commit: String,
     pub author: String,
@@ -100,76 +103,87 @@ pub struct FixCommitView {
     pub lgtm: Vec<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NoticeView {
+    #[schema(value_type = String, format = DateTime)]
     pub published_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub estimated_release: Timestamp,
     pub mitigation: String,
     pub link: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DistributorsView {
     /// The seed reserves pre-notification for remotely exploitable issues.
     pub suggested: bool,
     pub decided: Option<bool>,
     pub rationale: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub embargo_end: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub notified_at: Option<Timestamp>,
     pub patches: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UpstreamView {
     pub upstream: String,
+    #[schema(value_type = String, format = DateTime)]
     pub until: Timestamp,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SlowDownView {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub reason: String,
     pub discussion: String,
     pub extension: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EmbargoBreakView {
+    #[schema(value_type = String, format = DateTime)]
     pub reported_at: Timestamp,
     pub what: String,
     pub to_whom: String,
+    #[schema(value_type = String, format = DateTime)]
     pub when: Timestamp,
     pub assessment: Option<&'static str>,
     pub assessment_reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ReleaseView {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub version: String,
     pub base_release: String,
     pub cherry_picks: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CreditView {
     pub name: Option<String>,
     #[serde(rename = "type")]
     pub kind: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AdvisoryView {
     pub format: String,
     pub location: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MilestoneView {
     pub milestone: &'static str,
     pub title: &'static str,
     pub status: &'static str,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub done_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Timestamp>,
     pub asap: bool,
 }
@@ -204,14 +218,16 @@ impl MilestoneView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventView {
     pub seq: u64,
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub actor: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The event's own fields, except report details.
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
 
@@ -368,13 +384,14 @@ impl CaseView {
 }
 
 /// The agenda: per open case, what is overdue, due soon and next.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AgendaView {
+    #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
     pub cases: Vec<AgendaEntryView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AgendaEntryView {
     pub reference: String,
     pub summary: String,

@@ -289,7 +289,7 @@ impl Store {
         Ok(psirt_core::agenda(&cases, now))
     }
 
-    async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {
+    pub(crate) async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
             .bind(reference.to_string())
             .fetch_optional(&self.pool)
@@ -424,7 +424,7 @@ pub(crate) fn instance_actor(principal: &Principal, pst_projects: &[String]) -> 
 }
 
 /// The core's view of a principal, relative to one case.
-fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
+pub(crate) fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
     match principal {
         Principal::User(u) => Actor::Person {
             user: u.id,

@@ -13,6 +13,7 @@
 //! read of embargoed content is appended to the audit log (`audit.rs`) in
 //! the same transaction as the change.
 
+mod access;
 mod accounts;
 mod audit;
 mod cases;

@@ -16,6 +16,8 @@ struct File {
     database_url: Option<String>,
     listen: Option<String>,
     default_project: Option<String>,
+    public_url: Option<String>,
+    intake_per_minute: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -24,6 +26,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The project reports go to unless they name one; created on first run.
     pub default_project: String,
+    /// The address people reach psirt at; `https://` marks cookies `Secure`.
+    pub public_url: String,
+    /// Reports accepted per minute from one client address.
+    pub intake_per_minute: std::num::NonZeroU32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
@@ -35,6 +41,8 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_DATABASE_URL",
     "PSIRT_LISTEN",
     "PSIRT_DEFAULT_PROJECT",
+    "PSIRT_PUBLIC_URL",
+    "PSIRT_INTAKE_PER_MINUTE",
     "PSIRT_AS",
     "PSIRT_NOW",
     "PSIRT_LOG",
@@ -93,10 +101,27 @@ impl Config {
         let default_project = get("PSIRT_DEFAULT_PROJECT")
             .or(file.default_project)
             .unwrap_or_else(|| "default".into());
+        let public_url = get("PSIRT_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("public_url: {public_url:?} must start with http:// or https://");
+        }
+        let intake =
+            match get("PSIRT_INTAKE_PER_MINUTE") {
+                Some(v) => Some(v.parse::<u32>().map_err(|_| {
+                    anyhow::anyhow!("intake_per_minute: {v:?} is not a whole number")
+                })?),
+                None => file.intake_per_minute,
+            };
+        let intake_per_minute = std::num::NonZeroU32::new(intake.unwrap_or(30))
+            .ok_or_else(|| anyhow::anyhow!("intake_per_minute: must be at least 1"))?;
         Ok(Config {
             database_url,
             listen,
             default_project,
+            public_url,
+            intake_per_minute,
         })
     }
 }
@@ -144,12 +169,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

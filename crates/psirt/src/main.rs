@@ -81,6 +81,11 @@ enum UserCmd {
         #[arg(long)]
         email: String,
     },
+    /// Set an account's password for signing in on the web (read from standard input).
+    Passwd {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -220,7 +225,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            psirt_server::serve(store, listener, shutdown).await?;
+            let settings = psirt_server::Settings {
+                default_project: config.default_project.clone(),
+                intake_per_minute: config.intake_per_minute,
+                secure_cookies: config.public_url.starts_with("https://"),
+                ..psirt_server::Settings::default()
+            };
+            psirt_server::serve(store, settings, listener, shutdown).await?;
         }
         Top::User(cmd) => {
             let store = open(&config).await?;
@@ -251,6 +262,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 UserCmd::Token { email } => {
                     let user = store.user_by_email(&email.parse()?).await?;
                     println!("{}", store.issue_token(user.id, now).await?.reveal());
+                }
+                UserCmd::Passwd { email } => {
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    let mut password = String::new();
+                    std::io::stdin()
+                        .read_line(&mut password)
+                        .context("reading the password")?;
+                    store
+                        .set_password(user.id, password.trim_end_matches(['\r', '\n']))
+                        .await?;
+                    println!("password of {} set", user.email);
                 }
                 UserCmd::Revoke { email } => {
                     let user = store.user_by_email(&email.parse()?).await?;

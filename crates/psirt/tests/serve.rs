@@ -15,6 +15,23 @@ impl Drop for Server {
     }
 }
 
+fn send(addr: &str, request: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(request.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+fn post_json(addr: &str, path: &str, body: &str) -> String {
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    send(addr, &request).unwrap()
+}
+
 fn get(addr: &str, path: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -66,4 +83,72 @@ fn serve_creates_its_sqlite_database_and_answers_healthz() {
     assert_eq!(&wal[18..20], &[2, 2], "the database is in WAL mode");
     let missing = get(&addr, "/nope").unwrap();
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}
+
+#[test]
+fn the_server_log_never_shows_report_bodies_or_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let log = dir.path().join("serve.log");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_psirt"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PSIRT_LISTEN", &addr)
+            .env("PSIRT_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&addr, "/healthz").is_err() {
+        assert!(Instant::now() < deadline, "psirt serve never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let secret = "SECRET-REPRODUCER-0xdeadbeef";
+    let response = post_json(
+        &addr,
+        "/api/v1/reports",
+        &format!(
+            r#"{{"summary": "Overflow", "details": "{secret}", "reporter_email": "rita@example.net"}}"#
+        ),
+    );
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    let token = response
+        .split("/api/v1/status/")
+        .nth(1)
+        .unwrap()
+        .split(['"', '\r'])
+        .next()
+        .unwrap()
+        .to_string();
+    let status = get(&addr, &format!("/api/v1/status/{token}")).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("request"),
+        "the request log is written: {text}"
+    );
+    assert!(text.contains("/api/v1/status/<redacted>"), "{text}");
+    assert!(
+        !text.contains(secret),
+        "the report body leaked into the log"
+    );
+    assert!(
+        !text.contains(&token),
+        "the status token leaked into the log"
+    );
+    assert!(
+        !text.contains("rita@example.net"),
+        "the reporter's address leaked into the log"
+    );
 }

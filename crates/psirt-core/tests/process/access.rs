@@ -70,6 +70,8 @@ fn the_access_matrix() {
                                         pst     lead     team reporter   system outsider    admin     anon
         SubmitReport                    yes      yes      yes      yes      yes      yes      yes      yes
         ReadPublic                      yes      yes      yes      yes      yes      yes      yes      yes
+        SignIn                          yes      yes      yes      yes      yes      yes      yes      yes
+        OwnAccount                      yes      yes      yes        -        -      yes      yes        -
         ListCases                       yes      yes      yes        -        -      yes      yes        -
         ViewAgenda                      yes      yes      yes        -        -      yes      yes        -
         ManageAccounts                    -        -        -        -        -        -      yes        -

@@ -1,0 +1,908 @@
+//! The JSON API under `/api/v1/`, and the routes' place in the access
+//! matrix ([`ROUTES`]).
+//!
+//! Handlers authenticate (see `auth`), convert the request into a store
+//! call, and convert the answer into a view. They decide nothing: access
+//! and rules are asked of `psirt-core`, through the store or, for
+//! instance operations, through `authorize_instance`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
+use psirt_store::{Caller, Principal, User};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Auth, SESSION_COOKIE};
+use crate::commands::CommandRequest;
+use crate::error::{ApiError, ApiJson, Problem};
+use crate::views::{AgendaView, CaseView, MilestoneView};
+use crate::{AppState, now};
+
+/// Every route, with the operation of the access matrix it performs. A test
+/// checks this against the OpenAPI description, so a new route cannot be
+/// added without a row here (and every operation has a row in the core's
+/// matrix). The commands route performs the operation of its command.
+pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
+    ("get", "/healthz", Some(Operation::ReadPublic)),
+    ("get", "/openapi.json", Some(Operation::ReadPublic)),
+    ("post", "/api/v1/reports", Some(Operation::SubmitReport)),
+    (
+        "get",
+        "/api/v1/status/{token}",
+        Some(Operation::ViewReporterStatus),
+    ),
+    (
+        "post",
+        "/api/v1/status/{token}/replies",
+        Some(Operation::ReplyAsReporter),
+    ),
+    (
+        "post",
+        "/api/v1/status/{token}/credit",
+        Some(Operation::RecordCredit),
+    ),
+    ("post", "/api/v1/session", Some(Operation::SignIn)),
+    ("delete", "/api/v1/session", Some(Operation::OwnAccount)),
+    ("get", "/api/v1/me", Some(Operation::OwnAccount)),
+    ("get", "/api/v1/cases", Some(Operation::ListCases)),
+    ("get", "/api/v1/agenda", Some(Operation::ViewAgenda)),
+    (
+        "get",
+        "/api/v1/cases/{reference}",
+        Some(Operation::ViewCase),
+    ),
+    ("post", "/api/v1/cases/{reference}/commands", None),
+    (
+        "get",
+        "/api/v1/cases/{reference}/audit",
+        Some(Operation::ViewCaseAudit),
+    ),
+    ("get", "/api/v1/audit/verify", Some(Operation::VerifyAudit)),
+    ("post", "/api/v1/users", Some(Operation::ManageAccounts)),
+    (
+        "post",
+        "/api/v1/users/{email}/revoke",
+        Some(Operation::ManageAccounts),
+    ),
+    ("post", "/api/v1/projects", Some(Operation::ManageProjects)),
+    (
+        "post",
+        "/api/v1/projects/{slug}/pst",
+        Some(Operation::ManageProjects),
+    ),
+];
+
+fn reference(text: &str) -> Result<CaseRef, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("case {text:?} not found")))
+}
+
+/// Refuses anonymous callers with 401 (sign in), others per the matrix.
+async fn require(state: &AppState, caller: &Caller, op: Operation) -> Result<(), ApiError> {
+    if matches!(caller.principal, Principal::Anonymous)
+        && !op.allowed().contains(&psirt_core::Standing::Anyone)
+    {
+        return Err(ApiError::Unauthenticated(
+            "sign in or send an API token".into(),
+        ));
+    }
+    let actor = state.store.instance_actor(caller).await?;
+    psirt_core::authorize_instance(&actor, op)?;
+    Ok(())
+}
+
+fn signed_in(caller: &Caller) -> Result<(), ApiError> {
+    match caller.principal {
+        Principal::Anonymous => Err(ApiError::Unauthenticated(
+            "sign in or send an API token".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// The project (default: the instance's default project).
+    pub project: Option<String>,
+    /// One line: what is vulnerable, and how badly.
+    pub summary: String,
+    /// Location, the steps to reproduce, proof of concept.
+    pub details: String,
+    pub impact: Option<String>,
+    pub affected_versions: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    #[serde(default)]
+    pub already_public: bool,
+    pub public_link: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportReceipt {
+    pub reference: String,
+    /// The reporter's private status link; keep it secret.
+    pub status_url: String,
+    pub acknowledged: bool,
+}
+
+/// Takes in a vulnerability report. Answers only after it is committed.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports",
+    request_body = ReportRequest,
+    responses(
+        (status = 201, body = ReportReceipt, description = "Recorded and acknowledged"),
+        (status = 400, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem),
+    ))]
+async fn submit_report(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<ReportRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    state.limit_intake(&auth.caller)?;
+    require(&state, &auth.caller, Operation::SubmitReport).await?;
+    let email = match req
+        .reporter_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(
+            e.parse()
+                .map_err(|e: psirt_core::IdError| ApiError::Invalid {
+                    field: "reporter_email".into(),
+                    reason: e.reason,
+                })?,
+        ),
+        None => None,
+    };
+    let reporter = match (req.reporter_name, email) {
+        (None, None) => None,
+        (name, email) => Some(Reporter { name, email }),
+    };
+    let mut details = req.details;
+    for (heading, part) in [
+        ("Impact", req.impact),
+        ("Affected versions", req.affected_versions),
+    ] {
+        if let Some(part) = part.filter(|p| !p.trim().is_empty()) {
+            details.push_str(&format!("\n\n## {heading}\n\n{}", part.trim()));
+        }
+    }
+    let report = NewReport {
+        project: req
+            .project
+            .unwrap_or_else(|| state.settings.default_project.clone()),
+        summary: req.summary,
+        details: Secret::new(details),
+        reporter,
+        public_link: req.public_link.filter(|l| !l.trim().is_empty()),
+        already_public: req.already_public,
+    };
+    let intake = state
+        .store
+        .report(report, &auth.caller.origin, now())
+        .await?;
+    let receipt = ReportReceipt {
+        reference: intake.record.case.reference.to_string(),
+        status_url: format!("/api/v1/status/{}", intake.status_token.reveal()),
+        acknowledged: intake.record.case.acknowledged_at.is_some(),
+    };
+    tracing::info!(reference = %receipt.reference, "report received");
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&receipt.status_url) {
+        headers.insert(header::LOCATION, v);
+    }
+    Ok((StatusCode::CREATED, headers, axum::Json(receipt)))
+}
+
+/// What a reporter sees behind their link: where the case stands and the
+/// messages meant for them, nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterStatus {
+    pub reference: String,
+    pub summary: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: jiff::Timestamp,
+    pub stage: &'static str,
+    pub open: bool,
+    pub milestones: Vec<MilestoneView>,
+    pub released_version: Option<String>,
+    pub cves: Vec<String>,
+    pub credits: Vec<crate::views::CreditView>,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    /// `team` or `reporter`.
+    pub from: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    pub text: String,
+}
+
+impl ReporterStatus {
+    fn new(case: &psirt_core::Case) -> ReporterStatus {
+        let stage = if !case.is_open() {
+            "closed"
+        } else if case.release.is_some() {
+            "released"
+        } else if case.fix_ready_at.is_some() {
+            "fix ready, release being prepared"
+        } else if case.fix_lead.is_some() {
+            "being fixed"
+        } else {
+            "received, awaiting triage"
+        };
+        let mut messages = vec![MessageView {
+            from: "team",
+            at: case.acknowledged_at.unwrap_or(case.reported_at),
+            text: format!(
+                "Thank you for your report. It is recorded as {} and the security team has been notified.",
+                case.reference
+            ),
+        }];
+        messages.extend(
+            case.reporter_messages
+                .iter()
+                .map(|(from_reporter, text, at)| MessageView {
+                    from: if *from_reporter { "reporter" } else { "team" },
+                    at: *at,
+                    text: text.clone(),
+                }),
+        );
+        let released = case.release.is_some();
+        ReporterStatus {
+            reference: case.reference.to_string(),
+            summary: case.summary.clone(),
+            received_at: case.reported_at,
+            stage,
+            open: case.is_open(),
+            milestones: case
+                .milestones()
+                .iter()
+                .map(MilestoneView::new)
+                .filter(|m| m.status != "not_applicable")
+                .collect(),
+            released_version: case.release.as_ref().map(|r| r.version.clone()),
+            cves: if released {
+                case.cves.iter().map(ToString::to_string).collect()
+            } else {
+                Vec::new()
+            },
+            credits: case
+                .credits
+                .iter()
+                .map(|c| crate::views::CreditView {
+                    name: c.name.clone(),
+                    kind: c.kind.as_str(),
+                })
+                .collect(),
+            messages,
+        }
+    }
+}
+
+async fn reporter_caller(
+    state: &AppState,
+    token: &str,
+    origin: String,
+) -> Result<Caller, ApiError> {
+    let case = state
+        .store
+        .status_case(token)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no case has this status link".into()))?;
+    Ok(Caller::new(Principal::Reporter(case), origin))
+}
+
+/// The reporter's view of their case.
+#[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem)))]
+async fn reporter_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(token): Path<String>,
+) -> Result<axum::Json<ReporterStatus>, ApiError> {
+    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let Principal::Reporter(case) = caller.principal else {
+        unreachable!()
+    };
+    let record = state.store.case(&caller, case).await?;
+    Ok(axum::Json(ReporterStatus::new(&record.case)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: String,
+}
+
+/// The reporter writes to the team.
+#[utoipa::path(post, path = "/api/v1/status/{token}/replies", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    request_body = ReplyRequest,
+    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn reporter_reply(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(token): Path<String>,
+    ApiJson(req): ApiJson<ReplyRequest>,
+) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
+    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let Principal::Reporter(case) = caller.principal else {
+        unreachable!()
+    };
+    let record = state
+        .store
+        .execute(
+            &caller,
+            case,
+            Command::ReporterReply { text: req.text },
+            None,
+            now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ReporterStatus::new(&record.case)),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRequest {
+    /// The name or handle to credit; leave out for an anonymous credit.
+    pub name: Option<String>,
+}
+
+/// The reporter says how they want to be credited (a name, or anonymous).
+#[utoipa::path(post, path = "/api/v1/status/{token}/credit", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    request_body = CreditRequest,
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn reporter_credit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(token): Path<String>,
+    ApiJson(req): ApiJson<CreditRequest>,
+) -> Result<axum::Json<ReporterStatus>, ApiError> {
+    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let Principal::Reporter(case) = caller.principal else {
+        unreachable!()
+    };
+    let credit = Credit {
+        name: req.name,
+        kind: CreditKind::Reporter,
+    };
+    let record = state
+        .store
+        .execute(&caller, case, Command::RecordCredit(credit), None, now())
+        .await?;
+    Ok(axum::Json(ReporterStatus::new(&record.case)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: Me,
+    /// Send it back in the `X-CSRF-Token` header on every request that changes something.
+    pub csrf_token: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: jiff::Timestamp,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub admin: bool,
+}
+
+impl Me {
+    fn new(u: &User) -> Me {
+        Me {
+            id: u.id.get(),
+            email: u.email.to_string(),
+            name: u.name.clone(),
+            admin: u.is_admin,
+        }
+    }
+}
+
+/// Signs in with e-mail and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = LoginRequest,
+    responses((status = 200, body = SessionInfo), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn sign_in(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    state.limit_sign_in(&auth.caller)?;
+    let wrong = || ApiError::Unauthenticated("wrong e-mail address or password".into());
+    let email = req.email.trim().parse().map_err(|_| wrong())?;
+    let user = state
+        .store
+        .check_password(&email, &req.password)
+        .await?
+        .ok_or_else(wrong)?;
+    let session = state
+        .store
+        .create_session(&user, now(), state.settings.session_ttl)
+        .await?;
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        session.cookie.reveal(),
+        state.settings.session_ttl.as_secs()
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let info = SessionInfo {
+        user: Me::new(&user),
+        csrf_token: session.csrf,
+        expires_at: session.expires_at,
+    };
+    Ok((headers, axum::Json(info)))
+}
+
+/// Signs out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Signed out"), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn sign_out(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<impl IntoResponse, ApiError> {
+    signed_in(&auth.caller)?;
+    if let Some(cookie) = &auth.session_cookie {
+        state.store.end_session(cookie).await?;
+    }
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+/// Who the caller is.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+async fn me(auth: Auth) -> Result<axum::Json<Me>, ApiError> {
+    match &auth.caller.principal {
+        Principal::User(u) => Ok(axum::Json(Me::new(u))),
+        _ => Err(ApiError::Unauthenticated(
+            "sign in or send an API token".into(),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Include closed cases.
+    #[serde(default)]
+    pub all: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub reference: String,
+    pub project: String,
+    pub summary: String,
+    pub open: bool,
+    pub urgent: bool,
+    pub fix_lead: Option<i64>,
+    pub severity: Option<&'static str>,
+    pub next_due: Option<MilestoneView>,
+}
+
+/// The cases the caller may see.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
+    responses((status = 200, body = Vec<CaseSummary>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_cases(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Vec<CaseSummary>>, ApiError> {
+    require(&state, &auth.caller, Operation::ListCases).await?;
+    let cases = state.store.cases(&auth.caller, q.all).await?;
+    Ok(axum::Json(
+        cases
+            .iter()
+            .map(|c| CaseSummary {
+                reference: c.reference.to_string(),
+                project: c.project.clone(),
+                summary: c.summary.clone(),
+                open: c.is_open(),
+                urgent: c.urgent(),
+                fix_lead: c.fix_lead.map(|u| u.get()),
+                severity: c.cvss_final.as_ref().map(|v| v.severity().as_str()),
+                next_due: c
+                    .next_due()
+                    .map(|(m, _)| MilestoneView::new(&c.milestone(m))),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgendaQuery {
+    /// The instant to evaluate at (RFC 3339); default now.
+    pub at: Option<String>,
+}
+
+/// What is overdue, due soon and next on every open case the caller may see.
+#[utoipa::path(get, path = "/api/v1/agenda", tag = "cases", params(AgendaQuery),
+    responses((status = 200, body = AgendaView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn agenda(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AgendaQuery>,
+) -> Result<axum::Json<AgendaView>, ApiError> {
+    require(&state, &auth.caller, Operation::ViewAgenda).await?;
+    let at = match q.at {
+        Some(t) => t.parse().map_err(|e: jiff::Error| ApiError::Invalid {
+            field: "at".into(),
+            reason: e.to_string(),
+        })?,
+        None => now(),
+    };
+    let agenda = state.store.agenda(&auth.caller, at).await?;
+    Ok(axum::Json(AgendaView::new(&agenda)))
+}
+
+/// A case with its milestones and timeline (embargoed; every read is audited).
+#[utoipa::path(get, path = "/api/v1/cases/{reference}", tag = "cases",
+    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
+    responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_case(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(r): Path<String>,
+) -> Result<axum::Json<CaseView>, ApiError> {
+    signed_in(&auth.caller)?;
+    let record = state.store.case(&auth.caller, reference(&r)?).await?;
+    Ok(axum::Json(CaseView::new(&record.case, &record.events)))
+}
+
+/// Runs one command of the process on a case.
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/commands", tag = "cases",
+    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
+    request_body = CommandRequest,
+    responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+async fn run_command(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(r): Path<String>,
+    ApiJson(req): ApiJson<CommandRequest>,
+) -> Result<axum::Json<CaseView>, ApiError> {
+    signed_in(&auth.caller)?;
+    let reference = reference(&r)?;
+    let command = req.command.resolve(&state.store).await?;
+    let record = state
+        .store
+        .execute(
+            &auth.caller,
+            reference,
+            command,
+            req.expected_version,
+            now(),
+        )
+        .await?;
+    Ok(axum::Json(CaseView::new(&record.case, &record.events)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub seq: u64,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub origin: String,
+    pub detail: String,
+}
+
+/// Who saw or changed the case, and when (the PST of its project).
+#[utoipa::path(get, path = "/api/v1/cases/{reference}/audit", tag = "cases",
+    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
+    responses((status = 200, body = Vec<AuditEntryView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn case_audit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(r): Path<String>,
+) -> Result<axum::Json<Vec<AuditEntryView>>, ApiError> {
+    signed_in(&auth.caller)?;
+    let entries = state.store.case_audit(&auth.caller, reference(&r)?).await?;
+    Ok(axum::Json(
+        entries
+            .into_iter()
+            .map(|e| AuditEntryView {
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                origin: e.origin,
+                detail: e.detail,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerification {
+    pub intact: bool,
+    pub entries: u64,
+    /// The head hash, to keep elsewhere and compare later.
+    pub head: Option<String>,
+    /// The first broken entry, when the chain is broken.
+    pub problem: Option<String>,
+}
+
+/// Walks the audit log's hash chain (administrators).
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin",
+    responses((status = 200, body = AuditVerification), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn verify_audit(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<axum::Json<AuditVerification>, ApiError> {
+    require(&state, &auth.caller, Operation::VerifyAudit).await?;
+    Ok(axum::Json(match state.store.audit_verify().await? {
+        psirt_store::AuditReport::Intact { entries, head } => AuditVerification {
+            intact: true,
+            entries,
+            head: Some(head),
+            problem: None,
+        },
+        psirt_store::AuditReport::Broken(b) => AuditVerification {
+            intact: false,
+            entries: 0,
+            head: None,
+            problem: Some(b.to_string()),
+        },
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Pst,
+    Member,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The project whose PST a `pst` user joins (default: the default project).
+    pub project: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewUserCreated {
+    pub user: Me,
+    /// Shown once.
+    pub token: String,
+}
+
+impl std::fmt::Debug for NewUserCreated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserCreated")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates an account (administrators).
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUser,
+    responses((status = 201, body = NewUserCreated), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewUser>,
+) -> Result<(StatusCode, axum::Json<NewUserCreated>), ApiError> {
+    require(&state, &auth.caller, Operation::ManageAccounts).await?;
+    let email = req
+        .email
+        .parse()
+        .map_err(|e: psirt_core::IdError| ApiError::Invalid {
+            field: "email".into(),
+            reason: e.reason,
+        })?;
+    let project = req
+        .project
+        .unwrap_or_else(|| state.settings.default_project.clone());
+    if matches!(req.role, Role::Pst) {
+        state.store.project_policy(&project).await?;
+    }
+    let (user, token) = state
+        .store
+        .add_user(&email, &req.name, matches!(req.role, Role::Admin), now())
+        .await?;
+    if matches!(req.role, Role::Pst) {
+        state.store.add_pst_member(&project, user.id, now()).await?;
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewUserCreated {
+            user: Me::new(&user),
+            token: token.reveal().to_string(),
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revoked {
+    pub revoked: u64,
+}
+
+/// Revokes every API token of an account (administrators).
+#[utoipa::path(post, path = "/api/v1/users/{email}/revoke", tag = "admin",
+    params(("email" = String, Path, description = "The account's e-mail address")),
+    responses((status = 200, body = Revoked), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn revoke_tokens(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(email): Path<String>,
+) -> Result<axum::Json<Revoked>, ApiError> {
+    require(&state, &auth.caller, Operation::ManageAccounts).await?;
+    let email = email
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("user {email:?} not found")))?;
+    let user = state.store.user_by_email(&email).await?;
+    Ok(axum::Json(Revoked {
+        revoked: state.store.revoke_tokens(user.id, now()).await?,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProject {
+    pub slug: String,
+    pub name: String,
+    /// The policy (default: the seed's); the same keys as a policy TOML file.
+    #[schema(value_type = Option<Object>)]
+    pub policy: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub created: String,
+}
+
+/// Creates a project with its policy (administrators).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "admin", request_body = NewProject,
+    responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn create_project(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<NewProject>,
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
+    require(&state, &auth.caller, Operation::ManageProjects).await?;
+    let policy = match req.policy {
+        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Invalid {
+            field: "policy".into(),
+            reason: e.to_string(),
+        })?,
+        None => psirt_core::Policy::default(),
+    };
+    state
+        .store
+        .add_project(&req.slug, &req.name, &policy, now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Created { created: req.slug }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PstRequest {
+    pub email: String,
+}
+
+/// Adds an account to a project's PST (administrators).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/pst", tag = "admin",
+    params(("slug" = String, Path, description = "The project")),
+    request_body = PstRequest,
+    responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn add_pst_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<PstRequest>,
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
+    require(&state, &auth.caller, Operation::ManageProjects).await?;
+    let email = req
+        .email
+        .parse()
+        .map_err(|e: psirt_core::IdError| ApiError::Invalid {
+            field: "email".into(),
+            reason: e.reason,
+        })?;
+    let user = state.store.user_by_email(&email).await?;
+    state.store.add_pst_member(&slug, user.id, now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Created {
+            created: format!("{} on the PST of {slug}", user.email),
+        }),
+    ))
+}
+
+/// 200 once the database answers and is migrated, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain"), (status = 503, description = "database unavailable", body = String, content_type = "text/plain")))]
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+/// The documented routes.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(submit_report))
+        .routes(routes!(reporter_status))
+        .routes(routes!(reporter_reply))
+        .routes(routes!(reporter_credit))
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(me))
+        .routes(routes!(list_cases))
+        .routes(routes!(agenda))
+        .routes(routes!(get_case))
+        .routes(routes!(run_command))
+        .routes(routes!(case_audit))
+        .routes(routes!(verify_audit))
+        .routes(routes!(create_user))
+        .routes(routes!(revoke_tokens))
+        .routes(routes!(create_project))
+        .routes(routes!(add_pst_member))
+}

@@ -1,0 +1,315 @@
+//! The case commands as the API accepts them, and their conversion into
+//! `psirt_core::Command`.
+//!
+//! The JSON shape is this module's promise; people are named by e-mail
+//! address (resolved to accounts here), instants are RFC 3339 strings.
+
+use jiff::Timestamp;
+use psirt_core::{Command, Credit, CreditKind, DistributorDecision, UserId};
+use psirt_store::Store;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// A command on a case, with the version the client last saw.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRequest {
+    /// Refuse with 409 unless the case is still at this version.
+    pub expected_version: Option<u64>,
+    pub command: CaseCommand,
+}
+
+/// Every operation of the process engine on one case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseCommand {
+    /// The next PST member in the round-robin, or `lead` (an e-mail) with a reason.
+    AssignFixLead {
+        lead: Option<String>,
+        reason: Option<String>,
+    },
+    /// The Fix Lead names the Fix Team (e-mail addresses).
+    FormFixTeam {
+        members: Vec<String>,
+    },
+    AddFixTeamMember {
+        member: String,
+    },
+    RemoveFixTeamMember {
+        member: String,
+        reason: String,
+    },
+    ProposeCvss {
+        vector: String,
+    },
+    FinalizeCvss {
+        vector: String,
+    },
+    /// `author` is the git identity (`Name <email>` or an e-mail).
+    AddFixCommit {
+        commit: String,
+        author: String,
+        url: Option<String>,
+    },
+    /// An LGTM from the caller.
+    ApproveCommit {
+        commit: String,
+    },
+    MarkFixReady {},
+    ReopenFix {
+        reason: String,
+    },
+    RecordMitigation {
+        steps: String,
+    },
+    PublishNotice {
+        #[schema(value_type = String, format = DateTime)]
+        estimated_release: Timestamp,
+        mitigation: String,
+        link: Option<String>,
+    },
+    DecideDistributors {
+        notify: bool,
+        rationale: String,
+        #[schema(value_type = Option<String>, format = DateTime)]
+        embargo_end: Option<Timestamp>,
+        long_embargo_reason: Option<String>,
+    },
+    NotifyDistributors {
+        patches: Vec<String>,
+    },
+    SetUpstreamEmbargo {
+        upstream: String,
+        #[schema(value_type = String, format = DateTime)]
+        until: Timestamp,
+    },
+    MarkPubliclyDisclosed {
+        link: Option<String>,
+    },
+    RequestPrivateHandling {},
+    RecordPrivateHandlingAnswer {
+        agreed: bool,
+    },
+    /// `extension` like `14d`; default: the policy's.
+    SlowDown {
+        reason: String,
+        discussion: String,
+        extension: Option<String>,
+    },
+    ReportEmbargoBreak {
+        what: String,
+        to_whom: String,
+        #[schema(value_type = String, format = DateTime)]
+        when: Timestamp,
+    },
+    /// Releasing early is the suggested default.
+    AssessEmbargoBreak {
+        #[serde(default = "yes")]
+        release_early: bool,
+        reason: String,
+    },
+    RecordCve {
+        cve: String,
+    },
+    WaiveCve {
+        reason: String,
+    },
+    DraftAnnouncement {
+        text: String,
+    },
+    Release {
+        version: String,
+        base_release: String,
+        cherry_picks: Vec<String>,
+    },
+    /// `credit_type`: finder, reporter, analyst, coordinator, remediation_developer,
+    /// remediation_reviewer, remediation_verifier, tool, sponsor, other.
+    RecordCredit {
+        name: Option<String>,
+        credit_type: String,
+    },
+    RecordAdvisory {
+        format: String,
+        location: String,
+    },
+    MessageReporter {
+        text: String,
+    },
+    HoldRetrospective {
+        notes: String,
+    },
+    Close {},
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn invalid(field: &str, reason: impl ToString) -> ApiError {
+    ApiError::Invalid {
+        field: field.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+async fn person(store: &Store, field: &str, email: &str) -> Result<UserId, ApiError> {
+    let email = email.parse().map_err(|e| invalid(field, e))?;
+    match store.user_by_email(&email).await {
+        Ok(user) => Ok(user.id),
+        Err(psirt_store::StoreError::NotFound(_)) => {
+            Err(invalid(field, format!("no account has the e-mail {email}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn parse<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| invalid(field, e))
+}
+
+impl CaseCommand {
+    /// Resolves names and parses values into the engine's command.
+    pub async fn resolve(self, store: &Store) -> Result<Command, ApiError> {
+        use CaseCommand as C;
+        Ok(match self {
+            C::AssignFixLead { lead, reason } => {
+                let lead = match lead {
+                    Some(email) => Some(person(store, "command.lead", &email).await?),
+                    None => None,
+                };
+                Command::AssignFixLead {
+                    lead,
+                    override_reason: reason,
+                }
+            }
+            C::FormFixTeam { members } => {
+                let mut ids = Vec::with_capacity(members.len());
+                for m in &members {
+                    ids.push(person(store, "command.members", m).await?);
+                }
+                Command::FormFixTeam { members: ids }
+            }
+            C::AddFixTeamMember { member } => Command::AddFixTeamMember {
+                member: person(store, "command.member", &member).await?,
+            },
+            C::RemoveFixTeamMember { member, reason } => Command::RemoveFixTeamMember {
+                member: person(store, "command.member", &member).await?,
+                reason,
+            },
+            C::ProposeCvss { vector } => Command::ProposeCvss {
+                vector: parse("command.vector", &vector)?,
+            },
+            C::FinalizeCvss { vector } => Command::FinalizeCvss {
+                vector: parse("command.vector", &vector)?,
+            },
+            C::AddFixCommit {
+                commit,
+                author,
+                url,
+            } => Command::AddFixCommit {
+                commit: parse("command.commit", &commit)?,
+                author_user: store.identify(&author).await?,
+                author,
+                url,
+            },
+            C::ApproveCommit { commit } => Command::ApproveCommit {
+                commit: parse("command.commit", &commit)?,
+            },
+            C::MarkFixReady {} => Command::MarkFixReady,
+            C::ReopenFix { reason } => Command::ReopenFix { reason },
+            C::RecordMitigation { steps } => Command::RecordMitigation { steps },
+            C::PublishNotice {
+                estimated_release,
+                mitigation,
+                link,
+            } => Command::PublishNotice {
+                estimated_release,
+                mitigation,
+                link,
+            },
+            C::DecideDistributors {
+                notify,
+                rationale,
+                embargo_end,
+                long_embargo_reason,
+            } => Command::DecideDistributors(DistributorDecision {
+                notify,
+                rationale,
+                embargo_end,
+                long_embargo_reason,
+            }),
+            C::NotifyDistributors { patches } => Command::NotifyDistributors { patches },
+            C::SetUpstreamEmbargo { upstream, until } => {
+                Command::SetUpstreamEmbargo { upstream, until }
+            }
+            C::MarkPubliclyDisclosed { link } => Command::MarkPubliclyDisclosed { link },
+            C::RequestPrivateHandling {} => Command::RequestPrivateHandling,
+            C::RecordPrivateHandlingAnswer { agreed } => {
+                Command::RecordPrivateHandlingAnswer { agreed }
+            }
+            C::SlowDown {
+                reason,
+                discussion,
+                extension,
+            } => Command::SlowDown {
+                reason,
+                discussion,
+                extension: extension
+                    .map(|e| parse("command.extension", &e))
+                    .transpose()?,
+            },
+            C::ReportEmbargoBreak {
+                what,
+                to_whom,
+                when,
+            } => Command::ReportEmbargoBreak {
+                what,
+                to_whom,
+                when,
+            },
+            C::AssessEmbargoBreak {
+                release_early,
+                reason,
+            } => Command::AssessEmbargoBreak {
+                release_early,
+                reason,
+            },
+            C::RecordCve { cve } => Command::RecordCve {
+                cve: parse("command.cve", &cve)?,
+            },
+            C::WaiveCve { reason } => Command::WaiveCve { reason },
+            C::DraftAnnouncement { text } => Command::DraftAnnouncement { text },
+            C::Release {
+                version,
+                base_release,
+                cherry_picks,
+            } => Command::Release {
+                version,
+                base_release,
+                cherry_picks: cherry_picks
+                    .iter()
+                    .map(|c| parse("command.cherry_picks", c))
+                    .collect::<Result<_, _>>()?,
+            },
+            C::RecordCredit { name, credit_type } => {
+                let kind = CreditKind::parse(&credit_type).ok_or_else(|| {
+                    let all: Vec<&str> = CreditKind::ALL.iter().map(|k| k.as_str()).collect();
+                    invalid(
+                        "command.credit_type",
+                        format!("{credit_type:?} is not one of {}", all.join(", ")),
+                    )
+                })?;
+                Command::RecordCredit(Credit { name, kind })
+            }
+            C::RecordAdvisory { format, location } => Command::RecordAdvisory { format, location },
+            C::MessageReporter { text } => Command::MessageReporter { text },
+            C::HoldRetrospective { notes } => Command::HoldRetrospective { notes },
+            C::Close {} => Command::Close,
+        })
+    }
+}
