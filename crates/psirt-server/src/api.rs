@@ -446,8 +446,10 @@ async fn sign_in(
         .check_password(&email, &req.password)
         .await?
         .ok_or_else(wrong)?;
+    let signing_in = Caller::new(Principal::User(user.clone()), auth.caller.origin.clone());
     let session = state
         .store
+        .by(&signing_in)
         .create_session(&user, now(), state.settings.session_ttl)
         .await?;
     let secure = if state.settings.secure_cookies {
@@ -483,7 +485,7 @@ async fn sign_out(
 ) -> Result<impl IntoResponse, ApiError> {
     signed_in(&auth.caller)?;
     if let Some(cookie) = &auth.session_cookie {
-        state.store.end_session(cookie).await?;
+        state.store.by(&auth.caller).end_session(cookie).await?;
     }
     let secure = if state.settings.secure_cookies {
         "; Secure"
@@ -755,12 +757,12 @@ async fn create_user(
     if matches!(req.role, Role::Pst) {
         state.store.project_policy(&project).await?;
     }
-    let (user, token) = state
-        .store
+    let store = state.store.by(&auth.caller);
+    let (user, token) = store
         .add_user(&email, &req.name, matches!(req.role, Role::Admin), now())
         .await?;
     if matches!(req.role, Role::Pst) {
-        state.store.add_pst_member(&project, user.id, now()).await?;
+        store.add_pst_member(&project, user.id, now()).await?;
     }
     Ok((
         StatusCode::CREATED,
@@ -791,7 +793,11 @@ async fn revoke_tokens(
         .map_err(|_| ApiError::NotFound(format!("user {email:?} not found")))?;
     let user = state.store.user_by_email(&email).await?;
     Ok(axum::Json(Revoked {
-        revoked: state.store.revoke_tokens(user.id, now()).await?,
+        revoked: state
+            .store
+            .by(&auth.caller)
+            .revoke_tokens(user.id, now())
+            .await?,
     }))
 }
 
@@ -828,6 +834,7 @@ async fn create_project(
     };
     state
         .store
+        .by(&auth.caller)
         .add_project(&req.slug, &req.name, &policy, now())
         .await?;
     Ok((
@@ -862,7 +869,11 @@ async fn add_pst_member(
             reason: e.reason,
         })?;
     let user = state.store.user_by_email(&email).await?;
-    state.store.add_pst_member(&slug, user.id, now()).await?;
+    state
+        .store
+        .by(&auth.caller)
+        .add_pst_member(&slug, user.id, now())
+        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(Created {

@@ -763,6 +763,16 @@ both!(
                 .0,
             StatusCode::FORBIDDEN
         );
+        // Account changes made through the API name the administrator and address.
+        let (admin_actions, _) = s.store.audit_all_for_tests().await;
+        assert!(
+            admin_actions
+                .iter()
+                .any(|(actor, action, origin)| actor.contains("root@example.org")
+                    && action == "user.add"
+                    && origin == "127.0.0.1"),
+            "{admin_actions:?}"
+        );
         // Anonymous: report and health only.
         assert_eq!(
             s.call("GET", "/api/v1/cases", None, None).await.0,

@@ -15,7 +15,7 @@ use psirt_core::{EmailAddress, Policy, RosterEntry, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::{Store, StoreError, micros};
 
 /// A person with an account.
@@ -116,7 +116,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::duplicate(e, format!("project {slug:?}")))?;
-        let entry = AuditEntry::local("project.add", format!("project {slug}"));
+        let entry = self.account_entry("project.add", format!("project {slug}"));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
@@ -163,7 +163,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("project {slug:?}")));
         }
-        let entry = AuditEntry::local("project.policy", format!("project {slug}"));
+        let entry = self.account_entry("project.policy", format!("project {slug}"));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
@@ -202,7 +202,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let role = if is_admin { ", instance admin" } else { "" };
-        let entry = AuditEntry::local("user.add", format!("user {id} {email}{role}"));
+        let entry = self.account_entry("user.add", format!("user {id} {email}{role}"));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         let user = User {
@@ -224,7 +224,7 @@ impl Store {
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
-        let entry = AuditEntry::local("token.issue", format!("user {}", user.get()));
+        let entry = self.account_entry("token.issue", format!("user {}", user.get()));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(token)
@@ -254,7 +254,7 @@ impl Store {
         .await?;
         let revoked = done.rows_affected();
         // Recorded even when nothing was live: the attempt is what matters.
-        let entry = AuditEntry::local(
+        let entry = self.account_entry(
             "token.revoke",
             format!("user {}, {revoked} token(s)", user.get()),
         );
@@ -335,7 +335,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::duplicate(e, format!("{user} on the PST of {project}")))?;
-        let entry = AuditEntry::local("pst.add", format!("user {} on {project}", user.get()));
+        let entry = self.account_entry("pst.add", format!("user {} on {project}", user.get()));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
@@ -367,7 +367,7 @@ impl Store {
         } else {
             "unavailable"
         };
-        let entry = AuditEntry::local(
+        let entry = self.account_entry(
             "pst.available",
             format!("user {} on {project}: {state}", user.get()),
         );

@@ -74,14 +74,19 @@ pub(crate) struct AuditEntry {
 pub(crate) const LOCAL: &str = "local";
 pub(crate) const CLI: &str = "cli";
 
-impl AuditEntry {
-    /// An account or project change made from this machine's command line.
-    pub(crate) fn local(action: &str, detail: String) -> AuditEntry {
+impl crate::Store {
+    /// An account, project or session change, by whoever this handle acts
+    /// for ([`crate::Store::by`]), or the local administrator.
+    pub(crate) fn account_entry(&self, action: &str, detail: String) -> AuditEntry {
+        let (actor, origin) = match &self.by {
+            Some(who) => (who.0.clone(), who.1.clone()),
+            None => (LOCAL.to_string(), CLI.to_string()),
+        };
         AuditEntry {
-            actor: LOCAL.into(),
+            actor,
             action: action.into(),
             case: None,
-            origin: CLI.into(),
+            origin,
             detail,
         }
     }

@@ -356,7 +356,7 @@ impl Store {
 }
 
 /// Who acted, as the audit log names them.
-fn audit_actor(principal: &Principal) -> String {
+pub(crate) fn audit_actor(principal: &Principal) -> String {
     match principal {
         Principal::User(u) => format!("user:{} {}", u.id.get(), u.email),
         Principal::Reporter(_) => "reporter".into(),

@@ -53,6 +53,10 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Who the audit log names for account and project changes made
+    /// through this handle: `(actor, origin)`; `None` is the local
+    /// administrator on the command line. See [`Store::by`].
+    by: Option<std::sync::Arc<(String, String)>>,
 }
 
 impl Store {
@@ -97,9 +101,23 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            by: None,
+        };
         migrations::run(&store).await?;
         Ok(store)
+    }
+
+    /// The same store, with account and project changes recorded in the
+    /// audit log as done by `caller` (the server passes each request's).
+    pub fn by(&self, caller: &Caller) -> Store {
+        let who = (cases::audit_actor(&caller.principal), caller.origin.clone());
+        Store {
+            by: Some(std::sync::Arc::new(who)),
+            ..self.clone()
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -170,6 +188,21 @@ fn micros(t: jiff::Timestamp) -> i64 {
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 impl Store {
+    /// Every audit entry as `(actor, action, origin)`, in order.
+    pub async fn audit_all_for_tests(&self) -> (Vec<(String, String, String)>, u64) {
+        use sqlx::Row;
+        let rows = sqlx::query("SELECT actor, action, origin FROM audit_log ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .expect("audit rows");
+        let all: Vec<(String, String, String)> = rows
+            .iter()
+            .map(|r| (r.get("actor"), r.get("action"), r.get("origin")))
+            .collect();
+        let n = all.len() as u64;
+        (all, n)
+    }
+
     pub async fn raw_count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.pool)

@@ -11,7 +11,7 @@ use psirt_core::{CaseRef, EmailAddress, UserId};
 use sqlx::Row;
 
 use crate::accounts::{ApiToken, User, token_hash, user_from_row};
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::{Store, StoreError, micros};
 
 /// A new browser session: the cookie value (shown once) and its CSRF token.
@@ -73,7 +73,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("{user}")));
         }
-        let entry = AuditEntry::local("password.set", format!("user {}", user.get()));
+        let entry = self.account_entry("password.set", format!("user {}", user.get()));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
@@ -137,7 +137,7 @@ impl Store {
         .bind(micros(expires_at))
         .execute(&mut *tx)
         .await?;
-        let entry = AuditEntry::local(
+        let entry = self.account_entry(
             "session.create",
             format!("user {}, until {expires_at}", user.id.get()),
         );
@@ -184,7 +184,7 @@ impl Store {
                 .await?;
         // Nothing ended, nothing to record.
         let Some(user) = user else { return Ok(()) };
-        let entry = AuditEntry::local("session.end", format!("user {user}"));
+        let entry = self.account_entry("session.end", format!("user {user}"));
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;
         Ok(())
