@@ -6,7 +6,7 @@
 //! and rules are asked of `psirt-core`, through the store or, for
 //! instance operations, through `authorize_instance`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, SESSION_COOKIE};
 use crate::commands::CommandRequest;
-use crate::error::{ApiError, ApiJson, Problem};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 use crate::views::{AgendaView, CaseView, MilestoneView};
 use crate::{AppState, now};
 
@@ -306,7 +306,7 @@ async fn reporter_caller(
 async fn reporter_status(
     State(state): State<AppState>,
     auth: Auth,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
     let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
     let Principal::Reporter(case) = caller.principal else {
@@ -330,7 +330,7 @@ pub struct ReplyRequest {
 async fn reporter_reply(
     State(state): State<AppState>,
     auth: Auth,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiJson(req): ApiJson<ReplyRequest>,
 ) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
     let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
@@ -368,7 +368,7 @@ pub struct CreditRequest {
 async fn reporter_credit(
     State(state): State<AppState>,
     auth: Auth,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiJson(req): ApiJson<CreditRequest>,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
     let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
@@ -535,11 +535,11 @@ pub struct CaseSummary {
 
 /// The cases the caller may see.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
-    responses((status = 200, body = Vec<CaseSummary>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<CaseSummary>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn list_cases(
     State(state): State<AppState>,
     auth: Auth,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<axum::Json<Vec<CaseSummary>>, ApiError> {
     require(&state, &auth.caller, Operation::ListCases).await?;
     let cases = state.store.cases(&auth.caller, q.all).await?;
@@ -575,7 +575,7 @@ pub struct AgendaQuery {
 async fn agenda(
     State(state): State<AppState>,
     auth: Auth,
-    Query(q): Query<AgendaQuery>,
+    ApiQuery(q): ApiQuery<AgendaQuery>,
 ) -> Result<axum::Json<AgendaView>, ApiError> {
     require(&state, &auth.caller, Operation::ViewAgenda).await?;
     let at = match q.at {
@@ -596,7 +596,7 @@ async fn agenda(
 async fn get_case(
     State(state): State<AppState>,
     auth: Auth,
-    Path(r): Path<String>,
+    ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
     let record = state.store.case(&auth.caller, reference(&r)?).await?;
@@ -612,7 +612,7 @@ async fn get_case(
 async fn run_command(
     State(state): State<AppState>,
     auth: Auth,
-    Path(r): Path<String>,
+    ApiPath(r): ApiPath<String>,
     ApiJson(req): ApiJson<CommandRequest>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
@@ -649,7 +649,7 @@ pub struct AuditEntryView {
 async fn case_audit(
     State(state): State<AppState>,
     auth: Auth,
-    Path(r): Path<String>,
+    ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<AuditEntryView>>, ApiError> {
     signed_in(&auth.caller)?;
     let entries = state.store.case_audit(&auth.caller, reference(&r)?).await?;
@@ -785,7 +785,7 @@ pub struct Revoked {
 async fn revoke_tokens(
     State(state): State<AppState>,
     auth: Auth,
-    Path(email): Path<String>,
+    ApiPath(email): ApiPath<String>,
 ) -> Result<axum::Json<Revoked>, ApiError> {
     require(&state, &auth.caller, Operation::ManageAccounts).await?;
     let email = email
@@ -857,7 +857,7 @@ pub struct PstRequest {
 async fn add_pst_member(
     State(state): State<AppState>,
     auth: Auth,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(req): ApiJson<PstRequest>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     require(&state, &auth.caller, Operation::ManageProjects).await?;

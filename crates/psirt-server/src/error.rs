@@ -47,6 +47,7 @@ pub enum ApiError {
     TooManyRequests {
         retry_after_secs: u64,
     },
+    MethodNotAllowed,
     Internal(String),
 }
 
@@ -71,6 +72,12 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 format!("too many requests; try again in {retry_after_secs} s"),
+                None,
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this route does not take that method".into(),
                 None,
             ),
             ApiError::Internal(_) => (
@@ -174,6 +181,38 @@ impl From<JsonRejection> for ApiError {
         }
     }
 }
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> ApiError {
+        let detail = r.body_text();
+        let tail = detail
+            .split_once("query string: ")
+            .map_or(detail.as_str(), |(_, t)| t);
+        match tail.split_once(": ") {
+            Some((field, reason)) if !field.contains(' ') => ApiError::Invalid {
+                field: field.to_string(),
+                reason: reason.to_string(),
+            },
+            _ => ApiError::BadRequest(detail),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(r: axum::extract::rejection::PathRejection) -> ApiError {
+        ApiError::BadRequest(r.body_text())
+    }
+}
+
+/// Query parameters whose rejections are problem documents.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path parameters whose rejections are problem documents.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
 
 /// A JSON body whose rejections are problem documents too.
 #[derive(axum::extract::FromRequest)]

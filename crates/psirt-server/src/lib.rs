@@ -152,11 +152,77 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// Error responses as the server sends them: every `Problem` body is
+/// `application/problem+json`, and every operation documents the 400 that
+/// a malformed request gets (and, with a body, the 413 of a too large one)
+/// without each route repeating it.
+fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const PROBLEM: &str = "application/problem+json";
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    PROBLEM,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let is_problem = |content: &RefOr<utoipa::openapi::Content>| match content {
+        RefOr::T(c) => {
+            matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"))
+        }
+        RefOr::Ref(_) => false,
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            for response in op.responses.responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if response
+                    .content
+                    .get("application/json")
+                    .is_some_and(is_problem)
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM.to_string(), content);
+                }
+            }
+            let responses = &mut op.responses.responses;
+            responses
+                .entry("400".into())
+                .or_insert_with(|| problem("Malformed request"));
+            if op.request_body.is_some() {
+                responses
+                    .entry("413".into())
+                    .or_insert_with(|| problem("Request body too large"));
+            }
+        }
+    }
+}
+
 /// The router and its OpenAPI description, built from the same handlers.
 pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    let (router, api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
+    // After the merge: the routes' own operations are only there now.
+    problem_responses(&mut api);
     let spec = Arc::new(serde_json::to_value(&api).unwrap_or_default());
     let limit = state.settings.body_limit;
     let router = router
@@ -168,6 +234,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             }),
         )
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);

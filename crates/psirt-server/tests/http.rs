@@ -414,6 +414,19 @@ both!(
             s.call("GET", "/nowhere", None, None).await.0,
             StatusCode::NOT_FOUND
         );
+        // Query and method mistakes are problem documents too.
+        let (status, p) = s
+            .call("GET", "/api/v1/cases?all=maybe", Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("all")),
+            "{p}"
+        );
+        assert_eq!(
+            s.call("PUT", "/api/v1/reports", None, None).await.0,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
         // 409: a process rule; a stale version.
         let (status, p) = s
             .command(&s.alice, &reference, json!({"type": "mark_fix_ready"}))
