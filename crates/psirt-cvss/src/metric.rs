@@ -20,6 +20,27 @@ pub(crate) struct MetricDef {
     pub(crate) required: bool,
 }
 
+/// Not Defined, listed first wherever a metric may be left out.
+pub(crate) const X: &str = "X";
+
+/// A metric every vector must carry (the base group).
+pub(crate) const fn base(name: &'static str, values: &'static [&'static str]) -> MetricDef {
+    MetricDef {
+        name,
+        values,
+        required: true,
+    }
+}
+
+/// A metric that defaults to Not Defined when left out.
+pub(crate) const fn optional(name: &'static str, values: &'static [&'static str]) -> MetricDef {
+    MetricDef {
+        name,
+        values,
+        required: false,
+    }
+}
+
 /// The parsed values of one vector: slot `i` holds the metric `defs[i]`,
 /// `0` when absent and `k` for `defs[i].values[k - 1]`.
 ///

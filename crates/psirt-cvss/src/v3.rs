@@ -8,26 +8,7 @@
 //! parse text; it receives validated values.
 
 use crate::Score;
-use crate::metric::{MetricDef, Values};
-
-/// Not Defined, listed first wherever a metric may be left out.
-const X: &str = "X";
-
-const fn base(name: &'static str, values: &'static [&'static str]) -> MetricDef {
-    MetricDef {
-        name,
-        values,
-        required: true,
-    }
-}
-
-const fn optional(name: &'static str, values: &'static [&'static str]) -> MetricDef {
-    MetricDef {
-        name,
-        values,
-        required: false,
-    }
-}
+use crate::metric::{MetricDef, Values, X, base, optional};
 
 /// Table 15 of the v3.1 specification (Table 16 of v3.0), in its order.
 /// Every modified metric lists `X` and then exactly the values of the base

@@ -11,27 +11,8 @@
 //! lands. This module must never parse text; it receives validated values.
 
 use crate::Score;
-use crate::metric::{MetricDef, Values};
+use crate::metric::{MetricDef, Values, X, base, optional};
 use crate::v4_lookup::LOOKUP;
-
-/// Not Defined, listed first wherever a metric may be left out.
-const X: &str = "X";
-
-const fn base(name: &'static str, values: &'static [&'static str]) -> MetricDef {
-    MetricDef {
-        name,
-        values,
-        required: true,
-    }
-}
-
-const fn optional(name: &'static str, values: &'static [&'static str]) -> MetricDef {
-    MetricDef {
-        name,
-        values,
-        required: false,
-    }
-}
 
 /// Table 23 of the v4.0 specification, in its order, which vector strings
 /// must follow.

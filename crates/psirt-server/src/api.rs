@@ -79,6 +79,15 @@ fn reference(text: &str) -> Result<CaseRef, ApiError> {
         .map_err(|_| ApiError::NotFound(format!("case {text:?} not found")))
 }
 
+/// An e-mail address from a request field; a bad one is a 422 naming it.
+fn email_field(field: &str, text: &str) -> Result<psirt_core::EmailAddress, ApiError> {
+    text.parse()
+        .map_err(|e: psirt_core::IdError| ApiError::Invalid {
+            field: field.into(),
+            reason: e.reason,
+        })
+}
+
 /// Refuses anonymous callers with 401 (sign in), others per the matrix.
 async fn require(state: &AppState, caller: &Caller, op: Operation) -> Result<(), ApiError> {
     if matches!(caller.principal, Principal::Anonymous)
@@ -149,13 +158,7 @@ async fn submit_report(
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
-        Some(e) => Some(
-            e.parse()
-                .map_err(|e: psirt_core::IdError| ApiError::Invalid {
-                    field: "reporter_email".into(),
-                    reason: e.reason,
-                })?,
-        ),
+        Some(e) => Some(email_field("reporter_email", e)?),
         None => None,
     };
     let reporter = match (req.reporter_name, email) {
@@ -744,13 +747,7 @@ async fn create_user(
     ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, axum::Json<NewUserCreated>), ApiError> {
     require(&state, &auth.caller, Operation::ManageAccounts).await?;
-    let email = req
-        .email
-        .parse()
-        .map_err(|e: psirt_core::IdError| ApiError::Invalid {
-            field: "email".into(),
-            reason: e.reason,
-        })?;
+    let email = email_field("email", &req.email)?;
     let project = req
         .project
         .unwrap_or_else(|| state.settings.default_project.clone());
@@ -861,13 +858,7 @@ async fn add_pst_member(
     ApiJson(req): ApiJson<PstRequest>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     require(&state, &auth.caller, Operation::ManageProjects).await?;
-    let email = req
-        .email
-        .parse()
-        .map_err(|e: psirt_core::IdError| ApiError::Invalid {
-            field: "email".into(),
-            reason: e.reason,
-        })?;
+    let email = email_field("email", &req.email)?;
     let user = state.store.user_by_email(&email).await?;
     state
         .store

@@ -15,7 +15,6 @@ use psirt_core::{EmailAddress, Policy, RosterEntry, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::audit;
 use crate::{Store, StoreError, micros};
 
 /// A person with an account.
@@ -116,9 +115,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::duplicate(e, format!("project {slug:?}")))?;
-        let entry = self.account_entry("project.add", format!("project {slug}"));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "project.add", format!("project {slug}"))
+            .await?;
         Ok(())
     }
 
@@ -163,9 +161,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("project {slug:?}")));
         }
-        let entry = self.account_entry("project.policy", format!("project {slug}"));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "project.policy", format!("project {slug}"))
+            .await?;
         Ok(())
     }
 
@@ -202,9 +199,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let role = if is_admin { ", instance admin" } else { "" };
-        let entry = self.account_entry("user.add", format!("user {id} {email}{role}"));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "user.add", format!("user {id} {email}{role}"))
+            .await?;
         let user = User {
             id: UserId::new(id),
             email: email.clone(),
@@ -224,9 +220,8 @@ impl Store {
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
-        let entry = self.account_entry("token.issue", format!("user {}", user.get()));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "token.issue", format!("user {}", user.get()))
+            .await?;
         Ok(token)
     }
 
@@ -254,12 +249,12 @@ impl Store {
         .await?;
         let revoked = done.rows_affected();
         // Recorded even when nothing was live: the attempt is what matters.
-        let entry = self.account_entry(
+        self.commit_audited(
+            tx,
             "token.revoke",
             format!("user {}, {revoked} token(s)", user.get()),
-        );
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        )
+        .await?;
         Ok(revoked)
     }
 
@@ -335,9 +330,8 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::duplicate(e, format!("{user} on the PST of {project}")))?;
-        let entry = self.account_entry("pst.add", format!("user {} on {project}", user.get()));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "pst.add", format!("user {} on {project}", user.get()))
+            .await?;
         Ok(())
     }
 
@@ -367,12 +361,12 @@ impl Store {
         } else {
             "unavailable"
         };
-        let entry = self.account_entry(
+        self.commit_audited(
+            tx,
             "pst.available",
             format!("user {} on {project}: {state}", user.get()),
-        );
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        )
+        .await?;
         Ok(())
     }
 

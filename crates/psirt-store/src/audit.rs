@@ -90,6 +90,19 @@ impl crate::Store {
             detail,
         }
     }
+
+    /// Records an account, project or session change in the audit log and
+    /// commits, so the change and its record land together or not at all.
+    pub(crate) async fn commit_audited(
+        &self,
+        mut tx: crate::WriteTx,
+        action: &str,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        append(&mut tx, self.backend, &self.account_entry(action, detail)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// One entry of the log, as `psirt audit show` lists it. It holds nothing

@@ -11,7 +11,6 @@ use psirt_core::{CaseRef, EmailAddress, UserId};
 use sqlx::Row;
 
 use crate::accounts::{ApiToken, User, token_hash, user_from_row};
-use crate::audit;
 use crate::{Store, StoreError, micros};
 
 /// A new browser session: the cookie value (shown once) and its CSRF token.
@@ -73,9 +72,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("{user}")));
         }
-        let entry = self.account_entry("password.set", format!("user {}", user.get()));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "password.set", format!("user {}", user.get()))
+            .await?;
         Ok(())
     }
 
@@ -137,12 +135,12 @@ impl Store {
         .bind(micros(expires_at))
         .execute(&mut *tx)
         .await?;
-        let entry = self.account_entry(
+        self.commit_audited(
+            tx,
             "session.create",
             format!("user {}, until {expires_at}", user.id.get()),
-        );
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        )
+        .await?;
         Ok(NewSession {
             cookie,
             csrf,
@@ -184,9 +182,8 @@ impl Store {
                 .await?;
         // Nothing ended, nothing to record.
         let Some(user) = user else { return Ok(()) };
-        let entry = self.account_entry("session.end", format!("user {user}"));
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
+        self.commit_audited(tx, "session.end", format!("user {user}"))
+            .await?;
         Ok(())
     }
 
