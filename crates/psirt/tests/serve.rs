@@ -152,3 +152,82 @@ fn the_server_log_never_shows_report_bodies_or_tokens() {
         "the reporter's address leaked into the log"
     );
 }
+
+/// DESIGN §6: a report that was acknowledged is never lost, even when the
+/// server dies (SIGKILL, no shutdown) right after answering 201.
+#[test]
+fn an_acknowledged_report_survives_a_crash_right_after_the_201() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_psirt"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PSIRT_LISTEN", &addr)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&addr, "/healthz").is_err() {
+        assert!(Instant::now() < deadline, "psirt serve never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut references = Vec::new();
+    for i in 0..5 {
+        let response = post_json(
+            &addr,
+            "/api/v1/reports",
+            &format!(r#"{{"summary": "Crash {i}", "details": "x"}}"#),
+        );
+        assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+        let reference = response
+            .split(r#""reference":""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        references.push(reference);
+    }
+    // SIGKILL: no graceful shutdown, no chance to flush anything more.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let add = Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .args([
+            "user",
+            "add",
+            "--email",
+            "pst@example.org",
+            "--name",
+            "PST",
+            "--role",
+            "pst",
+        ])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let listed = Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .args(["case", "list", "--as", "pst@example.org"])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    for reference in &references {
+        assert!(
+            listed.contains(reference.as_str()),
+            "{reference} lost after the crash:\n{listed}"
+        );
+    }
+}
