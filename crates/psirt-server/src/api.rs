@@ -228,7 +228,7 @@ pub struct MessageView {
 }
 
 impl ReporterStatus {
-    fn new(case: &psirt_core::Case) -> ReporterStatus {
+    pub(crate) fn new(case: &psirt_core::Case) -> ReporterStatus {
         let stage = if !case.is_open() {
             "closed"
         } else if case.release.is_some() {

@@ -12,6 +12,7 @@ mod auth;
 pub mod commands;
 pub mod error;
 pub mod views;
+pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -108,6 +109,10 @@ mod tests {
         assert_eq!(
             super::redact_path("/api/v1/status/psirt_abc/replies"),
             "/api/v1/status/<redacted>/replies"
+        );
+        assert_eq!(
+            super::redact_path("/status/psirt_abc"),
+            "/status/<redacted>"
         );
         assert_eq!(
             super::redact_path("/api/v1/cases/PSIRT-2026-0001"),
@@ -221,6 +226,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .split_for_parts();
+    // The HTML pages are not part of the API's description.
+    let router = router.merge(web::router());
     // After the merge: the routes' own operations are only there now.
     problem_responses(&mut api);
     let spec = Arc::new(serde_json::to_value(&api).unwrap_or_default());
@@ -257,17 +264,18 @@ async fn log_request(
     response
 }
 
-/// `/api/v1/status/<token>/…` with the token replaced: the link is a secret.
+/// `/api/v1/status/<token>/…` (and the status page, `/status/<token>`)
+/// with the token replaced: the link is a secret.
 pub fn redact_path(path: &str) -> String {
-    match path.strip_prefix("/api/v1/status/") {
-        Some(rest) => {
+    for prefix in ["/api/v1/status/", "/status/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest
                 .split_once('/')
                 .map_or(String::new(), |(_, t)| format!("/{t}"));
-            format!("/api/v1/status/<redacted>{tail}")
+            return format!("{prefix}<redacted>{tail}");
         }
-        None => path.to_string(),
     }
+    path.to_string()
 }
 
 /// Serves until `shutdown` resolves.

@@ -36,3 +36,61 @@ impl Store {
         self.audit_show(reference).await
     }
 }
+
+impl Store {
+    /// The core's view of a caller relative to one case, so that a page can
+    /// ask `psirt_core::authorize` which actions to offer. Offering is not
+    /// permitting: `Store::execute` decides again on submit.
+    pub async fn case_actor(
+        &self,
+        caller: &Caller,
+        case: &psirt_core::Case,
+    ) -> Result<Actor, StoreError> {
+        let pst = match &caller.principal {
+            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
+            _ => Vec::new(),
+        };
+        Ok(crate::cases::actor_for(&caller.principal, case, &pst))
+    }
+}
+
+/// The public facts of a released case: what an advisory list may show to
+/// anyone. Nothing embargoed (details, reporter, discussion) is in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedCase {
+    pub reference: psirt_core::CaseRef,
+    pub project: String,
+    pub summary: String,
+    pub cves: Vec<psirt_core::CveId>,
+    pub version: String,
+    pub released_at: jiff::Timestamp,
+}
+
+impl Store {
+    /// Every released case's public facts, newest release first. A case
+    /// appears only once its release is recorded; the facts shown are the
+    /// ones the release made public, so reading them is not audited.
+    pub async fn published(&self) -> Result<Vec<PublishedCase>, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut published = Vec::new();
+        for id in ids {
+            let events = crate::cases::load_events(&self.pool, id).await?;
+            let case = psirt_core::Case::from_events(&events)
+                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
+            if let Some(release) = &case.release {
+                published.push(PublishedCase {
+                    reference: case.reference,
+                    project: case.project.clone(),
+                    summary: case.summary.clone(),
+                    cves: case.cves.clone(),
+                    version: release.version.clone(),
+                    released_at: release.at,
+                });
+            }
+        }
+        published.sort_by_key(|p| std::cmp::Reverse(p.released_at));
+        Ok(published)
+    }
+}

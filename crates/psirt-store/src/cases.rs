@@ -439,7 +439,7 @@ pub(crate) fn actor_for(principal: &Principal, case: &Case, pst_projects: &[Stri
     }
 }
 
-async fn load_events<'e, E>(executor: E, case_id: i64) -> Result<Vec<Event>, StoreError>
+pub(crate) async fn load_events<'e, E>(executor: E, case_id: i64) -> Result<Vec<Event>, StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {

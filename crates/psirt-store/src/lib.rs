@@ -26,6 +26,7 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
+pub use access::PublishedCase;
 pub use accounts::{ApiToken, PstMember, User};
 pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
 pub use cases::{Caller, CaseRecord, Intake, Principal};

@@ -1,0 +1,457 @@
+//! The reporter's pages: the report form, the confirmation with the
+//! private status link, and the status page behind that link, with its
+//! forms to answer the team and to say how to be credited.
+//!
+//! The status link is the reporter's only credential; it is shown once,
+//! on the confirmation page, and never logged (`redact_path`). Its forms
+//! need no CSRF token: another site cannot post to a link it does not know.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use psirt_core::{Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
+use psirt_store::{Caller, Principal};
+
+use super::{
+    Errors, Fields, Input, Kind, PlainForm, Visitor, WebError, error_summary, layout, ok,
+    page_response, when,
+};
+use crate::api::ReporterStatus;
+use crate::error::ApiError;
+use crate::{AppState, now};
+
+pub(super) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/report", get(report_form).post(submit_report))
+        .route("/status/{token}", get(status).post(status_action))
+}
+
+const FORM: &str = "report";
+
+fn inputs() -> [Input<'static>; 9] {
+    let i = |name, label, kind, required, hint| Input {
+        form: FORM,
+        name,
+        label,
+        kind,
+        required,
+        hint,
+    };
+    [
+        i(
+            "summary",
+            "Summary",
+            Kind::Text,
+            true,
+            Some("One line: what is vulnerable, and how badly."),
+        ),
+        i(
+            "location",
+            "Location and impact",
+            Kind::Area,
+            true,
+            Some(
+                "Where the vulnerability is (component, file, endpoint) and what an attacker can do with it.",
+            ),
+        ),
+        i("steps", "Steps to reproduce", Kind::Area, false, None),
+        i(
+            "poc",
+            "Proof of concept",
+            Kind::Area,
+            false,
+            Some(
+                "A script, request or packet capture as text. File attachments are not supported yet.",
+            ),
+        ),
+        i(
+            "affected_versions",
+            "Affected versions",
+            Kind::Text,
+            false,
+            Some("For example \u{201c}1.10.0 to 1.11.1\u{201d}."),
+        ),
+        i(
+            "already_public",
+            "The vulnerability is already public",
+            Kind::Checkbox,
+            false,
+            None,
+        ),
+        i(
+            "public_link",
+            "Where it was made public",
+            Kind::Url,
+            false,
+            Some("A link, if you ticked \u{201c}already public\u{201d}."),
+        ),
+        i(
+            "reporter_name",
+            "Your name or handle",
+            Kind::Text,
+            false,
+            Some("Optional; you can also choose how to be credited later."),
+        ),
+        i(
+            "reporter_email",
+            "Your e-mail address",
+            Kind::Email,
+            false,
+            Some("Optional; the status link works without it."),
+        ),
+    ]
+}
+
+fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor) -> Markup {
+    let fields = inputs();
+    layout(
+        "Report a vulnerability",
+        visitor.signed_in.as_ref(),
+        html! {
+            h1 { "Report a vulnerability" }
+            p {
+                "Your report goes only to the project's Product Security Team. Please do not file a public issue. "
+                "After sending you get a private link to follow your report."
+            }
+            form method="post" action="/report" novalidate {
+                (error_summary(errors))
+                @for input in &fields { (input.render(values, errors)) }
+                button type="submit" { "Send report privately" }
+            }
+        },
+    )
+}
+
+async fn report_form(visitor: Visitor) -> Response {
+    ok(report_page(
+        &Fields::default(),
+        &Errors::default(),
+        &visitor,
+    ))
+}
+
+/// The report's details as one text, with the parts the form asked for
+/// under headings.
+fn details(f: &Fields) -> String {
+    let mut text = f.get("location").trim().to_string();
+    for (heading, name) in [
+        ("Steps to reproduce", "steps"),
+        ("Proof of concept", "poc"),
+        ("Affected versions", "affected_versions"),
+    ] {
+        if let Some(part) = f.optional(name) {
+            text.push_str(&format!("\n\n## {heading}\n\n{part}"));
+        }
+    }
+    text
+}
+
+async fn submit_report(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    PlainForm(f): PlainForm,
+) -> Result<Response, WebError> {
+    let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
+    state.limit_intake(&caller)?;
+    let mut errors = Errors::default();
+    let summary = f.get("summary").trim();
+    if summary.is_empty() {
+        errors.field("summary", "is required: one line saying what is vulnerable");
+    }
+    if f.get("location").trim().is_empty() {
+        errors.field(
+            "location",
+            "is required: where the vulnerability is and its impact",
+        );
+    }
+    let already_public = f.get("already_public") == "on";
+    let public_link = f.optional("public_link");
+    if public_link.is_some() && !already_public {
+        errors.field(
+            "public_link",
+            "is only for a vulnerability that is already public: tick \u{201c}already public\u{201d} or leave it empty",
+        );
+    }
+    let email = match f.optional("reporter_email").map(|e| e.parse()) {
+        Some(Err(e)) => {
+            let e: psirt_core::IdError = e;
+            errors.field("reporter_email", e.reason);
+            None
+        }
+        Some(Ok(e)) => Some(e),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Ok(page_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            report_page(&f, &errors, &visitor),
+        ));
+    }
+    let reporter = match (f.optional("reporter_name"), email) {
+        (None, None) => None,
+        (name, email) => Some(Reporter { name, email }),
+    };
+    let report = NewReport {
+        project: state.settings.default_project.clone(),
+        summary: summary.to_string(),
+        details: Secret::new(details(&f)),
+        reporter,
+        public_link,
+        already_public,
+    };
+    let intake = match state.store.report(report, &caller.origin, now()).await {
+        Ok(intake) => intake,
+        Err(e) => {
+            let known: Vec<&str> = inputs().iter().map(|i| i.name).collect();
+            // The engine names the combined text `details`; it is the
+            // "location and impact" field the person typed into.
+            let e = match ApiError::from(e) {
+                ApiError::Invalid { field, reason } if field == "details" => ApiError::Invalid {
+                    field: "location".into(),
+                    reason,
+                },
+                e => e,
+            };
+            let errors = Errors::from_api(e, &known)?;
+            return Ok(page_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                report_page(&f, &errors, &visitor),
+            ));
+        }
+    };
+    let reference = intake.record.case.reference.to_string();
+    let link = format!("/status/{}", intake.status_token.reveal());
+    tracing::info!(%reference, "report received (web form)");
+    let body = html! {
+        h1 { "Thank you: your report is recorded" }
+        p.lead { "It is recorded as " strong { (reference) } " and the security team has been notified." }
+        div.secret {
+            h2 { "Your private status link" }
+            p { a href=(link) id="status-link" { "Follow your report" } }
+            p { "The link's address is:" }
+            p { code { (link) } }
+            p {
+                "Bookmark it or copy it somewhere safe: it is shown only now, and anyone who has it can read your report's status. "
+                "Through it you can read the team's messages, answer them, and say how you want to be credited."
+            }
+        }
+    };
+    Ok(page_response(
+        StatusCode::CREATED,
+        layout("Report received", visitor.signed_in.as_ref(), body),
+    ))
+}
+
+async fn reporter_case(
+    state: &AppState,
+    token: &str,
+    origin: &str,
+) -> Result<(Caller, psirt_core::CaseRef), WebError> {
+    let case = state.store.status_case(token).await?.ok_or_else(|| {
+        WebError::Page(
+            StatusCode::NOT_FOUND,
+            "No such status link".into(),
+            "No report has this status link. Check that you copied the whole address.".into(),
+        )
+    })?;
+    Ok((Caller::new(Principal::Reporter(case), origin), case))
+}
+
+async fn status(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let (caller, case) = reporter_case(&state, &token, &visitor.origin).await?;
+    let record = state.store.case(&caller, case).await?;
+    Ok(ok(status_page(
+        &record.case,
+        &token,
+        &visitor,
+        &Fields::default(),
+        &Errors::default(),
+        None,
+    )))
+}
+
+fn status_page(
+    case: &psirt_core::Case,
+    token: &str,
+    visitor: &Visitor,
+    values: &Fields,
+    errors: &Errors,
+    failed: Option<&str>,
+) -> Markup {
+    let s = ReporterStatus::new(case);
+    let action = format!("/status/{token}");
+    let no_errors = Errors::default();
+    let errors_for = |form: &str| {
+        if failed == Some(form) {
+            errors
+        } else {
+            &no_errors
+        }
+    };
+    let reply = Input {
+        form: "reply",
+        name: "text",
+        label: "Your message to the team",
+        kind: Kind::Area,
+        required: true,
+        hint: None,
+    };
+    let credit_name = Input {
+        form: "credit",
+        name: "name",
+        label: "Name or handle to credit",
+        kind: Kind::Text,
+        required: false,
+        hint: Some("As it should appear in the advisory."),
+    };
+    let anonymous = Input {
+        form: "credit",
+        name: "anonymous",
+        label: "Credit me anonymously",
+        kind: Kind::Checkbox,
+        required: false,
+        hint: None,
+    };
+    let blank = Fields::default();
+    let values_for = |form: &str| {
+        if failed == Some(form) { values } else { &blank }
+    };
+    layout(
+        &format!("Status of {}", s.reference),
+        visitor.signed_in.as_ref(),
+        html! {
+            h1 { "Your report " (s.reference) }
+            p.lead { (s.summary) }
+            dl.facts {
+                dt { "Received" } dd { (when(s.received_at)) }
+                dt { "Where it stands" } dd #stage { (s.stage) }
+                @if let Some(v) = &s.released_version { dt { "Fixed in" } dd { (v) } }
+                @if !s.cves.is_empty() { dt { "CVE" } dd { (s.cves.join(", ")) } }
+                dt { "Credit" }
+                dd {
+                    @if s.credits.is_empty() { "not chosen yet" }
+                    @for c in &s.credits {
+                        (c.name.as_deref().unwrap_or("anonymous")) " (" (c.kind) ") "
+                    }
+                }
+            }
+            h2 { "Progress" }
+            table {
+                caption { "The steps of the process" }
+                thead { tr { th scope="col" { "Step" } th scope="col" { "Status" } th scope="col" { "When" } } }
+                tbody {
+                    @for m in &s.milestones {
+                        tr {
+                            td { (m.title) }
+                            td { (m.status) }
+                            td {
+                                @if let Some(t) = m.done_at { (when(t)) }
+                                @else if m.asap { "as soon as possible" }
+                                @else if let Some(t) = m.due_at { "due " (when(t)) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Messages" }
+            ol.messages {
+                @for m in &s.messages {
+                    li class=(if m.from == "reporter" { "from-reporter" } else { "from-team" }) {
+                        p.meta { strong { (if m.from == "reporter" { "You" } else { "Security team" }) } ", " (when(m.at)) }
+                        p.text { (m.text) }
+                    }
+                }
+            }
+            @if s.open {
+                h2 #answer { "Answer the team" }
+                form method="post" action=(action) {
+                    input type="hidden" name="action" value="reply";
+                    (error_summary(errors_for("reply")))
+                    (reply.render(values_for("reply"), errors_for("reply")))
+                    button type="submit" { "Send message" }
+                }
+                h2 #credit { "How to credit you" }
+                form method="post" action=(action) {
+                    input type="hidden" name="action" value="credit";
+                    (error_summary(errors_for("credit")))
+                    (credit_name.render(values_for("credit"), errors_for("credit")))
+                    (anonymous.render(values_for("credit"), errors_for("credit")))
+                    button type="submit" { "Save credit" }
+                }
+            }
+        },
+    )
+}
+
+async fn status_action(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    PlainForm(f): PlainForm,
+) -> Result<Response, WebError> {
+    let (caller, case) = reporter_case(&state, &token, &visitor.origin).await?;
+    let form = f.get("action").to_string();
+    let mut errors = Errors::default();
+    let command = match form.as_str() {
+        "reply" => {
+            let text = f.get("text").trim();
+            if text.is_empty() {
+                errors.field("text", "is required: write your message");
+            }
+            Command::ReporterReply {
+                text: text.to_string(),
+            }
+        }
+        "credit" => {
+            let anonymous = f.get("anonymous") == "on";
+            let name = f.optional("name");
+            match (anonymous, &name) {
+                (true, Some(_)) => errors.field(
+                    "name",
+                    "leave it empty for an anonymous credit, or untick \u{201c}anonymously\u{201d}",
+                ),
+                (false, None) => errors.field(
+                    "name",
+                    "is required unless you tick \u{201c}Credit me anonymously\u{201d}",
+                ),
+                _ => {}
+            }
+            Command::RecordCredit(Credit {
+                name,
+                kind: CreditKind::Reporter,
+            })
+        }
+        _ => {
+            return Err(WebError::Page(
+                StatusCode::BAD_REQUEST,
+                "Unknown form".into(),
+                "This form is not one the status page sends.".into(),
+            ));
+        }
+    };
+    debug_assert!(matches!(
+        command.operation(),
+        Operation::ReplyAsReporter | Operation::RecordCredit
+    ));
+    if errors.is_empty() {
+        match state
+            .store
+            .execute(&caller, case, command, None, now())
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/status/{token}")).into_response()),
+            Err(e) => errors = Errors::from_api(e.into(), &["text", "name"])?,
+        }
+    }
+    let record = state.store.case(&caller, case).await?;
+    Ok(page_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        status_page(&record.case, &token, &visitor, &f, &errors, Some(&form)),
+    ))
+}

@@ -1,0 +1,941 @@
+//! The team's pages: sign-in and sign-out, the dashboard of open cases,
+//! and the case page with its checklist, timeline and the forms of the
+//! actions the signed-in person may take.
+//!
+//! Which forms a case page shows is asked of `psirt_core::authorize`, one
+//! `Operation` at a time; submitting one goes through `CaseCommand::resolve`
+//! and `Store::execute`, which decide again. A refused or invalid form is
+//! shown again with its input and the reason next to the field.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use psirt_core::{Actor, Case, CaseRef, MilestoneStatus, Operation, UserId, authorize};
+use psirt_store::{Caller, Principal, Store};
+use serde_json::{Map, Value};
+
+use super::{
+    Errors, Fields, Input, Kind, PlainForm, SignedIn, Visitor, WebError, WebForm, WebSession,
+    csrf_field, error_summary, layout, ok, page_response, parse_instant, random_token, same, when,
+};
+use crate::auth::SESSION_COOKIE;
+use crate::commands::CaseCommand;
+use crate::error::ApiError;
+use crate::views::EventView;
+use crate::{AppState, now};
+
+pub(super) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/signin", get(sign_in_form).post(sign_in))
+        .route("/signout", post(sign_out))
+        .route("/cases", get(dashboard))
+        .route("/cases/{reference}", get(case_page).post(case_action))
+}
+
+/// The pre-session cookie that pairs with the sign-in form's `csrf` field,
+/// so another site cannot sign a browser in to an account of its choosing.
+const SIGN_IN_COOKIE: &str = "psirt_signin";
+
+fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: i64,
+) -> Result<HeaderValue, WebError> {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+fn sign_in_page(token: &str, email: &str, error: Option<&str>) -> Markup {
+    let mut values = Fields::default();
+    values.set("email", email);
+    let mut errors = Errors::default();
+    if let Some(e) = error {
+        errors.form = Some(e.to_string());
+    }
+    layout(
+        "Sign in",
+        None,
+        html! {
+            h1 { "Sign in" }
+            p { "For members of the Product Security Team and the Fix Teams. Reporters follow their report through their private status link." }
+            form.narrow method="post" action="/signin" {
+                input type="hidden" name="csrf" value=(token);
+                (error_summary(&errors))
+                (Input { form: "signin", name: "email", label: "E-mail address", kind: Kind::Email, required: true, hint: None }.render(&values, &errors))
+                (Input { form: "signin", name: "password", label: "Password", kind: Kind::Password, required: true, hint: None }.render(&values, &errors))
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+async fn sign_in_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
+    if visitor.signed_in.is_some() {
+        return Ok(Redirect::to("/cases").into_response());
+    }
+    let token = random_token()?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        cookie_header(&state, SIGN_IN_COOKIE, &token, "/signin", 3600)?,
+    );
+    Ok((headers, ok(sign_in_page(&token, "", None))).into_response())
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    request_headers: HeaderMap,
+    PlainForm(f): PlainForm,
+) -> Result<Response, WebError> {
+    let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
+    let paired = request_headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SIGN_IN_COOKIE)
+        .map(|(_, v)| v.to_string());
+    let email_text = f.get("email").trim().to_string();
+    let retry = |error: &str, status: StatusCode| -> Result<Response, WebError> {
+        let token = random_token()?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::SET_COOKIE,
+            cookie_header(&state, SIGN_IN_COOKIE, &token, "/signin", 3600)?,
+        );
+        Ok((
+            headers,
+            page_response(status, sign_in_page(&token, &email_text, Some(error))),
+        )
+            .into_response())
+    };
+    match paired {
+        Some(c) if !c.is_empty() && same(&c, f.get("csrf")) => {}
+        _ => {
+            return retry(
+                "the sign-in form had expired (or came from another site); please sign in again",
+                StatusCode::FORBIDDEN,
+            );
+        }
+    }
+    if let Err(e) = state.limit_sign_in(&caller) {
+        return Err(e.into());
+    }
+    let wrong = "wrong e-mail address or password";
+    let Ok(email) = email_text.parse() else {
+        return retry(wrong, StatusCode::UNAUTHORIZED);
+    };
+    let Some(user) = state
+        .store
+        .check_password(&email, f.get("password"))
+        .await?
+    else {
+        return retry(wrong, StatusCode::UNAUTHORIZED);
+    };
+    let signing_in = Caller::new(Principal::User(user.clone()), visitor.origin);
+    let session = state
+        .store
+        .by(&signing_in)
+        .create_session(&user, now(), state.settings.session_ttl)
+        .await?;
+    let mut headers = HeaderMap::new();
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(
+            &state,
+            SESSION_COOKIE,
+            session.cookie.reveal(),
+            "/",
+            state.settings.session_ttl.as_secs(),
+        )?,
+    );
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SIGN_IN_COOKIE, "", "/signin", 0)?,
+    );
+    Ok((headers, Redirect::to("/cases")).into_response())
+}
+
+async fn sign_out(State(state): State<AppState>, form: WebForm) -> Result<Response, WebError> {
+    state
+        .store
+        .by(&form.who.caller)
+        .end_session(&form.who.cookie)
+        .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, "", "/", 0)?,
+    );
+    Ok((headers, Redirect::to("/signin")).into_response())
+}
+
+/// People's names, looked up once per page.
+struct Names<'a> {
+    store: &'a Store,
+    known: BTreeMap<UserId, String>,
+}
+
+impl<'a> Names<'a> {
+    fn new(store: &'a Store) -> Names<'a> {
+        Names {
+            store,
+            known: BTreeMap::new(),
+        }
+    }
+
+    async fn of(&mut self, id: UserId) -> String {
+        if let Some(n) = self.known.get(&id) {
+            return n.clone();
+        }
+        let name = match self.store.user(id).await {
+            Ok(u) => format!("{} <{}>", u.name, u.email),
+            Err(_) => format!("user {}", id.get()),
+        };
+        self.known.insert(id, name.clone());
+        name
+    }
+}
+
+fn due_text(due: psirt_core::Due) -> String {
+    if due.asap {
+        format!("as soon as possible ({})", when(due.at))
+    } else {
+        when(due.at)
+    }
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    WebSession(who): WebSession,
+) -> Result<Response, WebError> {
+    let at = now();
+    let cases = state.store.cases(&who.caller, false).await?;
+    let agenda = psirt_core::agenda(&cases, at);
+    let by_ref: BTreeMap<CaseRef, &Case> = cases.iter().map(|c| (c.reference, c)).collect();
+    let mut names = Names::new(&state.store);
+    let mut leads = BTreeMap::new();
+    for c in &cases {
+        if let Some(lead) = c.fix_lead {
+            leads.insert(c.reference, names.of(lead).await);
+        }
+    }
+    let body = html! {
+        h1 { "Open cases" }
+        p { "Sorted by what is due next; overdue steps first. Times are UTC." }
+        @if agenda.cases.is_empty() {
+            p { "No open cases you can see." }
+        } @else {
+            div.scroll {
+            table #cases {
+                caption { "Open cases, most pressing first" }
+                thead { tr {
+                    th scope="col" { "Case" }
+                    th scope="col" { "Summary" }
+                    th scope="col" { "Due next" }
+                    th scope="col" { "Fix Lead" }
+                    th scope="col" { "Severity" }
+                    th scope="col" { "Urgency" }
+                } }
+                tbody {
+                    @for e in &agenda.cases {
+                        @let case = by_ref.get(&e.reference);
+                        @let overdue = e.overdue.first();
+                        tr class=(if overdue.is_some() { "overdue" } else { "" }) {
+                            th scope="row" { a href=(format!("/cases/{}", e.reference)) { (e.reference.to_string()) } }
+                            td { (e.summary) }
+                            td {
+                                @if let Some((m, due)) = overdue {
+                                    span.badge.bad { "Overdue" } " " (m.title()) ", was due " (due_text(*due))
+                                } @else if let Some((m, due)) = e.next {
+                                    (m.title()) ", " (due_text(due))
+                                } @else { "nothing pending" }
+                            }
+                            td { (leads.get(&e.reference).map_or("not assigned", String::as_str)) }
+                            td {
+                                @match case.and_then(|c| c.cvss_final.as_ref()) {
+                                    Some(v) => { (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) }
+                                    None => "not scored",
+                                }
+                            }
+                            td { @if e.urgent { span.badge.bad { "Urgent" } } @else { "normal" } }
+                        }
+                    }
+                }
+            }
+            }
+        }
+    };
+    Ok(ok(layout("Cases", Some(&who), body)))
+}
+
+fn reference(text: &str) -> Result<CaseRef, WebError> {
+    text.parse().map_err(|_| {
+        WebError::Page(
+            StatusCode::NOT_FOUND,
+            "Not found".into(),
+            format!("There is no case {text:?}."),
+        )
+    })
+}
+
+/// An action of the case page: its form, the operation that decides
+/// whether the form is offered, and the `CaseCommand` tag it becomes.
+struct Action {
+    command: &'static str,
+    title: &'static str,
+    op: Operation,
+    button: &'static str,
+    fields: &'static [Field],
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    kind: Kind,
+    required: bool,
+    hint: Option<&'static str>,
+}
+
+const fn f(name: &'static str, label: &'static str, kind: Kind, required: bool) -> Field {
+    Field {
+        name,
+        label,
+        kind,
+        required,
+        hint: None,
+    }
+}
+
+const fn h(
+    name: &'static str,
+    label: &'static str,
+    kind: Kind,
+    required: bool,
+    hint: &'static str,
+) -> Field {
+    Field {
+        name,
+        label,
+        kind,
+        required,
+        hint: Some(hint),
+    }
+}
+
+const CVSS_FIELDS: &[Field] = &[h(
+    "vector",
+    "CVSS vector",
+    Kind::Text,
+    true,
+    "v3.1 or v4.0, for example CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+)];
+
+/// The forms of the case page, in the order of the process. The CVSS
+/// form is drawn separately (it previews), but submits like the others.
+const ACTIONS: &[Action] = &[
+    Action {
+        command: "assign_fix_lead",
+        title: "Assign the Fix Lead",
+        op: Operation::AssignFixLead,
+        button: "Assign Fix Lead",
+        fields: &[
+            h(
+                "lead",
+                "Fix Lead's e-mail",
+                Kind::Email,
+                false,
+                "Leave empty for the next PST member in the round-robin.",
+            ),
+            h(
+                "reason",
+                "Reason for choosing someone else",
+                Kind::Text,
+                false,
+                "Needed when you name the Fix Lead.",
+            ),
+        ],
+    },
+    Action {
+        command: "add_fix_team_member",
+        title: "Add to the Fix Team",
+        op: Operation::ManageFixTeam,
+        button: "Add member",
+        fields: &[f("member", "Member's e-mail", Kind::Email, true)],
+    },
+    Action {
+        command: "propose_cvss",
+        title: "Propose a CVSS vector",
+        op: Operation::ProposeCvss,
+        button: "Propose",
+        fields: CVSS_FIELDS,
+    },
+    Action {
+        command: "finalize_cvss",
+        title: "Make the CVSS vector final",
+        op: Operation::FinalizeCvss,
+        button: "Make final",
+        fields: CVSS_FIELDS,
+    },
+    Action {
+        command: "add_fix_commit",
+        title: "Record a fix commit",
+        op: Operation::RecordFixWork,
+        button: "Record commit",
+        fields: &[
+            f("commit", "Commit id", Kind::Text, true),
+            h(
+                "author",
+                "Author",
+                Kind::Text,
+                true,
+                "The git identity, Name <email>.",
+            ),
+            f("url", "Link", Kind::Url, false),
+        ],
+    },
+    Action {
+        command: "approve_commit",
+        title: "Give a commit your LGTM",
+        op: Operation::RecordFixWork,
+        button: "LGTM",
+        fields: &[f("commit", "Commit id", Kind::Text, true)],
+    },
+    Action {
+        command: "mark_fix_ready",
+        title: "Mark the fix ready",
+        op: Operation::MarkFixReady,
+        button: "Fix is ready",
+        fields: &[],
+    },
+    Action {
+        command: "record_mitigation",
+        title: "Record a mitigation",
+        op: Operation::RecordFixWork,
+        button: "Record mitigation",
+        fields: &[f("steps", "Mitigation steps", Kind::Area, true)],
+    },
+    Action {
+        command: "publish_notice",
+        title: "Publish the forthcoming-fix notice",
+        op: Operation::PublishNotice,
+        button: "Record notice",
+        fields: &[
+            h(
+                "estimated_release",
+                "Estimated release (UTC)",
+                Kind::DateTime,
+                true,
+                "Date and time, UTC.",
+            ),
+            f("mitigation", "Mitigation steps for users", Kind::Area, true),
+            f("link", "Link to the published notice", Kind::Url, false),
+        ],
+    },
+    Action {
+        command: "decide_distributors",
+        title: "Decide on the distributor pre-notification",
+        op: Operation::NotifyDistributors,
+        button: "Record decision",
+        fields: &[
+            f(
+                "notify",
+                "Pre-notify the private distributors list?",
+                Kind::YesNo,
+                true,
+            ),
+            h(
+                "rationale",
+                "Rationale",
+                Kind::Area,
+                true,
+                "Generally reserved for remotely exploitable or privilege-escalation issues.",
+            ),
+            h(
+                "embargo_end",
+                "Embargo ends (UTC)",
+                Kind::DateTime,
+                false,
+                "Needed when notifying.",
+            ),
+            f(
+                "long_embargo_reason",
+                "Reason for an embargo longer than the policy's",
+                Kind::Text,
+                false,
+            ),
+        ],
+    },
+    Action {
+        command: "notify_distributors",
+        title: "Send the distributor pre-notification",
+        op: Operation::NotifyDistributors,
+        button: "Record pre-notification",
+        fields: &[h(
+            "patches",
+            "Patches",
+            Kind::Lines,
+            true,
+            "One per line (links or file names).",
+        )],
+    },
+    Action {
+        command: "record_cve",
+        title: "Record the CVE",
+        op: Operation::RecordCve,
+        button: "Record CVE",
+        fields: &[h(
+            "cve",
+            "CVE id",
+            Kind::Text,
+            true,
+            "For example CVE-2026-12345.",
+        )],
+    },
+    Action {
+        command: "waive_cve",
+        title: "Release without a CVE",
+        op: Operation::RecordCve,
+        button: "Waive CVE",
+        fields: &[f("reason", "Reason", Kind::Text, true)],
+    },
+    Action {
+        command: "draft_announcement",
+        title: "Draft the announcement",
+        op: Operation::DraftAnnouncement,
+        button: "Save draft",
+        fields: &[f("text", "Announcement", Kind::Area, true)],
+    },
+    Action {
+        command: "release",
+        title: "Release the fix",
+        op: Operation::Release,
+        button: "Record release",
+        fields: &[
+            f("version", "Released version", Kind::Text, true),
+            h(
+                "base_release",
+                "Base release",
+                Kind::Text,
+                true,
+                "The last release the fix was cherry-picked onto.",
+            ),
+            h(
+                "cherry_picks",
+                "Cherry-picked commits",
+                Kind::Lines,
+                true,
+                "One commit id per line.",
+            ),
+        ],
+    },
+    Action {
+        command: "message_reporter",
+        title: "Write to the reporter",
+        op: Operation::MessageReporter,
+        button: "Send to reporter",
+        fields: &[h(
+            "text",
+            "Message",
+            Kind::Area,
+            true,
+            "Shown on the reporter's status page.",
+        )],
+    },
+    Action {
+        command: "close",
+        title: "Close the case",
+        op: Operation::Close,
+        button: "Close case",
+        fields: &[],
+    },
+];
+
+fn action(command: &str) -> Option<&'static Action> {
+    ACTIONS.iter().find(|a| a.command == command)
+}
+
+/// What the page shows after a form: the failed form with its input and
+/// errors, a CVSS preview, or a note that the last action was saved.
+#[derive(Default)]
+struct Outcome {
+    form: Option<String>,
+    values: Fields,
+    errors: Errors,
+    preview: Option<psirt_core::cvss::Vector>,
+    done: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct CaseQuery {
+    done: Option<String>,
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    WebSession(who): WebSession,
+    Path(r): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, WebError> {
+    let reference = reference(&r)?;
+    let outcome = Outcome {
+        done: q.done.and_then(|d| action(&d)).map(|a| a.title.to_string()),
+        ..Outcome::default()
+    };
+    render_case(&state, &who, reference, outcome, StatusCode::OK).await
+}
+
+async fn render_case(
+    state: &AppState,
+    who: &SignedIn,
+    reference: CaseRef,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let record = state.store.case(&who.caller, reference).await?;
+    let actor = state.store.case_actor(&who.caller, &record.case).await?;
+    let markup = case_markup(state, who, &record, &actor, &outcome).await;
+    Ok(page_response(status, markup))
+}
+
+async fn case_markup(
+    state: &AppState,
+    who: &SignedIn,
+    record: &psirt_store::CaseRecord,
+    actor: &Actor,
+    outcome: &Outcome,
+) -> Markup {
+    let case = &record.case;
+    let at = now();
+    let may = |op: Operation| authorize(actor, op, case).is_ok();
+    let mut names = Names::new(&state.store);
+    let lead = match case.fix_lead {
+        Some(l) => names.of(l).await,
+        None => "not assigned".into(),
+    };
+    let mut team = Vec::new();
+    for m in &case.fix_team {
+        team.push(names.of(*m).await);
+    }
+    let mut proposals = Vec::new();
+    for (by, v, t) in &case.cvss_proposals {
+        proposals.push((names.of(*by).await, v, *t));
+    }
+    let mut timeline = Vec::new();
+    for e in &record.events {
+        let view = EventView::new(e);
+        let actor = match e.actor {
+            psirt_core::ActorRef::User(u) => names.of(u).await,
+            psirt_core::ActorRef::Reporter => "the reporter".into(),
+            psirt_core::ActorRef::System => "psirt".into(),
+        };
+        timeline.push((view, actor));
+    }
+    let path = format!("/cases/{}", case.reference);
+    let offered: Vec<&Action> = ACTIONS
+        .iter()
+        .filter(|a| case.is_open() && may(a.op))
+        .filter(|a| !matches!(a.command, "propose_cvss" | "finalize_cvss"))
+        .collect();
+    let cvss_open = case.is_open() && (may(Operation::ProposeCvss) || may(Operation::FinalizeCvss));
+    let no_errors = Errors::default();
+    let blank = Fields::default();
+    let cvss_failed = matches!(
+        outcome.form.as_deref(),
+        Some("propose_cvss" | "finalize_cvss" | "preview_cvss")
+    );
+    let body = html! {
+        p.crumbs { a href="/cases" { "Cases" } " › " (case.reference.to_string()) }
+        h1 { (case.reference.to_string()) ": " (case.summary) }
+        @if let Some(done) = &outcome.done {
+            div.notice role="status" { p { "Saved: " (done) "." } }
+        }
+        div.badges {
+            @if case.urgent() { span.badge.bad { "Urgent" } " " }
+            @if !case.is_open() { span.badge { "Closed" } " " }
+            @if case.public.is_some() { span.badge.bad { "Publicly disclosed" } " " }
+        }
+        dl.facts {
+            dt { "Project" } dd { (case.project) }
+            dt { "Reported" } dd { (when(case.reported_at)) }
+            dt { "Fix Lead" } dd #fix-lead { (lead) }
+            dt { "Fix Team" } dd { @if team.is_empty() { "nobody yet" } @else { (team.join(", ")) } }
+            dt { "CVSS" }
+            dd #cvss-final {
+                @match &case.cvss_final {
+                    Some(v) => { (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) " (final) " code { (v.to_string()) } }
+                    None => "not final yet",
+                }
+            }
+            @if let Some(r) = &case.reporter {
+                dt { "Reporter" }
+                dd { (r.name.as_deref().unwrap_or("")) " " (r.email.as_ref().map(ToString::to_string).unwrap_or_default()) }
+            }
+        }
+        h2 { "Report" }
+        div.details { (case.details.expose()) }
+        h2 #checklist { "Checklist" }
+        div.scroll {
+        table {
+            caption { "Milestones, with their due and done times (UTC)" }
+            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Status" } th scope="col" { "Due" } th scope="col" { "Done" } } }
+            tbody {
+                @for m in case.milestones() {
+                    @let id = format!("m-{}", m.milestone.as_str());
+                    @match m.status {
+                        MilestoneStatus::NotApplicable => {}
+                        MilestoneStatus::Done { at: done } => {
+                            tr id=(id) { td { (m.milestone.title()) } td { span.badge.good { "Done" } } td { "—" } td { (when(done)) } }
+                        }
+                        MilestoneStatus::Skipped { at: done } => {
+                            tr id=(id) { td { (m.milestone.title()) } td { span.badge { "Skipped" } } td { "—" } td { (when(done)) } }
+                        }
+                        MilestoneStatus::Pending { due } => {
+                            @let overdue = due.is_some_and(|d| d.at < at);
+                            tr id=(id) class=(if overdue { "overdue" } else { "" }) {
+                                td { (m.milestone.title()) }
+                                td { @if overdue { span.badge.bad { "Overdue" } } @else { "Pending" } }
+                                td.due { @if let Some(d) = due { (due_text(d)) } @else { "—" } }
+                                td { "—" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        }
+        @if cvss_open {
+            section.action #cvss aria-labelledby="cvss-title" {
+                h2 #cvss-title { "CVSS" }
+                @if !proposals.is_empty() {
+                    ul.proposals {
+                        @for (by, v, t) in &proposals {
+                            li { code { (v.to_string()) } " — " (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) ", proposed by " (by) ", " (when(*t)) }
+                        }
+                    }
+                }
+                @let errors = if cvss_failed { &outcome.errors } else { &no_errors };
+                @let values = if cvss_failed { &outcome.values } else { &blank };
+                form method="post" action=(path) {
+                    (csrf_field(&who.csrf))
+                    (error_summary(errors))
+                    @for field in CVSS_FIELDS {
+                        (Input { form: "cvss", name: field.name, label: field.label, kind: field.kind, required: field.required, hint: field.hint }.render(values, errors))
+                    }
+                    @if let Some(v) = &outcome.preview {
+                        p.preview #cvss-preview role="status" {
+                            "Score: " strong { (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) }
+                            " (CVSS " (v.version().as_str()) ", not saved yet)"
+                        }
+                    }
+                    div.buttons {
+                        button type="submit" name="action" value="preview_cvss" { "Preview score" }
+                        @if may(Operation::ProposeCvss) {
+                            " " button type="submit" name="action" value="propose_cvss" { "Propose" }
+                        }
+                        @if may(Operation::FinalizeCvss) {
+                            " " button type="submit" name="action" value="finalize_cvss" { "Make final" }
+                        }
+                    }
+                }
+            }
+        }
+        @if !offered.is_empty() {
+            h2 #actions { "Actions" }
+            p.hint { "Only the actions your role allows on this case are shown." }
+            @for a in &offered {
+                @let failed = outcome.form.as_deref() == Some(a.command);
+                @let errors = if failed { &outcome.errors } else { &no_errors };
+                @let values = if failed { &outcome.values } else { &blank };
+                details.action id=(format!("action-{}", a.command)) open[failed] {
+                    summary { (a.title) }
+                    form method="post" action=(path) {
+                        (csrf_field(&who.csrf))
+                        input type="hidden" name="action" value=(a.command);
+                        (error_summary(errors))
+                        @for field in a.fields {
+                            (Input { form: a.command, name: field.name, label: field.label, kind: field.kind, required: field.required, hint: field.hint }.render(values, errors))
+                        }
+                        button type="submit" { (a.button) }
+                    }
+                }
+            }
+        }
+        h2 #timeline { "Timeline" }
+        ol.timeline {
+            @for (e, actor) in &timeline {
+                li {
+                    p.meta { (when(e.at)) " · " (actor) }
+                    p { strong { (e.kind.replace('_', " ")) } }
+                    @if let Some(obj) = e.data.as_object() {
+                        @if !obj.is_empty() {
+                            dl.data {
+                                @for (k, v) in obj {
+                                    dt { (k.replace('_', " ")) }
+                                    dd { (match v { Value::String(s) => s.clone(), other => other.to_string() }) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(&case.reference.to_string(), Some(who), body)
+}
+
+/// Turns a form into the API's `CaseCommand` JSON, checking what the form
+/// itself can: required fields, dates, yes/no. The rest is the engine's.
+fn command_json(a: &Action, f: &Fields) -> Result<Value, Errors> {
+    let mut errors = Errors::default();
+    let mut obj = Map::new();
+    obj.insert("type".into(), Value::String(a.command.into()));
+    for field in a.fields {
+        let raw = f.get(field.name).trim();
+        if raw.is_empty() {
+            if field.required {
+                errors.field(field.name, "is required");
+            }
+            if matches!(field.kind, Kind::Lines) {
+                obj.insert(field.name.into(), Value::Array(Vec::new()));
+            }
+            continue;
+        }
+        let value = match field.kind {
+            Kind::DateTime => match parse_instant(raw) {
+                Ok(t) => Value::String(t.to_string()),
+                Err(e) => {
+                    errors.field(field.name, e);
+                    continue;
+                }
+            },
+            Kind::Lines => Value::Array(
+                raw.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Value::String(l.into()))
+                    .collect(),
+            ),
+            Kind::YesNo | Kind::Checkbox => match raw {
+                "yes" | "on" => Value::Bool(true),
+                "no" => Value::Bool(false),
+                _ => {
+                    errors.field(field.name, "choose yes or no");
+                    continue;
+                }
+            },
+            _ => Value::String(raw.into()),
+        };
+        obj.insert(field.name.into(), value);
+    }
+    if errors.is_empty() {
+        Ok(Value::Object(obj))
+    } else {
+        Err(errors)
+    }
+}
+
+async fn case_action(
+    State(state): State<AppState>,
+    Path(r): Path<String>,
+    form: WebForm,
+) -> Result<Response, WebError> {
+    let reference = reference(&r)?;
+    let WebForm { who, fields } = form;
+    let name = fields.get("action").to_string();
+    if name == "preview_cvss" {
+        let mut outcome = Outcome {
+            form: Some(name),
+            ..Outcome::default()
+        };
+        let status = match fields
+            .get("vector")
+            .trim()
+            .parse::<psirt_core::cvss::Vector>()
+        {
+            Ok(v) => {
+                outcome.preview = Some(v);
+                StatusCode::OK
+            }
+            Err(e) => {
+                if fields.get("vector").trim().is_empty() {
+                    outcome.errors.field("vector", "is required");
+                } else {
+                    outcome.errors.field("vector", e.to_string());
+                }
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
+        outcome.values = fields;
+        return render_case(&state, &who, reference, outcome, status).await;
+    }
+    let Some(a) = action(&name) else {
+        return Err(WebError::Page(
+            StatusCode::BAD_REQUEST,
+            "Unknown form".into(),
+            format!("{name:?} is not an action of the case page."),
+        ));
+    };
+    let known: Vec<&str> = a.fields.iter().map(|f| f.name).collect();
+    let result: Result<(), Errors> = match command_json(a, &fields) {
+        Err(errors) => Err(errors),
+        Ok(json) => match serde_json::from_value::<CaseCommand>(json) {
+            Err(e) => Err(Errors {
+                form: Some(e.to_string()),
+                ..Errors::default()
+            }),
+            Ok(command) => {
+                let executed = match command.resolve(&state.store).await {
+                    Ok(command) => state
+                        .store
+                        .execute(&who.caller, reference, command, None, now())
+                        .await
+                        .map_err(ApiError::from),
+                    Err(e) => Err(e),
+                };
+                match executed {
+                    Ok(_) => {
+                        return Ok(Redirect::to(&format!(
+                            "/cases/{reference}?done={}#checklist",
+                            a.command
+                        ))
+                        .into_response());
+                    }
+                    Err(e) => Err(Errors::from_api(e, &known)?),
+                }
+            }
+        },
+    };
+    let errors = result.err().unwrap_or_default();
+    let status = if errors.fields.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let outcome = Outcome {
+        form: Some(name),
+        values: fields,
+        errors,
+        preview: None,
+        done: None,
+    };
+    render_case(&state, &who, reference, outcome, status).await
+}

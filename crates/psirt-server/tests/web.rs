@@ -1,0 +1,551 @@
+//! The HTML pages over a real socket on 127.0.0.1, with a temporary SQLite
+//! database: security headers, the report form and status link, sign-in
+//! with its pre-session token, CSRF on every signed-in form, forms shown
+//! again with the input kept and each error next to its field, and access.
+
+use std::net::SocketAddr;
+
+use psirt_core::Policy;
+use psirt_server::{AppState, Settings, app};
+use psirt_store::Store;
+use reqwest::StatusCode;
+
+const PASSWORD: &str = "correct horse battery staple";
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+struct Site {
+    base: String,
+    store: Store,
+    http: reqwest::Client,
+    alice_token: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Site {
+    async fn start() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
+            .await
+            .unwrap();
+        let now = psirt_server::now();
+        store
+            .add_project("default", "Default", &Policy::default(), now)
+            .await
+            .unwrap();
+        let mut alice_token = String::new();
+        for (email, pst) in [
+            ("alice@example.org", true),
+            ("bob@example.org", true),
+            ("dev@example.org", false),
+        ] {
+            let (user, token) = store
+                .add_user(&email.parse().unwrap(), email, false, now)
+                .await
+                .unwrap();
+            store.set_password(user.id, PASSWORD).await.unwrap();
+            if pst {
+                store.add_pst_member("default", user.id, now).await.unwrap();
+            }
+            if email.starts_with("alice") {
+                alice_token = token.reveal().to_string();
+            }
+        }
+        let (router, _) = app(AppState::new(store.clone(), Settings::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Site {
+            base: format!("http://{addr}"),
+            store,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            alice_token,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self.http.post(self.url(path)).form(form);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Files a report through the form; returns its reference and status path.
+    async fn report(&self, summary: &str) -> (String, String) {
+        let res = self
+            .post(
+                "/report",
+                None,
+                &[
+                    ("summary", summary),
+                    (
+                        "location",
+                        "plugin/cache: crafted EDNS options poison the cache",
+                    ),
+                    ("steps", "1. send the packet"),
+                    ("poc", "dig +ednsopt=65001:00 example.org"),
+                    ("affected_versions", "1.10.0 to 1.11.1"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body = res.text().await.unwrap();
+        let reference = between(&body, "recorded as <strong>", "</strong>");
+        let link = format!("/status/{}", between(&body, "href=\"/status/", "\""));
+        (reference, link)
+    }
+
+    /// Signs in through the form; returns the session cookie and the page's CSRF token.
+    async fn sign_in(&self, email: &str) -> (String, String) {
+        let res = self.http.get(self.url("/signin")).send().await.unwrap();
+        let pre = set_cookie(&res, "psirt_signin").unwrap();
+        let body = res.text().await.unwrap();
+        let token = between(&body, "name=\"csrf\" value=\"", "\"");
+        let res = self
+            .post(
+                "/signin",
+                Some(&format!("psirt_signin={pre}")),
+                &[("csrf", &token), ("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        assert_eq!(res.headers()["location"], "/cases");
+        let session = format!(
+            "psirt_session={}",
+            set_cookie(&res, "psirt_session").unwrap()
+        );
+        let (status, page) = self.get("/cases", Some(&session)).await;
+        assert_eq!(status, StatusCode::OK);
+        let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+        (session, csrf)
+    }
+
+    async fn version(&self, reference: &str) -> u64 {
+        let res = self
+            .http
+            .get(self.url(&format!("/api/v1/cases/{reference}")))
+            .bearer_auth(&self.alice_token)
+            .send()
+            .await
+            .unwrap();
+        let case: serde_json::Value = res.json().await.unwrap();
+        case["version"].as_u64().unwrap()
+    }
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not in page:\n{text}"))
+        + start.len();
+    let len = text[from..].find(end).unwrap();
+    text[from..from + len].to_string()
+}
+
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+#[tokio::test]
+async fn every_page_carries_the_strict_security_headers() {
+    let site = Site::start().await;
+    for path in [
+        "/",
+        "/advisories",
+        "/report",
+        "/signin",
+        "/cases/PSIRT-2026-0001",
+    ] {
+        let res = site.http.get(site.url(path)).send().await.unwrap();
+        let h = res.headers();
+        assert_eq!(h["content-security-policy"], CSP, "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+    }
+    let res = site
+        .http
+        .get(site.url("/static/psirt.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/css; charset=utf-8");
+    // The JSON API keeps its own headers.
+    let res = site.http.get(site.url("/healthz")).send().await.unwrap();
+    assert!(res.headers().get("content-security-policy").is_none());
+}
+
+#[tokio::test]
+async fn the_security_policy_comes_from_the_policy_and_the_seed() {
+    let site = Site::start().await;
+    let (status, page) = site.get("/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "<td>We acknowledge your report</td><td>24 hours</td>",
+        "<td>The fix is released and announced</td><td>21 days</td>",
+        "below 4.0 (low severity)",
+        "Embargoes last from 24 hours to 14 days",
+        "Have someone already on the list vouch",
+        "href=\"/report\"",
+    ] {
+        assert!(page.contains(text), "{text:?} missing");
+    }
+    let criteria = between(&page, "<h3>Membership criteria</h3>", "</ol>");
+    assert_eq!(
+        criteria.matches("<li>").count(),
+        7,
+        "the seed's seven criteria"
+    );
+}
+
+#[tokio::test]
+async fn a_report_through_the_form_gives_a_private_status_link() {
+    let site = Site::start().await;
+    let (reference, link) = site
+        .report("Cache poisoning <script>alert(1)</script>")
+        .await;
+    assert_eq!(
+        reference,
+        "PSIRT-2026-0001".replace("2026", &jiff::Timestamp::now().strftime("%Y").to_string())
+    );
+    let (status, page) = site.get(&link, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&reference));
+    // User input is escaped, never markup.
+    assert!(page.contains("Cache poisoning &lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>"));
+    assert!(page.contains("received, awaiting triage"));
+
+    let res = site
+        .post(&link, None, &[("action", "reply"), ("text", "Any news?")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = site
+        .post(
+            &link,
+            None,
+            &[("action", "credit"), ("name", "Jane Finder")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get(&link, None).await;
+    assert!(page.contains("Any news?"));
+    assert!(page.contains("Jane Finder (reporter)"));
+
+    // The details reached the team with the form's parts under headings.
+    let case: serde_json::Value = site
+        .http
+        .get(site.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let details = case["details"].as_str().unwrap();
+    assert!(details.starts_with("plugin/cache: crafted EDNS options"));
+    assert!(details.contains("## Steps to reproduce\n\n1. send the packet"));
+    assert!(details.contains("## Proof of concept\n\ndig +ednsopt"));
+    assert!(details.contains("## Affected versions\n\n1.10.0 to 1.11.1"));
+
+    let (status, _) = site.get("/status/psirt_unknown", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_bad_report_is_shown_again_with_the_input_and_errors_by_field() {
+    let site = Site::start().await;
+    let res = site
+        .post(
+            "/report",
+            None,
+            &[
+                ("summary", ""),
+                ("location", "kept <text> & more"),
+                ("reporter_email", "not-an-address"),
+                ("public_link", "https://example.org/post"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("kept &lt;text&gt; &amp; more</textarea>"));
+    assert!(page.contains("value=\"not-an-address\""));
+    for field in ["summary", "reporter_email", "public_link"] {
+        let id = format!("id=\"report-{field}-error\"");
+        assert!(page.contains(&id), "no error next to {field}");
+        assert!(
+            page.contains(&format!(
+                "aria-describedby=\"report-{field}-hint report-{field}-error\""
+            )) || page.contains(&format!("aria-describedby=\"report-{field}-error\""))
+        );
+    }
+    assert!(!page.contains("id=\"report-location-error\""));
+    // Nothing was stored.
+    let cases: serde_json::Value = site
+        .http
+        .get(site.url("/api/v1/cases"))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cases, serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn sign_in_needs_the_form_token_and_the_right_password() {
+    let site = Site::start().await;
+    // No pre-session cookie: a login-CSRF attempt from another site.
+    let res = site
+        .post(
+            "/signin",
+            None,
+            &[
+                ("csrf", "x"),
+                ("email", "alice@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(set_cookie(&res, "psirt_session").is_none());
+
+    let res = site.http.get(site.url("/signin")).send().await.unwrap();
+    let pre = set_cookie(&res, "psirt_signin").unwrap();
+    let page = res.text().await.unwrap();
+    let token = between(&page, "name=\"csrf\" value=\"", "\"");
+    assert_eq!(token, pre);
+    let res = site
+        .post(
+            "/signin",
+            Some(&format!("psirt_signin={pre}")),
+            &[
+                ("csrf", &token),
+                ("email", "alice@example.org"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("wrong e-mail address or password"));
+    assert!(page.contains("value=\"alice@example.org\""));
+    assert!(!page.contains("wrong password!"));
+
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    // Signing out is a form like the others: without the token, nothing happens.
+    let res = site
+        .post("/signout", Some(&session), &[("csrf", "nope")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.get("/cases", Some(&session)).await.0, StatusCode::OK);
+    let res = site
+        .post("/signout", Some(&session), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = site
+        .http
+        .get(site.url("/cases"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/signin");
+}
+
+#[tokio::test]
+async fn case_forms_need_the_csrf_token_and_keep_bad_input() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (status, dashboard) = site.get("/cases", Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(dashboard.contains(&format!("href=\"{path}\"")));
+    assert!(dashboard.contains("Fix Lead assigned"));
+
+    let before = site.version(&reference).await;
+    for token in [None, Some("0000")] {
+        let mut form = vec![("action", "assign_fix_lead")];
+        if let Some(t) = token {
+            form.push(("csrf", t));
+        }
+        let res = site.post(&path, Some(&session), &form).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        site.version(&reference).await,
+        before,
+        "nothing stored without the token"
+    );
+
+    // A vector that does not parse: shown again, error next to the field.
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "propose_cvss"),
+                ("vector", "CVSS:3.1/AV:X"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"cvss-vector-error\""));
+    assert!(page.contains("value=\"CVSS:3.1/AV:X\""));
+    assert_eq!(site.version(&reference).await, before);
+
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "assign_fix_lead"),
+                ("lead", "alice@example.org"),
+                ("reason", "knows the cache plugin"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(site.version(&reference).await, before + 1);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(&format!("{path}?done=assign_fix_lead")));
+    let (_, page) = site.get(&location, Some(&session)).await;
+    assert!(page.contains("Saved: Assign the Fix Lead."));
+    assert!(page.contains("alice@example.org &lt;alice@example.org&gt;"));
+
+    // A missing required field, and a date that is not one.
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "decide_distributors"),
+                ("notify", "yes"),
+                ("embargo_end", "soon"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"decide_distributors-rationale-error\""));
+    assert!(page.contains("id=\"decide_distributors-embargo_end-error\""));
+    assert!(page.contains("value=\"soon\""));
+    assert_eq!(site.version(&reference).await, before + 1);
+
+    // Preview computes the score and stores nothing.
+    let vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "preview_cvss"),
+                ("vector", vector),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Score: <strong>9.8 Critical</strong>"),
+        "{page}"
+    );
+    assert_eq!(site.version(&reference).await, before + 1);
+
+    // A rule says no (the fix is not ready without commits): the reason on the form.
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[("csrf", &csrf), ("action", "mark_fix_ready")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<strong>Not saved: </strong>"));
+    assert_eq!(site.version(&reference).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_fix_team_member_cannot_open_another_teams_case_nor_see_its_forms() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    let (session, csrf) = site.sign_in("dev@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (status, page) = site.get(&path, Some(&session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!page.contains("Cache poisoning"));
+    let (_, dashboard) = site.get("/cases", Some(&session)).await;
+    assert!(!dashboard.contains(&reference));
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[("csrf", &csrf), ("action", "assign_fix_lead")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A PST member sees the PST's forms but not the Fix Lead's.
+    let (session, _) = site.sign_in("bob@example.org").await;
+    let (_, page) = site.get(&path, Some(&session)).await;
+    assert!(page.contains("value=\"assign_fix_lead\""));
+    assert!(!page.contains("value=\"finalize_cvss\""));
+    assert!(!page.contains("value=\"release\""));
+}
+
+#[tokio::test]
+async fn unreleased_cases_are_not_in_the_advisories() {
+    let site = Site::start().await;
+    site.report("Cache poisoning via EDNS").await;
+    let (status, page) = site.get("/advisories", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No advisories have been published yet."));
+    assert!(!page.contains("Cache poisoning"));
+    drop(site.store);
+}
