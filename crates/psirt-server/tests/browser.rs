@@ -1,0 +1,474 @@
+//! The pages in a real browser: headless Chromium driven through
+//! chromedriver (WebDriver), against the real server on 127.0.0.1 with a
+//! temporary SQLite database. No JavaScript is needed by the pages; the
+//! browser is here to prove that forms, redirects and cookies work as a
+//! person uses them. Each test saves screenshots under
+//! `target/screenshots/` (look at them).
+//!
+//! Chromium and chromedriver come from Debian (`scripts/test` installs
+//! them); the tests fail, never skip, when they are missing.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use psirt_core::{Command as CaseCommand, NewReport, Policy, Secret};
+use psirt_server::{AppState, Settings, app};
+use psirt_store::{Caller, Principal, Store, User};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const INSTALL: &str = "apt-get update && apt-get install -y chromium chromium-driver";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session on its own chromedriver and fresh profile.
+async fn browser() -> (Client, Driver) {
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            std::path::Path::new(tool).exists(),
+            "{tool} is missing: the browser tests need Debian's Chromium and chromedriver. Install them with:\n    {INSTALL}\n(scripts/test does this)"
+        );
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {CHROMEDRIVER}: {e}; install with: {INSTALL}"));
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: profile,
+    };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--no-first-run".into(),
+        "--disable-dev-shm-usage".into(),
+        format!("--user-data-dir={}", driver._profile.path().display()),
+        "--window-size=1280,1400".into(),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": CHROMIUM, "args": args }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver did not start Chromium: {e}"));
+    (client, driver)
+}
+
+struct Site {
+    base: String,
+    store: Store,
+    users: Vec<User>,
+    _dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// The server with alice and bob on the PST and dev, a developer.
+    async fn start() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
+            .await
+            .unwrap();
+        let now = psirt_server::now();
+        store
+            .add_project("default", "Default", &Policy::default(), now)
+            .await
+            .unwrap();
+        let mut users = Vec::new();
+        for (email, name, pst) in [
+            ("alice@example.org", "Alice", true),
+            ("bob@example.org", "Bob", true),
+            ("dev@example.org", "Dev", false),
+        ] {
+            let (user, _) = store
+                .add_user(&email.parse().unwrap(), name, false, now)
+                .await
+                .unwrap();
+            store.set_password(user.id, PASSWORD).await.unwrap();
+            if pst {
+                store.add_pst_member("default", user.id, now).await.unwrap();
+            }
+            users.push(user);
+        }
+        let (router, _) = app(AppState::new(store.clone(), Settings::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Site {
+            base: format!("http://{addr}"),
+            store,
+            users,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn report(&self, summary: &str) -> String {
+        let intake = self
+            .store
+            .report(
+                NewReport {
+                    project: "default".into(),
+                    summary: summary.into(),
+                    details: Secret::new(
+                        "plugin/cache: crafted EDNS options poison the cache".into(),
+                    ),
+                    reporter: None,
+                    public_link: None,
+                    already_public: false,
+                },
+                "test",
+                psirt_server::now(),
+            )
+            .await
+            .unwrap();
+        intake.record.case.reference.to_string()
+    }
+
+    async fn run(&self, who: usize, reference: &str, command: CaseCommand) {
+        let caller = Caller::new(Principal::User(self.users[who].clone()), "test");
+        self.store
+            .execute(
+                &caller,
+                reference.parse().unwrap(),
+                command,
+                None,
+                psirt_server::now(),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not on the page: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn fill(client: &Client, id: &str, value: &str) {
+    let input = client.find(Locator::Id(id)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} not on the page: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn sign_in(client: &Client, site: &Site, email: &str) {
+    client.goto(&site.url("/signin")).await.unwrap();
+    fill(client, "signin-email", email).await;
+    fill(client, "signin-password", PASSWORD).await;
+    click(client, "main form button[type=submit]").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/cases");
+}
+
+#[tokio::test]
+async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
+    let site = Site::start().await;
+    let (client, _driver) = browser().await;
+    client.goto(&site.url("/report")).await.unwrap();
+    // First without the required fields: the form comes back with errors.
+    fill(&client, "report-affected_versions", "1.10.0 to 1.11.1").await;
+    click(&client, "main form button[type=submit]").await;
+    assert!(
+        text(&client, "#report-summary-error")
+            .await
+            .contains("is required")
+    );
+    assert_eq!(
+        client
+            .find(Locator::Id("report-affected_versions"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1.10.0 to 1.11.1")
+    );
+    shot(&client, "reporter-1-form-errors").await;
+
+    fill(
+        &client,
+        "report-summary",
+        "Cache poisoning via EDNS <b>options</b>",
+    )
+    .await;
+    fill(
+        &client,
+        "report-location",
+        "plugin/cache: crafted EDNS options poison the cache for every client.",
+    )
+    .await;
+    fill(
+        &client,
+        "report-steps",
+        "1. Run coredns with the cache plugin\n2. Send the packet below",
+    )
+    .await;
+    fill(
+        &client,
+        "report-poc",
+        "dig @127.0.0.1 +ednsopt=65001:00 example.org",
+    )
+    .await;
+    fill(&client, "report-reporter_name", "Jane Finder").await;
+    click(&client, "main form button[type=submit]").await;
+    let lead = text(&client, "main .lead").await;
+    assert!(lead.contains("PSIRT-"), "{lead}");
+    shot(&client, "reporter-2-confirmation").await;
+
+    click(&client, "#status-link").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/status/psirt_")
+    );
+    assert_eq!(text(&client, "#stage").await, "received, awaiting triage");
+    assert_eq!(
+        text(&client, "main .lead").await,
+        "Cache poisoning via EDNS <b>options</b>"
+    );
+    fill(&client, "reply-text", "I can also share a packet capture.").await;
+    click(&client, "form button[type=submit]").await;
+    assert!(
+        client
+            .source()
+            .await
+            .unwrap()
+            .contains("I can also share a packet capture.")
+    );
+    click(&client, "#credit-anonymous").await;
+    click(&client, "#credit ~ form button[type=submit]").await;
+    assert!(
+        text(&client, "dl.facts")
+            .await
+            .contains("anonymous (reporter)")
+    );
+    shot(&client, "reporter-3-status").await;
+
+    client.set_window_size(412, 915).await.unwrap();
+    shot(&client, "reporter-4-status-phone").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_pst_member_assigns_the_fix_lead_and_scores_the_case() {
+    let site = Site::start().await;
+    let reference = site.report("Cache poisoning via EDNS").await;
+    let (client, _driver) = browser().await;
+    sign_in(&client, &site, "alice@example.org").await;
+    let row = text(&client, "#cases tbody tr").await;
+    assert!(
+        row.contains(&reference)
+            && row.contains("Fix Lead assigned")
+            && row.contains("not assigned"),
+        "{row}"
+    );
+    shot(&client, "pst-1-dashboard").await;
+
+    click(&client, &format!("a[href='/cases/{reference}']")).await;
+    let cvss_due_before = text(&client, "#m-cvss_scored .due").await;
+    assert!(
+        text(&client, "#m-fix_lead_assigned")
+            .await
+            .contains("Pending")
+    );
+    click(&client, "#action-assign_fix_lead summary").await;
+    fill(&client, "assign_fix_lead-lead", "alice@example.org").await;
+    fill(&client, "assign_fix_lead-reason", "knows the cache plugin").await;
+    click(&client, "#action-assign_fix_lead button[type=submit]").await;
+    assert!(text(&client, "#fix-lead").await.contains("Alice"));
+    assert!(text(&client, "#m-fix_lead_assigned").await.contains("Done"));
+    shot(&client, "pst-2-fix-lead-assigned").await;
+
+    // Preview first: the score is shown and nothing is saved.
+    let vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+    fill(&client, "cvss-vector", vector).await;
+    click(&client, "button[value=preview_cvss]").await;
+    assert!(
+        text(&client, "#cvss-preview")
+            .await
+            .contains("9.8 Critical")
+    );
+    assert_eq!(text(&client, "#cvss-final").await, "not final yet");
+    shot(&client, "pst-3-cvss-preview").await;
+    click(&client, "button[value=propose_cvss]").await;
+    assert!(
+        text(&client, "ul.proposals")
+            .await
+            .contains("proposed by Alice")
+    );
+    fill(&client, "cvss-vector", vector).await;
+    click(&client, "button[value=finalize_cvss]").await;
+    assert!(
+        text(&client, "#cvss-final")
+            .await
+            .starts_with("9.8 Critical (final)")
+    );
+    // The checklist moved: CVSS is done, no longer due.
+    let cvss_row = text(&client, "#m-cvss_scored").await;
+    assert!(cvss_row.contains("Done"), "{cvss_row}");
+    assert!(!cvss_row.contains(&cvss_due_before), "{cvss_row}");
+    shot(&client, "pst-4-cvss-final").await;
+
+    client.goto(&site.url("/cases")).await.unwrap();
+    let row = text(&client, "#cases tbody tr").await;
+    assert!(
+        row.contains("Alice") && row.contains("9.8 Critical"),
+        "{row}"
+    );
+    assert!(
+        !row.contains("Fix Lead assigned"),
+        "the next due step moved on: {row}"
+    );
+    shot(&client, "pst-5-dashboard-after").await;
+    client.set_window_size(412, 915).await.unwrap();
+    client
+        .goto(&site.url(&format!("/cases/{reference}")))
+        .await
+        .unwrap();
+    shot(&client, "pst-6-case-phone").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fix_team_member_cannot_open_another_teams_case() {
+    let site = Site::start().await;
+    let theirs = site.report("Cache poisoning via EDNS").await;
+    let other = site.report("Zone transfer leaks private records").await;
+    let alice = site.users[0].id;
+    let dev = site.users[2].id;
+    site.run(
+        0,
+        &theirs,
+        CaseCommand::AssignFixLead {
+            lead: Some(alice),
+            override_reason: Some("knows the cache plugin".into()),
+        },
+    )
+    .await;
+    site.run(0, &theirs, CaseCommand::FormFixTeam { members: vec![dev] })
+        .await;
+
+    let (client, _driver) = browser().await;
+    sign_in(&client, &site, "dev@example.org").await;
+    let table = text(&client, "#cases").await;
+    assert!(
+        table.contains(&theirs) && !table.contains(&other),
+        "{table}"
+    );
+    client
+        .goto(&site.url(&format!("/cases/{theirs}")))
+        .await
+        .unwrap();
+    assert!(text(&client, "h1").await.contains("Cache poisoning"));
+    // The Fix Team may propose but not finalize, nor assign the Fix Lead.
+    assert!(
+        client
+            .find(Locator::Css("button[value=propose_cvss]"))
+            .await
+            .is_ok()
+    );
+    assert!(
+        client
+            .find(Locator::Css("button[value=finalize_cvss]"))
+            .await
+            .is_err()
+    );
+    assert!(
+        client
+            .find(Locator::Css("#action-assign_fix_lead"))
+            .await
+            .is_err()
+    );
+    shot(&client, "team-1-own-case").await;
+    client
+        .goto(&site.url(&format!("/cases/{other}")))
+        .await
+        .unwrap();
+    assert_eq!(text(&client, "h1").await, "Not allowed");
+    assert!(!client.source().await.unwrap().contains("Zone transfer"));
+    shot(&client, "team-2-other-case-denied").await;
+    client.close().await.unwrap();
+}
