@@ -231,11 +231,32 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
+/// Clicks something that loads a new page (a submit button, a link) and
+/// waits until the old page is gone, so the next look is at the new one.
+async fn navigate(client: &Client, css: &str) {
+    let old = client.find(Locator::Css("html")).await.unwrap();
+    click(client, css).await;
+    for _ in 0..400 {
+        if old.tag_name().await.is_err() {
+            // Stale: the browser has replaced the document. Wait until the
+            // new one has finished loading.
+            client
+                .wait()
+                .for_element(Locator::Css("body"))
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not load a new page within 10 s");
+}
+
 async fn sign_in(client: &Client, site: &Site, email: &str) {
     client.goto(&site.url("/signin")).await.unwrap();
     fill(client, "signin-email", email).await;
     fill(client, "signin-password", PASSWORD).await;
-    click(client, "main form button[type=submit]").await;
+    navigate(client, "main form button[type=submit]").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/cases");
 }
 
@@ -246,7 +267,7 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
     client.goto(&site.url("/report")).await.unwrap();
     // First without the required fields: the form comes back with errors.
     fill(&client, "report-affected_versions", "1.10.0 to 1.11.1").await;
-    click(&client, "main form button[type=submit]").await;
+    navigate(&client, "main form button[type=submit]").await;
     assert!(
         text(&client, "#report-summary-error")
             .await
@@ -290,12 +311,12 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
     )
     .await;
     fill(&client, "report-reporter_name", "Jane Finder").await;
-    click(&client, "main form button[type=submit]").await;
+    navigate(&client, "main form button[type=submit]").await;
     let lead = text(&client, "main .lead").await;
     assert!(lead.contains("PSIRT-"), "{lead}");
     shot(&client, "reporter-2-confirmation").await;
 
-    click(&client, "#status-link").await;
+    navigate(&client, "#status-link").await;
     assert!(
         client
             .current_url()
@@ -310,7 +331,7 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
         "Cache poisoning via EDNS <b>options</b>"
     );
     fill(&client, "reply-text", "I can also share a packet capture.").await;
-    click(&client, "form button[type=submit]").await;
+    navigate(&client, "form button[type=submit]").await;
     assert!(
         client
             .source()
@@ -319,7 +340,7 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
             .contains("I can also share a packet capture.")
     );
     click(&client, "#credit-anonymous").await;
-    click(&client, "#credit ~ form button[type=submit]").await;
+    navigate(&client, "#credit ~ form button[type=submit]").await;
     assert!(
         text(&client, "dl.facts")
             .await
@@ -347,7 +368,7 @@ async fn a_pst_member_assigns_the_fix_lead_and_scores_the_case() {
     );
     shot(&client, "pst-1-dashboard").await;
 
-    click(&client, &format!("a[href='/cases/{reference}']")).await;
+    navigate(&client, &format!("a[href='/cases/{reference}']")).await;
     let cvss_due_before = text(&client, "#m-cvss_scored .due").await;
     assert!(
         text(&client, "#m-fix_lead_assigned")
@@ -357,7 +378,7 @@ async fn a_pst_member_assigns_the_fix_lead_and_scores_the_case() {
     click(&client, "#action-assign_fix_lead summary").await;
     fill(&client, "assign_fix_lead-lead", "alice@example.org").await;
     fill(&client, "assign_fix_lead-reason", "knows the cache plugin").await;
-    click(&client, "#action-assign_fix_lead button[type=submit]").await;
+    navigate(&client, "#action-assign_fix_lead button[type=submit]").await;
     assert!(text(&client, "#fix-lead").await.contains("Alice"));
     assert!(text(&client, "#m-fix_lead_assigned").await.contains("Done"));
     shot(&client, "pst-2-fix-lead-assigned").await;
@@ -365,7 +386,7 @@ async fn a_pst_member_assigns_the_fix_lead_and_scores_the_case() {
     // Preview first: the score is shown and nothing is saved.
     let vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
     fill(&client, "cvss-vector", vector).await;
-    click(&client, "button[value=preview_cvss]").await;
+    navigate(&client, "button[value=preview_cvss]").await;
     assert!(
         text(&client, "#cvss-preview")
             .await
@@ -373,14 +394,14 @@ async fn a_pst_member_assigns_the_fix_lead_and_scores_the_case() {
     );
     assert_eq!(text(&client, "#cvss-final").await, "not final yet");
     shot(&client, "pst-3-cvss-preview").await;
-    click(&client, "button[value=propose_cvss]").await;
+    navigate(&client, "button[value=propose_cvss]").await;
     assert!(
         text(&client, "ul.proposals")
             .await
             .contains("proposed by Alice")
     );
     fill(&client, "cvss-vector", vector).await;
-    click(&client, "button[value=finalize_cvss]").await;
+    navigate(&client, "button[value=finalize_cvss]").await;
     assert!(
         text(&client, "#cvss-final")
             .await
