@@ -36,6 +36,7 @@ pub enum Rule {
     CommitAlreadyRecorded(CommitId),
     UnknownCommit(CommitId),
     NoSelfApproval,
+    AlreadyApproved,
     FixReadyNeedsApprovals { unapproved: Vec<CommitId> },
     FixAlreadyReady,
     FixNotReady,
@@ -57,6 +58,7 @@ pub enum Rule {
     BreakCannotBeInFuture,
     NoBreakToAssess,
     CveAlreadyRecorded,
+    WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
     ReleaseEmbargoed { until: Timestamp },
     CherryPickPlanNeeded,
@@ -106,6 +108,7 @@ impl fmt::Display for Rule {
                 f,
                 "an LGTM must come from a maintainer other than the commit's author"
             ),
+            Rule::AlreadyApproved => write!(f, "you have already given this commit your LGTM"),
             Rule::FixReadyNeedsApprovals { unapproved } if unapproved.is_empty() => {
                 write!(
                     f,
@@ -194,6 +197,10 @@ impl fmt::Display for Rule {
                 "there is no reported embargo break waiting for an assessment"
             ),
             Rule::CveAlreadyRecorded => write!(f, "that CVE id is already recorded on the case"),
+            Rule::WaiverWithCve => write!(
+                f,
+                "a CVE id is recorded on the case; a waiver is for releasing without one"
+            ),
             Rule::ReleaseNeeds(missing) => write!(f, "the release needs {}", missing.join(", ")),
             Rule::ReleaseEmbargoed { until } => write!(
                 f,
@@ -461,6 +468,9 @@ pub fn decide(
             if fix.author_user == Some(maintainer) {
                 return Err(Rule::NoSelfApproval.into());
             }
+            if fix.approvals.contains(&maintainer) {
+                return Err(Rule::AlreadyApproved.into());
+            }
             Change::CommitApproved { commit, maintainer }
         }
         Command::MarkFixReady => {
@@ -654,9 +664,14 @@ pub fn decide(
             }
             Change::CveRecorded { cve }
         }
-        Command::WaiveCve { reason } => Change::CveWaived {
-            reason: text("reason", &reason, LONG)?,
-        },
+        Command::WaiveCve { reason } => {
+            if !case.cves.is_empty() {
+                return Err(Rule::WaiverWithCve.into());
+            }
+            Change::CveWaived {
+                reason: text("reason", &reason, LONG)?,
+            }
+        }
         Command::DraftAnnouncement { text: body } => {
             if case.release.is_some() {
                 return Err(Rule::AlreadyReleased.into());

@@ -119,14 +119,14 @@ fn every_kind_of_event() -> World {
     );
     w.ok(
         w.lead(),
-        Command::RecordCve {
-            cve: cve("CVE-2026-12345"),
+        Command::WaiveCve {
+            reason: "No CVE expected at first.".into(),
         },
     );
     w.ok(
         w.lead(),
-        Command::WaiveCve {
-            reason: "Second issue is a duplicate.".into(),
+        Command::RecordCve {
+            cve: cve("CVE-2026-12345"),
         },
     );
     w.ok(
@@ -244,8 +244,8 @@ fn the_stored_form_of_events() {
         {"seq":23,"at":"2026-03-07T09:00:00Z","actor":{"kind":"system"},"change":{"type":"publicly_disclosed","link":null}}
         {"seq":24,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"private_handling_requested"}}
         {"seq":25,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"private_handling_answered","agreed":false}}
-        {"seq":26,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_recorded","cve":"CVE-2026-12345"}}
-        {"seq":27,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_waived","reason":"Second issue is a duplicate."}}
+        {"seq":26,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_waived","reason":"No CVE expected at first."}}
+        {"seq":27,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_recorded","cve":"CVE-2026-12345"}}
         {"seq":28,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"announcement_drafted","text":"v1.12.1 fixes CVE-2026-12345."}}
         {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"]}}
         {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}

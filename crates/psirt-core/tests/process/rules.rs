@@ -51,6 +51,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::BreakCannotBeInFuture
         | Rule::NoBreakToAssess
         | Rule::CveAlreadyRecorded
+        | Rule::WaiverWithCve
+        | Rule::AlreadyApproved
         | Rule::ReleaseNeeds(_)
         | Rule::ReleaseEmbargoed { .. }
         | Rule::CherryPickPlanNeeded
@@ -1321,7 +1323,7 @@ fn a_commit_whose_author_has_no_account_may_be_approved_by_anyone() {
 }
 
 #[test]
-fn a_cve_may_be_recorded_and_waived_at_once() {
+fn waiver_with_cve() {
     let mut w = World::private();
     w.form_team();
     w.ok(
@@ -1330,14 +1332,14 @@ fn a_cve_may_be_recorded_and_waived_at_once() {
             cve: cve("CVE-2026-12345"),
         },
     );
-    // NOTE: a waiver is "no CVE, with a reason"; alongside a recorded CVE it
-    // contradicts it. Suggested: refuse `WaiveCve` when `cves` is not empty.
+    // A waiver is "no CVE, with a reason": alongside a recorded CVE it
+    // would contradict it.
     w.check(
         w.lead(),
         Command::WaiveCve {
             reason: "No CVE needed.".into(),
         },
-        expect![["ok"]],
+        expect![["WaiverWithCve: a CVE id is recorded on the case; a waiver is for releasing without one"]],
     );
 }
 
@@ -1361,16 +1363,17 @@ fn an_embargo_break_may_predate_any_embargo() {
 }
 
 #[test]
-fn a_maintainer_may_give_the_same_lgtm_twice() {
+fn already_approved() {
     let mut w = World::private();
     w.form_team();
     w.ok(w.person(DAVE), add_commit("abc1234", DAVE));
     w.ok(w.person(ALICE), approve("abc1234"));
-    // NOTE: the second LGTM changes nothing on the case (approvals are a
-    // set) but is accepted and adds an event to the timeline. Suggested:
-    // refuse it, or record nothing.
-    let events = w.events.len();
-    w.check(w.person(ALICE), approve("abc1234"), expect![["ok"]]);
-    assert_eq!(w.events.len(), events + 1);
+    // A second LGTM from the same maintainer would add nothing but noise
+    // on the timeline.
+    w.check(
+        w.person(ALICE),
+        approve("abc1234"),
+        expect![["AlreadyApproved: you have already given this commit your LGTM"]],
+    );
     assert_eq!(w.case.fix_commits[0].approvals.len(), 1);
 }
