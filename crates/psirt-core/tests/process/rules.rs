@@ -1339,7 +1339,9 @@ fn waiver_with_cve() {
         Command::WaiveCve {
             reason: "No CVE needed.".into(),
         },
-        expect![["WaiverWithCve: a CVE id is recorded on the case; a waiver is for releasing without one"]],
+        expect![[
+            "WaiverWithCve: a CVE id is recorded on the case; a waiver is for releasing without one"
+        ]],
     );
 }
 
