@@ -13,6 +13,7 @@ use psirt_core::{
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{ApiToken, User, token_hash};
+use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::{Backend, Store, StoreError, micros};
 
@@ -85,6 +86,23 @@ impl Store {
         origin: &str,
         now: Timestamp,
     ) -> Result<Intake, StoreError> {
+        self.report_with_attachments(report, Vec::new(), origin, now)
+            .await
+    }
+
+    /// [`Store::report`] with files attached, written in the same
+    /// transaction: the limits are checked first
+    /// ([`crate::check_attachments`]), and a file that breaks one stores
+    /// nothing at all.
+    pub async fn report_with_attachments(
+        &self,
+        report: NewReport,
+        attachments: Vec<NewAttachment>,
+        origin: &str,
+        now: Timestamp,
+    ) -> Result<Intake, StoreError> {
+        check_attachments(&attachments)?;
+        let files = attachments.len();
         let mut tx = self.write().await?;
         let policy_json: Option<String> =
             sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
@@ -127,12 +145,18 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
+        attachments::insert(&mut tx, id, attachments, now).await?;
+        let mut detail = format!("project {project}, {}", event_range(&events));
+        if files > 0 {
+            // The count only: names are report content.
+            detail.push_str(&format!(", attachments: {files}"));
+        }
         let entry = AuditEntry {
             actor: audit_actor(&Principal::System),
             action: "case.report".into(),
             case: Some(reference),
             origin: origin.into(),
-            detail: format!("project {project}, {}", event_range(&events)),
+            detail,
         };
         audit::append(&mut tx, self.backend, &entry).await?;
         tx.commit().await?;

@@ -15,6 +15,7 @@
 
 mod access;
 mod accounts;
+mod attachments;
 mod audit;
 mod cases;
 mod error;
@@ -28,6 +29,10 @@ use sqlx::{AnyPool, ConnectOptions};
 
 pub use access::PublishedCase;
 pub use accounts::{ApiToken, PstMember, User};
+pub use attachments::{
+    Attachment, AttachmentInfo, CONTENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
+    MAX_NAME_CHARS, NewAttachment, check_attachments, clean_content_type, clean_name,
+};
 pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use error::StoreError;

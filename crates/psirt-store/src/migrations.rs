@@ -24,6 +24,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit",
         include_str!("../migrations/sqlite/0003_audit.sql"),
     ),
+    (
+        4,
+        "attachments",
+        include_str!("../migrations/sqlite/0004_attachments.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -40,6 +45,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "audit",
         include_str!("../migrations/postgres/0003_audit.sql"),
+    ),
+    (
+        4,
+        "attachments",
+        include_str!("../migrations/postgres/0004_attachments.sql"),
     ),
 ];
 
