@@ -311,9 +311,29 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
     )
     .await;
     fill(&client, "report-reporter_name", "Jane Finder").await;
+    // A file input takes a path typed into it (Chromium).
+    let files = tempfile::tempdir().unwrap();
+    let capture = files.path().join("edns-poison.txt");
+    std::fs::write(
+        &capture,
+        "22:14:01 IP 10.0.0.1.53 > 10.0.0.2.5353: EDNS0 opt 65001\n",
+    )
+    .unwrap();
+    client
+        .find(Locator::Id("report-attachments"))
+        .await
+        .unwrap()
+        .send_keys(capture.to_str().unwrap())
+        .await
+        .unwrap();
     navigate(&client, "main form button[type=submit]").await;
     let lead = text(&client, "main .lead").await;
     assert!(lead.contains("PSIRT-"), "{lead}");
+    let reference = lead
+        .split_whitespace()
+        .find(|w| w.starts_with("PSIRT-"))
+        .unwrap()
+        .to_string();
     shot(&client, "reporter-2-confirmation").await;
 
     navigate(&client, "#status-link").await;
@@ -350,6 +370,20 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
 
     client.set_window_size(412, 915).await.unwrap();
     shot(&client, "reporter-4-status-phone").await;
+
+    // The team sees the file on the case page, with its size and hash.
+    client.set_window_size(1280, 1400).await.unwrap();
+    sign_in(&client, &site, "alice@example.org").await;
+    client
+        .goto(&site.url(&format!("/cases/{reference}")))
+        .await
+        .unwrap();
+    let listed = text(&client, "#attachments").await;
+    assert!(
+        listed.contains("edns-poison.txt") && listed.contains("57 bytes, text/plain"),
+        "{listed}"
+    );
+    shot(&client, "reporter-5-case-with-attachment").await;
     client.close().await.unwrap();
 }
 

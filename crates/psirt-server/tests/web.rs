@@ -549,3 +549,466 @@ async fn unreleased_cases_are_not_in_the_advisories() {
     assert!(!page.contains("Cache poisoning"));
     drop(site.store);
 }
+
+fn file(name: &str, mime: &str, data: Vec<u8>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(data)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .unwrap()
+}
+
+fn report_form() -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("summary", "Cache poisoning via EDNS")
+        .text(
+            "location",
+            "plugin/cache: crafted EDNS options poison the cache",
+        )
+}
+
+#[tokio::test]
+async fn attachments_go_with_the_report_and_only_to_the_cases_team() {
+    let site = Site::start().await;
+    let capture: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let html = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    let form = report_form()
+        .part(
+            "attachments",
+            file(
+                "poison.pcap",
+                "application/vnd.tcpdump.pcap",
+                capture.clone(),
+            ),
+        )
+        .part(
+            "attachments",
+            file("notes \u{e9}t\u{e9}.html", "text/html", html.clone()),
+        )
+        // An empty file input, as browsers send one.
+        .part(
+            "attachments",
+            file("", "application/octet-stream", Vec::new()),
+        );
+    let res = site
+        .http
+        .post(site.url("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let reference = between(
+        &res.text().await.unwrap(),
+        "recorded as <strong>",
+        "</strong>",
+    );
+    let path = format!("/cases/{reference}");
+
+    let (alice, _) = site.sign_in("alice@example.org").await;
+    let (status, page) = site.get(&path, Some(&alice)).await;
+    assert_eq!(status, StatusCode::OK);
+    let list = between(&page, "<ul id=\"attachments\"", "</ul>");
+    assert_eq!(list.matches("<li>").count(), 2, "{list}");
+    assert!(list.contains("poison.pcap</a> (68.4 KiB, application/vnd.tcpdump.pcap)"));
+    assert!(list.contains("notes été.html</a> (52 bytes, application/octet-stream)"));
+    let links: Vec<String> = list
+        .split(&format!("href=\"{path}/attachments/"))
+        .skip(1)
+        .map(|rest| format!("{path}/attachments/{}", &rest[..rest.find('"').unwrap()]))
+        .collect();
+    assert_eq!(links.len(), 2);
+
+    let download = |link: String, cookie: Option<String>| {
+        let mut req = site.http.get(site.url(&link));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    for (link, bytes, disposition) in [
+        (
+            &links[0],
+            &capture,
+            "attachment; filename=\"poison.pcap\"; filename*=UTF-8''poison.pcap",
+        ),
+        (
+            &links[1],
+            &html,
+            "attachment; filename=\"notes _t_.html\"; filename*=UTF-8''notes%20%C3%A9t%C3%A9.html",
+        ),
+    ] {
+        let res = download(link.clone(), Some(alice.clone())).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let h = res.headers();
+        // Neither a pcap nor an uploaded page is served as something a
+        // browser would run in our origin.
+        assert_eq!(h["content-type"], "application/octet-stream");
+        assert_eq!(h["content-disposition"], disposition);
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["content-security-policy"], CSP);
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(&res.bytes().await.unwrap()[..], &bytes[..]);
+    }
+
+    // Signed out: to the sign-in page. On another case's Fix Team: 403.
+    let res = download(links[0].clone(), None).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let other = site.report("Zone transfer leaks private records").await.0;
+    let lead = site
+        .store
+        .user_by_email(&"alice@example.org".parse().unwrap())
+        .await
+        .unwrap();
+    let dev = site
+        .store
+        .user_by_email(&"dev@example.org".parse().unwrap())
+        .await
+        .unwrap();
+    let caller = psirt_store::Caller::new(psirt_store::Principal::User(lead.clone()), "test");
+    for command in [
+        psirt_core::Command::AssignFixLead {
+            lead: Some(lead.id),
+            override_reason: Some("knows zone transfers".into()),
+        },
+        psirt_core::Command::FormFixTeam {
+            members: vec![dev.id],
+        },
+    ] {
+        site.store
+            .execute(
+                &caller,
+                other.parse().unwrap(),
+                command,
+                None,
+                psirt_server::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let (dev_session, _) = site.sign_in("dev@example.org").await;
+    let res = download(links[0].clone(), Some(dev_session.clone()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = res.bytes().await.unwrap();
+    assert!(!body.windows(8).any(|w| w == &capture[..8]));
+    // A number that is not an attachment of this case is not found.
+    let res = download(format!("{path}/attachments/999"), Some(alice.clone()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let audit = site
+        .store
+        .audit_show(reference.parse().unwrap())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "case.attachment.view")
+            .count(),
+        3,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"case.attachment.view.denied"));
+}
+
+#[tokio::test]
+async fn an_oversize_attachment_is_refused_next_to_the_field_and_nothing_is_stored() {
+    let site = Site::start().await;
+    let big = vec![7u8; psirt_store::MAX_ATTACHMENT_BYTES + 1];
+    let form = report_form()
+        .text("reporter_name", "Rita <kept>")
+        .part(
+            "attachments",
+            file("small.txt", "text/plain", b"ok".to_vec()),
+        )
+        .part(
+            "attachments",
+            file("huge.pcap", "application/octet-stream", big),
+        );
+    let res = site
+        .http
+        .post(site.url("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    let error = between(&page, "id=\"report-attachments-error\">", "</p>");
+    assert!(
+        error.contains("&quot;huge.pcap&quot; is larger than 10 MiB"),
+        "{error}"
+    );
+    assert!(error.contains("choose them again"), "{error}");
+    assert!(page.contains("aria-describedby=\"report-attachments-hint report-attachments-error\""));
+    assert!(page.contains("value=\"Rita &lt;kept&gt;\""));
+    assert!(page.contains("value=\"Cache poisoning via EDNS\""));
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert_eq!(site.store.raw_count("SELECT COUNT(*) FROM cases").await, 0);
+    assert_eq!(
+        site.store
+            .raw_count("SELECT COUNT(*) FROM attachments")
+            .await,
+        0
+    );
+
+    // Too many files: the same, with the count.
+    let mut form = report_form();
+    for i in 0..6 {
+        form = form.part(
+            "attachments",
+            file(&format!("f{i}.txt"), "text/plain", vec![b'x']),
+        );
+    }
+    let res = site
+        .http
+        .post(site.url("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("at most 5 files per report; 6 were sent"));
+    assert_eq!(site.store.raw_count("SELECT COUNT(*) FROM cases").await, 0);
+
+    // Another field's error: the files are not kept, and the page says so.
+    let form = reqwest::multipart::Form::new()
+        .text("summary", "")
+        .text("location", "somewhere")
+        .part(
+            "attachments",
+            file("small.txt", "text/plain", b"ok".to_vec()),
+        );
+    let res = site
+        .http
+        .post(site.url("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"report-summary-error\""));
+    let error = between(&page, "id=\"report-attachments-error\">", "</p>");
+    assert!(error.contains("1 file(s) were not kept"), "{error}");
+}
+
+impl Site {
+    /// Runs a command through the JSON API as alice (PST, and Fix Lead
+    /// once assigned).
+    async fn api(&self, reference: &str, command: serde_json::Value) {
+        let res = self
+            .http
+            .post(self.url(&format!("/api/v1/cases/{reference}/commands")))
+            .bearer_auth(&self.alice_token)
+            .json(&serde_json::json!({ "command": command }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert!(
+            status.is_success(),
+            "{command}: {status} {}",
+            res.text().await.unwrap()
+        );
+    }
+
+    /// Alice leads the case; the vector is final.
+    async fn led_and_scored(&self, reference: &str, vector: &str) {
+        self.api(
+            reference,
+            serde_json::json!({"type": "assign_fix_lead", "lead": "alice@example.org", "reason": "on call"}),
+        )
+        .await;
+        self.api(
+            reference,
+            serde_json::json!({"type": "finalize_cvss", "vector": vector}),
+        )
+        .await;
+    }
+}
+
+const CRITICAL: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+
+#[tokio::test]
+async fn a_high_score_case_cannot_be_slowed_down_and_the_form_says_which_rule() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    site.led_and_scored(&reference, CRITICAL).await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (_, page) = site.get(&path, Some(&session)).await;
+    for form in [
+        "slow_down",
+        "report_embargo_break",
+        "set_upstream_embargo",
+        "mark_publicly_disclosed",
+        "request_private_handling",
+        "record_private_handling_answer",
+        "remove_fix_team_member",
+    ] {
+        assert!(
+            page.contains(&format!("id=\"action-{form}\"")),
+            "{form} not offered"
+        );
+    }
+    let before = site.version(&reference).await;
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "slow_down"),
+                ("reason", "holidays"),
+                ("discussion", "https://example.org/thread"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("only a low-severity case (CVSS base score below 4.0) may be slowed down; this one scores 9.8"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"holidays\""));
+    assert!(page.contains("<details class=\"action\" id=\"action-slow_down\" open>"));
+    assert_eq!(site.version(&reference).await, before);
+
+    // A missing field is named next to it.
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[("csrf", &csrf), ("action", "slow_down"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("id=\"slow_down-discussion-error\"")
+    );
+}
+
+#[tokio::test]
+async fn an_embargo_break_assessed_as_release_early_pulls_every_due_time_to_now() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    site.led_and_scored(&reference, CRITICAL).await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (_, page) = site.get(&path, Some(&session)).await;
+    assert!(!between(&page, "id=\"checklist\"", "</table>").contains("as soon as possible"));
+    let leaked = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "report_embargo_break"),
+                ("what", "the patch"),
+                ("to_whom", "a public mailing list"),
+                ("when", &leaked),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get(&path, Some(&session)).await;
+    // Releasing early is the suggested answer.
+    let assess = between(&page, "id=\"action-assess_embargo_break\"", "</details>");
+    assert!(
+        assess.contains("<option value=\"yes\" selected>Yes</option>"),
+        "{assess}"
+    );
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "assess_embargo_break"),
+                ("release_early", "yes"),
+                ("reason", "the patch is public"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get(&path, Some(&session)).await;
+    let checklist = between(&page, "id=\"checklist\"", "</table>");
+    let due: Vec<&str> = checklist
+        .split("<td class=\"due\">")
+        .skip(1)
+        .map(|rest| &rest[..rest.find("</td>").unwrap()])
+        // Closing has no due time of its own.
+        .filter(|d| *d != "—")
+        .collect();
+    assert!(due.len() >= 4, "{due:?}");
+    assert!(
+        due.iter().all(|d| d.contains("as soon as possible")),
+        "{due:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_advisory_is_recorded_after_the_release() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    site.led_and_scored(&reference, CRITICAL).await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    for command in [
+        serde_json::json!({"type": "add_fix_commit", "commit": "abc1234", "author": "Dev <dev@example.org>"}),
+    ] {
+        site.api(&reference, command).await;
+    }
+    let bob = site.sign_in("bob@example.org").await;
+    let res = site
+        .post(
+            &path,
+            Some(&bob.0),
+            &[
+                ("csrf", &bob.1),
+                ("action", "approve_commit"),
+                ("commit", "abc1234"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    for command in [
+        serde_json::json!({"type": "mark_fix_ready"}),
+        serde_json::json!({"type": "record_cve", "cve": "CVE-2026-12345"}),
+        serde_json::json!({"type": "draft_announcement", "text": "CoreDNS 1.12.1 fixes CVE-2026-12345."}),
+        serde_json::json!({"type": "release", "version": "v1.12.1", "base_release": "v1.12.0", "cherry_picks": ["abc1234"]}),
+    ] {
+        site.api(&reference, command).await;
+    }
+    let res = site
+        .post(
+            &path,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "record_advisory"),
+                ("format", "osv"),
+                (
+                    "location",
+                    "https://github.com/coredns/coredns/security/advisories/GHSA-xxxx",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get(&path, Some(&session)).await;
+    let timeline = between(&page, "id=\"timeline\"", "</ol>");
+    assert!(timeline.contains("GHSA-xxxx"), "{timeline}");
+    assert!(page.contains("id=\"action-hold_retrospective\""));
+}

@@ -362,6 +362,8 @@ pub(crate) enum Kind {
     Checkbox,
     /// A yes/no choice.
     YesNo,
+    /// Files to upload (several); a form with one is `multipart/form-data`.
+    Files,
 }
 
 /// One labelled input, its value kept and its error next to it.
@@ -429,6 +431,10 @@ impl Input<'_> {
                             option value="yes" selected[value == "yes"] { "Yes" }
                             option value="no" selected[value == "no"] { "No" }
                         }
+                    }
+                    Kind::Files => {
+                        input type="file" id=(id) name=(self.name) multiple
+                            aria-invalid=[invalid] aria-describedby=[described.as_deref()];
                     }
                     _ => {
                         @let (kind, autocomplete) = match self.kind {
@@ -528,6 +534,12 @@ pub(crate) fn when(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// An instant as a `<time>` element, which the stylesheet keeps on one
+/// line (a date broken after its day reads wrong on a phone).
+pub(crate) fn time(t: jiff::Timestamp) -> Markup {
+    html! { time datetime=(t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()) { (when(t)) } }
+}
+
 /// A `datetime-local` value (read as UTC) or an RFC 3339 instant.
 pub(crate) fn parse_instant(value: &str) -> Result<jiff::Timestamp, String> {
     let value = value.trim();
@@ -538,4 +550,81 @@ pub(crate) fn parse_instant(value: &str) -> Result<jiff::Timestamp, String> {
         .parse::<jiff::civil::DateTime>()
         .and_then(|dt| jiff::tz::TimeZone::UTC.to_timestamp(dt))
         .map_err(|_| "must be a date and time, like 2026-12-01T16:00 (UTC)".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The palette of `psirt.css`, by custom property.
+    fn palette() -> std::collections::BTreeMap<String, [u8; 3]> {
+        let css = include_str!("psirt.css");
+        let root = &css[css.find(":root {").unwrap()..];
+        let root = &root[..root.find('}').unwrap()];
+        root.lines()
+            .filter_map(|l| l.trim().strip_prefix("--"))
+            .map(|l| {
+                let (name, value) = l.split_once(':').unwrap();
+                (name.to_string(), rgb(value.trim().trim_end_matches(';')))
+            })
+            .collect()
+    }
+
+    fn rgb(hex: &str) -> [u8; 3] {
+        let h = hex.trim_start_matches('#');
+        let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap();
+        [c(0), c(2), c(4)]
+    }
+
+    /// WCAG 2 relative luminance and contrast ratio.
+    fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+        let lum = |c: [u8; 3]| {
+            let lin = |v: u8| {
+                let s = f64::from(v) / 255.0;
+                if s <= 0.04045 {
+                    s / 12.92
+                } else {
+                    ((s + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// Every text colour on every background the stylesheet puts it on
+    /// reaches WCAG AA for normal text (4.5:1).
+    #[test]
+    fn text_colours_reach_wcag_aa_contrast() {
+        let p = palette();
+        let white = [255, 255, 255];
+        let pairs = [
+            ("ink", "paper"),
+            ("muted", "paper"),
+            ("accent", "paper"),
+            ("bad", "paper"),
+            ("ink", "soft"),
+            ("muted", "soft"),
+            ("accent", "soft"),
+            ("ink", "bad-bg"),
+            ("muted", "bad-bg"),
+            ("accent", "bad-bg"),
+            ("bad", "bad-bg"),
+            ("good", "good-bg"),
+            ("ink", "good-bg"),
+        ];
+        let mut report = String::new();
+        for (fg, bg) in pairs {
+            let ratio = contrast(p[fg], p[bg]);
+            report.push_str(&format!("{fg} on {bg}: {ratio:.2}\n"));
+            assert!(ratio >= 4.5, "{fg} on {bg}: {ratio:.2}");
+        }
+        // White text on the header, buttons and the "Overdue" badge.
+        for bg in ["accent", "bad"] {
+            let ratio = contrast(white, p[bg]);
+            report.push_str(&format!("white on {bg}: {ratio:.2}\n"));
+            assert!(ratio >= 4.5, "white on {bg}: {ratio:.2}");
+        }
+        // Printed with --nocapture; the report lists the figures.
+        println!("{report}");
+    }
 }

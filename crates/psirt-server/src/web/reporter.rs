@@ -5,18 +5,23 @@
 //! The status link is the reporter's only credential; it is shown once,
 //! on the confirmation page, and never logged (`redact_path`). Its forms
 //! need no CSRF token: another site cannot post to a link it does not know.
+//!
+//! The report form is `multipart/form-data` so it can carry files
+//! ([`ReportForm`]); its route alone accepts bodies large enough for
+//! `MAX_ATTACHMENTS` files of `MAX_ATTACHMENT_BYTES`. File names and bytes
+//! are report content and are never logged.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use psirt_core::{Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
-use psirt_store::{Caller, Principal};
+use psirt_store::{Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal};
 
 use super::{
     Errors, Fields, Input, Kind, PlainForm, Visitor, WebError, error_summary, layout, ok,
-    page_response, when,
+    page_response, time,
 };
 use crate::api::ReporterStatus;
 use crate::error::ApiError;
@@ -24,13 +29,121 @@ use crate::{AppState, now};
 
 pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/report", get(report_form).post(submit_report))
+        .route(
+            "/report",
+            get(report_form)
+                .post(submit_report)
+                .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)),
+        )
         .route("/status/{token}", get(status).post(status_action))
 }
 
 const FORM: &str = "report";
 
-fn inputs() -> [Input<'static>; 9] {
+/// The report form's body limit: every file at its largest, and 5 MiB for
+/// the text and the multipart framing. Other routes keep the global limit.
+const REPORT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 5 * 1024 * 1024;
+
+const FILES_HINT: &str = "Up to 5 files (screenshots, packet captures, logs), each at most 10 MiB. Only the security team can open them.";
+
+/// The report form's fields and files. The form is `multipart/form-data`;
+/// a URL-encoded body (a client without files) is read too.
+pub(super) struct ReportForm {
+    fields: Fields,
+    files: Vec<NewAttachment>,
+}
+
+fn unreadable(status: StatusCode, detail: String) -> WebError {
+    let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "The report is larger than this form accepts ({MAX_ATTACHMENTS} files of at most {} MiB each, plus the text). Go back and attach fewer or smaller files.",
+            MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        )
+    } else {
+        detail
+    };
+    WebError::Page(status, "The form could not be read".into(), detail)
+}
+
+impl FromRequest<AppState> for ReportForm {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, WebError> {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let PlainForm(fields) = PlainForm::from_request(request, state).await?;
+            return Ok(ReportForm {
+                fields,
+                files: Vec::new(),
+            });
+        }
+        let mut body = Multipart::from_request(request, state)
+            .await
+            .map_err(|r| unreadable(r.status(), r.body_text()))?;
+        let mut fields = Fields::default();
+        let mut files = Vec::new();
+        while let Some(mut field) = body
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.status(), e.body_text()))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            if name != "attachments" {
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| unreadable(e.status(), e.body_text()))?;
+                fields.0.push((name, value));
+                continue;
+            }
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let content_type = field.content_type().unwrap_or("").to_string();
+            // Keep one byte past the limit, so the store's check refuses
+            // the file with its own message, and drop the rest unread
+            // into memory (the body limit bounds the whole request).
+            let mut data = Vec::new();
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| unreadable(e.status(), e.body_text()))?
+            {
+                let room = (MAX_ATTACHMENT_BYTES + 1).saturating_sub(data.len());
+                data.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            // A file input left empty still sends a part, without a name
+            // or bytes.
+            if file_name.is_empty() && data.is_empty() {
+                continue;
+            }
+            files.push(NewAttachment {
+                name: file_name,
+                content_type,
+                data,
+            });
+        }
+        Ok(ReportForm { fields, files })
+    }
+}
+
+/// Browsers cannot fill a file input again, so a form that comes back
+/// says so next to it.
+fn files_not_kept(errors: &mut Errors, files: usize) {
+    const AGAIN: &str = "Files are not kept when the form comes back: choose them again.";
+    match errors.fields.get_mut("attachments") {
+        Some(reason) => reason.push_str(&format!(". {AGAIN}")),
+        None if files > 0 => errors.field(
+            "attachments",
+            format!("{files} file(s) were not kept because of the errors above. {AGAIN}"),
+        ),
+        None => {}
+    }
+}
+
+fn inputs() -> [Input<'static>; 10] {
     let i = |name, label, kind, required, hint| Input {
         form: FORM,
         name,
@@ -62,9 +175,14 @@ fn inputs() -> [Input<'static>; 9] {
             "Proof of concept",
             Kind::Area,
             false,
-            Some(
-                "A script, request or packet capture as text. File attachments are not supported yet.",
-            ),
+            Some("A script, request or packet capture as text; or attach files below."),
+        ),
+        i(
+            "attachments",
+            "Attachments",
+            Kind::Files,
+            false,
+            Some(FILES_HINT),
         ),
         i(
             "affected_versions",
@@ -115,7 +233,7 @@ fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor) -> Markup {
                 "Your report goes only to the project's Product Security Team. Please do not file a public issue. "
                 "After sending you get a private link to follow your report."
             }
-            form method="post" action="/report" novalidate {
+            form method="post" action="/report" enctype="multipart/form-data" novalidate {
                 (error_summary(errors))
                 @for input in &fields { (input.render(values, errors)) }
                 button type="submit" { "Send report privately" }
@@ -151,7 +269,7 @@ fn details(f: &Fields) -> String {
 async fn submit_report(
     State(state): State<AppState>,
     visitor: Visitor,
-    PlainForm(f): PlainForm,
+    ReportForm { fields: f, files }: ReportForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
     state.limit_intake(&caller)?;
@@ -183,7 +301,11 @@ async fn submit_report(
         Some(Ok(e)) => Some(e),
         None => None,
     };
+    if let Err(e) = psirt_store::check_attachments(&files) {
+        errors = merge(errors, Errors::from_api(e.into(), &["attachments"])?);
+    }
     if !errors.is_empty() {
+        files_not_kept(&mut errors, files.len());
         return Ok(page_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             report_page(&f, &errors, &visitor),
@@ -201,7 +323,12 @@ async fn submit_report(
         public_link,
         already_public,
     };
-    let intake = match state.store.report(report, &caller.origin, now()).await {
+    let count = files.len();
+    let intake = match state
+        .store
+        .report_with_attachments(report, files, &caller.origin, now())
+        .await
+    {
         Ok(intake) => intake,
         Err(e) => {
             let known: Vec<&str> = inputs().iter().map(|i| i.name).collect();
@@ -214,7 +341,8 @@ async fn submit_report(
                 },
                 e => e,
             };
-            let errors = Errors::from_api(e, &known)?;
+            let mut errors = Errors::from_api(e, &known)?;
+            files_not_kept(&mut errors, count);
             return Ok(page_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 report_page(&f, &errors, &visitor),
@@ -329,7 +457,7 @@ fn status_page(
             h1 { "Your report " (s.reference) }
             p.lead { (s.summary) }
             dl.facts {
-                dt { "Received" } dd { (when(s.received_at)) }
+                dt { "Received" } dd { (time(s.received_at)) }
                 dt { "Where it stands" } dd #stage { (s.stage) }
                 @if let Some(v) = &s.released_version { dt { "Fixed in" } dd { (v) } }
                 @if !s.cves.is_empty() { dt { "CVE" } dd { (s.cves.join(", ")) } }
@@ -351,9 +479,9 @@ fn status_page(
                             td { (m.title) }
                             td { (m.status) }
                             td {
-                                @if let Some(t) = m.done_at { (when(t)) }
+                                @if let Some(t) = m.done_at { (time(t)) }
                                 @else if m.asap { "as soon as possible" }
-                                @else if let Some(t) = m.due_at { "due " (when(t)) }
+                                @else if let Some(t) = m.due_at { "due " (time(t)) }
                             }
                         }
                     }
@@ -363,7 +491,7 @@ fn status_page(
             ol.messages {
                 @for m in &s.messages {
                     li class=(if m.from == "reporter" { "from-reporter" } else { "from-team" }) {
-                        p.meta { strong { (if m.from == "reporter" { "You" } else { "Security team" }) } ", " (when(m.at)) }
+                        p.meta { strong { (if m.from == "reporter" { "You" } else { "Security team" }) } ", " (time(m.at)) }
                         p.text { (m.text) }
                     }
                 }
@@ -454,4 +582,13 @@ async fn status_action(
         StatusCode::UNPROCESSABLE_ENTITY,
         status_page(&record.case, &token, &visitor, &f, &errors, Some(&form)),
     ))
+}
+
+/// The errors of both, the first's winning where both name a field.
+fn merge(mut a: Errors, b: Errors) -> Errors {
+    for (field, reason) in b.fields {
+        a.field(&field, reason);
+    }
+    a.form = a.form.or(b.form);
+    a
 }

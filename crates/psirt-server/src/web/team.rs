@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Errors, Fields, Input, Kind, PlainForm, SignedIn, Visitor, WebError, WebForm, WebSession,
-    csrf_field, error_summary, layout, ok, page_response, parse_instant, random_token, same, when,
+    csrf_field, error_summary, layout, ok, page_response, parse_instant, random_token, same, time,
 };
 use crate::auth::SESSION_COOKIE;
 use crate::commands::CaseCommand;
@@ -34,6 +34,93 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/signout", post(sign_out))
         .route("/cases", get(dashboard))
         .route("/cases/{reference}", get(case_page).post(case_action))
+        .route("/cases/{reference}/attachments/{id}", get(attachment))
+}
+
+/// Content types a browser may show itself; everything else is served as
+/// `application/octet-stream`, so no uploaded file can run as HTML or
+/// SVG script in psirt's origin.
+const SHOWN_AS_IS: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+];
+
+/// `filename*` of `Content-Disposition` (RFC 5987 / RFC 8187): UTF-8,
+/// percent-encoded except the attr-chars.
+fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'!'
+            | b'#'
+            | b'$'
+            | b'&'
+            | b'+'
+            | b'-'
+            | b'.'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'|'
+            | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The plain `filename` for clients without `filename*`: printable ASCII,
+/// no quotes or backslashes.
+fn ascii_name(name: &str) -> String {
+    name.chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '_',
+        })
+        .collect()
+}
+
+/// Downloads one attachment of a case; `Store::attachment` decides and
+/// audits. Always a download (`Content-Disposition: attachment`), never
+/// rendered as a page of ours.
+async fn attachment(
+    State(state): State<AppState>,
+    WebSession(who): WebSession,
+    Path((r, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let reference = reference(&r)?;
+    let id: i64 = id.parse().map_err(|_| {
+        WebError::Page(
+            StatusCode::NOT_FOUND,
+            "Not found".into(),
+            format!("Case {reference} has no attachment {id:?}."),
+        )
+    })?;
+    let file = state.store.attachment(&who.caller, reference, id).await?;
+    let served = if SHOWN_AS_IS.contains(&file.info.content_type.as_str()) {
+        file.info.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        ascii_name(&file.info.name),
+        rfc5987(&file.info.name)
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(served).map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    Ok((headers, file.data).into_response())
 }
 
 /// The pre-session cookie that pairs with the sign-in form's `csrf` field,
@@ -215,11 +302,9 @@ impl<'a> Names<'a> {
     }
 }
 
-fn due_text(due: psirt_core::Due) -> String {
-    if due.asap {
-        format!("as soon as possible ({})", when(due.at))
-    } else {
-        when(due.at)
+fn due_text(due: psirt_core::Due) -> Markup {
+    html! {
+        @if due.asap { "as soon as possible (" (time(due.at)) ")" } @else { (time(due.at)) }
     }
 }
 
@@ -313,6 +398,8 @@ struct Field {
     kind: Kind,
     required: bool,
     hint: Option<&'static str>,
+    /// The value a fresh form starts with (the process's suggestion).
+    default: Option<&'static str>,
 }
 
 const fn f(name: &'static str, label: &'static str, kind: Kind, required: bool) -> Field {
@@ -322,6 +409,25 @@ const fn f(name: &'static str, label: &'static str, kind: Kind, required: bool) 
         kind,
         required,
         hint: None,
+        default: None,
+    }
+}
+
+/// A field whose fresh form starts with `default` chosen.
+const fn suggest(
+    name: &'static str,
+    label: &'static str,
+    kind: Kind,
+    hint: &'static str,
+    default: &'static str,
+) -> Field {
+    Field {
+        name,
+        label,
+        kind,
+        required: true,
+        hint: Some(hint),
+        default: Some(default),
     }
 }
 
@@ -338,6 +444,7 @@ const fn h(
         kind,
         required,
         hint: Some(hint),
+        default: None,
     }
 }
 
@@ -394,6 +501,22 @@ const ACTIONS: &[Action] = &[
         op: Operation::FinalizeCvss,
         button: "Make final",
         fields: CVSS_FIELDS,
+    },
+    Action {
+        command: "remove_fix_team_member",
+        title: "Remove from the Fix Team",
+        op: Operation::ManageFixTeam,
+        button: "Remove member",
+        fields: &[
+            f("member", "Member's e-mail", Kind::Email, true),
+            h(
+                "reason",
+                "Reason",
+                Kind::Text,
+                true,
+                "Recorded on the timeline.",
+            ),
+        ],
     },
     Action {
         command: "add_fix_commit",
@@ -498,6 +621,123 @@ const ACTIONS: &[Action] = &[
         )],
     },
     Action {
+        command: "set_upstream_embargo",
+        title: "Follow an upstream embargo",
+        op: Operation::SetUpstreamEmbargo,
+        button: "Record upstream embargo",
+        fields: &[
+            h(
+                "upstream",
+                "Upstream project",
+                Kind::Text,
+                true,
+                "The project whose embargo this case follows.",
+            ),
+            h(
+                "until",
+                "Upstream embargo ends (UTC)",
+                Kind::DateTime,
+                true,
+                "It replaces the release due time.",
+            ),
+        ],
+    },
+    Action {
+        command: "slow_down",
+        title: "Slow the case down",
+        op: Operation::SlowDown,
+        button: "Record slow-down",
+        fields: &[
+            h(
+                "reason",
+                "Reason",
+                Kind::Text,
+                true,
+                "Only for low severity (CVSS below 4.0); holidays and bandwidth are valid reasons.",
+            ),
+            h(
+                "discussion",
+                "Link to the discussion",
+                Kind::Url,
+                true,
+                "Where the team agreed to slow down.",
+            ),
+            h(
+                "extension",
+                "Extension",
+                Kind::Text,
+                false,
+                "Like 14d; leave empty for the policy's.",
+            ),
+        ],
+    },
+    Action {
+        command: "mark_publicly_disclosed",
+        title: "Mark as publicly disclosed",
+        op: Operation::MarkPubliclyDisclosed,
+        button: "Mark public",
+        fields: &[h(
+            "link",
+            "Where it was disclosed",
+            Kind::Url,
+            false,
+            "Every due time becomes as soon as possible.",
+        )],
+    },
+    Action {
+        command: "request_private_handling",
+        title: "Ask the reporter to handle it privately",
+        op: Operation::NegotiatePrivateHandling,
+        button: "Record the request",
+        fields: &[],
+    },
+    Action {
+        command: "record_private_handling_answer",
+        title: "Record the reporter's answer on private handling",
+        op: Operation::NegotiatePrivateHandling,
+        button: "Record answer",
+        fields: &[h(
+            "agreed",
+            "Did the reporter agree to handle it privately?",
+            Kind::YesNo,
+            true,
+            "A no keeps every due time at as soon as possible.",
+        )],
+    },
+    Action {
+        command: "report_embargo_break",
+        title: "Report an embargo break",
+        op: Operation::ReportEmbargoBreak,
+        button: "Report the leak",
+        fields: &[
+            f("what", "What leaked", Kind::Area, true),
+            f("to_whom", "To whom", Kind::Text, true),
+            h(
+                "when",
+                "When (UTC)",
+                Kind::DateTime,
+                true,
+                "Date and time of the leak, UTC.",
+            ),
+        ],
+    },
+    Action {
+        command: "assess_embargo_break",
+        title: "Assess the embargo break",
+        op: Operation::AssessEmbargoBreak,
+        button: "Record assessment",
+        fields: &[
+            suggest(
+                "release_early",
+                "Release early?",
+                Kind::YesNo,
+                "Yes pulls every due time to now (the process's default); no keeps the plan.",
+                "yes",
+            ),
+            f("reason", "Reason", Kind::Text, true),
+        ],
+    },
+    Action {
         command: "record_cve",
         title: "Record the CVE",
         op: Operation::RecordCve,
@@ -548,6 +788,35 @@ const ACTIONS: &[Action] = &[
         ],
     },
     Action {
+        command: "record_advisory",
+        title: "Record an advisory",
+        op: Operation::RecordAdvisory,
+        button: "Record advisory",
+        fields: &[
+            h(
+                "format",
+                "Format",
+                Kind::Text,
+                true,
+                "For example OSV, CVE JSON 5, CSAF or Markdown.",
+            ),
+            h(
+                "location",
+                "Location",
+                Kind::Text,
+                true,
+                "Where it is published: a link or a path.",
+            ),
+        ],
+    },
+    Action {
+        command: "hold_retrospective",
+        title: "Hold the retrospective",
+        op: Operation::Close,
+        button: "Record retrospective",
+        fields: &[f("notes", "Notes", Kind::Area, true)],
+    },
+    Action {
         command: "message_reporter",
         title: "Write to the reporter",
         op: Operation::MessageReporter,
@@ -568,6 +837,17 @@ const ACTIONS: &[Action] = &[
         fields: &[],
     },
 ];
+
+/// A fresh form's values: the fields' suggested defaults.
+fn defaults(a: &Action) -> Fields {
+    let mut values = Fields::default();
+    for field in a.fields {
+        if let Some(d) = field.default {
+            values.set(field.name, d);
+        }
+    }
+    values
+}
 
 fn action(command: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.command == command)
@@ -612,7 +892,8 @@ async fn render_case(
 ) -> Result<Response, WebError> {
     let record = state.store.case(&who.caller, reference).await?;
     let actor = state.store.case_actor(&who.caller, &record.case).await?;
-    let markup = case_markup(state, who, &record, &actor, &outcome).await;
+    let files = state.store.attachments(&record).await?;
+    let markup = case_markup(state, who, &record, &files, &actor, &outcome).await;
     Ok(page_response(status, markup))
 }
 
@@ -620,6 +901,7 @@ async fn case_markup(
     state: &AppState,
     who: &SignedIn,
     record: &psirt_store::CaseRecord,
+    files: &[psirt_store::AttachmentInfo],
     actor: &Actor,
     outcome: &Outcome,
 ) -> Markup {
@@ -675,7 +957,7 @@ async fn case_markup(
         }
         dl.facts {
             dt { "Project" } dd { (case.project) }
-            dt { "Reported" } dd { (when(case.reported_at)) }
+            dt { "Reported" } dd { (time(case.reported_at)) }
             dt { "Fix Lead" } dd #fix-lead { (lead) }
             dt { "Fix Team" } dd { @if team.is_empty() { "nobody yet" } @else { (team.join(", ")) } }
             dt { "CVSS" }
@@ -692,6 +974,18 @@ async fn case_markup(
         }
         h2 { "Report" }
         div.details { (case.details.expose()) }
+        @if !files.is_empty() {
+            h3 #attachments-title { "Attachments" }
+            ul #attachments aria-labelledby="attachments-title" {
+                @for file in files {
+                    li {
+                        a href=(format!("{path}/attachments/{}", file.id)) download { (file.name) }
+                        " (" (size_text(file.size)) ", " (file.content_type) ") "
+                        span.hint { "SHA-256 " code { (file.sha256) } }
+                    }
+                }
+            }
+        }
         h2 #checklist { "Checklist" }
         div.scroll {
         table {
@@ -703,10 +997,10 @@ async fn case_markup(
                     @match m.status {
                         MilestoneStatus::NotApplicable => {}
                         MilestoneStatus::Done { at: done } => {
-                            tr id=(id) { td { (m.milestone.title()) } td { span.badge.good { "Done" } } td { "—" } td { (when(done)) } }
+                            tr id=(id) { td { (m.milestone.title()) } td { span.badge.good { "Done" } } td { "—" } td { (time(done)) } }
                         }
                         MilestoneStatus::Skipped { at: done } => {
-                            tr id=(id) { td { (m.milestone.title()) } td { span.badge { "Skipped" } } td { "—" } td { (when(done)) } }
+                            tr id=(id) { td { (m.milestone.title()) } td { span.badge { "Skipped" } } td { "—" } td { (time(done)) } }
                         }
                         MilestoneStatus::Pending { due } => {
                             @let overdue = due.is_some_and(|d| d.at < at);
@@ -728,7 +1022,7 @@ async fn case_markup(
                 @if !proposals.is_empty() {
                     ul.proposals {
                         @for (by, v, t) in &proposals {
-                            li { code { (v.to_string()) } " — " (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) ", proposed by " (by) ", " (when(*t)) }
+                            li { code { (v.to_string()) } " — " (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) ", proposed by " (by) ", " (time(*t)) }
                         }
                     }
                 }
@@ -764,7 +1058,8 @@ async fn case_markup(
             @for a in &offered {
                 @let failed = outcome.form.as_deref() == Some(a.command);
                 @let errors = if failed { &outcome.errors } else { &no_errors };
-                @let values = if failed { &outcome.values } else { &blank };
+                @let fresh = defaults(a);
+                @let values = if failed { &outcome.values } else { &fresh };
                 details.action id=(format!("action-{}", a.command)) open[failed] {
                     summary { (a.title) }
                     form method="post" action=(path) {
@@ -783,7 +1078,7 @@ async fn case_markup(
         ol.timeline {
             @for (e, actor) in &timeline {
                 li {
-                    p.meta { (when(e.at)) " · " (actor) }
+                    p.meta { (time(e.at)) " · " (actor) }
                     p { strong { (e.kind.replace('_', " ")) } }
                     @if let Some(obj) = e.data.as_object() {
                         @if !obj.is_empty() {
@@ -938,4 +1233,33 @@ async fn case_action(
         done: None,
     };
     render_case(&state, &who, reference, outcome, status).await
+}
+
+/// A size for people: bytes, KiB or MiB.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} bytes"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn download_names_are_encoded_for_content_disposition() {
+        for (name, star, plain) in [
+            ("capture.pcap", "capture.pcap", "capture.pcap"),
+            ("my shot.png", "my%20shot.png", "my shot.png"),
+            (
+                "r\u{e9}sum\u{e9} \"x\".txt",
+                "r%C3%A9sum%C3%A9%20%22x%22.txt",
+                "r_sum_ _x_.txt",
+            ),
+            ("a;b=c'd.txt", "a%3Bb%3Dc%27d.txt", "a;b=c'd.txt"),
+        ] {
+            assert_eq!(super::rfc5987(name), star, "{name:?}");
+            assert_eq!(super::ascii_name(name), plain, "{name:?}");
+        }
+    }
 }
