@@ -1012,3 +1012,117 @@ async fn an_advisory_is_recorded_after_the_release() {
     assert!(timeline.contains("GHSA-xxxx"), "{timeline}");
     assert!(page.contains("id=\"action-hold_retrospective\""));
 }
+
+/// Every form control a person fills in, and its label: `(id, has a label)`.
+/// Hidden fields and buttons are not controls to label.
+fn controls(html: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for tag in ["<input", "<textarea", "<select"] {
+        for (at, _) in html.match_indices(tag) {
+            let end = html[at..].find('>').map_or(html.len(), |e| at + e);
+            let element = &html[at..end];
+            if ["type=\"hidden\"", "type=\"submit\"", "type=\"button\""]
+                .iter()
+                .any(|t| element.contains(t))
+            {
+                continue;
+            }
+            let id = element
+                .split("id=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or("");
+            let labelled = !id.is_empty() && html.contains(&format!("<label for=\"{id}\""));
+            out.push((
+                if id.is_empty() {
+                    element.to_string()
+                } else {
+                    id.to_string()
+                },
+                labelled,
+            ));
+        }
+    }
+    out
+}
+
+/// The levels of the page's headings, in document order.
+fn headings(html: &str) -> Vec<u8> {
+    let bytes = html.as_bytes();
+    (0..bytes.len().saturating_sub(3))
+        .filter(|&i| {
+            bytes[i] == b'<' && bytes[i + 1] == b'h' && (b'1'..=b'6').contains(&bytes[i + 2])
+        })
+        .filter(|&i| matches!(bytes[i + 3], b'>' | b' '))
+        .map(|i| bytes[i + 2] - b'0')
+        .collect()
+}
+
+/// Labels on every control, one h1, and no heading level skipped, on every
+/// page a reporter, a PST member and a Fix Lead see.
+#[tokio::test]
+async fn every_page_labels_its_controls_and_keeps_its_headings_in_order() {
+    // The checks themselves catch what they are for.
+    assert_eq!(
+        controls(
+            r#"<label for="a">A</label><input id="a"><input id="b"><input type="hidden" name="csrf">"#
+        ),
+        [("a".to_string(), true), ("b".to_string(), false)]
+    );
+    assert_eq!(
+        headings("<h1>x</h1><h2 class=\"y\">z</h2><h4>w</h4><header>"),
+        [1, 2, 4]
+    );
+    let site = Site::start().await;
+    let (reference, status) = site.report("Cache poisoning via EDNS").await;
+    site.led_and_scored(&reference, CRITICAL).await;
+    let (session, _) = site.sign_in("alice@example.org").await;
+    let pages = [
+        ("/", None),
+        ("/advisories", None),
+        ("/report", None),
+        ("/signin", None),
+        (status.as_str(), None),
+        ("/cases", Some(session.as_str())),
+        (&format!("/cases/{reference}")[..], Some(session.as_str())),
+    ];
+    for (path, cookie) in pages {
+        let (code, html) = site.get(path, cookie).await;
+        assert_eq!(code, StatusCode::OK, "{path}");
+        let unlabelled: Vec<String> = controls(&html)
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(id, _)| id)
+            .collect();
+        assert!(
+            unlabelled.is_empty(),
+            "{path}: controls without a label: {unlabelled:?}"
+        );
+        let levels = headings(&html);
+        assert_eq!(
+            levels.iter().filter(|l| **l == 1).count(),
+            1,
+            "{path}: one h1, got {levels:?}"
+        );
+        assert_eq!(
+            levels.first(),
+            Some(&1),
+            "{path}: the h1 comes first: {levels:?}"
+        );
+        for pair in levels.windows(2) {
+            assert!(
+                pair[1] <= pair[0] + 1,
+                "{path}: heading level skipped in {levels:?}"
+            );
+        }
+    }
+    // The case page has many forms; make sure the check saw them.
+    let (_, case_page) = site
+        .get(&format!("/cases/{reference}"), Some(&session))
+        .await;
+    assert!(
+        controls(&case_page).len() > 20,
+        "{}",
+        controls(&case_page).len()
+    );
+}
