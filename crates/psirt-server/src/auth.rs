@@ -46,7 +46,7 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// Compares two secrets in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

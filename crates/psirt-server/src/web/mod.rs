@@ -204,14 +204,7 @@ impl FromRequest<AppState> for WebForm {
     }
 }
 
-/// Compares two secrets in time independent of where they differ.
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub(crate) use crate::auth::same;
 
 /// 256 random bits as hex, for the pre-session sign-in token.
 pub(crate) fn random_token() -> Result<String, WebError> {
