@@ -27,6 +27,7 @@ use crate::{AppState, now};
 pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     ("get", "/healthz", Some(Operation::ReadPublic)),
     ("get", "/openapi.json", Some(Operation::ReadPublic)),
+    ("get", "/openpgp-key.asc", Some(Operation::ReadPublic)),
     ("post", "/api/v1/reports", Some(Operation::SubmitReport)),
     (
         "get",
@@ -873,6 +874,21 @@ async fn add_pst_member(
     ))
 }
 
+/// The instance's public OpenPGP key, ASCII-armored.
+#[utoipa::path(get, path = "/openpgp-key.asc", tag = "meta",
+    responses((status = 200, description = "The key", body = String, content_type = "application/pgp-keys"), (status = 404, body = Problem)))]
+async fn openpgp_key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let key = state
+        .settings
+        .openpgp
+        .as_ref()
+        .ok_or_else(|| ApiError::NotFound("this instance has no OpenPGP key yet".into()))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/pgp-keys")],
+        key.armored_public.clone(),
+    ))
+}
+
 /// 200 once the database answers and is migrated, 503 otherwise.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, description = "ok", body = String, content_type = "text/plain"), (status = 503, description = "database unavailable", body = String, content_type = "text/plain")))]
@@ -891,6 +907,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(healthz))
+        .routes(routes!(openpgp_key))
         .routes(routes!(submit_report))
         .routes(routes!(reporter_status))
         .routes(routes!(reporter_reply))

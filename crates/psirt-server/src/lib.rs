@@ -39,6 +39,16 @@ pub struct Settings {
     pub session_ttl: jiff::SignedDuration,
     /// The largest request body accepted.
     pub body_limit: usize,
+    /// The instance's public OpenPGP key, once it has one.
+    pub openpgp: Option<OpenPgpKey>,
+}
+
+/// The instance's public OpenPGP key as the policy page and
+/// `/openpgp-key.asc` show it.
+#[derive(Clone, Debug)]
+pub struct OpenPgpKey {
+    pub fingerprint: String,
+    pub armored_public: String,
 }
 
 impl Default for Settings {
@@ -49,6 +59,7 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl: jiff::SignedDuration::from_hours(12),
             body_limit: 2 * 1024 * 1024,
+            openpgp: None,
         }
     }
 }

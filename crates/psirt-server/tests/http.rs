@@ -786,6 +786,11 @@ both!(
                     && origin == "127.0.0.1"),
             "{admin_actions:?}"
         );
+        // No key configured: the key's URL says so as a problem document.
+        assert_eq!(
+            s.call("GET", "/openpgp-key.asc", None, None).await.0,
+            StatusCode::NOT_FOUND
+        );
         // Anonymous: report and health only.
         assert_eq!(
             s.call("GET", "/api/v1/cases", None, None).await.0,

@@ -19,6 +19,7 @@ mod attachments;
 mod audit;
 mod cases;
 mod error;
+mod instance_key;
 mod migrations;
 mod sessions;
 

@@ -29,6 +29,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "attachments",
         include_str!("../migrations/sqlite/0004_attachments.sql"),
     ),
+    (
+        5,
+        "instance_key",
+        include_str!("../migrations/sqlite/0005_instance_key.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -50,6 +55,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "attachments",
         include_str!("../migrations/postgres/0004_attachments.sql"),
+    ),
+    (
+        5,
+        "instance_key",
+        include_str!("../migrations/postgres/0005_instance_key.sql"),
     ),
 ];
 

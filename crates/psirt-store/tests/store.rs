@@ -758,3 +758,35 @@ both!(
         );
     }
 );
+
+both!(
+    the_first_instance_key_stored_wins,
+    |store: Store| async move {
+        assert_eq!(store.instance_key().await.unwrap(), None);
+        let first = store
+            .keep_instance_key("KEY ONE", "AAAA", t(T0))
+            .await
+            .unwrap();
+        assert_eq!(first, "KEY ONE");
+        // A second replica that made its own key at the same time gets the first.
+        let second = store
+            .keep_instance_key("KEY TWO", "BBBB", t(T0))
+            .await
+            .unwrap();
+        assert_eq!(second, "KEY ONE");
+        assert_eq!(
+            store.instance_key().await.unwrap().as_deref(),
+            Some("KEY ONE")
+        );
+        let (entries, _) = store.audit_all_for_tests().await;
+        let made: Vec<&(String, String, String)> = entries
+            .iter()
+            .filter(|(_, a, _)| a == "instance_key.create")
+            .collect();
+        assert_eq!(made.len(), 1, "{entries:?}");
+        assert!(matches!(
+            store.audit_verify().await.unwrap(),
+            psirt_store::AuditReport::Intact { .. }
+        ));
+    }
+);

@@ -229,6 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
                 secure_cookies: config.public_url.starts_with("https://"),
+                openpgp: Some(instance_key(&store).await?),
                 ..psirt_server::Settings::default()
             };
             psirt_server::serve(store, settings, listener, shutdown).await?;
@@ -368,6 +369,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Cvss { .. } => unreachable!("handled before the runtime starts"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The instance's OpenPGP key: the stored one, or a new one on first run
+/// (when replicas start together, the first stored key wins for all).
+async fn instance_key(store: &Store) -> anyhow::Result<psirt_server::OpenPgpKey> {
+    let armored = match store.instance_key().await? {
+        Some(armored) => armored,
+        None => {
+            let key = psirt_mail::InstanceKey::generate("psirt (instance key)")?;
+            tracing::info!(
+                fingerprint = key.fingerprint().as_str(),
+                "made the instance's OpenPGP key"
+            );
+            store
+                .keep_instance_key(
+                    &key.to_armored_secret()?,
+                    key.fingerprint().as_str(),
+                    crate::time::now(),
+                )
+                .await?
+        }
+    };
+    let key = psirt_mail::InstanceKey::from_armored_secret(&armored)
+        .context("reading the stored instance key")?;
+    Ok(psirt_server::OpenPgpKey {
+        fingerprint: key.fingerprint().as_str().to_string(),
+        armored_public: key.public_key_armored()?,
+    })
 }
 
 fn read_policy(path: &std::path::Path) -> anyhow::Result<psirt_core::Policy> {

@@ -231,3 +231,94 @@ fn an_acknowledged_report_survives_a_crash_right_after_the_201() {
         );
     }
 }
+
+/// The instance makes its OpenPGP key on first run, publishes it at a
+/// stable URL and on the policy page, and keeps it across restarts; GnuPG
+/// reads it with the same fingerprint.
+#[test]
+fn the_instance_key_is_made_once_and_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let fetch = || {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut server = Server(
+            Command::new(env!("CARGO_BIN_EXE_psirt"))
+                .arg("serve")
+                .current_dir(dir.path())
+                .env_clear()
+                .env("PSIRT_LISTEN", &addr)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while get(&addr, "/healthz").is_err() {
+            assert!(Instant::now() < deadline, "psirt serve never answered");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let key = get(&addr, "/openpgp-key.asc").unwrap();
+        let policy = get(&addr, "/").unwrap();
+        let _ = server.0.kill();
+        let _ = server.0.wait();
+        (key, policy)
+    };
+    let (first, policy) = fetch();
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(
+        first
+            .to_ascii_lowercase()
+            .contains("content-type: application/pgp-keys"),
+        "{first}"
+    );
+    let armored = first.split("\r\n\r\n").nth(1).unwrap().to_string();
+    assert!(
+        armored.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{armored}"
+    );
+    assert!(
+        !armored.contains("PRIVATE"),
+        "only the public key is published"
+    );
+    let (second, _) = fetch();
+    assert_eq!(
+        second.split("\r\n\r\n").nth(1).unwrap(),
+        armored,
+        "the same key after a restart"
+    );
+
+    // GnuPG reads it; the policy page names the same fingerprint.
+    let home = tempfile::tempdir().unwrap();
+    let key_file = home.path().join("key.asc");
+    std::fs::write(&key_file, &armored).unwrap();
+    let out = Command::new("gpg")
+        .args(["--batch", "--with-colons", "--show-keys"])
+        .arg(&key_file)
+        .env("GNUPGHOME", home.path())
+        .output()
+        .expect("gpg must be installed (apt-get install gnupg)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let fingerprint = listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .unwrap()
+        .split(':')
+        .nth(9)
+        .unwrap()
+        .to_string();
+    assert_eq!(fingerprint.len(), 40, "{listing}");
+    assert!(
+        policy.contains(&fingerprint),
+        "the policy page names the key's fingerprint {fingerprint}"
+    );
+    assert!(policy.contains("href=\"/openpgp-key.asc\""));
+}

@@ -112,6 +112,13 @@ async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
             "If you know of a vulnerability that is " strong { "already public" } ", report it the same way "
             "and tick \u{201c}already public\u{201d}: every deadline then becomes \u{201c}as soon as possible\u{201d}."
         }
+        @if let Some(key) = &state.settings.openpgp {
+            p {
+                "psirt signs what it sends with its OpenPGP key, fingerprint "
+                code.fingerprint { (key.fingerprint) } ", published at "
+                a href="/openpgp-key.asc" { "/openpgp-key.asc" } "."
+            }
+        }
         h2 { "What we commit to" }
         p { "From the moment your report reaches us (for a private report):" }
         table {
