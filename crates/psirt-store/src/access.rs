@@ -26,11 +26,7 @@ impl Store {
         reference: psirt_core::CaseRef,
     ) -> Result<Vec<crate::AuditRecord>, StoreError> {
         let (_, record) = self.load(reference).await?;
-        let pst = match &caller.principal {
-            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
-            _ => Vec::new(),
-        };
-        let actor = crate::cases::actor_for(&caller.principal, &record.case, &pst);
+        let actor = crate::cases::actor(&self.pool, &caller.principal, &record.case).await?;
         psirt_core::authorize(&actor, psirt_core::Operation::ViewCaseAudit, &record.case)
             .map_err(psirt_core::Refusal::from)?;
         self.audit_show(reference).await
@@ -46,11 +42,7 @@ impl Store {
         caller: &Caller,
         case: &psirt_core::Case,
     ) -> Result<Actor, StoreError> {
-        let pst = match &caller.principal {
-            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
-            _ => Vec::new(),
-        };
-        Ok(crate::cases::actor_for(&caller.principal, case, &pst))
+        crate::cases::actor(&self.pool, &caller.principal, case).await
     }
 }
 

@@ -16,9 +16,8 @@ use psirt_core::{CaseRef, Operation, authorize};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::audit::AuditEntry;
-use crate::cases::{CaseRecord, actor_for, audit_actor};
-use crate::{Caller, Principal, Store, StoreError, micros};
+use crate::cases::{CaseRecord, actor};
+use crate::{Caller, Store, StoreError, micros};
 
 /// The most files one report may carry.
 pub const MAX_ATTACHMENTS: usize = 5;
@@ -233,31 +232,19 @@ impl Store {
     ) -> Result<Attachment, StoreError> {
         let principal = &caller.principal;
         let (case_id, record) = self.load(reference).await?;
-        let pst = match principal {
-            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
-            _ => Vec::new(),
-        };
-        let actor = actor_for(principal, &record.case, &pst);
+        let actor = actor(&self.pool, principal, &record.case).await?;
         let decision = authorize(&actor, Operation::ViewCase, &record.case);
-        let (action, detail) = match &decision {
-            Ok(()) => (
-                "case.attachment.view".to_string(),
-                format!("attachment {id}"),
-            ),
-            Err(denied) => (
-                "case.attachment.view.denied".to_string(),
-                format!("attachment {id}: {denied}"),
-            ),
-        };
-        self.audit(&AuditEntry {
-            actor: audit_actor(principal),
-            action,
-            case: Some(reference),
-            origin: caller.origin.clone(),
-            detail,
-        })
+        let subject = format!("attachment {id}");
+        let denied_prefix = format!("{subject}: ");
+        self.audit_read(
+            caller,
+            reference,
+            decision,
+            "case.attachment.view",
+            subject,
+            &denied_prefix,
+        )
         .await?;
-        decision.map_err(psirt_core::Refusal::from)?;
         let row = sqlx::query(
             "SELECT id, name, content_type, size, sha256, created_at, data \
              FROM attachments WHERE case_id = $1 AND id = $2",

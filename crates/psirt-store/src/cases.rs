@@ -246,15 +246,34 @@ impl Store {
             _ => (Operation::ViewCase, "case.view"),
         };
         let decision = authorize(&actor, op, &record.case);
+        let version = format!("version {}", record.case.version);
+        self.audit_read(caller, reference, decision, action, version, "")
+            .await?;
+        Ok(record)
+    }
+
+    /// Records a read of embargoed content, `action` when allowed (with
+    /// `detail`) or `action.denied` when not (with `denied_prefix` and the
+    /// reason), before the caller learns anything; then returns the
+    /// decision. A read that cannot be recorded fails.
+    pub(crate) async fn audit_read(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        decision: Result<(), psirt_core::Denied>,
+        action: &str,
+        detail: String,
+        denied_prefix: &str,
+    ) -> Result<(), StoreError> {
         let (action, detail) = match &decision {
-            Ok(()) => (
-                action.to_string(),
-                format!("version {}", record.case.version),
+            Ok(()) => (action.to_string(), detail),
+            Err(denied) => (
+                format!("{action}.denied"),
+                format!("{denied_prefix}{denied}"),
             ),
-            Err(denied) => (format!("{action}.denied"), denied.to_string()),
         };
         self.audit(&AuditEntry {
-            actor: audit_actor(principal),
+            actor: audit_actor(&caller.principal),
             action,
             case: Some(reference),
             origin: caller.origin.clone(),
@@ -262,7 +281,7 @@ impl Store {
         })
         .await?;
         decision.map_err(psirt_core::Refusal::from)?;
-        Ok(record)
+        Ok(())
     }
 
     /// Every case the principal may see, open ones only unless `closed`.
@@ -404,7 +423,11 @@ fn event_range(events: &[Event]) -> String {
     }
 }
 
-async fn actor<'e, E>(executor: E, principal: &Principal, case: &Case) -> Result<Actor, StoreError>
+pub(crate) async fn actor<'e, E>(
+    executor: E,
+    principal: &Principal,
+    case: &Case,
+) -> Result<Actor, StoreError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
