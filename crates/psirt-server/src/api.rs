@@ -294,13 +294,13 @@ async fn reporter_caller(
     state: &AppState,
     token: &str,
     origin: String,
-) -> Result<Caller, ApiError> {
+) -> Result<(Caller, CaseRef), ApiError> {
     let case = state
         .store
         .status_case(token)
         .await?
         .ok_or_else(|| ApiError::NotFound("no case has this status link".into()))?;
-    Ok(Caller::new(Principal::Reporter(case), origin))
+    Ok((Caller::new(Principal::Reporter(case), origin), case))
 }
 
 /// The reporter's view of their case.
@@ -312,10 +312,7 @@ async fn reporter_status(
     auth: Auth,
     ApiPath(token): ApiPath<String>,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
-    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
-    let Principal::Reporter(case) = caller.principal else {
-        unreachable!()
-    };
+    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
     let record = state.store.case(&caller, case).await?;
     Ok(axum::Json(ReporterStatus::new(&record.case)))
 }
@@ -337,10 +334,7 @@ async fn reporter_reply(
     ApiPath(token): ApiPath<String>,
     ApiJson(req): ApiJson<ReplyRequest>,
 ) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
-    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
-    let Principal::Reporter(case) = caller.principal else {
-        unreachable!()
-    };
+    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
     let record = state
         .store
         .execute(
@@ -375,10 +369,7 @@ async fn reporter_credit(
     ApiPath(token): ApiPath<String>,
     ApiJson(req): ApiJson<CreditRequest>,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
-    let caller = reporter_caller(&state, &token, auth.caller.origin).await?;
-    let Principal::Reporter(case) = caller.principal else {
-        unreachable!()
-    };
+    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
     let credit = Credit {
         name: req.name,
         kind: CreditKind::Reporter,

@@ -28,11 +28,9 @@ pub fn parse_instant(text: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
     )
 }
 
-/// The clock, to the second: finer instants only clutter the timeline.
-pub fn now() -> Timestamp {
-    let t = Timestamp::now();
-    Timestamp::from_second(t.as_second()).unwrap_or(t)
-}
+/// The clock, to the second: the server's, so the command line and the
+/// server stamp events alike.
+pub use psirt_server::now;
 
 #[cfg(test)]
 mod tests {
