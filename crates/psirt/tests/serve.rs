@@ -15,6 +15,43 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// Starts `psirt serve` in `dir` on a free loopback port, with no
+    /// configuration but the address (and, with `log`, debug logging to
+    /// that file), and waits until `/healthz` answers. Returns the address.
+    fn start(dir: &std::path::Path, log: Option<&std::path::Path>) -> (Server, String) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_psirt"));
+        command
+            .arg("serve")
+            .current_dir(dir)
+            .env_clear()
+            .env("PSIRT_LISTEN", &addr)
+            .stdout(Stdio::null());
+        match log {
+            Some(path) => command
+                .env("PSIRT_LOG", "debug")
+                .stderr(std::fs::File::create(path).unwrap()),
+            None => command.stderr(Stdio::null()),
+        };
+        let server = Server(command.spawn().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Err(e) = get(&addr, "/healthz") {
+            assert!(
+                Instant::now() < deadline,
+                "psirt serve never answered on {addr}: {e}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (server, addr)
+    }
+}
+
 fn send(addr: &str, request: &str) -> std::io::Result<String> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -47,31 +84,8 @@ fn get(addr: &str, path: &str) -> std::io::Result<String> {
 #[test]
 fn serve_creates_its_sqlite_database_and_answers_healthz() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_psirt"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PSIRT_LISTEN", &addr)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let response = loop {
-        match get(&addr, "/healthz") {
-            Ok(r) => break r,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("psirt serve never answered on {addr}: {e}"),
-        }
-    };
+    let (_server, addr) = Server::start(dir.path(), None);
+    let response = get(&addr, "/healthz").unwrap();
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with("\r\n\r\nok\n"), "{response}");
     assert!(
@@ -88,30 +102,8 @@ fn serve_creates_its_sqlite_database_and_answers_healthz() {
 #[test]
 fn the_server_log_never_shows_report_bodies_or_tokens() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
     let log = dir.path().join("serve.log");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_psirt"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PSIRT_LISTEN", &addr)
-            .env("PSIRT_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while get(&addr, "/healthz").is_err() {
-        assert!(Instant::now() < deadline, "psirt serve never answered");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut server, addr) = Server::start(dir.path(), Some(&log));
     let secret = "SECRET-REPRODUCER-0xdeadbeef";
     let response = post_json(
         &addr,
@@ -158,28 +150,7 @@ fn the_server_log_never_shows_report_bodies_or_tokens() {
 #[test]
 fn an_acknowledged_report_survives_a_crash_right_after_the_201() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_psirt"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PSIRT_LISTEN", &addr)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while get(&addr, "/healthz").is_err() {
-        assert!(Instant::now() < deadline, "psirt serve never answered");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut server, addr) = Server::start(dir.path(), None);
     let mut references = Vec::new();
     for i in 0..5 {
         let response = post_json(
@@ -239,28 +210,7 @@ fn an_acknowledged_report_survives_a_crash_right_after_the_201() {
 fn the_instance_key_is_made_once_and_published() {
     let dir = tempfile::tempdir().unwrap();
     let fetch = || {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let mut server = Server(
-            Command::new(env!("CARGO_BIN_EXE_psirt"))
-                .arg("serve")
-                .current_dir(dir.path())
-                .env_clear()
-                .env("PSIRT_LISTEN", &addr)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while get(&addr, "/healthz").is_err() {
-            assert!(Instant::now() < deadline, "psirt serve never answered");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let (mut server, addr) = Server::start(dir.path(), None);
         let key = get(&addr, "/openpgp-key.asc").unwrap();
         let policy = get(&addr, "/").unwrap();
         let _ = server.0.kill();
