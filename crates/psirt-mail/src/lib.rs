@@ -20,9 +20,14 @@
 //! in [`PublicKey::from_armored`] (revocation, expiry, an encryption-capable
 //! subkey) and tested against keys that GnuPG made.
 
+pub mod imap;
+pub mod inbound;
 mod key;
 mod mime;
 mod pgpmime;
+pub mod smtp;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use key::{Fingerprint, InstanceKey, PublicKey};
 pub use mime::{Attachment, Mailbox, Message, MessageId};
