@@ -84,6 +84,14 @@ pub enum Operation {
     ViewCase,
     /// Who saw the case, and when.
     ViewCaseAudit,
+    /// The case's mail: what was sent, to whom, and its delivery state.
+    ViewMail,
+    /// Approve, edit or discard the drafts the process wrote (notice,
+    /// pre-notification, announcement) before anything is sent.
+    ReviewMail,
+    /// Inbound mail that opened no case: malformed, undecryptable or
+    /// automatic messages kept for a person to look at.
+    ReviewInbound,
     /// Write to the reporter (shown on their status page).
     MessageReporter,
     /// The reporter writes back through their status link.
@@ -114,7 +122,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 35] = [
+    pub const ALL: [Operation; 38] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -126,6 +134,9 @@ impl Operation {
         Operation::VerifyAudit,
         Operation::ViewCase,
         Operation::ViewCaseAudit,
+        Operation::ViewMail,
+        Operation::ReviewMail,
+        Operation::ReviewInbound,
         Operation::MessageReporter,
         Operation::ReplyAsReporter,
         Operation::ViewReporterStatus,
@@ -167,6 +178,11 @@ impl Operation {
             }
             Operation::ViewCase => ON_CASE,
             Operation::ViewCaseAudit => &[Pst],
+            Operation::ViewMail => ON_CASE,
+            // "The Fix Lead will email the patches", "the Fix Lead will
+            // inform all users": the Fix Lead sends, the PST may stand in.
+            Operation::ReviewMail => &[Pst, FixLead],
+            Operation::ReviewInbound => &[Pst],
             Operation::MessageReporter => ON_CASE,
             Operation::ReplyAsReporter => &[Reporter],
             Operation::ViewReporterStatus => &[Pst, FixLead, FixTeam, Reporter],
@@ -208,6 +224,9 @@ impl Operation {
             Operation::VerifyAudit => "verify the audit log",
             Operation::ViewCase => "view the case",
             Operation::ViewCaseAudit => "see who viewed the case",
+            Operation::ViewMail => "see the case's mail",
+            Operation::ReviewMail => "review the case's draft mail",
+            Operation::ReviewInbound => "review inbound mail that opened no case",
             Operation::MessageReporter => "write to the reporter",
             Operation::ReplyAsReporter => "reply as the reporter",
             Operation::ViewReporterStatus => "view the reporter's status page",

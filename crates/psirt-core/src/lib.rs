@@ -24,6 +24,7 @@ mod duration;
 mod engine;
 mod event;
 mod ids;
+mod notify;
 mod policy;
 mod rotation;
 
@@ -38,6 +39,9 @@ pub use duration::{Duration, DurationError};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
+pub use notify::{
+    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, mails_for, reminders,
+};
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;
 pub use rotation::{RosterEntry, next_fix_lead};

@@ -79,6 +79,9 @@ fn the_access_matrix() {
         VerifyAudit                       -        -        -        -        -        -      yes        -
         ViewCase                        yes      yes      yes        -        -        -        -        -
         ViewCaseAudit                   yes        -        -        -        -        -        -        -
+        ViewMail                        yes      yes      yes        -        -        -        -        -
+        ReviewMail                      yes      yes        -        -        -        -        -        -
+        ReviewInbound                   yes        -        -        -        -        -        -        -
         MessageReporter                 yes      yes      yes        -        -        -        -        -
         ReplyAsReporter                   -        -        -      yes        -        -        -        -
         ViewReporterStatus              yes      yes      yes      yes        -        -        -        -

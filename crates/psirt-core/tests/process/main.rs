@@ -9,6 +9,7 @@ mod agenda;
 mod embargo;
 mod harness;
 mod low_severity;
+mod mail;
 mod persistence;
 mod policy;
 mod public_disclosure;

@@ -1,0 +1,413 @@
+//! The mail the process sends: which message a change or a due time causes,
+//! to whom, with which text, and whether a person reviews it first.
+//!
+//! This module owns the templates and the choice of audience. It never
+//! resolves an audience to addresses, never builds MIME, never signs,
+//! encrypts or sends (the store and the delivery worker do), and, like the
+//! rest of the core, never reads the clock: `now` is an argument.
+//!
+//! What the messages say follows the seed: the acknowledgement thanks the
+//! reporter and says what happens next; the forthcoming-fix notice tells
+//! users that a fix is coming, when, and how to mitigate until then,
+//! without details of the vulnerability; the pre-notification gives
+//! distributors the patches and the embargo date; the release announcement
+//! names the release, the CVE, the CVSS and the fix commits. Mail to the team
+//! (Fix Lead assignment, reminders) carries the reference and the due times,
+//! never the summary or the report, so that nothing embargoed reaches an
+//! inbox in clear.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::case::Case;
+use crate::dues::{Due, Milestone, MilestoneStatus};
+use crate::duration::Duration;
+use crate::event::{Change, Event};
+use crate::ids::UserId;
+
+/// What a message is, in the process's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    Acknowledgement,
+    FixLeadAssigned,
+    Reminder,
+    ForthcomingFixNotice,
+    PreNotification,
+    ReleaseAnnouncement,
+    MessageToReporter,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 7] = [
+        MailKind::Acknowledgement,
+        MailKind::FixLeadAssigned,
+        MailKind::Reminder,
+        MailKind::ForthcomingFixNotice,
+        MailKind::PreNotification,
+        MailKind::ReleaseAnnouncement,
+        MailKind::MessageToReporter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Acknowledgement => "acknowledgement",
+            MailKind::FixLeadAssigned => "fix_lead_assigned",
+            MailKind::Reminder => "reminder",
+            MailKind::ForthcomingFixNotice => "forthcoming_fix_notice",
+            MailKind::PreNotification => "pre_notification",
+            MailKind::ReleaseAnnouncement => "release_announcement",
+            MailKind::MessageToReporter => "message_to_reporter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailKind> {
+        MailKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Who a message is for, before the store turns it into addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// The reporter, if they gave an address.
+    Reporter,
+    /// One person on the team.
+    User(UserId),
+    /// Every active member of the project's Product Security Team.
+    Pst,
+    /// The project's users: its announcement list.
+    Users,
+    /// Every current member of the project's private distributors list,
+    /// each sent their own encrypted copy.
+    Distributors,
+}
+
+/// Whether a message goes out when it is written, or waits for a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Review {
+    Send,
+    /// A draft: nothing is sent until someone on the case approves it. The
+    /// process makes a decision with these (what users and distributors
+    /// are told), so a person reads them first.
+    Draft,
+}
+
+/// How a message must be protected on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protection {
+    /// Encrypted to the recipient when a key is on file, signed otherwise.
+    EncryptIfKey,
+    /// Never sent in clear: a recipient without a usable key gets nothing.
+    EncryptOnly,
+}
+
+/// A message the process wants sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    pub kind: MailKind,
+    pub audience: Audience,
+    pub subject: String,
+    pub body: String,
+    pub review: Review,
+    pub protection: Protection,
+    /// Identifies a message that must be written once only, whoever asks
+    /// and however often (reminders, which a job computes again and again).
+    pub once: Option<String>,
+}
+
+/// How long before a due time the Fix Lead is reminded.
+pub const REMIND_BEFORE: Duration = Duration::hours(24);
+
+/// The messages that newly recorded events cause. `case` is the case with
+/// those events applied.
+pub fn mails_for(case: &Case, events: &[Event]) -> Vec<Mail> {
+    events
+        .iter()
+        .filter_map(|event| mail_for(case, &event.change))
+        .collect()
+}
+
+fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
+    let reference = case.reference;
+    let project = &case.project;
+    Some(match change {
+        Change::Acknowledged => {
+            case.reporter.as_ref()?.email.as_ref()?;
+            let mut body = format!(
+                "Thank you for your report to the {project} Product Security Team.\n\n\
+                 It is recorded as {reference}: \"{}\".\n\n\
+                 What happens next:\n",
+                case.summary
+            );
+            body.push_str(&due_lines(case, &[Milestone::FixLeadAssigned, Milestone::CvssScored, Milestone::FixReady, Milestone::Released]));
+            body.push_str(
+                "\nPlease keep the vulnerability private until the fix is released. \
+                 Reply to this message to add information; your reply is added to the case. \
+                 We credit reporters publicly unless they ask to stay anonymous.\n",
+            );
+            Mail {
+                kind: MailKind::Acknowledgement,
+                audience: Audience::Reporter,
+                subject: format!("[{reference}] Your report was received"),
+                body,
+                review: Review::Send,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            }
+        }
+        Change::FixLeadAssigned { lead, .. } => {
+            let mut body = format!(
+                "You are the Fix Lead of {reference} ({project}).\n\n\
+                 Form the Fix Team, agree on a CVSS score and lead the fix. Due times:\n"
+            );
+            body.push_str(&due_lines(case, &Milestone::ALL));
+            Mail {
+                kind: MailKind::FixLeadAssigned,
+                audience: Audience::User(*lead),
+                subject: format!("[{reference}] You are the Fix Lead"),
+                body,
+                review: Review::Send,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            }
+        }
+        Change::NoticePublished {
+            estimated_release,
+            mitigation,
+            link,
+        } => {
+            let mut body = format!(
+                "A security vulnerability in {project} has been reported to the {project} \
+                 Product Security Team, and a fix will be made available.\n\n\
+                 Estimated release: {}\n",
+                utc(*estimated_release)
+            );
+            if let Some(vector) = &case.cvss_final {
+                let _ = writeln!(body, "Severity: {} (CVSS {})", vector.severity(), vector.base_score());
+            }
+            let _ = write!(
+                body,
+                "\nUntil the fix is released, you can protect yourself as follows:\n\n{}\n",
+                mitigation.trim_end()
+            );
+            if let Some(link) = link {
+                let _ = write!(body, "\nFollow the fix here: {link}\n");
+            }
+            body.push_str("\nPlease block time to apply the update on the release date.\n");
+            Mail {
+                kind: MailKind::ForthcomingFixNotice,
+                audience: Audience::Users,
+                subject: format!(
+                    "Forthcoming security fix for {project}, expected {}",
+                    date(*estimated_release)
+                ),
+                body,
+                review: Review::Draft,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            }
+        }
+        Change::DistributorsNotified {
+            patches,
+            embargo_end,
+        } => {
+            let mut body = format!(
+                "EMBARGOED until {} — do not share outside your organisation's security team.\n\n\
+                 {reference} ({project}): {}\n",
+                utc(*embargo_end),
+                case.summary
+            );
+            if let Some(vector) = &case.cvss_final {
+                let _ = writeln!(
+                    body,
+                    "CVSS: {} {} ({})",
+                    vector.base_score(),
+                    vector.severity(),
+                    vector
+                );
+            }
+            if let Some(notice) = &case.notice {
+                let _ = writeln!(body, "Estimated release: {}", utc(notice.estimated_release));
+            }
+            body.push_str("\nPatches:\n");
+            for patch in patches {
+                let _ = writeln!(body, "- {patch}");
+            }
+            if !case.fix_commits.is_empty() {
+                body.push_str("\nFix commits:\n");
+                for commit in &case.fix_commits {
+                    let _ = writeln!(body, "- {}", commit.commit);
+                }
+            }
+            let _ = write!(
+                body,
+                "\nThe embargo lifts at {} (that is {} UTC). Prepare your own release for that \
+                 moment; do not publish, share or discuss this information before it. If it \
+                 leaks, tell the {project} Product Security Team at once.\n",
+                utc(*embargo_end),
+                embargo_end.strftime("%A %-d %B %Y, %H:%M")
+            );
+            Mail {
+                kind: MailKind::PreNotification,
+                audience: Audience::Distributors,
+                subject: format!("[{reference}] Embargoed security fix for {project}"),
+                body,
+                review: Review::Draft,
+                protection: Protection::EncryptOnly,
+                once: None,
+            }
+        }
+        Change::Released { version, .. } => {
+            let mut body = String::new();
+            if let Some(text) = &case.announcement {
+                let _ = write!(body, "{}\n\n", text.trim_end());
+            }
+            let _ = writeln!(body, "Release: {project} {version}");
+            for cve in &case.cves {
+                let _ = writeln!(body, "CVE: {cve}");
+            }
+            if let Some(vector) = &case.cvss_final {
+                let _ = writeln!(
+                    body,
+                    "CVSS: {} {} ({})",
+                    vector.base_score(),
+                    vector.severity(),
+                    vector
+                );
+            }
+            if !case.fix_commits.is_empty() {
+                body.push_str("\nFix commits:\n");
+                for commit in &case.fix_commits {
+                    match &commit.url {
+                        Some(url) => {
+                            let _ = writeln!(body, "- {} {url}", commit.commit);
+                        }
+                        None => {
+                            let _ = writeln!(body, "- {}", commit.commit);
+                        }
+                    }
+                }
+            }
+            let names: Vec<&str> = case.credits.iter().filter_map(|c| c.name.as_deref()).collect();
+            if !names.is_empty() {
+                let _ = write!(body, "\nThanks to {} for reporting and fixing this.\n", names.join(", "));
+            }
+            let cves: Vec<String> = case.cves.iter().map(ToString::to_string).collect();
+            let mut subject = format!("Security release: {project} {version}");
+            if !cves.is_empty() {
+                let _ = write!(subject, " fixes {}", cves.join(", "));
+            }
+            Mail {
+                kind: MailKind::ReleaseAnnouncement,
+                audience: Audience::Users,
+                subject,
+                body,
+                review: Review::Draft,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            }
+        }
+        Change::MessageToReporter { text } => {
+            case.reporter.as_ref()?.email.as_ref()?;
+            Mail {
+                kind: MailKind::MessageToReporter,
+                audience: Audience::Reporter,
+                subject: format!("[{reference}] A message from the {project} security team"),
+                body: format!("{}\n\nReply to this message to answer; your reply is added to {reference}.\n", text.trim_end()),
+                review: Review::Send,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Reminders for an open case at `now`: one listing the milestones that
+/// came within [`REMIND_BEFORE`] of their due time and one listing those
+/// that are overdue, each written once for the same milestones and due
+/// times (a due time that moves, or a milestone that joins, makes a new
+/// one). They go to the Fix Lead, or to the PST while there is none.
+pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
+    if !case.is_open() {
+        return Vec::new();
+    }
+    let audience = match case.fix_lead {
+        Some(lead) => Audience::User(lead),
+        None => Audience::Pst,
+    };
+    let mut overdue = Vec::new();
+    let mut soon = Vec::new();
+    for state in case.milestones() {
+        let MilestoneStatus::Pending { due: Some(due) } = state.status else {
+            continue;
+        };
+        let remind_at = due
+            .at
+            .saturating_sub(REMIND_BEFORE.to_signed())
+            .unwrap_or(Timestamp::MIN);
+        if now >= due.at {
+            overdue.push((state.milestone, due));
+        } else if now >= remind_at {
+            soon.push((state.milestone, due));
+        }
+    }
+    [("overdue", "overdue", overdue), ("due-soon", "due soon", soon)]
+        .into_iter()
+        .filter(|(_, _, list)| !list.is_empty())
+        .map(|(stage, phrase, list)| {
+            let reference = case.reference;
+            let mut body = format!("{reference} ({}): {phrase}:\n", case.project);
+            let mut once = format!("reminder:{reference}:{stage}");
+            for (milestone, due) in &list {
+                let _ = writeln!(body, "- {}: {}", milestone.title(), when(*due));
+                let _ = write!(once, ":{}@{}", milestone.as_str(), due.at.as_microsecond());
+            }
+            let _ = write!(body, "\nAll due times:\n{}", due_lines(case, &Milestone::ALL));
+            let subject = match list.as_slice() {
+                [(milestone, _)] => format!("[{reference}] {} is {phrase}", milestone.title()),
+                _ => format!("[{reference}] {} milestones are {phrase}", list.len()),
+            };
+            Mail {
+                kind: MailKind::Reminder,
+                audience,
+                subject,
+                body,
+                review: Review::Send,
+                protection: Protection::EncryptIfKey,
+                once: Some(once),
+            }
+        })
+        .collect()
+}
+
+/// One line per pending milestone among `which`, with its due time.
+fn due_lines(case: &Case, which: &[Milestone]) -> String {
+    let mut out = String::new();
+    for milestone in which {
+        let state = case.milestone(*milestone);
+        if let MilestoneStatus::Pending { due: Some(due) } = state.status {
+            let _ = writeln!(out, "- {}: {}", milestone.title(), when(due));
+        }
+    }
+    out
+}
+
+fn when(due: Due) -> String {
+    if due.asap {
+        format!("as soon as possible (since {})", utc(due.at))
+    } else {
+        utc(due.at)
+    }
+}
+
+/// An instant as mail shows it: unambiguous, in UTC, to the minute.
+fn utc(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn date(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d").to_string()
+}
