@@ -279,6 +279,7 @@ impl Operation {
                 | Operation::ManageAccounts
                 | Operation::ManageProjects
                 | Operation::VerifyAudit
+                | Operation::ReviewInbound
         )
     }
 }

@@ -141,7 +141,15 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                  What happens next:\n",
                 case.summary
             );
-            body.push_str(&due_lines(case, &[Milestone::FixLeadAssigned, Milestone::CvssScored, Milestone::FixReady, Milestone::Released]));
+            body.push_str(&due_lines(
+                case,
+                &[
+                    Milestone::FixLeadAssigned,
+                    Milestone::CvssScored,
+                    Milestone::FixReady,
+                    Milestone::Released,
+                ],
+            ));
             body.push_str(
                 "\nPlease keep the vulnerability private until the fix is released. \
                  Reply to this message to add information; your reply is added to the case. \
@@ -185,7 +193,12 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 utc(*estimated_release)
             );
             if let Some(vector) = &case.cvss_final {
-                let _ = writeln!(body, "Severity: {} (CVSS {})", vector.severity(), vector.base_score());
+                let _ = writeln!(
+                    body,
+                    "Severity: {} (CVSS {})",
+                    vector.severity(),
+                    vector.base_score()
+                );
             }
             let _ = write!(
                 body,
@@ -290,9 +303,17 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                     }
                 }
             }
-            let names: Vec<&str> = case.credits.iter().filter_map(|c| c.name.as_deref()).collect();
+            let names: Vec<&str> = case
+                .credits
+                .iter()
+                .filter_map(|c| c.name.as_deref())
+                .collect();
             if !names.is_empty() {
-                let _ = write!(body, "\nThanks to {} for reporting and fixing this.\n", names.join(", "));
+                let _ = write!(
+                    body,
+                    "\nThanks to {} for reporting and fixing this.\n",
+                    names.join(", ")
+                );
             }
             let cves: Vec<String> = case.cves.iter().map(ToString::to_string).collect();
             let mut subject = format!("Security release: {project} {version}");
@@ -315,7 +336,10 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 kind: MailKind::MessageToReporter,
                 audience: Audience::Reporter,
                 subject: format!("[{reference}] A message from the {project} security team"),
-                body: format!("{}\n\nReply to this message to answer; your reply is added to {reference}.\n", text.trim_end()),
+                body: format!(
+                    "{}\n\nReply to this message to answer; your reply is added to {reference}.\n",
+                    text.trim_end()
+                ),
                 review: Review::Send,
                 protection: Protection::EncryptIfKey,
                 once: None,
@@ -354,33 +378,40 @@ pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
             soon.push((state.milestone, due));
         }
     }
-    [("overdue", "overdue", overdue), ("due-soon", "due soon", soon)]
-        .into_iter()
-        .filter(|(_, _, list)| !list.is_empty())
-        .map(|(stage, phrase, list)| {
-            let reference = case.reference;
-            let mut body = format!("{reference} ({}): {phrase}:\n", case.project);
-            let mut once = format!("reminder:{reference}:{stage}");
-            for (milestone, due) in &list {
-                let _ = writeln!(body, "- {}: {}", milestone.title(), when(*due));
-                let _ = write!(once, ":{}@{}", milestone.as_str(), due.at.as_microsecond());
-            }
-            let _ = write!(body, "\nAll due times:\n{}", due_lines(case, &Milestone::ALL));
-            let subject = match list.as_slice() {
-                [(milestone, _)] => format!("[{reference}] {} is {phrase}", milestone.title()),
-                _ => format!("[{reference}] {} milestones are {phrase}", list.len()),
-            };
-            Mail {
-                kind: MailKind::Reminder,
-                audience,
-                subject,
-                body,
-                review: Review::Send,
-                protection: Protection::EncryptIfKey,
-                once: Some(once),
-            }
-        })
-        .collect()
+    [
+        ("overdue", "overdue", overdue),
+        ("due-soon", "due soon", soon),
+    ]
+    .into_iter()
+    .filter(|(_, _, list)| !list.is_empty())
+    .map(|(stage, phrase, list)| {
+        let reference = case.reference;
+        let mut body = format!("{reference} ({}): {phrase}:\n", case.project);
+        let mut once = format!("reminder:{reference}:{stage}");
+        for (milestone, due) in &list {
+            let _ = writeln!(body, "- {}: {}", milestone.title(), when(*due));
+            let _ = write!(once, ":{}@{}", milestone.as_str(), due.at.as_microsecond());
+        }
+        let _ = write!(
+            body,
+            "\nAll due times:\n{}",
+            due_lines(case, &Milestone::ALL)
+        );
+        let subject = match list.as_slice() {
+            [(milestone, _)] => format!("[{reference}] {} is {phrase}", milestone.title()),
+            _ => format!("[{reference}] {} milestones are {phrase}", list.len()),
+        };
+        Mail {
+            kind: MailKind::Reminder,
+            audience,
+            subject,
+            body,
+            review: Review::Send,
+            protection: Protection::EncryptIfKey,
+            once: Some(once),
+        }
+    })
+    .collect()
 }
 
 /// One line per pending milestone among `which`, with its due time.

@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, Row};
 use crate::accounts::{ApiToken, User, token_hash};
 use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
+use crate::outbox;
 use crate::{Backend, Store, StoreError, micros};
 
 /// Who is acting, as authenticated by the caller.
@@ -102,8 +103,39 @@ impl Store {
         now: Timestamp,
     ) -> Result<Intake, StoreError> {
         check_attachments(&attachments)?;
-        let files = attachments.len();
         let mut tx = self.write().await?;
+        let (id, record, status_token) = self
+            .open_report(&mut tx, report, attachments, origin, now)
+            .await?;
+        outbox::enqueue_for_events(
+            &mut tx,
+            &self.mail_domain,
+            id,
+            &record.case,
+            &record.events,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Intake {
+            record,
+            status_token,
+        })
+    }
+
+    /// The part of intake that runs in the caller's transaction: the case,
+    /// its first events, its status token, its attachments and the audit
+    /// entry. The caller writes the mail and commits.
+    pub(crate) async fn open_report(
+        &self,
+        tx: &mut AnyConnection,
+        report: NewReport,
+        attachments: Vec<NewAttachment>,
+        origin: &str,
+        now: Timestamp,
+    ) -> Result<(i64, CaseRecord, ApiToken), StoreError> {
+        check_attachments(&attachments)?;
+        let files = attachments.len();
         let policy_json: Option<String> =
             sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
                 .bind(&report.project)
@@ -135,7 +167,7 @@ impl Store {
         .bind(micros(now))
         .fetch_one(&mut *tx)
         .await?;
-        let events = append(&mut tx, id, 0, &changes, ActorRef::System, now).await?;
+        let events = append(tx, id, 0, &changes, ActorRef::System, now).await?;
         let status_token = ApiToken::generate()?;
         sqlx::query(
             "INSERT INTO status_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)",
@@ -145,7 +177,9 @@ impl Store {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        attachments::insert(&mut tx, id, attachments, now).await?;
+        attachments::insert(tx, id, attachments, now).await?;
+        let case =
+            Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
         let mut detail = format!("project {project}, {}", event_range(&events));
         if files > 0 {
             // The count only: names are report content.
@@ -158,14 +192,8 @@ impl Store {
             origin: origin.into(),
             detail,
         };
-        audit::append(&mut tx, self.backend, &entry).await?;
-        tx.commit().await?;
-        let case =
-            Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
-        Ok(Intake {
-            record: CaseRecord { case, events },
-            status_token,
-        })
+        audit::append(tx, self.backend, &entry).await?;
+        Ok((id, CaseRecord { case, events }, status_token))
     }
 
     /// Runs one command on a case as one transaction. `expected_version`,
@@ -180,10 +208,27 @@ impl Store {
         expected_version: Option<u64>,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
-        let principal = &caller.principal;
         let mut tx = self.write().await?;
+        let record = self
+            .execute_in(&mut tx, caller, reference, command, expected_version, now)
+            .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// [`Store::execute`] in the caller's transaction, mail included.
+    pub(crate) async fn execute_in(
+        &self,
+        tx: &mut AnyConnection,
+        caller: &Caller,
+        reference: CaseRef,
+        command: Command,
+        expected_version: Option<u64>,
+        now: Timestamp,
+    ) -> Result<CaseRecord, StoreError> {
+        let principal = &caller.principal;
         let (locked, mut case, mut events) =
-            self.lock(&mut tx, reference, expected_version, now).await?;
+            self.lock(tx, reference, expected_version, now).await?;
         let actor = actor(&mut *tx, principal, &case).await?;
         let assigning = matches!(command, Command::AssignFixLead { .. });
         if assigning {
@@ -197,22 +242,14 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         }
-        let roster = Store::roster(&mut tx, &locked.project).await?;
+        let roster = Store::roster(tx, &locked.project).await?;
         let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &roster })?;
         for change in &changes {
             if let Change::FixLeadAssigned { lead, .. } = change {
-                take_turn(&mut tx, &locked.project, *lead).await?;
+                take_turn(tx, &locked.project, *lead).await?;
             }
         }
-        let new = append(
-            &mut tx,
-            locked.id,
-            locked.version,
-            &changes,
-            actor.as_ref(),
-            now,
-        )
-        .await?;
+        let new = append(tx, locked.id, locked.version, &changes, actor.as_ref(), now).await?;
         let entry = AuditEntry {
             actor: audit_actor(principal),
             action: match new.first() {
@@ -223,9 +260,9 @@ impl Store {
             origin: caller.origin.clone(),
             detail: event_range(&new),
         };
-        audit::append(&mut tx, self.backend, &entry).await?;
+        audit::append(tx, self.backend, &entry).await?;
         new.iter().for_each(|e| case.apply(e));
-        tx.commit().await?;
+        outbox::enqueue_for_events(tx, &self.mail_domain, locked.id, &case, &new, now).await?;
         events.extend(new);
         Ok(CaseRecord { case, events })
     }

@@ -19,8 +19,10 @@ mod attachments;
 mod audit;
 mod cases;
 mod error;
+mod inbound;
 mod instance_key;
 mod migrations;
+mod outbox;
 mod sessions;
 
 use std::str::FromStr;
@@ -37,7 +39,12 @@ pub use attachments::{
 pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use error::StoreError;
+pub use inbound::{InboundMessage, InboundRecord, Ingested};
+pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Session};
+
+/// The Message-ID domain until one is configured.
+pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +73,9 @@ pub struct Store {
     by: Option<std::sync::Arc<(String, String)>>,
     /// The queue of this process's SQLite writers; see [`Store::write`].
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The right-hand side of the Message-IDs the outbox makes; see
+    /// [`Store::with_mail_domain`].
+    mail_domain: std::sync::Arc<str>,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it
@@ -143,6 +153,7 @@ impl Store {
             backend,
             by: None,
             sqlite_writer: Default::default(),
+            mail_domain: DEFAULT_MAIL_DOMAIN.into(),
         };
         migrations::run(&store).await?;
         Ok(store)
@@ -154,6 +165,15 @@ impl Store {
         let who = (cases::audit_actor(&caller.principal), caller.origin.clone());
         Store {
             by: Some(std::sync::Arc::new(who)),
+            ..self.clone()
+        }
+    }
+
+    /// The same store, making Message-IDs in `domain` (the domain of the
+    /// instance's From address) instead of [`DEFAULT_MAIL_DOMAIN`].
+    pub fn with_mail_domain(&self, domain: &str) -> Store {
+        Store {
+            mail_domain: domain.into(),
             ..self.clone()
         }
     }

@@ -34,6 +34,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "instance_key",
         include_str!("../migrations/sqlite/0005_instance_key.sql"),
     ),
+    (
+        6,
+        "mail",
+        include_str!("../migrations/sqlite/0006_mail.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -60,6 +65,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "instance_key",
         include_str!("../migrations/postgres/0005_instance_key.sql"),
+    ),
+    (
+        6,
+        "mail",
+        include_str!("../migrations/postgres/0006_mail.sql"),
     ),
 ];
 

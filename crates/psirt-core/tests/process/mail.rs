@@ -31,7 +31,10 @@ fn show(mails: &[Mail]) -> String {
             out,
             "== {} to {audience} ({review}, {protection}){}\nSubject: {}\n{}",
             m.kind.as_str(),
-            m.once.as_deref().map(|k| format!(" once {k}")).unwrap_or_default(),
+            m.once
+                .as_deref()
+                .map(|k| format!(" once {k}"))
+                .unwrap_or_default(),
             m.subject,
             m.body
         )

@@ -1,0 +1,727 @@
+//! The durable outbox: mail written in the transaction of the event that
+//! causes it, claimed row by row by delivery workers, and shown on the case.
+//!
+//! The core decides which messages a change causes and what they say
+//! (`psirt_core::mails_for`, `psirt_core::reminders`); this module turns
+//! their audiences into addresses, gives each copy its own Message-ID and
+//! delivery state, and hands them to workers. A worker claims a batch with
+//! a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so replicas never
+//! claim the same row); a claim whose worker died is taken over once the
+//! lease ends. Delivery is at least once: a worker killed after the SMTP
+//! server accepted a message and before it recorded that is the one case in
+//! which a copy goes out again, with the same Message-ID.
+//!
+//! It never builds MIME, signs, encrypts or talks SMTP (psirt-mail and the
+//! worker do), and never logs a subject or a body.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use psirt_core::{
+    Audience, Case, CaseRef, EmailAddress, Event, Mail, MailKind, Operation, Review, Secret,
+    authorize,
+};
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{self, AuditEntry};
+use crate::cases::{actor, audit_actor};
+use crate::{Backend, Caller, Principal, Store, StoreError, micros};
+
+/// Where a message is on its way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailState {
+    /// Written by the process; waits for a person to approve it.
+    Draft,
+    Queued,
+    /// Claimed by a worker.
+    Sending,
+    Sent,
+    /// Given up: a permanent refusal, too many attempts, or no usable key
+    /// for a message that is never sent in clear.
+    Failed,
+    /// A draft a person decided not to send.
+    Discarded,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailState::Draft => "draft",
+            MailState::Queued => "queued",
+            MailState::Sending => "sending",
+            MailState::Sent => "sent",
+            MailState::Failed => "failed",
+            MailState::Discarded => "discarded",
+        }
+    }
+
+    fn parse(s: &str) -> Result<MailState, StoreError> {
+        Ok(match s {
+            "draft" => MailState::Draft,
+            "queued" => MailState::Queued,
+            "sending" => MailState::Sending,
+            "sent" => MailState::Sent,
+            "failed" => MailState::Failed,
+            "discarded" => MailState::Discarded,
+            other => return Err(StoreError::Corrupt(format!("outbox state {other:?}"))),
+        })
+    }
+}
+
+/// One copy of a message, as the case shows it.
+#[derive(Clone)]
+pub struct MailRecord {
+    pub id: i64,
+    pub kind: MailKind,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: Secret<String>,
+    pub state: MailState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// `Some(true)` when it went out encrypted, `Some(false)` signed only.
+    pub encrypted: Option<bool>,
+    pub encrypt_only: bool,
+    pub created_at: Timestamp,
+    pub next_attempt_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+impl fmt::Debug for MailRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailRecord")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("recipient", &self.recipient)
+            .field("state", &self.state)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A claimed message, with what the worker needs to send it.
+#[derive(Clone)]
+pub struct Outgoing {
+    pub id: i64,
+    pub case: Option<CaseRef>,
+    pub kind: MailKind,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub recipient: EmailAddress,
+    pub recipient_name: Option<String>,
+    pub subject: Secret<String>,
+    pub body: Secret<String>,
+    pub encrypt_only: bool,
+    /// The recipient's public key on file, ASCII-armored.
+    pub key: Option<String>,
+    /// Attempts before this one.
+    pub attempts: u32,
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("message_id", &self.message_id)
+            .field("recipient", &self.recipient)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a person decides about a case's drafts of one kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftDecision {
+    Approve,
+    Discard,
+    /// Replace the subject and body of every copy; they stay drafts.
+    Edit {
+        subject: String,
+        body: String,
+    },
+}
+
+/// How a failed attempt ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    At(Timestamp),
+    Never,
+}
+
+const CASE_MAIL: &str = "SELECT id, kind, message_id, recipient, subject, body, state, attempts, last_error, encrypted, encrypt_only, created_at, next_attempt_at, sent_at FROM outbox WHERE case_id = $1 ORDER BY id";
+const DUE: &str = "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= $1) \
+                   OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT $2";
+const DUE_SKIP_LOCKED: &str = "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= $1) \
+                   OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+
+/// Writes the mail that newly recorded `events` cause on `case` (which has
+/// them applied). Called in the events' transaction.
+pub(crate) async fn enqueue_for_events(
+    tx: &mut AnyConnection,
+    domain: &str,
+    case_id: i64,
+    case: &Case,
+    events: &[Event],
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let mails = psirt_core::mails_for(case, events);
+    let mut written = 0;
+    for mail in &mails {
+        written += enqueue(tx, domain, case_id, case, mail, now).await?;
+    }
+    Ok(written)
+}
+
+/// Writes one copy of `mail` per recipient of its audience. A mail with a
+/// `once` key that was already written is skipped.
+async fn enqueue(
+    tx: &mut AnyConnection,
+    domain: &str,
+    case_id: i64,
+    case: &Case,
+    mail: &Mail,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let recipients = recipients(tx, case, mail.audience).await?;
+    let in_reply_to = match mail.audience {
+        Audience::Reporter => reporter_thread(tx, case_id).await?,
+        _ => None,
+    };
+    let state = match mail.review {
+        Review::Send => MailState::Queued,
+        Review::Draft => MailState::Draft,
+    };
+    let mut written = 0;
+    for (address, name) in recipients {
+        let once = mail.once.as_ref().map(|k| format!("{k}:{address}"));
+        let message_id = new_message_id(case.reference, domain)?;
+        let inserted = sqlx::query(
+            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13) ON CONFLICT (once_key) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(mail.kind.as_str())
+        .bind(once)
+        .bind(message_id)
+        .bind(in_reply_to.clone())
+        .bind(address)
+        .bind(name)
+        .bind(&mail.subject)
+        .bind(&mail.body)
+        .bind(i64::from(mail.protection == psirt_core::Protection::EncryptOnly))
+        .bind(state.as_str())
+        .bind(micros(now))
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        written += inserted as usize;
+    }
+    Ok(written)
+}
+
+/// The addresses an audience stands for on this case, with names.
+async fn recipients(
+    tx: &mut AnyConnection,
+    case: &Case,
+    audience: Audience,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    let rows =
+        match audience {
+            Audience::Reporter => {
+                let reporter = case.reporter.as_ref();
+                return Ok(reporter
+                    .and_then(|r| Some((r.email.as_ref()?.to_string(), r.name.clone())))
+                    .into_iter()
+                    .collect());
+            }
+            Audience::User(user) => {
+                sqlx::query("SELECT email, name FROM users WHERE id = $1")
+                    .bind(user.get())
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            Audience::Pst => {
+                sqlx::query(
+                    "SELECT u.email, u.name FROM pst_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.project = $1 AND m.removed_at IS NULL ORDER BY m.position",
+                )
+                .bind(&case.project)
+                .fetch_all(&mut *tx)
+                .await?
+            }
+            Audience::Users => {
+                let address: Option<String> =
+                    sqlx::query_scalar("SELECT announce_address FROM projects WHERE slug = $1")
+                        .bind(&case.project)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                return Ok(address.map(|a| (a, None)).into_iter().collect());
+            }
+            Audience::Distributors => sqlx::query(
+                "SELECT email, name FROM distributor_recipients WHERE project = $1 ORDER BY email",
+            )
+            .bind(&case.project)
+            .fetch_all(&mut *tx)
+            .await?,
+        };
+    rows.iter()
+        .map(|r| Ok((r.try_get("email")?, r.try_get("name")?)))
+        .collect()
+}
+
+/// The message a reply to the reporter answers: the last one the reporter
+/// sent by mail, else the acknowledgement.
+async fn reporter_thread(
+    tx: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<String>, StoreError> {
+    let inbound: Option<String> = sqlx::query_scalar(
+        "SELECT dedupe_key FROM inbound_mail WHERE case_id = $1 AND dedupe_key NOT LIKE 'sha256:%' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inbound.is_some() {
+        return Ok(inbound);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT message_id FROM outbox WHERE case_id = $1 AND kind = 'acknowledgement' ORDER BY id LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+/// A Message-ID that nobody can guess (a reply quoting it threads onto the
+/// case) and that names the case for people reading headers.
+fn new_message_id(reference: CaseRef, domain: &str) -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
+    Ok(format!("{}.{reference}@{domain}", hex::encode(bytes)))
+}
+
+fn mail_record(row: &sqlx::any::AnyRow) -> Result<MailRecord, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let encrypted: Option<i64> = row.try_get("encrypted")?;
+    let sent_at: Option<i64> = row.try_get("sent_at")?;
+    Ok(MailRecord {
+        id: row.try_get("id")?,
+        kind: MailKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
+        message_id: row.try_get("message_id")?,
+        recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
+        body: Secret::new(row.try_get("body")?),
+        state: MailState::parse(&row.try_get::<String, _>("state")?)?,
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        last_error: row.try_get("last_error")?,
+        encrypted: encrypted.map(|e| e != 0),
+        encrypt_only: row.try_get::<i64, _>("encrypt_only")? != 0,
+        created_at: instant(row.try_get("created_at")?)?,
+        next_attempt_at: instant(row.try_get("next_attempt_at")?)?,
+        sent_at: sent_at.map(instant).transpose()?,
+    })
+}
+
+fn instant(micros: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(micros).map_err(|e| StoreError::Corrupt(format!("instant: {e}")))
+}
+
+impl Store {
+    /// The case's mail, oldest first, for those who may see it. The read
+    /// is audited like any read of embargoed content.
+    pub async fn case_mail(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+    ) -> Result<Vec<MailRecord>, StoreError> {
+        let (case_id, record) = self.load(reference).await?;
+        let actor = actor(&self.pool, &caller.principal, &record.case).await?;
+        let decision = authorize(&actor, Operation::ViewMail, &record.case);
+        self.audit_read(caller, reference, decision, "mail.view", String::new(), "")
+            .await?;
+        let rows = sqlx::query(CASE_MAIL)
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(mail_record).collect()
+    }
+
+    /// Approves, edits or discards every draft of `kind` on the case.
+    /// Returns how many copies it changed; none is an error, so that a
+    /// decision never silently does nothing.
+    pub async fn review_drafts(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        kind: MailKind,
+        decision: DraftDecision,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let (case_id, record) = self.load(reference).await?;
+        let actor = actor(&mut *tx, &caller.principal, &record.case).await?;
+        authorize(&actor, Operation::ReviewMail, &record.case)
+            .map_err(psirt_core::Refusal::from)?;
+        let reviewer = match &caller.principal {
+            Principal::User(u) => Some(u.id.get()),
+            _ => None,
+        };
+        let (changed, action) = match &decision {
+            DraftDecision::Approve | DraftDecision::Discard => {
+                let state = if decision == DraftDecision::Approve {
+                    MailState::Queued
+                } else {
+                    MailState::Discarded
+                };
+                let n = sqlx::query(
+                    "UPDATE outbox SET state = $1, reviewed_by = $2, reviewed_at = $3, next_attempt_at = $4 \
+                     WHERE case_id = $5 AND kind = $6 AND state = 'draft'",
+                )
+                .bind(state.as_str())
+                .bind(reviewer)
+                .bind(micros(now))
+                .bind(micros(now))
+                .bind(case_id)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let action = if state == MailState::Queued {
+                    "mail.approve"
+                } else {
+                    "mail.discard"
+                };
+                (n, action)
+            }
+            DraftDecision::Edit { subject, body } => {
+                check_text("subject", subject, 300)?;
+                if subject.contains(['\r', '\n']) {
+                    return Err(StoreError::Invalid {
+                        field: "subject",
+                        reason: "must be a single line".into(),
+                    });
+                }
+                check_text("body", body, 1_000_000)?;
+                let n = sqlx::query(
+                    "UPDATE outbox SET subject = $1, body = $2 WHERE case_id = $3 AND kind = $4 AND state = 'draft'",
+                )
+                .bind(subject)
+                .bind(body)
+                .bind(case_id)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                (n, "mail.edit")
+            }
+        };
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "a draft {} on {reference}",
+                kind.as_str()
+            )));
+        }
+        audit::append(
+            &mut tx,
+            self.backend,
+            &AuditEntry {
+                actor: audit_actor(&caller.principal),
+                action: action.into(),
+                case: Some(reference),
+                origin: caller.origin.clone(),
+                detail: format!("{}: {changed} copies", kind.as_str()),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Writes the reminders due at `now` for every open case; each is
+    /// written once, whichever replica runs this and however often.
+    /// Returns how many copies were written.
+    pub async fn remind(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM cases WHERE is_open = 1 ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut written = 0;
+        for id in ids {
+            let events = crate::cases::load_events(&self.pool, id).await?;
+            let case = Case::from_events(&events)
+                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
+            let mails = psirt_core::reminders(&case, now);
+            if mails.is_empty() {
+                continue;
+            }
+            let mut tx = self.write().await?;
+            for mail in &mails {
+                written += enqueue(&mut tx, &self.mail_domain, id, &case, mail, now).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(written)
+    }
+
+    /// Claims up to `limit` messages that are due at `now` for `worker`
+    /// until `lease_until`: queued ones, and ones whose previous worker's
+    /// lease ended. No two workers hold the same message.
+    pub async fn claim_mail(
+        &self,
+        worker: &str,
+        limit: u32,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<Outgoing>, StoreError> {
+        let mut tx = self.write().await?;
+        // SQLite has one writer at a time, so the claim is exclusive by
+        // itself; PostgreSQL replicas skip the rows another one is taking.
+        let pick = match self.backend {
+            Backend::Sqlite => DUE,
+            Backend::Postgres => DUE_SKIP_LOCKED,
+        };
+        let ids: Vec<i64> = sqlx::query_scalar(pick)
+            .bind(micros(now))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sending', claimed_by = $1, lease_until = $2 WHERE id = $3",
+            )
+            .bind(worker)
+            .bind(micros(lease_until))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query(
+                "SELECT o.id, c.reference, o.kind, o.message_id, o.in_reply_to, o.recipient, o.recipient_name, \
+                 o.subject, o.body, o.encrypt_only, o.attempts, k.armored \
+                 FROM outbox o LEFT JOIN cases c ON c.id = o.case_id LEFT JOIN openpgp_keys k ON k.email = o.recipient \
+                 WHERE o.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            claimed.push(outgoing(&row)?);
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Records a delivery by `worker`, and who received what in the audit
+    /// log. `false` when the claim had passed to another worker meanwhile
+    /// (the message then went out twice, with the same Message-ID).
+    pub async fn mail_sent(
+        &self,
+        message: &Outgoing,
+        worker: &str,
+        encrypted: bool,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, encrypted = $2, \
+             last_error = NULL, lease_until = NULL WHERE id = $3 AND claimed_by = $4 AND state = 'sending'",
+        )
+        .bind(micros(now))
+        .bind(i64::from(encrypted))
+        .bind(message.id)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        audit::append(
+            &mut tx,
+            self.backend,
+            &AuditEntry {
+                actor: audit_actor(&Principal::System),
+                action: "mail.sent".into(),
+                case: message.case,
+                origin: format!("worker {worker}"),
+                detail: format!(
+                    "{} to {} <{}>{}",
+                    message.kind.as_str(),
+                    message.recipient,
+                    message.message_id,
+                    if encrypted { ", encrypted" } else { ", signed" }
+                ),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Records a failed attempt: tried again at `retry`, or given up.
+    pub async fn mail_failed(
+        &self,
+        message: &Outgoing,
+        worker: &str,
+        error: &str,
+        retry: Retry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let (state, next) = match retry {
+            Retry::At(t) => ("queued", Some(micros(t))),
+            Retry::Never => ("failed", None),
+        };
+        sqlx::query(
+            "UPDATE outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), attempts = attempts + 1, \
+             last_error = $3, lease_until = NULL WHERE id = $4 AND claimed_by = $5 AND state = 'sending'",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(error)
+        .bind(message.id)
+        .bind(worker)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Puts `armored` on file as the key for `email` (replacing any), for
+    /// an account manager or the address's own account. The caller has
+    /// checked the key (psirt-mail's `PublicKey::from_armored`) and passes
+    /// its fingerprint.
+    pub async fn put_key(
+        &self,
+        caller: &Caller,
+        email: &EmailAddress,
+        fingerprint: &str,
+        armored: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let own = matches!(&caller.principal, Principal::User(u) if &u.email == email);
+        if !own {
+            let actor = self.instance_actor(caller).await?;
+            psirt_core::authorize_instance(&actor, Operation::ManageAccounts)
+                .map_err(psirt_core::Refusal::from)?;
+        }
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
+            .bind(email.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(email.as_str())
+        .bind(fingerprint)
+        .bind(armored)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            self.backend,
+            &AuditEntry {
+                actor: audit_actor(&caller.principal),
+                action: "key.put".into(),
+                case: None,
+                origin: caller.origin.clone(),
+                detail: format!("{email} {fingerprint}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The public key on file for `email`, ASCII-armored.
+    pub async fn key_for(&self, email: &EmailAddress) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT armored FROM openpgp_keys WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Sets where a project's forthcoming-fix notices and release
+    /// announcements go (`None`: nowhere; drafts are then not written).
+    pub async fn set_announce_address(
+        &self,
+        project: &str,
+        address: Option<&EmailAddress>,
+    ) -> Result<(), StoreError> {
+        let n = sqlx::query("UPDATE projects SET announce_address = $1 WHERE slug = $2")
+            .bind(address.map(|a| a.to_string()))
+            .bind(project)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project {project:?}")));
+        }
+        Ok(())
+    }
+
+    /// Adds an address to a project's private distributors list.
+    pub async fn add_distributor_recipient(
+        &self,
+        project: &str,
+        email: &EmailAddress,
+        name: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO distributor_recipients (project, email, name, added_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(project)
+        .bind(email.as_str())
+        .bind(name)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::duplicate(e, format!("{email} on {project}'s distributors list")))?;
+        Ok(())
+    }
+}
+
+fn outgoing(row: &sqlx::any::AnyRow) -> Result<Outgoing, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let recipient: String = row.try_get("recipient")?;
+    let reference: Option<String> = row.try_get("reference")?;
+    Ok(Outgoing {
+        id: row.try_get("id")?,
+        case: reference
+            .map(|r| r.parse().map_err(|e| StoreError::Corrupt(format!("{e}"))))
+            .transpose()?,
+        kind: MailKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
+        message_id: row.try_get("message_id")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        recipient: recipient
+            .parse::<EmailAddress>()
+            .map_err(|e| StoreError::Corrupt(format!("outbox recipient: {e}")))?,
+        recipient_name: row.try_get("recipient_name")?,
+        subject: Secret::new(row.try_get("subject")?),
+        body: Secret::new(row.try_get("body")?),
+        encrypt_only: row.try_get::<i64, _>("encrypt_only")? != 0,
+        key: row.try_get("armored")?,
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+    })
+}
+
+fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreError> {
+    if value.trim().is_empty() {
+        return Err(StoreError::Invalid {
+            field,
+            reason: "must not be empty".into(),
+        });
+    }
+    if value.chars().count() > max {
+        return Err(StoreError::Invalid {
+            field,
+            reason: format!("at most {max} characters"),
+        });
+    }
+    Ok(())
+}
