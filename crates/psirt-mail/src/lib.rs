@@ -1,15 +1,18 @@
-//! Mail messages and OpenPGP for psirt: building RFC 5322 / MIME messages,
-//! signing them as PGP/MIME (RFC 3156 §5), signing and encrypting them to one
-//! recipient (RFC 3156 §4 and §6.2), and decrypting and verifying what
-//! reporters send, pasted armored text or PGP/MIME mail.
+//! Mail for psirt: building RFC 5322 / MIME messages, signing them as
+//! PGP/MIME (RFC 3156 §5), signing and encrypting them to one recipient
+//! (RFC 3156 §4 and §6.2), decrypting and verifying what reporters send
+//! (pasted armored text or PGP/MIME mail), reading inbound messages
+//! (`inbound`), and the two protocol clients: SMTP delivery of built bytes
+//! (`smtp`) and an IMAP mailbox reader with IDLE (`imap`).
 //!
-//! This crate owns the bytes of a message and the OpenPGP operations on
-//! them. It never sends or receives mail (the outbox, SMTP, IMAP and ingest
-//! live elsewhere), never stores anything, never reads the clock (a
-//! message's `date` is the caller's `now`), and never logs, prints or
-//! `Debug`s a message body, a subject or secret key material. Its only
-//! outside resource is the operating system's random source, which key
-//! generation, signing and encryption need.
+//! This crate owns the bytes of a message, the OpenPGP operations on them
+//! and the wire protocols. It decides nothing about what to send or what an
+//! arrival means (the core, the store and psirt-jobs do), never stores
+//! anything, never reads the clock (a message's `date` is the caller's
+//! `now`), and never logs, prints or `Debug`s a message body, a subject,
+//! a password or secret key material. Besides the network for SMTP and
+//! IMAP, its only outside resource is the operating system's random source,
+//! which key generation, signing and encryption need.
 //!
 //! The OpenPGP implementation is rPGP (the `pgp` crate, pure Rust). Against
 //! sequoia-openpgp 2.4 with its pure-Rust backend it was the leaner choice
@@ -29,9 +32,11 @@ pub mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use inbound::{Automatic, Encryption, Inbound, Malformed};
 pub use key::{Fingerprint, InstanceKey, PublicKey};
 pub use mime::{Attachment, Mailbox, Message, MessageId};
 pub use pgpmime::{Decrypted, ENCRYPTED_SUBJECT, decrypt, sign, sign_and_encrypt, verify};
+pub use smtp::{SendError, Smtp, SmtpConfig, TlsMode};
 
 /// Everything that can go wrong here, each naming what was wrong.
 #[derive(Debug, thiserror::Error)]
@@ -50,4 +55,8 @@ pub enum Error {
     Decrypt(String),
     #[error("bad signature: {0}")]
     BadSignature(String),
+    /// A mail relay URL or its TLS settings (the CA file) that cannot be
+    /// used; never holds the password.
+    #[error("SMTP configuration: {0}")]
+    SmtpConfig(String),
 }

@@ -154,7 +154,7 @@ pub fn decrypt(
 ) -> Result<Decrypted, Error> {
     let armored = find_armored_message(armored_or_mime)?;
     let (message, _) = PgpMessage::from_armor(armored)
-        .map_err(|e| Error::Decrypt(format!("not an OpenPGP message: {e}")))?;
+        .map_err(|e| Error::Decrypt(format!("not an OpenPGP message: {}", redacted(&e))))?;
     if !message.is_encrypted() {
         return Err(Error::Decrypt(
             "the OpenPGP message is not encrypted".into(),
@@ -164,18 +164,19 @@ pub fn decrypt(
         .decrypt(&Password::empty(), &key.secret)
         .map_err(|e| {
             Error::Decrypt(format!(
-                "not encrypted to the instance key {} or damaged: {e}",
-                key.fingerprint()
+                "not encrypted to the instance key {} or damaged: {}",
+                key.fingerprint(),
+                redacted(&e)
             ))
         })?;
     while message.is_compressed() {
         message = message
             .decompress()
-            .map_err(|e| Error::Decrypt(format!("cannot decompress: {e}")))?;
+            .map_err(|e| Error::Decrypt(format!("cannot decompress: {}", redacted(&e))))?;
     }
     let plaintext = message
         .as_data_vec()
-        .map_err(|e| Error::Decrypt(format!("damaged or tampered ciphertext: {e}")))?;
+        .map_err(|e| Error::Decrypt(format!("damaged or tampered ciphertext: {}", redacted(&e))))?;
     let (signer, signature_valid) = match &message {
         PgpMessage::Signed { reader, .. } => {
             let claimed = reader.signature(0).and_then(issuer);
@@ -297,4 +298,27 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 fn trim_start(bytes: &[u8]) -> &[u8] {
     let skip = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
     &bytes[skip..]
+}
+
+/// A library error fit for a message that may be logged: rPGP's parser
+/// errors can carry the input bytes they stopped at (`input: [110, 111, …]`),
+/// which are the report's own text, so the text ends before them, and it is
+/// kept short.
+pub(crate) fn redacted(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let cut = ["Error(", "Error {", "input: ["]
+        .iter()
+        .filter_map(|marker| text.find(marker))
+        .min()
+        .unwrap_or(text.len());
+    let mut reason = text[..cut].trim_end().to_string();
+    if reason.len() > 300 {
+        let mut end = 300;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+        reason.push('…');
+    }
+    reason
 }

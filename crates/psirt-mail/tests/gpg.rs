@@ -3,118 +3,13 @@
 //! signs, and keys that must not be used are refused with a clear error.
 //! Each test runs gpg in a fresh `--homedir` under a temporary directory.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::EmailAddress;
+use psirt_mail::testing::gpg::Gpg;
 use psirt_mail::{
     Attachment, Error, InstanceKey, Mailbox, Message, MessageId, PublicKey, decrypt, sign,
     sign_and_encrypt, verify,
 };
-
-struct Gpg {
-    dir: tempfile::TempDir,
-}
-
-struct Output {
-    ok: bool,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Gpg {
-    fn new() -> Gpg {
-        let found = Command::new("gpg").arg("--version").output();
-        assert!(
-            found.is_ok_and(|o| o.status.success()),
-            "these tests need GnuPG: apt-get install gnupg (Debian's gpg 2.2 is expected)"
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("gnupg");
-        std::fs::create_dir(&home).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
-        }
-        Gpg { dir }
-    }
-
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("gnupg")
-    }
-
-    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new("gpg")
-            .arg("--homedir")
-            .arg(self.home())
-            .args([
-                "--batch",
-                "--no-tty",
-                "--trust-model",
-                "always",
-                "--status-fd",
-                "2",
-            ])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("gpg starts");
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let out = child.wait_with_output().unwrap();
-        Output {
-            ok: out.status.success(),
-            stdout: out.stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn ok(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
-        let out = self.run(args, stdin);
-        assert!(out.ok, "gpg {args:?} failed:\n{}", out.stderr);
-        out.stdout
-    }
-
-    /// An unprotected ed25519/cv25519 key, as the recipe says; `expire` is
-    /// gpg's `Expire-Date` (`0` for never).
-    fn gen_key(&self, email: &str, expire: &str) -> String {
-        let params = format!(
-            "%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nSubkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\nName-Real: Test {email}\nName-Email: {email}\nExpire-Date: {expire}\n%commit\n"
-        );
-        let path = self.file("params", params.as_bytes());
-        self.ok(&["--gen-key", path.to_str().unwrap()], b"");
-        self.fingerprint(email)
-    }
-
-    fn fingerprint(&self, email: &str) -> String {
-        let listing = self.ok(&["--with-colons", "--list-keys", email], b"");
-        String::from_utf8(listing)
-            .unwrap()
-            .lines()
-            .find(|l| l.starts_with("fpr:"))
-            .and_then(|l| l.split(':').nth(9))
-            .expect("a fingerprint")
-            .to_string()
-    }
-
-    fn export(&self, email: &str) -> String {
-        String::from_utf8(self.ok(&["--armor", "--export", email], b"")).unwrap()
-    }
-
-    fn import(&self, armored: &str) {
-        self.ok(&["--import"], armored.as_bytes());
-    }
-}
 
 fn addr(s: &str) -> EmailAddress {
     s.parse().unwrap()
