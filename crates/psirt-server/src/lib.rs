@@ -11,6 +11,7 @@ pub mod api;
 mod auth;
 pub mod commands;
 pub mod error;
+mod intake;
 pub mod views;
 pub mod web;
 
@@ -41,6 +42,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// The instance's public OpenPGP key, once it has one.
     pub openpgp: Option<OpenPgpKey>,
+    /// The instance's own key (secret), to decrypt reports encrypted to
+    /// it on intake. Without it an encrypted report is refused. Its
+    /// `Debug` shows the fingerprint only.
+    pub instance_key: Option<Arc<psirt_mail::InstanceKey>>,
 }
 
 /// The instance's public OpenPGP key as the policy page and
@@ -60,6 +65,7 @@ impl Default for Settings {
             session_ttl: jiff::SignedDuration::from_hours(12),
             body_limit: 2 * 1024 * 1024,
             openpgp: None,
+            instance_key: None,
         }
     }
 }
@@ -146,6 +152,7 @@ pub fn now() -> jiff::Timestamp {
         (name = "reports", description = "Anonymous intake and the reporter's private status link"),
         (name = "session", description = "Sign-in for people"),
         (name = "cases", description = "Cases and the commands of the process"),
+        (name = "mail", description = "The mail psirt writes about a case, its drafts' review, inbound mail set aside, and OpenPGP keys"),
         (name = "admin", description = "Accounts and projects"),
         (name = "meta", description = "Health"),
     )

@@ -802,3 +802,515 @@ both!(
         );
     }
 );
+
+/// The instance key of the encrypted-intake tests, made once.
+fn instance_key() -> &'static psirt_mail::InstanceKey {
+    static KEY: std::sync::OnceLock<psirt_mail::InstanceKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| psirt_mail::InstanceKey::generate("psirt <security@example.org>").unwrap())
+}
+
+impl Server {
+    async fn mail(&self, token: &str, reference: &str) -> Vec<Value> {
+        let (status, mail) = self
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/mail"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{mail}");
+        mail.as_array().unwrap().clone()
+    }
+
+    /// A case whose Fix Lead (alice) published the forthcoming-fix notice:
+    /// its mail to the project's users waits as a draft.
+    async fn case_with_notice_draft(&self, summary: &str) -> String {
+        let (reference, _) = self.report(summary).await;
+        let release = psirt_server::now() + jiff::SignedDuration::from_hours(24 * 7);
+        for command in [
+            json!({"type": "assign_fix_lead", "lead": "alice@example.org", "reason": "on call"}),
+            json!({"type": "record_mitigation", "steps": "Disable the cache plugin."}),
+            json!({"type": "publish_notice", "estimated_release": release.to_string(), "mitigation": "Disable the cache plugin."}),
+        ] {
+            let (status, body) = self.command(&self.alice, &reference, command).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        reference
+    }
+}
+
+fn kinds_and_states(mail: &[Value]) -> Vec<(String, String)> {
+    mail.iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap().to_string(),
+                m["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+both!(
+    the_case_team_sees_its_mail_and_reviews_the_drafts,
+    Settings::default(),
+    async |s: &Server| {
+        // The acknowledgement is written with the report and queued at once.
+        let (status, receipt) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": "Cache poisoning via EDNS", "details": "Send a crafted packet.",
+                    "reporter_name": "Rita", "reporter_email": "rita@example.net"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        let reported = receipt["reference"].as_str().unwrap().to_string();
+        let mail = s.mail(&s.alice, &reported).await;
+        assert_eq!(
+            kinds_and_states(&mail),
+            [("acknowledgement".into(), "queued".into())]
+        );
+        let ack = &mail[0];
+        assert_eq!(ack["recipient"], "rita@example.net");
+        assert!(ack["body"].as_str().unwrap().contains(&reported), "{ack}");
+        assert!(ack["message_id"].as_str().unwrap().contains(&reported));
+        assert_eq!(
+            (ack["attempts"].as_u64(), &ack["encrypted"], &ack["sent_at"]),
+            (Some(0), &Value::Null, &Value::Null)
+        );
+        // Like the case itself: not for people off the case, nor anonymous.
+        let path = format!("/api/v1/cases/{reported}/mail");
+        assert_eq!(
+            s.call("GET", &path, Some(&s.dev), None).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call("GET", &path, Some(&s.admin), None).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call("GET", &path, None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            s.call(
+                "GET",
+                "/api/v1/cases/PSIRT-2026-9999/mail",
+                Some(&s.alice),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        // The notice to users is a draft until someone on the case approves it.
+        s.store
+            .set_announce_address("default", Some(&"users@example.org".parse().unwrap()))
+            .await
+            .unwrap();
+        let reference = s
+            .case_with_notice_draft("Heap overflow in the parser")
+            .await;
+        let mail = s.mail(&s.alice, &reference).await;
+        let draft = mail
+            .iter()
+            .find(|m| m["kind"] == "forthcoming_fix_notice")
+            .unwrap_or_else(|| panic!("no notice in {mail:?}"));
+        assert_eq!(
+            (draft["state"].as_str(), draft["recipient"].as_str()),
+            (Some("draft"), Some("users@example.org"))
+        );
+        let base = format!("/api/v1/cases/{reference}/mail");
+        // An unknown kind names the field; a kind without a draft is a 404.
+        let (status, p) = s
+            .call(
+                "POST",
+                &format!("{base}/newsletter/approve"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")),
+            "{p}"
+        );
+        let (status, _) = s
+            .call(
+                "POST",
+                &format!("{base}/release_announcement/approve"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Edits: off the case is refused, bad input names the field.
+        let notice = format!("{base}/forthcoming_fix_notice");
+        let edit = json!({"subject": "Security fix for Default next week", "body": "Update on the 7th.\n"});
+        assert_eq!(
+            s.call("PUT", &notice, Some(&s.dev), Some(edit.clone()))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, p) = s
+            .call(
+                "PUT",
+                &notice,
+                Some(&s.alice),
+                Some(json!({"subject": "Two\nlines", "body": "x"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("subject")),
+            "{p}"
+        );
+        let (status, p) = s
+            .call(
+                "PUT",
+                &notice,
+                Some(&s.alice),
+                Some(json!({"subject": "x"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        let (status, edited) = s.call("PUT", &notice, Some(&s.alice), Some(edit)).await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(
+            edited,
+            json!({"kind": "forthcoming_fix_notice", "copies": 1, "state": "draft"})
+        );
+        let mail = s.mail(&s.bob, &reference).await;
+        let draft = mail
+            .iter()
+            .find(|m| m["kind"] == "forthcoming_fix_notice")
+            .unwrap();
+        assert_eq!(
+            (draft["subject"].as_str(), draft["body"].as_str()),
+            (
+                Some("Security fix for Default next week"),
+                Some("Update on the 7th.\n")
+            )
+        );
+        // Another PST member may stand in for the Fix Lead and approve it;
+        // once approved there is no draft left to approve.
+        let (status, approved) = s
+            .call("POST", &format!("{notice}/approve"), Some(&s.bob), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        assert_eq!(approved["state"], "queued");
+        let (status, _) = s
+            .call("POST", &format!("{notice}/approve"), Some(&s.bob), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let mail = s.mail(&s.alice, &reference).await;
+        assert!(
+            kinds_and_states(&mail).contains(&("forthcoming_fix_notice".into(), "queued".into())),
+            "{mail:?}"
+        );
+        // Discarding a draft: nothing of it is sent.
+        let other = s
+            .case_with_notice_draft("Use after free in the resolver")
+            .await;
+        let notice = format!("/api/v1/cases/{other}/mail/forthcoming_fix_notice");
+        assert_eq!(
+            s.call("POST", &format!("{notice}/discard"), Some(&s.dev), None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, discarded) = s
+            .call("POST", &format!("{notice}/discard"), Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            (status, discarded["state"].as_str()),
+            (StatusCode::OK, Some("discarded"))
+        );
+        let mail = s.mail(&s.alice, &other).await;
+        assert!(
+            kinds_and_states(&mail)
+                .contains(&("forthcoming_fix_notice".into(), "discarded".into())),
+            "{mail:?}"
+        );
+        // The reviews are in the case's audit trail.
+        let (_, audit) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/audit"),
+                Some(&s.bob),
+                None,
+            )
+            .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for action in ["mail.view", "mail.edit", "mail.approve"] {
+            assert!(actions.contains(&action), "{action} not in {actions:?}");
+        }
+    }
+);
+
+both!(
+    inbound_mail_set_aside_is_for_the_pst_only,
+    Settings::default(),
+    async |s: &Server| {
+        let (status, list) = s.call("GET", "/api/v1/inbound", Some(&s.alice), None).await;
+        assert_eq!((status, list), (StatusCode::OK, json!([])));
+        let outcome = s
+            .store
+            .ingest(
+                b"not a mail at all",
+                "pipe",
+                Err("no From header".into()),
+                "default",
+                psirt_server::now(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(outcome, psirt_store::Ingested::Quarantined(_)));
+        let (status, list) = s.call("GET", "/api/v1/inbound", Some(&s.bob), None).await;
+        assert_eq!(status, StatusCode::OK);
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (
+                list[0]["source"].as_str(),
+                list[0]["outcome"].as_str(),
+                list[0]["reason"].as_str(),
+                list[0]["size"].as_u64(),
+                &list[0]["case"]
+            ),
+            (
+                Some("pipe"),
+                Some("quarantined"),
+                Some("no From header"),
+                Some(17),
+                &Value::Null
+            )
+        );
+        // Neither a member off the PST nor an administrator; nobody anonymous.
+        for token in [&s.dev, &s.admin] {
+            assert_eq!(
+                s.call("GET", "/api/v1/inbound", Some(token), None).await.0,
+                StatusCode::FORBIDDEN
+            );
+        }
+        assert_eq!(
+            s.call("GET", "/api/v1/inbound", None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+);
+
+both!(
+    openpgp_keys_are_checked_before_they_are_put_on_file,
+    Settings::default(),
+    async |s: &Server| {
+        let key = psirt_mail::InstanceKey::generate("Dev <dev@example.org>").unwrap();
+        let armored = key.public_key_armored().unwrap();
+        let (status, on_file) = s
+            .call(
+                "PUT",
+                "/api/v1/me/openpgp-key",
+                Some(&s.dev),
+                Some(json!({"armored": armored})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{on_file}");
+        assert_eq!(
+            on_file,
+            json!({"email": "dev@example.org", "fingerprint": key.fingerprint().to_string()})
+        );
+        let dev: psirt_core::EmailAddress = "dev@example.org".parse().unwrap();
+        assert_eq!(
+            s.store.key_for(&dev).await.unwrap().as_deref(),
+            Some(armored.trim())
+        );
+        // Not a key: refused with the reason, naming the field.
+        let (status, p) = s
+            .call(
+                "PUT",
+                "/api/v1/me/openpgp-key",
+                Some(&s.dev),
+                Some(json!({"armored": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnope\n"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("armored")),
+            "{p}"
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("not an armored OpenPGP public key"),
+            "{p}"
+        );
+        assert_eq!(
+            s.call(
+                "PUT",
+                "/api/v1/me/openpgp-key",
+                None,
+                Some(json!({"armored": armored}))
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        // Administrators put keys on file for accounts; nobody else does.
+        let bobs = psirt_mail::InstanceKey::generate("Bob <bob@example.org>").unwrap();
+        let body = json!({"armored": bobs.public_key_armored().unwrap()});
+        let path = "/api/v1/users/bob@example.org/openpgp-key";
+        assert_eq!(
+            s.call("PUT", path, Some(&s.alice), Some(body.clone()))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, on_file) = s
+            .call("PUT", path, Some(&s.admin), Some(body.clone()))
+            .await;
+        assert_eq!(
+            (status, on_file["fingerprint"].as_str()),
+            (StatusCode::OK, Some(bobs.fingerprint().as_str()))
+        );
+        assert_eq!(
+            s.call(
+                "PUT",
+                "/api/v1/users/nobody@example.org/openpgp-key",
+                Some(&s.admin),
+                Some(body)
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        // Without an instance key, an encrypted report cannot be read: refused.
+        let gpg = psirt_mail::testing::gpg::Gpg::new();
+        gpg.import(&instance_key().public_key_armored().unwrap());
+        let armored_report = gpg.encrypt(
+            &instance_key().fingerprint().to_string(),
+            None,
+            b"Heap overflow in the parser.",
+        );
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": "Encrypted", "details": String::from_utf8(armored_report).unwrap()})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("details")),
+            "{p}"
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no key to decrypt it"),
+            "{p}"
+        );
+    }
+);
+
+both!(
+    a_report_encrypted_to_the_instance_key_is_stored_decrypted,
+    Settings {
+        instance_key: Some(std::sync::Arc::new(instance_key().clone())),
+        ..Settings::default()
+    },
+    async |s: &Server| {
+        let gpg = psirt_mail::testing::gpg::Gpg::new();
+        gpg.import(&instance_key().public_key_armored().unwrap());
+        let reporter = gpg.gen_key("rita@example.net", "0");
+        let encrypted = gpg.encrypt(
+            &instance_key().fingerprint().to_string(),
+            Some(&reporter),
+            "Heap overflow in the parser: a 70 kB label overruns the buffer.\n".as_bytes(),
+        );
+        let details = format!(
+            "Found with a fuzzer; details below.\n\n{}",
+            String::from_utf8(encrypted).unwrap()
+        );
+        let (status, receipt) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(
+                    json!({"summary": "Heap overflow in the parser", "details": details,
+                    "impact": "Remote code execution."}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        let reference = receipt["reference"].as_str().unwrap();
+        let (_, case) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            case["details"],
+            "Found with a fuzzer; details below.\n\nHeap overflow in the parser: a 70 kB label overruns the buffer.\n\n## Impact\n\nRemote code execution."
+        );
+        // Encrypted to another key, or damaged: refused, nothing stored.
+        let other = gpg.gen_key("someone@example.com", "0");
+        let elsewhere = String::from_utf8(gpg.encrypt(&other, None, b"secret")).unwrap();
+        // A line of the ciphertext lost on the way.
+        let mut lines: Vec<&str> = details.lines().collect();
+        let middle = lines.len() / 2 + 2;
+        assert!(lines[middle].len() > 20, "{details}");
+        lines.remove(middle);
+        let damaged = lines.join("\n");
+        let (_, before) = s.call("GET", "/api/v1/cases", Some(&s.alice), None).await;
+        for bad in [elsewhere.as_str(), damaged.as_str()] {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    "/api/v1/reports",
+                    None,
+                    Some(json!({"summary": "Not for us", "details": bad})),
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("details")),
+                "{p}"
+            );
+            assert!(
+                p["detail"].as_str().unwrap().contains("/openpgp-key.asc"),
+                "{p}"
+            );
+        }
+        let (_, after) = s.call("GET", "/api/v1/cases", Some(&s.alice), None).await;
+        assert_eq!(before, after, "nothing stored");
+        // The summary stays plain text.
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": elsewhere, "details": "x"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("summary")),
+            "{p}"
+        );
+    }
+);

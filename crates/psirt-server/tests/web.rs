@@ -23,6 +23,10 @@ struct Site {
 
 impl Site {
     async fn start() -> Site {
+        Site::start_with(Settings::default()).await
+    }
+
+    async fn start_with(settings: Settings) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
             .await
@@ -50,7 +54,7 @@ impl Site {
                 alice_token = token.reveal().to_string();
             }
         }
-        let (router, _) = app(AppState::new(store.clone(), Settings::default()));
+        let (router, _) = app(AppState::new(store.clone(), settings));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -817,6 +821,50 @@ impl Site {
         );
     }
 
+    /// A reported case led by alice, whose forthcoming-fix notice to the
+    /// project's users waits as a draft.
+    async fn with_notice_draft(&self, summary: &str) -> String {
+        self.store
+            .set_announce_address("default", Some(&"users@example.org".parse().unwrap()))
+            .await
+            .unwrap();
+        let (reference, _) = self.report(summary).await;
+        let release = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7);
+        for command in [
+            serde_json::json!({"type": "assign_fix_lead", "lead": "alice@example.org", "reason": "on call"}),
+            serde_json::json!({"type": "record_mitigation", "steps": "Disable the cache plugin."}),
+            serde_json::json!({"type": "publish_notice", "estimated_release": release.to_string(), "mitigation": "Disable the cache plugin."}),
+        ] {
+            self.api(&reference, command).await;
+        }
+        reference
+    }
+
+    /// The case's mail through the JSON API, as alice.
+    async fn mail(&self, reference: &str) -> Vec<serde_json::Value> {
+        let res = self
+            .http
+            .get(self.url(&format!("/api/v1/cases/{reference}/mail")))
+            .bearer_auth(&self.alice_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let mail: serde_json::Value = res.json().await.unwrap();
+        mail.as_array().unwrap().clone()
+    }
+
+    /// The state, subject and body of the case's forthcoming-fix notice.
+    async fn notice(&self, reference: &str) -> (String, String, String) {
+        let mail = self.mail(reference).await;
+        let m = mail
+            .iter()
+            .find(|m| m["kind"] == "forthcoming_fix_notice")
+            .unwrap_or_else(|| panic!("no notice in {mail:?}"));
+        let text = |k: &str| m[k].as_str().unwrap().to_string();
+        (text("state"), text("subject"), text("body"))
+    }
+
     /// Alice leads the case; the vector is final.
     async fn led_and_scored(&self, reference: &str, vector: &str) {
         self.api(
@@ -1076,8 +1124,10 @@ async fn every_page_labels_its_controls_and_keeps_its_headings_in_order() {
     let site = Site::start().await;
     let (reference, status) = site.report("Cache poisoning via EDNS").await;
     site.led_and_scored(&reference, CRITICAL).await;
+    let drafted = site.with_notice_draft("Heap overflow in the parser").await;
     let (session, _) = site.sign_in("alice@example.org").await;
     let pages = [
+        (&format!("/cases/{drafted}")[..], Some(session.as_str())),
         ("/", None),
         ("/advisories", None),
         ("/report", None),
@@ -1125,4 +1175,297 @@ async fn every_page_labels_its_controls_and_keeps_its_headings_in_order() {
         "{}",
         controls(&case_page).len()
     );
+}
+
+#[tokio::test]
+async fn mail_drafts_are_edited_approved_and_discarded_on_the_case_page() {
+    let site = Site::start().await;
+    let reference = site.with_notice_draft("Heap overflow in the parser").await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (status, page) = site.get(&path, Some(&session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"drafts-waiting\""));
+    let section = between(&page, "<h2 id=\"mail\">", "<h2 id=\"timeline\">");
+    assert!(
+        section.contains("<td>Forthcoming-fix notice to users</td><td>users@example.org</td>"),
+        "{section}"
+    );
+    assert!(section.contains(
+        "<h3 id=\"mail-forthcoming_fix_notice-title\">Draft: Forthcoming-fix notice to users</h3>"
+    ));
+    let (_, subject, body) = site.notice(&reference).await;
+    assert!(
+        section.contains(&format!("value=\"{subject}\"")),
+        "{section}"
+    );
+    assert!(section.contains("Disable the cache plugin."));
+
+    let action = format!("/cases/{reference}/mail/forthcoming_fix_notice");
+    // Without the session's token nothing changes.
+    let res = site
+        .post(&action, Some(&session), &[("action", "approve")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.notice(&reference).await.0, "draft");
+    // A bad edit comes back with the input kept and the error by the field.
+    let res = site
+        .post(
+            &action,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "save"),
+                ("subject", ""),
+                ("body", "Kept <text>"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("id=\"mail-forthcoming_fix_notice-subject-error\""),
+        "{page}"
+    );
+    assert!(page.contains("Kept &lt;text&gt;</textarea>"));
+    assert_eq!(
+        site.notice(&reference).await,
+        ("draft".into(), subject.clone(), body.clone())
+    );
+    // Saved, then back on the case page (post, redirect, get).
+    let res = site
+        .post(
+            &action,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "save"),
+                ("subject", "Security fix for Default next week"),
+                ("body", "Update on the 7th."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location, format!("{path}?done=mail_saved#mail"));
+    let (_, page) = site.get(&location, Some(&session)).await;
+    assert!(page.contains("Saved: the mail draft."));
+    assert_eq!(
+        site.notice(&reference).await,
+        (
+            "draft".into(),
+            "Security fix for Default next week".into(),
+            "Update on the 7th.".into()
+        )
+    );
+    // Approving sends the text as it stands in the form.
+    let res = site
+        .post(
+            &action,
+            Some(&session),
+            &[
+                ("csrf", &csrf),
+                ("action", "approve"),
+                ("subject", "Security fix for Default next week"),
+                ("body", "Update on the 7th, please."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        site.notice(&reference).await,
+        (
+            "queued".into(),
+            "Security fix for Default next week".into(),
+            "Update on the 7th, please.".into()
+        )
+    );
+    let (_, page) = site.get(&path, Some(&session)).await;
+    assert!(
+        !page.contains("id=\"mail-forthcoming_fix_notice\""),
+        "no draft left"
+    );
+    assert!(!page.contains("id=\"drafts-waiting\""));
+    // Approved meanwhile: the reason is shown on the page.
+    let res = site
+        .post(
+            &action,
+            Some(&session),
+            &[("csrf", &csrf), ("action", "discard")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    let section = between(&page, "<h2 id=\"mail\">", "<h2 id=\"timeline\">");
+    assert!(section.contains("role=\"alert\""), "{section}");
+
+    // Discarded: nothing of it is sent.
+    let other = site
+        .with_notice_draft("Use after free in the resolver")
+        .await;
+    let action = format!("/cases/{other}/mail/forthcoming_fix_notice");
+    let res = site
+        .post(
+            &action,
+            Some(&session),
+            &[("csrf", &csrf), ("action", "discard")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(site.notice(&other).await.0, "discarded");
+}
+
+#[tokio::test]
+async fn the_fix_team_sees_the_mail_but_only_the_pst_and_fix_lead_review_drafts() {
+    let site = Site::start().await;
+    let reference = site.with_notice_draft("Heap overflow in the parser").await;
+    site.api(
+        &reference,
+        serde_json::json!({"type": "form_fix_team", "members": ["dev@example.org"]}),
+    )
+    .await;
+    let (session, csrf) = site.sign_in("dev@example.org").await;
+    let (status, page) = site
+        .get(&format!("/cases/{reference}"), Some(&session))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"mail-copies\""));
+    assert!(!page.contains("id=\"mail-forthcoming_fix_notice\""));
+    assert!(!page.contains("id=\"drafts-waiting\""));
+    let res = site
+        .post(
+            &format!("/cases/{reference}/mail/forthcoming_fix_notice"),
+            Some(&session),
+            &[("csrf", &csrf), ("action", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(site.notice(&reference).await.0, "draft");
+    // Someone off the case sees neither the case nor its mail.
+    let outsider = site.with_notice_draft("Another").await;
+    let (status, page) = site
+        .get(&format!("/cases/{outsider}"), Some(&session))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!page.contains("users@example.org"));
+}
+
+/// The instance key of the encrypted-report test, with its public half as
+/// the policy page shows it.
+fn keyed_settings() -> (Settings, psirt_mail::InstanceKey) {
+    let key = psirt_mail::InstanceKey::generate("psirt <security@example.org>").unwrap();
+    let settings = Settings {
+        openpgp: Some(psirt_server::OpenPgpKey {
+            fingerprint: key.fingerprint().to_string(),
+            armored_public: key.public_key_armored().unwrap(),
+        }),
+        instance_key: Some(std::sync::Arc::new(key.clone())),
+        ..Settings::default()
+    };
+    (settings, key)
+}
+
+#[tokio::test]
+async fn an_encrypted_report_through_the_form_is_stored_decrypted() {
+    let (settings, key) = keyed_settings();
+    let site = Site::start_with(settings).await;
+    let (_, policy) = site.get("/", None).await;
+    assert!(policy.contains("You may encrypt your report to this key"));
+    let (_, form) = site.get("/report", None).await;
+    assert!(form.contains(&key.fingerprint().to_string()));
+
+    let gpg = psirt_mail::testing::gpg::Gpg::new();
+    gpg.import(&key.public_key_armored().unwrap());
+    let encrypted = String::from_utf8(gpg.encrypt(
+        &key.fingerprint().to_string(),
+        None,
+        b"plugin/cache: crafted EDNS options poison the cache\n",
+    ))
+    .unwrap();
+    let res = site
+        .post(
+            "/report",
+            None,
+            &[
+                ("summary", "Cache poisoning via EDNS"),
+                ("location", &encrypted),
+                ("steps", "1. send the packet"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let page = res.text().await.unwrap();
+    let reference = between(&page, "recorded as <strong>", "</strong>");
+    let case: serde_json::Value = site
+        .http
+        .get(site.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        case["details"],
+        "plugin/cache: crafted EDNS options poison the cache\n\n## Steps to reproduce\n\n1. send the packet"
+    );
+
+    // Encrypted to someone else's key: the form comes back with the input
+    // and the reason next to the field, and nothing is stored.
+    let other = gpg.gen_key("someone@example.com", "0");
+    let elsewhere = String::from_utf8(gpg.encrypt(&other, None, b"secret")).unwrap();
+    let res = site
+        .post(
+            "/report",
+            None,
+            &[
+                ("summary", "Not for us"),
+                ("location", "see the proof of concept"),
+                ("poc", &elsewhere),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    let error = between(&page, "id=\"report-poc-error\">", "</p>");
+    assert!(error.contains("/openpgp-key.asc"), "{error}");
+    assert!(
+        page.contains("-----BEGIN PGP MESSAGE-----"),
+        "the input is kept"
+    );
+    assert!(page.contains("value=\"Not for us\""));
+    let cases: serde_json::Value = site
+        .http
+        .get(site.url("/api/v1/cases"))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cases.as_array().unwrap().len(), 1, "{cases}");
+}
+
+#[tokio::test]
+async fn without_an_instance_key_an_encrypted_report_is_refused_by_the_field() {
+    let site = Site::start().await;
+    let res = site
+        .post(
+            "/report",
+            None,
+            &[
+                ("summary", "Encrypted"),
+                (
+                    "location",
+                    "-----BEGIN PGP MESSAGE-----\n\nhQ==\n-----END PGP MESSAGE-----\n",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    let error = between(&page, "id=\"report-location-error\">", "</p>");
+    assert!(error.contains("no key to decrypt it"), "{error}");
 }

@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for Visitor {
 
 /// The fields of a submitted form, in order. Unknown fields are ignored;
 /// each page reads the ones it knows.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Fields(Vec<(String, String)>);
 
 impl Fields {
@@ -140,6 +140,11 @@ impl Fields {
             .iter()
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether the form sent the field at all (even empty).
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
     }
 
     /// The value, trimmed; `None` when empty.

@@ -113,10 +113,14 @@ async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
             "and tick \u{201c}already public\u{201d}: every deadline then becomes \u{201c}as soon as possible\u{201d}."
         }
         @if let Some(key) = &state.settings.openpgp {
-            p {
+            p #openpgp {
                 "psirt signs what it sends with its OpenPGP key, fingerprint "
                 code.fingerprint { (key.fingerprint) } ", published at "
                 a href="/openpgp-key.asc" { "/openpgp-key.asc" } "."
+                @if state.settings.instance_key.is_some() {
+                    " You may encrypt your report to this key: paste the ASCII-armored message into the report form, "
+                    "keeping the one-line summary in plain text."
+                }
             }
         }
         h2 { "What we commit to" }

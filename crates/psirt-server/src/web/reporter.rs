@@ -10,6 +10,10 @@
 //! ([`ReportForm`]); its route alone accepts bodies large enough for
 //! `MAX_ATTACHMENTS` files of `MAX_ATTACHMENT_BYTES`. File names and bytes
 //! are report content and are never logged.
+//!
+//! A field holding an ASCII-armored OpenPGP message is decrypted with the
+//! instance key before the report is stored (`crate::intake`); one that
+//! cannot be decrypted brings the form back with the reason next to it.
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -222,8 +226,17 @@ fn inputs() -> [Input<'static>; 10] {
     ]
 }
 
-fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor) -> Markup {
+/// The parts of the report that may be encrypted: each is decrypted on
+/// its own, so an error stands next to the field that held the block.
+const ENCRYPTABLE: [&str; 4] = ["location", "steps", "poc", "affected_versions"];
+
+fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor, state: &AppState) -> Markup {
     let fields = inputs();
+    let key = state
+        .settings
+        .instance_key
+        .as_deref()
+        .map(psirt_mail::InstanceKey::fingerprint);
     layout(
         "Report a vulnerability",
         visitor.signed_in.as_ref(),
@@ -232,6 +245,15 @@ fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor) -> Markup {
             p {
                 "Your report goes only to the project's Product Security Team. Please do not file a public issue. "
                 "After sending you get a private link to follow your report."
+            }
+            @if let Some(fingerprint) = &key {
+                p #encryption {
+                    "You may encrypt the text of your report to our OpenPGP key "
+                    code.fingerprint { (fingerprint.to_string()) } " ("
+                    a href="/openpgp-key.asc" { "/openpgp-key.asc" }
+                    ") and paste the ASCII-armored message into the fields below; it is decrypted when it arrives. "
+                    "Keep the summary in plain text."
+                }
             }
             form method="post" action="/report" enctype="multipart/form-data" novalidate {
                 (error_summary(errors))
@@ -242,11 +264,12 @@ fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor) -> Markup {
     )
 }
 
-async fn report_form(visitor: Visitor) -> Response {
+async fn report_form(State(state): State<AppState>, visitor: Visitor) -> Response {
     ok(report_page(
         &Fields::default(),
         &Errors::default(),
         &visitor,
+        &state,
     ))
 }
 
@@ -304,11 +327,27 @@ async fn submit_report(
     if let Err(e) = psirt_store::check_attachments(&files) {
         errors = merge(errors, Errors::from_api(e.into(), &["attachments"])?);
     }
+    if crate::intake::is_encrypted(summary) {
+        errors.field(
+            "summary",
+            "must be plain text: encrypt the other fields only",
+        );
+    }
+    // Encrypted parts are decrypted before anything is stored; the form
+    // shows the person's input again, never the plaintext.
+    let mut plain = f.clone();
+    for name in ENCRYPTABLE {
+        let key = state.settings.instance_key.clone();
+        match crate::intake::decrypt_off_thread(f.get(name).to_string(), key).await {
+            Ok(text) => plain.set(name, &text),
+            Err(reason) => errors.field(name, reason),
+        }
+    }
     if !errors.is_empty() {
         files_not_kept(&mut errors, files.len());
         return Ok(page_response(
             StatusCode::UNPROCESSABLE_ENTITY,
-            report_page(&f, &errors, &visitor),
+            report_page(&f, &errors, &visitor, &state),
         ));
     }
     let reporter = match (f.optional("reporter_name"), email) {
@@ -318,7 +357,7 @@ async fn submit_report(
     let report = NewReport {
         project: state.settings.default_project.clone(),
         summary: summary.to_string(),
-        details: Secret::new(details(&f)),
+        details: Secret::new(details(&plain)),
         reporter,
         public_link,
         already_public,
@@ -345,7 +384,7 @@ async fn submit_report(
             files_not_kept(&mut errors, count);
             return Ok(page_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                report_page(&f, &errors, &visitor),
+                report_page(&f, &errors, &visitor, &state),
             ));
         }
     };
