@@ -604,6 +604,21 @@ impl Store {
             psirt_core::authorize_instance(&actor, Operation::ManageAccounts)
                 .map_err(psirt_core::Refusal::from)?;
         }
+        self.keep_key(caller, email, fingerprint, armored, now)
+            .await
+    }
+
+    /// [`Store::put_key`] without the access check, for the local
+    /// administrator on the command line (like account creation). The
+    /// change is in the audit log as `caller`'s.
+    pub async fn keep_key(
+        &self,
+        caller: &Caller,
+        email: &EmailAddress,
+        fingerprint: &str,
+        armored: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
             .bind(email.as_str())

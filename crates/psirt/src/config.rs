@@ -18,6 +18,13 @@ struct File {
     default_project: Option<String>,
     public_url: Option<String>,
     intake_per_minute: Option<u32>,
+    mail_from: Option<String>,
+    smtp_url: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
+    imap_url: Option<String>,
+    imap_ca_file: Option<PathBuf>,
+    outbox_lease: Option<String>,
+    outbox_retry: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -30,6 +37,21 @@ pub struct Config {
     pub public_url: String,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
+    /// The address psirt's mail comes from (and replies go to), such as
+    /// `security@example.org`; its domain names the Message-IDs.
+    pub mail_from: Option<psirt_core::EmailAddress>,
+    /// Where the outbox is delivered: `smtp://[user:pass@]host[:port]`
+    /// (STARTTLS), `smtps://…` (TLS); unset, mail waits in the outbox.
+    pub smtp_url: Option<String>,
+    /// An extra CA certificate (PEM) to trust for the SMTP server.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// The mailbox to read reports from: `imap[s]://user:pass@host[:port]/MAILBOX`.
+    pub imap_url: Option<String>,
+    pub imap_ca_file: Option<PathBuf>,
+    /// How long a delivery worker's claim on a batch lasts.
+    pub outbox_lease: jiff::SignedDuration,
+    /// The delay before a failed delivery's first retry (then doubling).
+    pub outbox_retry: jiff::SignedDuration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
@@ -43,6 +65,13 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_DEFAULT_PROJECT",
     "PSIRT_PUBLIC_URL",
     "PSIRT_INTAKE_PER_MINUTE",
+    "PSIRT_MAIL_FROM",
+    "PSIRT_SMTP_URL",
+    "PSIRT_SMTP_CA_FILE",
+    "PSIRT_IMAP_URL",
+    "PSIRT_IMAP_CA_FILE",
+    "PSIRT_OUTBOX_LEASE",
+    "PSIRT_OUTBOX_RETRY",
     "PSIRT_AS",
     "PSIRT_NOW",
     "PSIRT_LOG",
@@ -116,12 +145,56 @@ impl Config {
             };
         let intake_per_minute = std::num::NonZeroU32::new(intake.unwrap_or(30))
             .ok_or_else(|| anyhow::anyhow!("intake_per_minute: must be at least 1"))?;
+        let mail_from = get("PSIRT_MAIL_FROM")
+            .or(file.mail_from)
+            .map(|a| {
+                a.parse::<psirt_core::EmailAddress>()
+                    .map_err(|e| anyhow::anyhow!("mail_from: {e}"))
+            })
+            .transpose()?;
+        let smtp_url = get("PSIRT_SMTP_URL").or(file.smtp_url);
+        if smtp_url.is_some() && mail_from.is_none() {
+            bail!("mail_from: needed when smtp_url is set (the address psirt's mail comes from)");
+        }
+        let smtp_ca_file = get("PSIRT_SMTP_CA_FILE")
+            .map(PathBuf::from)
+            .or(file.smtp_ca_file);
+        let imap_url = get("PSIRT_IMAP_URL").or(file.imap_url);
+        let imap_ca_file = get("PSIRT_IMAP_CA_FILE")
+            .map(PathBuf::from)
+            .or(file.imap_ca_file);
+        let duration = |key: &str, value: Option<String>, default: &str| {
+            let text = value.unwrap_or_else(|| default.into());
+            text.parse::<jiff::SignedDuration>()
+                .ok()
+                .filter(|d| d.is_positive())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{key}: {text:?} is not a duration such as 5m or 30s")
+                })
+        };
+        let outbox_lease = duration(
+            "outbox_lease",
+            get("PSIRT_OUTBOX_LEASE").or(file.outbox_lease),
+            "5m",
+        )?;
+        let outbox_retry = duration(
+            "outbox_retry",
+            get("PSIRT_OUTBOX_RETRY").or(file.outbox_retry),
+            "30s",
+        )?;
         Ok(Config {
             database_url,
             listen,
             default_project,
             public_url,
             intake_per_minute,
+            mail_from,
+            smtp_url,
+            smtp_ca_file,
+            imap_url,
+            imap_ca_file,
+            outbox_lease,
+            outbox_retry,
         })
     }
 }
@@ -169,12 +242,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",
@@ -190,6 +263,21 @@ mod tests {
             "listen = 8080\n",
             &[],
             "error: FILE: invalid type: integer `8080`, expected a string",
+        );
+        check(
+            "",
+            &[("PSIRT_SMTP_URL", "smtp://127.0.0.1:2525")],
+            "error: mail_from: needed when smtp_url is set (the address psirt's mail comes from)",
+        );
+        check(
+            "mail_from = \"security\"\n",
+            &[],
+            "error: mail_from: e-mail address: \"security\" has no @",
+        );
+        check(
+            "outbox_lease = \"soon\"\n",
+            &[],
+            "error: outbox_lease: \"soon\" is not a duration such as 5m or 30s",
         );
     }
 }

@@ -9,6 +9,7 @@ mod audit_cmd;
 mod case_cmd;
 mod config;
 mod cvss_cmd;
+mod mail_cmd;
 mod time;
 
 use std::path::PathBuf;
@@ -55,6 +56,41 @@ enum Top {
     /// Check the audit log, and see who saw or changed a case.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Run the background jobs only (outbox delivery, reminders, the IMAP
+    /// poller), as a replica beside the servers.
+    Worker,
+    /// Take in one RFC 5322 message from standard input (for an MTA pipe).
+    /// Exit status 0 once it is stored, whatever it was; 75 (try again)
+    /// when it could not be.
+    Ingest {
+        /// The project new reports go to (default: the default project).
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// A case's outbox and drafts, and inbound mail to review.
+    Mail {
+        /// Who you are.
+        #[arg(long = "as", global = true, env = "PSIRT_AS")]
+        actor: Option<String>,
+        #[command(subcommand)]
+        cmd: mail_cmd::MailCmd,
+    },
+    /// Public keys on file for recipients: mail to them is encrypted.
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Print the instance's own public key (made on first use), ASCII-armored.
+    Instance,
+    /// Put an ASCII-armored public key on file for an address.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// The armored key file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +157,23 @@ enum ProjectCmd {
         #[arg(long)]
         slug: String,
     },
+    /// Set where forthcoming-fix notices and release announcements go
+    /// (the project's announcement list); without --address, nowhere.
+    Announce {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Add an address to a project's private distributors list.
+    Distributor {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,7 +206,7 @@ enum PstCmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = std::env::var("PSIRT_LOG").ok();
-    let default_level = if matches!(cli.command, Top::Serve) {
+    let default_level = if matches!(cli.command, Top::Serve | Top::Worker) {
         "info"
     } else {
         "warn"
@@ -210,7 +263,11 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
             crate::time::now(),
         )
         .await?;
-    Ok(store)
+    // Message-IDs are made in the domain psirt's mail comes from.
+    Ok(match &config.mail_from {
+        Some(from) => store.with_mail_domain(from.as_str().rsplit_once('@').map_or("", |(_, d)| d)),
+        None => store,
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -222,17 +279,64 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
-            let shutdown = async {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
+                let _ = stop.send(true);
+            });
+            let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = rx.wait_for(|s| *s).await;
             };
+            let key = mail_cmd::instance_key(&store).await?;
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
                 secure_cookies: config.public_url.starts_with("https://"),
-                openpgp: Some(instance_key(&store).await?),
+                openpgp: Some(psirt_server::OpenPgpKey {
+                    fingerprint: key.fingerprint().as_str().to_string(),
+                    armored_public: key.public_key_armored()?,
+                }),
+                instance_key: Some(std::sync::Arc::new(key.clone())),
                 ..psirt_server::Settings::default()
             };
-            psirt_server::serve(store, settings, listener, shutdown).await?;
+            let jobs = tokio::spawn({
+                let (store, config, stopped) = (store.clone(), config.clone(), stopped.clone());
+                async move { mail_cmd::jobs(store, &config, until_stopped(stopped)).await }
+            });
+            psirt_server::serve(store, settings, listener, until_stopped(stopped)).await?;
+            jobs.await??;
+        }
+        Top::Worker => {
+            let store = open(&config).await?;
+            mail_cmd::jobs(store, &config, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Top::Ingest { project } => {
+            let store = match open(&config).await {
+                Ok(store) => store,
+                Err(e) => {
+                    eprintln!("error: the message was not stored: {e:#}");
+                    return Ok(ExitCode::from(75));
+                }
+            };
+            return Ok(mail_cmd::ingest(&store, &config, project).await);
+        }
+        Top::Mail { actor, cmd } => {
+            let store = open(&config).await?;
+            return mail_cmd::run(&store, actor.as_deref(), cmd, now).await;
+        }
+        Top::Key(KeyCmd::Add { email, file }) => {
+            let store = open(&config).await?;
+            mail_cmd::add_key(&store, &email, &file).await?;
+        }
+        Top::Key(KeyCmd::Instance) => {
+            let store = open(&config).await?;
+            print!(
+                "{}",
+                mail_cmd::instance_key(&store).await?.public_key_armored()?
+            );
         }
         Top::User(cmd) => {
             let store = open(&config).await?;
@@ -304,6 +408,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ProjectCmd::ShowPolicy { slug } => {
                     print!("{}", toml::to_string(&store.project_policy(&slug).await?)?);
                 }
+                ProjectCmd::Announce { slug, address } => {
+                    let address: Option<EmailAddress> = address.map(|a| a.parse()).transpose()?;
+                    store.set_announce_address(&slug, address.as_ref()).await?;
+                    match address {
+                        Some(a) => println!("{slug}'s notices and announcements go to {a}"),
+                        None => println!("{slug} has no announcement list"),
+                    }
+                }
+                ProjectCmd::Distributor { slug, email, name } => {
+                    let email: EmailAddress = email.parse()?;
+                    store
+                        .add_distributor_recipient(&slug, &email, name.as_deref(), now)
+                        .await?;
+                    println!("{email} joined {slug}'s distributors list");
+                }
             }
         }
         Top::Pst(cmd) => {
@@ -369,34 +488,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Cvss { .. } => unreachable!("handled before the runtime starts"),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The instance's OpenPGP key: the stored one, or a new one on first run
-/// (when replicas start together, the first stored key wins for all).
-async fn instance_key(store: &Store) -> anyhow::Result<psirt_server::OpenPgpKey> {
-    let armored = match store.instance_key().await? {
-        Some(armored) => armored,
-        None => {
-            let key = psirt_mail::InstanceKey::generate("psirt (instance key)")?;
-            tracing::info!(
-                fingerprint = key.fingerprint().as_str(),
-                "made the instance's OpenPGP key"
-            );
-            store
-                .keep_instance_key(
-                    &key.to_armored_secret()?,
-                    key.fingerprint().as_str(),
-                    crate::time::now(),
-                )
-                .await?
-        }
-    };
-    let key = psirt_mail::InstanceKey::from_armored_secret(&armored)
-        .context("reading the stored instance key")?;
-    Ok(psirt_server::OpenPgpKey {
-        fingerprint: key.fingerprint().as_str().to_string(),
-        armored_public: key.public_key_armored()?,
-    })
 }
 
 fn read_policy(path: &std::path::Path) -> anyhow::Result<psirt_core::Policy> {

@@ -1,0 +1,27 @@
+//! psirt's background work, each job safe to run in several replicas at
+//! once: delivering the outbox over SMTP ([`deliver`]), writing due-time
+//! reminders ([`remind`]), and taking in mail from an MTA pipe or an IMAP
+//! mailbox ([`inbound`]).
+//!
+//! This crate joins the store (what to send, what arrived, where a mailbox
+//! was left) and psirt-mail (message bytes, OpenPGP, SMTP and IMAP). It
+//! decides nothing about the process: which mail a change causes is the
+//! core's, who may see it the store's. It never logs a subject, a body, an
+//! address list or key material; it logs counts, Message-IDs and errors.
+
+pub mod deliver;
+pub mod inbound;
+pub mod remind;
+
+/// Everything a job can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Store(#[from] psirt_store::StoreError),
+    #[error(transparent)]
+    Mail(#[from] psirt_mail::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Imap(#[from] psirt_mail::imap::ImapError),
+}

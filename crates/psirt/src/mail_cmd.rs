@@ -1,0 +1,392 @@
+//! Mail from the command line: the background jobs (`psirt worker`, and
+//! `psirt serve` beside the server), `psirt ingest` for an MTA pipe, the
+//! outbox of a case with its drafts, inbound review, and keys on file.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use psirt_core::{CaseRef, EmailAddress, MailKind};
+use psirt_jobs::deliver::Delivery;
+use psirt_jobs::inbound::{MAX_MESSAGE_BYTES, Poller};
+use psirt_mail::InstanceKey;
+use psirt_mail::imap::ImapConfig;
+use psirt_mail::smtp::{Smtp, SmtpConfig};
+use psirt_store::{Caller, DraftDecision, Ingested, Principal, Store};
+
+use crate::config::Config;
+
+#[derive(Subcommand)]
+pub enum MailCmd {
+    /// A case's mail: every copy, its recipient and delivery state.
+    List {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a case's drafts of one kind (notice, pre-notification,
+    /// announcement) for sending.
+    Approve { reference: String, kind: String },
+    /// Discard a case's drafts of one kind.
+    Discard { reference: String, kind: String },
+    /// Replace the subject and body of a case's drafts of one kind.
+    Edit {
+        reference: String,
+        kind: String,
+        #[arg(long)]
+        subject: String,
+        /// The new body; `-` reads standard input.
+        #[arg(long)]
+        body_file: std::path::PathBuf,
+    },
+    /// Inbound mail that opened no case: quarantined and automatic messages.
+    Inbound {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Who runs a mail command: `--as EMAIL` (or `PSIRT_AS`).
+async fn person(store: &Store, actor: Option<&str>) -> anyhow::Result<Caller> {
+    let actor = actor.context("say who you are: --as EMAIL (or PSIRT_AS)")?;
+    let user = store.user_by_email(&actor.parse()?).await?;
+    Ok(Caller::cli(Principal::User(user)))
+}
+
+fn kind(text: &str) -> anyhow::Result<MailKind> {
+    MailKind::parse(&text.replace('-', "_")).with_context(|| {
+        let known: Vec<&str> = MailKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("kind: {text:?} is not one of {}", known.join(", "))
+    })
+}
+
+pub async fn run(
+    store: &Store,
+    actor: Option<&str>,
+    cmd: MailCmd,
+    now: jiff::Timestamp,
+) -> anyhow::Result<ExitCode> {
+    let caller = person(store, actor).await?;
+    let reference = |s: &str| -> anyhow::Result<CaseRef> { Ok(s.parse()?) };
+    match cmd {
+        MailCmd::List { reference: r, json } => {
+            for m in store.case_mail(&caller, reference(&r)?).await? {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": m.id, "kind": m.kind.as_str(), "message_id": m.message_id,
+                            "recipient": m.recipient, "subject": m.subject, "state": m.state.as_str(),
+                            "attempts": m.attempts, "last_error": m.last_error, "encrypted": m.encrypted,
+                            "created_at": m.created_at.to_string(),
+                            "sent_at": m.sent_at.map(|t| t.to_string()),
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        m.id,
+                        m.kind.as_str(),
+                        m.recipient,
+                        m.state.as_str(),
+                        m.last_error.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        MailCmd::Approve {
+            reference: r,
+            kind: k,
+        } => {
+            let n = store
+                .review_drafts(
+                    &caller,
+                    reference(&r)?,
+                    kind(&k)?,
+                    DraftDecision::Approve,
+                    now,
+                )
+                .await?;
+            println!(
+                "approved {n} cop{} for sending",
+                if n == 1 { "y" } else { "ies" }
+            );
+        }
+        MailCmd::Discard {
+            reference: r,
+            kind: k,
+        } => {
+            let n = store
+                .review_drafts(
+                    &caller,
+                    reference(&r)?,
+                    kind(&k)?,
+                    DraftDecision::Discard,
+                    now,
+                )
+                .await?;
+            println!("discarded {n} cop{}", if n == 1 { "y" } else { "ies" });
+        }
+        MailCmd::Edit {
+            reference: r,
+            kind: k,
+            subject,
+            body_file,
+        } => {
+            let body = if body_file.as_os_str() == "-" {
+                let mut body = String::new();
+                std::io::stdin().read_to_string(&mut body)?;
+                body
+            } else {
+                std::fs::read_to_string(&body_file)
+                    .with_context(|| format!("reading {}", body_file.display()))?
+            };
+            let n = store
+                .review_drafts(
+                    &caller,
+                    reference(&r)?,
+                    kind(&k)?,
+                    DraftDecision::Edit { subject, body },
+                    now,
+                )
+                .await?;
+            println!("edited {n} draft cop{}", if n == 1 { "y" } else { "ies" });
+        }
+        MailCmd::Inbound { json } => {
+            for m in store.inbound_review(&caller).await? {
+                let case = m.case.map(|c| c.to_string());
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": m.id, "source": m.source, "received_at": m.received_at.to_string(),
+                            "outcome": m.outcome, "reason": m.reason, "case": case, "size": m.size,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        m.id,
+                        m.received_at,
+                        m.outcome,
+                        m.reason.unwrap_or_default(),
+                        case.unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exit status an MTA takes as "try again later" (sysexits EX_TEMPFAIL).
+const TEMPFAIL: u8 = 75;
+
+/// `psirt ingest`: one message from standard input. Whatever the message
+/// is, once it is stored the exit status is 0, so the MTA never bounces it
+/// to a reporter; only a failure to store it is 75, and the MTA retries.
+pub async fn ingest(store: &Store, config: &Config, project: Option<String>) -> ExitCode {
+    let mut raw = Vec::new();
+    let read = std::io::stdin()
+        .take(MAX_MESSAGE_BYTES as u64 + 1)
+        .read_to_end(&mut raw);
+    if let Err(e) = read {
+        eprintln!("error: reading the message from standard input: {e}");
+        return ExitCode::from(TEMPFAIL);
+    }
+    let project = project.unwrap_or_else(|| config.default_project.clone());
+    let outcome = async {
+        let key = instance_key(store).await?;
+        Ok::<_, anyhow::Error>(
+            psirt_jobs::inbound::ingest(store, &key, &raw, "stdin", &project, crate::time::now())
+                .await?,
+        )
+    }
+    .await;
+    match outcome {
+        Ok(outcome) => {
+            println!("{}", describe(&outcome));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the message was not stored: {e:#}");
+            ExitCode::from(TEMPFAIL)
+        }
+    }
+}
+
+fn describe(outcome: &Ingested) -> String {
+    match outcome {
+        Ingested::Opened(r) => format!("opened {r} and acknowledged the reporter"),
+        Ingested::ReporterReplied(r) => format!("added the reporter's reply to {r}"),
+        Ingested::Threaded(r) => format!("kept with {r}"),
+        Ingested::Automatic(why) => format!("automatic message, kept and not answered: {why}"),
+        Ingested::Quarantined(why) => format!("kept for review: {why}"),
+        Ingested::Duplicate => "already taken in; nothing done".into(),
+    }
+}
+
+/// The instance's key with its secret part, made on first run.
+pub async fn instance_key(store: &Store) -> anyhow::Result<InstanceKey> {
+    let armored = match store.instance_key().await? {
+        Some(armored) => armored,
+        None => {
+            let key = InstanceKey::generate("psirt (instance key)")?;
+            tracing::info!(
+                fingerprint = key.fingerprint().as_str(),
+                "made the instance's OpenPGP key"
+            );
+            store
+                .keep_instance_key(
+                    &key.to_armored_secret()?,
+                    key.fingerprint().as_str(),
+                    crate::time::now(),
+                )
+                .await?
+        }
+    };
+    InstanceKey::from_armored_secret(&armored).context("reading the stored instance key")
+}
+
+/// `psirt key add`: puts a recipient's public key on file, after checking
+/// that it can be encrypted to.
+pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    let email: EmailAddress = email.parse()?;
+    let armored =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let key = psirt_mail::PublicKey::from_armored(&armored, crate::time::now())
+        .with_context(|| format!("{}", file.display()))?;
+    store
+        .keep_key(
+            &Caller::cli(Principal::System),
+            &email,
+            key.fingerprint().as_str(),
+            &armored,
+            crate::time::now(),
+        )
+        .await?;
+    println!("key {} on file for {email}", key.fingerprint());
+    Ok(())
+}
+
+/// Runs the background jobs the configuration asks for until `stop`:
+/// reminders always; delivery when an SMTP server is configured; the
+/// mailbox poller when an IMAP mailbox is.
+pub async fn jobs(
+    store: Store,
+    config: &Config,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let stop = futures_stop(stop);
+    let key = instance_key(&store).await?;
+    let mut tasks = tokio::task::JoinSet::new();
+    {
+        let store = store.clone();
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            psirt_jobs::remind::run(
+                &store,
+                crate::time::now,
+                psirt_jobs::remind::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    match (&config.smtp_url, &config.mail_from) {
+        (Some(url), Some(from)) => {
+            let mut smtp = SmtpConfig::from_url(url).context("smtp_url")?;
+            if let Some(ca) = &config.smtp_ca_file {
+                smtp = smtp.with_ca_file(ca);
+            }
+            let delivery = Delivery {
+                store: store.clone(),
+                smtp: Smtp::new(&smtp).context("smtp_url")?,
+                key: key.clone(),
+                from: psirt_mail::Mailbox::new(Some("psirt"), from.clone()),
+                worker: format!("{}:{}", hostname(), std::process::id()),
+                lease: config.outbox_lease,
+                first_retry: config.outbox_retry,
+                clock: crate::time::now,
+            };
+            let stop = stop.clone();
+            tracing::info!(server = %url_host(url), "delivering the outbox");
+            tasks.spawn(async move {
+                delivery
+                    .run(std::time::Duration::from_secs(1), stop.wait())
+                    .await;
+            });
+        }
+        _ => tracing::warn!("no smtp_url: mail waits in the outbox until one is configured"),
+    }
+    if let Some(url) = &config.imap_url {
+        let mut imap = ImapConfig::from_url(url).context("imap_url")?;
+        if let Some(ca) = &config.imap_ca_file {
+            imap = imap.with_ca_file(ca);
+        }
+        let poller = Poller {
+            store: store.clone(),
+            key,
+            config: imap,
+            project: config.default_project.clone(),
+            clock: crate::time::now,
+            wait: std::time::Duration::from_secs(25 * 60),
+        };
+        let stop = stop.clone();
+        tracing::info!(server = %url_host(url), "reading inbound mail");
+        tasks.spawn(async move { poller.run(stop.wait()).await });
+    }
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// A stop signal that several jobs can wait on.
+#[derive(Clone)]
+struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    async fn wait(mut self) {
+        let _ = self.0.wait_for(|stopped| *stopped).await;
+    }
+}
+
+fn futures_stop(stop: impl std::future::Future<Output = ()> + Send + 'static) -> Stop {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = tx.send(true);
+    });
+    Stop(rx)
+}
+
+/// The host part of a mail server URL, for logs (never the credentials).
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or("")
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "psirt".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_host;
+
+    #[test]
+    fn logs_name_the_server_never_the_credentials() {
+        assert_eq!(
+            url_host("smtp://user:secret@mail.example.org:587"),
+            "mail.example.org:587"
+        );
+        assert_eq!(
+            url_host("imaps://u:p%40ss@imap.example.org/INBOX"),
+            "imap.example.org"
+        );
+        assert_eq!(url_host("smtp://127.0.0.1:2525?tls=none"), "127.0.0.1:2525");
+    }
+}
