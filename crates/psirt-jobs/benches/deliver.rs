@@ -11,6 +11,7 @@ use std::time::Instant;
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{NewReport, Policy, Reporter, Secret};
 use psirt_jobs::deliver::{Delivery, FIRST_RETRY};
+use psirt_mail::testing::gpg::Gpg;
 use psirt_mail::testing::smtp_sink::{SinkOptions, SmtpSink};
 use psirt_mail::{InstanceKey, Mailbox, Message, MessageId, Smtp};
 use psirt_store::{Caller, Principal, Store};
@@ -96,6 +97,28 @@ fn main() {
         }
         let raw = n as f64 / start.elapsed().as_secs_f64();
 
+        // GnuPG doing the signing instead (one gpg per message, as a script
+        // around gpg would), then the same SMTP send.
+        let gpg = Gpg::new();
+        gpg.gen_key("security@example.org", "0");
+        let unsigned = message.to_bytes().unwrap();
+        let start = Instant::now();
+        for _ in 0..n {
+            let signature = gpg.ok(
+                &[
+                    "--armor",
+                    "--detach-sign",
+                    "--local-user",
+                    "security@example.org",
+                ],
+                &unsigned,
+            );
+            let mut mail = unsigned.clone();
+            mail.extend_from_slice(&signature);
+            smtp.send(&from.address, &rcpt, &mail).await.unwrap();
+        }
+        let gpg_rate = n as f64 / start.elapsed().as_secs_f64();
+
         let delivery = Delivery {
             store: store.clone(),
             smtp: Smtp::new(&sink.config()).unwrap(),
@@ -136,6 +159,10 @@ fn main() {
         println!("| measurement | msg/s | ratio |");
         println!("|---|---:|---:|");
         println!("| baseline: prebuilt signed message, SMTP only | {raw:.0} | 1.00 |");
+        println!(
+            "| gpg signs each message, then the same SMTP send | {gpg_rate:.0} | {:.2} |",
+            gpg_rate / raw
+        );
         println!(
             "| outbox, signed (claim, build, sign, send, record) | {signed_rate:.0} | {:.2} |",
             signed_rate / raw

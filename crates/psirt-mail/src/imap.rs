@@ -21,7 +21,6 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -31,8 +30,7 @@ use async_imap::types::UnsolicitedResponse;
 use async_imap::{Client, Session};
 use futures_util::StreamExt as _;
 use percent_encoding::percent_decode_str;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -829,45 +827,20 @@ fn server_text(error: &async_imap::error::Error) -> String {
 /// A client TLS configuration trusting the system's CA store and the
 /// configured CA file, with ring as the only crypto provider.
 fn tls_connector(config: &ImapConfig) -> Result<TlsConnector, ImapError> {
-    let mut roots = rustls::RootCertStore::empty();
-    // Unreadable entries in the system store are skipped, as browsers do;
-    // an empty store only matters when no CA file is given either.
-    let system = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(system.certs);
-    if let Some(path) = &config.ca_file {
-        let ca_error = |reason: String| ImapError::CaFile {
-            path: path.clone(),
-            reason,
-        };
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| ca_error(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ca_error(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(ca_error("no PEM certificate in it".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| ca_error(e.to_string()))?;
-        }
-    }
-    if roots.is_empty() {
-        return Err(ImapError::Tls {
-            server: config.server(),
-            reason: "no trusted CA: the system store is empty (install ca-certificates) \
-                     and no CA file is configured"
-                .into(),
-        });
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ImapError::Tls {
-            server: config.server(),
-            reason: e.to_string(),
-        })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(TlsConnector::from(Arc::new(tls)))
+    let tls =
+        crate::tls::client_config(config.ca_file.as_deref()).map_err(|reason| {
+            match &config.ca_file {
+                Some(path) if reason.starts_with("CA file") => ImapError::CaFile {
+                    path: path.clone(),
+                    reason,
+                },
+                _ => ImapError::Tls {
+                    server: config.server(),
+                    reason,
+                },
+            }
+        })?;
+    Ok(TlsConnector::from(tls))
 }
 
 async fn handshake(

@@ -31,6 +31,7 @@ mod pgpmime;
 pub mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tls;
 
 pub use inbound::{Automatic, Encryption, Inbound, Malformed};
 pub use key::{Fingerprint, InstanceKey, PublicKey};

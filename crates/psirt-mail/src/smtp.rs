@@ -23,12 +23,17 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lettre::transport::smtp::AsyncSmtpTransport;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{Address, AsyncTransport, Tokio1Executor};
 use psirt_core::EmailAddress;
+use rustls::pki_types::ServerName;
 
 use crate::Error;
 use crate::mime::canonical_crlf;
@@ -310,9 +315,22 @@ impl SendError {
 }
 
 /// A mail relay to deliver to; cheap to share (`&self` everywhere).
+///
+/// Each delivery opens its own connection, with `TCP_NODELAY` set: lettre
+/// writes a message's data and its final `.` separately, and with Nagle's
+/// algorithm the second write waits for the server's delayed ACK, some
+/// 40 ms per message on Linux. The dialogue itself is lettre's.
 pub struct Smtp {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
     server: String,
+    hello: ClientId,
+    mode: TlsMode,
+    /// For STARTTLS (lettre upgrades the connection).
+    starttls: Option<TlsParameters>,
+    /// For implicit TLS (the connection is TLS from the first byte).
+    implicit: Option<tokio_rustls::TlsConnector>,
+    credentials: Option<Credentials>,
     timeout: Duration,
 }
 
@@ -329,34 +347,43 @@ impl Smtp {
     /// [`Smtp::send`]. Needs no async runtime.
     pub fn new(config: &SmtpConfig) -> Result<Smtp, Error> {
         let server = format!("{}:{}", config.host, config.port);
-        let tls_parameters = || -> Result<TlsParameters, Error> {
-            let mut builder = TlsParameters::builder(config.host.clone());
-            if let Some(path) = &config.ca_file {
-                builder = builder.add_root_certificate(read_ca_file(path)?);
+        let starttls = match config.tls_mode {
+            TlsMode::StartTls | TlsMode::Opportunistic => {
+                let mut builder = TlsParameters::builder(config.host.clone());
+                if let Some(path) = &config.ca_file {
+                    builder = builder.add_root_certificate(read_ca_file(path)?);
+                }
+                Some(
+                    builder
+                        .build_rustls()
+                        .map_err(|e| Error::SmtpConfig(format!("TLS setup for {server}: {e}")))?,
+                )
             }
-            builder
-                .build_rustls()
-                .map_err(|e| Error::SmtpConfig(format!("TLS setup for {server}: {e}")))
+            TlsMode::ImplicitTls | TlsMode::Plain => None,
         };
-        let tls = match config.tls_mode {
-            TlsMode::ImplicitTls => Tls::Wrapper(tls_parameters()?),
-            TlsMode::StartTls => Tls::Required(tls_parameters()?),
-            TlsMode::Opportunistic => Tls::Opportunistic(tls_parameters()?),
-            TlsMode::Plain => Tls::None,
+        let implicit = match config.tls_mode {
+            TlsMode::ImplicitTls => {
+                if let Some(path) = &config.ca_file {
+                    read_ca_file(path)?;
+                }
+                let tls = crate::tls::client_config(config.ca_file.as_deref())
+                    .map_err(|e| Error::SmtpConfig(format!("TLS setup for {server}: {e}")))?;
+                Some(tokio_rustls::TlsConnector::from(tls))
+            }
+            _ => None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            .port(config.port)
-            .tls(tls)
-            .hello_name(ClientId::Domain(config.helo.clone()))
-            .timeout(Some(config.timeout));
-        if let Some((user, password)) = &config.credentials {
-            builder = builder
-                .credentials(Credentials::new(user.clone(), password.clone()))
-                .authentication(vec![Mechanism::Plain, Mechanism::Login]);
-        }
         Ok(Smtp {
-            transport: builder.build(),
+            host: config.host.clone(),
+            port: config.port,
             server,
+            hello: ClientId::Domain(config.helo.clone()),
+            mode: config.tls_mode,
+            starttls,
+            implicit,
+            credentials: config
+                .credentials
+                .as_ref()
+                .map(|(user, password)| Credentials::new(user.clone(), password.clone())),
             timeout: config.timeout,
         })
     }
@@ -396,17 +423,82 @@ impl Smtp {
         if bytes.ends_with(b"\r\n") {
             bytes.truncate(bytes.len() - 2);
         }
-        // lettre's own timeout covers connecting only; a server that
-        // accepts and then stalls must not hold the outbox forever.
-        let delivery = self.transport.send_raw(&envelope, &bytes);
-        match tokio::time::timeout(self.timeout, delivery).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(self.classify(&e)),
+        // The whole dialogue has one deadline: a server that accepts and
+        // then stalls must not hold the outbox forever.
+        match tokio::time::timeout(self.timeout, self.dialogue(&envelope, &bytes)).await {
+            Ok(result) => result,
             Err(_) => Err(SendError::Transient(format!(
                 "{} (no complete SMTP dialogue within {:?})",
                 self.server, self.timeout
             ))),
         }
+    }
+
+    async fn dialogue(
+        &self,
+        envelope: &lettre::address::Envelope,
+        bytes: &[u8],
+    ) -> Result<(), SendError> {
+        let transient = |what: &str, e: &dyn fmt::Display| {
+            SendError::Transient(format!("{} ({what}: {e})", self.server))
+        };
+        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| transient("cannot connect", &e))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| transient("cannot set TCP_NODELAY", &e))?;
+        let stream: Box<dyn AsyncTokioStream> = match &self.implicit {
+            Some(connector) => {
+                let name = ServerName::try_from(self.host.clone())
+                    .map_err(|e| SendError::Permanent(format!("{} ({e})", self.server)))?;
+                let tls = connector
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| transient("TLS", &e))?;
+                Box::new(TlsTcp(tls))
+            }
+            None => Box::new(tcp),
+        };
+        let mut connection = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
+            .await
+            .map_err(|e| self.classify(&e))?;
+        self.transaction(&mut connection, envelope, bytes).await?;
+        // After a failure the connection is dropped, not told QUIT: a
+        // failed STARTTLS leaves lettre's stream unusable.
+        let _ = connection.quit().await;
+        Ok(())
+    }
+
+    async fn transaction(
+        &self,
+        connection: &mut AsyncSmtpConnection,
+        envelope: &lettre::address::Envelope,
+        bytes: &[u8],
+    ) -> Result<(), SendError> {
+        if let Some(parameters) = &self.starttls {
+            if connection.can_starttls() {
+                connection
+                    .starttls(parameters.clone(), &self.hello)
+                    .await
+                    .map_err(|e| self.classify(&e))?;
+            } else if self.mode == TlsMode::StartTls {
+                return Err(SendError::Permanent(format!(
+                    "{} does not offer STARTTLS, which the URL requires",
+                    self.server
+                )));
+            }
+        }
+        if let Some(credentials) = &self.credentials {
+            connection
+                .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(|e| self.classify(&e))?;
+        }
+        connection
+            .send(envelope, bytes)
+            .await
+            .map_err(|e| self.classify(&e))?;
+        Ok(())
     }
 
     fn classify(&self, e: &lettre::transport::smtp::Error) -> SendError {
@@ -418,6 +510,44 @@ impl Smtp {
         } else {
             SendError::Transient(text)
         }
+    }
+}
+
+/// A TLS connection as lettre takes an existing stream.
+#[derive(Debug)]
+struct TlsTcp(tokio_rustls::client::TlsStream<tokio::net::TcpStream>);
+
+impl tokio::io::AsyncRead for TlsTcp {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for TlsTcp {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+    }
+}
+
+impl AsyncTokioStream for TlsTcp {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.0.get_ref().0.peer_addr()
     }
 }
 

@@ -281,3 +281,28 @@ async fn an_encrypted_mail_arrives_and_gnupg_decrypts_and_verifies_it() {
     let err = gpg.decrypt_pgp_mime(&not_hers).unwrap_err();
     assert!(err.contains("gpg --decrypt failed"), "{err}");
 }
+
+#[tokio::test]
+async fn implicit_tls_with_a_private_ca() {
+    let sink = SmtpSink::start(SinkOptions {
+        implicit_tls: true,
+        auth: Some(("psirt".into(), "s3cret pass".into())),
+        ..SinkOptions::default()
+    });
+    assert!(sink.url().starts_with("smtps://"), "{}", sink.url());
+    send(&sink.config(), &["dana@example.net"], &message(1))
+        .await
+        .unwrap();
+    let got = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(got[0].bytes, message(1));
+    // Without the CA the server is not trusted, and nothing is sent.
+    let untrusted = SmtpConfig::from_url(&sink.url())
+        .unwrap()
+        .with_timeout(Duration::from_secs(10));
+    check_error(
+        send(&untrusted, &["dana@example.net"], &message(2)).await,
+        true,
+        &[&format!("127.0.0.1:{}", sink.port())],
+    );
+    assert_eq!(sink.messages().len(), 1);
+}

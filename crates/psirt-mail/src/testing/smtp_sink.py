@@ -68,6 +68,7 @@ def main():
     p.add_argument("--key")
     p.add_argument("--user")
     p.add_argument("--reject", action="append", default=[], help="address=code")
+    p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--delay", type=float, default=0.0, help="seconds spent on each DATA")
     args = p.parse_args()
     password = os.environ.get("SMTP_SINK_PASSWORD", "")
@@ -97,17 +98,22 @@ def main():
             hostname="sink.test",
             decode_data=False,
             enable_SMTPUTF8=True,
-            tls_context=tls_context,
-            require_starttls=tls_context is not None,
+            tls_context=None if args.implicit_tls else tls_context,
+            require_starttls=tls_context is not None and not args.implicit_tls,
             authenticator=authenticator if args.user else None,
             auth_required=bool(args.user),
-            auth_require_tls=tls_context is not None,
+            auth_require_tls=tls_context is not None and not args.implicit_tls,
         )
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(
-        loop.create_server(factory, host="127.0.0.1", port=args.port)
+        loop.create_server(
+            factory,
+            host="127.0.0.1",
+            port=args.port,
+            ssl=tls_context if args.implicit_tls else None,
+        )
     )
     port = server.sockets[0].getsockname()[1]
     print(f"READY {port}", flush=True)

@@ -26,6 +26,9 @@ pub struct SinkOptions {
     /// Offer and require `STARTTLS` with a fresh self-signed certificate for
     /// 127.0.0.1 (see [`SmtpSink::ca_file`]).
     pub starttls: bool,
+    /// Speak TLS from the first byte (`smtps://`, RFC 8314) with the same
+    /// kind of certificate, instead of STARTTLS.
+    pub implicit_tls: bool,
     /// Require `AUTH` with this user and password (over TLS when `starttls`).
     pub auth: Option<(String, String)>,
     /// Refuse `RCPT TO` of these addresses with these reply codes (a 4xx
@@ -92,7 +95,7 @@ impl SmtpSink {
         let dir = tempfile::tempdir().expect("a temporary directory for the SMTP sink");
         std::fs::create_dir(dir.path().join("messages")).expect("the sink's message directory");
         std::fs::write(dir.path().join("smtp_sink.py"), SCRIPT).expect("the sink's script");
-        if options.starttls {
+        if options.starttls || options.implicit_tls {
             make_certificate(dir.path());
         }
         let mut sink = SmtpSink {
@@ -117,6 +120,9 @@ impl SmtpSink {
             Some((user, password)) => format!("{}:{}@", escape(user), escape(password)),
             None => String::new(),
         };
+        if self.options.implicit_tls {
+            return format!("smtps://{userinfo}127.0.0.1:{}", self.port);
+        }
         let query = if self.options.starttls {
             ""
         } else {
@@ -139,8 +145,7 @@ impl SmtpSink {
 
     /// The self-signed certificate (PEM) the sink presents, to trust.
     pub fn ca_file(&self) -> Option<PathBuf> {
-        self.options
-            .starttls
+        (self.options.starttls || self.options.implicit_tls)
             .then(|| self.dir.path().join("cert.pem"))
     }
 
@@ -244,7 +249,10 @@ impl SmtpSink {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);
-        if self.options.starttls {
+        if self.options.implicit_tls {
+            command.arg("--implicit-tls");
+        }
+        if self.options.starttls || self.options.implicit_tls {
             command
                 .arg("--cert")
                 .arg(dir.join("cert.pem"))
