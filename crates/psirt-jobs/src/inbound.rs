@@ -64,11 +64,9 @@ pub async fn ingest(
             Err(malformed) => Err(malformed.reason),
         }
     };
-    let stored = if raw.len() > MAX_MESSAGE_BYTES {
-        &raw[..0]
-    } else {
-        raw
-    };
+    // An oversized message is kept up to the limit (its header and the
+    // start of its body) for the person who reviews it.
+    let stored = &raw[..raw.len().min(MAX_MESSAGE_BYTES)];
     Ok(store.ingest(stored, source, parsed, project, now).await?)
 }
 
