@@ -23,6 +23,13 @@ pub enum Actor {
         pst: bool,
         admin: bool,
     },
+    /// A person of a distributor organisation who accepted the embargo
+    /// policy themself, whose organisation is approved (not suspended or
+    /// removed) and who was not removed from it. Anyone else of a
+    /// distributor organisation is a plain `Person` with no standing.
+    /// `notified`: their organisation was pre-notified on this case (for
+    /// instance operations, and for an organisation's own affairs: false).
+    Distributor { user: UserId, notified: bool },
     /// Whoever holds the case's private status link.
     Reporter,
     /// psirt itself (intake, background jobs).
@@ -34,7 +41,9 @@ pub enum Actor {
 impl Actor {
     pub fn as_ref(&self) -> crate::event::ActorRef {
         match *self {
-            Actor::Person { user, .. } => crate::event::ActorRef::User(user),
+            Actor::Person { user, .. } | Actor::Distributor { user, .. } => {
+                crate::event::ActorRef::User(user)
+            }
             Actor::Reporter => crate::event::ActorRef::Reporter,
             Actor::System | Actor::Anonymous => crate::event::ActorRef::System,
         }
@@ -56,6 +65,11 @@ pub enum Standing {
     FixTeam,
     Reporter,
     System,
+    /// A current, accepted member of an approved distributor organisation
+    /// (of the case's project, or of the organisation or project asked about).
+    Distributor,
+    /// A `Distributor` whose organisation was pre-notified on this case.
+    NotifiedDistributor,
 }
 
 /// Everything that can be done to or read from a case.
@@ -119,10 +133,37 @@ pub enum Operation {
     RecordCredit,
     RecordAdvisory,
     Close,
+    /// Read the pre-notification of a case: the notice sent to
+    /// distributors, not the case (reporter, details and timeline stay
+    /// with the team).
+    ViewPreNotification,
+    /// What distributors sent back on a case: feedback, leaks, answers to
+    /// requests for help, and which of them were notified.
+    ViewDistributorFeedback,
+    /// Record review or test results on a notified case, including
+    /// "tested, no issues found".
+    RecordDistributorFeedback,
+    /// Answer the PST's request for help with drafts and release notes.
+    AnswerHelpRequest,
+    /// Ask the notified distributors for help with drafts or release notes.
+    AskDistributorsForHelp,
+    /// Apply for the private distributors list (the form is public).
+    ApplyAsDistributor,
+    /// Accept the embargo policy, for oneself.
+    AcceptEmbargoPolicy,
+    /// Confirm or decline vouching for an applicant organisation.
+    VouchForDistributor,
+    /// Add or remove people of one's own distributor organisation.
+    ManageDistributorTeam,
+    /// The cases notified to one's organisation, while under embargo.
+    ListNotifiedCases,
+    /// Review applications, approve, reject, suspend or remove
+    /// organisations, and see leak counts per organisation.
+    ManageDistributors,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 38] = [
+    pub const ALL: [Operation; 49] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -161,6 +202,17 @@ impl Operation {
         Operation::RecordCredit,
         Operation::RecordAdvisory,
         Operation::Close,
+        Operation::ViewPreNotification,
+        Operation::ViewDistributorFeedback,
+        Operation::RecordDistributorFeedback,
+        Operation::AnswerHelpRequest,
+        Operation::AskDistributorsForHelp,
+        Operation::ApplyAsDistributor,
+        Operation::AcceptEmbargoPolicy,
+        Operation::VouchForDistributor,
+        Operation::ManageDistributorTeam,
+        Operation::ListNotifiedCases,
+        Operation::ManageDistributors,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -200,7 +252,9 @@ impl Operation {
             Operation::NegotiatePrivateHandling => &[Pst],
             // "The Fix Team can decide to slow the release process down."
             Operation::SlowDown => &[Pst, FixLead, FixTeam],
-            Operation::ReportEmbargoBreak => ON_CASE,
+            // "You must urgently inform [the PST] of exactly what
+            // information leaked and to whom": a notified distributor too.
+            Operation::ReportEmbargoBreak => &[Pst, FixLead, FixTeam, NotifiedDistributor],
             Operation::AssessEmbargoBreak => &[Pst],
             Operation::RecordCve => &[FixLead],
             Operation::DraftAnnouncement => ON_CASE,
@@ -208,6 +262,26 @@ impl Operation {
             Operation::RecordCredit => &[Pst, FixLead, FixTeam, Reporter],
             Operation::RecordAdvisory => &[Pst, FixLead],
             Operation::Close => &[Pst, FixLead],
+            Operation::ViewPreNotification => &[Pst, FixLead, FixTeam, NotifiedDistributor],
+            Operation::ViewDistributorFeedback => ON_CASE,
+            // "Review and/or test the proposed patches [...] and inform the
+            // list of the work done even if no issues were encountered."
+            Operation::RecordDistributorFeedback => &[NotifiedDistributor],
+            // "Help draft emails to the public disclosure mailing list.
+            // Help with release notes."
+            Operation::AnswerHelpRequest => &[NotifiedDistributor],
+            Operation::AskDistributorsForHelp => &[Pst, FixLead],
+            Operation::ApplyAsDistributor => &[Anyone],
+            Operation::AcceptEmbargoPolicy => &[Person],
+            // "Have someone already on the list vouch for the person
+            // requesting membership."
+            Operation::VouchForDistributor => &[Distributor],
+            // "Before any information from the list is shared with
+            // respective members of your team [...] they must agree to the
+            // same terms": a member adds them; they accept themselves.
+            Operation::ManageDistributorTeam => &[Distributor],
+            Operation::ListNotifiedCases => &[Distributor],
+            Operation::ManageDistributors => &[Pst],
         }
     }
 
@@ -251,6 +325,17 @@ impl Operation {
             Operation::RecordCredit => "record a credit",
             Operation::RecordAdvisory => "record an advisory",
             Operation::Close => "close the case",
+            Operation::ViewPreNotification => "read the distributor pre-notification",
+            Operation::ViewDistributorFeedback => "see what distributors sent back",
+            Operation::RecordDistributorFeedback => "record review and test results",
+            Operation::AnswerHelpRequest => "answer a request for help",
+            Operation::AskDistributorsForHelp => "ask distributors for help",
+            Operation::ApplyAsDistributor => "apply for the distributors list",
+            Operation::AcceptEmbargoPolicy => "accept the embargo policy",
+            Operation::VouchForDistributor => "vouch for an applicant",
+            Operation::ManageDistributorTeam => "add or remove people of the organisation",
+            Operation::ListNotifiedCases => "list the cases notified to the organisation",
+            Operation::ManageDistributors => "manage the distributors list",
         }
     }
 }
@@ -280,6 +365,12 @@ impl Operation {
                 | Operation::ManageProjects
                 | Operation::VerifyAudit
                 | Operation::ReviewInbound
+                | Operation::ApplyAsDistributor
+                | Operation::AcceptEmbargoPolicy
+                | Operation::VouchForDistributor
+                | Operation::ManageDistributorTeam
+                | Operation::ListNotifiedCases
+                | Operation::ManageDistributors
         )
     }
 }
@@ -303,6 +394,13 @@ pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
                 if case.fix_team.contains(&user) {
                     s.push(Standing::FixTeam);
                 }
+            }
+        }
+        Actor::Distributor { notified, .. } => {
+            s.push(Standing::Person);
+            s.push(Standing::Distributor);
+            if notified && case.is_some() {
+                s.push(Standing::NotifiedDistributor);
             }
         }
         Actor::Reporter => s.push(Standing::Reporter),
@@ -340,6 +438,10 @@ fn decide(actor: &Actor, op: Operation, case: Option<&Case>) -> Result<(), Denie
             Standing::FixTeam => "the Fix Team",
             Standing::Reporter => "the reporter",
             Standing::System => "psirt itself",
+            Standing::Distributor => {
+                "a member of the distributors list who accepted its embargo policy"
+            }
+            Standing::NotifiedDistributor => "a distributor notified of this case",
         })
         .collect();
     let who = match who.as_slice() {

@@ -62,8 +62,12 @@ pub enum Command {
         link: Option<String>,
     },
     DecideDistributors(DistributorDecision),
+    /// The pre-notification: the patches, and where known the affected
+    /// and fixed versions (free text, e.g. `>= 1.9.0, < 1.11.2`).
     NotifyDistributors {
         patches: Vec<String>,
+        affected_versions: Option<String>,
+        fixed_versions: Option<String>,
     },
     SetUpstreamEmbargo {
         upstream: String,

@@ -542,7 +542,11 @@ pub fn decide(
             }
             Change::DistributorsDecided(decision)
         }
-        Command::NotifyDistributors { patches } => {
+        Command::NotifyDistributors {
+            patches,
+            affected_versions,
+            fixed_versions,
+        } => {
             if case.distributors_notified_at.is_some() {
                 return Err(Rule::AlreadyNotified.into());
             }
@@ -568,9 +572,16 @@ pub fn decide(
             if patches.is_empty() {
                 return Err(invalid("patches", "the pre-notification needs the patches"));
             }
+            let versions = |field: &'static str, v: Option<String>| {
+                v.filter(|v| !v.trim().is_empty())
+                    .map(|v| text(field, &v, SHORT))
+                    .transpose()
+            };
             Change::DistributorsNotified {
                 patches,
                 embargo_end,
+                affected_versions: versions("affected_versions", affected_versions)?,
+                fixed_versions: versions("fixed_versions", fixed_versions)?,
             }
         }
         Command::SetUpstreamEmbargo { upstream, until } => {

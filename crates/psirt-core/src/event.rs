@@ -122,6 +122,11 @@ pub enum Change {
     DistributorsNotified {
         patches: Vec<String>,
         embargo_end: Timestamp,
+        /// Absent from events stored before they were recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        affected_versions: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fixed_versions: Option<String>,
     },
     UpstreamEmbargoSet {
         upstream: String,

@@ -225,6 +225,8 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
         Change::DistributorsNotified {
             patches,
             embargo_end,
+            affected_versions,
+            fixed_versions,
         } => {
             let mut body = format!(
                 "EMBARGOED until {} — do not share outside your organisation's security team.\n\n\
@@ -243,6 +245,12 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
             }
             if let Some(notice) = &case.notice {
                 let _ = writeln!(body, "Estimated release: {}", utc(notice.estimated_release));
+            }
+            if let Some(v) = affected_versions {
+                let _ = writeln!(body, "Affected versions: {v}");
+            }
+            if let Some(v) = fixed_versions {
+                let _ = writeln!(body, "Fixed versions: {v}");
             }
             body.push_str("\nPatches:\n");
             for patch in patches {

@@ -79,6 +79,10 @@ pub enum CaseCommand {
     },
     NotifyDistributors {
         patches: Vec<String>,
+        #[serde(default)]
+        affected_versions: Option<String>,
+        #[serde(default)]
+        fixed_versions: Option<String>,
     },
     SetUpstreamEmbargo {
         upstream: String,
@@ -243,7 +247,15 @@ impl CaseCommand {
                 embargo_end,
                 long_embargo_reason,
             }),
-            C::NotifyDistributors { patches } => Command::NotifyDistributors { patches },
+            C::NotifyDistributors {
+                patches,
+                affected_versions,
+                fixed_versions,
+            } => Command::NotifyDistributors {
+                patches,
+                affected_versions,
+                fixed_versions,
+            },
             C::SetUpstreamEmbargo { upstream, until } => {
                 Command::SetUpstreamEmbargo { upstream, until }
             }

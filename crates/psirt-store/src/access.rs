@@ -26,7 +26,12 @@ impl Store {
         reference: psirt_core::CaseRef,
     ) -> Result<Vec<crate::AuditRecord>, StoreError> {
         let (_, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(&self.pool, &caller.principal, &record.case).await?;
+        let actor = crate::cases::actor(
+            &mut *self.pool.acquire().await?,
+            &caller.principal,
+            &record.case,
+        )
+        .await?;
         psirt_core::authorize(&actor, psirt_core::Operation::ViewCaseAudit, &record.case)
             .map_err(psirt_core::Refusal::from)?;
         self.audit_show(reference).await
@@ -42,7 +47,7 @@ impl Store {
         caller: &Caller,
         case: &psirt_core::Case,
     ) -> Result<Actor, StoreError> {
-        crate::cases::actor(&self.pool, &caller.principal, case).await
+        crate::cases::actor(&mut *self.pool.acquire().await?, &caller.principal, case).await
     }
 }
 

@@ -232,7 +232,7 @@ impl Store {
     ) -> Result<Attachment, StoreError> {
         let principal = &caller.principal;
         let (case_id, record) = self.load(reference).await?;
-        let actor = actor(&self.pool, principal, &record.case).await?;
+        let actor = actor(&mut *self.pool.acquire().await?, principal, &record.case).await?;
         let decision = authorize(&actor, Operation::ViewCase, &record.case);
         let subject = format!("attachment {id}");
         let denied_prefix = format!("{subject}: ");

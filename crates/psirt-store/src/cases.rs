@@ -277,7 +277,7 @@ impl Store {
     ) -> Result<CaseRecord, StoreError> {
         let principal = &caller.principal;
         let (_, record) = self.load(reference).await?;
-        let actor = actor(&self.pool, principal, &record.case).await?;
+        let actor = actor(&mut *self.pool.acquire().await?, principal, &record.case).await?;
         let (op, action) = match principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
             _ => (Operation::ViewCase, "case.view"),
@@ -460,18 +460,29 @@ fn event_range(events: &[Event]) -> String {
     }
 }
 
-pub(crate) async fn actor<'e, E>(
-    executor: E,
+/// The core's view of a principal relative to one case: PST of the case's
+/// project, else (for a signed-in person) a current distributor member of
+/// that project, notified of this case or not, else whatever
+/// [`actor_for`] makes of them.
+pub(crate) async fn actor(
+    conn: &mut AnyConnection,
     principal: &Principal,
     case: &Case,
-) -> Result<Actor, StoreError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+) -> Result<Actor, StoreError> {
     let pst = match principal {
-        Principal::User(u) => Store::pst_projects(executor, u.id).await?,
+        Principal::User(u) => Store::pst_projects(&mut *conn, u.id).await?,
         _ => Vec::new(),
     };
+    if let Principal::User(u) = principal
+        && !pst.contains(&case.project)
+        && let Some(notified) =
+            crate::distributors::case_standing(conn, u.id, &case.project, case.reference).await?
+    {
+        return Ok(Actor::Distributor {
+            user: u.id,
+            notified,
+        });
+    }
     Ok(actor_for(principal, case, &pst))
 }
 

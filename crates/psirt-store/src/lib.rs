@@ -18,6 +18,7 @@ mod accounts;
 mod attachments;
 mod audit;
 mod cases;
+mod distributors;
 mod error;
 mod inbound;
 mod instance_key;
@@ -38,6 +39,11 @@ pub use attachments::{
 };
 pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
+pub use distributors::{
+    Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
+    HelpRequest, HelpTopic, LeakCount, NewLeak, NewPerson, NotificationStatus, NotifiedCase,
+    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText, check_individual,
+};
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};

@@ -39,6 +39,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "mail",
         include_str!("../migrations/sqlite/0006_mail.sql"),
     ),
+    (
+        7,
+        "distributors",
+        include_str!("../migrations/sqlite/0007_distributors.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -70,6 +75,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "mail",
         include_str!("../migrations/postgres/0006_mail.sql"),
+    ),
+    (
+        7,
+        "distributors",
+        include_str!("../migrations/postgres/0007_distributors.sql"),
     ),
 ];
 

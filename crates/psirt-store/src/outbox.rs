@@ -194,12 +194,12 @@ async fn enqueue(
         Review::Draft => MailState::Draft,
     };
     let mut written = 0;
-    for (address, name) in recipients {
+    for (address, name, person) in recipients {
         let once = mail.once.as_ref().map(|k| format!("{k}:{address}"));
         let message_id = new_message_id(case.reference, domain)?;
         let inserted = sqlx::query(
-            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13) ON CONFLICT (once_key) DO NOTHING",
+            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14) ON CONFLICT (once_key) DO NOTHING",
         )
         .bind(case_id)
         .bind(mail.kind.as_str())
@@ -214,6 +214,7 @@ async fn enqueue(
         .bind(state.as_str())
         .bind(micros(now))
         .bind(micros(now))
+        .bind(person)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -222,53 +223,67 @@ async fn enqueue(
     Ok(written)
 }
 
-/// The addresses an audience stands for on this case, with names.
+/// The addresses an audience stands for on this case, with names (and for
+/// distributors, the person each copy is for).
 async fn recipients(
     tx: &mut AnyConnection,
     case: &Case,
     audience: Audience,
-) -> Result<Vec<(String, Option<String>)>, StoreError> {
-    let rows =
-        match audience {
-            Audience::Reporter => {
-                let reporter = case.reporter.as_ref();
-                return Ok(reporter
-                    .and_then(|r| Some((r.email.as_ref()?.to_string(), r.name.clone())))
-                    .into_iter()
-                    .collect());
-            }
-            Audience::User(user) => {
-                sqlx::query("SELECT email, name FROM users WHERE id = $1")
-                    .bind(user.get())
-                    .fetch_all(&mut *tx)
-                    .await?
-            }
-            Audience::Pst => {
-                sqlx::query(
-                    "SELECT u.email, u.name FROM pst_members m JOIN users u ON u.id = m.user_id \
-                 WHERE m.project = $1 AND m.removed_at IS NULL ORDER BY m.position",
-                )
-                .bind(&case.project)
+) -> Result<Vec<(String, Option<String>, Option<i64>)>, StoreError> {
+    let rows = match audience {
+        Audience::Reporter => {
+            let reporter = case.reporter.as_ref();
+            return Ok(reporter
+                .and_then(|r| Some((r.email.as_ref()?.to_string(), r.name.clone(), None)))
+                .into_iter()
+                .collect());
+        }
+        Audience::User(user) => {
+            sqlx::query("SELECT email, name FROM users WHERE id = $1")
+                .bind(user.get())
                 .fetch_all(&mut *tx)
                 .await?
-            }
-            Audience::Users => {
-                let address: Option<String> =
-                    sqlx::query_scalar("SELECT announce_address FROM projects WHERE slug = $1")
-                        .bind(&case.project)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                return Ok(address.map(|a| (a, None)).into_iter().collect());
-            }
-            Audience::Distributors => sqlx::query(
-                "SELECT email, name FROM distributor_recipients WHERE project = $1 ORDER BY email",
+        }
+        Audience::Pst => {
+            sqlx::query(
+                "SELECT u.email, u.name FROM pst_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.project = $1 AND m.removed_at IS NULL ORDER BY m.position",
             )
             .bind(&case.project)
             .fetch_all(&mut *tx)
-            .await?,
-        };
+            .await?
+        }
+        Audience::Users => {
+            let address: Option<String> =
+                sqlx::query_scalar("SELECT announce_address FROM projects WHERE slug = $1")
+                    .bind(&case.project)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(address.map(|a| (a, None, None)).into_iter().collect());
+        }
+        // Current members only: people who accepted the embargo policy
+        // themselves, of approved organisations, not removed. An
+        // organisation's list address gets nothing: a list cannot
+        // accept the policy, and nobody knows who reads it.
+        Audience::Distributors => {
+            let rows = sqlx::query(crate::distributors::CURRENT_MEMBERS)
+                .bind(&case.project)
+                .fetch_all(&mut *tx)
+                .await?;
+            return rows
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("email")?,
+                        Some(r.try_get("name")?),
+                        Some(r.try_get("person")?),
+                    ))
+                })
+                .collect();
+        }
+    };
     rows.iter()
-        .map(|r| Ok((r.try_get("email")?, r.try_get("name")?)))
+        .map(|r| Ok((r.try_get("email")?, r.try_get("name")?, None)))
         .collect()
 }
 
@@ -339,7 +354,12 @@ impl Store {
         reference: CaseRef,
     ) -> Result<Vec<MailRecord>, StoreError> {
         let (case_id, record) = self.load(reference).await?;
-        let actor = actor(&self.pool, &caller.principal, &record.case).await?;
+        let actor = actor(
+            &mut *self.pool.acquire().await?,
+            &caller.principal,
+            &record.case,
+        )
+        .await?;
         let decision = authorize(&actor, Operation::ViewMail, &record.case);
         self.audit_read(caller, reference, decision, "mail.view", String::new(), "")
             .await?;
@@ -363,7 +383,7 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
-        let actor = actor(&mut *tx, &caller.principal, &record.case).await?;
+        let actor = actor(&mut tx, &caller.principal, &record.case).await?;
         authorize(&actor, Operation::ReviewMail, &record.case)
             .map_err(psirt_core::Refusal::from)?;
         let reviewer = match &caller.principal {
@@ -390,6 +410,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if state == MailState::Queued && kind == MailKind::PreNotification {
+                    crate::distributors::record_notified(&mut tx, case_id, now).await?;
+                }
                 let action = if state == MailState::Queued {
                     "mail.approve"
                 } else {
@@ -675,27 +698,6 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("project {project:?}")));
         }
-        Ok(())
-    }
-
-    /// Adds an address to a project's private distributors list.
-    pub async fn add_distributor_recipient(
-        &self,
-        project: &str,
-        email: &EmailAddress,
-        name: Option<&str>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO distributor_recipients (project, email, name, added_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(project)
-        .bind(email.as_str())
-        .bind(name)
-        .bind(micros(now))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| StoreError::duplicate(e, format!("{email} on {project}'s distributors list")))?;
         Ok(())
     }
 }

@@ -162,6 +162,12 @@ enum CaseCmd {
         reference: String,
         #[arg(long = "patch", required = true)]
         patches: Vec<String>,
+        /// The affected versions, as the notice shows them (e.g. ">= 1.9.0, < 1.11.2").
+        #[arg(long = "affected")]
+        affected_versions: Option<String>,
+        /// The fixed versions, as the notice shows them.
+        #[arg(long = "fixed")]
+        fixed_versions: Option<String>,
     },
     /// Follow an upstream project's embargo date for the release.
     UpstreamEmbargo {
@@ -488,7 +494,12 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                 }),
             )
         }
-        CaseCmd::NotifyDistributors { reference, patches } => {
+        CaseCmd::NotifyDistributors {
+            reference,
+            patches,
+            affected_versions,
+            fixed_versions,
+        } => {
             let patches = patches
                 .into_iter()
                 .map(|p| match std::fs::read_to_string(&p) {
@@ -496,7 +507,14 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                     Err(_) => p,
                 })
                 .collect();
-            (reference, Command::NotifyDistributors { patches })
+            (
+                reference,
+                Command::NotifyDistributors {
+                    patches,
+                    affected_versions,
+                    fixed_versions,
+                },
+            )
         }
         CaseCmd::UpstreamEmbargo {
             reference,

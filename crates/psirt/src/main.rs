@@ -9,6 +9,7 @@ mod audit_cmd;
 mod case_cmd;
 mod config;
 mod cvss_cmd;
+mod distributor_cmd;
 mod mail_cmd;
 mod time;
 
@@ -78,6 +79,21 @@ enum Top {
     /// Public keys on file for recipients: mail to them is encrypted.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// The private distributors list: applications, members, the embargo
+    /// policy, and the distributor's side of a notified case.
+    Distributor {
+        /// The project whose list (default: the default project).
+        #[arg(long, global = true)]
+        project: Option<String>,
+        /// Who you are.
+        #[arg(long = "as", global = true, env = "PSIRT_AS")]
+        actor: Option<String>,
+        /// Act as if it were this instant (imports, tests; default: now).
+        #[arg(long, global = true, env = "PSIRT_NOW")]
+        now: Option<String>,
+        #[command(subcommand)]
+        cmd: distributor_cmd::DistributorCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -165,7 +181,9 @@ enum ProjectCmd {
         #[arg(long)]
         address: Option<String>,
     },
-    /// Add an address to a project's private distributors list.
+    /// Deprecated: use `psirt distributor found`. Enrols the address as a
+    /// founding member of the list, in an organisation named after its
+    /// domain.
     Distributor {
         #[arg(long)]
         slug: String,
@@ -417,11 +435,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 ProjectCmd::Distributor { slug, email, name } => {
+                    eprintln!(
+                        "warning: `psirt project distributor` is deprecated; use `psirt distributor found`"
+                    );
                     let email: EmailAddress = email.parse()?;
-                    store
-                        .add_distributor_recipient(&slug, &email, name.as_deref(), now)
-                        .await?;
-                    println!("{email} joined {slug}'s distributors list");
+                    let (local, domain) = email.as_str().rsplit_once('@').unwrap_or(("", ""));
+                    let person = psirt_store::NewPerson {
+                        name: name.unwrap_or_else(|| local.to_string()),
+                        email: email.clone(),
+                        key: None,
+                    };
+                    store.found_distributor(&slug, domain, person, now).await?;
+                    println!("{email} joined {slug}'s distributors list as a founding member");
                 }
             }
         }
@@ -484,6 +509,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Audit(cmd) => {
             let store = open(&config).await?;
             return audit_cmd::run(&store, cmd).await;
+        }
+        Top::Distributor {
+            project,
+            actor,
+            now: at,
+            cmd,
+        } => {
+            let store = open(&config).await?;
+            let now = match at {
+                Some(t) => crate::time::parse_instant(&t, now).context("--now")?,
+                None => now,
+            };
+            return distributor_cmd::run(&store, &config, project, actor.as_deref(), cmd, now)
+                .await;
         }
         Top::Cvss { .. } => unreachable!("handled before the runtime starts"),
     }

@@ -21,7 +21,7 @@ fn case_with_team() -> World {
 #[test]
 fn the_access_matrix() {
     let w = case_with_team();
-    let columns: [(&str, Actor); 8] = [
+    let columns: [(&str, Actor); 10] = [
         // Bob is on the PST but has no role on this case.
         ("pst", w.person(BOB)),
         // Alice's Fix Lead standing alone, as if she had left the PST.
@@ -47,6 +47,27 @@ fn the_access_matrix() {
             },
         ),
         ("anon", Actor::Anonymous),
+        // A current member of the distributors list (accepted the policy,
+        // organisation approved, not removed) whose organisation was
+        // pre-notified on this case ...
+        (
+            "notified",
+            Actor::Distributor {
+                user: ERIN,
+                notified: true,
+            },
+        ),
+        // ... and one whose organisation was not. A person who has not
+        // accepted the policy, or was removed, or whose organisation is
+        // suspended or removed, is no distributor at all: the store makes
+        // them a plain person, the "outsider" column.
+        (
+            "distrib",
+            Actor::Distributor {
+                user: ERIN,
+                notified: false,
+            },
+        ),
     ];
     let mut table = format!("{:<26}", "");
     for (name, _) in &columns {
@@ -67,45 +88,56 @@ fn the_access_matrix() {
         table.push('\n');
     }
     expect![[r#"
-                                        pst     lead     team reporter   system outsider    admin     anon
-        SubmitReport                    yes      yes      yes      yes      yes      yes      yes      yes
-        ReadPublic                      yes      yes      yes      yes      yes      yes      yes      yes
-        SignIn                          yes      yes      yes      yes      yes      yes      yes      yes
-        OwnAccount                      yes      yes      yes        -        -      yes      yes        -
-        ListCases                       yes      yes      yes        -        -      yes      yes        -
-        ViewAgenda                      yes      yes      yes        -        -      yes      yes        -
-        ManageAccounts                    -        -        -        -        -        -      yes        -
-        ManageProjects                    -        -        -        -        -        -      yes        -
-        VerifyAudit                       -        -        -        -        -        -      yes        -
-        ViewCase                        yes      yes      yes        -        -        -        -        -
-        ViewCaseAudit                   yes        -        -        -        -        -        -        -
-        ViewMail                        yes      yes      yes        -        -        -        -        -
-        ReviewMail                      yes      yes        -        -        -        -        -        -
-        ReviewInbound                   yes        -        -        -        -        -        -        -
-        MessageReporter                 yes      yes      yes        -        -        -        -        -
-        ReplyAsReporter                   -        -        -      yes        -        -        -        -
-        ViewReporterStatus              yes      yes      yes      yes        -        -        -        -
-        AssignFixLead                   yes        -        -        -        -        -        -        -
-        ManageFixTeam                     -      yes        -        -        -        -        -        -
-        ProposeCvss                     yes      yes      yes        -        -        -        -        -
-        FinalizeCvss                      -      yes        -        -        -        -        -        -
-        RecordFixWork                   yes      yes      yes        -        -        -        -        -
-        MarkFixReady                      -      yes      yes        -        -        -        -        -
-        ReopenFix                         -      yes        -        -        -        -        -        -
-        PublishNotice                     -      yes        -        -        -        -        -        -
-        NotifyDistributors                -      yes        -        -        -        -        -        -
-        SetUpstreamEmbargo              yes      yes        -        -        -        -        -        -
-        MarkPubliclyDisclosed           yes      yes      yes        -      yes        -        -        -
-        NegotiatePrivateHandling        yes        -        -        -        -        -        -        -
-        SlowDown                        yes      yes      yes        -        -        -        -        -
-        ReportEmbargoBreak              yes      yes      yes        -        -        -        -        -
-        AssessEmbargoBreak              yes        -        -        -        -        -        -        -
-        RecordCve                         -      yes        -        -        -        -        -        -
-        DraftAnnouncement               yes      yes      yes        -        -        -        -        -
-        Release                           -      yes        -        -        -        -        -        -
-        RecordCredit                    yes      yes      yes      yes        -        -        -        -
-        RecordAdvisory                  yes      yes        -        -        -        -        -        -
-        Close                           yes      yes        -        -        -        -        -        -
+                                        pst     lead     team reporter   system outsider    admin     anon notified  distrib
+        SubmitReport                    yes      yes      yes      yes      yes      yes      yes      yes      yes      yes
+        ReadPublic                      yes      yes      yes      yes      yes      yes      yes      yes      yes      yes
+        SignIn                          yes      yes      yes      yes      yes      yes      yes      yes      yes      yes
+        OwnAccount                      yes      yes      yes        -        -      yes      yes        -      yes      yes
+        ListCases                       yes      yes      yes        -        -      yes      yes        -      yes      yes
+        ViewAgenda                      yes      yes      yes        -        -      yes      yes        -      yes      yes
+        ManageAccounts                    -        -        -        -        -        -      yes        -        -        -
+        ManageProjects                    -        -        -        -        -        -      yes        -        -        -
+        VerifyAudit                       -        -        -        -        -        -      yes        -        -        -
+        ViewCase                        yes      yes      yes        -        -        -        -        -        -        -
+        ViewCaseAudit                   yes        -        -        -        -        -        -        -        -        -
+        ViewMail                        yes      yes      yes        -        -        -        -        -        -        -
+        ReviewMail                      yes      yes        -        -        -        -        -        -        -        -
+        ReviewInbound                   yes        -        -        -        -        -        -        -        -        -
+        MessageReporter                 yes      yes      yes        -        -        -        -        -        -        -
+        ReplyAsReporter                   -        -        -      yes        -        -        -        -        -        -
+        ViewReporterStatus              yes      yes      yes      yes        -        -        -        -        -        -
+        AssignFixLead                   yes        -        -        -        -        -        -        -        -        -
+        ManageFixTeam                     -      yes        -        -        -        -        -        -        -        -
+        ProposeCvss                     yes      yes      yes        -        -        -        -        -        -        -
+        FinalizeCvss                      -      yes        -        -        -        -        -        -        -        -
+        RecordFixWork                   yes      yes      yes        -        -        -        -        -        -        -
+        MarkFixReady                      -      yes      yes        -        -        -        -        -        -        -
+        ReopenFix                         -      yes        -        -        -        -        -        -        -        -
+        PublishNotice                     -      yes        -        -        -        -        -        -        -        -
+        NotifyDistributors                -      yes        -        -        -        -        -        -        -        -
+        SetUpstreamEmbargo              yes      yes        -        -        -        -        -        -        -        -
+        MarkPubliclyDisclosed           yes      yes      yes        -      yes        -        -        -        -        -
+        NegotiatePrivateHandling        yes        -        -        -        -        -        -        -        -        -
+        SlowDown                        yes      yes      yes        -        -        -        -        -        -        -
+        ReportEmbargoBreak              yes      yes      yes        -        -        -        -        -      yes        -
+        AssessEmbargoBreak              yes        -        -        -        -        -        -        -        -        -
+        RecordCve                         -      yes        -        -        -        -        -        -        -        -
+        DraftAnnouncement               yes      yes      yes        -        -        -        -        -        -        -
+        Release                           -      yes        -        -        -        -        -        -        -        -
+        RecordCredit                    yes      yes      yes      yes        -        -        -        -        -        -
+        RecordAdvisory                  yes      yes        -        -        -        -        -        -        -        -
+        Close                           yes      yes        -        -        -        -        -        -        -        -
+        ViewPreNotification             yes      yes      yes        -        -        -        -        -      yes        -
+        ViewDistributorFeedback         yes      yes      yes        -        -        -        -        -        -        -
+        RecordDistributorFeedback         -        -        -        -        -        -        -        -      yes        -
+        AnswerHelpRequest                 -        -        -        -        -        -        -        -      yes        -
+        AskDistributorsForHelp          yes      yes        -        -        -        -        -        -        -        -
+        ApplyAsDistributor              yes      yes      yes      yes      yes      yes      yes      yes      yes      yes
+        AcceptEmbargoPolicy             yes      yes      yes        -        -      yes      yes        -      yes      yes
+        VouchForDistributor               -        -        -        -        -        -        -        -      yes      yes
+        ManageDistributorTeam             -        -        -        -        -        -        -        -      yes      yes
+        ListNotifiedCases                 -        -        -        -        -        -        -        -      yes      yes
+        ManageDistributors              yes        -        -        -        -        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
@@ -152,6 +184,8 @@ fn the_fix_lead_alone_decides_the_fix_leads_steps() {
         (
             Command::NotifyDistributors {
                 patches: vec!["p".into()],
+                affected_versions: None,
+                fixed_versions: None,
             },
             expect![[
                 "denied: only the Fix Lead may decide on and send the distributor pre-notification"
@@ -297,4 +331,58 @@ fn an_outsider_learns_only_who_may_act() {
         admin: true,
     };
     assert!(authorize(&admin, Operation::ViewCase, &w.case).is_err());
+}
+
+#[test]
+fn a_distributor_sees_the_notice_of_a_notified_case_and_nothing_else() {
+    let w = case_with_team();
+    let notified = Actor::Distributor {
+        user: ERIN,
+        notified: true,
+    };
+    let other = Actor::Distributor {
+        user: ERIN,
+        notified: false,
+    };
+    // The notice, and nothing of the case: not its details, timeline,
+    // mail or audit trail.
+    assert!(authorize(&notified, Operation::ViewPreNotification, &w.case).is_ok());
+    for op in [
+        Operation::ViewCase,
+        Operation::ViewMail,
+        Operation::ViewCaseAudit,
+        Operation::ViewReporterStatus,
+        Operation::ViewDistributorFeedback,
+    ] {
+        assert!(authorize(&notified, op, &w.case).is_err(), "{op:?}");
+    }
+    // A case their organisation was not notified of is closed to them.
+    let refused: Vec<String> = [
+        Operation::ViewPreNotification,
+        Operation::RecordDistributorFeedback,
+        Operation::ReportEmbargoBreak,
+    ]
+    .into_iter()
+    .map(|op| authorize(&other, op, &w.case).unwrap_err().to_string())
+    .collect();
+    expect![[r#"
+        [
+            "only the Product Security Team, the Fix Lead, the Fix Team or a distributor notified of this case may read the distributor pre-notification",
+            "only a distributor notified of this case may record review and test results",
+            "only the Product Security Team, the Fix Lead, the Fix Team or a distributor notified of this case may report an embargo break",
+        ]
+    "#]]
+    .assert_debug_eq(&refused);
+    // Being notified of a case grants nothing without the case: the
+    // standing is relative to it.
+    assert_eq!(
+        format!("{:?}", standings(&notified, None)),
+        "[Anyone, Person, Distributor]"
+    );
+    assert_eq!(
+        format!("{:?}", standings(&notified, Some(&w.case))),
+        "[Anyone, Person, Distributor, NotifiedDistributor]"
+    );
+    // A distributor runs the PST's list operations no more than anyone.
+    assert!(authorize_instance(&notified, Operation::ManageDistributors).is_err());
 }

@@ -53,7 +53,9 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
     w.check(
         Actor::Reporter,
         report_break("7d"),
-        expect![["denied: only the Product Security Team, the Fix Lead or the Fix Team may report an embargo break"]],
+        expect![[
+            "denied: only the Product Security Team, the Fix Lead, the Fix Team or a distributor notified of this case may report an embargo break"
+        ]],
     );
     // Anyone on the case may report it.
     w.ok(w.person(DAVE), report_break("7d"));

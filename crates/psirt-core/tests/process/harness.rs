@@ -368,6 +368,8 @@ impl World {
             self.lead(),
             psirt_core::Command::NotifyDistributors {
                 patches: vec!["From abc1234 Mon Sep 17 00:00:00 2001\n...".into()],
+                affected_versions: Some(">= 1.9.0, < 1.12.1".into()),
+                fixed_versions: Some("1.12.1".into()),
             },
         );
     }

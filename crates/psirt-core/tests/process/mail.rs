@@ -140,6 +140,8 @@ fn notice_pre_notification_and_announcement_are_drafts_for_review() {
         PSIRT-2026-0001 (coredns): Cache poisoning through crafted CNAME chains
         CVSS: 9.8 Critical (CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H)
         Estimated release: 2026-03-16 09:00 UTC
+        Affected versions: >= 1.9.0, < 1.12.1
+        Fixed versions: 1.12.1
 
         Patches:
         - From abc1234 Mon Sep 17 00:00:00 2001

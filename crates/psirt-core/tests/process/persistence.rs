@@ -86,6 +86,8 @@ fn every_kind_of_event() -> World {
         w.lead(),
         Command::NotifyDistributors {
             patches: vec!["0001.patch".into()],
+            affected_versions: None,
+            fixed_versions: None,
         },
     );
     w.ok(
@@ -310,4 +312,23 @@ fn report_details_never_appear_in_debug_output() {
         assert!(!debug.contains("0xdeadbeef"), "{debug}");
         assert!(debug.contains("Secret(<redacted>)"));
     }
+}
+
+#[test]
+fn a_pre_notification_stored_before_versions_were_recorded_still_reads() {
+    // The stored form of `distributors_notified` before it carried the
+    // affected and fixed versions: it must keep parsing, without them.
+    let old = r#"{"seq":9,"at":"2026-03-06T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributors_notified","patches":["0001.patch"],"embargo_end":"2026-03-20T09:00:00Z"}}"#;
+    let event: Event = serde_json::from_str(old).unwrap();
+    let psirt_core::Change::DistributorsNotified {
+        affected_versions,
+        fixed_versions,
+        ..
+    } = &event.change
+    else {
+        panic!("{event:?}")
+    };
+    assert_eq!((affected_versions, fixed_versions), (&None, &None));
+    // And an event without them is stored exactly as before.
+    assert_eq!(serde_json::to_string(&event).unwrap(), old);
 }

@@ -75,6 +75,8 @@ fn decision(notify: bool, embargo_end: Option<&str>) -> Command {
 fn notify() -> Command {
     Command::NotifyDistributors {
         patches: vec!["0001-fix.patch".into()],
+        affected_versions: None,
+        fixed_versions: None,
     }
 }
 
@@ -1267,13 +1269,19 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
     w.ok(w.lead(), decision(true, Some("10d")));
     w.check(
         w.lead(),
-        Command::NotifyDistributors { patches: vec![] },
+        Command::NotifyDistributors {
+            patches: vec![],
+            affected_versions: None,
+            fixed_versions: None,
+        },
         expect![["invalid patches: the pre-notification needs the patches"]],
     );
     w.check(
         w.lead(),
         Command::NotifyDistributors {
             patches: vec!["".into()],
+            affected_versions: None,
+            fixed_versions: None,
         },
         expect![["invalid patches: must not be empty"]],
     );

@@ -221,6 +221,8 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
                 "0001-cache-check-cname-chain.patch".into(),
                 "0002-test.patch".into(),
             ],
+            affected_versions: Some(">= 1.9.0, < 1.12.1".into()),
+            fixed_versions: Some("1.12.1".into()),
         },
     );
     assert_eq!(w.case.embargo_end(), Some(day0_plus("18d")));
