@@ -234,15 +234,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 utc(*embargo_end),
                 case.summary
             );
-            if let Some(vector) = &case.cvss_final {
-                let _ = writeln!(
-                    body,
-                    "CVSS: {} {} ({})",
-                    vector.base_score(),
-                    vector.severity(),
-                    vector
-                );
-            }
+            cvss_line(&mut body, case);
             if let Some(notice) = &case.notice {
                 let _ = writeln!(body, "Estimated release: {}", utc(notice.estimated_release));
             }
@@ -289,15 +281,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
             for cve in &case.cves {
                 let _ = writeln!(body, "CVE: {cve}");
             }
-            if let Some(vector) = &case.cvss_final {
-                let _ = writeln!(
-                    body,
-                    "CVSS: {} {} ({})",
-                    vector.base_score(),
-                    vector.severity(),
-                    vector
-                );
-            }
+            cvss_line(&mut body, case);
             if !case.fix_commits.is_empty() {
                 body.push_str("\nFix commits:\n");
                 for commit in &case.fix_commits {
@@ -420,6 +404,18 @@ pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
         }
     })
     .collect()
+}
+
+/// The final CVSS as announcements show it: score, severity and vector.
+fn cvss_line(body: &mut String, case: &Case) {
+    if let Some(vector) = &case.cvss_final {
+        let _ = writeln!(
+            body,
+            "CVSS: {} {} ({vector})",
+            vector.base_score(),
+            vector.severity()
+        );
+    }
 }
 
 /// One line per pending milestone among `which`, with its due time.
