@@ -100,15 +100,113 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
         "/api/v1/projects/{slug}/pst",
         Some(Operation::ManageProjects),
     ),
+    (
+        "post",
+        "/api/v1/distributors/applications",
+        Some(Operation::ApplyAsDistributor),
+    ),
+    (
+        "get",
+        "/api/v1/distributors",
+        Some(Operation::ManageDistributors),
+    ),
+    (
+        "get",
+        "/api/v1/distributors/leaks",
+        Some(Operation::ManageDistributors),
+    ),
+    // Its PST, and also its own people (`AcceptEmbargoPolicy`) and its
+    // voucher (`VouchForDistributor`): the store asks the one that fits.
+    (
+        "get",
+        "/api/v1/distributors/{org}",
+        Some(Operation::ManageDistributors),
+    ),
+    (
+        "post",
+        "/api/v1/distributors/{org}/vouch",
+        Some(Operation::VouchForDistributor),
+    ),
+    (
+        "post",
+        "/api/v1/distributors/{org}/accept",
+        Some(Operation::AcceptEmbargoPolicy),
+    ),
+    (
+        "post",
+        "/api/v1/distributors/{org}/decision",
+        Some(Operation::ManageDistributors),
+    ),
+    (
+        "post",
+        "/api/v1/distributors/{org}/people",
+        Some(Operation::ManageDistributorTeam),
+    ),
+    // A current member of the organisation, or its PST (`ManageDistributors`).
+    (
+        "delete",
+        "/api/v1/distributors/{org}/people/{email}",
+        Some(Operation::ManageDistributorTeam),
+    ),
+    (
+        "get",
+        "/api/v1/me/distributors",
+        Some(Operation::OwnAccount),
+    ),
+    (
+        "get",
+        "/api/v1/me/notified-cases",
+        Some(Operation::ListNotifiedCases),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/pre-notification",
+        Some(Operation::ViewPreNotification),
+    ),
+    (
+        "post",
+        "/api/v1/cases/{reference}/distributor-feedback",
+        Some(Operation::RecordDistributorFeedback),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/distributor-feedback",
+        Some(Operation::ViewDistributorFeedback),
+    ),
+    (
+        "post",
+        "/api/v1/cases/{reference}/leaks",
+        Some(Operation::ReportEmbargoBreak),
+    ),
+    (
+        "post",
+        "/api/v1/cases/{reference}/help-requests",
+        Some(Operation::AskDistributorsForHelp),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/help-requests",
+        Some(Operation::ViewPreNotification),
+    ),
+    (
+        "post",
+        "/api/v1/cases/{reference}/help-requests/{id}/answers",
+        Some(Operation::AnswerHelpRequest),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/distributor-notifications",
+        Some(Operation::ViewMail),
+    ),
 ];
 
-fn reference(text: &str) -> Result<CaseRef, ApiError> {
+pub(crate) fn reference(text: &str) -> Result<CaseRef, ApiError> {
     text.parse()
         .map_err(|_| ApiError::NotFound(format!("case {text:?} not found")))
 }
 
 /// An e-mail address from a request field; a bad one is a 422 naming it.
-fn email_field(field: &str, text: &str) -> Result<psirt_core::EmailAddress, ApiError> {
+pub(crate) fn email_field(field: &str, text: &str) -> Result<psirt_core::EmailAddress, ApiError> {
     text.parse()
         .map_err(|e: psirt_core::IdError| ApiError::Invalid {
             field: field.into(),
@@ -117,7 +215,11 @@ fn email_field(field: &str, text: &str) -> Result<psirt_core::EmailAddress, ApiE
 }
 
 /// Refuses anonymous callers with 401 (sign in), others per the matrix.
-async fn require(state: &AppState, caller: &Caller, op: Operation) -> Result<(), ApiError> {
+pub(crate) async fn require(
+    state: &AppState,
+    caller: &Caller,
+    op: Operation,
+) -> Result<(), ApiError> {
     if matches!(caller.principal, Principal::Anonymous)
         && !op.allowed().contains(&psirt_core::Standing::Anyone)
     {
@@ -130,7 +232,7 @@ async fn require(state: &AppState, caller: &Caller, op: Operation) -> Result<(),
     Ok(())
 }
 
-fn signed_in(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn signed_in(caller: &Caller) -> Result<(), ApiError> {
     match caller.principal {
         Principal::Anonymous => Err(ApiError::Unauthenticated(
             "sign in or send an API token".into(),

@@ -134,6 +134,12 @@ impl From<StoreError> for ApiError {
                 field: field.into(),
                 reason,
             },
+            // "The organisation is not in a state that allows this": the
+            // request is well formed, the thing it acts on has moved on.
+            StoreError::Invalid {
+                field: "state",
+                reason,
+            } => ApiError::Conflict(reason),
             StoreError::Invalid { field, reason } => ApiError::Invalid {
                 field: field.into(),
                 reason,

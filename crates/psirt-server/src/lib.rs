@@ -10,6 +10,7 @@
 pub mod api;
 mod auth;
 pub mod commands;
+pub mod distributors;
 pub mod error;
 mod intake;
 pub mod views;
@@ -153,6 +154,7 @@ pub fn now() -> jiff::Timestamp {
         (name = "session", description = "Sign-in for people"),
         (name = "cases", description = "Cases and the commands of the process"),
         (name = "mail", description = "The mail psirt writes about a case, its drafts' review, inbound mail set aside, and OpenPGP keys"),
+        (name = "distributors", description = "The private distributors list: applications, vouching, the embargo policy, the PST's decisions, and the portal of notified cases"),
         (name = "admin", description = "Accounts and projects"),
         (name = "meta", description = "Health"),
     )
@@ -243,6 +245,7 @@ fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
 pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
+        .merge(distributors::routes())
         .split_for_parts();
     // The HTML pages are not part of the API's description.
     let router = router.merge(web::router());

@@ -1314,3 +1314,683 @@ both!(
         );
     }
 );
+
+/// The seed's seven criteria, answered one by one.
+fn seven_answers() -> Vec<&'static str> {
+    vec![
+        "We ship CoreDNS in Distro Linux and its container images.",
+        "Millions of installations outside our company.",
+        "https://distro.example/security lists every fix since 2015.",
+        "We build from upstream sources ourselves.",
+        "We send patches and review pull requests.",
+        "We accept the embargo policy.",
+        "founder@origin.example vouches for us.",
+    ]
+}
+
+impl Server {
+    /// A token for an account the store made (a named distributor person).
+    async fn token_for(&self, email: &str) -> String {
+        let user = self
+            .store
+            .user_by_email(&email.parse().unwrap())
+            .await
+            .unwrap();
+        self.store
+            .issue_token(user.id, psirt_server::now())
+            .await
+            .unwrap()
+            .reveal()
+            .to_string()
+    }
+
+    /// A case walked through the API to its pre-notification, written as drafts.
+    async fn pre_notified_case(&self, summary: &str) -> String {
+        let (reference, _) = self.report(summary).await;
+        let embargo_end =
+            (psirt_server::now() + jiff::SignedDuration::from_hours(24 * 7)).to_string();
+        for (token, command) in [
+            (
+                &self.bob,
+                json!({"type": "assign_fix_lead", "lead": "alice@example.org", "reason": "knows the cache"}),
+            ),
+            (
+                &self.alice,
+                json!({"type": "add_fix_commit", "commit": "a1b2c3d", "author": "alice@example.org"}),
+            ),
+            (
+                &self.bob,
+                json!({"type": "approve_commit", "commit": "a1b2c3d"}),
+            ),
+            (&self.alice, json!({"type": "mark_fix_ready"})),
+            (
+                &self.alice,
+                json!({"type": "decide_distributors", "notify": true, "rationale": "Remotely exploitable.", "embargo_end": embargo_end}),
+            ),
+            (
+                &self.alice,
+                json!({"type": "notify_distributors", "patches": ["diff --git a/plugin/cache b/plugin/cache"], "fixed_versions": "1.12.1"}),
+            ),
+        ] {
+            let (status, body) = self.command(token, &reference, command.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{command}: {body}");
+        }
+        reference
+    }
+}
+
+both!(
+    a_distributor_applies_is_vouched_for_accepts_is_approved_is_notified_and_is_removed,
+    Settings::default(),
+    async |s: &Server| {
+        let gpg = psirt_mail::testing::gpg::Gpg::new();
+        for who in [
+            "founder@origin.example",
+            "ann@distro.example",
+            "carl@distro.example",
+        ] {
+            gpg.gen_key(who, "0");
+        }
+        let now = psirt_server::now();
+        let founder_key = gpg.export("founder@origin.example");
+        let key = psirt_mail::PublicKey::from_armored(&founder_key, now).unwrap();
+        s.store
+            .found_distributor(
+                "default",
+                "Origin",
+                psirt_store::NewPerson {
+                    name: "Founder".into(),
+                    email: "founder@origin.example".parse().unwrap(),
+                    key: Some(psirt_store::PersonKey {
+                        fingerprint: key.fingerprint().to_string(),
+                        armored: founder_key.clone(),
+                    }),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let founder = s.token_for("founder@origin.example").await;
+        let application = |key: &str| {
+            json!({
+                "organisation": "Distro",
+                "answers": seven_answers(),
+                "list_address": "security@distro.example",
+                "people": [{"name": "Ann", "email": "ann@distro.example", "key": key}],
+                "voucher": "founder@origin.example",
+            })
+        };
+
+        // Bad input is refused naming the field, and nothing is stored.
+        let mut bad = Vec::new();
+        bad.push((application("not a key"), "people[0].key"));
+        let mut missing = application(&gpg.export("ann@distro.example"));
+        missing.as_object_mut().unwrap().remove("answers");
+        for (i, a) in seven_answers().iter().enumerate() {
+            if i != 2 {
+                missing[format!("criterion_{}", i + 1)] = json!(a);
+            }
+        }
+        bad.push((missing, "criterion_3"));
+        let mut alias = application(&gpg.export("ann@distro.example"));
+        alias["people"][0]["email"] = json!("security-team@distro.example");
+        bad.push((alias, "people[0].email"));
+        let mut voucher = application(&gpg.export("ann@distro.example"));
+        voucher["voucher"] = json!("nobody@example.net");
+        bad.push((voucher, "voucher"));
+        for (body, field) in bad {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    "/api/v1/distributors/applications",
+                    None,
+                    Some(body),
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{p}"
+            );
+        }
+        let (_, orgs) = s
+            .call("GET", "/api/v1/distributors", Some(&s.alice), None)
+            .await;
+        assert_eq!(orgs.as_array().unwrap().len(), 1, "only Origin: {orgs}");
+
+        // The application, by anyone.
+        let (status, org) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(application(&gpg.export("ann@distro.example"))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        assert_eq!(org["state"], "applied");
+        assert_eq!(org["answers"][2]["answer"], seven_answers()[2]);
+        let id = org["id"].as_i64().unwrap();
+        let path = |tail: &str| format!("/api/v1/distributors/{id}{tail}");
+        let ann = s.token_for("ann@distro.example").await;
+
+        // The applicant sees their application; the PST cannot approve
+        // before the voucher has spoken; Ann cannot approve herself.
+        assert_eq!(
+            s.call("GET", &path(""), Some(&ann), None).await.0,
+            StatusCode::OK
+        );
+        let approve = json!({"decision": "approve"});
+        let (status, p) = s
+            .call(
+                "POST",
+                &path("/decision"),
+                Some(&ann),
+                Some(approve.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+        let (status, p) = s
+            .call(
+                "POST",
+                &path("/decision"),
+                Some(&s.alice),
+                Some(approve.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{p}");
+        let (status, p) = s
+            .call(
+                "POST",
+                &path("/vouch"),
+                Some(&s.dev),
+                Some(json!({"confirm": true})),
+            )
+            .await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::UNPROCESSABLE_ENTITY,
+            "{status} {p}"
+        );
+
+        // The voucher confirms in psirt; Ann accepts the embargo policy for herself.
+        let (status, org) = s
+            .call(
+                "POST",
+                &path("/vouch"),
+                Some(&founder),
+                Some(json!({"confirm": true})),
+            )
+            .await;
+        assert_eq!(
+            (status, org["state"].as_str()),
+            (StatusCode::OK, Some("vouched")),
+            "{org}"
+        );
+        let (status, org) = s.call("POST", &path("/accept"), Some(&ann), None).await;
+        assert_eq!(status, StatusCode::OK, "{org}");
+        assert!(org["people"][0]["accepted_at"].is_string(), "{org}");
+        assert_eq!(org["people"][0]["accepted_via"], "self");
+        assert_eq!(
+            s.call("POST", &path("/accept"), Some(&ann), None).await.0,
+            StatusCode::CONFLICT
+        );
+        let (status, p) = s
+            .call(
+                "POST",
+                &path("/decision"),
+                Some(&s.alice),
+                Some(json!({"decision": "reject"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+            "{p}"
+        );
+        let (status, org) = s
+            .call("POST", &path("/decision"), Some(&s.alice), Some(approve))
+            .await;
+        assert_eq!(
+            (status, org["state"].as_str()),
+            (StatusCode::OK, Some("approved")),
+            "{org}"
+        );
+        let kinds: Vec<&str> = org["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["applied", "vouched", "accepted", "approved"]);
+
+        // Need to know: Ann adds Carl, who sees nothing until he accepts.
+        let (status, org) = s
+            .call(
+                "POST",
+                &path("/people"),
+                Some(&ann),
+                Some(json!({"name": "Carl", "email": "carl@distro.example", "key": gpg.export("carl@distro.example")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        let carl = s.token_for("carl@distro.example").await;
+        assert_eq!(
+            s.call("GET", "/api/v1/me/notified-cases", Some(&carl), None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // A case is pre-notified and its drafts approved.
+        let reference = s.pre_notified_case("Cache poisoning via EDNS").await;
+        let (status, p) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/pre-notification"),
+                Some(&ann),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "not approved yet: {p}");
+        let (status, p) = s
+            .call(
+                "POST",
+                &format!("/api/v1/cases/{reference}/mail/pre_notification/approve"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+
+        // One delivery round: Ann's copy arrives encrypted, and gpg decrypts it.
+        let mut sink = psirt_mail::testing::smtp_sink::SmtpSink::start(Default::default());
+        let delivery = psirt_jobs::deliver::Delivery {
+            store: s.store.clone(),
+            smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
+            key: instance_key().clone(),
+            from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
+            worker: "test".into(),
+            lease: jiff::SignedDuration::from_mins(5),
+            first_retry: jiff::SignedDuration::from_secs(30),
+            clock: psirt_server::now,
+        };
+        delivery.round(psirt_server::now()).await.unwrap();
+        let received = sink.messages();
+        let to_ann = received
+            .iter()
+            .find(|m| m.rcpt_to == ["ann@distro.example"])
+            .expect("Ann's copy of the pre-notification");
+        gpg.import(&instance_key().public_key_armored().unwrap());
+        let decrypted = gpg.decrypt_pgp_mime(&to_ann.bytes).unwrap();
+        assert!(decrypted.signature_good, "signed with the instance key");
+        assert!(String::from_utf8_lossy(&decrypted.plaintext).contains(&reference));
+        assert!(
+            !String::from_utf8_lossy(&to_ann.bytes).contains("plugin/cache"),
+            "never in clear"
+        );
+        sink.stop();
+
+        // Ann lists the case and reads the notice; the read is audited.
+        let (status, cases) = s
+            .call("GET", "/api/v1/me/notified-cases", Some(&ann), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{cases}");
+        assert_eq!(cases[0]["reference"], reference.as_str());
+        let (status, notice) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/pre-notification"),
+                Some(&ann),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{notice}");
+        assert!(
+            notice["body"].as_str().unwrap().contains("1.12.1"),
+            "{notice}"
+        );
+        assert!(
+            !notice.to_string().contains("Send a crafted packet"),
+            "never the report: {notice}"
+        );
+        assert_eq!(
+            s.call(
+                "GET",
+                &format!("/api/v1/cases/{reference}"),
+                Some(&ann),
+                None
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN,
+            "the notice, not the case"
+        );
+        let (_, audit) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/audit"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert!(
+            audit
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["action"] == "distributor.notice.view"
+                    && e["actor"].as_str().unwrap().contains("ann@distro.example")),
+            "{audit}"
+        );
+        // Carl still sees nothing until he accepts, then sees his organisation's case.
+        assert_eq!(
+            s.call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/pre-notification"),
+                Some(&carl),
+                None
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call("POST", &path("/accept"), Some(&carl), None).await.0,
+            StatusCode::OK
+        );
+        let (status, cases) = s
+            .call("GET", "/api/v1/me/notified-cases", Some(&carl), None)
+            .await;
+        assert_eq!(
+            (status, cases.as_array().map(Vec::len)),
+            (StatusCode::OK, Some(1)),
+            "{cases}"
+        );
+
+        // The access matrix rows for distributor members: the notice and
+        // the portal, never the team's case, its mail, audit or the list.
+        let case = |tail: &str| format!("/api/v1/cases/{reference}{tail}");
+        let rows: Vec<(&str, String, Option<&str>, StatusCode)> = vec![
+            (
+                "GET",
+                "/api/v1/me/notified-cases".into(),
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "GET",
+                "/api/v1/me/notified-cases".into(),
+                Some(&s.dev),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                case("/pre-notification"),
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "GET",
+                case("/pre-notification"),
+                Some(&s.dev),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                case("/pre-notification"),
+                Some(&s.alice),
+                StatusCode::OK,
+            ),
+            (
+                "GET",
+                case("/pre-notification"),
+                Some(&founder),
+                StatusCode::OK,
+            ),
+            ("GET", case(""), Some(&ann), StatusCode::FORBIDDEN),
+            ("GET", case("/mail"), Some(&ann), StatusCode::FORBIDDEN),
+            ("GET", case("/audit"), Some(&ann), StatusCode::FORBIDDEN),
+            (
+                "GET",
+                case("/distributor-notifications"),
+                Some(&ann),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                case("/distributor-notifications"),
+                Some(&s.alice),
+                StatusCode::OK,
+            ),
+            ("GET", case("/help-requests"), Some(&ann), StatusCode::OK),
+            (
+                "GET",
+                case("/help-requests"),
+                Some(&s.dev),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                "/api/v1/distributors".into(),
+                Some(&ann),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "GET",
+                "/api/v1/distributors".into(),
+                Some(&s.alice),
+                StatusCode::OK,
+            ),
+            (
+                "GET",
+                "/api/v1/distributors/leaks".into(),
+                Some(&ann),
+                StatusCode::FORBIDDEN,
+            ),
+            ("GET", path(""), Some(&s.dev), StatusCode::FORBIDDEN),
+            ("GET", path(""), Some(&founder), StatusCode::OK),
+        ];
+        let mut got = Vec::new();
+        let mut want = Vec::new();
+        for (method, route, token, expected) in rows {
+            let who = match token {
+                None => "anonymous",
+                Some(t) if t == ann => "ann",
+                Some(t) if t == founder => "founder",
+                Some(t) if t == s.alice => "alice",
+                Some(_) => "dev",
+            };
+            let status = s.call(method, &route, token, None).await.0;
+            got.push(format!("{method} {route} {who}: {status}"));
+            want.push(format!("{method} {route} {who}: {expected}"));
+        }
+        assert_eq!(got, want);
+        let (status, p) = s
+            .call(
+                "POST",
+                &case("/help-requests"),
+                Some(&ann),
+                Some(json!({"topic": "release_notes", "text": "?"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only the team asks: {p}");
+
+        // Feedback: "tested, no issues found".
+        let (status, p) = s
+            .call(
+                "POST",
+                &format!("/api/v1/cases/{reference}/distributor-feedback"),
+                Some(&ann),
+                Some(json!({"kind": "test", "outcome": "no_issues_found", "text": "tested, no issues found"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        let (_, feedback) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/distributor-feedback"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(feedback[0]["outcome"], "no_issues_found", "{feedback}");
+        assert_eq!(feedback[0]["organisation"], "Distro");
+        assert_eq!(
+            s.call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/distributor-feedback"),
+                Some(&ann),
+                None
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // Help with drafts: the PST asks, Ann answers.
+        let (status, asked) = s
+            .call(
+                "POST",
+                &format!("/api/v1/cases/{reference}/help-requests"),
+                Some(&s.alice),
+                Some(json!({"topic": "release_notes", "text": "Could you review the release notes?"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{asked}");
+        let (_, requests) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/help-requests"),
+                Some(&ann),
+                None,
+            )
+            .await;
+        assert_eq!(requests[0]["topic"], "release_notes", "{requests}");
+        let (status, p) = s
+            .call(
+                "POST",
+                &format!(
+                    "/api/v1/cases/{reference}/help-requests/{}/answers",
+                    asked["id"]
+                ),
+                Some(&ann),
+                Some(json!({"text": "Looks right; mention the cache flag."})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+
+        // A leak opens the embargo-break assessment and counts against Distro.
+        let (status, p) = s
+            .call(
+                "POST",
+                &format!("/api/v1/cases/{reference}/leaks"),
+                Some(&ann),
+                Some(json!({"what": "the patch", "to_whom": "a public mirror", "when": psirt_server::now().to_string(), "responsible": "Distro"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["embargo_breaks"].as_u64()),
+            (StatusCode::CREATED, Some(1)),
+            "{p}"
+        );
+        let (_, case) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            case["embargo_breaks"].as_array().unwrap().len(),
+            1,
+            "{case}"
+        );
+        let (_, leaks) = s
+            .call("GET", "/api/v1/distributors/leaks", Some(&s.alice), None)
+            .await;
+        let distro = leaks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["organisation"] == "Distro")
+            .unwrap();
+        assert_eq!(distro["leaks"], 1, "{leaks}");
+        let (_, status_rows) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/distributor-notifications"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert!(
+            status_rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["email"] == "ann@distro.example" && r["delivery"] == "notified"),
+            "{status_rows}"
+        );
+
+        // A second case waits in drafts when the PST removes Distro: Ann
+        // loses access at once and the pending copies are discarded.
+        let second = s.pre_notified_case("Zone transfer leak").await;
+        let (status, org) = s
+            .call(
+                "POST",
+                &path("/decision"),
+                Some(&s.alice),
+                Some(json!({"decision": "remove", "reason": "Leaked the patch."})),
+            )
+            .await;
+        assert_eq!(
+            (status, org["state"].as_str()),
+            (StatusCode::OK, Some("removed")),
+            "{org}"
+        );
+        assert_eq!(org["reason"], "Leaked the patch.");
+        for (method, route, body) in [
+            ("GET", "/api/v1/me/notified-cases".to_string(), None),
+            (
+                "GET",
+                format!("/api/v1/cases/{reference}/pre-notification"),
+                None,
+            ),
+            (
+                "GET",
+                format!("/api/v1/cases/{reference}/help-requests"),
+                None,
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{reference}/distributor-feedback"),
+                Some(json!({"kind": "review", "outcome": "issues_found", "text": "late"})),
+            ),
+        ] {
+            let (status, p) = s.call(method, &route, Some(&ann), body).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {route}: {p}");
+        }
+        let copies: Vec<String> = s
+            .mail(&s.alice, &second)
+            .await
+            .iter()
+            .filter(|m| m["kind"] == "pre_notification")
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m["recipient"].as_str().unwrap(),
+                    m["state"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert!(
+            copies.contains(&"ann@distro.example discarded".to_string()),
+            "{copies:?}"
+        );
+        assert!(
+            copies.contains(&"founder@origin.example draft".to_string()),
+            "{copies:?}"
+        );
+    }
+);

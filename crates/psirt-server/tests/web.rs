@@ -1469,3 +1469,565 @@ async fn without_an_instance_key_an_encrypted_report_is_refused_by_the_field() {
     let error = between(&page, "id=\"report-location-error\">", "</p>");
     assert!(error.contains("no key to decrypt it"), "{error}");
 }
+
+/// Labels on every control, one h1 first, no heading level skipped.
+fn assert_accessible(path: &str, html: &str) {
+    let unlabelled: Vec<String> = controls(html)
+        .into_iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(id, _)| id)
+        .collect();
+    assert!(
+        unlabelled.is_empty(),
+        "{path}: controls without a label: {unlabelled:?}"
+    );
+    let levels = headings(html);
+    assert_eq!(
+        levels.iter().filter(|l| **l == 1).count(),
+        1,
+        "{path}: one h1, got {levels:?}"
+    );
+    assert_eq!(levels.first(), Some(&1), "{path}: the h1 first: {levels:?}");
+    for pair in levels.windows(2) {
+        assert!(
+            pair[1] <= pair[0] + 1,
+            "{path}: heading level skipped in {levels:?}"
+        );
+    }
+}
+
+impl Site {
+    fn cli(&self, user: &psirt_store::User) -> psirt_store::Caller {
+        psirt_store::Caller::cli(psirt_store::Principal::User(user.clone()))
+    }
+
+    async fn user(&self, email: &str) -> psirt_store::User {
+        self.store
+            .user_by_email(&email.parse().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A case of the default project pre-notified to the list, its
+    /// drafts approved (through the store, as alice and bob).
+    async fn pre_notified(&self, summary: &str) -> String {
+        use psirt_core::{Command, DistributorDecision};
+        let (reference, _) = self.report(summary).await;
+        let case: psirt_core::CaseRef = reference.parse().unwrap();
+        let (alice, bob) = (
+            self.user("alice@example.org").await,
+            self.user("bob@example.org").await,
+        );
+        let at = psirt_server::now();
+        let commit: psirt_core::CommitId = "a1b2c3d".parse().unwrap();
+        for (who, command) in [
+            (
+                &bob,
+                Command::AssignFixLead {
+                    lead: Some(alice.id),
+                    override_reason: Some("on call".into()),
+                },
+            ),
+            (
+                &alice,
+                Command::AddFixCommit {
+                    commit: commit.clone(),
+                    author: "alice".into(),
+                    author_user: Some(alice.id),
+                    url: None,
+                },
+            ),
+            (&bob, Command::ApproveCommit { commit }),
+            (&alice, Command::MarkFixReady),
+            (
+                &alice,
+                Command::DecideDistributors(DistributorDecision {
+                    notify: true,
+                    rationale: "Remotely exploitable.".into(),
+                    embargo_end: Some(at + jiff::SignedDuration::from_hours(24 * 7)),
+                    long_embargo_reason: None,
+                }),
+            ),
+            (
+                &alice,
+                Command::NotifyDistributors {
+                    patches: vec!["diff --git a/plugin/cache b/plugin/cache".into()],
+                    affected_versions: None,
+                    fixed_versions: Some("1.12.1".into()),
+                },
+            ),
+        ] {
+            self.store
+                .execute(&self.cli(who), case, command, None, at)
+                .await
+                .unwrap();
+        }
+        self.store
+            .review_drafts(
+                &self.cli(&alice),
+                case,
+                psirt_core::MailKind::PreNotification,
+                psirt_store::DraftDecision::Approve,
+                at,
+            )
+            .await
+            .unwrap();
+        reference
+    }
+}
+
+/// The application form shows the seven criteria with a labelled field
+/// each; bad input comes back with the errors next to their fields and the
+/// input kept, and nothing is stored.
+#[tokio::test]
+async fn the_distributors_application_form_asks_each_criterion_and_keeps_bad_input() {
+    let site = Site::start().await;
+    let (_, policy) = site.get("/", None).await;
+    assert!(
+        policy.contains("href=\"/distributors/apply\""),
+        "linked from the policy"
+    );
+    let (status, page) = site.get("/distributors/apply", None).await;
+    assert_eq!(status, StatusCode::OK);
+    for criterion in psirt_store::CRITERIA {
+        assert!(page.contains(criterion), "{criterion}");
+    }
+    for i in 1..=7 {
+        assert!(
+            page.contains(&format!("<label for=\"apply-criterion_{i}\"")),
+            "criterion {i}"
+        );
+    }
+    assert!(
+        page.contains("must not be made public"),
+        "the embargo policy is shown"
+    );
+    assert_accessible("/distributors/apply", &page);
+
+    let res = site
+        .post(
+            "/distributors/apply",
+            None,
+            &[
+                ("organisation", "Distro"),
+                ("criterion_1", "We ship it."),
+                ("criterion_2", "Many users."),
+                ("criterion_3", ""),
+                ("criterion_4", "Our own builds."),
+                ("criterion_5", "We contribute."),
+                ("criterion_6", "We accept."),
+                ("criterion_7", "Founder vouches."),
+                ("person1_name", "Ann"),
+                ("person1_email", "ann@distro.example"),
+                ("person1_key", "not a key"),
+                ("person2_name", "List"),
+                ("person2_email", "security@distro.example"),
+                ("person2_key", ""),
+                ("voucher", "not an address"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    for field in [
+        "criterion_3",
+        "person1_key",
+        "person2_email",
+        "person2_key",
+        "voucher",
+    ] {
+        assert!(
+            page.contains(&format!("id=\"apply-{field}-error\"")),
+            "{field}"
+        );
+    }
+    assert!(!page.contains("id=\"apply-person1_email-error\""));
+    assert!(page.contains("value=\"Distro\""), "input kept");
+    assert!(page.contains(">Many users.</textarea>"), "answers kept");
+    assert_accessible("/distributors/apply (errors)", &page);
+    // The store's own checks come back next to their field too: the voucher
+    // must be a member of the list. A good key in the third row is kept.
+    let gpg = psirt_mail::testing::gpg::Gpg::new();
+    gpg.gen_key("ann@distro.example", "0");
+    let key = gpg.export("ann@distro.example");
+    let mut form: Vec<(&str, &str)> = [
+        "criterion_1",
+        "criterion_2",
+        "criterion_3",
+        "criterion_4",
+        "criterion_5",
+        "criterion_6",
+        "criterion_7",
+    ]
+    .into_iter()
+    .map(|name| (name, "An answer."))
+    .collect();
+    form.extend([
+        ("organisation", "Distro"),
+        ("person3_name", "Ann"),
+        ("person3_email", "ann@distro.example"),
+        ("person3_key", key.as_str()),
+        ("voucher", "nobody@example.net"),
+    ]);
+    let res = site.post("/distributors/apply", None, &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"apply-voucher-error\""), "{page}");
+    assert!(!page.contains("id=\"apply-person3_key-error\""));
+    let alice = site.user("alice@example.org").await;
+    assert!(
+        site.store
+            .distributor_orgs(&site.cli(&alice), "default")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// The whole path through the pages: apply, vouch, accept the policy, the
+/// PST approves, a member reads a notified case's notice and records
+/// "tested, no issues found"; every page passes the accessibility checks.
+#[tokio::test]
+async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
+    let site = Site::start().await;
+    let gpg = psirt_mail::testing::gpg::Gpg::new();
+    gpg.gen_key("ann@distro.example", "0");
+    let now = psirt_server::now();
+    site.store
+        .found_distributor(
+            "default",
+            "Origin",
+            psirt_store::NewPerson {
+                name: "Founder".into(),
+                email: "founder@origin.example".parse().unwrap(),
+                key: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    // People named in an application get an account without a way to sign
+    // in; the administrator gives them a password (`psirt user passwd`).
+    let founder = site.user("founder@origin.example").await;
+    site.store.set_password(founder.id, PASSWORD).await.unwrap();
+
+    let key = gpg.export("ann@distro.example");
+    let res = site
+        .post(
+            "/distributors/apply",
+            None,
+            &[
+                ("organisation", "Distro"),
+                ("criterion_1", "We ship it."),
+                ("criterion_2", "Many users."),
+                ("criterion_3", "https://distro.example/security"),
+                ("criterion_4", "Our own builds."),
+                ("criterion_5", "We contribute."),
+                ("criterion_6", "We accept."),
+                ("criterion_7", "Founder vouches."),
+                ("person1_name", "Ann"),
+                ("person1_email", "ann@distro.example"),
+                ("person1_key", &key),
+                ("person2_name", ""),
+                ("person2_email", ""),
+                ("person2_key", ""),
+                ("voucher", "founder@origin.example"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(res.text().await.unwrap().contains("Application received"));
+    let ann = site.user("ann@distro.example").await;
+    site.store.set_password(ann.id, PASSWORD).await.unwrap();
+    let mut checked = Vec::new();
+
+    // The voucher sees the request on their portal and vouches.
+    let (founder_session, founder_csrf) = site.sign_in("founder@origin.example").await;
+    let (status, page) = site.get("/distributors", Some(&founder_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Vouch for Distro"), "{page}");
+    checked.push(("/distributors (voucher)".to_string(), page.clone()));
+    let org = between(&page, "name=\"org\" value=\"", "\"");
+    let res = site
+        .post(
+            "/distributors",
+            Some(&founder_session),
+            &[
+                ("csrf", &founder_csrf),
+                ("org", &org),
+                ("action", "decline"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "declining needs a reason"
+    );
+    let res = site
+        .post(
+            "/distributors",
+            Some(&founder_session),
+            &[("org", &org), ("action", "vouch")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let res = site
+        .post(
+            "/distributors",
+            Some(&founder_session),
+            &[("csrf", &founder_csrf), ("org", &org), ("action", "vouch")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Ann sees the policy, accepts it.
+    let (ann_session, ann_csrf) = site.sign_in("ann@distro.example").await;
+    let (_, page) = site.get("/distributors", Some(&ann_session)).await;
+    assert!(page.contains("I accept the embargo policy"), "{page}");
+    assert!(page.contains("must not be made public"));
+    checked.push(("/distributors (before accepting)".to_string(), page));
+    let res = site
+        .post(
+            "/distributors",
+            Some(&ann_session),
+            &[("csrf", &ann_csrf), ("org", &org), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // The PST sees the organisation and approves it.
+    let (alice_session, alice_csrf) = site.sign_in("alice@example.org").await;
+    let (status, page) = site.get("/distributors/admin", Some(&alice_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Distro"));
+    checked.push(("/distributors/admin".to_string(), page));
+    let org_page = format!("/distributors/admin/{org}");
+    let res = site
+        .post(
+            &org_page,
+            Some(&alice_session),
+            &[
+                ("csrf", &alice_csrf),
+                ("decision", "reject"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("id=\"decide-reason-error\"")
+    );
+    let res = site
+        .post(
+            &org_page,
+            Some(&alice_session),
+            &[("csrf", &alice_csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get(&org_page, Some(&alice_session)).await;
+    assert!(
+        page.contains("Approved") && page.contains("Founder vouches."),
+        "{page}"
+    );
+    checked.push((org_page.clone(), page));
+    let (status, _) = site.get(&org_page, Some(&ann_session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the PST's page");
+
+    // A notified case: listed on Ann's portal, its notice readable.
+    let reference = site.pre_notified("Cache poisoning via EDNS").await;
+    let (_, page) = site.get("/distributors", Some(&ann_session)).await;
+    assert!(
+        page.contains(&format!("/distributors/cases/{reference}")),
+        "{page}"
+    );
+    assert!(page.contains("Add a person of your team"));
+    checked.push(("/distributors (member)".to_string(), page));
+    let notice = format!("/distributors/cases/{reference}");
+    let (status, page) = site.get(&notice, Some(&ann_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("1.12.1"), "{page}");
+    assert!(
+        !page.contains("poison the cache"),
+        "the notice, never the report"
+    );
+    checked.push((notice.clone(), page));
+    let res = site
+        .post(
+            &notice,
+            Some(&ann_session),
+            &[
+                ("csrf", &ann_csrf),
+                ("action", "feedback"),
+                ("kind", "test"),
+                ("outcome", "no_issues_found"),
+                ("text", "tested, no issues found"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = site
+        .post(
+            &notice,
+            Some(&ann_session),
+            &[
+                ("csrf", &ann_csrf),
+                ("action", "leak"),
+                ("what", "the patch"),
+                ("to_whom", ""),
+                ("when", "yesterday"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"leak-when-error\""), "{page}");
+    assert!(page.contains(">the patch</textarea>"), "input kept");
+    // Ann adds Carl with a bad key: the error is next to the field.
+    let res = site
+        .post(
+            "/distributors",
+            Some(&ann_session),
+            &[
+                ("csrf", &ann_csrf),
+                ("org", &org),
+                ("action", "add_person"),
+                ("name", "Carl"),
+                ("email", "carl@distro.example"),
+                ("key", "nope"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(&format!("id=\"add{org}-key-error\"")),
+        "{page}"
+    );
+    assert!(page.contains("value=\"carl@distro.example\""));
+
+    // Need to know: Carl, added with his key, sees nothing until he accepts.
+    gpg.gen_key("carl@distro.example", "0");
+    let carl_key = gpg.export("carl@distro.example");
+    let res = site
+        .post(
+            "/distributors",
+            Some(&ann_session),
+            &[
+                ("csrf", &ann_csrf),
+                ("org", &org),
+                ("action", "add_person"),
+                ("name", "Carl"),
+                ("email", "carl@distro.example"),
+                ("key", &carl_key),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let carl = site.user("carl@distro.example").await;
+    site.store.set_password(carl.id, PASSWORD).await.unwrap();
+    let (carl_session, carl_csrf) = site.sign_in("carl@distro.example").await;
+    let (_, page) = site.get("/distributors", Some(&carl_session)).await;
+    assert!(page.contains("I accept the embargo policy"), "{page}");
+    assert!(!page.contains(&reference), "nothing before accepting");
+    let (status, _) = site.get(&notice, Some(&carl_session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = site
+        .post(
+            "/distributors",
+            Some(&carl_session),
+            &[("csrf", &carl_csrf), ("org", &org), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = site.get("/distributors", Some(&carl_session)).await;
+    assert!(page.contains(&reference), "{page}");
+    assert_eq!(
+        site.get(&notice, Some(&carl_session)).await.0,
+        StatusCode::OK
+    );
+
+    // The team sees who was notified and the feedback, and asks for help.
+    let (_, page) = site
+        .get(&format!("/cases/{reference}"), Some(&alice_session))
+        .await;
+    assert!(page.contains(&format!("href=\"/cases/{reference}/distributors\"")));
+    let team = format!("/cases/{reference}/distributors");
+    let (status, page) = site.get(&team, Some(&alice_session)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("ann@distro.example") && page.contains("no issues found"),
+        "{page}"
+    );
+    let res = site
+        .post(
+            &team,
+            Some(&alice_session),
+            &[
+                ("csrf", &alice_csrf),
+                ("topic", "release_notes"),
+                ("text", " "),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("id=\"help-text-error\""));
+    let res = site
+        .post(
+            &team,
+            Some(&alice_session),
+            &[
+                ("csrf", &alice_csrf),
+                ("topic", "release_notes"),
+                ("text", "Please review the release notes."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _) = site.get(&team, Some(&ann_session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the team's page");
+    let (_, page) = site.get(&team, Some(&alice_session)).await;
+    checked.push((team.clone(), page));
+    let (_, page) = site.get(&notice, Some(&ann_session)).await;
+    assert!(page.contains("Please review the release notes."), "{page}");
+    let request = between(&page, "name=\"request\" value=\"", "\"");
+    checked.push((format!("{notice} (help requested)"), page));
+    let res = site
+        .post(
+            &notice,
+            Some(&ann_session),
+            &[
+                ("csrf", &ann_csrf),
+                ("action", "answer"),
+                ("request", &request),
+                ("text", "Mention the cache flag."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    for (path, html) in &checked {
+        assert_accessible(path, html);
+    }
+
+    // Removal takes effect at once for every page.
+    site.store
+        .decide_distributor(
+            &site.cli(&site.user("alice@example.org").await),
+            org.parse().unwrap(),
+            psirt_store::OrgDecision::Remove {
+                reason: "Leaked.".into(),
+            },
+            psirt_server::now(),
+        )
+        .await
+        .unwrap();
+    let (status, _) = site.get(&notice, Some(&ann_session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, page) = site.get("/distributors", Some(&ann_session)).await;
+    assert!(!page.contains(&reference), "no case listed after removal");
+}

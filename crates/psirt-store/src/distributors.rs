@@ -1359,6 +1359,36 @@ impl Store {
         Ok(out)
     }
 
+    /// The organisations the caller is a person of (removed ones
+    /// excepted) or the named voucher of, each as [`Store::distributor_org`]
+    /// shows it to them: what the portal lists. Those it would refuse are
+    /// left out.
+    pub async fn distributor_orgs_of(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<DistributorOrg>, StoreError> {
+        let Some(user) = caller_user(caller) else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM distributor_orgs WHERE voucher_id = $1 OR id IN \
+             (SELECT org_id FROM distributor_people WHERE user_id = $1 AND removed_at IS NULL) \
+             ORDER BY name",
+        )
+        .bind(user.id.get())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for id in ids {
+            match self.distributor_org(caller, id).await {
+                Ok(org) => out.push(org),
+                Err(StoreError::Refused(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     async fn org_detail(&self, org: i64) -> Result<DistributorOrg, StoreError> {
         let row = sqlx::query(
             "SELECT id, project, name, list_address, answers, voucher_id, state, reason, applied_at, updated_at \

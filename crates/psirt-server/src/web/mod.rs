@@ -1,6 +1,7 @@
 //! The HTML pages: the public security policy and advisories, the
-//! reporter's form and status page, and the team's sign-in, dashboard and
-//! case pages.
+//! reporter's form and status page, the team's sign-in, dashboard and
+//! case pages, and the distributors list's (the application form, the
+//! portal of distributor people, the PST's organisation pages).
 //!
 //! Pages are rendered on the server with `maud` (escaped by default) and
 //! work without JavaScript; one stylesheet is compiled in. Every response
@@ -12,6 +13,7 @@
 //! the sign-in form carries a pre-session token paired with a cookie.
 //! These routes are not part of the OpenAPI description.
 
+mod distributors;
 mod public;
 mod reporter;
 mod team;
@@ -39,6 +41,7 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::routes())
+        .merge(distributors::routes())
         .merge(reporter::routes())
         .merge(team::routes())
         .layer(axum::middleware::from_fn(security_headers))
@@ -496,6 +499,7 @@ pub(crate) fn layout(title: &str, who: Option<&SignedIn>, body: Markup) -> Marku
                             li { a href="/report" { "Report a vulnerability" } }
                             @if who.is_some() {
                                 li { a href="/cases" { "Cases" } }
+                                li { a href="/distributors" { "Distributors" } }
                             } @else {
                                 li { a href="/signin" { "Team sign-in" } }
                             }

@@ -158,8 +158,9 @@ async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
         }
         h3 { "How to apply" }
         p {
-            "Write to the security team, stating how you fulfil each criterion above, "
-            "and name the member of the list who vouches for you."
+            a href="/distributors/apply" { "Apply with the distributors list form" } ", "
+            "stating how you fulfil each criterion above, naming the people who should receive the notices "
+            "(each with their OpenPGP key) and the member of the list who vouches for you."
         }
     };
     Ok(ok(layout(

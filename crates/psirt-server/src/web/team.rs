@@ -962,6 +962,9 @@ async fn case_markup(
         @if may(Operation::ReviewMail) && mail.iter().any(|m| m.state == MailState::Draft) {
             p.notice #drafts-waiting { a href="#mail" { "Mail drafts wait for review" } ": nothing of them is sent until someone approves it." }
         }
+        @if case.distributors.is_some() && may(Operation::ViewDistributorFeedback) {
+            p #distributors-link { a href=(format!("{path}/distributors")) { "Distributors: who was notified, their feedback and requests for help" } }
+        }
         div.badges {
             @if case.urgent() { span.badge.bad { "Urgent" } " " }
             @if !case.is_open() { span.badge { "Closed" } " " }
