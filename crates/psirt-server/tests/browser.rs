@@ -253,11 +253,25 @@ async fn navigate(client: &Client, css: &str) {
 }
 
 async fn sign_in(client: &Client, site: &Site, email: &str) {
+    sign_in_to(client, site, email, "/cases").await;
+}
+
+/// Signs in through the form and checks the page it lands on.
+async fn sign_in_to(client: &Client, site: &Site, email: &str, landing: &str) {
     client.goto(&site.url("/signin")).await.unwrap();
     fill(client, "signin-email", email).await;
     fill(client, "signin-password", PASSWORD).await;
     navigate(client, "main form button[type=submit]").await;
-    assert_eq!(client.current_url().await.unwrap().path(), "/cases");
+    assert_eq!(
+        client.current_url().await.unwrap().path(),
+        landing,
+        "landing of {email}"
+    );
+}
+
+async fn sign_out(client: &Client) {
+    navigate(client, "form.signout button[type=submit]").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/signin");
 }
 
 #[tokio::test]
@@ -525,5 +539,216 @@ async fn a_fix_team_member_cannot_open_another_teams_case() {
     assert_eq!(text(&client, "h1").await, "Not allowed");
     assert!(!client.source().await.unwrap().contains("Zone transfer"));
     shot(&client, "team-2-other-case-denied").await;
+    client.close().await.unwrap();
+}
+
+/// An organisation joins the distributors list through the pages: it
+/// applies, its voucher vouches, its person accepts the embargo policy for
+/// themself, and the PST approves; each sees the state on their own page.
+#[tokio::test]
+async fn an_organisation_applies_is_vouched_for_accepts_the_policy_and_is_approved() {
+    let site = Site::start().await;
+    let now = psirt_server::now();
+    site.store
+        .found_distributor(
+            "default",
+            "Origin",
+            psirt_store::NewPerson {
+                name: "Founder".into(),
+                email: "founder@origin.example".parse().unwrap(),
+                key: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let founder = site
+        .store
+        .user_by_email(&"founder@origin.example".parse().unwrap())
+        .await
+        .unwrap();
+    site.store.set_password(founder.id, PASSWORD).await.unwrap();
+    let key = psirt_mail::InstanceKey::generate("Ann <ann@distro.example>")
+        .unwrap()
+        .public_key_armored()
+        .unwrap();
+
+    let (client, _driver) = browser().await;
+    client.goto(&site.url("/distributors/apply")).await.unwrap();
+    fill(&client, "apply-organisation", "Distro").await;
+    let answers = [
+        "We ship coredns in our stable release.",
+        "About two million installations.",
+        "https://distro.example/security",
+        "We build every package ourselves.",
+        "We send our patches upstream.",
+        "We accept the embargo policy.",
+        "Origin vouches for us.",
+    ];
+    for (i, answer) in answers.iter().enumerate() {
+        fill(&client, &format!("apply-criterion_{}", i + 1), answer).await;
+    }
+    // The voucher first, so that the browser shows the person last filled in.
+    fill(&client, "apply-voucher", "founder@origin.example").await;
+    fill(&client, "apply-person1_name", "Ann").await;
+    fill(&client, "apply-person1_email", "ann@distro.example").await;
+    fill(&client, "apply-person1_key", &key).await;
+    shot(&client, "distributors-1-application").await;
+    navigate(&client, "main form button[type=submit]").await;
+    assert_eq!(text(&client, "h1").await, "Application received");
+    let received = text(&client, "main .notice").await;
+    assert!(
+        received.contains("Distro") && received.contains("founder@origin.example"),
+        "{received}"
+    );
+    shot(&client, "distributors-2-confirmation").await;
+
+    let alice = Caller::new(Principal::User(site.users[0].clone()), "test");
+    let org = site
+        .store
+        .distributor_orgs(&alice, "default")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "Distro")
+        .expect("the application is stored")
+        .id;
+    let section = format!("#org-{org}");
+
+    // The voucher lands on the portal, reads the answers and vouches.
+    sign_in_to(&client, &site, "founder@origin.example", "/distributors").await;
+    let request = text(&client, &section).await;
+    assert!(
+        request.contains("Applied: waits for the voucher")
+            && request.contains("Vouch for Distro")
+            && request.contains("We build every package ourselves."),
+        "{request}"
+    );
+    navigate(&client, &format!("{section} button[value=vouch]")).await;
+    assert!(
+        text(&client, "main .notice")
+            .await
+            .contains("your answer to the application is recorded")
+    );
+    assert!(
+        text(&client, &format!("{section} dl.facts"))
+            .await
+            .contains("Vouched for: waits for the security team")
+    );
+    sign_out(&client).await;
+
+    // Ann, given a password by the administrator, lands on the portal and
+    // is shown the policy; nothing else until she accepts it.
+    let ann = site
+        .store
+        .user_by_email(&"ann@distro.example".parse().unwrap())
+        .await
+        .unwrap();
+    site.store.set_password(ann.id, PASSWORD).await.unwrap();
+    sign_in_to(&client, &site, "ann@distro.example", "/distributors").await;
+    assert!(
+        text(&client, &format!("{section} dl.facts"))
+            .await
+            .contains("Vouched for: waits for the security team")
+    );
+    let people = text(&client, &format!("{section} table")).await;
+    assert!(
+        people.contains("ann@distro.example") && people.contains("Not yet accepted"),
+        "{people}"
+    );
+    assert!(
+        text(&client, &section)
+            .await
+            .contains("must not be made public")
+    );
+    shot(&client, "distributors-3-portal-before-accepting").await;
+    navigate(
+        &client,
+        &format!("{section} form:has(input[value=accept]) button[type=submit]"),
+    )
+    .await;
+    assert!(
+        text(&client, "main .notice")
+            .await
+            .contains("you accepted the embargo policy")
+    );
+    let people = text(&client, &format!("{section} table")).await;
+    assert!(
+        people.contains("Accepted") && !people.contains("Not yet accepted"),
+        "{people}"
+    );
+    assert!(
+        client
+            .find(Locator::Css("input[value=accept]"))
+            .await
+            .is_err(),
+        "the policy is accepted once"
+    );
+    shot(&client, "distributors-4-portal-after-accepting").await;
+    sign_out(&client).await;
+
+    // The PST reads the application on the organisation's page: a
+    // rejection needs a reason, which the form says; then it approves.
+    sign_in(&client, &site, "alice@example.org").await;
+    client.goto(&site.url("/distributors/admin")).await.unwrap();
+    navigate(&client, &format!("a[href='/distributors/admin/{org}']")).await;
+    assert_eq!(text(&client, "h1").await, "Distro");
+    assert!(
+        text(&client, "dl.facts")
+            .await
+            .contains("Vouched for: waits for the security team")
+    );
+    let people = text(&client, "main table").await;
+    assert!(
+        people.contains("ann@distro.example") && people.contains("Accepted"),
+        "{people}"
+    );
+    navigate(&client, "button[value=reject]").await;
+    assert!(
+        text(&client, "#decide-reason-error")
+            .await
+            .contains("give the reason")
+    );
+    shot(&client, "distributors-5-pst-reason-required").await;
+    assert!(
+        text(&client, "dl.facts")
+            .await
+            .contains("Vouched for: waits for the security team"),
+        "nothing decided"
+    );
+    navigate(&client, "button[value=approve]").await;
+    assert!(
+        text(&client, "main .notice")
+            .await
+            .contains("the decision is recorded")
+    );
+    assert!(text(&client, "dl.facts").await.contains("Approved"));
+    // Each person can be removed from here; a tall window shows the table.
+    assert!(
+        client
+            .find(Locator::Css(
+                "button[aria-label='Remove ann@distro.example']"
+            ))
+            .await
+            .is_ok()
+    );
+    client.set_window_size(1280, 2600).await.unwrap();
+    shot(&client, "distributors-6-pst-approved").await;
+    client.set_window_size(1280, 1400).await.unwrap();
+    sign_out(&client).await;
+
+    // Ann sees the outcome on her portal, and may now add her team.
+    sign_in_to(&client, &site, "ann@distro.example", "/distributors").await;
+    assert!(
+        text(&client, &format!("{section} dl.facts"))
+            .await
+            .contains("Approved")
+    );
+    assert!(
+        text(&client, &section)
+            .await
+            .contains("Add a person of your team")
+    );
+    shot(&client, "distributors-7-portal-approved").await;
     client.close().await.unwrap();
 }

@@ -128,8 +128,14 @@ impl Site {
         (reference, link)
     }
 
-    /// Signs in through the form; returns the session cookie and the page's CSRF token.
+    /// Signs in through the form, landing on the cases; returns the session
+    /// cookie and the page's CSRF token.
     async fn sign_in(&self, email: &str) -> (String, String) {
+        self.sign_in_to(email, "/cases").await
+    }
+
+    /// Signs in through the form and checks the page it lands on.
+    async fn sign_in_to(&self, email: &str, landing: &str) -> (String, String) {
         let res = self.http.get(self.url("/signin")).send().await.unwrap();
         let pre = set_cookie(&res, "psirt_signin").unwrap();
         let body = res.text().await.unwrap();
@@ -142,12 +148,12 @@ impl Site {
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
-        assert_eq!(res.headers()["location"], "/cases");
+        assert_eq!(res.headers()["location"], landing, "landing of {email}");
         let session = format!(
             "psirt_session={}",
             set_cookie(&res, "psirt_session").unwrap()
         );
-        let (status, page) = self.get("/cases", Some(&session)).await;
+        let (status, page) = self.get(landing, Some(&session)).await;
         assert_eq!(status, StatusCode::OK);
         let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
         (session, csrf)
@@ -1741,8 +1747,11 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
     site.store.set_password(ann.id, PASSWORD).await.unwrap();
     let mut checked = Vec::new();
 
-    // The voucher sees the request on their portal and vouches.
-    let (founder_session, founder_csrf) = site.sign_in("founder@origin.example").await;
+    // The voucher sees the request on their portal and vouches. A person
+    // of a distributor organisation on no PST lands on the portal.
+    let (founder_session, founder_csrf) = site
+        .sign_in_to("founder@origin.example", "/distributors")
+        .await;
     let (status, page) = site.get("/distributors", Some(&founder_session)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Vouch for Distro"), "{page}");
@@ -1782,7 +1791,7 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // Ann sees the policy, accepts it.
-    let (ann_session, ann_csrf) = site.sign_in("ann@distro.example").await;
+    let (ann_session, ann_csrf) = site.sign_in_to("ann@distro.example", "/distributors").await;
     let (_, page) = site.get("/distributors", Some(&ann_session)).await;
     assert!(page.contains("I accept the embargo policy"), "{page}");
     assert!(page.contains("must not be made public"));
@@ -1930,7 +1939,9 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let carl = site.user("carl@distro.example").await;
     site.store.set_password(carl.id, PASSWORD).await.unwrap();
-    let (carl_session, carl_csrf) = site.sign_in("carl@distro.example").await;
+    let (carl_session, carl_csrf) = site
+        .sign_in_to("carl@distro.example", "/distributors")
+        .await;
     let (_, page) = site.get("/distributors", Some(&carl_session)).await;
     assert!(page.contains("I accept the embargo policy"), "{page}");
     assert!(!page.contains(&reference), "nothing before accepting");
@@ -2013,6 +2024,59 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
     for (path, html) in &checked {
         assert_accessible(path, html);
     }
+
+    // The PST removes Carl on the organisation's page: a form like the
+    // others (CSRF, then a redirect), and Carl has no access from then on.
+    let (_, page) = site.get(&org_page, Some(&alice_session)).await;
+    assert!(
+        page.contains("aria-label=\"Remove carl@distro.example\""),
+        "{page}"
+    );
+    assert_accessible(&format!("{org_page} (people)"), &page);
+    let remove_carl = [
+        ("org", org.as_str()),
+        ("action", "remove_person"),
+        ("email", "carl@distro.example"),
+    ];
+    let res = site
+        .post(&org_page, Some(&alice_session), &remove_carl)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let mut with_token = vec![("csrf", alice_csrf.as_str())];
+    with_token.extend(remove_carl);
+    let res = site
+        .post(&org_page, Some(&alice_session), &with_token)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("{org_page}?done=removed").as_str()
+    );
+    let (_, page) = site
+        .get(&format!("{org_page}?done=removed"), Some(&alice_session))
+        .await;
+    assert!(page.contains("Saved: the person was removed."), "{page}");
+    let people = between(&page, "<caption>People of", "</table>");
+    assert!(
+        !people.contains("carl@distro.example") && people.contains("ann@distro.example"),
+        "{people}"
+    );
+    let (status, _) = site.get(&notice, Some(&carl_session)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the notice, after removal");
+    let (_, page) = site.get("/distributors", Some(&carl_session)).await;
+    assert!(
+        !page.contains(&reference) && !page.contains("Distro"),
+        "{page}"
+    );
+    // Removed from his only organisation, Carl now lands on the cases.
+    site.sign_in("carl@distro.example").await;
+    // Removing him again is refused on the form.
+    let res = site
+        .post(&org_page, Some(&alice_session), &with_token)
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Not saved:"), "{page}");
 
     // Removal takes effect at once for every page.
     site.store

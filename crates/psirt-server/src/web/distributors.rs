@@ -3,7 +3,8 @@
 //! the embargo policy to accept, vouching, the cases notified to them and
 //! each case's notice with its forms for feedback, leaks and help), and the
 //! PST's pages (organisations by state with their leaks, and each
-//! organisation's answers, people, timeline and decision forms).
+//! organisation's answers, people with a form to remove each, timeline and
+//! decision forms).
 //!
 //! These handlers decide nothing: each read and each form goes to the same
 //! `Store` method as the JSON API (`crate::distributors`), which asks
@@ -344,7 +345,15 @@ fn state_text(state: OrgState) -> &'static str {
     }
 }
 
-fn people_table(org: &DistributorOrg, who: Option<&SignedIn>, may_manage: bool) -> Markup {
+/// Where a people table's "Remove" forms go: the portal's (a person of an
+/// approved organisation managing their team) or the PST's organisation
+/// page. Both end at `Store::remove_distributor_person`, which decides.
+struct Removal<'a> {
+    who: &'a SignedIn,
+    action: String,
+}
+
+fn people_table(org: &DistributorOrg, removal: Option<&Removal>) -> Markup {
     html! {
         table {
             caption { "People of " (org.name) }
@@ -353,7 +362,7 @@ fn people_table(org: &DistributorOrg, who: Option<&SignedIn>, may_manage: bool) 
                 th scope="col" { "E-mail" }
                 th scope="col" { "Embargo policy" }
                 th scope="col" { "OpenPGP key" }
-                @if may_manage { th scope="col" { "Remove" } }
+                @if removal.is_some() { th scope="col" { "Remove" } }
             } }
             tbody {
                 @for p in org.people.iter().filter(|p| p.removed_at.is_none()) {
@@ -367,16 +376,14 @@ fn people_table(org: &DistributorOrg, who: Option<&SignedIn>, may_manage: bool) 
                             }
                         }
                         td { @if p.has_key { "On file" } @else { span.badge.bad { "None: sent nothing" } } }
-                        @if may_manage {
+                        @if let Some(removal) = removal {
                             td {
-                                @if let Some(who) = who {
-                                    form method="post" action="/distributors" {
-                                        (csrf_field(&who.csrf))
-                                        input type="hidden" name="action" value="remove_person";
-                                        input type="hidden" name="org" value=(org.id);
-                                        input type="hidden" name="email" value=(p.user.email.to_string());
-                                        button type="submit" aria-label=(format!("Remove {}", p.user.email)) { "Remove" }
-                                    }
+                                form method="post" action=(removal.action) {
+                                    (csrf_field(&removal.who.csrf))
+                                    input type="hidden" name="action" value="remove_person";
+                                    input type="hidden" name="org" value=(org.id);
+                                    input type="hidden" name="email" value=(p.user.email.to_string());
+                                    button type="submit" aria-label=(format!("Remove {}", p.user.email)) { "Remove" }
                                 }
                             }
                         }
@@ -450,8 +457,13 @@ async fn render_portal(
                     @if let Some(v) = &org.voucher { dt { "Voucher" } dd { (v.email.to_string()) } }
                     @if let Some(a) = &org.list_address { dt { "List address" } dd { (a) } }
                 }
-                @if mine.is_some() {
-                    (people_table(org, Some(who), false))
+                // A person of an approved organisation who accepted the
+                // policy manages their team: the table has a "Remove" form.
+                @let manages = org.state == OrgState::Approved && mine.is_some_and(|p| p.accepted_at.is_some());
+                @if manages {
+                    (people_table(org, Some(&Removal { who, action: "/distributors".into() })))
+                } @else if mine.is_some() {
+                    (people_table(org, None))
                 }
                 @let to_accept = mine.is_some_and(|p| p.accepted_at.is_none())
                     && !matches!(org.state, OrgState::Declined | OrgState::Rejected | OrgState::Removed);
@@ -487,7 +499,7 @@ async fn render_portal(
                         }
                     }
                 }
-                @if org.state == OrgState::Approved && mine.is_some_and(|p| p.accepted_at.is_some()) {
+                @if manages {
                     h3 { "Add a person of your team" }
                     p { "They see nothing until they accept the embargo policy themself." }
                     @let (values, errors) = form_state(org.id, "add_person");
@@ -502,8 +514,6 @@ async fn render_portal(
                         (field_input(&form, "key", "OpenPGP public key (ASCII-armored)", Kind::Area).render(values, errors))
                         button type="submit" { "Add person" }
                     }
-                    h3 { "Remove a person" }
-                    (people_table(org, Some(who), true))
                 }
             }
         }
@@ -983,7 +993,7 @@ async fn render_admin_org(
     state: &AppState,
     who: &SignedIn,
     org: i64,
-    refused: Option<(Fields, Errors)>,
+    refused: Option<(AdminForm, Fields, Errors)>,
     done: Option<&'static str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
@@ -995,7 +1005,14 @@ async fn render_admin_org(
         .iter()
         .find(|l| l.org_id == org.id)
         .map_or(0, |l| l.leaks);
-    let (values, errors) = refused.unwrap_or_default();
+    let empty = Errors::default();
+    let (form, values, errors) =
+        refused.unwrap_or((AdminForm::Decide, Fields::default(), Errors::default()));
+    let errors_of = |f: AdminForm| if f == form { &errors } else { &empty };
+    let removal = Removal {
+        who,
+        action: format!("/distributors/admin/{}", org.id),
+    };
     let body = html! {
         p.crumbs { a href="/distributors/admin" { "Distributors list" } }
         h1 { (org.name) }
@@ -1011,10 +1028,10 @@ async fn render_admin_org(
             dt { "Leaks reported" } dd { (leaks) }
         }
         h2 { "Decision" }
-        (error_summary(&errors))
+        (error_summary(errors_of(AdminForm::Decide)))
         form method="post" action=(format!("/distributors/admin/{}", org.id)) {
             (csrf_field(&who.csrf))
-            (Input { form: "decide", name: "reason", label: "Reason (required for all but approval; the organisation sees it)", kind: Kind::Area, required: false, hint: None }.render(&values, &errors))
+            (Input { form: "decide", name: "reason", label: "Reason (required for all but approval; the organisation sees it)", kind: Kind::Area, required: false, hint: None }.render(&values, errors_of(AdminForm::Decide)))
             div.buttons {
                 @for d in DecisionKind::ALL {
                     button type="submit" name="decision" value=(d.as_str()) { (match d {
@@ -1034,7 +1051,9 @@ async fn render_admin_org(
             }
         }
         h2 { "People" }
-        (people_table(&org, None, false))
+        p { "Removing a person takes effect at once: they receive nothing more and see nothing embargoed." }
+        (error_summary(errors_of(AdminForm::RemovePerson)))
+        (people_table(&org, Some(&removal)))
         h2 { "Timeline" }
         ol.timeline {
             @for e in &org.timeline {
@@ -1059,6 +1078,13 @@ async fn admin_org(
     render_admin_org(&state, &who, org, None, done, StatusCode::OK).await
 }
 
+/// The forms of the PST's organisation page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AdminForm {
+    Decide,
+    RemovePerson,
+}
+
 async fn admin_decision(
     State(state): State<AppState>,
     Path(org): Path<String>,
@@ -1066,6 +1092,9 @@ async fn admin_decision(
 ) -> Result<Response, WebError> {
     let org = org_id(&org)?;
     let WebForm { who, fields } = form;
+    if fields.get("action") == "remove_person" {
+        return admin_remove_person(&state, who, org, fields).await;
+    }
     let Some(kind) = DecisionKind::parse(fields.get("decision")) else {
         return Err(WebError::Page(
             StatusCode::BAD_REQUEST,
@@ -1099,7 +1128,40 @@ async fn admin_decision(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render_admin_org(&state, &who, org, Some((fields, errors)), None, status).await
+    let refused = Some((AdminForm::Decide, fields, errors));
+    render_admin_org(&state, &who, org, refused, None, status).await
+}
+
+/// The PST removes one person of the organisation.
+async fn admin_remove_person(
+    state: &AppState,
+    who: SignedIn,
+    org: i64,
+    fields: Fields,
+) -> Result<Response, WebError> {
+    let result = match fields.get("email").parse::<EmailAddress>() {
+        Ok(email) => state
+            .store
+            .remove_distributor_person(&who.caller, org, &email, now())
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+        Err(_) => Err(ApiError::NotFound("no such person".into())),
+    };
+    let e = match result {
+        Ok(()) => {
+            return Ok(
+                Redirect::to(&format!("/distributors/admin/{org}?done=removed")).into_response(),
+            );
+        }
+        Err(e) => e,
+    };
+    if matches!(e, ApiError::Forbidden(_)) {
+        return Err(e.into());
+    }
+    let errors = Errors::from_api(e, &[])?;
+    let refused = Some((AdminForm::RemovePerson, fields, errors));
+    render_admin_org(state, &who, org, refused, None, StatusCode::CONFLICT).await
 }
 
 // ---------------------------------------------------------------------------

@@ -175,8 +175,8 @@ async fn sign_in_form(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, WebError> {
-    if visitor.signed_in.is_some() {
-        return Ok(Redirect::to("/cases").into_response());
+    if let Some(who) = &visitor.signed_in {
+        return Ok(Redirect::to(landing(&state, &who.caller).await?).into_response());
     }
     let token = random_token()?;
     let mut headers = HeaderMap::new();
@@ -260,7 +260,24 @@ async fn sign_in(
         header::SET_COOKIE,
         cookie_header(&state, SIGN_IN_COOKIE, "", "/signin", 0)?,
     );
-    Ok((headers, Redirect::to("/cases")).into_response())
+    let landing = landing(&state, &signing_in).await?;
+    Ok((headers, Redirect::to(landing)).into_response())
+}
+
+/// Where a person lands once signed in: a person of a distributor
+/// organisation (or its voucher) who is on no PST has nothing on the case
+/// dashboard, so they land on their portal; everyone else on the cases.
+async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebError> {
+    if matches!(
+        state.store.instance_actor(caller).await?,
+        Actor::Person { pst: true, .. }
+    ) {
+        return Ok("/cases");
+    }
+    if state.store.distributor_orgs_of(caller).await?.is_empty() {
+        return Ok("/cases");
+    }
+    Ok("/distributors")
 }
 
 async fn sign_out(State(state): State<AppState>, form: WebForm) -> Result<Response, WebError> {
