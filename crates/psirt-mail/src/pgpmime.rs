@@ -10,6 +10,7 @@
 //! logs what it handles.
 
 use std::fmt;
+use std::io::Read as _;
 
 use pgp::composed::{
     ArmorOptions, Deserializable, DetachedSignature, Message as PgpMessage, MessageBuilder,
@@ -152,6 +153,21 @@ pub fn decrypt(
     key: &InstanceKey,
     known_senders: &[PublicKey],
 ) -> Result<Decrypted, Error> {
+    decrypt_within(armored_or_mime, key, known_senders, MAX_PLAINTEXT)
+}
+
+/// The most a decrypted report may hold: above the largest message psirt
+/// takes in (five 10 MiB attachments, encoded). A compressed message can
+/// expand a thousandfold, so the plaintext is read through this limit
+/// rather than trusted to be as small as the ciphertext.
+pub const MAX_PLAINTEXT: usize = 80 * 1024 * 1024;
+
+fn decrypt_within(
+    armored_or_mime: &[u8],
+    key: &InstanceKey,
+    known_senders: &[PublicKey],
+    max_plaintext: usize,
+) -> Result<Decrypted, Error> {
     let armored = find_armored_message(armored_or_mime)?;
     let (message, _) = PgpMessage::from_armor(armored)
         .map_err(|e| Error::Decrypt(format!("not an OpenPGP message: {}", redacted(&e))))?;
@@ -174,9 +190,16 @@ pub fn decrypt(
             .decompress()
             .map_err(|e| Error::Decrypt(format!("cannot decompress: {}", redacted(&e))))?;
     }
-    let plaintext = message
-        .as_data_vec()
+    let mut plaintext = Vec::new();
+    std::io::Read::take(&mut message, max_plaintext as u64 + 1)
+        .read_to_end(&mut plaintext)
         .map_err(|e| Error::Decrypt(format!("damaged or tampered ciphertext: {}", redacted(&e))))?;
+    if plaintext.len() > max_plaintext {
+        return Err(Error::Decrypt(format!(
+            "the decrypted message is larger than {} bytes",
+            max_plaintext
+        )));
+    }
     let (signer, signature_valid) = match &message {
         PgpMessage::Signed { reader, .. } => {
             let claimed = reader.signature(0).and_then(issuer);
@@ -321,4 +344,42 @@ pub(crate) fn redacted(e: &dyn std::fmt::Display) -> String {
         reason.push('…');
     }
     reason
+}
+
+#[cfg(test)]
+mod tests {
+    use pgp::composed::MessageBuilder;
+    use pgp::crypto::sym::SymmetricKeyAlgorithm;
+    use pgp::types::CompressionAlgorithm;
+
+    use super::*;
+
+    /// A compressed message that expands past the limit is refused, not
+    /// read into memory; the same one under the limit decrypts.
+    #[test]
+    fn a_compression_bomb_is_refused() {
+        let key = InstanceKey::generate("psirt test").unwrap();
+        let public = key.public_key();
+        let subkey = public.check_usable(jiff::Timestamp::now()).unwrap();
+        let mut rng = rand::thread_rng();
+        let mut builder = MessageBuilder::from_bytes("", vec![0u8; 64 * 1024])
+            .seipd_v1(&mut rng, SymmetricKeyAlgorithm::AES256);
+        builder.compression(CompressionAlgorithm::ZLIB);
+        builder.encrypt_to_key(&mut rng, subkey).unwrap();
+        let armored = builder
+            .to_armored_string(&mut rng, pgp::composed::ArmorOptions::default())
+            .unwrap();
+        assert!(
+            armored.len() < 4 * 1024,
+            "it compresses: {} bytes",
+            armored.len()
+        );
+        let refused = decrypt_within(armored.as_bytes(), &key, &[], 16 * 1024).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "cannot decrypt: the decrypted message is larger than 16384 bytes"
+        );
+        let decrypted = decrypt_within(armored.as_bytes(), &key, &[], 64 * 1024).unwrap();
+        assert_eq!(decrypted.plaintext.len(), 64 * 1024);
+    }
 }
