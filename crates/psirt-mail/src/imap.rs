@@ -32,6 +32,8 @@ use futures_util::StreamExt as _;
 use percent_encoding::percent_decode_str;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::tls::SetupError;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
@@ -827,19 +829,16 @@ fn server_text(error: &async_imap::error::Error) -> String {
 /// A client TLS configuration trusting the system's CA store and the
 /// configured CA file, with ring as the only crypto provider.
 fn tls_connector(config: &ImapConfig) -> Result<TlsConnector, ImapError> {
-    let tls =
-        crate::tls::client_config(config.ca_file.as_deref()).map_err(|reason| {
-            match &config.ca_file {
-                Some(path) if reason.starts_with("CA file") => ImapError::CaFile {
-                    path: path.clone(),
-                    reason,
-                },
-                _ => ImapError::Tls {
-                    server: config.server(),
-                    reason,
-                },
-            }
-        })?;
+    let tls = crate::tls::client_config(config.ca_file.as_deref()).map_err(|e| match e {
+        SetupError::CaFile(reason) => ImapError::CaFile {
+            path: config.ca_file.clone().unwrap_or_default(),
+            reason,
+        },
+        SetupError::Tls(reason) => ImapError::Tls {
+            server: config.server(),
+            reason,
+        },
+    })?;
     Ok(TlsConnector::from(tls))
 }
 

@@ -37,6 +37,7 @@ use rustls::pki_types::ServerName;
 
 use crate::Error;
 use crate::mime::canonical_crlf;
+use crate::tls::SetupError;
 
 /// How the connection to the relay is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -363,11 +364,16 @@ impl Smtp {
         };
         let implicit = match config.tls_mode {
             TlsMode::ImplicitTls => {
-                if let Some(path) = &config.ca_file {
-                    read_ca_file(path)?;
-                }
-                let tls = crate::tls::client_config(config.ca_file.as_deref())
-                    .map_err(|e| Error::SmtpConfig(format!("TLS setup for {server}: {e}")))?;
+                let tls = crate::tls::client_config(config.ca_file.as_deref()).map_err(|e| {
+                    Error::SmtpConfig(match (e, &config.ca_file) {
+                        (SetupError::CaFile(reason), Some(path)) => {
+                            format!("CA file {}: {reason}", path.display())
+                        }
+                        (SetupError::CaFile(reason) | SetupError::Tls(reason), _) => {
+                            format!("TLS setup for {server}: {reason}")
+                        }
+                    })
+                })?;
                 Some(tokio_rustls::TlsConnector::from(tls))
             }
             _ => None,
