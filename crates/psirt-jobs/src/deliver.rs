@@ -18,7 +18,6 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use psirt_core::EmailAddress;
 use psirt_mail::{InstanceKey, Mailbox, Message, MessageId, PublicKey, SendError, Smtp};
 use psirt_store::{Outgoing, Retry, Store};
 
@@ -215,15 +214,6 @@ pub fn backoff(first: SignedDuration, attempts: u32) -> SignedDuration {
         .checked_mul(factor)
         .unwrap_or(MAX_BACKOFF)
         .min(MAX_BACKOFF)
-}
-
-/// The address part of the instance's From, for callers that configure it
-/// as text.
-pub fn from_mailbox(name: Option<&str>, address: &str) -> Result<Mailbox, JobError> {
-    let address: EmailAddress = address
-        .parse()
-        .map_err(|e: psirt_core::IdError| JobError::Config(format!("mail_from: {e}")))?;
-    Ok(Mailbox::new(name, address))
 }
 
 #[cfg(test)]

@@ -20,8 +20,6 @@ pub enum JobError {
     Store(#[from] psirt_store::StoreError),
     #[error(transparent)]
     Mail(#[from] psirt_mail::Error),
-    #[error("configuration: {0}")]
-    Config(String),
     #[error(transparent)]
     Imap(#[from] psirt_mail::imap::ImapError),
 }

@@ -273,12 +273,7 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 /// Runs the background jobs the configuration asks for until `stop`:
 /// reminders always; delivery when an SMTP server is configured; the
 /// mailbox poller when an IMAP mailbox is.
-pub async fn jobs(
-    store: Store,
-    config: &Config,
-    stop: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let stop = futures_stop(stop);
+pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store).await?;
     let mut tasks = tokio::task::JoinSet::new();
     {
@@ -341,23 +336,23 @@ pub async fn jobs(
     Ok(())
 }
 
-/// A stop signal that several jobs can wait on.
+/// A stop signal that the server and every job wait on: Ctrl-C (SIGINT).
 #[derive(Clone)]
-struct Stop(tokio::sync::watch::Receiver<bool>);
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
 
 impl Stop {
-    async fn wait(mut self) {
+    pub fn on_ctrl_c() -> Stop {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+        });
+        Stop(rx)
+    }
+
+    pub async fn wait(mut self) {
         let _ = self.0.wait_for(|stopped| *stopped).await;
     }
-}
-
-fn futures_stop(stop: impl std::future::Future<Output = ()> + Send + 'static) -> Stop {
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        stop.await;
-        let _ = tx.send(true);
-    });
-    Stop(rx)
 }
 
 /// The host part of a mail server URL, for logs (never the credentials).

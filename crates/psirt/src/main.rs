@@ -297,14 +297,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
-                let _ = stop.send(true);
-            });
-            let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
-                let _ = rx.wait_for(|s| *s).await;
-            };
+            let stop = mail_cmd::Stop::on_ctrl_c();
             let key = mail_cmd::instance_key(&store).await?;
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
@@ -318,18 +311,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..psirt_server::Settings::default()
             };
             let jobs = tokio::spawn({
-                let (store, config, stopped) = (store.clone(), config.clone(), stopped.clone());
-                async move { mail_cmd::jobs(store, &config, until_stopped(stopped)).await }
+                let (store, config, stop) = (store.clone(), config.clone(), stop.clone());
+                async move { mail_cmd::jobs(store, &config, stop).await }
             });
-            psirt_server::serve(store, settings, listener, until_stopped(stopped)).await?;
+            psirt_server::serve(store, settings, listener, stop.wait()).await?;
             jobs.await??;
         }
         Top::Worker => {
             let store = open(&config).await?;
-            mail_cmd::jobs(store, &config, async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            mail_cmd::jobs(store, &config, mail_cmd::Stop::on_ctrl_c()).await?;
         }
         Top::Ingest { project } => {
             let store = match open(&config).await {
