@@ -250,6 +250,9 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal>
     if value.is_empty() {
         return Err(invalid(field, "must not be empty"));
     }
+    if value.contains('\0') {
+        return Err(invalid(field, "must not contain a NUL character"));
+    }
     if value.chars().count() > max {
         return Err(invalid(field, format!("must be at most {max} characters")));
     }
@@ -298,6 +301,12 @@ pub fn open_case(
     let summary = text("summary", &report.summary, SHORT)?;
     if summary.contains(['\n', '\r']) {
         return Err(invalid("summary", "must be a single line"));
+    }
+    if summary.chars().any(char::is_control) {
+        return Err(invalid(
+            "summary",
+            "must not contain control characters (such as ESC or BEL)",
+        ));
     }
     let details = text("details", report.details.expose(), 1_000_000)?;
     let public_link = optional_link("public_link", report.public_link.as_deref())?;

@@ -23,13 +23,17 @@ use crate::JobError;
 pub const MAX_MESSAGE_BYTES: usize = 72 * 1024 * 1024;
 
 /// Takes in one message as it arrived from `source` (`stdin`, `imap:INBOX`);
-/// new reports go to `project`.
+/// new reports go to `project`. `authserv_id` names the operator's mail
+/// server, whose `Authentication-Results` verify a sender
+/// ([`psirt_mail::sender`]); a signature by the key on file for the
+/// `From:` address verifies one too.
 pub async fn ingest(
     store: &Store,
     key: &InstanceKey,
     raw: &[u8],
     source: &str,
     project: &str,
+    authserv_id: Option<&str>,
     now: Timestamp,
 ) -> Result<Ingested, JobError> {
     let parsed = if raw.len() > MAX_MESSAGE_BYTES {
@@ -38,8 +42,23 @@ pub async fn ingest(
             raw.len()
         ))
     } else {
-        match psirt_mail::inbound::parse(raw, key, &[]) {
+        let senders = sender_keys(store, raw, now).await?;
+        match psirt_mail::inbound::parse(raw, key, &senders) {
             Ok(message) => Ok(InboundMessage {
+                verified: message
+                    .signed_by
+                    .clone()
+                    .map(psirt_mail::sender::Verified::Signature)
+                    .or_else(|| {
+                        authserv_id.and_then(|id| {
+                            psirt_mail::sender::mail_server_verified(
+                                &message.authentication_results,
+                                id,
+                                &message.from.address,
+                            )
+                        })
+                    })
+                    .map(|v| v.to_string()),
                 message_id: message.message_id,
                 from: message.from.address,
                 from_name: message.from.name,
@@ -70,6 +89,24 @@ pub async fn ingest(
     Ok(store.ingest(stored, source, parsed, project, now).await?)
 }
 
+/// The key on file for the message's `From:` address, if there is a
+/// usable one: the only key whose signature verifies the sender.
+async fn sender_keys(
+    store: &Store,
+    raw: &[u8],
+    now: Timestamp,
+) -> Result<Vec<psirt_mail::PublicKey>, JobError> {
+    let Some(from) = psirt_mail::inbound::sender(raw) else {
+        return Ok(Vec::new());
+    };
+    let Some(armored) = store.key_for(&from).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(psirt_mail::PublicKey::from_armored(&armored, now)
+        .into_iter()
+        .collect())
+}
+
 /// Why a message is taken to be machine-made, in words for the reviewer.
 fn automatic(why: &Automatic) -> String {
     match why {
@@ -90,6 +127,8 @@ pub struct Poller {
     pub key: InstanceKey,
     pub config: ImapConfig,
     pub project: String,
+    /// The operator's mail server's authserv-id (see [`ingest`]).
+    pub authserv_id: Option<String>,
     pub clock: fn() -> Timestamp,
     /// How long one wait for new mail lasts before the mailbox is read
     /// again anyway.
@@ -127,6 +166,7 @@ impl Poller {
                 &message.raw,
                 &source,
                 &self.project,
+                self.authserv_id.as_deref(),
                 (self.clock)(),
             )
             .await?;

@@ -64,6 +64,13 @@ pub struct Inbound {
     /// it automatically.
     pub automatic: Option<Automatic>,
     pub encryption: Encryption,
+    /// The key among the known senders' that verified a signature over
+    /// the message (PGP/MIME signed, or signed inside the encryption).
+    pub signed_by: Option<Fingerprint>,
+    /// Every `Authentication-Results` value, top first, as they read:
+    /// [`crate::sender::mail_server_verified`] believes only the ones
+    /// the operator's own mail server wrote.
+    pub authentication_results: Vec<String>,
 }
 
 impl fmt::Debug for Inbound {
@@ -194,6 +201,8 @@ fn parse_unguarded(
         attachments: Vec::new(),
         automatic,
         encryption: Encryption::Plain,
+        signed_by: None,
+        authentication_results: raw_headers(&outer, "Authentication-Results"),
     };
 
     if outer.root_part().is_content_type("multipart", "encrypted") {
@@ -203,12 +212,22 @@ fn parse_unguarded(
                 crate::pgpmime::redacted(&e)
             ))
         })?;
+        if decrypted.signature_valid {
+            inbound.signed_by = decrypted.signer.clone();
+        }
         inbound.encryption = Encryption::Decrypted {
             signer: decrypted.signer,
             signature_valid: decrypted.signature_valid,
         };
         read_decrypted_entity(&parser, &decrypted.plaintext, &mut inbound);
         return Ok(inbound);
+    }
+    if outer.root_part().is_content_type("multipart", "signed") {
+        // A bad or unknown signature is no evidence, and no reason to
+        // refuse the message either.
+        inbound.signed_by = known_senders
+            .iter()
+            .find_map(|sender| crate::pgpmime::verify(raw, sender).ok());
     }
 
     let body = read_body(&outer);
@@ -222,6 +241,9 @@ fn parse_unguarded(
             ))
         })?;
         inbound.text = lf(&String::from_utf8_lossy(&decrypted.plaintext));
+        if decrypted.signature_valid {
+            inbound.signed_by = decrypted.signer.clone();
+        }
         inbound.encryption = Encryption::Decrypted {
             signer: decrypted.signer,
             signature_valid: decrypted.signature_valid,
@@ -246,6 +268,17 @@ fn read_decrypted_entity(parser: &MessageParser, plaintext: &[u8], inbound: &mut
     let body = read_body(&inner);
     inbound.text = body.text;
     inbound.attachments = body.attachments;
+}
+
+/// The `From:` address of a raw message, if it has a valid one: what to
+/// look up the sender's key on file by before [`parse`].
+pub fn sender(raw: &[u8]) -> Option<EmailAddress> {
+    std::panic::catch_unwind(|| {
+        let parsed = MessageParser::default().parse_headers(raw)?;
+        from_mailbox(&parsed).ok().map(|m| m.address)
+    })
+    .ok()
+    .flatten()
 }
 
 fn from_mailbox(message: &Parsed<'_>) -> Result<Mailbox, Malformed> {

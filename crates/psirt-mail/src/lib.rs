@@ -28,6 +28,7 @@ pub mod inbound;
 mod key;
 mod mime;
 mod pgpmime;
+pub mod sender;
 pub mod smtp;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -46,6 +46,7 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     ),
     ("post", "/api/v1/session", Some(Operation::SignIn)),
     ("delete", "/api/v1/session", Some(Operation::OwnAccount)),
+    ("delete", "/api/v1/me/sessions", Some(Operation::OwnAccount)),
     ("get", "/api/v1/me", Some(Operation::OwnAccount)),
     ("get", "/api/v1/cases", Some(Operation::ListCases)),
     ("get", "/api/v1/agenda", Some(Operation::ViewAgenda)),
@@ -649,6 +650,46 @@ async fn sign_out(
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOut {
+    /// Browser sessions ended, this one among them.
+    pub sessions_ended: u64,
+}
+
+/// Signs out everywhere: ends every browser session of the caller's
+/// account (API tokens stay; an administrator revokes those) and clears
+/// this cookie.
+#[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "session",
+    responses((status = 200, body = SignedOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<impl IntoResponse, ApiError> {
+    let Principal::User(user) = &auth.caller.principal else {
+        return Err(ApiError::Unauthenticated(
+            "sign in or send an API token".into(),
+        ));
+    };
+    let ended = state.store.by(&auth.caller).end_sessions(user.id).await?;
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&clear).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok((
+        headers,
+        axum::Json(SignedOut {
+            sessions_ended: ended,
+        }),
+    ))
+}
+
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
@@ -765,7 +806,14 @@ async fn run_command(
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
     let reference = reference(&r)?;
-    let command = req.command.resolve(&state.store).await?;
+    let command = req
+        .command
+        .resolve(&crate::commands::For {
+            store: &state.store,
+            caller: &auth.caller,
+            reference,
+        })
+        .await?;
     let record = state
         .store
         .execute(
@@ -1143,10 +1191,14 @@ async fn create_user(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revoked {
+    /// API tokens that were live.
     pub revoked: u64,
+    /// Browser sessions that were open.
+    pub sessions_ended: u64,
 }
 
-/// Revokes every API token of an account (administrators).
+/// Revokes an account's access (administrators): every API token and
+/// every browser session of it end at once.
 #[utoipa::path(post, path = "/api/v1/users/{email}/revoke", tag = "admin",
     params(("email" = String, Path, description = "The account's e-mail address")),
     responses((status = 200, body = Revoked), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -1160,12 +1212,14 @@ async fn revoke_tokens(
         .parse()
         .map_err(|_| ApiError::NotFound(format!("user {email:?} not found")))?;
     let user = state.store.user_by_email(&email).await?;
+    let ended = state
+        .store
+        .by(&auth.caller)
+        .revoke_tokens(user.id, now())
+        .await?;
     Ok(axum::Json(Revoked {
-        revoked: state
-            .store
-            .by(&auth.caller)
-            .revoke_tokens(user.id, now())
-            .await?,
+        revoked: ended.tokens,
+        sessions_ended: ended.sessions,
     }))
 }
 
@@ -1283,6 +1337,7 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(reporter_reply))
         .routes(routes!(reporter_credit))
         .routes(routes!(sign_in, sign_out))
+        .routes(routes!(sign_out_everywhere))
         .routes(routes!(me))
         .routes(routes!(list_cases))
         .routes(routes!(agenda))

@@ -158,11 +158,27 @@ fn invalid(field: &str, reason: impl ToString) -> ApiError {
     }
 }
 
-async fn person(store: &Store, field: &str, email: &str) -> Result<UserId, ApiError> {
+/// Who a command is for: the store, the caller and the case, so that an
+/// unknown address is reported only to someone who may run the command
+/// (anyone else gets the 403 they would get anyway, and learns nothing
+/// about which addresses have accounts).
+pub struct For<'a> {
+    pub store: &'a Store,
+    pub caller: &'a psirt_store::Caller,
+    pub reference: psirt_core::CaseRef,
+}
+
+async fn person(
+    to: &For<'_>,
+    operation: psirt_core::Operation,
+    field: &str,
+    email: &str,
+) -> Result<UserId, ApiError> {
     let email = email.parse().map_err(|e| invalid(field, e))?;
-    match store.user_by_email(&email).await {
+    match to.store.user_by_email(&email).await {
         Ok(user) => Ok(user.id),
         Err(psirt_store::StoreError::NotFound(_)) => {
+            to.store.may(to.caller, to.reference, operation).await?;
             Err(invalid(field, format!("no account has the e-mail {email}")))
         }
         Err(e) => Err(e.into()),
@@ -178,12 +194,16 @@ where
 
 impl CaseCommand {
     /// Resolves names and parses values into the engine's command.
-    pub async fn resolve(self, store: &Store) -> Result<Command, ApiError> {
+    pub async fn resolve(self, to: &For<'_>) -> Result<Command, ApiError> {
         use CaseCommand as C;
+        use psirt_core::Operation as Op;
+        let store = to.store;
         Ok(match self {
             C::AssignFixLead { lead, reason } => {
                 let lead = match lead {
-                    Some(email) => Some(person(store, "command.lead", &email).await?),
+                    Some(email) => {
+                        Some(person(to, Op::AssignFixLead, "command.lead", &email).await?)
+                    }
                     None => None,
                 };
                 Command::AssignFixLead {
@@ -194,15 +214,15 @@ impl CaseCommand {
             C::FormFixTeam { members } => {
                 let mut ids = Vec::with_capacity(members.len());
                 for m in &members {
-                    ids.push(person(store, "command.members", m).await?);
+                    ids.push(person(to, Op::ManageFixTeam, "command.members", m).await?);
                 }
                 Command::FormFixTeam { members: ids }
             }
             C::AddFixTeamMember { member } => Command::AddFixTeamMember {
-                member: person(store, "command.member", &member).await?,
+                member: person(to, Op::ManageFixTeam, "command.member", &member).await?,
             },
             C::RemoveFixTeamMember { member, reason } => Command::RemoveFixTeamMember {
-                member: person(store, "command.member", &member).await?,
+                member: person(to, Op::ManageFixTeam, "command.member", &member).await?,
                 reason,
             },
             C::ProposeCvss { vector } => Command::ProposeCvss {

@@ -269,7 +269,9 @@ impl ProjectQuery {
 
 /// Applies for the distributors list (no account needed). Nothing is
 /// stored unless every field is right; the people named get accounts
-/// (without a way to sign in: an administrator gives them one).
+/// (without a way to sign in: an administrator gives them one). Naming an
+/// existing account never changes its name or key: a key given waits, as
+/// `key_pending`, until the person accepts the embargo policy signed in.
 #[utoipa::path(post, path = "/api/v1/distributors/applications", tag = "distributors",
     request_body = ApplicationInput,
     responses((status = 201, body = DistributorOrgView, description = "Applied; waits for the voucher"),
@@ -295,7 +297,7 @@ async fn apply(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(DistributorOrgView::new(&org)),
+        axum::Json(DistributorOrgView::receipt(&org)),
     ))
 }
 
@@ -505,7 +507,7 @@ async fn add_person(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(DistributorOrgView::new(&org)),
+        axum::Json(DistributorOrgView::receipt(&org)),
     ))
 }
 

@@ -554,8 +554,14 @@ pub struct DistributorPersonView {
     pub accepted_via: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub removed_at: Option<Timestamp>,
-    /// Whether an OpenPGP key is on file: without one nothing embargoed is sent.
+    /// Whether an OpenPGP key is on file: without one nothing embargoed is
+    /// sent. Always `false` in an application's answer, which shows what
+    /// was sent and nothing about the accounts it names.
     pub has_key: bool,
+    /// The fingerprint of the key the organisation named for them: it
+    /// becomes their key on file when they accept the embargo policy,
+    /// signed in (unless they have one already).
+    pub key_pending: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -589,12 +595,13 @@ impl DistributorOrgView {
                 .people
                 .iter()
                 .map(|p| DistributorPersonView {
-                    name: p.user.name.clone(),
+                    name: p.name.clone(),
                     email: p.user.email.to_string(),
                     accepted_at: p.accepted_at,
                     accepted_via: p.accepted_via.clone(),
                     removed_at: p.removed_at,
                     has_key: p.has_key,
+                    key_pending: p.key_pending.clone(),
                 })
                 .collect(),
             timeline: o
@@ -610,6 +617,18 @@ impl DistributorOrgView {
             applied_at: o.applied_at,
             updated_at: o.updated_at,
         }
+    }
+}
+
+impl DistributorOrgView {
+    /// The answer to an application (anyone's): what was sent, and
+    /// nothing the store knows about the accounts it names.
+    pub fn receipt(o: &psirt_store::DistributorOrg) -> DistributorOrgView {
+        let mut view = DistributorOrgView::new(o);
+        for p in &mut view.people {
+            p.has_key = false;
+        }
+        view
     }
 }
 

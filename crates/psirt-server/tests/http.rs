@@ -610,6 +610,120 @@ both!(
     }
 );
 
+impl Server {
+    /// Signs `email` in with `password`; the cookie and the CSRF token.
+    async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let info: Value = resp.json().await.unwrap();
+        (cookie, info["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// The status `GET /api/v1/me` answers with `cookie`.
+    async fn me_with(&self, cookie: &str) -> StatusCode {
+        self.http
+            .get(self.url("/api/v1/me"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+}
+
+both!(
+    revocation_a_new_password_and_signing_out_everywhere_end_every_session,
+    Settings::default(),
+    async |s: &Server| {
+        const PASSWORD: &str = "correct horse battery";
+        let dev = s
+            .store
+            .user_by_email(&"dev@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        s.store.set_password(dev.id, PASSWORD).await.unwrap();
+
+        // Two browsers; the administrator revokes the account: both
+        // sessions and the API token end at once.
+        let (first, _) = s.sign_in("dev@example.org", PASSWORD).await;
+        let (second, _) = s.sign_in("dev@example.org", PASSWORD).await;
+        assert_eq!(s.me_with(&first).await, StatusCode::OK);
+        let (status, body) = s
+            .call(
+                "POST",
+                "/api/v1/users/dev@example.org/revoke",
+                Some(&s.admin),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["revoked"], 1);
+        assert_eq!(body["sessions_ended"], 2);
+        assert_eq!(s.me_with(&first).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(s.me_with(&second).await, StatusCode::UNAUTHORIZED);
+        let (status, _) = s.call("GET", "/api/v1/me", Some(&s.dev), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the token is revoked");
+
+        // A new password signs out whoever knew the old one.
+        let (cookie, _) = s.sign_in("dev@example.org", PASSWORD).await;
+        s.store
+            .set_password(dev.id, "a new and better one")
+            .await
+            .unwrap();
+        assert_eq!(s.me_with(&cookie).await, StatusCode::UNAUTHORIZED);
+
+        // The person signs out everywhere from one browser.
+        let (here, csrf) = s.sign_in("dev@example.org", "a new and better one").await;
+        let (there, _) = s.sign_in("dev@example.org", "a new and better one").await;
+        let resp = s
+            .http
+            .delete(s.url("/api/v1/me/sessions"))
+            .header("cookie", &here)
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(
+            resp.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["sessions_ended"], 2);
+        assert_eq!(s.me_with(&here).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(s.me_with(&there).await, StatusCode::UNAUTHORIZED);
+        // Someone else's sessions are untouched.
+        let alice = s
+            .store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        s.store.set_password(alice.id, PASSWORD).await.unwrap();
+        let (alices, _) = s.sign_in("alice@example.org", PASSWORD).await;
+        let (mine, csrf) = s.sign_in("dev@example.org", "a new and better one").await;
+        let resp = s
+            .http
+            .delete(s.url("/api/v1/me/sessions"))
+            .header("cookie", &mine)
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(s.me_with(&alices).await, StatusCode::OK);
+    }
+);
+
 both!(
     roles_see_what_the_matrix_allows,
     Settings::default(),
@@ -1101,9 +1215,259 @@ both!(
                 StatusCode::FORBIDDEN
             );
         }
+        // Another project's PST sees its own set-aside mail, not this one's,
+        // and this one's sees nothing of the other's.
+        let now = psirt_server::now();
+        s.store
+            .add_project("other", "Other", &Policy::default(), now)
+            .await
+            .unwrap();
+        let dev = s
+            .store
+            .user_by_email(&"dev@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        s.store.add_pst_member("other", dev.id, now).await.unwrap();
+        let (status, list) = s.call("GET", "/api/v1/inbound", Some(&s.dev), None).await;
+        assert_eq!((status, list), (StatusCode::OK, json!([])));
+        s.store
+            .ingest(
+                b"other junk",
+                "pipe",
+                Err("no From header".into()),
+                "other",
+                now,
+            )
+            .await
+            .unwrap();
+        let sources = |list: Value| -> Vec<u64> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["size"].as_u64().unwrap())
+                .collect()
+        };
+        let (_, list) = s.call("GET", "/api/v1/inbound", Some(&s.dev), None).await;
+        assert_eq!(sources(list), [10]);
+        let (_, list) = s.call("GET", "/api/v1/inbound", Some(&s.bob), None).await;
+        assert_eq!(sources(list), [17]);
         assert_eq!(
             s.call("GET", "/api/v1/inbound", None, None).await.0,
             StatusCode::UNAUTHORIZED
+        );
+    }
+);
+
+both!(
+    an_application_or_a_team_addition_never_changes_an_existing_accounts_key_or_name,
+    Settings::default(),
+    async |s: &Server| {
+        let armored = |who: &str| {
+            let key = psirt_mail::InstanceKey::generate(who).unwrap();
+            (
+                key.public_key_armored().unwrap(),
+                key.fingerprint().to_string(),
+            )
+        };
+        let (alices_key, alices_fpr) = armored("Alice <alice@example.org>");
+        let (mallorys_key, mallorys_fpr) = armored("Mallory <mallory@evil.example>");
+        let (founders_key, founders_fpr) = armored("Founder <founder@origin.example>");
+        let (newbies_key, newbies_fpr) = armored("Newbie <newbie@origin.example>");
+        let now = psirt_server::now();
+        let origin = s
+            .store
+            .found_distributor(
+                "default",
+                "Origin",
+                psirt_store::NewPerson {
+                    name: "Founder".into(),
+                    email: "founder@origin.example".parse().unwrap(),
+                    key: Some(psirt_store::PersonKey {
+                        fingerprint: founders_fpr.clone(),
+                        armored: founders_key.clone(),
+                    }),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let founder = s.token_for("founder@origin.example").await;
+        let (status, _) = s
+            .call(
+                "PUT",
+                "/api/v1/me/openpgp-key",
+                Some(&s.alice),
+                Some(json!({"armored": alices_key})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let key_of = async |email: &str| {
+            s.store
+                .key_for(&email.parse().unwrap())
+                .await
+                .unwrap()
+                .map(|k| k.trim().to_string())
+        };
+
+        // Anyone applies, naming two PST members (Alice with a key on
+        // file, Bob without) under other names, with their own key.
+        let (status, receipt) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({
+                    "organisation": "Evil",
+                    "answers": seven_answers(),
+                    "people": [
+                        {"name": "Mallory", "email": "alice@example.org", "key": mallorys_key},
+                        {"name": "Mallory too", "email": "bob@example.org", "key": mallorys_key},
+                    ],
+                    "voucher": "founder@origin.example",
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        // The keys on file are untouched: Alice keeps hers, Bob still has none.
+        assert_eq!(
+            key_of("alice@example.org").await,
+            Some(alices_key.trim().to_string())
+        );
+        assert_eq!(key_of("bob@example.org").await, None);
+        // The answer shows what was sent and nothing about the accounts:
+        // not their stored names, not whether a key is on file.
+        let people = receipt["people"].as_array().unwrap();
+        let alice = people
+            .iter()
+            .find(|p| p["email"] == "alice@example.org")
+            .unwrap();
+        assert_eq!(alice["name"], "Mallory");
+        assert_eq!(alice["has_key"], false);
+        assert_eq!(alice["key_pending"], mallorys_fpr.as_str());
+        assert!(!receipt.to_string().contains(&alices_fpr), "{receipt}");
+        // The account's own name is unchanged.
+        let me = s.call("GET", "/api/v1/me", Some(&s.alice), None).await.1;
+        assert_eq!(me["name"], "alice@example.org");
+
+        // A member adds a person of "their team" naming an existing
+        // account with their own key: that key is not put on file either.
+        let (status, org) = s
+            .call(
+                "POST",
+                &format!("/api/v1/distributors/{}/people", origin.id),
+                Some(&founder),
+                Some(json!({"name": "Alice?", "email": "alice@example.org", "key": mallorys_key})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        assert_eq!(
+            key_of("alice@example.org").await,
+            Some(alices_key.trim().to_string())
+        );
+
+        // A new person's key waits until they accept the policy, signed
+        // in: then it is their key on file.
+        let (status, org) = s
+            .call(
+                "POST",
+                &format!("/api/v1/distributors/{}/people", origin.id),
+                Some(&founder),
+                Some(
+                    json!({"name": "Newbie", "email": "newbie@origin.example", "key": newbies_key}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        assert_eq!(key_of("newbie@origin.example").await, None);
+        let newbie = s.token_for("newbie@origin.example").await;
+        let (status, org) = s
+            .call(
+                "POST",
+                &format!("/api/v1/distributors/{}/accept", origin.id),
+                Some(&newbie),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{org}");
+        assert_eq!(
+            key_of("newbie@origin.example").await,
+            Some(newbies_key.trim().to_string())
+        );
+        let listed = org["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["email"] == "newbie@origin.example")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (listed["has_key"].clone(), listed["key_pending"].clone()),
+            (json!(true), Value::Null)
+        );
+        let accepted = org["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|e| e["kind"] == "accepted")
+            .unwrap()
+            .clone();
+        assert!(
+            accepted["detail"].as_str().unwrap().contains(&newbies_fpr),
+            "{accepted}"
+        );
+        // Alice, accepting for the organisation that named her, keeps her key.
+        let (status, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/distributors/{}/accept", origin.id),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            key_of("alice@example.org").await,
+            Some(alices_key.trim().to_string())
+        );
+    }
+);
+
+both!(
+    control_characters_and_unknown_addresses_tell_nothing_they_should_not,
+    Settings::default(),
+    async |s: &Server| {
+        // ESC in a summary and NUL anywhere are refused at intake, naming the field.
+        for (body, field) in [
+            (
+                json!({"summary": "Crash \u{1b}]0;owned\u{7}", "details": "x"}),
+                "summary",
+            ),
+            (json!({"summary": "Crash", "details": "a\u{0}b"}), "details"),
+        ] {
+            let (status, p) = s.call("POST", "/api/v1/reports", None, Some(body)).await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{p}"
+            );
+        }
+        // Whether an address has an account is told only to someone who
+        // may run the command: anyone else gets the 403 they get anyway.
+        let (reference, _) = s.report("Oracle case").await;
+        let assign =
+            json!({"type": "assign_fix_lead", "lead": "nobody@example.org", "reason": "x"});
+        let (status, p) = s.command(&s.dev, &reference, assign.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+        let assign_known =
+            json!({"type": "assign_fix_lead", "lead": "bob@example.org", "reason": "x"});
+        let (status, p) = s.command(&s.dev, &reference, assign_known).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+        let (status, p) = s.command(&s.alice, &reference, assign).await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("command.lead")),
+            "{p}"
         );
     }
 );
@@ -1950,6 +2314,12 @@ both!(
             "{org}"
         );
         assert_eq!(org["reason"], "Leaked the patch.");
+        // Her token ended with the removal; a new one opens nothing.
+        assert_eq!(
+            s.call("GET", "/api/v1/me", Some(&ann), None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let ann = s.token_for("ann@distro.example").await;
         for (method, route, body) in [
             ("GET", "/api/v1/me/notified-cases".to_string(), None),
             (

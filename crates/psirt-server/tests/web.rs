@@ -2061,6 +2061,14 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
         !people.contains("carl@distro.example") && people.contains("ann@distro.example"),
         "{people}"
     );
+    // His removal ended his session at once; signed in again, he sees nothing.
+    let (status, _) = site.get(&notice, Some(&carl_session)).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "his session ended with his removal"
+    );
+    let (carl_session, _) = site.sign_in("carl@distro.example").await;
     let (status, _) = site.get(&notice, Some(&carl_session)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the notice, after removal");
     let (_, page) = site.get("/distributors", Some(&carl_session)).await;
@@ -2090,6 +2098,10 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
         )
         .await
         .unwrap();
+    let (status, _) = site.get(&notice, Some(&ann_session)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "her session ended with it");
+    // (A person of a removed organisation still lands on its page.)
+    let (ann_session, _) = site.sign_in_to("ann@distro.example", "/distributors").await;
     let (status, _) = site.get(&notice, Some(&ann_session)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, page) = site.get("/distributors", Some(&ann_session)).await;

@@ -39,6 +39,27 @@ impl Store {
 }
 
 impl Store {
+    /// Whether `authorize` lets the caller do `operation` on the case:
+    /// asked before telling them anything that depends on it (such as
+    /// whether an address named in their command has an account).
+    pub async fn may(
+        &self,
+        caller: &Caller,
+        reference: psirt_core::CaseRef,
+        operation: psirt_core::Operation,
+    ) -> Result<(), StoreError> {
+        let (_, record) = self.load(reference).await?;
+        let actor = crate::cases::actor(
+            &mut *self.pool.acquire().await?,
+            &caller.principal,
+            &record.case,
+        )
+        .await?;
+        psirt_core::authorize(&actor, operation, &record.case)
+            .map_err(psirt_core::Refusal::from)?;
+        Ok(())
+    }
+
     /// The core's view of a caller relative to one case, so that a page can
     /// ask `psirt_core::authorize` which actions to offer. Offering is not
     /// permitting: `Store::execute` decides again on submit.

@@ -237,22 +237,25 @@ impl Store {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    /// Revokes every token of a user. Returns how many were live.
-    pub async fn revoke_tokens(&self, user: UserId, now: Timestamp) -> Result<u64, StoreError> {
+    /// Revokes an account's access: every API token and every browser
+    /// session, at once. Returns how many of each were live.
+    pub async fn revoke_tokens(
+        &self,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<crate::sessions::Revoked, StoreError> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(micros(now))
-        .bind(user.get())
-        .execute(&mut *tx)
-        .await?;
-        let revoked = done.rows_affected();
+        let revoked = crate::sessions::end_access_of(&mut tx, user, now).await?;
         // Recorded even when nothing was live: the attempt is what matters.
         self.commit_audited(
             tx,
             "token.revoke",
-            format!("user {}, {revoked} token(s)", user.get()),
+            format!(
+                "user {}, {} token(s), {} session(s)",
+                user.get(),
+                revoked.tokens,
+                revoked.sessions
+            ),
         )
         .await?;
         Ok(revoked)

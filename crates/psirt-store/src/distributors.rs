@@ -160,6 +160,12 @@ pub struct Application {
 pub struct DistributorPerson {
     pub id: i64,
     pub user: User,
+    /// The name the organisation gave for them (the account's own name
+    /// when it gave none): what the organisation's pages show.
+    pub name: String,
+    /// The fingerprint of the key named for them, until they confirm it
+    /// by accepting the embargo policy, signed in.
+    pub key_pending: Option<String>,
     pub added_at: Timestamp,
     /// When they accepted the embargo policy; `None`: they see nothing.
     pub accepted_at: Option<Timestamp>,
@@ -695,29 +701,11 @@ async fn ensure_user(
     Ok(UserId::new(id))
 }
 
-async fn put_key(
-    tx: &mut AnyConnection,
-    email: &EmailAddress,
-    key: &PersonKey,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
-        .bind(email.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(email.as_str())
-    .bind(&key.fingerprint)
-    .bind(&key.armored)
-    .bind(micros(now))
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 /// Adds (or brings back) a person: they must accept the policy again.
+/// The name and key given are kept with this organisation's row only: an
+/// existing account's name and key on file never change here (the key
+/// becomes the key on file when the person confirms it, signed in, by
+/// accepting the embargo policy).
 async fn add_person(
     tx: &mut AnyConnection,
     backend: crate::Backend,
@@ -747,30 +735,91 @@ async fn add_person(
         Some((id, Some(_))) => {
             sqlx::query(
                 "UPDATE distributor_people SET removed_at = NULL, accepted_at = NULL, accepted_via = NULL, \
-                 added_at = $1, added_by = $2 WHERE id = $3",
+                 added_at = $1, added_by = $2, given_name = $3, proposed_fingerprint = $4, proposed_key = $5 \
+                 WHERE id = $6",
             )
             .bind(micros(now))
             .bind(added_by.map(UserId::get))
+            .bind(&person.name)
+            .bind(person.key.as_ref().map(|k| k.fingerprint.clone()))
+            .bind(person.key.as_ref().map(|k| k.armored.clone()))
             .bind(id)
             .execute(&mut *tx)
             .await?;
         }
         None => {
             sqlx::query(
-                "INSERT INTO distributor_people (org_id, user_id, added_at, added_by) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO distributor_people (org_id, user_id, added_at, added_by, given_name, proposed_fingerprint, proposed_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(org)
             .bind(user.get())
             .bind(micros(now))
             .bind(added_by.map(UserId::get))
+            .bind(&person.name)
+            .bind(person.key.as_ref().map(|k| k.fingerprint.clone()))
+            .bind(person.key.as_ref().map(|k| k.armored.clone()))
             .execute(&mut *tx)
             .await?;
         }
     }
-    if let Some(key) = &person.key {
-        put_key(tx, &person.email, key, now).await?;
-    }
     Ok(user)
+}
+
+/// The person, signed in and accepting the policy, confirms the key their
+/// organisation named for them: it becomes their key on file unless they
+/// already have one (which they change themself, `PUT
+/// /api/v1/me/openpgp-key`). Returns words for the timeline.
+async fn confirm_proposed_key(
+    tx: &mut AnyConnection,
+    backend: crate::Backend,
+    caller: &Caller,
+    user: &User,
+    person: i64,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let proposed = sqlx::query(
+        "SELECT proposed_fingerprint, proposed_key FROM distributor_people WHERE id = $1",
+    )
+    .bind(person)
+    .fetch_one(&mut *tx)
+    .await?;
+    let fingerprint: Option<String> = proposed.try_get("proposed_fingerprint")?;
+    let armored: Option<String> = proposed.try_get("proposed_key")?;
+    let (Some(fingerprint), Some(armored)) = (fingerprint, armored) else {
+        return Ok(String::new());
+    };
+    sqlx::query(
+        "UPDATE distributor_people SET proposed_fingerprint = NULL, proposed_key = NULL WHERE id = $1",
+    )
+    .bind(person)
+    .execute(&mut *tx)
+    .await?;
+    let on_file: Option<String> =
+        sqlx::query_scalar("SELECT fingerprint FROM openpgp_keys WHERE email = $1")
+            .bind(user.email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    match on_file {
+        Some(on_file) if on_file == fingerprint => Ok(format!("; key {fingerprint} on file")),
+        Some(on_file) => Ok(format!(
+            "; kept their key on file {on_file}, not {fingerprint} named for them"
+        )),
+        None => {
+            let actor = audit_actor(&caller.principal);
+            crate::outbox::put_key_in(
+                tx,
+                backend,
+                (&actor, &caller.origin),
+                &user.email,
+                &fingerprint,
+                &armored,
+                now,
+            )
+            .await?;
+            Ok(format!("; confirmed key {fingerprint}"))
+        }
+    }
 }
 
 /// Discards the pending pre-notification copies of an organisation's
@@ -1086,13 +1135,14 @@ impl Store {
         .bind(person)
         .execute(&mut *tx)
         .await?;
+        let key = confirm_proposed_key(&mut tx, self.backend, caller, user, person, now).await?;
         record(
             &mut tx,
             self.backend,
             caller,
             org,
             "accepted",
-            format!("{} accepted the embargo policy", user.email),
+            format!("{} accepted the embargo policy{key}", user.email),
             None,
             now,
         )
@@ -1185,6 +1235,26 @@ impl Store {
             let n = discard_pending(&mut tx, org, None, &format!("organisation {kind}")).await?;
             detail = format!("{detail} ({n} pending copies discarded)");
         }
+        if to == OrgState::Removed {
+            // Removing the organisation removes its people: each one's
+            // sessions and tokens end with it.
+            let people: Vec<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM distributor_people WHERE org_id = $1 AND removed_at IS NULL",
+            )
+            .bind(org)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut ended = crate::sessions::Revoked::default();
+            for user in people {
+                let one = crate::sessions::end_access_of(&mut tx, UserId::new(user), now).await?;
+                ended.sessions += one.sessions;
+                ended.tokens += one.tokens;
+            }
+            detail = format!(
+                "{detail} ({} session(s) and {} token(s) of its people ended)",
+                ended.sessions, ended.tokens
+            );
+        }
         record(
             &mut tx,
             self.backend,
@@ -1258,15 +1328,19 @@ impl Store {
             Operation::ManageDistributors
         };
         deny(authorize_instance(&actor, op))?;
-        let person: Option<i64> = sqlx::query_scalar(
-            "SELECT p.id FROM distributor_people p JOIN users u ON u.id = p.user_id \
+        let person = sqlx::query(
+            "SELECT p.id, p.user_id FROM distributor_people p JOIN users u ON u.id = p.user_id \
              WHERE p.org_id = $1 AND LOWER(u.email) = LOWER($2) AND p.removed_at IS NULL",
         )
         .bind(org)
         .bind(email.as_str())
         .fetch_optional(&mut *tx)
-        .await?;
-        let person = person.ok_or_else(|| {
+        .await?
+        .map(|r| -> Result<(i64, i64), sqlx::Error> {
+            Ok((r.try_get("id")?, r.try_get("user_id")?))
+        })
+        .transpose()?;
+        let (person, user) = person.ok_or_else(|| {
             StoreError::NotFound(format!("{email} among the people of {}", row.name))
         })?;
         sqlx::query("UPDATE distributor_people SET removed_at = $1 WHERE id = $2")
@@ -1275,13 +1349,18 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let n = discard_pending(&mut tx, org, Some(person), "person removed").await?;
+        // Removal ends every session and token of the account at once.
+        let ended = crate::sessions::end_access_of(&mut tx, UserId::new(user), now).await?;
         record(
             &mut tx,
             self.backend,
             caller,
             org,
             "person_removed",
-            format!("{email} removed ({n} pending copies discarded)"),
+            format!(
+                "{email} removed ({n} pending copies discarded; {} session(s) and {} token(s) ended)",
+                ended.sessions, ended.tokens
+            ),
             None,
             now,
         )
@@ -1406,6 +1485,7 @@ impl Store {
         };
         let people = sqlx::query(
             "SELECT p.id AS person, p.added_at, p.accepted_at, p.accepted_via, p.removed_at, \
+             p.given_name, p.proposed_fingerprint, \
              u.id, u.email, u.name, u.is_admin, (SELECT COUNT(*) FROM openpgp_keys k WHERE k.email = u.email) AS key_count \
              FROM distributor_people p JOIN users u ON u.id = p.user_id WHERE p.org_id = $1 ORDER BY u.email",
         )
@@ -1416,9 +1496,13 @@ impl Store {
         .map(|r| {
             let accepted: Option<i64> = r.try_get("accepted_at")?;
             let removed: Option<i64> = r.try_get("removed_at")?;
+            let user = user_from_row(r)?;
+            let given: Option<String> = r.try_get("given_name")?;
             Ok(DistributorPerson {
                 id: r.try_get("person")?,
-                user: user_from_row(r)?,
+                name: given.unwrap_or_else(|| user.name.clone()),
+                user,
+                key_pending: r.try_get("proposed_fingerprint")?,
                 added_at: instant(r.try_get("added_at")?)?,
                 accepted_at: accepted.map(instant).transpose()?,
                 accepted_via: r.try_get("accepted_via")?,
@@ -1520,6 +1604,27 @@ impl Store {
             ..person
         };
         let user = add_person(&mut tx, self.backend, &who, org, &person, None, now).await?;
+        if let Some(key) = &person.key {
+            // The local administrator vouches for a founding member's key.
+            crate::outbox::put_key_in(
+                &mut tx,
+                self.backend,
+                (&who.actor, &who.origin),
+                &person.email,
+                &key.fingerprint,
+                &key.armored,
+                now,
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE distributor_people SET proposed_fingerprint = NULL, proposed_key = NULL \
+                 WHERE org_id = $1 AND user_id = $2",
+            )
+            .bind(org)
+            .bind(user.get())
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "UPDATE distributor_people SET accepted_at = $1, accepted_via = 'founding' WHERE org_id = $2 AND user_id = $3",
         )
@@ -1733,6 +1838,25 @@ impl Store {
         };
         let mut tx = self.write().await?;
         let (case_id, loaded) = self.load(reference).await?;
+        // The command first: `authorize` decides before anything about the
+        // list (which organisations exist) is told; a refusal below rolls
+        // the transaction back.
+        let record = self
+            .execute_in(
+                &mut tx,
+                caller,
+                reference,
+                Command::ReportEmbargoBreak {
+                    what: leak.what.clone(),
+                    to_whom: leak.to_whom.clone(),
+                    when: leak.when,
+                },
+                None,
+                now,
+            )
+            .await?;
+        let reporter_org = notified_org(&mut tx, user, case_id).await.ok();
+        let standing = crate::cases::actor(&mut tx, &caller.principal, &loaded.case).await?;
         let responsible: Option<i64> = match leak.responsible.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => {
                 let id: Option<i64> = sqlx::query_scalar(
@@ -1751,21 +1875,17 @@ impl Store {
             }
             _ => None,
         };
-        let record = self
-            .execute_in(
-                &mut tx,
-                caller,
-                reference,
-                Command::ReportEmbargoBreak {
-                    what: leak.what.clone(),
-                    to_whom: leak.to_whom.clone(),
-                    when: leak.when,
-                },
-                None,
-                now,
-            )
-            .await?;
-        let reporter_org = notified_org(&mut tx, user, case_id).await.ok();
+        // A distributor speaks for its own organisation: it may say that
+        // it leaked, never that another one did (the PST may).
+        if matches!(standing, Actor::Distributor { .. })
+            && responsible.is_some()
+            && responsible != reporter_org
+        {
+            return Err(invalid(
+                "responsible",
+                "name your own organisation or none: who else leaked goes in `what`, for the PST to assess",
+            ));
+        }
         sqlx::query(
             "INSERT INTO distributor_leaks (case_id, reported_by, reporter_org, responsible_org, what, to_whom, leaked_at, reported_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

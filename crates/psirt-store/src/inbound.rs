@@ -33,6 +33,11 @@ pub struct InboundMessage {
     pub thread: Vec<String>,
     /// Why this is an auto-reply or a bounce, if it is one.
     pub automatic: Option<String>,
+    /// How the sender was verified (an OpenPGP signature by the key on
+    /// file for `from`, or an aligned DKIM/DMARC pass recorded by the
+    /// operator's mail server), in words for the team; `None`: `from` is
+    /// only a claim.
+    pub verified: Option<String>,
 }
 
 impl fmt::Debug for InboundMessage {
@@ -41,6 +46,7 @@ impl fmt::Debug for InboundMessage {
             .field("message_id", &self.message_id)
             .field("attachments", &self.attachments.len())
             .field("automatic", &self.automatic)
+            .field("verified", &self.verified)
             .finish_non_exhaustive()
     }
 }
@@ -54,6 +60,10 @@ pub enum Ingested {
     ReporterReplied(CaseRef),
     /// Someone else's message in a case's thread: kept with the case.
     Threaded(CaseRef),
+    /// A message in a case's thread whose `From:` names the reporter but
+    /// that nothing verifies came from them: kept with the case as
+    /// unverified, never put on the case as the reporter's words.
+    Unverified(CaseRef),
     /// An auto-reply or bounce: kept, nothing done, nobody answered.
     Automatic(String),
     /// Kept for a person: it could not be read or made into a report.
@@ -68,6 +78,14 @@ impl Ingested {
             Ingested::Opened(_) => ("opened", None),
             Ingested::ReporterReplied(_) => ("reporter_replied", None),
             Ingested::Threaded(_) => ("threaded", None),
+            Ingested::Unverified(_) => (
+                "unverified",
+                Some(
+                    "From: names the reporter, but neither an OpenPGP signature by a key on file \
+                     nor the mail server's DKIM check verifies it"
+                        .into(),
+                ),
+            ),
             Ingested::Automatic(why) => ("automatic", Some(why.clone())),
             Ingested::Quarantined(why) => ("quarantined", Some(why.clone())),
             Ingested::Duplicate => ("duplicate", None),
@@ -110,18 +128,20 @@ impl Store {
         };
         let mut tx = self.write().await?;
         let row_id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO inbound_mail (dedupe_key, source, received_at, outcome, raw) VALUES ($1, $2, $3, 'received', $4) \
+            "INSERT INTO inbound_mail (dedupe_key, source, received_at, outcome, raw, project) VALUES ($1, $2, $3, 'received', $4, $5) \
              ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
         .bind(&dedupe_key)
         .bind(source)
         .bind(micros(now))
         .bind(raw.to_vec())
+        .bind(project)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row_id) = row_id else {
             return Ok(Ingested::Duplicate);
         };
+        let verified = parsed.as_ref().ok().and_then(|m| m.verified.clone());
         let (outcome, case_id) = match parsed {
             Err(reason) => (Ingested::Quarantined(reason), None),
             Ok(message) => {
@@ -129,7 +149,10 @@ impl Store {
                     .await?
             }
         };
-        let (name, reason) = outcome.outcome();
+        let (name, mut reason) = outcome.outcome();
+        if let (Ingested::ReporterReplied(_), Some(how)) = (&outcome, &verified) {
+            reason = Some(format!("verified: {how}"));
+        }
         sqlx::query(
             "UPDATE inbound_mail SET outcome = $1, reason = $2, case_id = $3 WHERE id = $4",
         )
@@ -176,7 +199,12 @@ impl Store {
             if !from_reporter || message.automatic.is_some() {
                 return Ok((Ingested::Threaded(reference), Some(case_id)));
             }
-            let mut text = message.text.expose().trim().to_string();
+            // From: is a claim anyone can write: only evidence makes the
+            // message the reporter's.
+            if message.verified.is_none() {
+                return Ok((Ingested::Unverified(reference), Some(case_id)));
+            }
+            let mut text = message.text.expose().trim().replace('\0', "\u{fffd}");
             if text.is_empty() {
                 text = "(an empty reply; see the attachments)".into();
             }
@@ -202,7 +230,9 @@ impl Store {
             return Ok((Ingested::Automatic(why), None));
         }
         let summary = summary(&message.subject);
-        let mut details = message.text.expose().trim().to_string();
+        // A NUL would be refused: the message (kept as it arrived) still
+        // opens its case, with U+FFFD in its place.
+        let mut details = message.text.expose().trim().replace('\0', "\u{fffd}");
         if details.is_empty() && !message.attachments.is_empty() {
             details = "(no text; see the attachments)".into();
         }
@@ -235,18 +265,32 @@ impl Store {
         }
     }
 
-    /// Inbound messages that opened no case, newest first, for the PST.
+    /// Inbound messages set aside (that opened no case, or whose sender
+    /// is unverified), newest first, for the PST of the project they were
+    /// taken in for (or of their case's project): never another project's.
     pub async fn inbound_review(&self, caller: &Caller) -> Result<Vec<InboundRecord>, StoreError> {
         let actor = self.instance_actor(caller).await?;
         psirt_core::authorize_instance(&actor, Operation::ReviewInbound)
             .map_err(psirt_core::Refusal::from)?;
-        let rows = sqlx::query(
-            "SELECT i.id, i.source, i.received_at, i.outcome, i.reason, c.reference, i.raw \
-             FROM inbound_mail i LEFT JOIN cases c ON c.id = i.case_id \
-             WHERE i.outcome IN ('quarantined', 'automatic') ORDER BY i.id DESC",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let Principal::User(user) = &caller.principal else {
+            return Ok(Vec::new());
+        };
+        let projects = Store::pst_projects(&self.pool, user.id).await?;
+        let mut rows = Vec::new();
+        for project in &projects {
+            rows.extend(
+                sqlx::query(
+                    "SELECT i.id, i.source, i.received_at, i.outcome, i.reason, c.reference, i.raw \
+                     FROM inbound_mail i LEFT JOIN cases c ON c.id = i.case_id \
+                     WHERE i.outcome IN ('quarantined', 'automatic', 'unverified') \
+                       AND COALESCE(c.project, i.project) = $1",
+                )
+                .bind(project)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        rows.sort_by_key(|r| std::cmp::Reverse(r.try_get::<i64, _>("id").unwrap_or_default()));
         rows.iter()
             .map(|r| {
                 let reference: Option<String> = r.try_get("reference")?;
@@ -325,8 +369,10 @@ impl Store {
     }
 }
 
-/// The case a message answers, by the Message-IDs it quotes: one psirt sent
-/// about the case, or one that arrived for it.
+/// The case a message answers, by the Message-IDs it quotes: one psirt
+/// made (unguessable) for mail about the case, or one of the reporter's own
+/// messages that opened the case or was taken as their reply. An
+/// outsider's message kept with a case never threads another one.
 async fn thread_case(
     tx: &mut AnyConnection,
     row_id: i64,
@@ -336,7 +382,8 @@ async fn thread_case(
         let found = sqlx::query(
             "SELECT c.id, c.reference FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.message_id = $1 \
              UNION ALL \
-             SELECT c.id, c.reference FROM inbound_mail i JOIN cases c ON c.id = i.case_id WHERE i.dedupe_key = $1 AND i.id <> $2",
+             SELECT c.id, c.reference FROM inbound_mail i JOIN cases c ON c.id = i.case_id \
+             WHERE i.dedupe_key = $1 AND i.id <> $2 AND i.outcome IN ('opened', 'reporter_replied')",
         )
         .bind(id)
         .bind(row_id)
@@ -355,6 +402,12 @@ async fn thread_case(
 
 /// A subject made into a case summary: one line, not too long.
 fn summary(subject: &str) -> String {
+    // Control characters (ESC, BEL, NUL) are dropped: the subject is an
+    // outsider's, and the summary is shown on terminals and pages.
+    let subject: String = subject
+        .chars()
+        .filter(|c| !c.is_control() || c.is_whitespace())
+        .collect();
     let line: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     let line = if line.is_empty() {
         "(no subject)".to_string()
@@ -380,6 +433,10 @@ mod tests {
             "Heap overflow in parser"
         );
         assert_eq!(summary(""), "(no subject)");
+        assert_eq!(
+            summary("\u{1b}]0;owned\u{7}Crash\u{0} in parser"),
+            "]0;ownedCrash in parser"
+        );
         let long = "x".repeat(500);
         assert_eq!(summary(&long).chars().count(), 200);
     }

@@ -47,7 +47,7 @@ pub use distributors::{
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
-pub use sessions::{MIN_PASSWORD, NewSession, Session};
+pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";

@@ -44,6 +44,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "distributors",
         include_str!("../migrations/sqlite/0007_distributors.sql"),
     ),
+    (
+        8,
+        "named_keys",
+        include_str!("../migrations/sqlite/0008_named_keys.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -80,6 +85,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "distributors",
         include_str!("../migrations/postgres/0007_distributors.sql"),
+    ),
+    (
+        8,
+        "named_keys",
+        include_str!("../migrations/postgres/0008_named_keys.sql"),
     ),
 ];
 

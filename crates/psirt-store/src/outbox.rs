@@ -609,10 +609,12 @@ impl Store {
         Ok(())
     }
 
-    /// Puts `armored` on file as the key for `email` (replacing any), for
-    /// an account manager or the address's own account. The caller has
-    /// checked the key (psirt-mail's `PublicKey::from_armored`) and passes
-    /// its fingerprint.
+    /// Puts `armored` on file as the key for `email` (replacing any): by
+    /// the address's own account (`OwnAccount`) or an account manager
+    /// (`ManageAccounts`), as `authorize` decides. The caller has checked
+    /// the key (psirt-mail's `PublicKey::from_armored`) and passes its
+    /// fingerprint. This and [`Store::keep_key`] are the only ways a key
+    /// on file changes; both write `key.put` to the audit log.
     pub async fn put_key(
         &self,
         caller: &Caller,
@@ -621,12 +623,14 @@ impl Store {
         armored: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let own = matches!(&caller.principal, Principal::User(u) if &u.email == email);
-        if !own {
-            let actor = self.instance_actor(caller).await?;
-            psirt_core::authorize_instance(&actor, Operation::ManageAccounts)
-                .map_err(psirt_core::Refusal::from)?;
-        }
+        let own = matches!(&caller.principal, Principal::User(u) if u.email.as_str().eq_ignore_ascii_case(email.as_str()));
+        let operation = if own {
+            Operation::OwnAccount
+        } else {
+            Operation::ManageAccounts
+        };
+        let actor = self.instance_actor(caller).await?;
+        psirt_core::authorize_instance(&actor, operation).map_err(psirt_core::Refusal::from)?;
         self.keep_key(caller, email, fingerprint, armored, now)
             .await
     }
@@ -643,29 +647,15 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
-            .bind(email.as_str())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(email.as_str())
-        .bind(fingerprint)
-        .bind(armored)
-        .bind(micros(now))
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
+        let actor = audit_actor(&caller.principal);
+        put_key_in(
             &mut tx,
             self.backend,
-            &AuditEntry {
-                actor: audit_actor(&caller.principal),
-                action: "key.put".into(),
-                case: None,
-                origin: caller.origin.clone(),
-                detail: format!("{email} {fingerprint}"),
-            },
+            (&actor, &caller.origin),
+            email,
+            fingerprint,
+            armored,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -741,4 +731,45 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreE
         });
     }
     Ok(())
+}
+
+/// Replaces the key on file for `email`, in `tx`, with a `key.put` entry in
+/// the audit log naming `actor` (from `origin`). Callers have decided that
+/// they may:
+/// [`Store::put_key`], and a person confirming, signed in, the key their
+/// distributor organisation named for them.
+pub(crate) async fn put_key_in(
+    tx: &mut AnyConnection,
+    backend: crate::Backend,
+    (actor, origin): (&str, &str),
+    email: &EmailAddress,
+    fingerprint: &str,
+    armored: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
+        .bind(email.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(email.as_str())
+    .bind(fingerprint)
+    .bind(armored)
+    .bind(micros(now))
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        tx,
+        backend,
+        &AuditEntry {
+            actor: actor.to_string(),
+            action: "key.put".into(),
+            case: None,
+            origin: origin.to_string(),
+            detail: format!("{email} {fingerprint}"),
+        },
+    )
+    .await
 }

@@ -47,7 +47,8 @@ impl std::fmt::Debug for Session {
 pub const MIN_PASSWORD: usize = 12;
 
 impl Store {
-    /// Sets (or replaces) a user's password.
+    /// Sets (or replaces) a user's password, and ends every browser
+    /// session of the account: whoever knew the old one is signed out.
     pub async fn set_password(&self, user: UserId, password: &str) -> Result<(), StoreError> {
         if password.chars().count() < MIN_PASSWORD {
             return Err(StoreError::Invalid {
@@ -72,8 +73,13 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("{user}")));
         }
-        self.commit_audited(tx, "password.set", format!("user {}", user.get()))
-            .await?;
+        let ended = end_sessions_of(&mut tx, user).await?;
+        self.commit_audited(
+            tx,
+            "password.set",
+            format!("user {}, {ended} session(s) ended", user.get()),
+        )
+        .await?;
         Ok(())
     }
 
@@ -187,6 +193,21 @@ impl Store {
         Ok(())
     }
 
+    /// Signs the account out everywhere: ends every browser session of
+    /// `user` (API tokens stay; [`Store::revoke_tokens`] ends those too).
+    /// Returns how many were live.
+    pub async fn end_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let ended = end_sessions_of(&mut tx, user).await?;
+        self.commit_audited(
+            tx,
+            "session.end_all",
+            format!("user {}, {ended} session(s)", user.get()),
+        )
+        .await?;
+        Ok(ended)
+    }
+
     /// The case a reporter's status-link token opens, if any.
     pub async fn status_case(&self, token: &str) -> Result<Option<CaseRef>, StoreError> {
         let reference: Option<String> = sqlx::query_scalar(
@@ -202,4 +223,45 @@ impl Store {
             })
             .transpose()
     }
+}
+
+/// Ends every browser session of `user`, in `tx`; returns how many.
+pub(crate) async fn end_sessions_of(
+    tx: &mut sqlx::AnyConnection,
+    user: UserId,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.get())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected())
+}
+
+/// Ends every way `user` is signed in, in `tx`: their browser sessions and
+/// their API tokens. What revoking an account and removing a person from a
+/// distributor organisation do.
+pub(crate) async fn end_access_of(
+    tx: &mut sqlx::AnyConnection,
+    user: UserId,
+    now: Timestamp,
+) -> Result<Revoked, StoreError> {
+    let tokens = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(micros(now))
+    .bind(user.get())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let sessions = end_sessions_of(tx, user).await?;
+    Ok(Revoked { tokens, sessions })
+}
+
+/// What ending an account's access ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Revoked {
+    /// API tokens that were live.
+    pub tokens: u64,
+    /// Browser sessions that were open.
+    pub sessions: u64,
 }

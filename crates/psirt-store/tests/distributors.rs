@@ -287,9 +287,11 @@ both!(
         let ann = w.user("ann@distro.example").await;
         let ben = w.user("ben@distro.example").await;
         assert!(
-            store.key_for(&ann.email).await.unwrap().is_some(),
-            "Ann's key is on file for delivery"
+            store.key_for(&ann.email).await.unwrap().is_none(),
+            "Ann's key waits until she confirms it"
         );
+        let named: Vec<_> = org.people.iter().map(|p| p.key_pending.clone()).collect();
+        assert_eq!(named, [Some("FPR-Ann".to_string()), None]);
         let distro = org.id;
 
         // The PST decides only after the voucher confirmed; only the
@@ -336,6 +338,10 @@ both!(
             .accept_embargo_policy(&person(&ann), distro, at(3))
             .await
             .unwrap();
+        assert!(
+            store.key_for(&ann.email).await.unwrap().is_some(),
+            "accepting, signed in, confirms the key named for her"
+        );
         assert!(
             refused(
                 store
@@ -549,6 +555,36 @@ both!(
             1
         );
 
+        // A distributor cannot put a leak on another organisation's record;
+        // nothing is written when it tries.
+        assert!(
+            refused(
+                store
+                    .report_leak(
+                        &person(&ann),
+                        case,
+                        NewLeak {
+                            what: "The patch".into(),
+                            to_whom: "A public mailing list".into(),
+                            when: at(9),
+                            responsible: Some("Origin".into()),
+                        },
+                        at(10),
+                    )
+                    .await
+            )
+            .contains("your own organisation")
+        );
+        assert_eq!(
+            store
+                .case(&person(&w.alice), case)
+                .await
+                .unwrap()
+                .case
+                .embargo_breaks
+                .len(),
+            0
+        );
         // A leak: the case's embargo break, tied to the responsible organisation.
         let record = store
             .report_leak(
@@ -589,10 +625,36 @@ both!(
                 "founder@origin.example draft"
             ]
         );
+        let ttl = SignedDuration::from_hours(12);
+        let carls = store.create_session(&carl, at(11), ttl).await.unwrap();
+        let anns = store.create_session(&ann, at(11), ttl).await.unwrap();
+        let carls_token = store.issue_token(carl.id, at(11)).await.unwrap();
         store
             .remove_distributor_person(&person(&ann), distro, &carl.email, at(11))
             .await
             .unwrap();
+        // His removal ends his sessions and tokens at once; Ann's stay.
+        assert!(
+            store
+                .authenticate(carls_token.reveal())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .session(carls.cookie.reveal(), at(11))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .session(anns.cookie.reveal(), at(11))
+                .await
+                .unwrap()
+                .is_some()
+        );
         assert!(matches!(
             store.pre_notification(&person(&carl), case).await,
             Err(StoreError::Refused(_))
@@ -624,6 +686,14 @@ both!(
             .await
             .unwrap();
         assert_eq!(org.state, OrgState::Removed);
+        assert!(
+            store
+                .session(anns.cookie.reveal(), at(12))
+                .await
+                .unwrap()
+                .is_none(),
+            "removing the organisation ends its people's sessions"
+        );
         assert_eq!(
             w.copies(other).await,
             [

@@ -524,6 +524,15 @@ fn inbound(message_id: &str, from: &str, subject: &str, thread: &[&str]) -> Inbo
         }],
         thread: thread.iter().map(|s| s.to_string()).collect(),
         automatic: None,
+        verified: None,
+    }
+}
+
+/// As [`inbound`], with its sender verified (as a DKIM pass would).
+fn verified(message_id: &str, from: &str, subject: &str, thread: &[&str]) -> InboundMessage {
+    InboundMessage {
+        verified: Some("DKIM pass for example.net, checked by mx.example.org".into()),
+        ..inbound(message_id, from, subject, thread)
     }
 }
 
@@ -576,12 +585,57 @@ both!(
             .await
             .unwrap();
         assert_eq!(again, Ingested::Duplicate);
-        // The reporter's reply to the acknowledgement joins the conversation.
+        // A reply whose From: names the reporter but that nothing
+        // verifies (anyone can write From:, and guess the Message-ID of
+        // the reporter's first mail) is kept as unverified, never put in
+        // the reporter's mouth; the team sees it set aside.
+        let forged = store
+            .ingest(
+                b"forged",
+                "stdin",
+                Ok(inbound(
+                    "forged@evil.example",
+                    "rita@example.net",
+                    "Re: send the fix to me",
+                    &["m1@example.net"],
+                )),
+                "coredns",
+                at(2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(forged, Ingested::Unverified(case));
+        let record = store.case(&person(&users[0]), case).await.unwrap();
+        assert!(record.case.reporter_messages.is_empty());
+        let review = store.inbound_review(&person(&users[0])).await.unwrap();
+        assert_eq!(
+            (review[0].outcome.as_str(), review[0].case),
+            ("unverified", Some(case))
+        );
+        // A message threaded on the forged one's Message-ID joins nothing:
+        // only psirt's own and the reporter's verified ones thread.
+        let chained = store
+            .ingest(
+                b"chained",
+                "stdin",
+                Ok(verified(
+                    "m9@example.net",
+                    "rita@example.net",
+                    "Re: x",
+                    &["forged@evil.example"],
+                )),
+                "coredns",
+                at(2),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(chained, Ingested::Opened(_)), "{chained:?}");
+        // The reporter's verified reply to the acknowledgement joins the conversation.
         let reply = store
             .ingest(
                 b"reply",
                 "stdin",
-                Ok(inbound(
+                Ok(verified(
                     "m2@example.net",
                     "RITA@example.net",
                     "Re: x",
@@ -672,7 +726,7 @@ both!(
         // The PST sees what opened no case; others do not.
         let review = store.inbound_review(&person(&users[0])).await.unwrap();
         let outcomes: Vec<&str> = review.iter().map(|r| r.outcome.as_str()).collect();
-        assert_eq!(outcomes, ["quarantined", "automatic"]);
+        assert_eq!(outcomes, ["quarantined", "automatic", "unverified"]);
         let (outsider, _) = store
             .add_user(
                 &"mallory@example.com".parse().unwrap(),

@@ -17,6 +17,7 @@ use psirt_server::views::{AgendaView, CaseView, MilestoneView};
 use psirt_store::{Caller, CaseRecord, Principal, Store};
 
 use crate::config::Config;
+use crate::term::safe;
 use crate::time::parse_instant;
 
 #[derive(Args)]
@@ -28,6 +29,9 @@ pub struct CaseArgs {
     /// tests); it may not be earlier than the case's last event.
     #[arg(long, global = true, env = "PSIRT_NOW")]
     now: Option<String>,
+    /// Allow `--now` more than 5 minutes ahead of the clock (an import).
+    #[arg(long, global = true, env = "PSIRT_IMPORT")]
+    import: bool,
     /// Print the result as JSON.
     #[arg(long, global = true)]
     json: bool,
@@ -283,10 +287,8 @@ enum CaseCmd {
 
 pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Result<ExitCode> {
     let clock = crate::time::now();
-    let now = match &args.now {
-        Some(t) => parse_instant(t, clock).context("--now")?,
-        None => clock,
-    };
+    let now =
+        crate::time::command_instant(args.now.as_deref(), args.import, clock).context("--now")?;
     let json = args.json;
     let expect = args.expect_version;
 
@@ -359,7 +361,11 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                         .map(|(m, d)| format!("{} due {}", m.as_str(), d.at))
                         .unwrap_or_default();
                     let state = if case.is_open() { "open" } else { "closed" };
-                    println!("{}\t{state}\t{}\t{next}", case.reference, case.summary);
+                    println!(
+                        "{}\t{state}\t{}\t{next}",
+                        case.reference,
+                        safe(&case.summary)
+                    );
                 }
             }
             return Ok(ExitCode::SUCCESS);
@@ -664,7 +670,7 @@ fn milestone_line(m: &MilestoneView) -> String {
 }
 
 fn print_case(v: &CaseView) {
-    println!("{}  {}", v.reference, v.summary);
+    println!("{}  {}", v.reference, safe(&v.summary));
     let flags = [
         (v.urgent, "URGENT"),
         (!v.open, "closed"),
@@ -696,7 +702,11 @@ fn print_case(v: &CaseView) {
     for e in &v.timeline {
         println!(
             "  #{:<3} {} {:<10} {} {}",
-            e.seq, e.at, e.actor, e.kind, e.data
+            e.seq,
+            e.at,
+            safe(&e.actor.to_string()),
+            e.kind,
+            safe(&e.data.to_string())
         );
     }
 }
@@ -708,7 +718,7 @@ fn print_agenda(v: &AgendaView) {
             "{}{}  {}",
             c.reference,
             if c.urgent { " URGENT" } else { "" },
-            c.summary
+            safe(&c.summary)
         );
         for m in &c.overdue {
             println!("  OVERDUE   {}", milestone_line(m));

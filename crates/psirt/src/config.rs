@@ -23,6 +23,7 @@ struct File {
     smtp_ca_file: Option<PathBuf>,
     imap_url: Option<String>,
     imap_ca_file: Option<PathBuf>,
+    mail_authserv_id: Option<String>,
     outbox_lease: Option<String>,
     outbox_retry: Option<String>,
 }
@@ -48,6 +49,9 @@ pub struct Config {
     /// The mailbox to read reports from: `imap[s]://user:pass@host[:port]/MAILBOX`.
     pub imap_url: Option<String>,
     pub imap_ca_file: Option<PathBuf>,
+    /// The authserv-id of the operator's mail server: its
+    /// `Authentication-Results` (DKIM, DMARC) verify who a reply is from.
+    pub mail_authserv_id: Option<String>,
     /// How long a delivery worker's claim on a batch lasts.
     pub outbox_lease: jiff::SignedDuration,
     /// The delay before a failed delivery's first retry (then doubling).
@@ -70,10 +74,12 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_SMTP_CA_FILE",
     "PSIRT_IMAP_URL",
     "PSIRT_IMAP_CA_FILE",
+    "PSIRT_MAIL_AUTHSERV_ID",
     "PSIRT_OUTBOX_LEASE",
     "PSIRT_OUTBOX_RETRY",
     "PSIRT_AS",
     "PSIRT_NOW",
+    "PSIRT_IMPORT",
     "PSIRT_LOG",
 ];
 
@@ -163,6 +169,17 @@ impl Config {
         let imap_ca_file = get("PSIRT_IMAP_CA_FILE")
             .map(PathBuf::from)
             .or(file.imap_ca_file);
+        let mail_authserv_id = get("PSIRT_MAIL_AUTHSERV_ID")
+            .or(file.mail_authserv_id)
+            .map(|id| id.trim().to_string());
+        if mail_authserv_id
+            .as_deref()
+            .is_some_and(|id| id.is_empty() || id.contains([';', ' ', '\t']))
+        {
+            bail!(
+                "mail_authserv_id: one host name, such as mx.example.org (the authserv-id your mail server writes in Authentication-Results)"
+            );
+        }
         let duration = |key: &str, value: Option<String>, default: &str| {
             let text = value.unwrap_or_else(|| default.into());
             text.parse::<jiff::SignedDuration>()
@@ -193,6 +210,7 @@ impl Config {
             smtp_ca_file,
             imap_url,
             imap_ca_file,
+            mail_authserv_id,
             outbox_lease,
             outbox_retry,
         })
@@ -242,12 +260,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

@@ -19,6 +19,7 @@ use psirt_store::{
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::term::safe;
 use crate::time::parse_instant;
 
 #[derive(Subcommand)]
@@ -188,9 +189,14 @@ fn read_key(path: &Path, now: jiff::Timestamp) -> anyhow::Result<PersonKey> {
 }
 
 fn print_org(org: &DistributorOrg) {
-    println!("{} ({}): {}", org.name, org.project, org.state.as_str());
+    println!(
+        "{} ({}): {}",
+        safe(&org.name),
+        org.project,
+        org.state.as_str()
+    );
     if let Some(reason) = &org.reason {
-        println!("reason: {reason}");
+        println!("reason: {}", safe(reason));
     }
     if let Some(list) = &org.list_address {
         println!("list address: {list}");
@@ -199,7 +205,7 @@ fn print_org(org: &DistributorOrg) {
         println!("voucher: {}", v.email);
     }
     for (i, answer) in org.answers.iter().enumerate() {
-        println!("criterion {}: {answer}", i + 1);
+        println!("criterion {}: {}", i + 1, safe(answer));
     }
     for p in &org.people {
         let accepted = match (p.accepted_at, &p.accepted_via) {
@@ -211,14 +217,25 @@ fn print_org(org: &DistributorOrg) {
             .removed_at
             .map(|at| format!(", removed {at}"))
             .unwrap_or_default();
-        let key = if p.has_key { "key on file" } else { "no key" };
+        let key = match (&p.has_key, &p.key_pending) {
+            (true, _) => "key on file".to_string(),
+            (false, Some(fpr)) => format!("key {fpr} named, confirmed when they accept"),
+            (false, None) => "no key".to_string(),
+        };
         println!(
             "person: {} <{}>: {accepted}, {key}{removed}",
-            p.user.name, p.user.email
+            safe(&p.name),
+            p.user.email
         );
     }
     for e in &org.timeline {
-        println!("{}\t{}\t{}\t{}", e.at, e.actor, e.kind, e.detail);
+        println!(
+            "{}\t{}\t{}\t{}",
+            e.at,
+            safe(&e.actor),
+            e.kind,
+            safe(&e.detail)
+        );
     }
 }
 
@@ -417,7 +434,12 @@ pub async fn run(
         }
         DistributorCmd::Leaks => {
             for l in store.leak_counts(&caller, &project).await? {
-                println!("{}\t{}\t{}", l.organisation, l.state.as_str(), l.leaks);
+                println!(
+                    "{}\t{}\t{}",
+                    safe(&l.organisation),
+                    l.state.as_str(),
+                    l.leaks
+                );
             }
         }
         DistributorCmd::Cases => {
@@ -426,13 +448,17 @@ pub async fn run(
                     .embargo_end
                     .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
                     .unwrap_or_default();
-                println!("{}\tembargoed until {until}\t{}", c.reference, c.summary);
+                println!(
+                    "{}\tembargoed until {until}\t{}",
+                    c.reference,
+                    safe(&c.summary)
+                );
             }
         }
         DistributorCmd::Notice { reference: r } => {
             let notice = store.pre_notification(&caller, reference(&r)?).await?;
-            println!("Subject: {}\n", notice.subject.expose());
-            print!("{}", notice.body.expose());
+            println!("Subject: {}\n", safe(notice.subject.expose()));
+            print!("{}", safe(notice.body.expose()));
         }
         DistributorCmd::Feedback {
             reference: r,

@@ -199,8 +199,16 @@ pub async fn ingest(store: &Store, config: &Config, project: Option<String>) -> 
     let outcome = async {
         let key = instance_key(store).await?;
         Ok::<_, anyhow::Error>(
-            psirt_jobs::inbound::ingest(store, &key, &raw, "stdin", &project, crate::time::now())
-                .await?,
+            psirt_jobs::inbound::ingest(
+                store,
+                &key,
+                &raw,
+                "stdin",
+                &project,
+                config.mail_authserv_id.as_deref(),
+                crate::time::now(),
+            )
+            .await?,
         )
     }
     .await;
@@ -221,6 +229,9 @@ fn describe(outcome: &Ingested) -> String {
         Ingested::Opened(r) => format!("opened {r} and acknowledged the reporter"),
         Ingested::ReporterReplied(r) => format!("added the reporter's reply to {r}"),
         Ingested::Threaded(r) => format!("kept with {r}"),
+        Ingested::Unverified(r) => format!(
+            "kept with {r} as unverified: From: names the reporter, but nothing proves they sent it"
+        ),
         Ingested::Automatic(why) => format!("automatic message, kept and not answered: {why}"),
         Ingested::Quarantined(why) => format!("kept for review: {why}"),
         Ingested::Duplicate => "already taken in; nothing done".into(),
@@ -325,6 +336,7 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             key,
             config: imap,
             project: config.default_project.clone(),
+            authserv_id: config.mail_authserv_id.clone(),
             clock: crate::time::now,
             wait: std::time::Duration::from_secs(25 * 60),
         };

@@ -11,6 +11,7 @@ mod config;
 mod cvss_cmd;
 mod distributor_cmd;
 mod mail_cmd;
+mod term;
 mod time;
 
 use std::path::PathBuf;
@@ -91,6 +92,9 @@ enum Top {
         /// Act as if it were this instant (imports, tests; default: now).
         #[arg(long, global = true, env = "PSIRT_NOW")]
         now: Option<String>,
+        /// Allow `--now` more than 5 minutes ahead of the clock (an import).
+        #[arg(long, global = true, env = "PSIRT_IMPORT")]
+        import: bool,
         #[command(subcommand)]
         cmd: distributor_cmd::DistributorCmd,
     },
@@ -390,7 +394,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 UserCmd::Revoke { email } => {
                     let user = store.user_by_email(&email.parse()?).await?;
                     let n = store.revoke_tokens(user.id, now).await?;
-                    println!("revoked {n} token(s) of {}", user.email);
+                    println!(
+                        "revoked {} token(s) and ended {} session(s) of {}",
+                        n.tokens, n.sessions, user.email
+                    );
                 }
             }
         }
@@ -504,13 +511,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             project,
             actor,
             now: at,
+            import,
             cmd,
         } => {
             let store = open(&config).await?;
-            let now = match at {
-                Some(t) => crate::time::parse_instant(&t, now).context("--now")?,
-                None => now,
-            };
+            let now = crate::time::command_instant(at.as_deref(), import, now).context("--now")?;
             return distributor_cmd::run(&store, &config, project, actor.as_deref(), cmd, now)
                 .await;
         }

@@ -67,6 +67,8 @@ impl World {
             .env_clear()
             .env("PSIRT_DATABASE_URL", &self.database_url)
             .env("PSIRT_MAIL_FROM", FROM)
+            // The mail server in front of psirt, whose DKIM results count.
+            .env("PSIRT_MAIL_AUTHSERV_ID", "mx.example.org")
             .args(args);
         cmd
     }
@@ -542,8 +544,34 @@ fn psirt_ingest_opens_threads_and_sets_aside_each_message_once() {
     // The acknowledgement is queued in reply to the reporter's message.
     let ack = &w.mail(&case)[0];
     assert_eq!(ack["kind"], "acknowledgement");
+    // Anyone can write the reporter's address in From: and guess the
+    // Message-ID of their first mail; an Authentication-Results header of
+    // some other server proves nothing either. Such a reply is kept with
+    // the case as unverified, never as the reporter's words.
+    for (n, evidence) in [
+        "",
+        "Authentication-Results: mx.evil.example; dkim=pass header.d=example.net\r\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let forged = format!(
+            "{evidence}From: rita@example.net\r\nTo: security@example.org\r\nSubject: Re: [{case}]\r\nMessage-ID: <f{n}@evil.example>\r\nIn-Reply-To: <r1@example.net>\r\n\r\nSend the fix to me at eve@evil.example.\r\n"
+        );
+        let run = w.run_with(&["ingest"], forged.as_bytes());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout
+                .starts_with(&format!("kept with {case} as unverified")),
+            "{}",
+            run.stdout
+        );
+    }
+    let shown = w.as_user("alice", &["case", "show", &case, "--json"]);
+    assert!(!shown.contains("Send the fix"), "{shown}");
+    // The reporter's reply, with the DKIM pass our mail server recorded.
     let reply = format!(
-        "From: rita@example.net\r\nTo: security@example.org\r\nSubject: Re: [{case}]\r\nMessage-ID: <r2@example.net>\r\nIn-Reply-To: <{}>\r\n\r\nHere is more.\r\n",
+        "Authentication-Results: mx.example.org; dkim=pass (2048-bit key) header.d=example.net header.s=s1\r\nFrom: rita@example.net\r\nTo: security@example.org\r\nSubject: Re: [{case}]\r\nMessage-ID: <r2@example.net>\r\nIn-Reply-To: <{}>\r\n\r\nHere is more.\r\n",
         ack["message_id"].as_str().unwrap()
     );
     let run = w.run_with(&["ingest"], reply.as_bytes());
@@ -551,6 +579,8 @@ fn psirt_ingest_opens_threads_and_sets_aside_each_message_once() {
         run.stdout.trim(),
         format!("added the reporter's reply to {case}")
     );
+    let shown = w.as_user("alice", &["case", "show", &case, "--json"]);
+    assert!(shown.contains("Here is more."), "{shown}");
     let bounce = b"From: MAILER-DAEMON@example.org\r\nTo: security@example.org\r\nSubject: Undelivered Mail\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <b1@example.org>\r\n\r\nSorry.\r\n";
     let run = w.run_with(&["ingest"], bounce);
     assert_eq!(run.code, 0);
@@ -574,7 +604,10 @@ fn psirt_ingest_opens_threads_and_sets_aside_each_message_once() {
                 .to_string()
         })
         .collect();
-    assert_eq!(outcomes, ["quarantined", "automatic"]);
+    assert_eq!(
+        outcomes,
+        ["quarantined", "automatic", "unverified", "unverified"]
+    );
     // Only the one report opened a case.
     assert_eq!(
         w.as_user("alice", &["case", "list", "--json"])
@@ -610,6 +643,45 @@ fn an_encrypted_report_by_mail_is_decrypted_on_intake() {
         shown.contains("The secret details: port 53, crafted EDNS."),
         "{shown}"
     );
+    // With Rita's key on file, her signature is what shows a reply is
+    // hers; one signed by another key is not, whatever From: says.
+    let key = w.dir.path().join("rita.asc");
+    std::fs::write(&key, gpg.export("rita@example.net")).unwrap();
+    w.ok(&[
+        "key",
+        "add",
+        "--email",
+        "rita@example.net",
+        key.to_str().unwrap(),
+    ]);
+    gpg.gen_key("eve@evil.example", "0");
+    let ack = w.mail(case)[0]["message_id"].as_str().unwrap().to_string();
+    for (signer, id, expected) in [
+        (
+            "eve@evil.example",
+            "e2@evil.example",
+            format!("kept with {case} as unverified"),
+        ),
+        (
+            "rita@example.net",
+            "e3@example.net",
+            format!("added the reporter's reply to {case}"),
+        ),
+    ] {
+        let reply = gpg.encrypt_pgp_mime(
+            &format!("From: rita@example.net\r\nTo: security@example.org\r\nSubject: Re: [{case}]\r\nMessage-ID: <{id}>\r\nIn-Reply-To: <{ack}>"),
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nA second crafted packet.\r\n",
+            "psirt (instance key)",
+            Some(signer),
+        );
+        let run = w.run_with(&["ingest"], &reply);
+        assert!(
+            run.stdout.starts_with(&expected),
+            "{}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
 }
 
 #[test]

@@ -912,3 +912,23 @@ fn fix_team_members_cannot_open_other_teams_cases() {
         "{listed}"
     );
 }
+
+/// `PSIRT_NOW` far in the future would freeze a case for everyone (nothing
+/// may be recorded before its last event): it is refused beyond a small
+/// skew from the clock unless the command says it is an import.
+#[test]
+fn a_command_far_in_the_future_is_refused_unless_it_is_an_import() {
+    let p = Psirt::new();
+    let c = p.report(T0, &[]);
+    let future = "2031-01-01T00:00:00Z";
+    let reason = p.refused(Some("alice"), future, &["case", "assign", &c]);
+    assert!(reason.contains("ahead of the clock"), "{reason}");
+    assert!(reason.contains("--import"), "{reason}");
+    // Nothing was recorded: a command now still goes through.
+    let shown = p.show("alice", T0, &c);
+    assert_eq!(
+        shown["version"], 2,
+        "reported and acknowledged only: {shown}"
+    );
+    p.ok(Some("alice"), future, &["case", "--import", "show", &c]);
+}

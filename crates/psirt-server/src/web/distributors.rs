@@ -367,7 +367,7 @@ fn people_table(org: &DistributorOrg, removal: Option<&Removal>) -> Markup {
             tbody {
                 @for p in org.people.iter().filter(|p| p.removed_at.is_none()) {
                     tr {
-                        td { (p.user.name) }
+                        td { (p.name) }
                         td { (p.user.email.to_string()) }
                         td {
                             @match p.accepted_at {
@@ -375,7 +375,11 @@ fn people_table(org: &DistributorOrg, removal: Option<&Removal>) -> Markup {
                                 None => { span.badge { "Not yet accepted" } }
                             }
                         }
-                        td { @if p.has_key { "On file" } @else { span.badge.bad { "None: sent nothing" } } }
+                        td {
+                            @if p.has_key { "On file" }
+                            @else if let Some(fpr) = &p.key_pending { span.badge { "Named, awaiting their acceptance: " code { (fpr) } } }
+                            @else { span.badge.bad { "None: sent nothing" } }
+                        }
                         @if let Some(removal) = removal {
                             td {
                                 form method="post" action=(removal.action) {
@@ -472,6 +476,16 @@ async fn render_portal(
                     div.details { (embargo_policy()) }
                     @let (_, errors) = form_state(org.id, "accept");
                     (error_summary(errors))
+                    @if let Some(fpr) = mine.and_then(|p| p.key_pending.as_ref()) {
+                        p {
+                            "Your organisation named this OpenPGP key for you: " code { (fpr) } ". "
+                            @if mine.is_some_and(|p| p.has_key) {
+                                "You already have a key on file, which stays; change it yourself if this one should replace it."
+                            } @else {
+                                "Accepting confirms it: pre-notifications are encrypted to it."
+                            }
+                        }
+                    }
                     form method="post" action="/distributors" {
                         (csrf_field(&who.csrf))
                         input type="hidden" name="action" value="accept";

@@ -510,6 +510,8 @@ pub(crate) fn layout(title: &str, who: Option<&SignedIn>, body: Markup) -> Marku
                                 span { (who.user.name) }
                                 " "
                                 button type="submit" { "Sign out" }
+                                " "
+                                button type="submit" formaction="/signout/everywhere" { "Sign out everywhere" }
                             }
                         }
                     }

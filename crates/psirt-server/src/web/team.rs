@@ -33,6 +33,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/signin", get(sign_in_form).post(sign_in))
         .route("/signout", post(sign_out))
+        .route("/signout/everywhere", post(sign_out_everywhere))
         .route("/cases", get(dashboard))
         .route("/cases/{reference}", get(case_page).post(case_action))
         .route("/cases/{reference}/attachments/{id}", get(attachment))
@@ -286,6 +287,26 @@ async fn sign_out(State(state): State<AppState>, form: WebForm) -> Result<Respon
         .by(&form.who.caller)
         .end_session(&form.who.cookie)
         .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, "", "/", 0)?,
+    );
+    Ok((headers, Redirect::to("/signin")).into_response())
+}
+
+/// Ends every session of the signed-in account, this one among them.
+async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    form: WebForm,
+) -> Result<Response, WebError> {
+    if let psirt_store::Principal::User(user) = &form.who.caller.principal {
+        state
+            .store
+            .by(&form.who.caller)
+            .end_sessions(user.id)
+            .await?;
+    }
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
@@ -1231,7 +1252,12 @@ async fn case_action(
                 ..Errors::default()
             }),
             Ok(command) => {
-                let executed = match command.resolve(&state.store).await {
+                let to = crate::commands::For {
+                    store: &state.store,
+                    caller: &who.caller,
+                    reference,
+                };
+                let executed = match command.resolve(&to).await {
                     Ok(command) => state
                         .store
                         .execute(&who.caller, reference, command, None, now())
