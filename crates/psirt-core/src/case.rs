@@ -53,6 +53,8 @@ pub struct Case {
     pub embargo_breaks: Vec<EmbargoBreak>,
     /// Set when the PST assessed an embargo break and chose to release early.
     pub release_early_at: Option<Timestamp>,
+    /// The embargo's end moved forward by that decision: `(was, now)`.
+    pub embargo_moved: Option<(Timestamp, Timestamp)>,
     pub cves: Vec<CveId>,
     pub cve_waiver: Option<String>,
     pub announcement: Option<String>,
@@ -183,6 +185,22 @@ impl CreditKind {
         }
     }
 
+    /// How an announcement says what the credited did: "Reported by …".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            CreditKind::Finder => "Found by",
+            CreditKind::Reporter => "Reported by",
+            CreditKind::Analyst => "Analysed by",
+            CreditKind::Coordinator => "Coordinated by",
+            CreditKind::RemediationDeveloper => "Fixed by",
+            CreditKind::RemediationReviewer => "Fix reviewed by",
+            CreditKind::RemediationVerifier => "Fix verified by",
+            CreditKind::Tool => "Found with",
+            CreditKind::Sponsor => "Work sponsored by",
+            CreditKind::Other => "With thanks to",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<CreditKind> {
         CreditKind::ALL
             .into_iter()
@@ -249,6 +267,7 @@ impl Case {
             slow_downs: Vec::new(),
             embargo_breaks: Vec::new(),
             release_early_at: None,
+            embargo_moved: None,
             cves: Vec::new(),
             cve_waiver: None,
             announcement: None,
@@ -383,6 +402,7 @@ impl Case {
             Change::EmbargoBreakAssessed {
                 release_early,
                 reason,
+                release_at,
             } => {
                 if let Some(b) = self
                     .embargo_breaks
@@ -393,6 +413,12 @@ impl Case {
                 }
                 if *release_early {
                     self.release_early_at.get_or_insert(at);
+                    if let (Some(new), Some(was)) = (release_at, self.embargo_end())
+                        && *new < was
+                    {
+                        let first = self.embargo_moved.map_or(was, |(first, _)| first);
+                        self.embargo_moved = Some((first, *new));
+                    }
                 }
             }
             Change::CveRecorded { cve } => self.cves.push(cve.clone()),
@@ -432,9 +458,16 @@ impl Case {
     }
 
     /// Shown on the case and the dashboard until the release: public
-    /// disclosure, or a decision to release early after an embargo break.
+    /// disclosure, an embargo break awaiting assessment, or a decision to
+    /// release early after one.
     pub fn urgent(&self) -> bool {
-        self.release.is_none() && (self.asap() || self.release_early_at.is_some())
+        self.release.is_none()
+            && (self.asap() || self.release_early_at.is_some() || self.break_unassessed())
+    }
+
+    /// An embargo break was reported and the PST has not assessed it yet.
+    pub fn break_unassessed(&self) -> bool {
+        self.embargo_breaks.iter().any(|b| b.assessment.is_none())
     }
 
     /// The final CVSS base score is below the policy's low-severity
@@ -462,6 +495,9 @@ impl Case {
     /// The embargo a release must respect: the one agreed with distributors
     /// or an upstream project's, whichever ends later.
     pub fn embargo_end(&self) -> Option<Timestamp> {
+        if let Some((_, moved)) = self.embargo_moved {
+            return Some(moved);
+        }
         let distributors = self
             .distributors_notified_at
             .and_then(|_| self.distributors.as_ref()?.embargo_end);

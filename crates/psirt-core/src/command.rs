@@ -91,10 +91,13 @@ pub enum Command {
         to_whom: String,
         when: Timestamp,
     },
-    /// The PST's assessment of the oldest unassessed embargo break.
+    /// The PST's assessment of the oldest unassessed embargo break. When it
+    /// releases early, `release_at` is the new public date (default: now);
+    /// every notified distributor is told.
     AssessEmbargoBreak {
         release_early: bool,
         reason: String,
+        release_at: Option<Timestamp>,
     },
     RecordCve {
         cve: CveId,

@@ -15,6 +15,9 @@ use crate::duration::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Milestone {
+    /// Assess a reported embargo break: due at once, first of all. On a
+    /// case only once a break is reported.
+    EmbargoBreakAssessed,
     Acknowledged,
     FixLeadAssigned,
     FixTeamFormed,
@@ -28,6 +31,8 @@ pub enum Milestone {
 }
 
 impl Milestone {
+    /// The milestones of every case (an embargo break adds
+    /// [`Milestone::EmbargoBreakAssessed`] to its case).
     pub const ALL: [Milestone; 10] = [
         Milestone::Acknowledged,
         Milestone::FixLeadAssigned,
@@ -43,6 +48,7 @@ impl Milestone {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Milestone::EmbargoBreakAssessed => "embargo_break_assessed",
             Milestone::Acknowledged => "acknowledged",
             Milestone::FixLeadAssigned => "fix_lead_assigned",
             Milestone::FixTeamFormed => "fix_team_formed",
@@ -59,6 +65,7 @@ impl Milestone {
     /// How the seed names it.
     pub fn title(self) -> &'static str {
         match self {
+            Milestone::EmbargoBreakAssessed => "Embargo break assessed",
             Milestone::Acknowledged => "Reporter acknowledged",
             Milestone::FixLeadAssigned => "Fix Lead assigned",
             Milestone::FixTeamFormed => "Fix Team formed",
@@ -117,8 +124,10 @@ impl MilestoneState {
 impl Case {
     /// Every milestone of the case with its done time or due time.
     pub fn milestones(&self) -> Vec<MilestoneState> {
-        Milestone::ALL
+        let breaks = (!self.embargo_breaks.is_empty()).then_some(Milestone::EmbargoBreakAssessed);
+        breaks
             .into_iter()
+            .chain(Milestone::ALL)
             .map(|milestone| MilestoneState {
                 milestone,
                 status: self.status(milestone),
@@ -134,6 +143,9 @@ impl Case {
     }
 
     fn status(&self, m: Milestone) -> MilestoneStatus {
+        if m == Milestone::EmbargoBreakAssessed {
+            return self.break_status();
+        }
         let done = match m {
             Milestone::Acknowledged => self.acknowledged_at,
             Milestone::FixLeadAssigned => self.fix_lead_assigned_at,
@@ -145,6 +157,7 @@ impl Case {
             Milestone::Released => self.release.as_ref().map(|r| r.at),
             Milestone::Retrospective => self.retrospective_at,
             Milestone::Closed => self.closed_at,
+            Milestone::EmbargoBreakAssessed => unreachable!("handled above"),
         };
         if let Some(at) = done {
             return MilestoneStatus::Done { at };
@@ -188,6 +201,12 @@ impl Case {
             });
         }
         if let Some(at) = self.release_early_at {
+            // The release itself is due at the new public date, when the
+            // PST set one; everything before it at once.
+            let at = match (m, self.embargo_moved) {
+                (Milestone::Released, Some((_, new))) => new,
+                _ => at,
+            };
             return Some(Due { at, asap: true });
         }
         if self.asap() {
@@ -206,7 +225,9 @@ impl Case {
             Milestone::NoticePublished => p.notice_within,
             Milestone::DistributorsNotified => p.distributors_within,
             Milestone::Released => p.release_within,
-            Milestone::Retrospective | Milestone::Closed => unreachable!("handled above"),
+            Milestone::Retrospective | Milestone::Closed | Milestone::EmbargoBreakAssessed => {
+                unreachable!("handled above")
+            }
         };
         if m == Milestone::Released
             && let Some(upstream) = &self.upstream
@@ -230,13 +251,46 @@ impl Case {
         Some(Due { at, asap: false })
     }
 
-    /// The earliest pending due time, if any.
+    /// Assessing embargo breaks: due at once from the oldest unassessed
+    /// break (whatever else the case waits for), done when the last one
+    /// is assessed, not applicable without one.
+    fn break_status(&self) -> MilestoneStatus {
+        if self.embargo_breaks.is_empty() {
+            return MilestoneStatus::NotApplicable;
+        }
+        match self.embargo_breaks.iter().find(|b| b.assessment.is_none()) {
+            Some(open) if self.is_open() => MilestoneStatus::Pending {
+                due: Some(Due {
+                    at: open.reported_at,
+                    asap: true,
+                }),
+            },
+            Some(_) => MilestoneStatus::Pending { due: None },
+            None => MilestoneStatus::Done {
+                at: self
+                    .embargo_breaks
+                    .iter()
+                    .filter_map(|b| b.assessment.as_ref().map(|a| a.2))
+                    .max()
+                    .unwrap_or(self.reported_at),
+            },
+        }
+    }
+
+    /// The earliest pending due time, if any; an embargo break awaiting
+    /// assessment comes before everything else.
     pub fn next_due(&self) -> Option<(Milestone, Due)> {
         self.milestones()
             .into_iter()
             .filter_map(|s| Some((s.milestone, s.due()?)))
-            .min_by_key(|(m, d)| (d.at, *m))
+            .min_by_key(|(m, d)| pressing(*m, *d))
     }
+}
+
+/// The order pending milestones are shown in: the embargo break first
+/// (the seed's "urgently"), then by due time.
+fn pressing(m: Milestone, d: Due) -> (bool, Timestamp, Milestone) {
+    (m != Milestone::EmbargoBreakAssessed, d.at, m)
 }
 
 fn add(t: Timestamp, d: Duration) -> Timestamp {
@@ -275,7 +329,7 @@ pub fn agenda<'a>(cases: impl IntoIterator<Item = &'a Case>, now: Timestamp) -> 
                 .into_iter()
                 .filter_map(|s| Some((s.milestone, s.due()?)))
                 .collect();
-            pending.sort_by_key(|(m, d)| (d.at, *m));
+            pending.sort_by_key(|(m, d)| pressing(*m, *d));
             let soon = add(now, case.policy.due_soon_window);
             let overdue = pending
                 .iter()

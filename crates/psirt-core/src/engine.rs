@@ -57,6 +57,7 @@ pub enum Rule {
     AnswerNeedsRequest,
     BreakCannotBeInFuture,
     NoBreakToAssess,
+    ReleaseEarlyMustBeEarlier { embargo_end: Timestamp },
     CveAlreadyRecorded,
     WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
@@ -195,6 +196,11 @@ impl fmt::Display for Rule {
             Rule::NoBreakToAssess => write!(
                 f,
                 "there is no reported embargo break waiting for an assessment"
+            ),
+            Rule::ReleaseEarlyMustBeEarlier { embargo_end } => write!(
+                f,
+                "releasing early means before the embargo's end ({}); choose an earlier release_at",
+                embargo_end.strftime("%Y-%m-%d %H:%M UTC")
             ),
             Rule::CveAlreadyRecorded => write!(f, "that CVE id is already recorded on the case"),
             Rule::WaiverWithCve => write!(
@@ -669,13 +675,37 @@ pub fn decide(
         Command::AssessEmbargoBreak {
             release_early,
             reason,
+            release_at,
         } => {
             if !case.embargo_breaks.iter().any(|b| b.assessment.is_none()) {
                 return Err(Rule::NoBreakToAssess.into());
             }
+            let reason = text("reason", &reason, LONG)?;
+            let release_at = match (release_early, release_at) {
+                (false, Some(_)) => {
+                    return Err(invalid(
+                        "release_at",
+                        "a new public date goes with release_early: true",
+                    ));
+                }
+                (false, None) => None,
+                (true, at) => {
+                    let at = at.unwrap_or(now);
+                    if at < now {
+                        return Err(invalid("release_at", "must not be in the past"));
+                    }
+                    if let Some(end) = case.embargo_end()
+                        && at >= end
+                    {
+                        return Err(Rule::ReleaseEarlyMustBeEarlier { embargo_end: end }.into());
+                    }
+                    Some(at)
+                }
+            };
             Change::EmbargoBreakAssessed {
                 release_early,
-                reason: text("reason", &reason, LONG)?,
+                reason,
+                release_at,
             }
         }
         Command::RecordCve { cve } => {

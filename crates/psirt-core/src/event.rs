@@ -152,6 +152,10 @@ pub enum Change {
     EmbargoBreakAssessed {
         release_early: bool,
         reason: String,
+        /// The new public date when it releases early (events recorded
+        /// before this field have none: the moment of the decision).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release_at: Option<Timestamp>,
     },
     CveRecorded {
         cve: CveId,

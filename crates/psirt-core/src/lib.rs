@@ -40,7 +40,7 @@ pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_rel
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
 pub use notify::{
-    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, mails_for, reminders,
+    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines, mails_for, reminders,
 };
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;

@@ -38,10 +38,14 @@ pub enum MailKind {
     PreNotification,
     ReleaseAnnouncement,
     MessageToReporter,
+    /// To the PST and the Fix Lead: an embargo break was reported.
+    EmbargoBreak,
+    /// To every notified distributor: the public date moved forward.
+    EmbargoUpdate,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::Acknowledgement,
         MailKind::FixLeadAssigned,
         MailKind::Reminder,
@@ -49,6 +53,8 @@ impl MailKind {
         MailKind::PreNotification,
         MailKind::ReleaseAnnouncement,
         MailKind::MessageToReporter,
+        MailKind::EmbargoBreak,
+        MailKind::EmbargoUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +66,8 @@ impl MailKind {
             MailKind::PreNotification => "pre_notification",
             MailKind::ReleaseAnnouncement => "release_announcement",
             MailKind::MessageToReporter => "message_to_reporter",
+            MailKind::EmbargoBreak => "embargo_break",
+            MailKind::EmbargoUpdate => "embargo_update",
         }
     }
 
@@ -82,6 +90,9 @@ pub enum Audience {
     /// Every current member of the project's private distributors list,
     /// each sent their own encrypted copy.
     Distributors,
+    /// The current members of the organisations notified on this case
+    /// (whose pre-notification copies were approved).
+    NotifiedDistributors,
 }
 
 /// Whether a message goes out when it is written, or waits for a person.
@@ -125,8 +136,81 @@ pub const REMIND_BEFORE: Duration = Duration::hours(24);
 pub fn mails_for(case: &Case, events: &[Event]) -> Vec<Mail> {
     events
         .iter()
-        .filter_map(|event| mail_for(case, &event.change))
+        .flat_map(|event| {
+            mail_for(case, &event.change)
+                .into_iter()
+                .chain(embargo_mails(case, &event.change))
+        })
         .collect()
+}
+
+/// The alarm of an embargo break, and the embargo update when the PST
+/// pulls the release forward. The alarm is team mail: the reference and
+/// what leaked, to whom and when, never the report.
+fn embargo_mails(case: &Case, change: &Change) -> Vec<Mail> {
+    let reference = case.reference;
+    let project = &case.project;
+    match change {
+        Change::EmbargoBreakReported {
+            what,
+            to_whom,
+            when,
+        } => {
+            let body = format!(
+                "An embargo break was reported on {reference} ({project}).\n\n\
+                 What leaked: {}\nTo whom: {}\nWhen: {}\n\n\
+                 The case is urgent until the PST assesses the break: whether to release \
+                 earlier than planned (assess_embargo_break, with release_early and the new \
+                 public date, or release_early: false and why not).\n",
+                what.trim(),
+                to_whom.trim(),
+                utc(*when)
+            );
+            let subject = format!("[{reference}] URGENT: embargo break reported");
+            let mail = |audience| Mail {
+                kind: MailKind::EmbargoBreak,
+                audience,
+                subject: subject.clone(),
+                body: body.clone(),
+                review: Review::Send,
+                protection: Protection::EncryptIfKey,
+                once: None,
+            };
+            let mut mails = vec![mail(Audience::Pst)];
+            mails.extend(case.fix_lead.map(|lead| mail(Audience::User(lead))));
+            mails
+        }
+        Change::EmbargoBreakAssessed {
+            release_early: true,
+            release_at: Some(new),
+            ..
+        } if case.distributors_notified_at.is_some()
+            && case.embargo_moved.is_some_and(|(_, moved)| moved == *new) =>
+        {
+            let (was, _) = case.embargo_moved.expect("checked above");
+            let body = format!(
+                "EMBARGOED until {} — do not share outside your organisation's security team.\n\n\
+                 The embargo on {reference} ({project}) now ends EARLIER: the fix becomes public at \
+                 {} (that is {} UTC), not at {} as the pre-notification said.\n\n\
+                 The {project} Product Security Team moved the date after an embargo break. \
+                 Prepare your own release for the new moment; until then, the embargo holds.\n",
+                utc(*new),
+                utc(*new),
+                new.strftime("%A %-d %B %Y, %H:%M"),
+                utc(was),
+            );
+            vec![Mail {
+                kind: MailKind::EmbargoUpdate,
+                audience: Audience::NotifiedDistributors,
+                subject: format!("[{reference}] Embargo moved: now ends {}", utc(*new)),
+                body,
+                review: Review::Send,
+                protection: Protection::EncryptOnly,
+                once: None,
+            }]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
@@ -295,17 +379,12 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                     }
                 }
             }
-            let names: Vec<&str> = case
-                .credits
-                .iter()
-                .filter_map(|c| c.name.as_deref())
-                .collect();
-            if !names.is_empty() {
-                let _ = write!(
-                    body,
-                    "\nThanks to {} for reporting and fixing this.\n",
-                    names.join(", ")
-                );
+            let credits = credit_lines(case);
+            if !credits.is_empty() {
+                body.push_str("\nWe thank:\n");
+                for line in credits {
+                    let _ = writeln!(body, "- {line}");
+                }
             }
             let cves: Vec<String> = case.cves.iter().map(ToString::to_string).collect();
             let mut subject = format!("Security release: {project} {version}");
@@ -404,6 +483,45 @@ pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
         }
     })
     .collect()
+}
+
+/// The credits as the release announcement words them, one line per kind
+/// of contribution in the order first credited: "Reported by Rita", "Fixed
+/// by Alice and Bob", "Reported by someone who asked to stay anonymous".
+/// The reporter's status page shows the same lines before the release, so
+/// they can correct theirs.
+pub fn credit_lines(case: &Case) -> Vec<String> {
+    let mut kinds: Vec<crate::case::CreditKind> = Vec::new();
+    for c in &case.credits {
+        if !kinds.contains(&c.kind) {
+            kinds.push(c.kind);
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|kind| {
+            let mut names: Vec<String> = Vec::new();
+            let mut anonymous = 0;
+            for c in case.credits.iter().filter(|c| c.kind == kind) {
+                match c.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                    Some(name) if !names.iter().any(|n| n == name) => names.push(name.to_string()),
+                    Some(_) => {}
+                    None => anonymous += 1,
+                }
+            }
+            match anonymous {
+                0 => {}
+                1 => names.push("someone who asked to stay anonymous".into()),
+                n => names.push(format!("{n} people who asked to stay anonymous")),
+            }
+            let list = match names.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            };
+            format!("{} {list}", kind.phrase())
+        })
+        .collect()
 }
 
 /// The final CVSS as announcements show it: score, severity and vector.

@@ -370,6 +370,9 @@ pub struct ReporterStatus {
     pub released_version: Option<String>,
     pub cves: Vec<String>,
     pub credits: Vec<crate::views::CreditView>,
+    /// The credits as the release announcement will word them ("Reported
+    /// by Rita"), shown before the release so they can be corrected.
+    pub announcement_credits: Vec<String>,
     pub messages: Vec<MessageView>,
 }
 
@@ -422,6 +425,7 @@ impl ReporterStatus {
             milestones: case
                 .milestones()
                 .iter()
+                .filter(|m| m.milestone != psirt_core::Milestone::EmbargoBreakAssessed)
                 .map(MilestoneView::new)
                 .filter(|m| m.status != "not_applicable")
                 .collect(),
@@ -439,6 +443,7 @@ impl ReporterStatus {
                     kind: c.kind.as_str(),
                 })
                 .collect(),
+            announcement_credits: psirt_core::credit_lines(case),
             messages,
         }
     }

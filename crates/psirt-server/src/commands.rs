@@ -108,11 +108,15 @@ pub enum CaseCommand {
         #[schema(value_type = String, format = DateTime)]
         when: Timestamp,
     },
-    /// Releasing early is the suggested default.
+    /// The PST's assessment of the oldest unassessed break: `release_early`
+    /// must be given either way; with `true`, `release_at` is the new
+    /// public date (default: now), which every notified distributor is told.
     AssessEmbargoBreak {
-        #[serde(default = "yes")]
         release_early: bool,
         reason: String,
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        release_at: Option<Timestamp>,
     },
     RecordCve {
         cve: String,
@@ -145,10 +149,6 @@ pub enum CaseCommand {
         notes: String,
     },
     Close {},
-}
-
-fn yes() -> bool {
-    true
 }
 
 fn invalid(field: &str, reason: impl ToString) -> ApiError {
@@ -307,9 +307,11 @@ impl CaseCommand {
             C::AssessEmbargoBreak {
                 release_early,
                 reason,
+                release_at,
             } => Command::AssessEmbargoBreak {
                 release_early,
                 reason,
+                release_at,
             },
             C::RecordCve { cve } => Command::RecordCve {
                 cve: parse("command.cve", &cve)?,

@@ -320,7 +320,10 @@ impl CaseView {
                 suggested: distributors_suggested(case),
                 decided: case.distributors.as_ref().map(|d| d.notify),
                 rationale: case.distributors.as_ref().map(|d| d.rationale.clone()),
-                embargo_end: case.distributors.as_ref().and_then(|d| d.embargo_end),
+                embargo_end: case
+                    .embargo_moved
+                    .map(|(_, new)| new)
+                    .or_else(|| case.distributors.as_ref().and_then(|d| d.embargo_end)),
                 notified_at: case.distributors_notified_at,
                 patches: case.patches.len(),
             },
@@ -659,6 +662,10 @@ pub struct NotifiedCaseView {
     pub summary: String,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub embargo_end: Option<Timestamp>,
+    /// The end the pre-notification gave, when the PST has since moved the
+    /// public date forward after an embargo break.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub embargo_was: Option<Timestamp>,
     #[schema(value_type = String, format = DateTime)]
     pub notified_at: Timestamp,
 }
@@ -669,6 +676,7 @@ impl NotifiedCaseView {
             reference: c.reference.to_string(),
             summary: c.summary.clone(),
             embargo_end: c.embargo_end,
+            embargo_was: c.embargo_was,
             notified_at: c.notified_at,
         }
     }
@@ -683,6 +691,9 @@ pub struct PreNotificationView {
     pub body: String,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub embargo_end: Option<Timestamp>,
+    /// As in `NotifiedCaseView`: the earlier end, when the date moved.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub embargo_was: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for PreNotificationView {
@@ -700,6 +711,7 @@ impl PreNotificationView {
             subject: p.subject.expose().clone(),
             body: p.body.expose().clone(),
             embargo_end: p.embargo_end,
+            embargo_was: p.embargo_was,
         }
     }
 }

@@ -2270,6 +2270,78 @@ both!(
             1,
             "{case}"
         );
+        // The alarm: the case is urgent, assessing the break is due at once
+        // and first on the agenda, and the PST and the Fix Lead are mailed.
+        assert_eq!(case["urgent"], true, "{case}");
+        assert_eq!(
+            case["next_due"]["milestone"], "embargo_break_assessed",
+            "{case}"
+        );
+        let (_, agenda) = s.call("GET", "/api/v1/agenda", Some(&s.bob), None).await;
+        let entry = &agenda["cases"][0];
+        assert_eq!(entry["reference"], reference.as_str(), "{agenda}");
+        assert_eq!(entry["urgent"], true, "{agenda}");
+        let alarms: Vec<String> = s
+            .mail(&s.alice, &reference)
+            .await
+            .iter()
+            .filter(|m| m["kind"] == "embargo_break")
+            .map(|m| m["recipient"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            alarms,
+            ["alice@example.org", "bob@example.org", "alice@example.org"]
+        );
+        // The assessment needs an explicit choice.
+        let (status, p) = s
+            .command(
+                &s.bob,
+                &reference,
+                json!({"type": "assess_embargo_break", "reason": "the mirror is public"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert!(
+            p["detail"].as_str().unwrap().contains("release_early"),
+            "{p}"
+        );
+        // Releasing early moves the public date: every notified
+        // distributor is told, encrypted, and the portal shows both dates.
+        let sooner = psirt_server::now() + jiff::SignedDuration::from_hours(6);
+        let (status, case) = s
+            .command(
+                &s.bob,
+                &reference,
+                json!({"type": "assess_embargo_break", "release_early": true, "release_at": sooner.to_string(), "reason": "the mirror is public"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!(case["distributors"]["embargo_end"], sooner.to_string());
+        let updates: Vec<(String, bool)> = s
+            .mail(&s.alice, &reference)
+            .await
+            .iter()
+            .filter(|m| m["kind"] == "embargo_update")
+            .map(|m| {
+                (
+                    m["recipient"].as_str().unwrap().to_string(),
+                    m["state"] == "queued",
+                )
+            })
+            .collect();
+        assert_eq!(
+            updates,
+            [
+                ("ann@distro.example".to_string(), true),
+                ("carl@distro.example".to_string(), true),
+                ("founder@origin.example".to_string(), true)
+            ]
+        );
+        let (_, notified) = s
+            .call("GET", "/api/v1/me/notified-cases", Some(&ann), None)
+            .await;
+        assert_eq!(notified[0]["embargo_end"], sooner.to_string(), "{notified}");
+        assert!(notified[0]["embargo_was"].is_string(), "{notified}");
         let (_, leaks) = s
             .call("GET", "/api/v1/distributors/leaks", Some(&s.alice), None)
             .await;

@@ -70,6 +70,14 @@ pub(crate) const CURRENT_MEMBERS: &str = "SELECT u.email, u.name, p.id AS person
     WHERE o.project = $1 AND o.state = 'approved' AND p.accepted_at IS NOT NULL AND p.removed_at IS NULL \
     ORDER BY u.email";
 
+/// [`CURRENT_MEMBERS`] of the organisations notified on case `$2`.
+pub(crate) const CURRENT_MEMBERS_NOTIFIED: &str = "SELECT u.email, u.name, p.id AS person \
+    FROM distributor_people p JOIN distributor_orgs o ON o.id = p.org_id JOIN users u ON u.id = p.user_id \
+    JOIN distributor_notifications n ON n.org_id = o.id JOIN cases c ON c.id = n.case_id \
+    WHERE o.project = $1 AND c.reference = $2 AND o.state = 'approved' AND p.accepted_at IS NOT NULL \
+      AND p.removed_at IS NULL \
+    ORDER BY u.email";
+
 /// Where an organisation is on the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrgState {
@@ -305,6 +313,9 @@ pub struct NotifiedCase {
     pub reference: CaseRef,
     pub summary: String,
     pub embargo_end: Option<Timestamp>,
+    /// The end the pre-notification gave, when the PST has since moved
+    /// the date forward (after an embargo break).
+    pub embargo_was: Option<Timestamp>,
     pub notified_at: Timestamp,
 }
 
@@ -315,6 +326,8 @@ pub struct PreNotificationText {
     pub subject: Secret<String>,
     pub body: Secret<String>,
     pub embargo_end: Option<Timestamp>,
+    /// As [`NotifiedCase::embargo_was`].
+    pub embargo_was: Option<Timestamp>,
 }
 
 impl fmt::Debug for PreNotificationText {
@@ -1710,6 +1723,7 @@ impl Store {
                 reference,
                 summary: record.case.summary.clone(),
                 embargo_end: record.case.embargo_end(),
+                embargo_was: record.case.embargo_moved.map(|(was, _)| was),
                 notified_at: instant(row.try_get("notified_at")?)?,
             });
         }
@@ -1767,6 +1781,7 @@ impl Store {
             subject: Secret::new(row.try_get("subject")?),
             body: Secret::new(row.try_get("body")?),
             embargo_end: record.case.embargo_end(),
+            embargo_was: record.case.embargo_moved.map(|(was, _)| was),
         })
     }
 

@@ -265,11 +265,24 @@ async fn recipients(
         // themselves, of approved organisations, not removed. An
         // organisation's list address gets nothing: a list cannot
         // accept the policy, and nobody knows who reads it.
-        Audience::Distributors => {
-            let rows = sqlx::query(crate::distributors::CURRENT_MEMBERS)
-                .bind(&case.project)
-                .fetch_all(&mut *tx)
-                .await?;
+        Audience::Distributors | Audience::NotifiedDistributors => {
+            let rows = match audience {
+                Audience::Distributors => {
+                    sqlx::query(crate::distributors::CURRENT_MEMBERS)
+                        .bind(&case.project)
+                        .fetch_all(&mut *tx)
+                        .await?
+                }
+                // Of those, the people of organisations notified on this
+                // case: what they were told is what changes.
+                _ => {
+                    sqlx::query(crate::distributors::CURRENT_MEMBERS_NOTIFIED)
+                        .bind(&case.project)
+                        .bind(case.reference.to_string())
+                        .fetch_all(&mut *tx)
+                        .await?
+                }
+            };
             return rows
                 .iter()
                 .map(|r| {

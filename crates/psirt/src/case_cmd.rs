@@ -219,10 +219,18 @@ enum CaseCmd {
         #[arg(long)]
         when: String,
     },
-    /// The PST's assessment of the break; releasing early is the default suggestion.
+    /// The PST's assessment of the break: --release-early (at --release-at,
+    /// default now; the notified distributors are told) or --keep-plan.
+    #[command(group(clap::ArgGroup::new("choice").required(true).args(["release_early", "keep_plan"])))]
     AssessBreak {
         reference: String,
-        /// Continue with the plan instead of releasing early.
+        /// Release earlier than planned.
+        #[arg(long)]
+        release_early: bool,
+        /// The new public date when releasing early (an instant or +2h).
+        #[arg(long, requires = "release_early")]
+        release_at: Option<String>,
+        /// Continue with the plan: no earlier release.
         #[arg(long)]
         keep_plan: bool,
         #[arg(long)]
@@ -331,7 +339,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             "the reporter's status token (shown once; their link is /api/v1/status/TOKEN): {}",
             intake.status_token.reveal()
         );
-        return output(&intake.record, json, "reported and acknowledged");
+        return output(store, &intake.record, json, "reported and acknowledged").await;
     }
 
     let actor = args
@@ -348,7 +356,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
         CaseCmd::Report { .. } => unreachable!("handled above"),
         CaseCmd::Show { reference } => {
             let record = store.case(&principal, r(&reference)?).await?;
-            return output(&record, json, "");
+            return output(store, &record, json, "").await;
         }
         CaseCmd::List { all } => {
             let cases = store.cases(&principal, all).await?;
@@ -574,13 +582,19 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
         ),
         CaseCmd::AssessBreak {
             reference,
-            keep_plan,
+            release_early,
+            release_at,
+            keep_plan: _,
             reason,
         } => (
             reference,
             Command::AssessEmbargoBreak {
-                release_early: !keep_plan,
+                release_early,
                 reason,
+                release_at: release_at
+                    .map(|t| parse_instant(&t, now))
+                    .transpose()
+                    .context("--release-at")?,
             },
         ),
         CaseCmd::Cve { reference, cve } => (reference, Command::RecordCve { cve: cve.parse()? }),
@@ -632,7 +646,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
     let record = store
         .execute(&principal, reference, command, expect, now)
         .await?;
-    output(&record, json, name)
+    output(store, &record, json, name).await
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -643,7 +657,12 @@ fn read_stdin() -> anyhow::Result<String> {
     Ok(s)
 }
 
-fn output(record: &CaseRecord, json: bool, what: &str) -> anyhow::Result<ExitCode> {
+async fn output(
+    store: &Store,
+    record: &CaseRecord,
+    json: bool,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
     let view = CaseView::new(&record.case, &record.events);
     if json {
         println!("{}", serde_json::to_string_pretty(&view)?);
@@ -653,9 +672,53 @@ fn output(record: &CaseRecord, json: bool, what: &str) -> anyhow::Result<ExitCod
             println!("next: {}", milestone_line(next));
         }
     } else {
-        print_case(&view);
+        print_case(&view, &Names::of(store, &view).await);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// People as the pages show them, `Name <address>`, for the ids a case
+/// names (its Fix Lead, Fix Team and timeline's actors).
+struct Names(std::collections::BTreeMap<i64, String>);
+
+impl Names {
+    async fn of(store: &Store, v: &CaseView) -> Names {
+        let mut ids: Vec<i64> = v
+            .fix_lead
+            .into_iter()
+            .chain(v.fix_team.iter().copied())
+            .collect();
+        ids.extend(
+            v.timeline
+                .iter()
+                .filter_map(|e| e.actor.strip_prefix("user:")?.parse::<i64>().ok()),
+        );
+        let mut names = std::collections::BTreeMap::new();
+        for id in ids {
+            if names.contains_key(&id) {
+                continue;
+            }
+            if let Ok(user) = store.user(psirt_core::UserId::new(id)).await {
+                names.insert(id, format!("{} <{}>", user.name, user.email));
+            }
+        }
+        Names(names)
+    }
+
+    fn id(&self, id: i64) -> String {
+        self.0
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("user:{id}"))
+    }
+
+    /// A timeline actor: `user:ID` as the person, others as they are.
+    fn actor(&self, actor: &str) -> String {
+        match actor.strip_prefix("user:").and_then(|id| id.parse().ok()) {
+            Some(id) => self.id(id),
+            None => actor.to_string(),
+        }
+    }
 }
 
 fn milestone_line(m: &MilestoneView) -> String {
@@ -669,7 +732,7 @@ fn milestone_line(m: &MilestoneView) -> String {
     }
 }
 
-fn print_case(v: &CaseView) {
+fn print_case(v: &CaseView, names: &Names) {
     println!("{}  {}", v.reference, safe(&v.summary));
     let flags = [
         (v.urgent, "URGENT"),
@@ -689,7 +752,12 @@ fn print_case(v: &CaseView) {
         flags.join(" ")
     );
     if let Some(lead) = v.fix_lead {
-        println!("Fix Lead: user:{lead}  Fix Team: {:?}", v.fix_team);
+        let team: Vec<String> = v.fix_team.iter().map(|m| names.id(*m)).collect();
+        println!(
+            "Fix Lead: {}  Fix Team: {}",
+            safe(&names.id(lead)),
+            safe(&team.join(", "))
+        );
     }
     if let Some(c) = &v.cvss.final_ {
         println!("CVSS {} {} ({})", c.base_score, c.severity, c.vector);
@@ -704,7 +772,7 @@ fn print_case(v: &CaseView) {
             "  #{:<3} {} {:<10} {} {}",
             e.seq,
             e.at,
-            safe(&e.actor.to_string()),
+            safe(&names.actor(&e.actor)),
             e.kind,
             safe(&e.data.to_string())
         );

@@ -244,6 +244,22 @@ fn main() -> ExitCode {
         .with_target(false)
         .init();
 
+    if !matches!(cli.command, Top::Serve | Top::Worker) {
+        // Rust ignores SIGPIPE, so printing to a closed pipe (`psirt case
+        // dues | head`) would panic with a backtrace. A one-shot command
+        // ends quietly instead, as other command-line tools do. The server
+        // and the worker keep ignoring it: their sockets report errors.
+        // SAFETY: called before any thread starts; SIG_DFL is a valid
+        // disposition for SIGPIPE.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
+    if matches!(cli.command, Top::Serve | Top::Worker) && std::env::var_os("PSIRT_NOW").is_some() {
+        eprintln!(
+            "warning: PSIRT_NOW is set, but the server and the worker always use the clock: it is ignored"
+        );
+    }
     if let Top::Cvss { vectors } = &cli.command {
         return match cvss_cmd::run(vectors) {
             Ok(code) => code,

@@ -716,11 +716,27 @@ fn an_embargo_break_pulls_the_release_forward() {
         p.refused(
             Some("dev"),
             t,
-            &["case", "assess-break", &c, "--reason", "The patch is out"]
+            &[
+                "case",
+                "assess-break",
+                &c,
+                "--release-early",
+                "--reason",
+                "The patch is out"
+            ]
         ),
         "only the Product Security Team may assess an embargo break"
     );
-    // The default suggestion: go public as soon as possible.
+    // The choice is explicit: neither --release-early nor --keep-plan is
+    // a usage error.
+    let run = p.run(
+        Some("bob"),
+        t,
+        &["case", "assess-break", &c, "--reason", "The patch is out"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--release-early"), "{}", run.stderr);
+    // "When in doubt push forward and go public ASAP."
     let case = p
         .ok(
             Some("bob"),
@@ -729,6 +745,7 @@ fn an_embargo_break_pulls_the_release_forward() {
                 "case",
                 "assess-break",
                 &c,
+                "--release-early",
                 "--reason",
                 "The patch is out",
                 "--json",
@@ -772,6 +789,10 @@ fn keeping_the_plan_after_a_break_changes_no_due_time() {
         ],
     );
     let before = milestones(&p.show("alice", t, &c));
+    assert!(
+        before.starts_with("embargo_break_assessed pending due +24h ASAP\n"),
+        "{before}"
+    );
     let case = p
         .ok(
             Some("bob"),
@@ -788,12 +809,27 @@ fn keeping_the_plan_after_a_break_changes_no_due_time() {
         )
         .json();
     assert_eq!(case["embargo_breaks"][0]["assessment"], "keep_plan");
-    assert_eq!(milestones(&case), before);
+    // Only the assessment itself is done: no other due time moves.
+    assert_eq!(
+        milestones(&case).replacen(
+            "embargo_break_assessed done at +24h",
+            "embargo_break_assessed pending due +24h ASAP",
+            1
+        ),
+        before
+    );
     assert_eq!(
         p.refused(
             Some("bob"),
             t,
-            &["case", "assess-break", &c, "--reason", "again"]
+            &[
+                "case",
+                "assess-break",
+                &c,
+                "--keep-plan",
+                "--reason",
+                "again"
+            ]
         ),
         "there is no reported embargo break waiting for an assessment"
     );
@@ -931,4 +967,62 @@ fn a_command_far_in_the_future_is_refused_unless_it_is_an_import() {
         "reported and acknowledged only: {shown}"
     );
     p.ok(Some("alice"), future, &["case", "--import", "show", &c]);
+}
+
+/// `psirt case show` reads like the case page: people by name and address,
+/// on the Fix Team line and in the timeline, never `user:2`.
+#[test]
+fn case_show_names_people_as_the_pages_do() {
+    let p = Psirt::new();
+    let c = p.report(T0, &[]);
+    let t = "2026-11-02T12:00:00Z";
+    p.ok(Some("bob"), t, &["case", "assign", &c]);
+    p.ok(
+        Some("alice"),
+        t,
+        &["case", "team", &c, "--member", "dev@example.org"],
+    );
+    let shown = p.ok(Some("alice"), t, &["case", "show", &c]).stdout;
+    assert!(
+        shown.contains("Fix Lead: alice <alice@example.org>  Fix Team: alice <alice@example.org>, dev <dev@example.org>"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("bob <bob@example.org> fix_lead_assigned"),
+        "{shown}"
+    );
+    assert!(!shown.contains("user:"), "{shown}");
+}
+
+/// A reader that stops early (`psirt case dues | head`) ends the command
+/// quietly: no panic, no backtrace.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let p = Psirt::new();
+    p.report(T0, &[]);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .current_dir(p.dir.path())
+        .env_clear()
+        .env(
+            "PSIRT_DATABASE_URL",
+            format!("sqlite://{}/psirt.db", p.dir.path().display()),
+        )
+        .env("PSIRT_AS", "alice@example.org")
+        .args(["case", "dues"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    use std::os::unix::process::ExitStatusExt;
+    const SIGPIPE: i32 = 13;
+    assert_eq!(
+        out.status.signal(),
+        Some(SIGPIPE),
+        "{:?} {stderr}",
+        out.status
+    );
 }

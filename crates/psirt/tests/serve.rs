@@ -272,3 +272,22 @@ fn the_instance_key_is_made_once_and_published() {
     );
     assert!(policy.contains("href=\"/openpgp-key.asc\""));
 }
+
+/// The server always uses the clock: `PSIRT_NOW`, meant for commands, is
+/// not silently ignored there.
+#[test]
+fn serve_warns_that_psirt_now_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_psirt"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PSIRT_NOW", "2026-11-02T09:00:00Z")
+        // Not an address: the server stops right after the warning.
+        .env("PSIRT_LISTEN", "nowhere")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("PSIRT_NOW is set"), "{stderr}");
+}

@@ -297,6 +297,7 @@ fn pst_only_operations() {
         Command::AssessEmbargoBreak {
             release_early: true,
             reason: "leak".into(),
+            release_at: None,
         },
         expect![["denied: only the Product Security Team may assess an embargo break"]],
     );

@@ -20,6 +20,7 @@ fn assess(release_early: bool) -> Command {
     Command::AssessEmbargoBreak {
         release_early,
         reason: "the patch is visible but not yet explained".into(),
+        release_at: None,
     }
 }
 
@@ -65,8 +66,53 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
         ("+8d".to_string(), "+7d".to_string())
     );
     assert_eq!(b.assessment, None);
-    // Reporting it changes no due time by itself: the PST decides.
-    assert!(!w.case.urgent());
+    // "You must urgently inform": the case is urgent, and assessing the
+    // break is due at once, first of all; the other due times wait for the
+    // PST's decision.
+    assert!(w.case.urgent());
+    let (first, due) = w.case.next_due().unwrap();
+    assert_eq!(
+        (first, w.rel(due.at), due.asap),
+        (Milestone::EmbargoBreakAssessed, "+8d".to_string(), true)
+    );
+    expect![[r#"
+        embargo_break_assessed due      +8d ASAP
+        acknowledged           done     +0m
+        fix_lead_assigned      done     +0m
+        fix_team_formed        done     +0m
+        cvss_scored            done     +0m
+        fix_ready              done     +0m
+        notice_published       due      +7d
+        distributors_notified  done     +5d
+        released               due      +21d
+        retrospective          n/a
+        closed                 pending
+    "#]]
+    .assert_eq(&w.milestones());
+    // The PST and the Fix Lead are told at once: team mail, what leaked to
+    // whom and when, never the report.
+    expect![[r#"
+        == embargo_break to Pst (send, encrypt if key)
+        Subject: [PSIRT-2026-0001] URGENT: embargo break reported
+        An embargo break was reported on PSIRT-2026-0001 (coredns).
+
+        What leaked: the patch and the CVE description
+        To whom: a public mirror of a distributor's build repository
+        When: 2026-03-09 09:00 UTC
+
+        The case is urgent until the PST assesses the break: whether to release earlier than planned (assess_embargo_break, with release_early and the new public date, or release_early: false and why not).
+
+        == embargo_break to user alice (send, encrypt if key)
+        Subject: [PSIRT-2026-0001] URGENT: embargo break reported
+        An embargo break was reported on PSIRT-2026-0001 (coredns).
+
+        What leaked: the patch and the CVE description
+        To whom: a public mirror of a distributor's build repository
+        When: 2026-03-09 09:00 UTC
+
+        The case is urgent until the PST assesses the break: whether to release earlier than planned (assess_embargo_break, with release_early and the new public date, or release_early: false and why not).
+
+    "#]].assert_eq(&crate::mail::show(&w.mails()));
 }
 
 #[test]
@@ -97,10 +143,22 @@ fn keeping_the_plan_after_an_embargo_break_changes_no_due_time() {
     let mut w = notified();
     w.at("8d");
     w.ok(w.person(DAVE), report_break("7d"));
-    let before = w.milestones();
+    let before = w.case.milestones();
     w.ok(w.person(ALICE), assess(false));
-    assert_eq!(w.milestones(), before);
+    let after = w.case.milestones();
+    // Only the assessment itself is done; no other due time moves.
+    assert_eq!(after[1..], before[1..]);
+    assert_eq!(
+        w.case.milestone(Milestone::EmbargoBreakAssessed).status,
+        psirt_core::MilestoneStatus::Done {
+            at: day0_plus("8d")
+        }
+    );
     assert!(!w.case.urgent());
+    assert!(
+        w.mails().is_empty(),
+        "the distributors keep their date: nothing to tell"
+    );
     w.check(
         w.lead(),
         release_command(),
@@ -118,6 +176,7 @@ fn releasing_early_after_an_embargo_break_pulls_every_due_time_to_the_assessment
     w.ok(w.person(BOB), assess(true));
     assert!(w.case.urgent());
     expect![[r#"
+        embargo_break_assessed done     +9d
         acknowledged           done     +0m
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
@@ -130,8 +189,23 @@ fn releasing_early_after_an_embargo_break_pulls_every_due_time_to_the_assessment
         closed                 pending
     "#]]
     .assert_eq(&w.milestones());
-    // The distributors' embargo ends on day 18; the release goes out now.
-    assert_eq!(w.case.embargo_end(), Some(day0_plus("18d")));
+    // The distributors' embargo ended on day 18; it now ends at once, and
+    // every notified distributor is told (encrypted only).
+    assert_eq!(w.case.embargo_end(), Some(day0_plus("9d")));
+    assert_eq!(
+        w.case.embargo_moved,
+        Some((day0_plus("18d"), day0_plus("9d")))
+    );
+    expect![[r#"
+        == embargo_update to NotifiedDistributors (send, encrypted only)
+        Subject: [PSIRT-2026-0001] Embargo moved: now ends 2026-03-11 09:00 UTC
+        EMBARGOED until 2026-03-11 09:00 UTC — do not share outside your organisation's security team.
+
+        The embargo on PSIRT-2026-0001 (coredns) now ends EARLIER: the fix becomes public at 2026-03-11 09:00 UTC (that is Wednesday 11 March 2026, 09:00 UTC), not at 2026-03-20 09:00 UTC as the pre-notification said.
+
+        The coredns Product Security Team moved the date after an embargo break. Prepare your own release for the new moment; until then, the embargo holds.
+
+    "#]].assert_eq(&crate::mail::show(&w.mails()));
     w.at("9d");
     w.release();
     assert_eq!(w.rel(w.case.release.as_ref().unwrap().at), "+9d");
@@ -249,4 +323,65 @@ fn releasing_early_after_our_embargo_break_also_skips_an_upstream_embargo() {
     // NOTE: a leak on our side lets us release before another project's
     // embargo ends; the engine does not tell the two apart (see the report).
     w.check(w.lead(), release_command(), expect![["ok"]]);
+}
+
+#[test]
+fn releasing_early_at_a_new_date_tells_the_distributors_when() {
+    let mut w = notified();
+    w.at("8d");
+    w.ok(w.person(DAVE), report_break("7d"));
+    let at = |release_at: &str| Command::AssessEmbargoBreak {
+        release_early: true,
+        reason: "the patch is public on a mirror".into(),
+        release_at: Some(day0_plus(release_at)),
+    };
+    w.check(
+        w.person(ALICE),
+        at("7d"),
+        expect![["invalid release_at: must not be in the past"]],
+    );
+    w.check(
+        w.person(ALICE),
+        at("18d"),
+        expect!["ReleaseEarlyMustBeEarlier: releasing early means before the embargo's end (2026-03-20 09:00 UTC); choose an earlier release_at"],
+    );
+    w.check(
+        w.person(ALICE),
+        Command::AssessEmbargoBreak {
+            release_early: false,
+            reason: "x".into(),
+            release_at: Some(day0_plus("10d")),
+        },
+        expect!["invalid release_at: a new public date goes with release_early: true"],
+    );
+    w.ok(w.person(ALICE), at("10d"));
+    assert_eq!(w.case.embargo_end(), Some(day0_plus("10d")));
+    let released = w.case.milestone(Milestone::Released);
+    assert_eq!(
+        released.due().map(|d| w.rel(d.at)),
+        Some("+10d".to_string())
+    );
+    let mails = w.mails();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].kind, psirt_core::MailKind::EmbargoUpdate);
+    assert_eq!(
+        mails[0].audience,
+        psirt_core::Audience::NotifiedDistributors
+    );
+    assert_eq!(mails[0].protection, psirt_core::Protection::EncryptOnly);
+    assert!(
+        mails[0].body.contains("2026-03-12 09:00 UTC"),
+        "{}",
+        mails[0].body
+    );
+    assert!(
+        mails[0].body.contains("Thursday 12 March 2026"),
+        "{}",
+        mails[0].body
+    );
+    assert!(
+        mails[0].body.contains("not at 2026-03-20 09:00 UTC"),
+        "{}",
+        mails[0].body
+    );
 }

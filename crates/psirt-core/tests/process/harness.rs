@@ -122,6 +122,8 @@ pub struct World {
     /// The project's rotation counter: the number of Fix Lead turns taken,
     /// overrides included.
     pub turn: u64,
+    /// Where the events of the last accepted command start.
+    pub last: usize,
 }
 
 impl World {
@@ -161,6 +163,7 @@ impl World {
             now: at,
             pst: fresh_roster(),
             turn: 0,
+            last: 0,
         }
     }
 
@@ -214,6 +217,7 @@ impl World {
                     self.events.push(event);
                 }
                 assert_eq!(self.case.version, self.events.len() as u64);
+                self.last = events_before;
                 Ok(())
             }
             Err(refusal) => {
@@ -395,6 +399,11 @@ impl World {
                 location: "https://github.com/coredns/coredns/security/advisories/GHSA-xxxx".into(),
             },
         );
+    }
+
+    /// The mail the last accepted command writes.
+    pub fn mails(&self) -> Vec<psirt_core::Mail> {
+        psirt_core::mails_for(&self.case, &self.events[self.last..])
     }
 
     /// The milestone table: each milestone with its done or due time,

@@ -304,6 +304,7 @@ fn a_slow_down_after_a_decision_to_release_early_moves_nothing() {
         Command::AssessEmbargoBreak {
             release_early: true,
             reason: "go public".into(),
+            release_at: None,
         },
     );
     // NOTE: the slow-down is accepted and recorded but has no effect, since

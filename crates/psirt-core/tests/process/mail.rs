@@ -12,7 +12,7 @@ use psirt_core::{Audience, Mail, Protection, Review, mails_for, reminders};
 
 use crate::harness::*;
 
-fn show(mails: &[Mail]) -> String {
+pub(crate) fn show(mails: &[Mail]) -> String {
     let mut out = String::new();
     for m in mails {
         let audience = match m.audience {
@@ -216,4 +216,34 @@ fn reminders_come_a_day_before_and_when_overdue_each_once_per_due_time() {
     w.at("60d");
     w.ok(w.lead(), psirt_core::Command::Close);
     assert_eq!(show(&reminders(&w.case, w.now)), "");
+}
+
+#[test]
+fn credits_say_what_each_person_did() {
+    use psirt_core::{Credit, CreditKind, credit_lines};
+    let mut w = World::private();
+    let credit = |name: Option<&str>, kind| Credit {
+        name: name.map(String::from),
+        kind,
+    };
+    w.case.credits = vec![
+        credit(Some("Rita"), CreditKind::Reporter),
+        credit(Some("Alice"), CreditKind::RemediationDeveloper),
+        credit(None, CreditKind::Finder),
+        credit(Some("Bob"), CreditKind::RemediationDeveloper),
+        credit(Some("Carol"), CreditKind::RemediationDeveloper),
+        credit(Some("Dave"), CreditKind::RemediationReviewer),
+    ];
+    expect![[r#"
+        [
+            "Reported by Rita",
+            "Fixed by Alice, Bob and Carol",
+            "Found by someone who asked to stay anonymous",
+            "Fix reviewed by Dave",
+        ]
+    "#]]
+    .assert_debug_eq(&credit_lines(&w.case));
+    // A reporter credited as reporter is thanked for reporting, not fixing.
+    w.case.credits = vec![credit(Some("Rita"), CreditKind::Reporter)];
+    assert_eq!(credit_lines(&w.case), ["Reported by Rita"]);
 }

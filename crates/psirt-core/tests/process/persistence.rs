@@ -111,6 +111,7 @@ fn every_kind_of_event() -> World {
         Command::AssessEmbargoBreak {
             release_early: true,
             reason: "Go public ASAP.".into(),
+            release_at: None,
         },
     );
     w.ok(Actor::System, Command::MarkPubliclyDisclosed { link: None });
@@ -242,7 +243,7 @@ fn the_stored_form_of_events() {
         {"seq":19,"at":"2026-03-05T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributors_notified","patches":["0001.patch"],"embargo_end":"2026-03-16T09:00:00Z"}}
         {"seq":20,"at":"2026-03-05T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"upstream_embargo_set","upstream":"miekg/dns","until":"2026-03-17T09:00:00Z"}}
         {"seq":21,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"embargo_break_reported","what":"The patch.","to_whom":"A public CI log.","when":"2026-03-06T09:00:00Z"}}
-        {"seq":22,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"embargo_break_assessed","release_early":true,"reason":"Go public ASAP."}}
+        {"seq":22,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"embargo_break_assessed","release_early":true,"reason":"Go public ASAP.","release_at":"2026-03-07T09:00:00Z"}}
         {"seq":23,"at":"2026-03-07T09:00:00Z","actor":{"kind":"system"},"change":{"type":"publicly_disclosed","link":null}}
         {"seq":24,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"private_handling_requested"}}
         {"seq":25,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":2},"change":{"type":"private_handling_answered","agreed":false}}

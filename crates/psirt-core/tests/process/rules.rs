@@ -50,6 +50,7 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::AnswerNeedsRequest
         | Rule::BreakCannotBeInFuture
         | Rule::NoBreakToAssess
+        | Rule::ReleaseEarlyMustBeEarlier { .. }
         | Rule::CveAlreadyRecorded
         | Rule::WaiverWithCve
         | Rule::AlreadyApproved
@@ -782,8 +783,35 @@ fn no_break_to_assess() {
         Command::AssessEmbargoBreak {
             release_early: true,
             reason: "leak".into(),
+            release_at: None,
         },
         expect![["NoBreakToAssess: there is no reported embargo break waiting for an assessment"]],
+    );
+}
+
+#[test]
+fn release_early_must_be_earlier() {
+    let mut w = World::private();
+    w.ready_to_release();
+    w.at("5d");
+    w.notify_distributors("18d");
+    w.at("8d");
+    w.ok(
+        w.person(DAVE),
+        Command::ReportEmbargoBreak {
+            what: "the patch".into(),
+            to_whom: "a blog".into(),
+            when: day0_plus("7d"),
+        },
+    );
+    w.check(
+        w.person(ALICE),
+        Command::AssessEmbargoBreak {
+            release_early: true,
+            reason: "leak".into(),
+            release_at: Some(day0_plus("19d")),
+        },
+        expect!["ReleaseEarlyMustBeEarlier: releasing early means before the embargo's end (2026-03-20 09:00 UTC); choose an earlier release_at"],
     );
 }
 

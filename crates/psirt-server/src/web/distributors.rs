@@ -544,7 +544,10 @@ async fn render_portal(
                             tr {
                                 td { a href=(format!("/distributors/cases/{}", c.reference)) { (c.reference.to_string()) } }
                                 td { (c.summary) }
-                                td { @if let Some(e) = c.embargo_end { (time(e)) } @else { "—" } }
+                                td {
+                                    @if let Some(was) = c.embargo_was { del { (time(was)) } " " strong { "moved earlier: " } }
+                                    @if let Some(e) = c.embargo_end { (time(e)) } @else { "—" }
+                                }
                                 td { (time(c.notified_at)) }
                             }
                         }
@@ -741,7 +744,10 @@ async fn render_case_notice(
         }
         dl.facts {
             dt { "Subject" } dd { (notice.subject.expose()) }
-            dt { "Embargo ends" } dd { @if let Some(e) = notice.embargo_end { (time(e)) } @else { "—" } }
+            dt { "Embargo ends" } dd {
+                @if let Some(was) = notice.embargo_was { del { (time(was)) } " " strong { "moved earlier: " } }
+                @if let Some(e) = notice.embargo_end { (time(e)) } @else { "—" }
+            }
         }
         h2 { "The notice" }
         div.details { (notice.body.expose()) }

@@ -502,9 +502,11 @@ fn status_page(
                 @if !s.cves.is_empty() { dt { "CVE" } dd { (s.cves.join(", ")) } }
                 dt { "Credit" }
                 dd {
-                    @if s.credits.is_empty() { "not chosen yet" }
-                    @for c in &s.credits {
-                        (c.name.as_deref().unwrap_or("anonymous")) " (" (c.kind) ") "
+                    @if s.announcement_credits.is_empty() { "not chosen yet" }
+                    @else {
+                        "The release announcement will say: "
+                        ul { @for line in &s.announcement_credits { li { (line) } } }
+                        @if s.released_version.is_none() { "Not right? Change how you are credited below, or tell the team." }
                     }
                 }
             }

@@ -453,24 +453,6 @@ const fn f(name: &'static str, label: &'static str, kind: Kind, required: bool) 
     }
 }
 
-/// A field whose fresh form starts with `default` chosen.
-const fn suggest(
-    name: &'static str,
-    label: &'static str,
-    kind: Kind,
-    hint: &'static str,
-    default: &'static str,
-) -> Field {
-    Field {
-        name,
-        label,
-        kind,
-        required: true,
-        hint: Some(hint),
-        default: Some(default),
-    }
-}
-
 const fn h(
     name: &'static str,
     label: &'static str,
@@ -767,12 +749,19 @@ const ACTIONS: &[Action] = &[
         op: Operation::AssessEmbargoBreak,
         button: "Record assessment",
         fields: &[
-            suggest(
+            h(
                 "release_early",
                 "Release early?",
                 Kind::YesNo,
-                "Yes pulls every due time to now (the process's default); no keeps the plan.",
-                "yes",
+                true,
+                "Yes pulls every due time to now and moves the public date; no keeps the plan.",
+            ),
+            h(
+                "release_at",
+                "New public date (UTC)",
+                Kind::DateTime,
+                false,
+                "With yes: when the fix goes public (default now). Every notified distributor is told.",
             ),
             f("reason", "Reason", Kind::Text, true),
         ],
@@ -983,6 +972,8 @@ async fn case_markup(
         .iter()
         .filter(|a| case.is_open() && may(a.op))
         .filter(|a| !matches!(a.command, "propose_cvss" | "finalize_cvss"))
+        // The assessment form only while a break awaits one.
+        .filter(|a| a.command != "assess_embargo_break" || case.break_unassessed())
         .collect();
     let cvss_open = case.is_open() && (may(Operation::ProposeCvss) || may(Operation::FinalizeCvss));
     let no_errors = Errors::default();
@@ -1315,6 +1306,8 @@ fn kind_title(kind: MailKind) -> &'static str {
         MailKind::PreNotification => "Pre-notification to distributors",
         MailKind::ReleaseAnnouncement => "Release announcement",
         MailKind::MessageToReporter => "Message to the reporter",
+        MailKind::EmbargoBreak => "Embargo break alarm to the PST and the Fix Lead",
+        MailKind::EmbargoUpdate => "Embargo update to the notified distributors",
     }
 }
 
