@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{Auth, SESSION_COOKIE};
 use crate::commands::CommandRequest;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+use crate::limits::IntakeQuota;
 use crate::views::{AgendaView, CaseView, InboundView, MailView, MilestoneView};
 use crate::{AppState, now};
 
@@ -277,10 +278,10 @@ pub struct ReportReceipt {
     ))]
 async fn submit_report(
     State(state): State<AppState>,
+    _quota: IntakeQuota,
     auth: Auth,
     ApiJson(req): ApiJson<ReportRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.limit_intake(&auth.caller)?;
     require(&state, &auth.caller, Operation::SubmitReport).await?;
     let email = match req
         .reporter_email

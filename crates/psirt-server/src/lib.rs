@@ -10,15 +10,18 @@
 pub mod api;
 mod auth;
 pub mod commands;
+mod conn;
 pub mod distributors;
 pub mod error;
 mod intake;
+mod limits;
 pub mod views;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,8 +42,19 @@ pub struct Settings {
     /// Mark the session cookie `Secure` (psirt is reached over HTTPS).
     pub secure_cookies: bool,
     pub session_ttl: jiff::SignedDuration,
-    /// The largest request body accepted.
+    /// The largest request body accepted (the report form, which carries
+    /// files, has its own larger limit).
     pub body_limit: usize,
+    /// The bytes of request bodies held at once, all requests together: a
+    /// request whose body does not fit is answered 503 before it is read.
+    pub body_memory: usize,
+    /// How long a client has to send a request's headers, and how long a
+    /// kept-alive connection may wait for its next request.
+    pub header_timeout: Duration,
+    /// The longest pause while a request body arrives.
+    pub body_idle_timeout: Duration,
+    /// The longest a whole request body may take to arrive.
+    pub body_timeout: Duration,
     /// The instance's public OpenPGP key, once it has one.
     pub openpgp: Option<OpenPgpKey>,
     /// The instance's own key (secret), to decrypt reports encrypted to
@@ -65,6 +79,10 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl: jiff::SignedDuration::from_hours(12),
             body_limit: 2 * 1024 * 1024,
+            body_memory: 64 * 1024 * 1024,
+            header_timeout: Duration::from_secs(15),
+            body_idle_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(300),
             openpgp: None,
             instance_key: None,
         }
@@ -76,8 +94,14 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    intake: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    limits: Arc<Limits>,
+}
+
+/// The server's own bounds on clients: rate limits and the body budget.
+struct Limits {
+    intake: DefaultKeyedRateLimiter<IpAddr>,
+    sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    bodies: limits::BodyBudget,
 }
 
 impl AppState {
@@ -85,19 +109,23 @@ impl AppState {
         let intake = Quota::per_minute(settings.intake_per_minute);
         // Password guessing is slowed to ten tries a minute per address.
         let sign_in = Quota::per_minute(NonZeroU32::new(10).expect("non-zero"));
+        let limits = Limits {
+            intake: RateLimiter::keyed(intake),
+            sign_in: RateLimiter::keyed(sign_in),
+            bodies: limits::BodyBudget::new(settings.body_memory),
+        };
         AppState {
             store,
             settings: Arc::new(settings),
-            intake: Arc::new(RateLimiter::keyed(intake)),
-            sign_in: Arc::new(RateLimiter::keyed(sign_in)),
+            limits: Arc::new(limits),
         }
     }
 
-    fn limit(limiter: &DefaultKeyedRateLimiter<IpAddr>, caller: &Caller) -> Result<(), ApiError> {
-        let Ok(ip) = caller.origin.parse::<IpAddr>() else {
-            return Ok(());
-        };
-        limiter.check_key(&ip).map_err(|not_until| {
+    fn limit<K: std::hash::Hash + Eq + Clone>(
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), ApiError> {
+        limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
@@ -107,12 +135,18 @@ impl AppState {
         })
     }
 
-    pub(crate) fn limit_intake(&self, caller: &Caller) -> Result<(), ApiError> {
-        AppState::limit(&self.intake, caller)
+    /// Takes one report (or distributor application) from the client's
+    /// address; see `limits::IntakeQuota`, which asks it before the body
+    /// is read.
+    pub(crate) fn limit_intake(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        ip.map_or(Ok(()), |ip| AppState::limit(&self.limits.intake, &ip))
     }
 
     pub(crate) fn limit_sign_in(&self, caller: &Caller) -> Result<(), ApiError> {
-        AppState::limit(&self.sign_in, caller)
+        match caller.origin.parse::<IpAddr>() {
+            Ok(ip) => AppState::limit(&self.limits.sign_in, &ip),
+            Err(_) => Ok(()),
+        }
     }
 }
 
@@ -178,11 +212,14 @@ impl utoipa::Modify for Security {
 }
 
 /// Error responses as the server sends them: every `Problem` body is
-/// `application/problem+json`, and every operation documents the 400 that
-/// a malformed request gets (and, with a body, the 413 of a too large one)
-/// without each route repeating it.
+/// `application/problem+json`; every operation documents the 400 that a
+/// malformed request gets and, with a body, the 413 of a too large one, the
+/// 408 of one that stalls and the 503 of one the server has no room for
+/// (`limits`), without each route repeating it; and every 429 and 503
+/// problem documents its `Retry-After`.
 fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
     const PROBLEM: &str = "application/problem+json";
     let problem = |description: &str| {
         RefOr::T(
@@ -236,6 +273,36 @@ fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
                 responses
                     .entry("413".into())
                     .or_insert_with(|| problem("Request body too large"));
+                responses
+                    .entry("408".into())
+                    .or_insert_with(|| problem("The request body did not arrive in time"));
+                responses.entry("503".into()).or_insert_with(|| {
+                    problem("The server holds as many request bodies as it may; nothing was read")
+                });
+            }
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !matches!(status.as_str(), "429" | "503")
+                    || !response.content.get(PROBLEM).is_some_and(is_problem)
+                {
+                    continue;
+                }
+                let seconds = ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1));
+                response
+                    .headers
+                    .entry("Retry-After".into())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            HeaderBuilder::new()
+                                .schema(Some(seconds))
+                                .description(Some("Seconds to wait before trying again"))
+                                .build(),
+                        )
+                    });
             }
         }
     }
@@ -264,6 +331,10 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::bound_bodies,
+        ))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     (router, api)
@@ -299,7 +370,8 @@ pub fn redact_path(path: &str) -> String {
     path.to_string()
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, then lets the requests in flight
+/// finish (see `conn`).
 pub async fn serve(
     store: Store,
     settings: Settings,
@@ -308,11 +380,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend().as_str(), "psirt listening");
+    let header_timeout = settings.header_timeout;
     let (router, _) = app(AppState::new(store, settings));
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    conn::serve(listener, router, header_timeout, shutdown).await
 }

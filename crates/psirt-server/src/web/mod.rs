@@ -18,6 +18,8 @@ mod public;
 mod reporter;
 mod team;
 
+pub(crate) use reporter::REPORT_BODY_LIMIT;
+
 use std::collections::BTreeMap;
 
 use axum::Router;
@@ -227,6 +229,9 @@ pub(crate) enum WebError {
     /// Nobody is signed in: go to the sign-in page.
     SignIn,
     Page(StatusCode, String, String),
+    /// A refusal that passes (429, 503): the page, and the seconds to wait
+    /// in `Retry-After`.
+    Later(StatusCode, u64, String, String),
     Internal(String),
 }
 
@@ -245,10 +250,19 @@ impl From<ApiError> for WebError {
             ApiError::Forbidden(d) => {
                 WebError::Page(StatusCode::FORBIDDEN, "Not allowed".into(), d)
             }
-            ApiError::TooManyRequests { retry_after_secs } => WebError::Page(
+            ApiError::TooManyRequests { retry_after_secs } => WebError::Later(
                 StatusCode::TOO_MANY_REQUESTS,
+                retry_after_secs,
                 "Slow down".into(),
                 format!("Too many requests from your address; try again in {retry_after_secs} s."),
+            ),
+            ApiError::Busy { retry_after_secs } => WebError::Later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                retry_after_secs,
+                "Busy".into(),
+                format!(
+                    "The server is receiving as many uploads as it can hold. Nothing was sent or stored: go back and send the form again in {retry_after_secs} s."
+                ),
             ),
             other => WebError::Page(
                 StatusCode::BAD_REQUEST,
@@ -261,9 +275,14 @@ impl From<ApiError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let mut retry_after = None;
         let (status, title, detail) = match self {
             WebError::SignIn => return Redirect::to("/signin").into_response(),
             WebError::Page(status, title, detail) => (status, title, detail),
+            WebError::Later(status, secs, title, detail) => {
+                retry_after = Some(secs);
+                (status, title, detail)
+            }
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (
@@ -274,7 +293,7 @@ impl IntoResponse for WebError {
                 )
             }
         };
-        page_response(
+        let mut response = page_response(
             status,
             layout(
                 &title,
@@ -285,7 +304,13 @@ impl IntoResponse for WebError {
                     p { a href="/" { "Back to the security policy" } }
                 },
             ),
-        )
+        );
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -343,6 +368,10 @@ fn form_error_text(e: &ApiError) -> String {
         ApiError::TooManyRequests { retry_after_secs } => {
             format!("too many requests; try again in {retry_after_secs} s")
         }
+        ApiError::Busy { retry_after_secs } => {
+            format!("the server is busy; try again in {retry_after_secs} s")
+        }
+        ApiError::TimedOut => "the form did not arrive in time; send it again".into(),
         ApiError::MethodNotAllowed => "this route does not take that method".into(),
         ApiError::Internal(_) => "internal error".into(),
     }
