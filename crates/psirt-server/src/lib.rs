@@ -335,6 +335,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             limits::bound_bodies,
         ))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     (router, api)

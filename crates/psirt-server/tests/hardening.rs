@@ -5,7 +5,9 @@
 //! - an over-quota client is refused before its upload is read, and one
 //!   the in-flight body budget has no room for is answered 503, unread;
 //! - a client that never finishes its headers, or whose body stalls or
-//!   trickles, is cut off.
+//!   trickles, is cut off;
+//! - every API answer (and problem document) carries `nosniff` and
+//!   `Cache-Control: no-store`.
 //!
 //! Raw requests are written by hand where a client library would send the
 //! whole body before reading the answer.
@@ -16,6 +18,7 @@ use std::time::Duration;
 
 use psirt_core::Policy;
 use psirt_server::Settings;
+use psirt_server::api::ROUTES;
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -393,5 +396,60 @@ async fn a_body_that_stalls_or_trickles_is_cut_off() {
     };
     assert_eq!(status, StatusCode::OK);
     assert_eq!(cases.as_array().map(Vec::len), Some(0), "{cases}");
+    s.stop().await;
+}
+
+/// Every answer of the JSON API, whoever asks and whatever the outcome
+/// (200, 4xx problem documents, the 404 and 405 of unknown routes), tells
+/// the browser not to store it and not to sniff its type: the API carries
+/// embargoed cases and status links as the pages do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_answer_forbids_storing_and_sniffing() {
+    let s = Server::start(settings()).await;
+    let (reference, token) = s.report("Cached by a proxy?").await;
+    let fill = |path: &str| {
+        path.replace("{reference}", &reference)
+            .replace("{token}", &token)
+            .replace("{email}", "alice@example.org")
+            .replace("{kind}", "pre_notification")
+            .replace("{org}", "Distro")
+            .replace("{id}", "1")
+            .replace("{slug}", "default")
+    };
+    let mut routes: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(method, path, _)| (method.to_string(), fill(path)))
+        .collect();
+    routes.push(("get".into(), "/api/v1/no-such-route".into()));
+    routes.push(("patch".into(), "/api/v1/cases".into()));
+    routes.push(("get".into(), format!("/api/v1/cases/{reference}")));
+    // The administrator last: a revocation must not hide the others.
+    for who in [None, Some(&s.alice), Some(&s.admin)] {
+        for (method, path) in &routes {
+            let mut request = s
+                .http
+                .request(method.to_uppercase().parse().unwrap(), s.url(path));
+            if let Some(token) = who {
+                request = request.bearer_auth(token);
+            }
+            if !matches!(method.as_str(), "get" | "delete") {
+                request = request.json(&json!({}));
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let h = response.headers();
+            let get = |name: &str| h.get(name).map(|v| v.to_str().unwrap().to_string());
+            assert_eq!(
+                get("x-content-type-options").as_deref(),
+                Some("nosniff"),
+                "{method} {path} ({status})"
+            );
+            assert_eq!(
+                get("cache-control").as_deref(),
+                Some("no-store"),
+                "{method} {path} ({status})"
+            );
+        }
+    }
     s.stop().await;
 }

@@ -46,14 +46,15 @@ pub fn router() -> Router<AppState> {
         .merge(distributors::routes())
         .merge(reporter::routes())
         .merge(team::routes())
-        .layer(axum::middleware::from_fn(security_headers))
 }
 
-/// Headers every page gets: no scripts or inline styles, no framing, no
-/// referrer (a status link in a `Referer` would hand it to another site),
-/// and no caching unless the handler allowed it (pages show embargoed
-/// content and status links).
-async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
+/// Headers every response gets, pages, JSON, problem documents and files
+/// alike (`crate::app` puts it outermost): no scripts or inline styles, no
+/// framing, no content sniffing, no referrer (a status link in a `Referer`
+/// would hand it to another site), and no caching unless the handler
+/// allowed it (pages and API answers carry embargoed content and status
+/// links).
+pub(crate) async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(
