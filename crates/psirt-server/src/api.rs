@@ -6,7 +6,7 @@
 //! and rules are asked of `psirt-core`, through the store or, for
 //! instance operations, through `authorize_instance`.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
@@ -457,6 +457,20 @@ async fn reporter_caller(
     Ok((Caller::new(Principal::Reporter(case), origin), case))
 }
 
+/// The reporter, for a write through their link: the writes are limited
+/// per client address (asked first, so guessing links is slowed too) and
+/// per case, before the body is read.
+pub(crate) async fn reporter_writer(
+    state: &AppState,
+    token: &str,
+    origin: String,
+) -> Result<(Caller, CaseRef), ApiError> {
+    state.limit_status_address(&origin)?;
+    let (caller, case) = reporter_caller(state, token, origin).await?;
+    state.limit_status_case(case)?;
+    Ok((caller, case))
+}
+
 /// The reporter's view of their case.
 #[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
@@ -477,18 +491,21 @@ pub struct ReplyRequest {
     pub text: String,
 }
 
-/// The reporter writes to the team.
+/// The reporter writes to the team. Writes through a link are limited
+/// per case and per client address (`status_writes_per_hour`).
 #[utoipa::path(post, path = "/api/v1/status/{token}/replies", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
     request_body = ReplyRequest,
-    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
 async fn reporter_reply(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
-    ApiJson(req): ApiJson<ReplyRequest>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
-    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<ReplyRequest>::from_request(request, &state).await?;
     let record = state
         .store
         .execute(
@@ -513,17 +530,20 @@ pub struct CreditRequest {
 }
 
 /// The reporter says how they want to be credited (a name, or anonymous).
+/// Limited with the replies (`status_writes_per_hour`).
 #[utoipa::path(post, path = "/api/v1/status/{token}/credit", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
     request_body = CreditRequest,
-    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
 async fn reporter_credit(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
-    ApiJson(req): ApiJson<CreditRequest>,
+    request: axum::extract::Request,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
-    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<CreditRequest>::from_request(request, &state).await?;
     let credit = Credit {
         name: req.name,
         kind: CreditKind::Reporter,

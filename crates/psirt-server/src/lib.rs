@@ -55,6 +55,9 @@ pub struct Settings {
     pub body_idle_timeout: Duration,
     /// The longest a whole request body may take to arrive.
     pub body_timeout: Duration,
+    /// Writes through a status link (replies, credit choices) per hour,
+    /// counted per case and per client address.
+    pub status_writes_per_hour: NonZeroU32,
     /// The instance's public OpenPGP key, once it has one.
     pub openpgp: Option<OpenPgpKey>,
     /// The instance's own key (secret), to decrypt reports encrypted to
@@ -83,6 +86,7 @@ impl Default for Settings {
             header_timeout: Duration::from_secs(15),
             body_idle_timeout: Duration::from_secs(20),
             body_timeout: Duration::from_secs(300),
+            status_writes_per_hour: NonZeroU32::new(20).expect("non-zero"),
             openpgp: None,
             instance_key: None,
         }
@@ -101,6 +105,8 @@ pub struct AppState {
 struct Limits {
     intake: DefaultKeyedRateLimiter<IpAddr>,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    status_by_case: DefaultKeyedRateLimiter<psirt_core::CaseRef>,
+    status_by_address: DefaultKeyedRateLimiter<IpAddr>,
     bodies: limits::BodyBudget,
 }
 
@@ -109,9 +115,12 @@ impl AppState {
         let intake = Quota::per_minute(settings.intake_per_minute);
         // Password guessing is slowed to ten tries a minute per address.
         let sign_in = Quota::per_minute(NonZeroU32::new(10).expect("non-zero"));
+        let status = Quota::per_hour(settings.status_writes_per_hour);
         let limits = Limits {
             intake: RateLimiter::keyed(intake),
             sign_in: RateLimiter::keyed(sign_in),
+            status_by_case: RateLimiter::keyed(status),
+            status_by_address: RateLimiter::keyed(status),
             bodies: limits::BodyBudget::new(settings.body_memory),
         };
         AppState {
@@ -147,6 +156,20 @@ impl AppState {
             Ok(ip) => AppState::limit(&self.limits.sign_in, &ip),
             Err(_) => Ok(()),
         }
+    }
+
+    /// Takes one write through a status link from the client's address;
+    /// asked before the link is looked up, so guessing links is slowed too.
+    pub(crate) fn limit_status_address(&self, origin: &str) -> Result<(), ApiError> {
+        match origin.parse::<IpAddr>() {
+            Ok(ip) => AppState::limit(&self.limits.status_by_address, &ip),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Takes one write through a status link of `case` (from any address).
+    pub(crate) fn limit_status_case(&self, case: psirt_core::CaseRef) -> Result<(), ApiError> {
+        AppState::limit(&self.limits.status_by_case, &case)
     }
 }
 

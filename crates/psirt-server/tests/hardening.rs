@@ -7,7 +7,8 @@
 //! - a client that never finishes its headers, or whose body stalls or
 //!   trickles, is cut off;
 //! - every API answer (and problem document) carries `nosniff` and
-//!   `Cache-Control: no-store`.
+//!   `Cache-Control: no-store`;
+//! - writes through a status link are limited per case and per address.
 //!
 //! Raw requests are written by hand where a client library would send the
 //! whole body before reading the answer.
@@ -451,5 +452,95 @@ async fn every_api_answer_forbids_storing_and_sniffing() {
             );
         }
     }
+    s.stop().await;
+}
+
+/// Writes through a status link (replies and credit choices, on the API
+/// and the status page) are limited per case and per client address
+/// (`status_writes_per_hour`), with 429 and `Retry-After`, before the body
+/// is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_through_a_status_link_are_limited_per_case_and_per_address() {
+    let s = Server::start(Settings {
+        status_writes_per_hour: NonZeroU32::new(2).unwrap(),
+        ..settings()
+    })
+    .await;
+    let (_, a) = s.report("Case A").await;
+    let (_, b) = s.report("Case B").await;
+    let here = client(Some("127.0.0.1".parse().unwrap()));
+    let there = client(Some("127.0.0.2".parse().unwrap()));
+    let reply = |client: &reqwest::Client, token: &str, text: &str| {
+        client
+            .post(s.url(&format!("/api/v1/status/{token}/replies")))
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    // Two writes through A's link from here: a reply and a credit choice.
+    let r = reply(&here, &a, "Here is a second proof of concept.")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = here
+        .post(s.url(&format!("/api/v1/status/{a}/credit")))
+        .json(&json!({ "name": "Ann" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A third through A's link is refused, from another address too.
+    let r = reply(&there, &a, "Spam").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // B's link takes a write from there, but not from here: this address
+    // has spent its writes.
+    let r = reply(&there, &b, "A question about B.").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = reply(&here, &b, "Spam").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The refusal comes before the body: a reply whose body never comes.
+    let head = format!(
+        "POST /api/v1/status/{b}/replies HTTP/1.1\r\nHost: psirt.test\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+    );
+    let mut stream = send_raw(s.addr, &head, b"{\"text\": ").await;
+    let answer = read_head(&mut stream, "the unfinished reply").await;
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    // The status page's form is limited the same way, with a page.
+    let r = there
+        .post(s.url(&format!("/status/{b}")))
+        .form(&[("action", "reply"), ("text", "Spam")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // What was refused was not recorded: A has the one reply.
+    let status: Value = here
+        .get(s.url(&format!("/api/v1/status/{a}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let replies = status["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["from"] == "reporter")
+        .count();
+    assert_eq!(replies, 1, "{status}");
     s.stop().await;
 }

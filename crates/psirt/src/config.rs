@@ -18,6 +18,7 @@ struct File {
     default_project: Option<String>,
     public_url: Option<String>,
     intake_per_minute: Option<u32>,
+    status_writes_per_hour: Option<u32>,
     body_memory_mib: Option<u32>,
     header_timeout: Option<String>,
     body_idle_timeout: Option<String>,
@@ -41,6 +42,9 @@ pub struct Config {
     pub public_url: String,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
+    /// Writes through a reporter's status link per hour, per case and per
+    /// client address.
+    pub status_writes_per_hour: std::num::NonZeroU32,
     /// The bytes of request bodies held at once, all requests together.
     pub body_memory: usize,
     /// How long a client has to send its headers (and a kept-alive
@@ -83,6 +87,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_DEFAULT_PROJECT",
     "PSIRT_PUBLIC_URL",
     "PSIRT_INTAKE_PER_MINUTE",
+    "PSIRT_STATUS_WRITES_PER_HOUR",
     "PSIRT_BODY_MEMORY_MIB",
     "PSIRT_HEADER_TIMEOUT",
     "PSIRT_BODY_IDLE_TIMEOUT",
@@ -175,6 +180,12 @@ impl Config {
             file.intake_per_minute,
         )?;
         let intake_per_minute = at_least_one("intake_per_minute", intake, 30)?;
+        let status_writes = number(
+            "status_writes_per_hour",
+            get("PSIRT_STATUS_WRITES_PER_HOUR"),
+            file.status_writes_per_hour,
+        )?;
+        let status_writes_per_hour = at_least_one("status_writes_per_hour", status_writes, 20)?;
         let body_memory_mib = number(
             "body_memory_mib",
             get("PSIRT_BODY_MEMORY_MIB"),
@@ -248,6 +259,7 @@ impl Config {
             default_project,
             public_url,
             intake_per_minute,
+            status_writes_per_hour,
             body_memory: body_memory_mib as usize * 1024 * 1024,
             header_timeout,
             body_idle_timeout,
@@ -306,12 +318,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `body_memory_mib`, `header_timeout`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",
@@ -352,6 +364,11 @@ mod tests {
             "",
             &[("PSIRT_BODY_MEMORY_MIB", "16")],
             "error: body_memory_mib: must be at least 56, room for one report form with its files",
+        );
+        check(
+            "status_writes_per_hour = 0\n",
+            &[],
+            "error: status_writes_per_hour: must be at least 1",
         );
     }
 }

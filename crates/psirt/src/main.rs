@@ -302,6 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
+                status_writes_per_hour: config.status_writes_per_hour,
                 body_memory: config.body_memory,
                 header_timeout: config.header_timeout,
                 body_idle_timeout: config.body_idle_timeout,

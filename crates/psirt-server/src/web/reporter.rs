@@ -557,13 +557,18 @@ fn status_page(
     )
 }
 
+/// The status page's forms; limited with the API's writes through the
+/// link (per client address, then per case), before the form is read.
 async fn status_action(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-    PlainForm(f): PlainForm,
+    request: Request,
 ) -> Result<Response, WebError> {
+    state.limit_status_address(&visitor.origin)?;
     let (caller, case) = reporter_case(&state, &token, &visitor.origin).await?;
+    state.limit_status_case(case)?;
+    let PlainForm(f) = PlainForm::from_request(request, &state).await?;
     let form = f.get("action").to_string();
     let mut errors = Errors::default();
     let command = match form.as_str() {
