@@ -108,6 +108,28 @@ struct Limits {
     status_by_case: DefaultKeyedRateLimiter<psirt_core::CaseRef>,
     status_by_address: DefaultKeyedRateLimiter<IpAddr>,
     bodies: limits::BodyBudget,
+    /// Checks since the limiters' idle keys were last dropped.
+    checks: std::sync::atomic::AtomicU32,
+}
+
+/// How many rate-limit checks pass between two sweeps of the limiters'
+/// keys: a key whose quota is whole again is dropped, so the keyed maps
+/// stay as small as the set of recent clients.
+const SWEEP_EVERY: u32 = 4096;
+
+/// The key a client address is limited under: an IPv4 address (also when
+/// it comes IPv4-mapped), or an IPv6 address's /64, which one subscriber
+/// usually holds whole (keying by /128 would give them 2^64 quotas).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !((1u128 << 64) - 1),
+            )),
+        },
+    }
 }
 
 impl AppState {
@@ -122,6 +144,7 @@ impl AppState {
             status_by_case: RateLimiter::keyed(status),
             status_by_address: RateLimiter::keyed(status),
             bodies: limits::BodyBudget::new(settings.body_memory),
+            checks: std::sync::atomic::AtomicU32::new(0),
         };
         AppState {
             store,
@@ -131,9 +154,15 @@ impl AppState {
     }
 
     fn limit<K: std::hash::Hash + Eq + Clone>(
+        &self,
         limiter: &DefaultKeyedRateLimiter<K>,
         key: &K,
     ) -> Result<(), ApiError> {
+        let checks = &self.limits.checks;
+        if checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= SWEEP_EVERY {
+            checks.store(0, std::sync::atomic::Ordering::Relaxed);
+            self.sweep();
+        }
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
@@ -144,16 +173,30 @@ impl AppState {
         })
     }
 
+    fn sweep(&self) {
+        let limits = &self.limits;
+        limits.intake.retain_recent();
+        limits.sign_in.retain_recent();
+        limits.status_by_case.retain_recent();
+        limits.status_by_address.retain_recent();
+        limits.intake.shrink_to_fit();
+        limits.sign_in.shrink_to_fit();
+        limits.status_by_case.shrink_to_fit();
+        limits.status_by_address.shrink_to_fit();
+    }
+
     /// Takes one report (or distributor application) from the client's
     /// address; see `limits::IntakeQuota`, which asks it before the body
     /// is read.
     pub(crate) fn limit_intake(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
-        ip.map_or(Ok(()), |ip| AppState::limit(&self.limits.intake, &ip))
+        ip.map_or(Ok(()), |ip| {
+            self.limit(&self.limits.intake, &address_key(ip))
+        })
     }
 
     pub(crate) fn limit_sign_in(&self, caller: &Caller) -> Result<(), ApiError> {
         match caller.origin.parse::<IpAddr>() {
-            Ok(ip) => AppState::limit(&self.limits.sign_in, &ip),
+            Ok(ip) => self.limit(&self.limits.sign_in, &address_key(ip)),
             Err(_) => Ok(()),
         }
     }
@@ -162,19 +205,30 @@ impl AppState {
     /// asked before the link is looked up, so guessing links is slowed too.
     pub(crate) fn limit_status_address(&self, origin: &str) -> Result<(), ApiError> {
         match origin.parse::<IpAddr>() {
-            Ok(ip) => AppState::limit(&self.limits.status_by_address, &ip),
+            Ok(ip) => self.limit(&self.limits.status_by_address, &address_key(ip)),
             Err(_) => Ok(()),
         }
     }
 
     /// Takes one write through a status link of `case` (from any address).
     pub(crate) fn limit_status_case(&self, case: psirt_core::CaseRef) -> Result<(), ApiError> {
-        AppState::limit(&self.limits.status_by_case, &case)
+        self.limit(&self.limits.status_by_case, &case)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clients_are_limited_by_ipv4_address_or_ipv6_slash_64() {
+        let key = |text: &str| super::address_key(text.parse().unwrap()).to_string();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:3::1"), "2001:db8:1:3::");
+        assert_eq!(key("::1"), "::");
+    }
+
     #[test]
     fn status_tokens_are_redacted_from_logged_paths() {
         assert_eq!(
