@@ -8,10 +8,17 @@
 //! of the previous response (so it is also the idle timeout of a kept-alive
 //! connection); bodies have their own timeouts (`crate::limits`).
 //!
+//! What connections hold is bounded too: at most `max_connections` are
+//! served at once (further ones wait in the kernel's accept queue, which
+//! costs the server nothing), and each buffers at most [`MAX_BUF`] of a
+//! request's head (larger headers are answered 431), so headers in flight
+//! take at most `max_connections` x 16 KiB.
+//!
 //! This module never reads requests itself: it hands each one, with the
 //! client's address, to the router.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -24,18 +31,36 @@ use tower_service::Service;
 /// How long a shutdown waits for the requests in flight.
 const DRAIN: Duration = Duration::from_secs(30);
 
+/// The most a connection buffers of what it reads (hyper's minimum is
+/// 8 KiB; its default, about 400 KiB, would let 1,000 slow clients hold
+/// 400 MiB of headers).
+const MAX_BUF: usize = 16 * 1024;
+
+/// The connection loop's settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub header_timeout: Duration,
+    pub max_connections: usize,
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves; then stops
 /// accepting, closes idle connections, and waits up to [`DRAIN`] for the
 /// requests in flight.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
-    header_timeout: Duration,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // A connection is accepted only when it can be served.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -62,7 +87,8 @@ pub(crate) async fn serve(
         });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
+            .header_read_timeout(limits.header_timeout)
+            .max_buf_size(MAX_BUF)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -71,6 +97,7 @@ pub(crate) async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "connection ended");
             }
+            drop(slot);
         });
     }
     drop(listener);

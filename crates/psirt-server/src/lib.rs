@@ -51,6 +51,8 @@ pub struct Settings {
     /// How long a client has to send a request's headers, and how long a
     /// kept-alive connection may wait for its next request.
     pub header_timeout: Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
     /// The longest pause while a request body arrives.
     pub body_idle_timeout: Duration,
     /// The longest a whole request body may take to arrive.
@@ -84,6 +86,7 @@ impl Default for Settings {
             body_limit: 2 * 1024 * 1024,
             body_memory: 64 * 1024 * 1024,
             header_timeout: Duration::from_secs(15),
+            max_connections: 1024,
             body_idle_timeout: Duration::from_secs(20),
             body_timeout: Duration::from_secs(300),
             status_writes_per_hour: NonZeroU32::new(20).expect("non-zero"),
@@ -458,7 +461,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend().as_str(), "psirt listening");
-    let header_timeout = settings.header_timeout;
+    let limits = conn::Limits {
+        header_timeout: settings.header_timeout,
+        max_connections: settings.max_connections,
+    };
     let (router, _) = app(AppState::new(store, settings));
-    conn::serve(listener, router, header_timeout, shutdown).await
+    conn::serve(listener, router, limits, shutdown).await
 }

@@ -544,3 +544,45 @@ async fn writes_through_a_status_link_are_limited_per_case_and_per_address() {
     assert_eq!(replies, 1, "{status}");
     s.stop().await;
 }
+
+/// What connections hold is bounded: beyond `max_connections`, a
+/// connection waits to be accepted until one being served ends, and a
+/// request whose headers are larger than a connection's buffer is answered
+/// 431.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_and_large_headers_are_refused() {
+    let s = Server::start(Settings {
+        max_connections: 1,
+        ..settings()
+    })
+    .await;
+    // The only slot, held by a body that is still coming.
+    let head = "POST /api/v1/reports HTTP/1.1\r\nHost: psirt.test\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    let first = send_raw(s.addr, head, b"{\"summary\": ").await;
+    let mut second = send_raw(
+        s.addr,
+        "GET /healthz HTTP/1.1\r\nHost: psirt.test\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await;
+    // Not answered while the first holds the slot (a short look: a
+    // server that served it would answer a health check at once) ...
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(500), second.peek(&mut byte)).await;
+    assert!(
+        early.is_err(),
+        "the second connection was served beside the first"
+    );
+    // ... and answered once the first ends.
+    drop(first);
+    let answer = read_head(&mut second, "the second connection").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: psirt.test\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(32 * 1024)
+    );
+    let mut stream = send_raw(s.addr, &big, b"").await;
+    let answer = read_head(&mut stream, "the large headers").await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    s.stop().await;
+}

@@ -21,6 +21,7 @@ struct File {
     status_writes_per_hour: Option<u32>,
     body_memory_mib: Option<u32>,
     header_timeout: Option<String>,
+    max_connections: Option<u32>,
     body_idle_timeout: Option<String>,
     body_timeout: Option<String>,
     mail_from: Option<String>,
@@ -50,6 +51,8 @@ pub struct Config {
     /// How long a client has to send its headers (and a kept-alive
     /// connection may stay idle).
     pub header_timeout: std::time::Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
     /// The longest pause while a request body arrives.
     pub body_idle_timeout: std::time::Duration,
     /// The longest a whole request body may take.
@@ -90,6 +93,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_STATUS_WRITES_PER_HOUR",
     "PSIRT_BODY_MEMORY_MIB",
     "PSIRT_HEADER_TIMEOUT",
+    "PSIRT_MAX_CONNECTIONS",
     "PSIRT_BODY_IDLE_TIMEOUT",
     "PSIRT_BODY_TIMEOUT",
     "PSIRT_MAIL_FROM",
@@ -192,6 +196,13 @@ impl Config {
             file.body_memory_mib,
         )?
         .unwrap_or(DEFAULT_BODY_MEMORY_MIB);
+        let max_connections = number(
+            "max_connections",
+            get("PSIRT_MAX_CONNECTIONS"),
+            file.max_connections,
+        )?;
+        let max_connections =
+            at_least_one("max_connections", max_connections, 1024)?.get() as usize;
         if body_memory_mib < MIN_BODY_MEMORY_MIB {
             bail!(
                 "body_memory_mib: must be at least {MIN_BODY_MEMORY_MIB}, room for one report form with its files"
@@ -262,6 +273,7 @@ impl Config {
             status_writes_per_hour,
             body_memory: body_memory_mib as usize * 1024 * 1024,
             header_timeout,
+            max_connections,
             body_idle_timeout,
             body_timeout,
             mail_from,
@@ -318,12 +330,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

@@ -305,6 +305,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 status_writes_per_hour: config.status_writes_per_hour,
                 body_memory: config.body_memory,
                 header_timeout: config.header_timeout,
+                max_connections: config.max_connections,
                 body_idle_timeout: config.body_idle_timeout,
                 body_timeout: config.body_timeout,
                 secure_cookies: config.public_url.starts_with("https://"),
