@@ -18,7 +18,8 @@
 #
 # Not run in CI. Knobs: BENCH_UPLOADS (default 50), BENCH_PROFILE (cargo
 # profile of the psirt binary: release (default) or dev), BENCH_BODY_MEMORY_MIB
-# (default: psirt's own default).
+# (default: psirt's own default), BENCH_PSIRT (a psirt binary to measure
+# instead of building one, e.g. an older build to compare with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,9 @@ UPLOADS=${BENCH_UPLOADS:-50}
 PROFILE=${BENCH_PROFILE:-release}
 command -v curl >/dev/null || { echo "uploads.sh: needs curl" >&2; exit 1; }
 
+if [ -n "${BENCH_PSIRT:-}" ]; then
+  PSIRT=$BENCH_PSIRT
+else
 echo "building psirt ($PROFILE)" >&2
 PSIRT=$(cargo build --profile "$PROFILE" -p psirt --bin psirt --message-format=json-render-diagnostics | python3 -c '
 import json, sys
@@ -33,6 +37,7 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "psirt":
         print(m["executable"])')
+fi
 [ -x "$PSIRT" ] || { echo "uploads.sh: could not find the psirt binary" >&2; exit 1; }
 
 WORK=$(mktemp -d)
@@ -106,7 +111,7 @@ run "over quota" 1
 
 mkdir -p target/bench
 {
-  echo "$UPLOADS concurrent report-form posts of ${UPLOAD_MIB} MiB of files each (psirt $PROFILE binary, SQLite, 127.0.0.1)."
+  echo "$UPLOADS concurrent report-form posts of ${UPLOAD_MIB} MiB of files each ($PSIRT, SQLite, 127.0.0.1)."
   echo
   echo "| run | idle VmRSS | peak VmHWM | peak / idle | target: 2 x idle + one upload | under target | answers |"
   echo "|---|---|---|---|---|---|---|"
