@@ -6,7 +6,7 @@
 //! and rules are asked of `psirt-core`, through the store or, for
 //! instance operations, through `authorize_instance`.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{Auth, SESSION_COOKIE};
 use crate::commands::CommandRequest;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
+use crate::limits::IntakeQuota;
 use crate::views::{AgendaView, CaseView, InboundView, MailView, MilestoneView};
 use crate::{AppState, now};
 
@@ -278,10 +279,10 @@ pub struct ReportReceipt {
     ))]
 async fn submit_report(
     State(state): State<AppState>,
+    _quota: IntakeQuota,
     auth: Auth,
     ApiJson(req): ApiJson<ReportRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    state.limit_intake(&auth.caller)?;
     require(&state, &auth.caller, Operation::SubmitReport).await?;
     let email = match req
         .reporter_email
@@ -462,6 +463,20 @@ async fn reporter_caller(
     Ok((Caller::new(Principal::Reporter(case), origin), case))
 }
 
+/// The reporter, for a write through their link: the writes are limited
+/// per client address (asked first, so guessing links is slowed too) and
+/// per case, before the body is read.
+pub(crate) async fn reporter_writer(
+    state: &AppState,
+    token: &str,
+    origin: String,
+) -> Result<(Caller, CaseRef), ApiError> {
+    state.limit_status_address(&origin)?;
+    let (caller, case) = reporter_caller(state, token, origin).await?;
+    state.limit_status_case(case)?;
+    Ok((caller, case))
+}
+
 /// The reporter's view of their case.
 #[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
@@ -482,18 +497,21 @@ pub struct ReplyRequest {
     pub text: String,
 }
 
-/// The reporter writes to the team.
+/// The reporter writes to the team. Writes through a link are limited
+/// per case and per client address (`status_writes_per_hour`).
 #[utoipa::path(post, path = "/api/v1/status/{token}/replies", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
     request_body = ReplyRequest,
-    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
 async fn reporter_reply(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
-    ApiJson(req): ApiJson<ReplyRequest>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
-    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<ReplyRequest>::from_request(request, &state).await?;
     let record = state
         .store
         .execute(
@@ -518,17 +536,20 @@ pub struct CreditRequest {
 }
 
 /// The reporter says how they want to be credited (a name, or anonymous).
+/// Limited with the replies (`status_writes_per_hour`).
 #[utoipa::path(post, path = "/api/v1/status/{token}/credit", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
     request_body = CreditRequest,
-    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
 async fn reporter_credit(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
-    ApiJson(req): ApiJson<CreditRequest>,
+    request: axum::extract::Request,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
-    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<CreditRequest>::from_request(request, &state).await?;
     let credit = Credit {
         name: req.name,
         kind: CreditKind::Reporter,

@@ -280,10 +280,10 @@ impl ProjectQuery {
         (status = 429, body = Problem)))]
 async fn apply(
     State(state): State<AppState>,
+    _quota: crate::limits::IntakeQuota,
     auth: Auth,
     ApiJson(req): ApiJson<ApplicationInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
-    state.limit_intake(&auth.caller)?;
     require(&state, &auth.caller, Operation::ApplyAsDistributor).await?;
     let application = req
         .check(&state.settings.default_project, now())

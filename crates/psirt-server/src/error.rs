@@ -47,6 +47,13 @@ pub enum ApiError {
     TooManyRequests {
         retry_after_secs: u64,
     },
+    /// The server holds as many request bodies as it may; the body was not
+    /// read.
+    Busy {
+        retry_after_secs: u64,
+    },
+    /// The request body did not arrive in time.
+    TimedOut,
     MethodNotAllowed,
     Internal(String),
 }
@@ -72,6 +79,20 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 format!("too many requests; try again in {retry_after_secs} s"),
+                None,
+            ),
+            ApiError::Busy { retry_after_secs } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "the server is reading as many uploads as it can hold; try again in {retry_after_secs} s"
+                ),
+                None,
+            ),
+            ApiError::TimedOut => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timed-out",
+                "the request body did not arrive in time; send it again".into(),
                 None,
             ),
             ApiError::MethodNotAllowed => (
@@ -110,7 +131,8 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         match &self {
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs }
+            | ApiError::Busy { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             ApiError::Unauthenticated(_) => {

@@ -10,15 +10,18 @@
 pub mod api;
 mod auth;
 pub mod commands;
+mod conn;
 pub mod distributors;
 pub mod error;
 mod intake;
+mod limits;
 pub mod views;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,8 +42,24 @@ pub struct Settings {
     /// Mark the session cookie `Secure` (psirt is reached over HTTPS).
     pub secure_cookies: bool,
     pub session_ttl: jiff::SignedDuration,
-    /// The largest request body accepted.
+    /// The largest request body accepted (the report form, which carries
+    /// files, has its own larger limit).
     pub body_limit: usize,
+    /// The bytes of request bodies held at once, all requests together: a
+    /// request whose body does not fit is answered 503 before it is read.
+    pub body_memory: usize,
+    /// How long a client has to send a request's headers, and how long a
+    /// kept-alive connection may wait for its next request.
+    pub header_timeout: Duration,
+    /// Connections served at once; further ones wait to be accepted.
+    pub max_connections: usize,
+    /// The longest pause while a request body arrives.
+    pub body_idle_timeout: Duration,
+    /// The longest a whole request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Writes through a status link (replies, credit choices) per hour,
+    /// counted per case and per client address.
+    pub status_writes_per_hour: NonZeroU32,
     /// The instance's public OpenPGP key, once it has one.
     pub openpgp: Option<OpenPgpKey>,
     /// The instance's own key (secret), to decrypt reports encrypted to
@@ -65,6 +84,12 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl: jiff::SignedDuration::from_hours(12),
             body_limit: 2 * 1024 * 1024,
+            body_memory: 64 * 1024 * 1024,
+            header_timeout: Duration::from_secs(15),
+            max_connections: 1024,
+            body_idle_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(300),
+            status_writes_per_hour: NonZeroU32::new(20).expect("non-zero"),
             openpgp: None,
             instance_key: None,
         }
@@ -76,8 +101,38 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
-    intake: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    limits: Arc<Limits>,
+}
+
+/// The server's own bounds on clients: rate limits and the body budget.
+struct Limits {
+    intake: DefaultKeyedRateLimiter<IpAddr>,
+    sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    status_by_case: DefaultKeyedRateLimiter<psirt_core::CaseRef>,
+    status_by_address: DefaultKeyedRateLimiter<IpAddr>,
+    bodies: limits::BodyBudget,
+    /// Checks since the limiters' idle keys were last dropped.
+    checks: std::sync::atomic::AtomicU32,
+}
+
+/// How many rate-limit checks pass between two sweeps of the limiters'
+/// keys: a key whose quota is whole again is dropped, so the keyed maps
+/// stay as small as the set of recent clients.
+const SWEEP_EVERY: u32 = 4096;
+
+/// The key a client address is limited under: an IPv4 address (also when
+/// it comes IPv4-mapped), or an IPv6 address's /64, which one subscriber
+/// usually holds whole (keying by /128 would give them 2^64 quotas).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !((1u128 << 64) - 1),
+            )),
+        },
+    }
 }
 
 impl AppState {
@@ -85,19 +140,33 @@ impl AppState {
         let intake = Quota::per_minute(settings.intake_per_minute);
         // Password guessing is slowed to ten tries a minute per address.
         let sign_in = Quota::per_minute(NonZeroU32::new(10).expect("non-zero"));
+        let status = Quota::per_hour(settings.status_writes_per_hour);
+        let limits = Limits {
+            intake: RateLimiter::keyed(intake),
+            sign_in: RateLimiter::keyed(sign_in),
+            status_by_case: RateLimiter::keyed(status),
+            status_by_address: RateLimiter::keyed(status),
+            bodies: limits::BodyBudget::new(settings.body_memory),
+            checks: std::sync::atomic::AtomicU32::new(0),
+        };
         AppState {
             store,
             settings: Arc::new(settings),
-            intake: Arc::new(RateLimiter::keyed(intake)),
-            sign_in: Arc::new(RateLimiter::keyed(sign_in)),
+            limits: Arc::new(limits),
         }
     }
 
-    fn limit(limiter: &DefaultKeyedRateLimiter<IpAddr>, caller: &Caller) -> Result<(), ApiError> {
-        let Ok(ip) = caller.origin.parse::<IpAddr>() else {
-            return Ok(());
-        };
-        limiter.check_key(&ip).map_err(|not_until| {
+    fn limit<K: std::hash::Hash + Eq + Clone>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), ApiError> {
+        let checks = &self.limits.checks;
+        if checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= SWEEP_EVERY {
+            checks.store(0, std::sync::atomic::Ordering::Relaxed);
+            self.sweep();
+        }
+        limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
                 &governor::clock::DefaultClock::default(),
             ));
@@ -107,17 +176,62 @@ impl AppState {
         })
     }
 
-    pub(crate) fn limit_intake(&self, caller: &Caller) -> Result<(), ApiError> {
-        AppState::limit(&self.intake, caller)
+    fn sweep(&self) {
+        let limits = &self.limits;
+        limits.intake.retain_recent();
+        limits.sign_in.retain_recent();
+        limits.status_by_case.retain_recent();
+        limits.status_by_address.retain_recent();
+        limits.intake.shrink_to_fit();
+        limits.sign_in.shrink_to_fit();
+        limits.status_by_case.shrink_to_fit();
+        limits.status_by_address.shrink_to_fit();
+    }
+
+    /// Takes one report (or distributor application) from the client's
+    /// address; see `limits::IntakeQuota`, which asks it before the body
+    /// is read.
+    pub(crate) fn limit_intake(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        ip.map_or(Ok(()), |ip| {
+            self.limit(&self.limits.intake, &address_key(ip))
+        })
     }
 
     pub(crate) fn limit_sign_in(&self, caller: &Caller) -> Result<(), ApiError> {
-        AppState::limit(&self.sign_in, caller)
+        match caller.origin.parse::<IpAddr>() {
+            Ok(ip) => self.limit(&self.limits.sign_in, &address_key(ip)),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Takes one write through a status link from the client's address;
+    /// asked before the link is looked up, so guessing links is slowed too.
+    pub(crate) fn limit_status_address(&self, origin: &str) -> Result<(), ApiError> {
+        match origin.parse::<IpAddr>() {
+            Ok(ip) => self.limit(&self.limits.status_by_address, &address_key(ip)),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Takes one write through a status link of `case` (from any address).
+    pub(crate) fn limit_status_case(&self, case: psirt_core::CaseRef) -> Result<(), ApiError> {
+        self.limit(&self.limits.status_by_case, &case)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clients_are_limited_by_ipv4_address_or_ipv6_slash_64() {
+        let key = |text: &str| super::address_key(text.parse().unwrap()).to_string();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:3::1"), "2001:db8:1:3::");
+        assert_eq!(key("::1"), "::");
+    }
+
     #[test]
     fn status_tokens_are_redacted_from_logged_paths() {
         assert_eq!(
@@ -178,11 +292,14 @@ impl utoipa::Modify for Security {
 }
 
 /// Error responses as the server sends them: every `Problem` body is
-/// `application/problem+json`, and every operation documents the 400 that
-/// a malformed request gets (and, with a body, the 413 of a too large one)
-/// without each route repeating it.
+/// `application/problem+json`; every operation documents the 400 that a
+/// malformed request gets and, with a body, the 413 of a too large one, the
+/// 408 of one that stalls and the 503 of one the server has no room for
+/// (`limits`), without each route repeating it; and every 429 and 503
+/// problem documents its `Retry-After`.
 fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
     const PROBLEM: &str = "application/problem+json";
     let problem = |description: &str| {
         RefOr::T(
@@ -236,6 +353,36 @@ fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
                 responses
                     .entry("413".into())
                     .or_insert_with(|| problem("Request body too large"));
+                responses
+                    .entry("408".into())
+                    .or_insert_with(|| problem("The request body did not arrive in time"));
+                responses.entry("503".into()).or_insert_with(|| {
+                    problem("The server holds as many request bodies as it may; nothing was read")
+                });
+            }
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !matches!(status.as_str(), "429" | "503")
+                    || !response.content.get(PROBLEM).is_some_and(is_problem)
+                {
+                    continue;
+                }
+                let seconds = ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1));
+                response
+                    .headers
+                    .entry("Retry-After".into())
+                    .or_insert_with(|| {
+                        RefOr::T(
+                            HeaderBuilder::new()
+                                .schema(Some(seconds))
+                                .description(Some("Seconds to wait before trying again"))
+                                .build(),
+                        )
+                    });
             }
         }
     }
@@ -264,6 +411,11 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::bound_bodies,
+        ))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     (router, api)
@@ -299,7 +451,8 @@ pub fn redact_path(path: &str) -> String {
     path.to_string()
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, then lets the requests in flight
+/// finish (see `conn`).
 pub async fn serve(
     store: Store,
     settings: Settings,
@@ -308,11 +461,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend().as_str(), "psirt listening");
+    let limits = conn::Limits {
+        header_timeout: settings.header_timeout,
+        max_connections: settings.max_connections,
+    };
     let (router, _) = app(AppState::new(store, settings));
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    conn::serve(listener, router, limits, shutdown).await
 }

@@ -18,6 +18,12 @@ struct File {
     default_project: Option<String>,
     public_url: Option<String>,
     intake_per_minute: Option<u32>,
+    status_writes_per_hour: Option<u32>,
+    body_memory_mib: Option<u32>,
+    header_timeout: Option<String>,
+    max_connections: Option<u32>,
+    body_idle_timeout: Option<String>,
+    body_timeout: Option<String>,
     mail_from: Option<String>,
     smtp_url: Option<String>,
     smtp_ca_file: Option<PathBuf>,
@@ -38,6 +44,20 @@ pub struct Config {
     pub public_url: String,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
+    /// Writes through a reporter's status link per hour, per case and per
+    /// client address.
+    pub status_writes_per_hour: std::num::NonZeroU32,
+    /// The bytes of request bodies held at once, all requests together.
+    pub body_memory: usize,
+    /// How long a client has to send its headers (and a kept-alive
+    /// connection may stay idle).
+    pub header_timeout: std::time::Duration,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// The longest pause while a request body arrives.
+    pub body_idle_timeout: std::time::Duration,
+    /// The longest a whole request body may take.
+    pub body_timeout: std::time::Duration,
     /// The address psirt's mail comes from (and replies go to), such as
     /// `security@example.org`; its domain names the Message-IDs.
     pub mail_from: Option<psirt_core::EmailAddress>,
@@ -60,6 +80,11 @@ pub struct Config {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The in-flight body budget: one report form at its largest (55 MiB)
+/// and room for the API's small bodies beside it.
+const DEFAULT_BODY_MEMORY_MIB: u32 = 64;
+/// Below this, a report form with its five largest files never fits.
+const MIN_BODY_MEMORY_MIB: u32 = 56;
 
 /// Variables psirt reads; any other `PSIRT_*` is refused as a likely typo.
 const KNOWN_ENV: &[&str] = &[
@@ -69,6 +94,12 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_DEFAULT_PROJECT",
     "PSIRT_PUBLIC_URL",
     "PSIRT_INTAKE_PER_MINUTE",
+    "PSIRT_STATUS_WRITES_PER_HOUR",
+    "PSIRT_BODY_MEMORY_MIB",
+    "PSIRT_HEADER_TIMEOUT",
+    "PSIRT_MAX_CONNECTIONS",
+    "PSIRT_BODY_IDLE_TIMEOUT",
+    "PSIRT_BODY_TIMEOUT",
     "PSIRT_MAIL_FROM",
     "PSIRT_SMTP_URL",
     "PSIRT_SMTP_CA_FILE",
@@ -142,15 +173,47 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url: {public_url:?} must start with http:// or https://");
         }
-        let intake =
-            match get("PSIRT_INTAKE_PER_MINUTE") {
-                Some(v) => Some(v.parse::<u32>().map_err(|_| {
-                    anyhow::anyhow!("intake_per_minute: {v:?} is not a whole number")
-                })?),
-                None => file.intake_per_minute,
-            };
-        let intake_per_minute = std::num::NonZeroU32::new(intake.unwrap_or(30))
-            .ok_or_else(|| anyhow::anyhow!("intake_per_minute: must be at least 1"))?;
+        let number = |key: &str, value: Option<String>, from_file: Option<u32>| match value {
+            Some(v) => v
+                .parse::<u32>()
+                .map(Some)
+                .map_err(|_| anyhow::anyhow!("{key}: {v:?} is not a whole number")),
+            None => Ok(from_file),
+        };
+        let at_least_one = |key: &str, value: Option<u32>, default: u32| {
+            std::num::NonZeroU32::new(value.unwrap_or(default))
+                .ok_or_else(|| anyhow::anyhow!("{key}: must be at least 1"))
+        };
+        let intake = number(
+            "intake_per_minute",
+            get("PSIRT_INTAKE_PER_MINUTE"),
+            file.intake_per_minute,
+        )?;
+        let intake_per_minute = at_least_one("intake_per_minute", intake, 30)?;
+        let status_writes = number(
+            "status_writes_per_hour",
+            get("PSIRT_STATUS_WRITES_PER_HOUR"),
+            file.status_writes_per_hour,
+        )?;
+        let status_writes_per_hour = at_least_one("status_writes_per_hour", status_writes, 20)?;
+        let body_memory_mib = number(
+            "body_memory_mib",
+            get("PSIRT_BODY_MEMORY_MIB"),
+            file.body_memory_mib,
+        )?
+        .unwrap_or(DEFAULT_BODY_MEMORY_MIB);
+        let max_connections = number(
+            "max_connections",
+            get("PSIRT_MAX_CONNECTIONS"),
+            file.max_connections,
+        )?;
+        let max_connections =
+            at_least_one("max_connections", max_connections, 1024)?.get() as usize;
+        if body_memory_mib < MIN_BODY_MEMORY_MIB {
+            bail!(
+                "body_memory_mib: must be at least {MIN_BODY_MEMORY_MIB}, room for one report form with its files"
+            );
+        }
         let mail_from = get("PSIRT_MAIL_FROM")
             .or(file.mail_from)
             .map(|a| {
@@ -199,12 +262,37 @@ impl Config {
             get("PSIRT_OUTBOX_RETRY").or(file.outbox_retry),
             "30s",
         )?;
+        let std_duration = |key: &str, value: Option<String>, default: &str| {
+            duration(key, value, default)
+                .and_then(|d| d.try_into().map_err(|e| anyhow::anyhow!("{key}: {e}")))
+        };
+        let header_timeout = std_duration(
+            "header_timeout",
+            get("PSIRT_HEADER_TIMEOUT").or(file.header_timeout),
+            "15s",
+        )?;
+        let body_idle_timeout = std_duration(
+            "body_idle_timeout",
+            get("PSIRT_BODY_IDLE_TIMEOUT").or(file.body_idle_timeout),
+            "20s",
+        )?;
+        let body_timeout = std_duration(
+            "body_timeout",
+            get("PSIRT_BODY_TIMEOUT").or(file.body_timeout),
+            "5m",
+        )?;
         Ok(Config {
             database_url,
             listen,
             default_project,
             public_url,
             intake_per_minute,
+            status_writes_per_hour,
+            body_memory: body_memory_mib as usize * 1024 * 1024,
+            header_timeout,
+            max_connections,
+            body_idle_timeout,
+            body_timeout,
             mail_from,
             smtp_url,
             smtp_ca_file,
@@ -260,12 +348,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",
@@ -296,6 +384,21 @@ mod tests {
             "outbox_lease = \"soon\"\n",
             &[],
             "error: outbox_lease: \"soon\" is not a duration such as 5m or 30s",
+        );
+        check(
+            "header_timeout = \"-1s\"\n",
+            &[],
+            "error: header_timeout: \"-1s\" is not a duration such as 5m or 30s",
+        );
+        check(
+            "",
+            &[("PSIRT_BODY_MEMORY_MIB", "16")],
+            "error: body_memory_mib: must be at least 56, room for one report form with its files",
+        );
+        check(
+            "status_writes_per_hour = 0\n",
+            &[],
+            "error: status_writes_per_hour: must be at least 1",
         );
     }
 }

@@ -322,6 +322,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
+                status_writes_per_hour: config.status_writes_per_hour,
+                body_memory: config.body_memory,
+                header_timeout: config.header_timeout,
+                max_connections: config.max_connections,
+                body_idle_timeout: config.body_idle_timeout,
+                body_timeout: config.body_timeout,
                 secure_cookies: config.public_url.starts_with("https://"),
                 openpgp: Some(psirt_server::OpenPgpKey {
                     fingerprint: key.fingerprint().as_str().to_string(),

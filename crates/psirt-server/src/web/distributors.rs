@@ -222,11 +222,11 @@ fn form_field(field: &str, rows: &[usize]) -> String {
 
 async fn application(
     State(state): State<AppState>,
+    _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
     PlainForm(f): PlainForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
-    state.limit_intake(&caller)?;
     let (input, rows) = application_input(&f);
     let (errors, status) = match input.check(&state.settings.default_project, now()) {
         Err(list) => (

@@ -18,6 +18,8 @@ mod public;
 mod reporter;
 mod team;
 
+pub(crate) use reporter::REPORT_BODY_LIMIT;
+
 use std::collections::BTreeMap;
 
 use axum::Router;
@@ -44,14 +46,15 @@ pub fn router() -> Router<AppState> {
         .merge(distributors::routes())
         .merge(reporter::routes())
         .merge(team::routes())
-        .layer(axum::middleware::from_fn(security_headers))
 }
 
-/// Headers every page gets: no scripts or inline styles, no framing, no
-/// referrer (a status link in a `Referer` would hand it to another site),
-/// and no caching unless the handler allowed it (pages show embargoed
-/// content and status links).
-async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
+/// Headers every response gets, pages, JSON, problem documents and files
+/// alike (`crate::app` puts it outermost): no scripts or inline styles, no
+/// framing, no content sniffing, no referrer (a status link in a `Referer`
+/// would hand it to another site), and no caching unless the handler
+/// allowed it (pages and API answers carry embargoed content and status
+/// links).
+pub(crate) async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(
@@ -227,6 +230,9 @@ pub(crate) enum WebError {
     /// Nobody is signed in: go to the sign-in page.
     SignIn,
     Page(StatusCode, String, String),
+    /// A refusal that passes (429, 503): the page, and the seconds to wait
+    /// in `Retry-After`.
+    Later(StatusCode, u64, String, String),
     Internal(String),
 }
 
@@ -245,10 +251,19 @@ impl From<ApiError> for WebError {
             ApiError::Forbidden(d) => {
                 WebError::Page(StatusCode::FORBIDDEN, "Not allowed".into(), d)
             }
-            ApiError::TooManyRequests { retry_after_secs } => WebError::Page(
+            ApiError::TooManyRequests { retry_after_secs } => WebError::Later(
                 StatusCode::TOO_MANY_REQUESTS,
+                retry_after_secs,
                 "Slow down".into(),
                 format!("Too many requests from your address; try again in {retry_after_secs} s."),
+            ),
+            ApiError::Busy { retry_after_secs } => WebError::Later(
+                StatusCode::SERVICE_UNAVAILABLE,
+                retry_after_secs,
+                "Busy".into(),
+                format!(
+                    "The server is receiving as many uploads as it can hold. Nothing was sent or stored: go back and send the form again in {retry_after_secs} s."
+                ),
             ),
             other => WebError::Page(
                 StatusCode::BAD_REQUEST,
@@ -261,9 +276,14 @@ impl From<ApiError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        let mut retry_after = None;
         let (status, title, detail) = match self {
             WebError::SignIn => return Redirect::to("/signin").into_response(),
             WebError::Page(status, title, detail) => (status, title, detail),
+            WebError::Later(status, secs, title, detail) => {
+                retry_after = Some(secs);
+                (status, title, detail)
+            }
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (
@@ -274,7 +294,7 @@ impl IntoResponse for WebError {
                 )
             }
         };
-        page_response(
+        let mut response = page_response(
             status,
             layout(
                 &title,
@@ -285,7 +305,13 @@ impl IntoResponse for WebError {
                     p { a href="/" { "Back to the security policy" } }
                 },
             ),
-        )
+        );
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -343,6 +369,10 @@ fn form_error_text(e: &ApiError) -> String {
         ApiError::TooManyRequests { retry_after_secs } => {
             format!("too many requests; try again in {retry_after_secs} s")
         }
+        ApiError::Busy { retry_after_secs } => {
+            format!("the server is busy; try again in {retry_after_secs} s")
+        }
+        ApiError::TimedOut => "the form did not arrive in time; send it again".into(),
         ApiError::MethodNotAllowed => "this route does not take that method".into(),
         ApiError::Internal(_) => "internal error".into(),
     }

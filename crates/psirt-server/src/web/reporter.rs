@@ -46,7 +46,8 @@ const FORM: &str = "report";
 
 /// The report form's body limit: every file at its largest, and 5 MiB for
 /// the text and the multipart framing. Other routes keep the global limit.
-const REPORT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 5 * 1024 * 1024;
+pub(crate) const REPORT_BODY_LIMIT: usize =
+    MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 5 * 1024 * 1024;
 
 const FILES_HINT: &str = "Up to 5 files (screenshots, packet captures, logs), each at most 10 MiB. Only the security team can open them.";
 
@@ -291,11 +292,11 @@ fn details(f: &Fields) -> String {
 
 async fn submit_report(
     State(state): State<AppState>,
+    _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
     ReportForm { fields: f, files }: ReportForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
-    state.limit_intake(&caller)?;
     let mut errors = Errors::default();
     let summary = f.get("summary").trim();
     if summary.is_empty() {
@@ -558,13 +559,18 @@ fn status_page(
     )
 }
 
+/// The status page's forms; limited with the API's writes through the
+/// link (per client address, then per case), before the form is read.
 async fn status_action(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
-    PlainForm(f): PlainForm,
+    request: Request,
 ) -> Result<Response, WebError> {
+    state.limit_status_address(&visitor.origin)?;
     let (caller, case) = reporter_case(&state, &token, &visitor.origin).await?;
+    state.limit_status_case(case)?;
+    let PlainForm(f) = PlainForm::from_request(request, &state).await?;
     let form = f.get("action").to_string();
     let mut errors = Errors::default();
     let command = match form.as_str() {
