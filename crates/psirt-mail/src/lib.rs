@@ -54,6 +54,9 @@ pub enum Error {
     OpenPgp(String),
     #[error("cannot decrypt: {0}")]
     Decrypt(String),
+    /// The passphrase given does not unlock a protected secret key.
+    #[error("the passphrase does not unlock the secret key")]
+    Passphrase,
     #[error("bad signature: {0}")]
     BadSignature(String),
     /// A mail relay URL or its TLS settings (the CA file) that cannot be

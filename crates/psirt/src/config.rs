@@ -25,6 +25,7 @@ struct File {
     imap_ca_file: Option<PathBuf>,
     outbox_lease: Option<String>,
     outbox_retry: Option<String>,
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +53,9 @@ pub struct Config {
     pub outbox_lease: jiff::SignedDuration,
     /// The delay before a failed delivery's first retry (then doubling).
     pub outbox_retry: jiff::SignedDuration,
+    /// Where the key that locks the instance's OpenPGP secret key comes
+    /// from (see `kek.rs`).
+    pub kek: crate::kek::KekSource,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
@@ -72,6 +76,8 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_IMAP_CA_FILE",
     "PSIRT_OUTBOX_LEASE",
     "PSIRT_OUTBOX_RETRY",
+    "PSIRT_KEY_FILE",
+    "PSIRT_INSTANCE_KEY_PASSPHRASE",
     "PSIRT_AS",
     "PSIRT_NOW",
     "PSIRT_LOG",
@@ -182,6 +188,12 @@ impl Config {
             get("PSIRT_OUTBOX_RETRY").or(file.outbox_retry),
             "30s",
         )?;
+        let key_file = get("PSIRT_KEY_FILE").map(PathBuf::from).or(file.key_file);
+        let kek = crate::kek::KekSource::from_settings(
+            key_file,
+            get("PSIRT_INSTANCE_KEY_PASSPHRASE"),
+            &database_url,
+        )?;
         Ok(Config {
             database_url,
             listen,
@@ -195,6 +207,7 @@ impl Config {
             imap_ca_file,
             outbox_lease,
             outbox_retry,
+            kek,
         })
     }
 }
@@ -242,12 +255,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `outbox_lease`, `outbox_retry`, `key_file`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",
