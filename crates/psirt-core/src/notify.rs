@@ -38,10 +38,13 @@ pub enum MailKind {
     PreNotification,
     ReleaseAnnouncement,
     MessageToReporter,
+    /// The audit log's head, signed with the instance key: a daily witness
+    /// for the PST. It names no case and holds no report content.
+    AuditCheckpoint,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 8] = [
         MailKind::Acknowledgement,
         MailKind::FixLeadAssigned,
         MailKind::Reminder,
@@ -49,6 +52,7 @@ impl MailKind {
         MailKind::PreNotification,
         MailKind::ReleaseAnnouncement,
         MailKind::MessageToReporter,
+        MailKind::AuditCheckpoint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,7 @@ impl MailKind {
             MailKind::PreNotification => "pre_notification",
             MailKind::ReleaseAnnouncement => "release_announcement",
             MailKind::MessageToReporter => "message_to_reporter",
+            MailKind::AuditCheckpoint => "audit_checkpoint",
         }
     }
 

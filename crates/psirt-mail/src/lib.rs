@@ -23,6 +23,7 @@
 //! in [`PublicKey::from_armored`] (revocation, expiry, an encryption-capable
 //! subkey) and tested against keys that GnuPG made.
 
+mod cleartext;
 pub mod imap;
 pub mod inbound;
 mod key;
@@ -33,6 +34,7 @@ pub mod smtp;
 pub mod testing;
 mod tls;
 
+pub use cleartext::{sign_cleartext, verify_cleartext};
 pub use inbound::{Automatic, Encryption, Inbound, Malformed};
 pub use key::{Fingerprint, InstanceKey, PublicKey};
 pub use mime::{Attachment, Mailbox, Message, MessageId};

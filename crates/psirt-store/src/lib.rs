@@ -26,6 +26,7 @@ mod migrations;
 mod outbox;
 pub mod private;
 mod sessions;
+mod witness;
 
 use std::str::FromStr;
 
@@ -38,7 +39,9 @@ pub use attachments::{
     Attachment, AttachmentInfo, CONTENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
     MAX_NAME_CHARS, NewAttachment, check_attachments, clean_content_type, clean_name,
 };
-pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
+pub use audit::{
+    AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
+};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,

@@ -272,6 +272,19 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             .await;
         });
     }
+    {
+        let (store, key, stop) = (store.clone(), key.clone(), stop.clone());
+        tasks.spawn(async move {
+            psirt_jobs::checkpoint::run(
+                &store,
+                &key,
+                crate::time::now,
+                psirt_jobs::checkpoint::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
     match (&config.smtp_url, &config.mail_from) {
         (Some(url), Some(from)) => {
             let mut smtp = SmtpConfig::from_url(url).context("smtp_url")?;

@@ -501,7 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Top::Audit(cmd) => {
             let store = open(&config).await?;
-            return audit_cmd::run(&store, cmd).await;
+            return audit_cmd::run(&store, &config, cmd).await;
         }
         Top::Distributor {
             project,

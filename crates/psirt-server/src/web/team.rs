@@ -1289,6 +1289,7 @@ fn kind_title(kind: MailKind) -> &'static str {
         MailKind::PreNotification => "Pre-notification to distributors",
         MailKind::ReleaseAnnouncement => "Release announcement",
         MailKind::MessageToReporter => "Message to the reporter",
+        MailKind::AuditCheckpoint => "Audit checkpoint to the PST",
     }
 }
 
