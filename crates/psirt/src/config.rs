@@ -110,8 +110,10 @@ impl Config {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading {}", p.display()))?;
-                toml::from_str::<File>(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.message()))?
+                let file = toml::from_str::<File>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.message()))?;
+                warn_if_readable_secrets(p, &file);
+                file
             }
             None => File::default(),
         };
@@ -211,6 +213,36 @@ impl Config {
         })
     }
 }
+
+/// The file holds the mail passwords when `smtp_url` or `imap_url` has
+/// credentials: say so when other local users may read it. psirt does not
+/// change the operator's file itself.
+#[cfg(unix)]
+fn warn_if_readable_secrets(path: &Path, file: &File) {
+    use std::os::unix::fs::PermissionsExt;
+    let has_password = |url: &Option<String>| {
+        url.as_deref()
+            .and_then(|u| u.split_once("://"))
+            .is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'))
+    };
+    if !(has_password(&file.smtp_url) || has_password(&file.imap_url)) {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            file = %path.display(),
+            mode = format!("{mode:o}"),
+            "the configuration holds mail passwords (smtp_url, imap_url) and other local users may read it: make it 0600"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_secrets(_: &Path, _: &File) {}
 
 #[cfg(test)]
 mod tests {

@@ -373,3 +373,26 @@ fn a_clear_key_stored_by_an_older_psirt_is_locked_in_place() {
     assert!(again.status.success());
     assert!(!String::from_utf8_lossy(&again.stderr).contains("stored in clear"));
 }
+
+#[test]
+fn a_configuration_with_mail_passwords_readable_by_others_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("psirt.toml");
+    std::fs::write(
+        &config,
+        "mail_from = \"security@example.org\"\nsmtp_url = \"smtp://psirt:s3cret@127.0.0.1:2525\"\n",
+    )
+    .unwrap();
+    set_mode(&config, 0o644);
+    let open = psirt(dir.path(), &[], &["audit", "head"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&open.stderr).into_owned();
+    assert!(open.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the configuration holds mail passwords (smtp_url, imap_url) and other local users may read it: make it 0600"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+    set_mode(&config, 0o600);
+    let private = psirt(dir.path(), &[], &["audit", "head"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&private.stderr).contains("mail passwords"));
+}
