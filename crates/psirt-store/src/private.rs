@@ -87,9 +87,17 @@ pub fn ensure_private_file(path: &Path) -> std::io::Result<()> {
 }
 
 /// Writes `contents` to a new file `path`, `0600` from the start (never
-/// readable by others, not even for a moment). Fails if it exists.
+/// readable by others, not even for a moment). Fails with `AlreadyExists`
+/// if it exists; the file appears whole or not at all (written beside it,
+/// then linked into place), so a process that finds it never reads it
+/// half-written.
 pub fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(std::io::Error::other)?;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", hex::encode(random)));
+    let temporary = std::path::PathBuf::from(temporary);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -97,10 +105,17 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> 
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(FILE_MODE);
     }
-    let mut file = options.open(path)?;
-    set_mode(path, FILE_MODE)?;
-    file.write_all(contents)?;
-    file.sync_all()
+    let written = (|| {
+        let mut file = options.open(&temporary)?;
+        set_mode(&temporary, FILE_MODE)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        // A hard link never replaces an existing file: of two processes,
+        // one links and the other gets AlreadyExists.
+        std::fs::hard_link(&temporary, path)
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    written
 }
 
 /// Makes an existing file psirt owns `0600` if group or others may read or

@@ -181,7 +181,10 @@ impl Psirt {
 #[test]
 fn audit_show_answers_who_saw_a_case_and_verify_finds_tampering() {
     let p = Psirt {
-        dir: tempfile::tempdir().unwrap(),
+        dir: tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap(),
     };
     for (email, role) in [("alice@example.org", "pst"), ("dev@example.org", "member")] {
         let name = email.split('@').next().unwrap();
@@ -266,7 +269,10 @@ fn audit_show_answers_who_saw_a_case_and_verify_finds_tampering() {
 /// Two people, a case, a view and a refused view: seven entries.
 fn seven_entries() -> (Psirt, String) {
     let p = Psirt {
-        dir: tempfile::tempdir().unwrap(),
+        dir: tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap(),
     };
     for (email, role) in [("alice@example.org", "pst"), ("dev@example.org", "member")] {
         let name = email.split('@').next().unwrap();
