@@ -42,10 +42,13 @@ pub enum MailKind {
     EmbargoBreak,
     /// To every notified distributor: the public date moved forward.
     EmbargoUpdate,
+    /// The audit log's head, signed with the instance key: a daily witness
+    /// for the PST. It names no case and holds no report content.
+    AuditCheckpoint,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::Acknowledgement,
         MailKind::FixLeadAssigned,
         MailKind::Reminder,
@@ -55,6 +58,7 @@ impl MailKind {
         MailKind::MessageToReporter,
         MailKind::EmbargoBreak,
         MailKind::EmbargoUpdate,
+        MailKind::AuditCheckpoint,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +72,7 @@ impl MailKind {
             MailKind::MessageToReporter => "message_to_reporter",
             MailKind::EmbargoBreak => "embargo_break",
             MailKind::EmbargoUpdate => "embargo_update",
+            MailKind::AuditCheckpoint => "audit_checkpoint",
         }
     }
 

@@ -1,6 +1,7 @@
 //! psirt's background work, each job safe to run in several replicas at
 //! once: delivering the outbox over SMTP ([`deliver`]), writing due-time
-//! reminders ([`remind`]), and taking in mail from an MTA pipe or an IMAP
+//! reminders ([`remind`]), the audit log's daily signed checkpoint to the
+//! PST ([`checkpoint`]), and taking in mail from an MTA pipe or an IMAP
 //! mailbox ([`inbound`]).
 //!
 //! This crate joins the store (what to send, what arrived, where a mailbox
@@ -9,6 +10,7 @@
 //! core's, who may see it the store's. It never logs a subject, a body, an
 //! address list or key material; it logs counts, Message-IDs and errors.
 
+pub mod checkpoint;
 pub mod deliver;
 pub mod inbound;
 pub mod remind;

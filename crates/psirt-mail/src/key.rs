@@ -19,7 +19,7 @@ use pgp::crypto::ecc_curve::ECCCurve;
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{Signature, SignatureType};
-use pgp::types::KeyDetails;
+use pgp::types::{KeyDetails, Password};
 
 use crate::Error;
 
@@ -140,9 +140,96 @@ impl InstanceKey {
             .map_err(|e| Error::Key(format!("cannot armor the secret key: {e}")))
     }
 
+    /// The secret key, ASCII-armored, with every secret key packet (the
+    /// primary key and each subkey) locked with `passphrase` the way
+    /// OpenPGP does it (RFC 4880 §5.5.3: AES-256 in CFB mode, the key
+    /// derived with the iterated and salted S2K, a SHA-1 integrity check).
+    /// GnuPG reads it with the same passphrase.
+    pub fn to_armored_protected(&self, passphrase: &[u8]) -> Result<String, Error> {
+        if passphrase.is_empty() {
+            return Err(Error::Key("the passphrase is empty".into()));
+        }
+        let bad = |e: &dyn fmt::Display| Error::Key(format!("cannot protect the secret key: {e}"));
+        let password = Password::from(passphrase);
+        let mut locked = self.secret.clone();
+        locked
+            .primary_key
+            .set_password(rand::thread_rng(), &password)
+            .map_err(|e| bad(&e))?;
+        for sub in &mut locked.secret_subkeys {
+            sub.key
+                .set_password(rand::thread_rng(), &password)
+                .map_err(|e| bad(&e))?;
+        }
+        locked
+            .to_armored_string(Default::default())
+            .map_err(|e| Error::Key(format!("cannot armor the secret key: {e}")))
+    }
+
+    /// Whether an armored secret key has any secret key packet locked with
+    /// a passphrase (then [`InstanceKey::from_armored_protected`] reads it).
+    pub fn is_protected(armored: &str) -> Result<bool, Error> {
+        let secret = parse_secret(armored)?;
+        Ok(secret.primary_key.secret_params().is_encrypted()
+            || secret
+                .secret_subkeys
+                .iter()
+                .any(|s| s.key.secret_params().is_encrypted()))
+    }
+
+    /// Reads an unprotected armored secret key. A locked one is refused:
+    /// use [`InstanceKey::from_armored_protected`].
     pub fn from_armored_secret(armored: &str) -> Result<InstanceKey, Error> {
-        let (secret, _) = SignedSecretKey::from_string(armored)
-            .map_err(|e| Error::Key(format!("not an armored OpenPGP secret key: {e}")))?;
+        if InstanceKey::is_protected(armored)? {
+            return Err(Error::Key(
+                "the secret key is protected with a passphrase".into(),
+            ));
+        }
+        InstanceKey::checked(parse_secret(armored)?)
+    }
+
+    /// Reads an armored secret key locked with `passphrase` and unlocks it
+    /// in memory. [`Error::Passphrase`] when the passphrase does not
+    /// unlock every packet; a key with no protection at all is refused too,
+    /// so a stored key that lost its protection is noticed.
+    pub fn from_armored_protected(armored: &str, passphrase: &[u8]) -> Result<InstanceKey, Error> {
+        let mut secret = parse_secret(armored)?;
+        let locked = |p: &pgp::types::SecretParams| p.is_encrypted();
+        if !locked(secret.primary_key.secret_params())
+            || secret
+                .secret_subkeys
+                .iter()
+                .any(|s| !locked(s.key.secret_params()))
+        {
+            return Err(Error::Key(
+                "the secret key is not (entirely) protected with a passphrase".into(),
+            ));
+        }
+        let password = Password::from(passphrase);
+        let wrong = |_| Error::Passphrase;
+        secret
+            .primary_key
+            .remove_password(&password)
+            .map_err(wrong)?;
+        for sub in &mut secret.secret_subkeys {
+            sub.key.remove_password(&password).map_err(wrong)?;
+        }
+        InstanceKey::checked(secret)
+    }
+
+    /// The public half of a stored secret key, locked or not: what a
+    /// signature by the instance is checked against, with no passphrase.
+    pub fn public_of_armored_secret(armored: &str) -> Result<PublicKey, Error> {
+        let secret = parse_secret(armored)?;
+        secret.verify_bindings().map_err(|e| {
+            Error::Key(format!("the secret key's self-signatures are invalid: {e}"))
+        })?;
+        Ok(PublicKey {
+            key: secret.to_public_key(),
+        })
+    }
+
+    fn checked(secret: SignedSecretKey) -> Result<InstanceKey, Error> {
         secret.verify_bindings().map_err(|e| {
             Error::Key(format!("the secret key's self-signatures are invalid: {e}"))
         })?;
@@ -208,6 +295,13 @@ impl PublicKey {
 
     pub fn fingerprint(&self) -> Fingerprint {
         Fingerprint::of(&self.key.fingerprint())
+    }
+
+    /// The key, ASCII-armored.
+    pub fn to_armored(&self) -> Result<String, Error> {
+        self.key
+            .to_armored_string(Default::default())
+            .map_err(|e| Error::Key(format!("cannot armor the public key: {e}")))
     }
 
     /// The user ids, as UTF-8 (lossy), in the key's order.
@@ -334,6 +428,12 @@ impl CertificationCheck for Signature {
     }
 }
 
+fn parse_secret(armored: &str) -> Result<SignedSecretKey, Error> {
+    let (secret, _) = SignedSecretKey::from_string(armored)
+        .map_err(|e| Error::Key(format!("not an armored OpenPGP secret key: {e}")))?;
+    Ok(secret)
+}
+
 fn expiry_secs(sig: &Signature) -> Option<i64> {
     let secs = sig.key_expiration_time()?.as_secs();
     (secs != 0).then_some(i64::from(secs))
@@ -388,6 +488,40 @@ mod tests {
         assert_eq!(
             public.user_ids(),
             vec!["psirt <security@example.org>".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_protected_key_needs_its_passphrase() {
+        let key = InstanceKey::generate("psirt <security@example.org>").unwrap();
+        let clear = key.to_armored_secret().unwrap();
+        assert!(!InstanceKey::is_protected(&clear).unwrap());
+        let locked = key
+            .to_armored_protected(b"correct horse battery staple")
+            .unwrap();
+        assert!(InstanceKey::is_protected(&locked).unwrap());
+        let again =
+            InstanceKey::from_armored_protected(&locked, b"correct horse battery staple").unwrap();
+        assert_eq!(again.fingerprint(), key.fingerprint());
+        assert!(matches!(
+            InstanceKey::from_armored_protected(&locked, b"wrong"),
+            Err(Error::Passphrase)
+        ));
+        let err = |r: Result<InstanceKey, Error>| r.unwrap_err().to_string();
+        assert_eq!(
+            err(InstanceKey::from_armored_secret(&locked)),
+            "key: the secret key is protected with a passphrase"
+        );
+        assert_eq!(
+            err(InstanceKey::from_armored_protected(&clear, b"x")),
+            "key: the secret key is not (entirely) protected with a passphrase"
+        );
+        assert!(key.to_armored_protected(b"").is_err());
+        assert_eq!(
+            InstanceKey::public_of_armored_secret(&locked)
+                .unwrap()
+                .fingerprint(),
+            key.fingerprint()
         );
     }
 }

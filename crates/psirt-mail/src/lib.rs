@@ -23,6 +23,7 @@
 //! in [`PublicKey::from_armored`] (revocation, expiry, an encryption-capable
 //! subkey) and tested against keys that GnuPG made.
 
+mod cleartext;
 pub mod imap;
 pub mod inbound;
 mod key;
@@ -34,6 +35,7 @@ pub mod smtp;
 pub mod testing;
 mod tls;
 
+pub use cleartext::{sign_cleartext, verify_cleartext};
 pub use inbound::{Automatic, Encryption, Inbound, Malformed};
 pub use key::{Fingerprint, InstanceKey, PublicKey};
 pub use mime::{Attachment, Mailbox, Message, MessageId};
@@ -55,6 +57,9 @@ pub enum Error {
     OpenPgp(String),
     #[error("cannot decrypt: {0}")]
     Decrypt(String),
+    /// The passphrase given does not unlock a protected secret key.
+    #[error("the passphrase does not unlock the secret key")]
+    Passphrase,
     #[error("bad signature: {0}")]
     BadSignature(String),
     /// A mail relay URL or its TLS settings (the CA file) that cannot be

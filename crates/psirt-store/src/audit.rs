@@ -31,10 +31,27 @@
 //! Because the hash covers `seq` and the previous hash, an entry cannot be
 //! altered, removed or moved without breaking the chain at that point.
 //!
-//! The chain detects tampering with some entries by someone who cannot also
-//! rewrite every later entry and the head; to catch a full rewrite, keep the
-//! head hash `psirt audit verify` prints somewhere the database's owner
-//! cannot reach.
+//! The chain alone detects tampering with some entries by someone who
+//! cannot also rewrite every later entry and the head. Removing the last
+//! entries and moving the head back, or recomputing the whole chain after
+//! changing an old entry, leaves a chain that is consistent with itself;
+//! what catches those is a **witness**: an earlier head, `SEQ:HASH`, kept
+//! somewhere the database's owner cannot reach ([`Store::audit_verify_against`]
+//! fails when the chain no longer holds that entry at that place), for
+//! example a [`Checkpoint`] signed with the instance key and mailed to the
+//! PST every day.
+//!
+//! # Checkpoint statement (version 1)
+//!
+//! The text the instance signs (OpenPGP cleartext signature) is five lines:
+//!
+//! ```text
+//! psirt audit checkpoint v1
+//! instance: <the instance key's fingerprint, 40 hex digits>
+//! sequence: <the head entry's seq>
+//! hash: <its hash, 64 lower-case hex digits>
+//! time: <RFC 3339, UTC, when the head was read>
+//! ```
 
 use std::fmt;
 
@@ -145,6 +162,14 @@ pub enum BreakKind {
     /// The entry lies beyond the head psirt recorded: it was not appended
     /// by psirt.
     Added,
+    /// The log ends before the entry a witness saw: its tail was removed
+    /// (and the head moved back).
+    Truncated,
+    /// The entry at the witnessed place is not the one the witness saw:
+    /// the chain was recomputed from an earlier entry on.
+    Rewritten,
+    /// No entry has the hash the witness kept (a hash without its place).
+    Unwitnessed,
 }
 
 impl fmt::Display for AuditBreak {
@@ -155,7 +180,131 @@ impl fmt::Display for AuditBreak {
             BreakKind::Missing => write!(f, "entry {seq} is missing"),
             BreakKind::OutOfOrder => write!(f, "entries out of order at {seq}"),
             BreakKind::Added => write!(f, "entry {seq} was added outside psirt"),
+            BreakKind::Truncated => write!(
+                f,
+                "the log ends before entry {seq}, which the witness saw: its last entries were removed"
+            ),
+            BreakKind::Rewritten => write!(
+                f,
+                "entry {seq} is not the one the witness saw: the log was rewritten"
+            ),
+            BreakKind::Unwitnessed => write!(
+                f,
+                "no entry has the witnessed hash: the log was truncated or rewritten"
+            ),
         }
+    }
+}
+
+/// A place in the chain: entry `seq` with its `hash`. `0:` + 64 zeros is
+/// the empty log. Written and read as `SEQ:HASH` (what `psirt audit head`
+/// prints).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl fmt::Display for AuditHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+/// What a witness kept: a whole head, or only a hash (its place is looked
+/// up in the chain).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Witnessed {
+    Head(AuditHead),
+    Hash(String),
+}
+
+impl std::str::FromStr for Witnessed {
+    type Err = StoreError;
+
+    /// `SEQ:HASH` or `HASH`; the hash is 64 hexadecimal digits, in any case.
+    fn from_str(text: &str) -> Result<Witnessed, StoreError> {
+        let bad = |reason: String| StoreError::Invalid {
+            field: "expected head",
+            reason,
+        };
+        let text = text.trim();
+        let (seq, hash) = match text.split_once(':') {
+            Some((seq, hash)) => (
+                Some(
+                    seq.parse::<u64>()
+                        .map_err(|_| bad(format!("{seq:?} is not a sequence number (SEQ:HASH)")))?,
+                ),
+                hash,
+            ),
+            None => (None, text),
+        };
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad(format!(
+                "{hash:?} is not an audit hash (64 hexadecimal digits, as `psirt audit head` prints SEQ:HASH)"
+            )));
+        }
+        let hash = hash.to_ascii_lowercase();
+        Ok(match seq {
+            Some(seq) => Witnessed::Head(AuditHead { seq, hash }),
+            None => Witnessed::Hash(hash),
+        })
+    }
+}
+
+/// The head as the instance states it in a signed checkpoint; see the
+/// module documentation for the statement's exact text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The instance key's fingerprint (who signs).
+    pub instance: String,
+    pub head: AuditHead,
+    pub at: Timestamp,
+}
+
+const CHECKPOINT_TAG: &str = "psirt audit checkpoint v1";
+
+impl Checkpoint {
+    /// The statement to sign, lines ending in `\n`.
+    pub fn statement(&self) -> String {
+        format!(
+            "{CHECKPOINT_TAG}\ninstance: {}\nsequence: {}\nhash: {}\ntime: {}\n",
+            self.instance,
+            self.head.seq,
+            self.head.hash,
+            self.at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    }
+
+    /// Reads a statement (the signed text, already verified by the caller).
+    pub fn parse(text: &str) -> Result<Checkpoint, StoreError> {
+        let bad = |reason: &str| StoreError::Invalid {
+            field: "checkpoint",
+            reason: reason.into(),
+        };
+        let mut lines = text.lines().map(str::trim_end);
+        if lines.next() != Some(CHECKPOINT_TAG) {
+            return Err(bad(&format!("does not start with {CHECKPOINT_TAG:?}")));
+        }
+        let mut field = |name: &str| -> Result<String, StoreError> {
+            lines
+                .next()
+                .and_then(|l| l.strip_prefix(name))
+                .and_then(|l| l.strip_prefix(": "))
+                .map(str::to_string)
+                .ok_or_else(|| bad(&format!("the line {name:?} is missing or out of place")))
+        };
+        let instance = field("instance")?;
+        let seq = field("sequence")?;
+        let hash = field("hash")?;
+        let at = field("time")?;
+        let Witnessed::Head(head) = format!("{seq}:{hash}").parse::<Witnessed>()? else {
+            unreachable!("SEQ:HASH always parses as a head")
+        };
+        let at = at
+            .parse::<Timestamp>()
+            .map_err(|e| bad(&format!("time {at:?}: {e}")))?;
+        Ok(Checkpoint { instance, head, at })
     }
 }
 
@@ -382,6 +531,66 @@ impl Store {
             entries,
             head: head_hash,
         })
+    }
+
+    /// The chain's head now: what `psirt audit head` prints and a
+    /// checkpoint states.
+    pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        let row = sqlx::query(HEAD_SQLITE).fetch_one(&self.pool).await?;
+        let seq: i64 = row.try_get("seq")?;
+        Ok(AuditHead {
+            seq: seq as u64,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    /// [`Store::audit_verify`], then checks that the chain still holds the
+    /// entry a witness saw, at the place it saw it: a removed tail or a
+    /// recomputed chain is consistent with itself, but not with an earlier
+    /// head kept elsewhere.
+    pub async fn audit_verify_against(
+        &self,
+        witnessed: &Witnessed,
+    ) -> Result<AuditReport, StoreError> {
+        let report = self.audit_verify().await?;
+        let AuditReport::Intact { entries, .. } = &report else {
+            return Ok(report);
+        };
+        let (seq, hash) = match witnessed {
+            Witnessed::Head(head) => (head.seq, head.hash.as_str()),
+            Witnessed::Hash(hash) => {
+                let seq: Option<i64> =
+                    sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE hash = $1")
+                        .bind(hash)
+                        .fetch_one(&self.pool)
+                        .await?;
+                match seq {
+                    Some(seq) => (seq as u64, hash.as_str()),
+                    None if hash == GENESIS => return Ok(report),
+                    None => return Ok(broken(0, BreakKind::Unwitnessed)),
+                }
+            }
+        };
+        if seq == 0 {
+            // The empty log: every chain starts from it.
+            return Ok(if hash == GENESIS {
+                report
+            } else {
+                broken(0, BreakKind::Rewritten)
+            });
+        }
+        if seq > *entries {
+            return Ok(broken(seq, BreakKind::Truncated));
+        }
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(seq as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        if stored.as_deref() != Some(hash) {
+            return Ok(broken(seq, BreakKind::Rewritten));
+        }
+        Ok(report)
     }
 
     /// How `entry`, read where entry `expected` should be, differs from it.

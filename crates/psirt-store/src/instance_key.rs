@@ -3,8 +3,11 @@
 //! The key is made by the binary (with `psirt-mail`) on first run; the
 //! store only keeps it. When several replicas start at once, the first
 //! insert wins and every replica reads that one back, so the instance has
-//! exactly one key. The secret key is held in the database as it is
-//! (protect the database as you would the key).
+//! exactly one key. The binary stores the secret key locked with a
+//! passphrase (the key-encryption key, which lives outside the database);
+//! this module keeps whatever armored text it is given and never sees the
+//! passphrase. [`Store::protect_instance_key`] replaces a clear key an
+//! older psirt stored with its locked form, once.
 
 use jiff::Timestamp;
 
@@ -52,5 +55,41 @@ impl Store {
         self.instance_key()
             .await?
             .ok_or_else(|| StoreError::Corrupt("the instance key vanished".into()))
+    }
+
+    /// Replaces the stored key `clear` with `protected` (the same key,
+    /// locked), audited as `instance_key.protect`. `false` when the stored
+    /// key is no longer `clear`: another replica protected it first.
+    pub async fn protect_instance_key(
+        &self,
+        clear: &str,
+        protected: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        // The condition makes the swap atomic on both databases: of two
+        // replicas upgrading at once, one changes the row.
+        let changed = sqlx::query(
+            "UPDATE instance_key SET armored_secret = $1 WHERE id = 1 AND armored_secret = $2",
+        )
+        .bind(protected)
+        .bind(clear)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.commit().await?;
+            return Ok(false);
+        }
+        let fingerprint: String =
+            sqlx::query_scalar("SELECT fingerprint FROM instance_key WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+        self.commit_audited(
+            tx,
+            "instance_key.protect",
+            format!("fingerprint {fingerprint}: the secret key is now locked with the key-encryption key"),
+        )
+        .await?;
+        Ok(true)
     }
 }

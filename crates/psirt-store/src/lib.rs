@@ -24,7 +24,9 @@ mod inbound;
 mod instance_key;
 mod migrations;
 mod outbox;
+pub mod private;
 mod sessions;
+mod witness;
 
 use std::str::FromStr;
 
@@ -37,7 +39,9 @@ pub use attachments::{
     Attachment, AttachmentInfo, CONTENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
     MAX_NAME_CHARS, NewAttachment, check_attachments, clean_content_type, clean_name,
 };
-pub use audit::{AuditBreak, AuditRecord, AuditReport, BreakKind};
+pub use audit::{
+    AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
+};
 pub use cases::{Caller, CaseRecord, Intake, Principal};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
@@ -131,6 +135,7 @@ impl Store {
             Backend::Sqlite => sqlite_url(url)?,
             Backend::Postgres => url.to_string(),
         };
+        let sqlite_path = (backend == Backend::Sqlite).then(|| sqlite_file(&url));
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Invalid {
                 field: "database_url",
@@ -162,6 +167,11 @@ impl Store {
             mail_domain: DEFAULT_MAIL_DOMAIN.into(),
         };
         migrations::run(&store).await?;
+        if let Some(path) = sqlite_path {
+            // SQLite made -wal and -shm with the database's mode; files an
+            // older psirt left readable are tightened here.
+            private::tighten_sqlite_files(&path);
+        }
         Ok(store)
     }
 
@@ -237,15 +247,7 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
             reason: "psirt needs a SQLite file (sqlite://PATH), not an in-memory database".into(),
         });
     }
-    if let Some(dir) = std::path::Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid {
-            field: "database_url",
-            reason: format!("cannot create directory {}: {e}", dir.display()),
-        })?;
-    }
+    private::prepare_sqlite_file(std::path::Path::new(path))?;
     let query = if query.contains("mode=") {
         query.to_string()
     } else if query.is_empty() {
@@ -254,6 +256,12 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The file of a `sqlite://PATH?…` URL as [`sqlite_url`] wrote it.
+fn sqlite_file(url: &str) -> std::path::PathBuf {
+    let rest = url.trim_start_matches("sqlite://");
+    std::path::PathBuf::from(rest.split_once('?').map_or(rest, |(p, _)| p))
 }
 
 /// Unix microseconds, the schema's representation of an instant.

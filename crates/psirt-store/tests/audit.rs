@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 use psirt_core::{CaseRef, Command, NewReport, Policy, Reporter, Secret};
-use psirt_store::{AuditReport, Caller, Principal, Store, User};
+use psirt_store::{AuditReport, Caller, Principal, Store, User, Witnessed};
 
 #[macro_use]
 mod common;
@@ -413,3 +413,85 @@ both!(
         }
     }
 );
+
+async fn verify_against(store: &Store, witnessed: &str) -> String {
+    let witnessed: Witnessed = witnessed.parse().unwrap();
+    match store.audit_verify_against(&witnessed).await.unwrap() {
+        AuditReport::Intact { entries, .. } => format!("ok: {entries} entries"),
+        AuditReport::Broken(b) => b.to_string(),
+    }
+}
+
+both!(
+    a_removed_tail_fails_against_an_earlier_head,
+    |store: Store| async move {
+        realistic(&store).await;
+        let head = store.audit_head().await.unwrap();
+        assert_eq!(head.seq, 22);
+        let witnessed = head.to_string();
+        assert_eq!(verify_against(&store, &witnessed).await, "ok: 22 entries");
+        assert_eq!(verify_against(&store, &head.hash).await, "ok: 22 entries");
+        assert_eq!(
+            verify_against(&store, &format!("0:{}", "0".repeat(64))).await,
+            "ok: 22 entries",
+            "the empty log is every chain's start"
+        );
+
+        // Remove the last two entries and move the head back: the chain
+        // alone is consistent with itself.
+        store
+            .raw_execute("DELETE FROM audit_log WHERE seq > 20")
+            .await;
+        store
+            .raw_execute(
+                "UPDATE audit_head SET seq = 20, hash = (SELECT hash FROM audit_log WHERE seq = 20)",
+            )
+            .await;
+        assert_eq!(verify(&store).await, "ok: 20 entries");
+        assert_eq!(
+            verify_against(&store, &witnessed).await,
+            "the log ends before entry 22, which the witness saw: its last entries were removed"
+        );
+        assert_eq!(
+            verify_against(&store, &head.hash.to_ascii_uppercase()).await,
+            "no entry has the witnessed hash: the log was truncated or rewritten"
+        );
+        // Entries written after the truncation fill the place again, but
+        // not with the entry the witness saw.
+        let alice = store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        store.issue_token(alice.id, t(T0)).await.unwrap();
+        store.issue_token(alice.id, t(T0)).await.unwrap();
+        assert_eq!(verify(&store).await, "ok: 22 entries");
+        assert_eq!(
+            verify_against(&store, &witnessed).await,
+            "entry 22 is not the one the witness saw: the log was rewritten"
+        );
+    }
+);
+
+#[test]
+fn witnesses_are_read_as_seq_and_hash() {
+    let check = |text: &str| match text.parse::<Witnessed>() {
+        Ok(Witnessed::Head(h)) => format!("head {h}"),
+        Ok(Witnessed::Hash(h)) => format!("hash {h}"),
+        Err(e) => format!("error: {e}"),
+    };
+    let hash = "ab".repeat(32);
+    assert_eq!(check(&format!("7:{hash}")), format!("head 7:{hash}"));
+    assert_eq!(
+        check(&format!(" 7:{} ", hash.to_ascii_uppercase())),
+        format!("head 7:{hash}")
+    );
+    assert_eq!(check(&hash), format!("hash {hash}"));
+    assert_eq!(
+        check(&format!("x:{hash}")),
+        "error: expected head: \"x\" is not a sequence number (SEQ:HASH)"
+    );
+    assert_eq!(
+        check("7:abc"),
+        "error: expected head: \"abc\" is not an audit hash (64 hexadecimal digits, as `psirt audit head` prints SEQ:HASH)"
+    );
+}

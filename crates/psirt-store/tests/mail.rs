@@ -216,6 +216,76 @@ both!(
     }
 );
 
+both!(
+    the_audit_checkpoint_mail_is_written_once_a_day_to_each_pst_member,
+    |store: Store| async move {
+        setup(&store).await;
+        // A member of two projects' PSTs gets one copy.
+        store
+            .add_project("k8s", "Kubernetes", &Policy::default(), t(T0))
+            .await
+            .unwrap();
+        let alice = store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        store.add_pst_member("k8s", alice.id, t(T0)).await.unwrap();
+
+        assert!(store.audit_checkpoint_due(at(1)).await.unwrap());
+        let (a, b) = tokio::join!(
+            store.enqueue_audit_checkpoint("checkpoint", "HEAD 1", at(1)),
+            store.enqueue_audit_checkpoint("checkpoint", "HEAD 1", at(1)),
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 2, "one copy per member, once");
+        assert!(!store.audit_checkpoint_due(at(2)).await.unwrap());
+        assert_eq!(
+            store
+                .enqueue_audit_checkpoint("checkpoint", "HEAD 2", at(14))
+                .await
+                .unwrap(),
+            0,
+            "the same UTC day"
+        );
+        // The next UTC day (T0 is 09:00Z), a new one.
+        assert!(store.audit_checkpoint_due(at(15)).await.unwrap());
+        assert_eq!(
+            store
+                .enqueue_audit_checkpoint("checkpoint", "HEAD 3", at(15))
+                .await
+                .unwrap(),
+            2
+        );
+
+        // They go out like any mail: no case, queued, in clear (signed).
+        let claimed = store.claim_mail("w", 10, at(16), at(17)).await.unwrap();
+        let mut got: Vec<String> = claimed
+            .iter()
+            .map(|m| {
+                assert_eq!(m.kind, MailKind::AuditCheckpoint);
+                assert_eq!(m.case, None);
+                assert!(!m.encrypt_only);
+                format!("{} {}", m.recipient, m.body.expose())
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "alice@example.org HEAD 1",
+                "alice@example.org HEAD 3",
+                "bob@example.org HEAD 1",
+                "bob@example.org HEAD 3",
+            ]
+        );
+        assert!(
+            store
+                .mail_sent(&claimed[0], "w", false, at(16))
+                .await
+                .unwrap()
+        );
+    }
+);
+
 /// A case ready for its forthcoming-fix notice, led by `users[0]`.
 async fn led_case(store: &Store, users: &[User]) -> CaseRef {
     let case = store

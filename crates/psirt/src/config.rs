@@ -32,6 +32,7 @@ struct File {
     mail_authserv_id: Option<String>,
     outbox_lease: Option<String>,
     outbox_retry: Option<String>,
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +77,9 @@ pub struct Config {
     pub outbox_lease: jiff::SignedDuration,
     /// The delay before a failed delivery's first retry (then doubling).
     pub outbox_retry: jiff::SignedDuration,
+    /// Where the key that locks the instance's OpenPGP secret key comes
+    /// from (see `kek.rs`).
+    pub kek: crate::kek::KekSource,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
@@ -108,6 +112,8 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_MAIL_AUTHSERV_ID",
     "PSIRT_OUTBOX_LEASE",
     "PSIRT_OUTBOX_RETRY",
+    "PSIRT_KEY_FILE",
+    "PSIRT_INSTANCE_KEY_PASSPHRASE",
     "PSIRT_AS",
     "PSIRT_NOW",
     "PSIRT_IMPORT",
@@ -141,8 +147,10 @@ impl Config {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading {}", p.display()))?;
-                toml::from_str::<File>(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.message()))?
+                let file = toml::from_str::<File>(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", p.display(), e.message()))?;
+                warn_if_readable_secrets(p, &file);
+                file
             }
             None => File::default(),
         };
@@ -281,6 +289,12 @@ impl Config {
             get("PSIRT_BODY_TIMEOUT").or(file.body_timeout),
             "5m",
         )?;
+        let key_file = get("PSIRT_KEY_FILE").map(PathBuf::from).or(file.key_file);
+        let kek = crate::kek::KekSource::from_settings(
+            key_file,
+            get("PSIRT_INSTANCE_KEY_PASSPHRASE"),
+            &database_url,
+        )?;
         Ok(Config {
             database_url,
             listen,
@@ -301,9 +315,40 @@ impl Config {
             mail_authserv_id,
             outbox_lease,
             outbox_retry,
+            kek,
         })
     }
 }
+
+/// The file holds the mail passwords when `smtp_url` or `imap_url` has
+/// credentials: say so when other local users may read it. psirt does not
+/// change the operator's file itself.
+#[cfg(unix)]
+fn warn_if_readable_secrets(path: &Path, file: &File) {
+    use std::os::unix::fs::PermissionsExt;
+    let has_password = |url: &Option<String>| {
+        url.as_deref()
+            .and_then(|u| u.split_once("://"))
+            .is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'))
+    };
+    if !(has_password(&file.smtp_url) || has_password(&file.imap_url)) {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            file = %path.display(),
+            mode = format!("{mode:o}"),
+            "the configuration holds mail passwords (smtp_url, imap_url) and other local users may read it: make it 0600"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_secrets(_: &Path, _: &File) {}
 
 #[cfg(test)]
 mod tests {
@@ -348,12 +393,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

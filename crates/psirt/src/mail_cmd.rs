@@ -197,7 +197,7 @@ pub async fn ingest(store: &Store, config: &Config, project: Option<String>) -> 
     }
     let project = project.unwrap_or_else(|| config.default_project.clone());
     let outcome = async {
-        let key = instance_key(store).await?;
+        let key = instance_key(store, config).await?;
         Ok::<_, anyhow::Error>(
             psirt_jobs::inbound::ingest(
                 store,
@@ -238,26 +238,9 @@ fn describe(outcome: &Ingested) -> String {
     }
 }
 
-/// The instance's key with its secret part, made on first run.
-pub async fn instance_key(store: &Store) -> anyhow::Result<InstanceKey> {
-    let armored = match store.instance_key().await? {
-        Some(armored) => armored,
-        None => {
-            let key = InstanceKey::generate("psirt (instance key)")?;
-            tracing::info!(
-                fingerprint = key.fingerprint().as_str(),
-                "made the instance's OpenPGP key"
-            );
-            store
-                .keep_instance_key(
-                    &key.to_armored_secret()?,
-                    key.fingerprint().as_str(),
-                    crate::time::now(),
-                )
-                .await?
-        }
-    };
-    InstanceKey::from_armored_secret(&armored).context("reading the stored instance key")
+/// The instance's key with its secret part, unlocked (see `kek.rs`).
+pub async fn instance_key(store: &Store, config: &Config) -> anyhow::Result<InstanceKey> {
+    crate::kek::instance_key(store, &config.kek).await
 }
 
 /// `psirt key add`: puts a recipient's public key on file, after checking
@@ -285,7 +268,7 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 /// reminders always; delivery when an SMTP server is configured; the
 /// mailbox poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
-    let key = instance_key(&store).await?;
+    let key = instance_key(&store, config).await?;
     let mut tasks = tokio::task::JoinSet::new();
     {
         let store = store.clone();
@@ -295,6 +278,19 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 &store,
                 crate::time::now,
                 psirt_jobs::remind::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        let (store, key, stop) = (store.clone(), key.clone(), stop.clone());
+        tasks.spawn(async move {
+            psirt_jobs::checkpoint::run(
+                &store,
+                &key,
+                crate::time::now,
+                psirt_jobs::checkpoint::EVERY,
                 stop.wait(),
             )
             .await;

@@ -10,6 +10,7 @@ mod case_cmd;
 mod config;
 mod cvss_cmd;
 mod distributor_cmd;
+mod kek;
 mod mail_cmd;
 mod term;
 mod time;
@@ -318,7 +319,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("listening on {}", config.listen))?;
             let stop = mail_cmd::Stop::on_ctrl_c();
-            let key = mail_cmd::instance_key(&store).await?;
+            let key = mail_cmd::instance_key(&store, &config).await?;
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
@@ -369,7 +370,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             print!(
                 "{}",
-                mail_cmd::instance_key(&store).await?.public_key_armored()?
+                kek::instance_public_key(&store, &config.kek)
+                    .await?
+                    .to_armored()?
             );
         }
         Top::User(cmd) => {
@@ -527,7 +530,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Top::Audit(cmd) => {
             let store = open(&config).await?;
-            return audit_cmd::run(&store, cmd).await;
+            return audit_cmd::run(&store, &config, cmd).await;
         }
         Top::Distributor {
             project,

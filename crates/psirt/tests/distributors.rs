@@ -22,7 +22,10 @@ struct Run {
 impl Psirt {
     fn new() -> Psirt {
         let p = Psirt {
-            dir: tempfile::tempdir().unwrap(),
+            dir: tempfile::Builder::new()
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .tempdir()
+                .unwrap(),
         };
         for name in ["alice", "bob"] {
             let email = format!("{name}@example.org");

@@ -40,7 +40,10 @@ impl Drop for World {
 
 impl World {
     fn new(options: SinkOptions) -> World {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap();
         let database_url = format!("sqlite://{}/psirt.db", dir.path().display());
         World::with_database(dir, database_url, options)
     }

@@ -28,7 +28,10 @@ const T0: &str = "2026-11-02T09:00:00Z";
 impl Psirt {
     fn new() -> Psirt {
         let p = Psirt {
-            dir: tempfile::tempdir().unwrap(),
+            dir: tempfile::Builder::new()
+                .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .tempdir()
+                .unwrap(),
         };
         for (email, role) in [
             ("alice@example.org", "pst"),

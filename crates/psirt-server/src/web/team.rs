@@ -1308,6 +1308,7 @@ fn kind_title(kind: MailKind) -> &'static str {
         MailKind::MessageToReporter => "Message to the reporter",
         MailKind::EmbargoBreak => "Embargo break alarm to the PST and the Fix Lead",
         MailKind::EmbargoUpdate => "Embargo update to the notified distributors",
+        MailKind::AuditCheckpoint => "Audit checkpoint to the PST",
     }
 }
 
