@@ -2364,3 +2364,199 @@ both!(
         );
     }
 );
+
+/// A person's ASCII-armored public key and its fingerprint, made by psirt
+/// itself (faster than GnuPG, and just as usable for encryption).
+fn person_key(who: &str) -> (String, String) {
+    let key = psirt_mail::InstanceKey::generate(who).unwrap();
+    (
+        key.public_key_armored().unwrap(),
+        key.fingerprint().to_string(),
+    )
+}
+
+impl Server {
+    /// Enrols a founding member of `organisation` on `project`'s list
+    /// (what `psirt distributor found` does) and returns the org's id.
+    async fn found(&self, project: &str, organisation: &str, email: &str) -> i64 {
+        let (armored, fingerprint) = person_key(email);
+        self.store
+            .found_distributor(
+                project,
+                organisation,
+                psirt_store::NewPerson {
+                    name: "Founder".into(),
+                    email: email.parse().unwrap(),
+                    key: Some(psirt_store::PersonKey {
+                        fingerprint,
+                        armored,
+                    }),
+                },
+                psirt_server::now(),
+            )
+            .await
+            .unwrap()
+            .id
+    }
+}
+
+both!(
+    distributor_routes_take_the_organisations_name_as_the_readme_says,
+    Settings::default(),
+    async |s: &Server| {
+        s.found("default", "Origin", "founder@origin.example").await;
+        let founder = s.token_for("founder@origin.example").await;
+        // Another project has its own "Distro"; Bob is on its PST.
+        let now = psirt_server::now();
+        s.store
+            .add_project("other", "Other", &Policy::default(), now)
+            .await
+            .unwrap();
+        let bob = s
+            .store
+            .user_by_email(&"bob@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        s.store.add_pst_member("other", bob.id, now).await.unwrap();
+        let other_distro = s.found("other", "Distro", "founder@other.example").await;
+
+        let (ann_key, _) = person_key("ann@distro.example");
+        let (status, org) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({
+                    "organisation": "Distro",
+                    "answers": seven_answers(),
+                    "people": [{"name": "Ann", "email": "ann@distro.example", "key": ann_key}],
+                    "voucher": "founder@origin.example",
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        let id = org["id"].as_i64().unwrap();
+        assert_ne!(id, other_distro);
+        let ann = s.token_for("ann@distro.example").await;
+
+        // The whole path by name: vouch, accept, approve.
+        for (token, tail, body) in [
+            (&founder, "vouch", Some(json!({"confirm": true}))),
+            (&ann, "accept", None),
+            (&s.alice, "decision", Some(json!({"decision": "approve"}))),
+        ] {
+            let (status, org) = s
+                .call(
+                    "POST",
+                    &format!("/api/v1/distributors/Distro/{tail}"),
+                    Some(token),
+                    body,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{tail}: {org}");
+            assert_eq!(org["id"], id, "{tail}: {org}");
+        }
+        let (status, org) = s
+            .call("GET", "/api/v1/distributors/Distro", Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            (status, org["state"].as_str()),
+            (StatusCode::OK, Some("approved"))
+        );
+        // The id still works, and a name with a space is percent-encoded.
+        let (status, by_id) = s
+            .call(
+                "GET",
+                &format!("/api/v1/distributors/{id}"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, by_id["name"].as_str()),
+            (StatusCode::OK, Some("Distro"))
+        );
+        let (carl_key, _) = person_key("carl@distro.example");
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/Distro/people",
+                Some(&ann),
+                Some(json!({"name": "Carl", "email": "carl@distro.example", "key": carl_key})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        let (status, p) = s
+            .call(
+                "DELETE",
+                "/api/v1/distributors/Distro/people/carl@distro.example",
+                Some(&ann),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+
+        // `?project=` names the other project's organisation of that name.
+        let (status, org) = s
+            .call(
+                "GET",
+                "/api/v1/distributors/Distro?project=other",
+                Some(&s.bob),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, org["id"].as_i64()),
+            (StatusCode::OK, Some(other_distro)),
+            "{org}"
+        );
+        let (status, _) = s
+            .call(
+                "GET",
+                "/api/v1/distributors/Distro?project=other",
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // An unknown name is a 404 problem naming it; anonymous callers
+        // learn nothing before they sign in.
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/Nobody/decision",
+                Some(&s.alice),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
+        assert_eq!(p["detail"], "distributor organisation \"Nobody\" not found");
+        let (status, _) = s
+            .call("GET", "/api/v1/distributors/Nobody", None, None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // A name the path could not tell from an id or a route is refused.
+        for name in ["1984", "leaks"] {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    "/api/v1/distributors/applications",
+                    None,
+                    Some(json!({
+                        "organisation": name,
+                        "answers": seven_answers(),
+                        "people": [{"name": "Ann", "email": "ann@distro.example", "key": ann_key}],
+                        "voucher": "founder@origin.example",
+                    })),
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("organisation")),
+                "{name}: {p}"
+            );
+        }
+    }
+);
