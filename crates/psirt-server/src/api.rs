@@ -802,12 +802,11 @@ async fn run_command(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
-    ApiJson(req): ApiJson<CommandRequest>,
+    ApiJson(req): ApiJson<crate::commands::RawCommandRequest>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
     let reference = reference(&r)?;
-    let command = req
-        .command
+    let command = crate::commands::parse_command(req.command)?
         .resolve(&crate::commands::For {
             store: &state.store,
             caller: &auth.caller,

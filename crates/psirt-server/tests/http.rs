@@ -2560,3 +2560,87 @@ both!(
         }
     }
 );
+
+both!(
+    errors_name_the_field_by_its_path_and_a_413_states_the_limit,
+    Settings::default(),
+    async |s: &Server| {
+        let (reference, _) = s.report("Paths").await;
+        let (status, _) = s
+            .command(&s.alice, &reference, json!({"type": "assign_fix_lead"}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for (command, field) in [
+            (
+                json!({"type": "publish_notice", "estimated_release": "next week", "mitigation": "Disable it."}),
+                "command.estimated_release",
+            ),
+            (
+                json!({"type": "publish_notice", "estimated_release": "2030-01-01T00:00:00Z"}),
+                "command.mitigation",
+            ),
+            (
+                json!({"type": "record_private_handling_answer", "agreed": "yes"}),
+                "command.agreed",
+            ),
+            (
+                json!({"type": "release", "version": "1.0.1", "base_release": "1.0.0", "cherry_picks": [1]}),
+                "command.cherry_picks[0]",
+            ),
+            (json!({"type": "no_such_command"}), "command.type"),
+            (json!({"version": "1"}), "command.type"),
+        ] {
+            let (status, p) = s.command(&s.alice, &reference, command.clone()).await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{command}: {p}"
+            );
+            let detail = p["detail"].as_str().unwrap();
+            assert!(!detail.contains(" at line "), "{command}: {detail}");
+        }
+        // Outside commands too: nested fields and list items.
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({"organisation": "Distro", "voucher": "a@b.example", "people": [{"name": 1, "email": "x@y.example", "key": ""}]})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("people[0].name")),
+            "{p}"
+        );
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": "x", "details": "y", "already_public": "no"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("already_public")),
+            "{p}"
+        );
+
+        // A 413 states the limit, on every JSON route, the report route
+        // (which takes large multipart bodies) included.
+        let big = "x".repeat(3 * 1024 * 1024);
+        for path in ["/api/v1/reports", "/api/v1/distributors/applications"] {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    path,
+                    None,
+                    Some(json!({"summary": "big", "details": big})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+            assert_eq!(p["detail"], "the body is more than 2 MiB", "{path}");
+        }
+    }
+);
