@@ -8,11 +8,13 @@
 //! bodies, tokens or status links.
 
 pub mod api;
+pub mod attachments;
 mod auth;
 pub mod commands;
 pub mod distributors;
 pub mod error;
 mod intake;
+pub mod projects;
 pub mod views;
 pub mod web;
 
@@ -246,6 +248,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .merge(distributors::routes())
+        .merge(projects::routes())
+        .merge(attachments::routes())
         .split_for_parts();
     // The HTML pages are not part of the API's description.
     let router = router.merge(web::router());
