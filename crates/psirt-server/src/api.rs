@@ -59,6 +59,16 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     ("post", "/api/v1/cases/{reference}/commands", None),
     (
         "get",
+        "/api/v1/cases/{reference}/attachments",
+        Some(Operation::ViewCase),
+    ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/attachments/{id}",
+        Some(Operation::ViewCase),
+    ),
+    (
+        "get",
         "/api/v1/cases/{reference}/audit",
         Some(Operation::ViewCaseAudit),
     ),
@@ -100,6 +110,42 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     (
         "post",
         "/api/v1/projects/{slug}/pst",
+        Some(Operation::ManageProjects),
+    ),
+    ("get", "/api/v1/projects", Some(Operation::ManageProjects)),
+    (
+        "get",
+        "/api/v1/projects/{slug}",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "get",
+        "/api/v1/projects/{slug}/policy",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "put",
+        "/api/v1/projects/{slug}/policy",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "put",
+        "/api/v1/projects/{slug}/announce",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "get",
+        "/api/v1/projects/{slug}/pst",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "put",
+        "/api/v1/projects/{slug}/pst/{email}",
+        Some(Operation::ManageProjects),
+    ),
+    (
+        "post",
+        "/api/v1/projects/{slug}/founding-distributors",
         Some(Operation::ManageProjects),
     ),
     (
@@ -269,9 +315,15 @@ pub struct ReportReceipt {
     pub acknowledged: bool,
 }
 
-/// Takes in a vulnerability report. Answers only after it is committed.
+/// Takes in a vulnerability report, as JSON or as `multipart/form-data`
+/// with the same fields and up to 5 files in `attachments` parts (each at
+/// most 10 MiB; the same limits as the web form). Answers only after it
+/// is committed, attachments included.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "reports",
-    request_body = ReportRequest,
+    request_body(content(
+        (ReportRequest = "application/json"),
+        (crate::attachments::ReportUpload = "multipart/form-data"),
+    )),
     responses(
         (status = 201, body = ReportReceipt, description = "Recorded and acknowledged"),
         (status = 400, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
@@ -281,8 +333,9 @@ async fn submit_report(
     State(state): State<AppState>,
     _quota: IntakeQuota,
     auth: Auth,
-    ApiJson(req): ApiJson<ReportRequest>,
+    body: crate::attachments::ReportBody,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (req, files) = (body.request, body.files);
     require(&state, &auth.caller, Operation::SubmitReport).await?;
     let email = match req
         .reporter_email
@@ -342,7 +395,7 @@ async fn submit_report(
     };
     let intake = state
         .store
-        .report(report, &auth.caller.origin, now())
+        .report_with_attachments(report, files, &auth.caller.origin, now())
         .await?;
     let receipt = ReportReceipt {
         reference: intake.record.case.reference.to_string(),
@@ -594,7 +647,7 @@ pub struct Me {
 }
 
 impl Me {
-    fn new(u: &User) -> Me {
+    pub(crate) fn new(u: &User) -> Me {
         Me {
             id: u.id.get(),
             email: u.email.to_string(),
@@ -828,12 +881,11 @@ async fn run_command(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
-    ApiJson(req): ApiJson<CommandRequest>,
+    ApiJson(req): ApiJson<crate::commands::RawCommandRequest>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
     let reference = reference(&r)?;
-    let command = req
-        .command
+    let command = crate::commands::parse_command(req.command)?
         .resolve(&crate::commands::For {
             store: &state.store,
             caller: &auth.caller,
@@ -1249,81 +1301,6 @@ async fn revoke_tokens(
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewProject {
-    pub slug: String,
-    pub name: String,
-    /// The policy (default: the seed's); the same keys as a policy TOML file.
-    #[schema(value_type = Option<Object>)]
-    pub policy: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Created {
-    pub created: String,
-}
-
-/// Creates a project with its policy (administrators).
-#[utoipa::path(post, path = "/api/v1/projects", tag = "admin", request_body = NewProject,
-    responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_project(
-    State(state): State<AppState>,
-    auth: Auth,
-    ApiJson(req): ApiJson<NewProject>,
-) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
-    let policy = match req.policy {
-        Some(v) => serde_json::from_value(v).map_err(|e| ApiError::Invalid {
-            field: "policy".into(),
-            reason: e.to_string(),
-        })?,
-        None => psirt_core::Policy::default(),
-    };
-    state
-        .store
-        .by(&auth.caller)
-        .add_project(&req.slug, &req.name, &policy, now())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(Created { created: req.slug }),
-    ))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PstRequest {
-    pub email: String,
-}
-
-/// Adds an account to a project's PST (administrators).
-#[utoipa::path(post, path = "/api/v1/projects/{slug}/pst", tag = "admin",
-    params(("slug" = String, Path, description = "The project")),
-    request_body = PstRequest,
-    responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_pst_member(
-    State(state): State<AppState>,
-    auth: Auth,
-    ApiPath(slug): ApiPath<String>,
-    ApiJson(req): ApiJson<PstRequest>,
-) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
-    let email = email_field("email", &req.email)?;
-    let user = state.store.user_by_email(&email).await?;
-    state
-        .store
-        .by(&auth.caller)
-        .add_pst_member(&slug, user.id, now())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(Created {
-            created: format!("{} on the PST of {slug}", user.email),
-        }),
-    ))
-}
-
 /// The instance's public OpenPGP key, ASCII-armored.
 #[utoipa::path(get, path = "/openpgp-key.asc", tag = "meta",
     responses((status = 200, description = "The key", body = String, content_type = "application/pgp-keys"), (status = 404, body = Problem)))]
@@ -1358,7 +1335,15 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(openpgp_key))
-        .routes(routes!(submit_report))
+        // The report route alone takes bodies as large as its attachments
+        // (as multipart; its JSON keeps the global limit).
+        .merge(
+            utoipa_axum::router::OpenApiRouter::new()
+                .routes(routes!(submit_report))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::attachments::REPORT_BODY_LIMIT,
+                )),
+        )
         .routes(routes!(reporter_status))
         .routes(routes!(reporter_reply))
         .routes(routes!(reporter_credit))
@@ -1380,6 +1365,4 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(verify_audit))
         .routes(routes!(create_user))
         .routes(routes!(revoke_tokens))
-        .routes(routes!(create_project))
-        .routes(routes!(add_pst_member))
 }

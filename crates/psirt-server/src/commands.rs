@@ -21,9 +21,38 @@ pub struct CommandRequest {
     pub command: CaseCommand,
 }
 
+/// A [`CommandRequest`] as the route reads it: `command` is parsed apart
+/// by [`parse_command`], so that its errors name the field inside it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommandRequest {
+    pub expected_version: Option<u64>,
+    pub command: serde_json::Value,
+}
+
+/// Defines [`CaseCommand`] (internally tagged: `{"type": "publish_notice",
+/// …}`, the wire format) and, from the same text, `ByTag`, the same
+/// commands externally tagged (`{"publish_notice": {…}}`). serde buffers an
+/// internally tagged enum before it reads the variant, so an error inside
+/// one can only name the enum; it follows the path into an externally
+/// tagged one. [`parse_command`] reads with the first and, when that
+/// fails, asks the second which field is at fault.
+macro_rules! case_commands {
+    ($(#[$attr:meta])* pub enum CaseCommand $variants:tt) => {
+        $(#[$attr])*
+        #[derive(Debug, Deserialize, ToSchema)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum CaseCommand $variants
+
+        #[derive(Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        enum ByTag $variants
+    };
+}
+
+case_commands! {
 /// Every operation of the process engine on one case.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaseCommand {
     /// The next PST member in the round-robin, or `lead` (an e-mail) with a reason.
     AssignFixLead {
@@ -149,6 +178,44 @@ pub enum CaseCommand {
         notes: String,
     },
     Close {},
+}
+}
+
+/// A command from its JSON (`{"type": …, …}`): a bad value is a 422
+/// whose field is its path under `command` (`command.estimated_release`).
+pub fn parse_command(value: serde_json::Value) -> Result<CaseCommand, ApiError> {
+    let first = match CaseCommand::deserialize(&value) {
+        Ok(command) => return Ok(command),
+        Err(e) => e,
+    };
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err(invalid("command", "must be an object with a `type`"));
+    };
+    let tag = match fields.remove("type") {
+        Some(serde_json::Value::String(tag)) => tag,
+        Some(_) => return Err(invalid("command.type", "must be a string")),
+        None => return Err(invalid("command.type", "missing: say which command")),
+    };
+    let lifted = serde_json::Value::Object(serde_json::Map::from_iter([(
+        tag,
+        serde_json::Value::Object(fields),
+    )]));
+    match serde_path_to_error::deserialize::<_, ByTag>(lifted) {
+        // The variant's name is the first segment of the path: the field
+        // is what follows it, or the tag itself.
+        Err(e) => Err(match crate::error::json_error("command", e) {
+            ApiError::Invalid { field, reason } => ApiError::Invalid {
+                field: match field.splitn(3, '.').collect::<Vec<_>>().as_slice() {
+                    [_, _, rest] => format!("command.{rest}"),
+                    _ => "command.type".into(),
+                },
+                reason,
+            },
+            other => other,
+        }),
+        // Never expected: both read the same fields.
+        Ok(_) => Err(invalid("command", first)),
+    }
 }
 
 fn invalid(field: &str, reason: impl ToString) -> ApiError {

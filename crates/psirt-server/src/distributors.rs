@@ -167,6 +167,9 @@ impl ApplicationInput {
         if self.organisation.trim().is_empty() {
             errors.push(("organisation".into(), "must not be empty".into()));
         }
+        if let Some(reason) = unaddressable_name(&self.organisation) {
+            errors.push(("organisation".into(), reason));
+        }
         let fields = [
             &self.criterion_1,
             &self.criterion_2,
@@ -261,10 +264,45 @@ pub struct ProjectQuery {
 }
 
 impl ProjectQuery {
-    fn or_default(self, state: &AppState) -> String {
+    pub(crate) fn or_default(self, state: &AppState) -> String {
         self.project
+            .filter(|p| !p.trim().is_empty())
             .unwrap_or_else(|| state.settings.default_project.clone())
     }
+}
+
+/// How the `{org}` path parameter is described in the OpenAPI document.
+const ORG_PARAM: &str = "The organisation: its name (unique on the project's list; `project` \
+    names a project other than the default), or its numeric id";
+
+/// Names that the routes under `/api/v1/distributors/` take for
+/// themselves, so an organisation called so could not be named in a path.
+const RESERVED_NAMES: &[&str] = &["applications", "leaks"];
+
+/// Why an organisation may not be called `name`, if it may not: the
+/// `{org}` path parameter reads digits as an id, and some names are routes.
+pub(crate) fn unaddressable_name(name: &str) -> Option<String> {
+    let name = name.trim();
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(
+            "must not be only digits: the API reads a number as an organisation's id".into(),
+        );
+    }
+    RESERVED_NAMES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(name))
+        .then(|| format!("{name:?} names a route of the API; choose another name"))
+}
+
+/// The organisation a `{org}` path parameter names: digits are its id,
+/// anything else its name on the project's list (`project`, or the
+/// default project). An unknown name is a 404.
+pub(crate) async fn org_id(state: &AppState, q: ProjectQuery, org: &str) -> Result<i64, ApiError> {
+    if let Ok(id) = org.parse::<i64>() {
+        return Ok(id);
+    }
+    let project = q.or_default(state);
+    Ok(state.store.distributor_org_id(&project, org).await?)
 }
 
 /// Applies for the distributors list (no account needed). Nothing is
@@ -334,14 +372,16 @@ async fn my_orgs(
 /// One organisation with its answers, people and timeline (its PST, its
 /// own people, its voucher): the applicant sees the outcome and reason here.
 #[utoipa::path(get, path = "/api/v1/distributors/{org}", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id")),
+    params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_org(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<i64>,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let org = state.store.distributor_org(&auth.caller, org).await?;
     Ok(axum::Json(DistributorOrgView::new(&org)))
 }
@@ -356,17 +396,19 @@ pub struct VouchRequest {
 
 /// The member the application names confirms or declines vouching.
 #[utoipa::path(post, path = "/api/v1/distributors/{org}/vouch", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id")),
+    params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     request_body = VouchRequest,
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Not waiting for a voucher"), (status = 422, body = Problem)))]
 async fn vouch(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<i64>,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<VouchRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let org = state
         .store
         .vouch_distributor(&auth.caller, org, req.confirm, req.reason.as_deref(), now())
@@ -377,15 +419,17 @@ async fn vouch(
 /// The caller accepts the embargo policy for themself, as a person of the
 /// organisation; the time is recorded. Until then they see nothing.
 #[utoipa::path(post, path = "/api/v1/distributors/{org}/accept", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id")),
+    params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "The caller is not a person of it"), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn accept(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<i64>,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let org = state
         .store
         .accept_embargo_policy(&auth.caller, org, now())
@@ -458,17 +502,19 @@ pub struct DecisionRequest {
 /// organisation. Suspension and removal take effect at once: every page,
 /// API call and pending copy of a pre-notification.
 #[utoipa::path(post, path = "/api/v1/distributors/{org}/decision", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id")),
+    params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     request_body = DecisionRequest,
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Not in a state that allows this decision"), (status = 422, body = Problem)))]
 async fn decide(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<i64>,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let decision = req.decision.with(req.reason)?;
     let org = state
         .store
@@ -488,17 +534,19 @@ fn first_error(errors: Vec<(String, String)>) -> ApiError {
 /// A current member adds a person of their own team (with their key); the
 /// person sees nothing until they accept the embargo policy themself.
 #[utoipa::path(post, path = "/api/v1/distributors/{org}/people", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id")),
+    params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     request_body = PersonInput,
     responses((status = 201, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn add_person(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<i64>,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<PersonInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let mut errors = Vec::new();
     let person = person("", &req, now(), &mut errors).ok_or_else(|| first_error(errors))?;
     let org = state
@@ -514,14 +562,16 @@ async fn add_person(
 /// Removes a person (a current member of the organisation, or the PST);
 /// their pending copies are discarded at once.
 #[utoipa::path(delete, path = "/api/v1/distributors/{org}/people/{email}", tag = "distributors",
-    params(("org" = i64, Path, description = "The organisation's id"), ("email" = String, Path, description = "The person's address")),
+    params(("org" = String, Path, description = ORG_PARAM), ("email" = String, Path, description = "The person's address"), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn remove_person(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath((org, email)): ApiPath<(i64, String)>,
+    ApiPath((org, email)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
+    let org = org_id(&state, q, &org).await?;
     let email: EmailAddress = email
         .parse()
         .map_err(|_| ApiError::NotFound(format!("person {email:?} not found")))?;

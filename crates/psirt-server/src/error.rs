@@ -5,13 +5,16 @@
 //! become a generic message, and their detail goes to the log only.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use psirt_core::Refusal;
 use psirt_store::StoreError;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
+
+use crate::AppState;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -183,33 +186,6 @@ impl From<psirt_core::Denied> for ApiError {
     }
 }
 
-impl From<JsonRejection> for ApiError {
-    fn from(r: JsonRejection) -> ApiError {
-        let detail = r.body_text();
-        match r.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(detail),
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                // serde names the path to the bad value before a colon:
-                // "Failed to deserialize the JSON body into the target type: command.vector: …"
-                let tail = detail
-                    .split_once("target type: ")
-                    .map_or(detail.as_str(), |(_, t)| t);
-                match tail.split_once(": ") {
-                    Some((field, reason)) if !field.contains(' ') => ApiError::Invalid {
-                        field: field.to_string(),
-                        reason: reason.to_string(),
-                    },
-                    _ => ApiError::Invalid {
-                        field: "body".into(),
-                        reason: tail.to_string(),
-                    },
-                }
-            }
-            _ => ApiError::BadRequest(detail),
-        }
-    }
-}
-
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> ApiError {
         let detail = r.body_text();
@@ -242,7 +218,169 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
 
-/// A JSON body whose rejections are problem documents too.
-#[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body whose rejections are problem documents too: a body over
+/// the limit is a 413 that states it, bad JSON a 400, and a bad value a
+/// 422 whose `field` is the path to it (`command.estimated_release`,
+/// `people[0].key`), without serde's line and column.
 pub struct ApiJson<T>(pub T);
+
+/// A size for people: `2 MiB`, `64 KiB`, `100 bytes`.
+pub fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The 413 of a body over `limit` bytes.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::TooLarge(format!("the body is more than {}", size(limit)))
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| v == "application/json" || v.ends_with("+json"));
+        if !json {
+            return Err(ApiError::BadRequest(
+                "send the body as JSON, with `Content-Type: application/json`".into(),
+            ));
+        }
+        // The JSON API's own limit, whatever a route allows other bodies
+        // (the report route takes large multipart bodies, not large JSON).
+        let limit = state.settings.body_limit;
+        let bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|e| {
+                let over = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                if over {
+                    too_large(limit)
+                } else {
+                    ApiError::BadRequest(format!("the body could not be read: {e}"))
+                }
+            })?;
+        from_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Deserializes a JSON body, naming the path to a bad value.
+pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error("", e))?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A serde error as a problem: a bad value (a wrong type, a missing or
+/// unknown field, a bad instant) is a 422 whose `field` is the path to it
+/// under `prefix`; anything else (bad syntax) is a 400.
+pub fn json_error(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if inner.classify() != serde_json::error::Category::Data {
+        return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
+    }
+    // serde_json appends where it was in the text; the path says it better.
+    let text = inner.to_string();
+    let position = format!(" at line {} column {}", inner.line(), inner.column());
+    let reason = text.strip_suffix(&position).unwrap_or(&text).to_string();
+    let mut segments: Vec<String> = Vec::new();
+    if !prefix.is_empty() {
+        segments.push(prefix.to_string());
+    }
+    if path != "." {
+        segments.push(path);
+    }
+    // A missing or unknown field is named in the message, not the path.
+    for lead in ["missing field `", "unknown field `"] {
+        if let Some(name) = reason
+            .strip_prefix(lead)
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name)
+            && segments.last().is_none_or(|last| !last.ends_with(name))
+        {
+            segments.push(name.to_string());
+        }
+    }
+    let field = if segments.is_empty() {
+        "body".to_string()
+    } else {
+        segments.join(".").replace(".[", "[")
+    };
+    ApiError::Invalid { field, reason }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Inner,
+        list: Option<Vec<Inner>>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        at: jiff::Timestamp,
+        flag: bool,
+    }
+
+    fn field(body: &str) -> (String, String) {
+        match from_json::<Outer>(body.as_bytes()) {
+            Err(ApiError::Invalid { field, reason }) => (field, reason),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_its_path_without_line_and_column() {
+        let inner = r#"{"at": "2026-01-01T00:00:00Z", "flag": true}"#;
+        for (body, expected) in [
+            (
+                r#"{"name": "x", "inner": {"at": "tomorrow", "flag": true}}"#.to_string(),
+                "inner.at",
+            ),
+            (
+                r#"{"name": "x", "inner": {"at": "2026-01-01T00:00:00Z", "flag": 1}}"#.to_string(),
+                "inner.flag",
+            ),
+            (format!(r#"{{"name": "x", "inner": {inner}, "list": [{inner}, {{"flag": true}}]}}"#), "list[1].at"),
+            (format!(r#"{{"inner": {inner}}}"#), "name"),
+            (format!(r#"{{"name": "x", "inner": {inner}, "nope": 1}}"#), "nope"),
+            (r#"{"name": "x", "inner": {"at": "2026-01-01T00:00:00Z", "flag": true, "extra": 1}}"#.to_string(), "inner.extra"),
+        ] {
+            let (field, reason) = field(&body);
+            assert_eq!(field, expected, "{body}: {reason}");
+            assert!(!reason.contains("line "), "{body}: {reason}");
+        }
+    }
+
+    #[test]
+    fn bad_syntax_is_a_bad_request_and_sizes_read_as_people_write_them() {
+        assert!(matches!(
+            from_json::<Outer>(b"{oops"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert_eq!(size(2 * 1024 * 1024), "2 MiB");
+        assert_eq!(size(64 * 1024), "64 KiB");
+        assert_eq!(size(1000), "1000 bytes");
+    }
+}

@@ -8,6 +8,7 @@
 //! bodies, tokens or status links.
 
 pub mod api;
+pub mod attachments;
 mod auth;
 pub mod commands;
 mod conn;
@@ -15,6 +16,7 @@ pub mod distributors;
 pub mod error;
 mod intake;
 mod limits;
+pub mod projects;
 pub mod views;
 pub mod web;
 
@@ -393,6 +395,8 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
         .merge(distributors::routes())
+        .merge(projects::routes())
+        .merge(attachments::routes())
         .split_for_parts();
     // The HTML pages are not part of the API's description.
     let router = router.merge(web::router());

@@ -60,11 +60,11 @@ impl BodyBudget {
     }
 }
 
-/// The largest body a route reads: the report form's, which carries
-/// files, or the global limit.
+/// The largest body a route reads: a report's (the form's, or the API's
+/// multipart), which carries files, or the global limit.
 fn route_body_limit(state: &AppState, method: &Method, path: &str) -> usize {
-    if method == Method::POST && path == "/report" {
-        crate::web::REPORT_BODY_LIMIT
+    if method == Method::POST && (path == "/report" || path == "/api/v1/reports") {
+        crate::attachments::REPORT_BODY_LIMIT
     } else {
         state.settings.body_limit
     }

@@ -2439,3 +2439,712 @@ both!(
         );
     }
 );
+
+/// A person's ASCII-armored public key and its fingerprint, made by psirt
+/// itself (faster than GnuPG, and just as usable for encryption).
+fn person_key(who: &str) -> (String, String) {
+    let key = psirt_mail::InstanceKey::generate(who).unwrap();
+    (
+        key.public_key_armored().unwrap(),
+        key.fingerprint().to_string(),
+    )
+}
+
+impl Server {
+    /// Enrols a founding member of `organisation` on `project`'s list
+    /// (what `psirt distributor found` does) and returns the org's id.
+    async fn found(&self, project: &str, organisation: &str, email: &str) -> i64 {
+        let (armored, fingerprint) = person_key(email);
+        self.store
+            .found_distributor(
+                project,
+                organisation,
+                psirt_store::NewPerson {
+                    name: "Founder".into(),
+                    email: email.parse().unwrap(),
+                    key: Some(psirt_store::PersonKey {
+                        fingerprint,
+                        armored,
+                    }),
+                },
+                psirt_server::now(),
+            )
+            .await
+            .unwrap()
+            .id
+    }
+}
+
+both!(
+    distributor_routes_take_the_organisations_name_as_the_readme_says,
+    Settings::default(),
+    async |s: &Server| {
+        s.found("default", "Origin", "founder@origin.example").await;
+        let founder = s.token_for("founder@origin.example").await;
+        // Another project has its own "Distro"; Bob is on its PST.
+        let now = psirt_server::now();
+        s.store
+            .add_project("other", "Other", &Policy::default(), now)
+            .await
+            .unwrap();
+        let bob = s
+            .store
+            .user_by_email(&"bob@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        s.store.add_pst_member("other", bob.id, now).await.unwrap();
+        let other_distro = s.found("other", "Distro", "founder@other.example").await;
+
+        let (ann_key, _) = person_key("ann@distro.example");
+        let (status, org) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({
+                    "organisation": "Distro",
+                    "answers": seven_answers(),
+                    "people": [{"name": "Ann", "email": "ann@distro.example", "key": ann_key}],
+                    "voucher": "founder@origin.example",
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        let id = org["id"].as_i64().unwrap();
+        assert_ne!(id, other_distro);
+        let ann = s.token_for("ann@distro.example").await;
+
+        // The whole path by name: vouch, accept, approve.
+        for (token, tail, body) in [
+            (&founder, "vouch", Some(json!({"confirm": true}))),
+            (&ann, "accept", None),
+            (&s.alice, "decision", Some(json!({"decision": "approve"}))),
+        ] {
+            let (status, org) = s
+                .call(
+                    "POST",
+                    &format!("/api/v1/distributors/Distro/{tail}"),
+                    Some(token),
+                    body,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{tail}: {org}");
+            assert_eq!(org["id"], id, "{tail}: {org}");
+        }
+        let (status, org) = s
+            .call("GET", "/api/v1/distributors/Distro", Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            (status, org["state"].as_str()),
+            (StatusCode::OK, Some("approved"))
+        );
+        // The id still works, and a name with a space is percent-encoded.
+        let (status, by_id) = s
+            .call(
+                "GET",
+                &format!("/api/v1/distributors/{id}"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, by_id["name"].as_str()),
+            (StatusCode::OK, Some("Distro"))
+        );
+        let (carl_key, _) = person_key("carl@distro.example");
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/Distro/people",
+                Some(&ann),
+                Some(json!({"name": "Carl", "email": "carl@distro.example", "key": carl_key})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{p}");
+        let (status, p) = s
+            .call(
+                "DELETE",
+                "/api/v1/distributors/Distro/people/carl@distro.example",
+                Some(&ann),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+
+        // `?project=` names the other project's organisation of that name.
+        let (status, org) = s
+            .call(
+                "GET",
+                "/api/v1/distributors/Distro?project=other",
+                Some(&s.bob),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, org["id"].as_i64()),
+            (StatusCode::OK, Some(other_distro)),
+            "{org}"
+        );
+        let (status, _) = s
+            .call(
+                "GET",
+                "/api/v1/distributors/Distro?project=other",
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // An unknown name is a 404 problem naming it; anonymous callers
+        // learn nothing before they sign in.
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/Nobody/decision",
+                Some(&s.alice),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
+        assert_eq!(p["detail"], "distributor organisation \"Nobody\" not found");
+        let (status, _) = s
+            .call("GET", "/api/v1/distributors/Nobody", None, None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+        // A name the path could not tell from an id or a route is refused.
+        for name in ["1984", "leaks"] {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    "/api/v1/distributors/applications",
+                    None,
+                    Some(json!({
+                        "organisation": name,
+                        "answers": seven_answers(),
+                        "people": [{"name": "Ann", "email": "ann@distro.example", "key": ann_key}],
+                        "voucher": "founder@origin.example",
+                    })),
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("organisation")),
+                "{name}: {p}"
+            );
+        }
+    }
+);
+
+both!(
+    administrators_do_over_the_api_what_psirt_project_pst_and_distributor_found_do,
+    Settings::default(),
+    async |s: &Server| {
+        // Deny by default: anonymous callers sign in, others are refused.
+        assert_eq!(
+            s.call("GET", "/api/v1/projects", None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        for token in [&s.alice, &s.dev] {
+            for (method, path, body) in [
+                ("GET", "/api/v1/projects", None),
+                ("GET", "/api/v1/projects/default/policy", None),
+                ("PUT", "/api/v1/projects/default/policy", Some(json!({}))),
+                (
+                    "PUT",
+                    "/api/v1/projects/default/announce",
+                    Some(json!({"address": null})),
+                ),
+                ("GET", "/api/v1/projects/default/pst", None),
+                (
+                    "PUT",
+                    "/api/v1/projects/default/pst/alice@example.org",
+                    Some(json!({"available": false})),
+                ),
+            ] {
+                let (status, p) = s.call(method, path, Some(token), body).await;
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {p}");
+                assert_eq!(p["detail"], "only an administrator may manage projects");
+            }
+        }
+
+        // Projects and their policy: read, replaced, refused naming the key.
+        let (status, projects) = s
+            .call("GET", "/api/v1/projects", Some(&s.admin), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(projects[0]["slug"], "default", "{projects}");
+        let (status, policy) = s
+            .call(
+                "GET",
+                "/api/v1/projects/default/policy",
+                Some(&s.admin),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{policy}");
+        let mut longer = policy.clone();
+        longer["release_within"] = json!("30d");
+        let (status, replaced) = s
+            .call(
+                "PUT",
+                "/api/v1/projects/default/policy",
+                Some(&s.admin),
+                Some(longer.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{replaced}");
+        assert_ne!(replaced["release_within"], policy["release_within"]);
+        let (_, now) = s
+            .call(
+                "GET",
+                "/api/v1/projects/default/policy",
+                Some(&s.admin),
+                None,
+            )
+            .await;
+        assert_eq!(now, replaced);
+        for (body, field) in [
+            (json!({"release_within": "soon"}), "release_within"),
+            (json!({"release_within": "21d", "nope": 1}), "nope"),
+        ] {
+            let (status, p) = s
+                .call(
+                    "PUT",
+                    "/api/v1/projects/default/policy",
+                    Some(&s.admin),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{p}"
+            );
+        }
+        let (_, unchanged) = s
+            .call(
+                "GET",
+                "/api/v1/projects/default/policy",
+                Some(&s.admin),
+                None,
+            )
+            .await;
+        assert_eq!(unchanged, replaced, "a refused policy changes nothing");
+        assert_eq!(
+            s.call("GET", "/api/v1/projects/nope/policy", Some(&s.admin), None)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // The announcement list.
+        let (status, p) = s
+            .call(
+                "PUT",
+                "/api/v1/projects/default/announce",
+                Some(&s.admin),
+                Some(json!({"address": "not an address"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("address"))
+        );
+        let (status, project) = s
+            .call(
+                "PUT",
+                "/api/v1/projects/default/announce",
+                Some(&s.admin),
+                Some(json!({"address": "announce@example.org"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{project}");
+        assert_eq!(project["announce_address"], "announce@example.org");
+        let (_, project) = s
+            .call("GET", "/api/v1/projects/default", Some(&s.admin), None)
+            .await;
+        assert_eq!(project["announce_address"], "announce@example.org");
+
+        // PST availability: Alice, first in the rotation, is skipped while away.
+        let (status, pst) = s
+            .call("GET", "/api/v1/projects/default/pst", Some(&s.admin), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let emails: Vec<&str> = pst
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["user"]["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["alice@example.org", "bob@example.org"]);
+        let bob_id = pst[1]["user"]["id"].as_i64().unwrap();
+        let (status, alice) = s
+            .call(
+                "PUT",
+                "/api/v1/projects/default/pst/alice@example.org",
+                Some(&s.admin),
+                Some(json!({"available": false})),
+            )
+            .await;
+        assert_eq!(
+            (status, alice["available"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "{alice}"
+        );
+        let (reference, _) = s.report("Rotation while Alice is away").await;
+        let (status, case) = s
+            .command(&s.bob, &reference, json!({"type": "assign_fix_lead"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        let (_, cases) = s.call("GET", "/api/v1/cases", Some(&s.bob), None).await;
+        let listed = cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reference"] == reference.as_str())
+            .unwrap();
+        assert_eq!(listed["fix_lead"], bob_id, "{listed}");
+        let (status, p) = s
+            .call(
+                "PUT",
+                "/api/v1/projects/default/pst/dev@example.org",
+                Some(&s.admin),
+                Some(json!({"available": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
+        assert_eq!(p["detail"], "dev@example.org is not on the PST of default");
+
+        // Founding members of the distributors list, with their key.
+        let (key, _) = person_key("founder@origin.example");
+        let founding = |key: &str| json!({"organisation": "Origin", "person": {"name": "Founder", "email": "founder@origin.example", "key": key}});
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/projects/default/founding-distributors",
+                Some(&s.alice),
+                Some(founding(&key)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{p}");
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/projects/default/founding-distributors",
+                Some(&s.admin),
+                Some(founding("not a key")),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("person.key")),
+            "{p}"
+        );
+        let (status, org) = s
+            .call(
+                "POST",
+                "/api/v1/projects/default/founding-distributors",
+                Some(&s.admin),
+                Some(founding(&key)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        assert_eq!(org["state"], "approved");
+        let (status, org) = s
+            .call("GET", "/api/v1/distributors/Origin", Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            (status, org["people"][0]["email"].as_str()),
+            (StatusCode::OK, Some("founder@origin.example")),
+            "{org}"
+        );
+
+        // Each change is in the audit log, as the administrator who made it.
+        let (entries, _) = s.store.audit_all_for_tests().await;
+        for action in [
+            "project.policy",
+            "project.announce",
+            "pst.available",
+            "distributor.founding",
+        ] {
+            assert!(
+                entries
+                    .iter()
+                    .any(|(actor, a, _)| a == action && actor.contains("root@example.org")),
+                "{action}: {entries:?}"
+            );
+        }
+    }
+);
+
+fn file_part(name: &str, mime: &str, data: Vec<u8>) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(data)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .unwrap()
+}
+
+impl Server {
+    async fn upload(&self, form: reqwest::multipart::Form) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url("/api/v1/reports"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap())
+    }
+
+    async fn case_count(&self) -> usize {
+        let (_, cases) = self
+            .call("GET", "/api/v1/cases?all=true", Some(&self.alice), None)
+            .await;
+        cases.as_array().unwrap().len()
+    }
+}
+
+both!(
+    reports_carry_attachments_over_the_api_and_every_download_is_audited,
+    Settings::default(),
+    async |s: &Server| {
+        let form = || {
+            reqwest::multipart::Form::new()
+                .text("summary", "Crash on a crafted packet")
+                .text("details", "Send the attached capture.")
+                .text("reporter_email", "rita@example.net")
+        };
+        let png = b"\x89PNG\r\n\x1a\nnot really".to_vec();
+        let (status, receipt) = s
+            .upload(
+                form()
+                    .part(
+                        "attachments",
+                        file_part("shot.png", "image/png", png.clone()),
+                    )
+                    .part(
+                        "attachments",
+                        file_part(
+                            "../../evil.html",
+                            "text/html",
+                            b"<script>1</script>".to_vec(),
+                        ),
+                    ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{receipt}");
+        let reference = receipt["reference"].as_str().unwrap().to_string();
+
+        let path = format!("/api/v1/cases/{reference}/attachments");
+        let (status, files) = s.call("GET", &path, Some(&s.alice), None).await;
+        assert_eq!(status, StatusCode::OK, "{files}");
+        let files = files.as_array().unwrap().clone();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert_eq!(
+            (
+                files[0]["name"].as_str(),
+                files[0]["content_type"].as_str(),
+                files[0]["size"].as_u64()
+            ),
+            (Some("shot.png"), Some("image/png"), Some(png.len() as u64))
+        );
+        assert_eq!(files[1]["name"], "evil.html");
+        assert_eq!(files[1]["content_type"], "application/octet-stream");
+
+        let download = async |token: &str, href: &str| {
+            s.http
+                .get(s.url(href))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        };
+        let resp = download(&s.alice, files[0]["href"].as_str().unwrap()).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-type"], "image/png");
+        assert!(
+            resp.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment;")
+        );
+        assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(resp.bytes().await.unwrap().to_vec(), png);
+        let resp = download(&s.alice, files[1]["href"].as_str().unwrap()).await;
+        assert_eq!(resp.headers()["content-type"], "application/octet-stream");
+        // Someone not on the case is refused, and both are in the audit log.
+        let resp = download(&s.dev, files[0]["href"].as_str().unwrap()).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            s.call("GET", &path, Some(&s.dev), None).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            s.call("GET", &format!("{path}/999"), Some(&s.alice), None)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, audit) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}/audit"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        for action in ["case.attachment.view", "case.attachment.view.denied"] {
+            assert!(actions.contains(&action), "{action}: {actions:?}");
+        }
+
+        // The web form's limits, and nothing stored when one is broken.
+        let before = s.case_count().await;
+        let mut six = form();
+        for i in 0..6 {
+            six = six.part(
+                "attachments",
+                file_part(&format!("{i}.txt"), "text/plain", b"x".to_vec()),
+            );
+        }
+        let too_big = vec![0u8; psirt_store::MAX_ATTACHMENT_BYTES + 1];
+        for (form, field, detail) in [
+            (
+                six,
+                "attachments",
+                "at most 5 files per report; 6 were sent",
+            ),
+            (
+                form().part(
+                    "attachments",
+                    file_part("big.pcap", "application/vnd.tcpdump.pcap", too_big),
+                ),
+                "attachments",
+                "\"big.pcap\" is larger than 10 MiB",
+            ),
+            (
+                form().part(
+                    "attachments",
+                    file_part("empty.txt", "text/plain", Vec::new()),
+                ),
+                "attachments",
+                "\"empty.txt\" is empty",
+            ),
+            (
+                form().text("already_public", "maybe"),
+                "already_public",
+                "must be true or false",
+            ),
+            (form().text("nope", "x"), "nope", ""),
+            (
+                form().text("summary", "twice"),
+                "summary",
+                "is given twice; send each field once",
+            ),
+        ] {
+            let (status, p) = s.upload(form).await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{p}"
+            );
+            assert!(p["detail"].as_str().unwrap().ends_with(detail), "{p}");
+        }
+        assert_eq!(
+            s.case_count().await,
+            before,
+            "a refused report stores nothing"
+        );
+    }
+);
+
+both!(
+    errors_name_the_field_by_its_path_and_a_413_states_the_limit,
+    Settings::default(),
+    async |s: &Server| {
+        let (reference, _) = s.report("Paths").await;
+        let (status, _) = s
+            .command(&s.alice, &reference, json!({"type": "assign_fix_lead"}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for (command, field) in [
+            (
+                json!({"type": "publish_notice", "estimated_release": "next week", "mitigation": "Disable it."}),
+                "command.estimated_release",
+            ),
+            (
+                json!({"type": "publish_notice", "estimated_release": "2030-01-01T00:00:00Z"}),
+                "command.mitigation",
+            ),
+            (
+                json!({"type": "record_private_handling_answer", "agreed": "yes"}),
+                "command.agreed",
+            ),
+            (
+                json!({"type": "release", "version": "1.0.1", "base_release": "1.0.0", "cherry_picks": [1]}),
+                "command.cherry_picks[0]",
+            ),
+            (json!({"type": "no_such_command"}), "command.type"),
+            (json!({"version": "1"}), "command.type"),
+        ] {
+            let (status, p) = s.command(&s.alice, &reference, command.clone()).await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{command}: {p}"
+            );
+            let detail = p["detail"].as_str().unwrap();
+            assert!(!detail.contains(" at line "), "{command}: {detail}");
+        }
+        // Outside commands too: nested fields and list items.
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({"organisation": "Distro", "voucher": "a@b.example", "people": [{"name": 1, "email": "x@y.example", "key": ""}]})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("people[0].name")),
+            "{p}"
+        );
+        let (status, p) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": "x", "details": "y", "already_public": "no"})),
+            )
+            .await;
+        assert_eq!(
+            (status, p["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("already_public")),
+            "{p}"
+        );
+
+        // A 413 states the limit, on every JSON route, the report route
+        // (which takes large multipart bodies) included.
+        let big = "x".repeat(3 * 1024 * 1024);
+        for path in ["/api/v1/reports", "/api/v1/distributors/applications"] {
+            let (status, p) = s
+                .call(
+                    "POST",
+                    path,
+                    None,
+                    Some(json!({"summary": "big", "details": big})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+            assert_eq!(p["detail"], "the body is more than 2 MiB", "{path}");
+        }
+    }
+);

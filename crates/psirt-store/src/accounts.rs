@@ -5,8 +5,9 @@
 //! by hash is a plain index scan.
 //!
 //! Every change here is appended to the audit log in its transaction, as
-//! the local administrator (`local`, from `cli`): these operations take no
-//! caller yet. The server will pass its own when it exposes them.
+//! the local administrator (`local`, from `cli`), or as the caller the
+//! server names with `Store::by(caller)`. These operations decide no
+//! access: the server asks `authorize_instance` before it calls them.
 
 use std::fmt;
 
@@ -60,6 +61,29 @@ pub struct PstMember {
     pub user: User,
     pub available: bool,
     pub last_turn: Option<u64>,
+}
+
+/// A project as its administrators see it: the policy is read apart
+/// ([`Store::project_policy`]), the PST too ([`Store::pst`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    pub slug: String,
+    pub name: String,
+    /// Where its forthcoming-fix notices and release announcements go.
+    pub announce_address: Option<EmailAddress>,
+}
+
+fn project_from_row(row: &sqlx::any::AnyRow) -> Result<Project, StoreError> {
+    let slug: String = row.try_get("slug")?;
+    let address: Option<String> = row.try_get("announce_address")?;
+    Ok(Project {
+        announce_address: address
+            .map(|a| a.parse())
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("announce address of {slug}: {e}")))?,
+        name: row.try_get("name")?,
+        slug,
+    })
 }
 
 pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
@@ -131,6 +155,24 @@ impl Store {
             Ok(()) | Err(StoreError::Duplicate(_)) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Every project, by slug.
+    pub async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        let rows = sqlx::query("SELECT slug, name, announce_address FROM projects ORDER BY slug")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(project_from_row).collect()
+    }
+
+    /// One project; unknown, a `NotFound`.
+    pub async fn project(&self, slug: &str) -> Result<Project, StoreError> {
+        let row = sqlx::query("SELECT slug, name, announce_address FROM projects WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("project {slug:?}")))?;
+        project_from_row(&row)
     }
 
     /// The policy new cases of the project start with.

@@ -34,7 +34,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
 pub use access::PublishedCase;
-pub use accounts::{ApiToken, PstMember, User};
+pub use accounts::{ApiToken, Project, PstMember, User};
 pub use attachments::{
     Attachment, AttachmentInfo, CONTENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
     MAX_NAME_CHARS, NewAttachment, check_attachments, clean_content_type, clean_name,

@@ -692,16 +692,19 @@ impl Store {
         project: &str,
         address: Option<&EmailAddress>,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE projects SET announce_address = $1 WHERE slug = $2")
             .bind(address.map(|a| a.to_string()))
             .bind(project)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound(format!("project {project:?}")));
         }
-        Ok(())
+        let to = address.map_or_else(|| "nowhere".to_string(), ToString::to_string);
+        self.commit_audited(tx, "project.announce", format!("project {project}: {to}"))
+            .await
     }
 }
 

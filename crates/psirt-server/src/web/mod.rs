@@ -18,7 +18,6 @@ mod public;
 mod reporter;
 mod team;
 
-pub(crate) use reporter::REPORT_BODY_LIMIT;
 
 use std::collections::BTreeMap;
 

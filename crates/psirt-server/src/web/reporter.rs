@@ -28,6 +28,7 @@ use super::{
     page_response, time,
 };
 use crate::api::ReporterStatus;
+use crate::attachments::{REPORT_BODY_LIMIT, read_file};
 use crate::error::ApiError;
 use crate::{AppState, now};
 
@@ -43,11 +44,6 @@ pub(super) fn routes() -> axum::Router<AppState> {
 }
 
 const FORM: &str = "report";
-
-/// The report form's body limit: every file at its largest, and 5 MiB for
-/// the text and the multipart framing. Other routes keep the global limit.
-pub(crate) const REPORT_BODY_LIMIT: usize =
-    MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 5 * 1024 * 1024;
 
 const FILES_HINT: &str = "Up to 5 files (screenshots, packet captures, logs), each at most 10 MiB. Only the security team can open them.";
 
@@ -91,7 +87,7 @@ impl FromRequest<AppState> for ReportForm {
             .map_err(|r| unreadable(r.status(), r.body_text()))?;
         let mut fields = Fields::default();
         let mut files = Vec::new();
-        while let Some(mut field) = body
+        while let Some(field) = body
             .next_field()
             .await
             .map_err(|e| unreadable(e.status(), e.body_text()))?
@@ -105,30 +101,12 @@ impl FromRequest<AppState> for ReportForm {
                 fields.0.push((name, value));
                 continue;
             }
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let content_type = field.content_type().unwrap_or("").to_string();
-            // Keep one byte past the limit, so the store's check refuses
-            // the file with its own message, and drop the rest unread
-            // into memory (the body limit bounds the whole request).
-            let mut data = Vec::new();
-            while let Some(chunk) = field
-                .chunk()
+            if let Some(file) = read_file(field)
                 .await
                 .map_err(|e| unreadable(e.status(), e.body_text()))?
             {
-                let room = (MAX_ATTACHMENT_BYTES + 1).saturating_sub(data.len());
-                data.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                files.push(file);
             }
-            // A file input left empty still sends a part, without a name
-            // or bytes.
-            if file_name.is_empty() && data.is_empty() {
-                continue;
-            }
-            files.push(NewAttachment {
-                name: file_name,
-                content_type,
-                data,
-            });
         }
         Ok(ReportForm { fields, files })
     }

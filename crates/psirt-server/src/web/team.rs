@@ -40,53 +40,6 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route("/cases/{reference}/mail/{kind}", post(mail_action))
 }
 
-/// Content types a browser may show itself; everything else is served as
-/// `application/octet-stream`, so no uploaded file can run as HTML or
-/// SVG script in psirt's origin.
-const SHOWN_AS_IS: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "text/plain",
-];
-
-/// `filename*` of `Content-Disposition` (RFC 5987 / RFC 8187): UTF-8,
-/// percent-encoded except the attr-chars.
-fn rfc5987(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'!'
-            | b'#'
-            | b'$'
-            | b'&'
-            | b'+'
-            | b'-'
-            | b'.'
-            | b'^'
-            | b'_'
-            | b'`'
-            | b'|'
-            | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The plain `filename` for clients without `filename*`: printable ASCII,
-/// no quotes or backslashes.
-fn ascii_name(name: &str) -> String {
-    name.chars()
-        .map(|c| match c {
-            ' '..='~' if c != '"' && c != '\\' => c,
-            _ => '_',
-        })
-        .collect()
-}
-
 /// Downloads one attachment of a case; `Store::attachment` decides and
 /// audits. Always a download (`Content-Disposition: attachment`), never
 /// rendered as a page of ours.
@@ -104,26 +57,7 @@ async fn attachment(
         )
     })?;
     let file = state.store.attachment(&who.caller, reference, id).await?;
-    let served = if SHOWN_AS_IS.contains(&file.info.content_type.as_str()) {
-        file.info.content_type.as_str()
-    } else {
-        "application/octet-stream"
-    };
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii_name(&file.info.name),
-        rfc5987(&file.info.name)
-    );
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(served).map_err(|e| WebError::Internal(e.to_string()))?,
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(|e| WebError::Internal(e.to_string()))?,
-    );
-    Ok((headers, file.data).into_response())
+    crate::attachments::download(file).map_err(WebError::Internal)
 }
 
 /// The pre-session cookie that pairs with the sign-in form's `csrf` field,
@@ -1509,25 +1443,5 @@ fn size_text(bytes: u64) -> String {
         0..1024 => format!("{bytes} bytes"),
         1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
         _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn download_names_are_encoded_for_content_disposition() {
-        for (name, star, plain) in [
-            ("capture.pcap", "capture.pcap", "capture.pcap"),
-            ("my shot.png", "my%20shot.png", "my shot.png"),
-            (
-                "r\u{e9}sum\u{e9} \"x\".txt",
-                "r%C3%A9sum%C3%A9%20%22x%22.txt",
-                "r_sum_ _x_.txt",
-            ),
-            ("a;b=c'd.txt", "a%3Bb%3Dc%27d.txt", "a;b=c'd.txt"),
-        ] {
-            assert_eq!(super::rfc5987(name), star, "{name:?}");
-            assert_eq!(super::ascii_name(name), plain, "{name:?}");
-        }
     }
 }
