@@ -41,11 +41,12 @@ macro_rules! case_commands {
     ($(#[$attr:meta])* pub enum CaseCommand $variants:tt) => {
         $(#[$attr])*
         #[derive(Debug, Deserialize, ToSchema)]
-        #[serde(tag = "type", rename_all = "snake_case")]
+        // A misspelt field is an error, never silently a default.
+        #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
         pub enum CaseCommand $variants
 
         #[derive(Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[serde(rename_all = "snake_case", deny_unknown_fields)]
         #[allow(dead_code)]
         enum ByTag $variants
     };

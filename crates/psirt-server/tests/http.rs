@@ -1472,6 +1472,16 @@ both!(
             (StatusCode::UNPROCESSABLE_ENTITY, Some("command.lead")),
             "{p}"
         );
+        // A misspelt field is refused, never silently taken as a default.
+        let (status, p) = s
+            .command(
+                &s.alice,
+                &reference,
+                json!({"type": "assign_fix_lead", "leed": "bob@example.org"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("leed"), "{p}");
     }
 );
 

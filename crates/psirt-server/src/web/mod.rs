@@ -18,7 +18,6 @@ mod public;
 mod reporter;
 mod team;
 
-
 use std::collections::BTreeMap;
 
 use axum::Router;
