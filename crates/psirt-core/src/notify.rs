@@ -45,10 +45,13 @@ pub enum MailKind {
     /// The audit log's head, signed with the instance key: a daily witness
     /// for the PST. It names no case and holds no report content.
     AuditCheckpoint,
+    /// A one-time link to set a password and sign in, for a person named
+    /// on the distributors list or added to the PST. It names no case.
+    Invitation,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 10] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::Acknowledgement,
         MailKind::FixLeadAssigned,
         MailKind::Reminder,
@@ -59,6 +62,7 @@ impl MailKind {
         MailKind::EmbargoBreak,
         MailKind::EmbargoUpdate,
         MailKind::AuditCheckpoint,
+        MailKind::Invitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,7 @@ impl MailKind {
             MailKind::EmbargoBreak => "embargo_break",
             MailKind::EmbargoUpdate => "embargo_update",
             MailKind::AuditCheckpoint => "audit_checkpoint",
+            MailKind::Invitation => "invitation",
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Policy {
     pub retrospective_within: Option<Duration>,
     /// How far ahead a due time counts as "due soon" on the agenda.
     pub due_soon_window: Duration,
+    /// How long an invitation link (to set a password and sign in) stays
+    /// valid.
+    pub invitation_valid_for: Duration,
 }
 
 impl Default for Policy {
@@ -60,6 +63,7 @@ impl Default for Policy {
             max_embargo: Duration::days(14),
             retrospective_within: None,
             due_soon_window: Duration::hours(24),
+            invitation_valid_for: Duration::days(7),
         }
     }
 }

@@ -48,6 +48,17 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     ("post", "/api/v1/session", Some(Operation::SignIn)),
     ("delete", "/api/v1/session", Some(Operation::OwnAccount)),
     ("delete", "/api/v1/me/sessions", Some(Operation::OwnAccount)),
+    // Anyone holding the link; the store decides by the link itself.
+    (
+        "post",
+        "/api/v1/invitations/{token}",
+        Some(Operation::SignIn),
+    ),
+    (
+        "get",
+        "/api/v1/invitations",
+        Some(Operation::ManageDistributors),
+    ),
     ("get", "/api/v1/me", Some(Operation::OwnAccount)),
     ("get", "/api/v1/cases", Some(Operation::ListCases)),
     ("get", "/api/v1/agenda", Some(Operation::ViewAgenda)),
@@ -674,7 +685,17 @@ async fn sign_in(
         .check_password(&email, &req.password)
         .await?
         .ok_or_else(wrong)?;
-    let signing_in = Caller::new(Principal::User(user.clone()), auth.caller.origin.clone());
+    start_session(&state, &user, &auth.caller.origin).await
+}
+
+/// Opens a browser session for `user`: the cookie and its CSRF token.
+async fn start_session(
+    state: &AppState,
+    user: &User,
+    origin: &str,
+) -> Result<(HeaderMap, axum::Json<SessionInfo>), ApiError> {
+    let user = user.clone();
+    let signing_in = Caller::new(Principal::User(user.clone()), origin.to_string());
     let session = state
         .store
         .by(&signing_in)
@@ -702,6 +723,90 @@ async fn sign_in(
         expires_at: session.expires_at,
     };
     Ok((headers, axum::Json(info)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    /// The password to sign in with from now on (at least 12 characters).
+    pub password: String,
+}
+
+/// Uses an invitation's one-time link: sets the password of the account
+/// it was sent to and signs in (the session cookie, as `POST
+/// /api/v1/session`). A used or expired link is a 410 saying so.
+#[utoipa::path(post, path = "/api/v1/invitations/{token}", tag = "session",
+    params(("token" = String, Path, description = "The token of the invitation's link")),
+    request_body = AcceptInvitation,
+    responses((status = 200, body = SessionInfo), (status = 401, body = Problem), (status = 404, body = Problem), (status = 410, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn accept_invitation(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(token): ApiPath<String>,
+    ApiJson(req): ApiJson<AcceptInvitation>,
+) -> Result<impl IntoResponse, ApiError> {
+    // Guessing links is slowed like guessing passwords.
+    state.limit_sign_in(&auth.caller)?;
+    let invited = state
+        .store
+        .accept_invitation(&token, &req.password, &auth.caller.origin, now())
+        .await?;
+    start_session(&state, &invited.user, &auth.caller.origin).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationView {
+    pub email: String,
+    pub name: String,
+    /// `distributor` or `pst`.
+    pub purpose: String,
+    pub organisation: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: jiff::Timestamp,
+    /// Never used and past `expires_at`: the person needs a new one.
+    pub expired: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvitationsQuery {
+    /// The project (default: the instance's default project).
+    pub project: Option<String>,
+}
+
+/// The project's invitations not used yet (its PST): who was invited, to
+/// what, until when. Never the links.
+#[utoipa::path(get, path = "/api/v1/invitations", tag = "session", params(InvitationsQuery),
+    responses((status = 200, body = Vec<InvitationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_invitations(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<InvitationsQuery>,
+) -> Result<axum::Json<Vec<InvitationView>>, ApiError> {
+    signed_in(&auth.caller)?;
+    let project = q
+        .project
+        .unwrap_or_else(|| state.settings.default_project.clone());
+    let list = state
+        .store
+        .pending_invitations(&auth.caller, &project, now())
+        .await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|i| InvitationView {
+                email: i.email,
+                name: i.name,
+                purpose: i.purpose,
+                organisation: i.organisation,
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+                expired: i.expired,
+            })
+            .collect(),
+    ))
 }
 
 /// Signs out: ends the session and clears the cookie.
@@ -868,7 +973,7 @@ async fn get_case(
 ) -> Result<axum::Json<CaseView>, ApiError> {
     signed_in(&auth.caller)?;
     let record = state.store.case(&auth.caller, reference(&r)?).await?;
-    Ok(axum::Json(CaseView::new(&record.case, &record.events)))
+    Ok(axum::Json(CaseView::of(&record)))
 }
 
 /// Runs one command of the process on a case.
@@ -902,7 +1007,7 @@ async fn run_command(
             now(),
         )
         .await?;
-    Ok(axum::Json(CaseView::new(&record.case, &record.events)))
+    Ok(axum::Json(CaseView::of(&record)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1349,6 +1454,8 @@ pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
         .routes(routes!(reporter_credit))
         .routes(routes!(sign_in, sign_out))
         .routes(routes!(sign_out_everywhere))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(list_invitations))
         .routes(routes!(me))
         .routes(routes!(list_cases))
         .routes(routes!(agenda))

@@ -307,7 +307,7 @@ pub(crate) async fn org_id(state: &AppState, q: ProjectQuery, org: &str) -> Resu
 
 /// Applies for the distributors list (no account needed). Nothing is
 /// stored unless every field is right; the people named get accounts
-/// (without a way to sign in: an administrator gives them one). Naming an
+/// and an invitation to set a password and sign in. Naming an
 /// existing account never changes its name or key: a key given waits, as
 /// `key_pending`, until the person accepts the embargo policy signed in.
 #[utoipa::path(post, path = "/api/v1/distributors/applications", tag = "distributors",

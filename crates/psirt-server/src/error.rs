@@ -44,6 +44,8 @@ pub enum ApiError {
     /// Authenticated, but not allowed.
     Forbidden(String),
     NotFound(String),
+    /// Was there and is no more: a used or expired one-time link.
+    Gone(String),
     /// A process rule or a concurrent change said no.
     Conflict(String),
     TooLarge(String),
@@ -76,6 +78,7 @@ impl ApiError {
             }
             ApiError::Forbidden(d) => (StatusCode::FORBIDDEN, "forbidden", d.clone(), None),
             ApiError::NotFound(d) => (StatusCode::NOT_FOUND, "not-found", d.clone(), None),
+            ApiError::Gone(d) => (StatusCode::GONE, "gone", d.clone(), None),
             ApiError::Conflict(d) => (StatusCode::CONFLICT, "conflict", d.clone(), None),
             ApiError::TooLarge(d) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large", d.clone(), None),
             ApiError::TooManyRequests { retry_after_secs } => (
@@ -170,6 +173,7 @@ impl From<StoreError> for ApiError {
                 reason,
             },
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
+            StoreError::Gone(why) => ApiError::Gone(why),
             e @ (StoreError::Conflict { .. } | StoreError::Duplicate(_)) => {
                 ApiError::Conflict(e.to_string())
             }

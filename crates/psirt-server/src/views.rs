@@ -124,6 +124,11 @@ pub struct DistributorsView {
     pub rationale: Option<String>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub embargo_end: Option<Timestamp>,
+    /// When the pre-notification was written (as drafts for review).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub written_at: Option<Timestamp>,
+    /// When its copies were approved and the first organisation notified;
+    /// `null` while they are drafts.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub notified_at: Option<Timestamp>,
     pub patches: usize,
@@ -263,6 +268,16 @@ pub fn actor_name(a: ActorRef) -> String {
 }
 
 impl CaseView {
+    /// A case as the store read it, with when its distributors were
+    /// notified (their copies approved).
+    pub fn of(record: &psirt_store::CaseRecord) -> CaseView {
+        let mut view = CaseView::new(&record.case, &record.events);
+        view.distributors.notified_at = record.notified_at;
+        view
+    }
+
+    /// A case from its fold alone: `distributors.notified_at` is unknown
+    /// here (`null`); [`CaseView::of`] has it.
     pub fn new(case: &Case, events: &[Event]) -> CaseView {
         CaseView {
             reference: case.reference.to_string(),
@@ -324,7 +339,8 @@ impl CaseView {
                     .embargo_moved
                     .map(|(_, new)| new)
                     .or_else(|| case.distributors.as_ref().and_then(|d| d.embargo_end)),
-                notified_at: case.distributors_notified_at,
+                written_at: case.distributors_notified_at,
+                notified_at: None,
                 patches: case.patches.len(),
             },
             upstream_embargo: case.upstream.as_ref().map(|u| UpstreamView {

@@ -378,7 +378,7 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
     assert!(
         text(&client, "dl.facts")
             .await
-            .contains("anonymous (reporter)")
+            .contains("Reported by someone who asked to stay anonymous")
     );
     shot(&client, "reporter-3-status").await;
 

@@ -1969,6 +1969,13 @@ both!(
             )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "not approved yet: {p}");
+        let case_path = format!("/api/v1/cases/{reference}");
+        let (_, case) = s.call("GET", &case_path, Some(&s.alice), None).await;
+        assert!(case["distributors"]["written_at"].is_string(), "{case}");
+        assert!(
+            case["distributors"]["notified_at"].is_null(),
+            "drafts notify nobody: {case}"
+        );
         let (status, p) = s
             .call(
                 "POST",
@@ -1978,6 +1985,8 @@ both!(
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{p}");
+        let (_, case) = s.call("GET", &case_path, Some(&s.alice), None).await;
+        assert!(case["distributors"]["notified_at"].is_string(), "{case}");
 
         // One delivery round: Ann's copy arrives encrypted, and gpg decrypts it.
         let mut sink = psirt_mail::testing::smtp_sink::SmtpSink::start(Default::default());
@@ -1993,12 +2002,14 @@ both!(
         };
         delivery.round(psirt_server::now()).await.unwrap();
         let received = sink.messages();
-        let to_ann = received
-            .iter()
-            .find(|m| m.rcpt_to == ["ann@distro.example"])
-            .expect("Ann's copy of the pre-notification");
         gpg.import(&instance_key().public_key_armored().unwrap());
-        let decrypted = gpg.decrypt_pgp_mime(&to_ann.bytes).unwrap();
+        // (Her invitation went out in the same round.)
+        let (to_ann, decrypted) = received
+            .iter()
+            .filter(|m| m.rcpt_to == ["ann@distro.example"])
+            .map(|m| (m, gpg.decrypt_pgp_mime(&m.bytes).unwrap()))
+            .find(|(_, d)| String::from_utf8_lossy(&d.plaintext).contains(&reference))
+            .expect("Ann's copy of the pre-notification");
         assert!(decrypted.signature_good, "signed with the instance key");
         assert!(String::from_utf8_lossy(&decrypted.plaintext).contains(&reference));
         assert!(
@@ -3156,5 +3167,239 @@ both!(
             assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
             assert_eq!(p["detail"], "the body is more than 2 MiB", "{path}");
         }
+    }
+);
+
+/// The link of an invitation in a (decrypted, quoted-printable) mail.
+fn invitation_token(mail: &[u8]) -> String {
+    let text = String::from_utf8_lossy(mail)
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    let at = text
+        .find("/invitations/psirt_")
+        .expect("an invitation link")
+        + "/invitations/".len();
+    text[at..at + "psirt_".len() + 64].to_string()
+}
+
+both!(
+    people_named_on_the_list_sign_in_through_their_invitation_without_an_administrator,
+    Settings::default(),
+    async |s: &Server| {
+        let gpg = psirt_mail::testing::gpg::Gpg::new();
+        for who in ["founder@origin.example", "ann@distro.example"] {
+            gpg.gen_key(who, "0");
+        }
+        let now = psirt_server::now();
+        let key = |who: &str| {
+            let armored = gpg.export(who);
+            psirt_store::PersonKey {
+                fingerprint: psirt_mail::PublicKey::from_armored(&armored, now)
+                    .unwrap()
+                    .fingerprint()
+                    .to_string(),
+                armored,
+            }
+        };
+        s.store
+            .found_distributor(
+                "default",
+                "Origin",
+                psirt_store::NewPerson {
+                    name: "Founder".into(),
+                    email: "founder@origin.example".parse().unwrap(),
+                    key: Some(key("founder@origin.example")),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let (status, org) = s
+            .call(
+                "POST",
+                "/api/v1/distributors/applications",
+                None,
+                Some(json!({
+                    "organisation": "Distro",
+                    "answers": seven_answers(),
+                    "people": [{"name": "Ann", "email": "ann@distro.example", "key": gpg.export("ann@distro.example")}],
+                    "voucher": "founder@origin.example",
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        let org = org["id"].as_i64().unwrap();
+
+        // The PST sees who is invited, never the links; others see nothing.
+        let (status, pending) = s
+            .call("GET", "/api/v1/invitations", Some(&s.alice), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{pending}");
+        let invited: Vec<(&str, &str, Option<&str>)> = pending
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["email"].as_str().unwrap(),
+                    i["purpose"].as_str().unwrap(),
+                    i["organisation"].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            invited,
+            [
+                ("ann@distro.example", "distributor", Some("Distro")),
+                ("founder@origin.example", "distributor", Some("Origin"))
+            ]
+        );
+        assert!(!pending.to_string().contains("psirt_"), "{pending}");
+        assert_eq!(
+            s.call("GET", "/api/v1/invitations", Some(&s.dev), None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+
+        // The invitations go out encrypted to the keys the people gave.
+        let mut sink = psirt_mail::testing::smtp_sink::SmtpSink::start(Default::default());
+        let delivery = psirt_jobs::deliver::Delivery {
+            store: s.store.clone(),
+            smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
+            key: instance_key().clone(),
+            from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
+            worker: "test".into(),
+            lease: jiff::SignedDuration::from_mins(5),
+            first_retry: jiff::SignedDuration::from_secs(30),
+            clock: psirt_server::now,
+        };
+        delivery.round(psirt_server::now()).await.unwrap();
+        let received = sink.messages();
+        sink.stop();
+        gpg.import(&instance_key().public_key_armored().unwrap());
+        let token_of = |who: &str| {
+            let mail = received
+                .iter()
+                .find(|m| m.rcpt_to == [who])
+                .unwrap_or_else(|| panic!("{who}'s invitation"));
+            assert!(
+                !String::from_utf8_lossy(&mail.bytes).contains("/invitations/"),
+                "never in clear"
+            );
+            let decrypted = gpg.decrypt_pgp_mime(&mail.bytes).unwrap();
+            assert!(decrypted.signature_good);
+            invitation_token(&decrypted.plaintext)
+        };
+        let ann = token_of("ann@distro.example");
+        let founder = token_of("founder@origin.example");
+
+        // Ann sets her password through the link and is signed in; she can
+        // act (accept the embargo policy) with no administrator involved.
+        let accept = |token: &str, password: &str| {
+            s.http
+                .post(s.url(&format!("/api/v1/invitations/{token}")))
+                .json(&json!({"password": password}))
+                .send()
+        };
+        let short = accept(&ann, "short").await.unwrap();
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let resp = accept(&ann, "ann's long passphrase").await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        let info: Value = resp.json().await.unwrap();
+        assert_eq!(info["user"]["email"], "ann@distro.example");
+        let accepted = s
+            .http
+            .post(s.url(&format!("/api/v1/distributors/{org}/accept")))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", info["csrf_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accepted.status(), StatusCode::OK);
+        // The link works once; a made-up one is unknown.
+        let again = accept(&ann, "ann's long passphrase").await.unwrap();
+        assert_eq!(again.status(), StatusCode::GONE);
+        let p: Value = again.json().await.unwrap();
+        assert!(p["detail"].as_str().unwrap().contains("was used on"), "{p}");
+        let made_up = accept(&format!("psirt_{}", "0".repeat(64)), "a long passphrase!")
+            .await
+            .unwrap();
+        assert_eq!(made_up.status(), StatusCode::NOT_FOUND);
+        // And it expires with the policy's invitation_valid_for (7 days).
+        let later = psirt_server::now() + jiff::SignedDuration::from_hours(24 * 8);
+        let expired = s
+            .store
+            .accept_invitation(&founder, "a long passphrase!", "test", later)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(expired.contains("expired on"), "{expired}");
+        let (_, pending) = s
+            .call("GET", "/api/v1/invitations", Some(&s.alice), None)
+            .await;
+        assert_eq!(
+            pending.as_array().unwrap().len(),
+            1,
+            "Ann's is used: {pending}"
+        );
+
+        // The link in the mail opens the page that does the same.
+        let page = s.url(&format!("/invitations/{founder}"));
+        let form = s.http.get(&page).send().await.unwrap();
+        assert_eq!(form.status(), StatusCode::OK);
+        assert!(form.text().await.unwrap().contains("Set your password"));
+        let short = s
+            .http
+            .post(&page)
+            .form(&[("password", "short")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let done = s
+            .http
+            .post(&page)
+            .form(&[("password", "the founder's passphrase")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        assert_eq!(done.headers()["location"], "/distributors");
+        assert!(
+            done.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .starts_with("psirt_session=")
+        );
+        let used = s
+            .http
+            .post(&page)
+            .form(&[("password", "the founder's passphrase")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(used.status(), StatusCode::GONE);
+        assert!(used.text().await.unwrap().contains("was used on"));
+
+        // A new PST member who cannot sign in yet is invited too.
+        let now = psirt_server::now();
+        let (carol, _) = s
+            .store
+            .add_user(&"carol@example.org".parse().unwrap(), "Carol", false, now)
+            .await
+            .unwrap();
+        s.store.revoke_tokens(carol.id, now).await.unwrap();
+        s.store
+            .add_pst_member("default", carol.id, now)
+            .await
+            .unwrap();
+        let (_, pending) = s
+            .call("GET", "/api/v1/invitations", Some(&s.alice), None)
+            .await;
+        assert_eq!(pending[0]["email"], "carol@example.org", "{pending}");
+        assert_eq!(pending[0]["purpose"], "pst", "{pending}");
     }
 );

@@ -277,7 +277,7 @@ async fn a_report_through_the_form_gives_a_private_status_link() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = site.get(&link, None).await;
     assert!(page.contains("Any news?"));
-    assert!(page.contains("Jane Finder (reporter)"));
+    assert!(page.contains("Reported by Jane Finder"), "{page}");
 
     // The details reached the team with the form's parts under headings.
     let case: serde_json::Value = site
@@ -979,10 +979,10 @@ async fn an_embargo_break_assessed_as_release_early_pulls_every_due_time_to_now(
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = site.get(&path, Some(&session)).await;
-    // Releasing early is the suggested answer.
+    // The choice is explicit: nothing is preselected.
     let assess = between(&page, "id=\"action-assess_embargo_break\"", "</details>");
     assert!(
-        assess.contains("<option value=\"yes\" selected>Yes</option>"),
+        assess.contains("<option value=\"\" selected>Choose…</option>"),
         "{assess}"
     );
     let res = site

@@ -375,6 +375,28 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::duplicate(e, format!("{user} on the PST of {project}")))?;
+        // A new member without a password is invited to set one.
+        let row = sqlx::query("SELECT id, email, name, is_admin FROM users WHERE id = $1")
+            .bind(user.get())
+            .fetch_one(&mut *tx)
+            .await?;
+        let member = user_from_row(&row)?;
+        let entry = self.account_entry("pst.add", String::new());
+        self.invite(
+            &mut tx,
+            crate::invitations::Invite {
+                user,
+                email: &member.email,
+                name: &member.name,
+                project,
+                purpose: crate::invitations::Purpose::Pst,
+                what: project,
+                key: None,
+                by: (&entry.actor, &entry.origin),
+            },
+            now,
+        )
+        .await?;
         self.commit_audited(tx, "pst.add", format!("user {} on {project}", user.get()))
             .await?;
         Ok(())

@@ -64,6 +64,9 @@ pub struct Intake {
 pub struct CaseRecord {
     pub case: Case,
     pub events: Vec<Event>,
+    /// When the first organisation was notified: its pre-notification
+    /// copies approved (not when they were written as drafts).
+    pub notified_at: Option<Timestamp>,
 }
 
 struct Locked {
@@ -193,7 +196,15 @@ impl Store {
             detail,
         };
         audit::append(tx, self.backend, &entry).await?;
-        Ok((id, CaseRecord { case, events }, status_token))
+        Ok((
+            id,
+            CaseRecord {
+                case,
+                events,
+                notified_at: None,
+            },
+            status_token,
+        ))
     }
 
     /// Runs one command on a case as one transaction. `expected_version`,
@@ -264,7 +275,12 @@ impl Store {
         new.iter().for_each(|e| case.apply(e));
         outbox::enqueue_for_events(tx, &self.mail_domain, locked.id, &case, &new, now).await?;
         events.extend(new);
-        Ok(CaseRecord { case, events })
+        let notified_at = notified_at(tx, locked.id).await?;
+        Ok(CaseRecord {
+            case,
+            events,
+            notified_at,
+        })
     }
 
     /// Reads a case with its timeline, if the principal may see it. The
@@ -378,7 +394,15 @@ impl Store {
         let events = load_events(&self.pool, id).await?;
         let case = Case::from_events(&events)
             .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
-        Ok((id, CaseRecord { case, events }))
+        let notified_at = notified_at(&mut *self.pool.acquire().await?, id).await?;
+        Ok((
+            id,
+            CaseRecord {
+                case,
+                events,
+                notified_at,
+            },
+        ))
     }
 
     async fn lock(
@@ -532,6 +556,22 @@ pub(crate) fn actor_for(principal: &Principal, case: &Case, pst_projects: &[Stri
         Principal::Reporter(_) | Principal::Anonymous => Actor::Anonymous,
         Principal::System => Actor::System,
     }
+}
+
+/// When the case's pre-notification first reached an organisation (its
+/// copies approved), if it has.
+async fn notified_at(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<Timestamp>, StoreError> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(notified_at) FROM distributor_notifications WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    at.map(|us| Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
 }
 
 pub(crate) async fn load_events<'e, E>(executor: E, case_id: i64) -> Result<Vec<Event>, StoreError>

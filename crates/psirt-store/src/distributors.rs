@@ -835,6 +835,37 @@ async fn confirm_proposed_key(
     }
 }
 
+impl Store {
+    /// Invites a person just named on `(org, name, project)`'s list to set
+    /// a password and sign in (unless they can already), encrypted to the
+    /// key they gave.
+    async fn invite_person(
+        &self,
+        tx: &mut AnyConnection,
+        who: &Who,
+        (org, name, project): (i64, &str, &str),
+        person: &NewPerson,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.invite(
+            tx,
+            crate::invitations::Invite {
+                user,
+                email: &person.email,
+                name: &person.name,
+                project,
+                purpose: crate::invitations::Purpose::Distributor { org },
+                what: name,
+                key: person.key.as_ref().map(|k| k.armored.as_str()),
+                by: (&who.actor, &who.origin),
+            },
+            now,
+        )
+        .await
+    }
+}
+
 /// Discards the pending pre-notification copies of an organisation's
 /// people (all of them, or one), with the reason; returns how many.
 async fn discard_pending(
@@ -1010,7 +1041,7 @@ impl Store {
             )
         })?;
         for person in &people {
-            add_person(
+            let user = add_person(
                 &mut tx,
                 self.backend,
                 &Who::of(caller),
@@ -1020,6 +1051,9 @@ impl Store {
                 now,
             )
             .await?;
+            let org = (id, name.as_str(), application.project.as_str());
+            self.invite_person(&mut tx, &Who::of(caller), org, person, user, now)
+                .await?;
         }
         let emails: Vec<&str> = people.iter().map(|p| p.email.as_str()).collect();
         record(
@@ -1298,7 +1332,7 @@ impl Store {
         let actor = project_actor(&mut tx, &caller.principal, &row.project, Some(org)).await?;
         deny(authorize_instance(&actor, Operation::ManageDistributorTeam))?;
         let by = caller_user(caller).map(|u| u.id);
-        add_person(
+        let user = add_person(
             &mut tx,
             self.backend,
             &Who::of(caller),
@@ -1308,6 +1342,9 @@ impl Store {
             now,
         )
         .await?;
+        let named = (org, row.name.as_str(), row.project.as_str());
+        self.invite_person(&mut tx, &Who::of(caller), named, &person, user, now)
+            .await?;
         record(
             &mut tx,
             self.backend,
@@ -1617,6 +1654,15 @@ impl Store {
             ..person
         };
         let user = add_person(&mut tx, self.backend, &who, org, &person, None, now).await?;
+        self.invite_person(
+            &mut tx,
+            &who,
+            (org, name.as_str(), project),
+            &person,
+            user,
+            now,
+        )
+        .await?;
         if let Some(key) = &person.key {
             // The local administrator vouches for a founding member's key.
             crate::outbox::put_key_in(

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// Input that cannot be stored as given.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// Was there, and is no more: a used or expired one-time link. Says
+    /// what to do instead.
+    #[error("{0}")]
+    Gone(String),
     /// Already exists (a user with that e-mail, a project with that slug).
     #[error("{0} already exists")]
     Duplicate(String),

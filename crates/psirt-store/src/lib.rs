@@ -22,6 +22,7 @@ mod distributors;
 mod error;
 mod inbound;
 mod instance_key;
+mod invitations;
 mod migrations;
 mod outbox;
 pub mod private;
@@ -50,11 +51,15 @@ pub use distributors::{
 };
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
+pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
+
+/// The address links in mail point to until [`Store::with_public_url`].
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +91,9 @@ pub struct Store {
     /// The right-hand side of the Message-IDs the outbox makes; see
     /// [`Store::with_mail_domain`].
     mail_domain: std::sync::Arc<str>,
+    /// Where people reach psirt, for the links in mail; see
+    /// [`Store::with_public_url`].
+    public_url: std::sync::Arc<str>,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it
@@ -165,6 +173,7 @@ impl Store {
             by: None,
             sqlite_writer: Default::default(),
             mail_domain: DEFAULT_MAIL_DOMAIN.into(),
+            public_url: DEFAULT_PUBLIC_URL.into(),
         };
         migrations::run(&store).await?;
         if let Some(path) = sqlite_path {
@@ -190,6 +199,15 @@ impl Store {
     pub fn with_mail_domain(&self, domain: &str) -> Store {
         Store {
             mail_domain: domain.into(),
+            ..self.clone()
+        }
+    }
+
+    /// The same store, writing links in mail (invitations) under `url`
+    /// (the `public_url` setting) instead of [`DEFAULT_PUBLIC_URL`].
+    pub fn with_public_url(&self, url: &str) -> Store {
+        Store {
+            public_url: url.trim_end_matches('/').into(),
             ..self.clone()
         }
     }

@@ -49,6 +49,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "named_keys",
         include_str!("../migrations/sqlite/0008_named_keys.sql"),
     ),
+    (
+        9,
+        "invitations",
+        include_str!("../migrations/sqlite/0009_invitations.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -90,6 +95,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "named_keys",
         include_str!("../migrations/postgres/0008_named_keys.sql"),
+    ),
+    (
+        9,
+        "invitations",
+        include_str!("../migrations/postgres/0009_invitations.sql"),
     ),
 ];
 

@@ -537,7 +537,7 @@ impl Store {
             .await?;
             let row = sqlx::query(
                 "SELECT o.id, c.reference, o.kind, o.message_id, o.in_reply_to, o.recipient, o.recipient_name, \
-                 o.subject, o.body, o.encrypt_only, o.attempts, k.armored \
+                 o.subject, o.body, o.encrypt_only, o.attempts, COALESCE(o.recipient_key, k.armored) AS armored \
                  FROM outbox o LEFT JOIN cases c ON c.id = o.case_id LEFT JOIN openpgp_keys k ON k.email = o.recipient \
                  WHERE o.id = $1",
             )

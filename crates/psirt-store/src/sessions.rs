@@ -50,20 +50,7 @@ impl Store {
     /// Sets (or replaces) a user's password, and ends every browser
     /// session of the account: whoever knew the old one is signed out.
     pub async fn set_password(&self, user: UserId, password: &str) -> Result<(), StoreError> {
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(StoreError::Invalid {
-                field: "password",
-                reason: format!("must be at least {MIN_PASSWORD} characters"),
-            });
-        }
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt)
-            .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            .to_string();
+        let hash = hash_password(password)?;
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
@@ -264,4 +251,21 @@ pub struct Revoked {
     pub tokens: u64,
     /// Browser sessions that were open.
     pub sessions: u64,
+}
+
+/// The Argon2id PHC string of `password`, once it is long enough.
+pub(crate) fn hash_password(password: &str) -> Result<String, StoreError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(StoreError::Invalid {
+            field: "password",
+            reason: format!("must be at least {MIN_PASSWORD} characters"),
+        });
+    }
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?
+        .to_string())
 }

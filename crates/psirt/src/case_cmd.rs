@@ -663,7 +663,7 @@ async fn output(
     json: bool,
     what: &str,
 ) -> anyhow::Result<ExitCode> {
-    let view = CaseView::new(&record.case, &record.events);
+    let view = CaseView::of(record);
     if json {
         println!("{}", serde_json::to_string_pretty(&view)?);
     } else if !what.is_empty() {

@@ -302,7 +302,9 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
             crate::time::now(),
         )
         .await?;
-    // Message-IDs are made in the domain psirt's mail comes from.
+    // Message-IDs are made in the domain psirt's mail comes from; links in
+    // mail (invitations) point to where people reach psirt.
+    let store = store.with_public_url(&config.public_url);
     Ok(match &config.mail_from {
         Some(from) => store.with_mail_domain(from.as_str().rsplit_once('@').map_or("", |(_, d)| d)),
         None => store,

@@ -273,6 +273,7 @@ fn the_stored_form_of_events() {
               "due_soon_window": "1d",
               "fix_team_within": "1d",
               "fix_within": "7d",
+              "invitation_valid_for": "7d",
               "low_severity_below_tenths": 40,
               "max_embargo": "14d",
               "min_embargo": "1d",

@@ -125,7 +125,7 @@ fn application_page(values: &Fields, errors: &Errors) -> Markup {
             p {
                 "Name each person who receives pre-notifications: an individual with their own address (not a list or role alias) "
                 "and their ASCII-armored OpenPGP public key. Leave unused rows blank. Each person accepts the embargo policy "
-                "themself once an administrator has given them a way to sign in."
+                "themself: psirt sends each an invitation to set a password and sign in."
             }
             @if let Some(e) = errors.fields.get("people") {
                 p.error id="apply-people-error" { strong { "Error: " } (e) }
@@ -293,7 +293,7 @@ fn application_received(visitor: &Visitor, org: &DistributorOrg) -> Response {
         h2 { "What happens next" }
         ol {
             li { "The member you named confirms or declines vouching for you in psirt." }
-            li { "Each person you named accepts the embargo policy, for themself, once an administrator has given them a way to sign in." }
+            li { "Each person you named gets an invitation by mail (encrypted to the key you gave) to set a password and sign in, and accepts the embargo policy for themself." }
             li { "The security team approves or rejects the application; you see the outcome and its reason on your portal." }
         }
     };

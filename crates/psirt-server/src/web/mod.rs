@@ -14,6 +14,7 @@
 //! These routes are not part of the OpenAPI description.
 
 mod distributors;
+mod invitations;
 mod public;
 mod reporter;
 mod team;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(distributors::routes())
         .merge(reporter::routes())
         .merge(team::routes())
+        .merge(invitations::routes())
 }
 
 /// Headers every response gets, pages, JSON, problem documents and files
@@ -246,6 +248,9 @@ impl From<ApiError> for WebError {
             ApiError::Internal(cause) => WebError::Internal(cause),
             ApiError::Unauthenticated(_) => WebError::SignIn,
             ApiError::NotFound(d) => WebError::Page(StatusCode::NOT_FOUND, "Not found".into(), d),
+            ApiError::Gone(d) => {
+                WebError::Page(StatusCode::GONE, "This link no longer works".into(), d)
+            }
             ApiError::Forbidden(d) => {
                 WebError::Page(StatusCode::FORBIDDEN, "Not allowed".into(), d)
             }
@@ -360,6 +365,7 @@ fn form_error_text(e: &ApiError) -> String {
         ApiError::BadRequest(d)
         | ApiError::Forbidden(d)
         | ApiError::NotFound(d)
+        | ApiError::Gone(d)
         | ApiError::Conflict(d)
         | ApiError::TooLarge(d)
         | ApiError::Unauthenticated(d) => d.clone(),

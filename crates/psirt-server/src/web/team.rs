@@ -64,7 +64,7 @@ async fn attachment(
 /// so another site cannot sign a browser in to an account of its choosing.
 const SIGN_IN_COOKIE: &str = "psirt_signin";
 
-fn cookie_header(
+pub(super) fn cookie_header(
     state: &AppState,
     name: &str,
     value: &str,
@@ -202,7 +202,7 @@ async fn sign_in(
 /// Where a person lands once signed in: a person of a distributor
 /// organisation (or its voucher) who is on no PST has nothing on the case
 /// dashboard, so they land on their portal; everyone else on the cases.
-async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebError> {
+pub(super) async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebError> {
     if matches!(
         state.store.instance_actor(caller).await?,
         Actor::Person { pst: true, .. }
@@ -1243,6 +1243,7 @@ fn kind_title(kind: MailKind) -> &'static str {
         MailKind::EmbargoBreak => "Embargo break alarm to the PST and the Fix Lead",
         MailKind::EmbargoUpdate => "Embargo update to the notified distributors",
         MailKind::AuditCheckpoint => "Audit checkpoint to the PST",
+        MailKind::Invitation => "Invitation to set a password and sign in",
     }
 }
 
