@@ -752,3 +752,211 @@ async fn an_organisation_applies_is_vouched_for_accepts_the_policy_and_is_approv
     shot(&client, "distributors-7-portal-approved").await;
     client.close().await.unwrap();
 }
+
+/// Sets a field's value as a person would pick it (a date picker or a
+/// select, which typing does not drive the same way in every locale).
+async fn set_value(client: &Client, id: &str, value: &str) {
+    client
+        .execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![id.into(), value.into()],
+        )
+        .await
+        .unwrap();
+}
+
+/// The embargo-break path as its people walk it: a distributor reports a
+/// leak on the portal; the PST member sees the case urgent on the
+/// dashboard, opens it and chooses to release early; the distributor's
+/// portal shows the new date with the old one struck, and the embargo
+/// update reaches them encrypted (gpg decrypts it).
+#[tokio::test]
+async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distributors() {
+    let site = Site::start().await;
+    let gpg = psirt_mail::testing::gpg::Gpg::new();
+    gpg.gen_key("founder@origin.example", "0");
+    let armored = gpg.export("founder@origin.example");
+    let now = psirt_server::now();
+    let fingerprint = psirt_mail::PublicKey::from_armored(&armored, now)
+        .unwrap()
+        .fingerprint()
+        .to_string();
+    site.store
+        .found_distributor(
+            "default",
+            "Origin",
+            psirt_store::NewPerson {
+                name: "Founder".into(),
+                email: "founder@origin.example".parse().unwrap(),
+                key: Some(psirt_store::PersonKey {
+                    fingerprint,
+                    armored,
+                }),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let founder = site
+        .store
+        .user_by_email(&"founder@origin.example".parse().unwrap())
+        .await
+        .unwrap();
+    site.store.set_password(founder.id, PASSWORD).await.unwrap();
+    let reference = site.report("Cache poisoning via EDNS").await;
+    let commit: psirt_core::CommitId = "a1b2c3d".parse().unwrap();
+    let alice = site.users[0].id;
+    for (who, command) in [
+        (
+            1,
+            CaseCommand::AssignFixLead {
+                lead: Some(alice),
+                override_reason: Some("knows the cache".into()),
+            },
+        ),
+        (
+            0,
+            CaseCommand::AddFixCommit {
+                commit: commit.clone(),
+                author: "alice".into(),
+                author_user: Some(alice),
+                url: None,
+            },
+        ),
+        (1, CaseCommand::ApproveCommit { commit }),
+        (0, CaseCommand::MarkFixReady),
+        (
+            0,
+            CaseCommand::DecideDistributors(psirt_core::DistributorDecision {
+                notify: true,
+                rationale: "Remotely exploitable.".into(),
+                embargo_end: Some(now + jiff::SignedDuration::from_hours(24 * 7)),
+                long_embargo_reason: None,
+            }),
+        ),
+        (
+            0,
+            CaseCommand::NotifyDistributors {
+                patches: vec!["diff --git a/plugin/cache b/plugin/cache".into()],
+                affected_versions: None,
+                fixed_versions: Some("1.12.1".into()),
+            },
+        ),
+    ] {
+        site.run(who, &reference, command).await;
+    }
+    site.store
+        .review_drafts(
+            &Caller::new(Principal::User(site.users[0].clone()), "test"),
+            reference.parse().unwrap(),
+            psirt_core::MailKind::PreNotification,
+            psirt_store::DraftDecision::Approve,
+            now,
+        )
+        .await
+        .unwrap();
+
+    // The distributor reports the leak on the case's notice.
+    let (client, _driver) = browser().await;
+    sign_in_to(&client, &site, "founder@origin.example", "/distributors").await;
+    client
+        .goto(&site.url(&format!("/distributors/cases/{reference}")))
+        .await
+        .unwrap();
+    fill(&client, "leak-what", "The patch").await;
+    fill(&client, "leak-to_whom", "A public mirror of our build farm").await;
+    let leaked = (now - jiff::SignedDuration::from_hours(1))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    set_value(&client, "leak-when", &leaked).await;
+    navigate(&client, "form:has(input[value=leak]) button[type=submit]").await;
+    assert!(
+        text(&client, "main .notice")
+            .await
+            .contains("the leak is reported"),
+    );
+    shot(&client, "break-1-leak-reported").await;
+    sign_out(&client).await;
+
+    // The PST member sees it urgent, first, and opens it.
+    sign_in(&client, &site, "alice@example.org").await;
+    let row = text(&client, &format!("tr:has(a[href='/cases/{reference}'])")).await;
+    assert!(
+        row.contains("Urgent") && row.contains("Embargo break assessed"),
+        "{row}"
+    );
+    shot(&client, "break-2-dashboard-urgent").await;
+    navigate(&client, &format!("a[href='/cases/{reference}']")).await;
+    click(&client, "#action-assess_embargo_break summary").await;
+    set_value(&client, "assess_embargo_break-release_early", "yes").await;
+    fill(
+        &client,
+        "assess_embargo_break-reason",
+        "The patch is public on a mirror",
+    )
+    .await;
+    navigate(
+        &client,
+        "#action-assess_embargo_break form button[type=submit]",
+    )
+    .await;
+    assert!(text(&client, "main .notice").await.contains("Saved"));
+    assert!(
+        client
+            .find(Locator::Css("#action-assess_embargo_break"))
+            .await
+            .is_err(),
+        "the form is gone once the break is assessed"
+    );
+    shot(&client, "break-3-released-early").await;
+    sign_out(&client).await;
+
+    // The distributor's portal shows the new date, the old one struck.
+    sign_in_to(&client, &site, "founder@origin.example", "/distributors").await;
+    let listed = text(
+        &client,
+        &format!("tr:has(a[href='/distributors/cases/{reference}'])"),
+    )
+    .await;
+    assert!(listed.contains("moved earlier"), "{listed}");
+    assert!(
+        client
+            .find(Locator::Css(&format!(
+                "tr:has(a[href='/distributors/cases/{reference}']) del"
+            )))
+            .await
+            .is_ok(),
+        "the old date is struck"
+    );
+    shot(&client, "break-4-portal-new-date").await;
+    client.close().await.unwrap();
+
+    // And the embargo update reaches them encrypted.
+    let mut sink = psirt_mail::testing::smtp_sink::SmtpSink::start(Default::default());
+    let instance = psirt_mail::InstanceKey::generate("psirt <security@example.org>").unwrap();
+    let delivery = psirt_jobs::deliver::Delivery {
+        store: site.store.clone(),
+        smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
+        key: instance.clone(),
+        from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
+        worker: "test".into(),
+        lease: jiff::SignedDuration::from_mins(5),
+        first_retry: jiff::SignedDuration::from_secs(30),
+        clock: psirt_server::now,
+    };
+    delivery.round(psirt_server::now()).await.unwrap();
+    let received = sink.messages();
+    sink.stop();
+    gpg.import(&instance.public_key_armored().unwrap());
+    let update = received
+        .iter()
+        .filter(|m| m.rcpt_to == ["founder@origin.example"])
+        .map(|m| {
+            gpg.decrypt_pgp_mime(&m.bytes)
+                .expect("encrypted to the founder")
+        })
+        .map(|d| String::from_utf8_lossy(&d.plaintext).into_owned())
+        .find(|text| text.contains("now ends EARLIER"))
+        .expect("the embargo update");
+    assert!(update.contains(&reference), "{update}");
+}
