@@ -113,6 +113,14 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
         The case is urgent until the PST assesses the break: whether to release earlier than planned (assess_embargo_break, with release_early and the new public date, or release_early: false and why not).
 
     "#]].assert_eq(&crate::mail::show(&w.mails()));
+    // While it is unassessed, the reminder job says so (once).
+    let reminders = psirt_core::reminders(&w.case, w.now);
+    assert!(
+        reminders
+            .iter()
+            .any(|m| m.body.contains("overdue:\n- Embargo break assessed")),
+        "{reminders:?}"
+    );
 }
 
 #[test]
