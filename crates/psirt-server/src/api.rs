@@ -688,6 +688,25 @@ async fn sign_in(
     start_session(&state, &user, &auth.caller.origin).await
 }
 
+/// The `Set-Cookie` header for the session cookie: `value` for `max_age`
+/// seconds (an empty value and 0 clear it).
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderMap, ApiError> {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(headers)
+}
+
 /// Opens a browser session for `user`: the cookie and its CSRF token.
 async fn start_session(
     state: &AppState,
@@ -701,21 +720,11 @@ async fn start_session(
         .by(&signing_in)
         .create_session(&user, now(), state.settings.session_ttl)
         .await?;
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+    let mut headers = session_cookie(
+        state,
         session.cookie.reveal(),
-        state.settings.session_ttl.as_secs()
-    );
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+        state.settings.session_ttl.as_secs(),
+    )?;
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let info = SessionInfo {
         user: Me::new(&user),
@@ -820,17 +829,7 @@ async fn sign_out(
     if let Some(cookie) = &auth.session_cookie {
         state.store.by(&auth.caller).end_session(cookie).await?;
     }
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&clear).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    let headers = session_cookie(&state, "", 0)?;
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
@@ -855,17 +854,7 @@ async fn sign_out_everywhere(
         ));
     };
     let ended = state.store.by(&auth.caller).end_sessions(user.id).await?;
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}");
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&clear).map_err(|e| ApiError::Internal(e.to_string()))?,
-    );
+    let headers = session_cookie(&state, "", 0)?;
     Ok((
         headers,
         axum::Json(SignedOut {

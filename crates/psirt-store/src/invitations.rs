@@ -133,10 +133,7 @@ impl Store {
             expires_at.strftime("%Y-%m-%d %H:%M"),
             invite.email
         );
-        let mut random = [0u8; 16];
-        getrandom::fill(&mut random)
-            .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-        let message_id = format!("{}.invitation@{}", hex::encode(random), self.mail_domain);
+        let message_id = crate::outbox::new_message_id("invitation", &self.mail_domain)?;
         sqlx::query(
             "INSERT INTO outbox (case_id, kind, message_id, recipient, recipient_name, subject, body, encrypt_only, recipient_key, state, attempts, next_attempt_at, created_at) \
              VALUES (NULL, $1, $2, $3, $4, $5, $6, 0, $7, 'queued', 0, $8, $8)",

@@ -325,10 +325,12 @@ async fn reporter_thread(
 
 /// A Message-ID that nobody can guess (a reply quoting it threads onto the
 /// case) and that names the case for people reading headers.
-fn new_message_id(reference: CaseRef, domain: &str) -> Result<String, StoreError> {
+/// An unguessable Message-ID in `domain`, naming what it is about (a case
+/// reference, `audit`, `invitation`).
+pub(crate) fn new_message_id(about: impl fmt::Display, domain: &str) -> Result<String, StoreError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-    Ok(format!("{}.{reference}@{domain}", hex::encode(bytes)))
+    Ok(format!("{}.{about}@{domain}", hex::encode(bytes)))
 }
 
 fn mail_record(row: &sqlx::any::AnyRow) -> Result<MailRecord, StoreError> {

@@ -55,10 +55,7 @@ impl Store {
             .await?;
         let mut written = 0;
         for address in addresses {
-            let mut random = [0u8; 16];
-            getrandom::fill(&mut random)
-                .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
-            let message_id = format!("{}.audit@{}", hex::encode(random), self.mail_domain);
+            let message_id = crate::outbox::new_message_id("audit", &self.mail_domain)?;
             written += sqlx::query(
                 "INSERT INTO outbox (case_id, kind, once_key, message_id, recipient, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at) \
                  VALUES (NULL, $1, $2, $3, $4, $5, $6, 0, 'queued', 0, $7, $8) ON CONFLICT (once_key) DO NOTHING",

@@ -6,18 +6,17 @@
 //! or expired link says so (410) and what to do; an unknown one is a 404.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use psirt_store::{Caller, Principal};
 
-use super::team::{cookie_header, landing};
+use super::team::start_session;
 use super::{
     Errors, Fields, Input, Kind, PlainForm, Visitor, WebError, error_summary, layout, ok,
     page_response,
 };
-use crate::auth::SESSION_COOKIE;
 use crate::error::ApiError;
 use crate::{AppState, now};
 
@@ -77,23 +76,6 @@ async fn accept(
         }
         Err(other) => return Err(other.into()),
     };
-    let signing_in = Caller::new(Principal::User(invited.user.clone()), visitor.origin);
-    let session = state
-        .store
-        .by(&signing_in)
-        .create_session(&invited.user, now(), state.settings.session_ttl)
-        .await?;
-    let mut headers = HeaderMap::new();
-    headers.append(
-        header::SET_COOKIE,
-        cookie_header(
-            &state,
-            SESSION_COOKIE,
-            session.cookie.reveal(),
-            "/",
-            state.settings.session_ttl.as_secs(),
-        )?,
-    );
-    let landing = landing(&state, &signing_in).await?;
+    let (headers, landing) = start_session(&state, &invited.user, visitor.origin).await?;
     Ok((headers, Redirect::to(landing)).into_response())
 }

@@ -64,7 +64,7 @@ async fn attachment(
 /// so another site cannot sign a browser in to an account of its choosing.
 const SIGN_IN_COOKIE: &str = "psirt_signin";
 
-pub(super) fn cookie_header(
+fn cookie_header(
     state: &AppState,
     name: &str,
     value: &str,
@@ -174,35 +174,44 @@ async fn sign_in(
     else {
         return retry(wrong, StatusCode::UNAUTHORIZED);
     };
-    let signing_in = Caller::new(Principal::User(user.clone()), visitor.origin);
+    let (mut headers, landing) = start_session(&state, &user, visitor.origin).await?;
+    headers.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SIGN_IN_COOKIE, "", "/signin", 0)?,
+    );
+    Ok((headers, Redirect::to(landing)).into_response())
+}
+
+/// Opens a browser session for `user`: its cookie, and where they land.
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &psirt_store::User,
+    origin: String,
+) -> Result<(HeaderMap, &'static str), WebError> {
+    let signing_in = Caller::new(Principal::User(user.clone()), origin);
     let session = state
         .store
         .by(&signing_in)
-        .create_session(&user, now(), state.settings.session_ttl)
+        .create_session(user, now(), state.settings.session_ttl)
         .await?;
     let mut headers = HeaderMap::new();
     headers.append(
         header::SET_COOKIE,
         cookie_header(
-            &state,
+            state,
             SESSION_COOKIE,
             session.cookie.reveal(),
             "/",
             state.settings.session_ttl.as_secs(),
         )?,
     );
-    headers.append(
-        header::SET_COOKIE,
-        cookie_header(&state, SIGN_IN_COOKIE, "", "/signin", 0)?,
-    );
-    let landing = landing(&state, &signing_in).await?;
-    Ok((headers, Redirect::to(landing)).into_response())
+    Ok((headers, landing(state, &signing_in).await?))
 }
 
 /// Where a person lands once signed in: a person of a distributor
 /// organisation (or its voucher) who is on no PST has nothing on the case
 /// dashboard, so they land on their portal; everyone else on the cases.
-pub(super) async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebError> {
+async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebError> {
     if matches!(
         state.store.instance_actor(caller).await?,
         Actor::Person { pst: true, .. }
@@ -221,10 +230,15 @@ async fn sign_out(State(state): State<AppState>, form: WebForm) -> Result<Respon
         .by(&form.who.caller)
         .end_session(&form.who.cookie)
         .await?;
+    signed_out(&state)
+}
+
+/// Clears the session cookie and goes back to the sign-in page.
+fn signed_out(state: &AppState) -> Result<Response, WebError> {
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, "", "/", 0)?,
+        cookie_header(state, SESSION_COOKIE, "", "/", 0)?,
     );
     Ok((headers, Redirect::to("/signin")).into_response())
 }
@@ -241,12 +255,7 @@ async fn sign_out_everywhere(
             .end_sessions(user.id)
             .await?;
     }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        cookie_header(&state, SESSION_COOKIE, "", "/", 0)?,
-    );
-    Ok((headers, Redirect::to("/signin")).into_response())
+    signed_out(&state)
 }
 
 /// People's names, looked up once per page.
