@@ -19,7 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::api::{ReportRequest, reference, signed_in};
+use crate::api::{ReportRequest, reference};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiJson, ApiPath, Problem, json_error};
 
@@ -291,12 +291,11 @@ pub struct AttachmentView {
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/attachments", tag = "cases",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<AttachmentView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn list_attachments(
+pub(crate) async fn list_attachments(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<AttachmentView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let record = state.store.case(&auth.caller, reference).await?;
     let files = state.store.attachments(&record).await?;
@@ -325,26 +324,17 @@ async fn list_attachments(
             (Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
             (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"), (String = "text/plain"))),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn download_attachment(
+pub(crate) async fn download_attachment(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((r, id)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("case {reference} has no attachment {id:?}")))?;
     let file = state.store.attachment(&auth.caller, reference, id).await?;
     download(file).map_err(ApiError::Internal)
-}
-
-/// The documented attachment routes.
-pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(list_attachments))
-        .routes(routes!(download_attachment))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub const SESSION_COOKIE: &str = "psirt_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The authenticated caller of a request.
+#[derive(Clone)]
 pub struct Auth {
     pub caller: Caller,
     /// The session cookie, when the caller came with one (for logout).
@@ -61,6 +62,10 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The route's door authenticated the caller already (`api::routes`).
+        if let Some(auth) = parts.extensions.get::<Auth>() {
+            return Ok(auth.clone());
+        }
         let origin = client_ip(parts).map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value

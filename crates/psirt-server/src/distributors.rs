@@ -13,14 +13,14 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use psirt_core::{EmailAddress, Operation};
+use psirt_core::EmailAddress;
 use psirt_store::{
     Application, FeedbackKind, HelpTopic, NewLeak, NewPerson, OrgDecision, Outcome, PersonKey,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{reference, require, signed_in};
+use crate::api::reference;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 use crate::views::{
@@ -316,13 +316,12 @@ pub(crate) async fn org_id(state: &AppState, q: ProjectQuery, org: &str) -> Resu
         (status = 409, body = Problem, description = "An organisation of that name already applied"),
         (status = 422, body = Problem, description = "A field is wrong; `field` names it, e.g. `people[0].key`"),
         (status = 429, body = Problem)))]
-async fn apply(
+pub(crate) async fn apply(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota,
     auth: Auth,
     ApiJson(req): ApiJson<ApplicationInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
-    require(&state, &auth.caller, Operation::ApplyAsDistributor).await?;
     let application = req
         .check(&state.settings.default_project, now())
         .map_err(|mut errors| {
@@ -342,12 +341,11 @@ async fn apply(
 /// A project's organisations (its PST).
 #[utoipa::path(get, path = "/api/v1/distributors", tag = "distributors", params(ProjectQuery),
     responses((status = 200, body = Vec<DistributorOrgView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn list_orgs(
+pub(crate) async fn list_orgs(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<Vec<DistributorOrgView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let project = q.or_default(&state);
     let orgs = state.store.distributor_orgs(&auth.caller, &project).await?;
     Ok(axum::Json(
@@ -358,11 +356,10 @@ async fn list_orgs(
 /// The organisations the caller is a person of, or vouches for.
 #[utoipa::path(get, path = "/api/v1/me/distributors", tag = "distributors",
     responses((status = 200, body = Vec<DistributorOrgView>), (status = 401, body = Problem)))]
-async fn my_orgs(
+pub(crate) async fn my_orgs(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<axum::Json<Vec<DistributorOrgView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let orgs = state.store.distributor_orgs_of(&auth.caller).await?;
     Ok(axum::Json(
         orgs.iter().map(DistributorOrgView::new).collect(),
@@ -374,13 +371,12 @@ async fn my_orgs(
 #[utoipa::path(get, path = "/api/v1/distributors/{org}", tag = "distributors",
     params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_org(
+pub(crate) async fn get_org(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(org): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let org = state.store.distributor_org(&auth.caller, org).await?;
     Ok(axum::Json(DistributorOrgView::new(&org)))
@@ -400,14 +396,13 @@ pub struct VouchRequest {
     request_body = VouchRequest,
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Not waiting for a voucher"), (status = 422, body = Problem)))]
-async fn vouch(
+pub(crate) async fn vouch(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(org): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<VouchRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let org = state
         .store
@@ -422,13 +417,12 @@ async fn vouch(
     params(("org" = String, Path, description = ORG_PARAM), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "The caller is not a person of it"), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn accept(
+pub(crate) async fn accept(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(org): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let org = state
         .store
@@ -506,14 +500,13 @@ pub struct DecisionRequest {
     request_body = DecisionRequest,
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "Not in a state that allows this decision"), (status = 422, body = Problem)))]
-async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(org): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let decision = req.decision.with(req.reason)?;
     let org = state
@@ -538,14 +531,13 @@ fn first_error(errors: Vec<(String, String)>) -> ApiError {
     request_body = PersonInput,
     responses((status = 201, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_person(
+pub(crate) async fn add_person(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(org): ApiPath<String>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
     ApiJson(req): ApiJson<PersonInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let mut errors = Vec::new();
     let person = person("", &req, now(), &mut errors).ok_or_else(|| first_error(errors))?;
@@ -564,13 +556,12 @@ async fn add_person(
 #[utoipa::path(delete, path = "/api/v1/distributors/{org}/people/{email}", tag = "distributors",
     params(("org" = String, Path, description = ORG_PARAM), ("email" = String, Path, description = "The person's address"), ProjectQuery),
     responses((status = 200, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn remove_person(
+pub(crate) async fn remove_person(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((org, email)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
     let email: EmailAddress = email
         .parse()
@@ -585,12 +576,11 @@ async fn remove_person(
 /// Leaks reported per organisation, most first (the PST).
 #[utoipa::path(get, path = "/api/v1/distributors/leaks", tag = "distributors", params(ProjectQuery),
     responses((status = 200, body = Vec<LeakCountView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn leak_counts(
+pub(crate) async fn leak_counts(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<Vec<LeakCountView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let project = q.or_default(&state);
     let counts = state.store.leak_counts(&auth.caller, &project).await?;
     Ok(axum::Json(counts.iter().map(LeakCountView::new).collect()))
@@ -600,12 +590,11 @@ async fn leak_counts(
 /// (an audited read).
 #[utoipa::path(get, path = "/api/v1/me/notified-cases", tag = "distributors", params(ProjectQuery),
     responses((status = 200, body = Vec<NotifiedCaseView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn notified_cases(
+pub(crate) async fn notified_cases(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ProjectQuery>,
 ) -> Result<axum::Json<Vec<NotifiedCaseView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let project = q.or_default(&state);
     let cases = state.store.notified_cases(&auth.caller, &project).await?;
     Ok(axum::Json(
@@ -617,12 +606,11 @@ async fn notified_cases(
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/pre-notification", tag = "distributors",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = PreNotificationView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn pre_notification(
+pub(crate) async fn pre_notification(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<PreNotificationView>, ApiError> {
-    signed_in(&auth.caller)?;
     let notice = state
         .store
         .pre_notification(&auth.caller, reference(&r)?)
@@ -663,13 +651,12 @@ pub struct Recorded {
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     request_body = FeedbackRequest,
     responses((status = 201, body = Recorded), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
-async fn record_feedback(
+pub(crate) async fn record_feedback(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
     ApiJson(req): ApiJson<FeedbackRequest>,
 ) -> Result<(StatusCode, axum::Json<Recorded>), ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let (kind, outcome) = feedback_kind(&req.kind, &req.outcome)?;
     let id = state
@@ -683,12 +670,11 @@ async fn record_feedback(
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/distributor-feedback", tag = "distributors",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<FeedbackView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn list_feedback(
+pub(crate) async fn list_feedback(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<FeedbackView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let feedback = state
         .store
         .distributor_feedback(&auth.caller, reference(&r)?)
@@ -726,13 +712,12 @@ pub struct LeakRecorded {
     request_body = LeakRequest,
     responses((status = 201, body = LeakRecorded), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn report_leak(
+pub(crate) async fn report_leak(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
     ApiJson(req): ApiJson<LeakRequest>,
 ) -> Result<(StatusCode, axum::Json<LeakRecorded>), ApiError> {
-    signed_in(&auth.caller)?;
     let leak = NewLeak {
         what: req.what,
         to_whom: req.to_whom,
@@ -766,13 +751,12 @@ pub struct HelpRequestInput {
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     request_body = HelpRequestInput,
     responses((status = 201, body = Recorded), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
-async fn ask_for_help(
+pub(crate) async fn ask_for_help(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
     ApiJson(req): ApiJson<HelpRequestInput>,
 ) -> Result<(StatusCode, axum::Json<Recorded>), ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let topic = HelpTopic::parse(req.topic.trim())
         .ok_or_else(|| invalid("topic", "must be announcement_draft or release_notes"))?;
@@ -788,12 +772,11 @@ async fn ask_for_help(
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/help-requests", tag = "distributors",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<HelpRequestView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn help_requests(
+pub(crate) async fn help_requests(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<HelpRequestView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let requests = state
         .store
         .help_requests(&auth.caller, reference(&r)?)
@@ -814,13 +797,12 @@ pub struct HelpAnswer {
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN"), ("id" = i64, Path, description = "The request")),
     request_body = HelpAnswer,
     responses((status = 201, body = Recorded), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem), (status = 409, body = Problem)))]
-async fn answer_help(
+pub(crate) async fn answer_help(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((r, id)): ApiPath<(String, i64)>,
     ApiJson(req): ApiJson<HelpAnswer>,
 ) -> Result<(StatusCode, axum::Json<Recorded>), ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let id = state
         .store
@@ -834,12 +816,11 @@ async fn answer_help(
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/distributor-notifications", tag = "distributors",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<NotificationStatusView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn notifications(
+pub(crate) async fn notifications(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<NotificationStatusView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let rows = state
         .store
         .distributor_notifications(&auth.caller, reference(&r)?)
@@ -847,27 +828,4 @@ async fn notifications(
     Ok(axum::Json(
         rows.iter().map(NotificationStatusView::new).collect(),
     ))
-}
-
-/// The documented distributor routes.
-pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(apply))
-        .routes(routes!(list_orgs))
-        .routes(routes!(my_orgs))
-        .routes(routes!(get_org))
-        .routes(routes!(vouch))
-        .routes(routes!(accept))
-        .routes(routes!(decide))
-        .routes(routes!(add_person))
-        .routes(routes!(remove_person))
-        .routes(routes!(leak_counts))
-        .routes(routes!(notified_cases))
-        .routes(routes!(pre_notification))
-        .routes(routes!(record_feedback, list_feedback))
-        .routes(routes!(report_leak))
-        .routes(routes!(ask_for_help, help_requests))
-        .routes(routes!(answer_help))
-        .routes(routes!(notifications))
 }

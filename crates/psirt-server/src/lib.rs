@@ -393,10 +393,7 @@ fn problem_responses(openapi: &mut utoipa::openapi::OpenApi) {
 /// The router and its OpenAPI description, built from the same handlers.
 pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, mut api) = utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(api::routes())
-        .merge(distributors::routes())
-        .merge(projects::routes())
-        .merge(attachments::routes())
+        .merge(api::routes::router(&state))
         .split_for_parts();
     // The HTML pages are not part of the API's description.
     let router = router.merge(web::router());
@@ -404,13 +401,18 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     problem_responses(&mut api);
     let spec = Arc::new(serde_json::to_value(&api).unwrap_or_default());
     let limit = state.settings.body_limit;
+    let description = api::routes::DESCRIPTION;
     let router = router
         .route(
-            "/openapi.json",
-            axum::routing::get(move || {
-                let spec = spec.clone();
-                async move { axum::Json((*spec).clone()) }
-            }),
+            description.path,
+            api::routes::guarded(
+                &state,
+                description.door,
+                axum::routing::get(move || {
+                    let spec = spec.clone();
+                    async move { axum::Json((*spec).clone()) }
+                }),
+            ),
         )
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

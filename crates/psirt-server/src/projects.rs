@@ -10,12 +10,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use psirt_core::{EmailAddress, Operation, Policy};
+use psirt_core::{EmailAddress, Policy};
 use psirt_store::PstMember;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::{Me, email_field, require};
+use crate::api::{Me, email_field};
 use crate::auth::Auth;
 use crate::distributors::{PersonInput, person, unaddressable_name};
 use crate::error::{ApiError, ApiJson, ApiPath, Problem};
@@ -40,12 +40,11 @@ pub struct Created {
 /// Creates a project with its policy (administrators).
 #[utoipa::path(post, path = "/api/v1/projects", tag = "admin", request_body = NewProject,
     responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_project(
+pub(crate) async fn create_project(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(req): ApiJson<NewProject>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let policy = match req.policy {
         Some(v) => policy_from("policy", v)?,
         None => psirt_core::Policy::default(),
@@ -72,13 +71,12 @@ pub struct PstRequest {
     params(("slug" = String, Path, description = "The project")),
     request_body = PstRequest,
     responses((status = 201, body = Created), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn add_pst_member(
+pub(crate) async fn add_pst_member(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(slug): ApiPath<String>,
     ApiJson(req): ApiJson<PstRequest>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let email = email_field("email", &req.email)?;
     let user = state.store.user_by_email(&email).await?;
     state
@@ -141,11 +139,9 @@ impl ProjectView {
 /// Every project (administrators).
 #[utoipa::path(get, path = "/api/v1/projects", tag = "admin",
     responses((status = 200, body = Vec<ProjectView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn list_projects(
+pub(crate) async fn list_projects(
     State(state): State<AppState>,
-    auth: Auth,
 ) -> Result<axum::Json<Vec<ProjectView>>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let projects = state.store.projects().await?;
     Ok(axum::Json(projects.iter().map(ProjectView::new).collect()))
 }
@@ -154,12 +150,10 @@ async fn list_projects(
 #[utoipa::path(get, path = "/api/v1/projects/{slug}", tag = "admin",
     params(("slug" = String, Path, description = "The project")),
     responses((status = 200, body = ProjectView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_project(
+pub(crate) async fn get_project(
     State(state): State<AppState>,
-    auth: Auth,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<axum::Json<ProjectView>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     Ok(axum::Json(ProjectView::new(
         &state.store.project(&slug).await?,
     )))
@@ -170,12 +164,10 @@ async fn get_project(
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/policy", tag = "admin",
     params(("slug" = String, Path, description = "The project")),
     responses((status = 200, body = Object, description = "The policy"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_policy(
+pub(crate) async fn get_policy(
     State(state): State<AppState>,
-    auth: Auth,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let policy = state.store.project_policy(&slug).await?;
     Ok(axum::Json(
         serde_json::to_value(&policy).map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -189,13 +181,12 @@ async fn get_policy(
     params(("slug" = String, Path, description = "The project")),
     request_body(content = Object, description = "The policy: the same keys as a policy TOML file"),
     responses((status = 200, body = Object, description = "The policy now"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn put_policy(
+pub(crate) async fn put_policy(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let policy = policy_from("", body)?;
     state
         .store
@@ -221,13 +212,12 @@ pub struct AnnounceRequest {
     params(("slug" = String, Path, description = "The project")),
     request_body = AnnounceRequest,
     responses((status = 200, body = ProjectView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn set_announce(
+pub(crate) async fn set_announce(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(slug): ApiPath<String>,
     ApiJson(req): ApiJson<AnnounceRequest>,
 ) -> Result<axum::Json<ProjectView>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let address: Option<EmailAddress> = match req.address.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(a) => Some(email_field("address", a)?),
@@ -266,12 +256,10 @@ impl PstMemberView {
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/pst", tag = "admin",
     params(("slug" = String, Path, description = "The project")),
     responses((status = 200, body = Vec<PstMemberView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn list_pst(
+pub(crate) async fn list_pst(
     State(state): State<AppState>,
-    auth: Auth,
     ApiPath(slug): ApiPath<String>,
 ) -> Result<axum::Json<Vec<PstMemberView>>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     // An unknown project is a 404, not an empty roster.
     state.store.project(&slug).await?;
     let members = state.store.pst(&slug).await?;
@@ -292,13 +280,12 @@ pub struct AvailabilityRequest {
     request_body = AvailabilityRequest,
     responses((status = 200, body = PstMemberView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such project, or the address is not on its PST"), (status = 422, body = Problem)))]
-async fn set_availability(
+pub(crate) async fn set_availability(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((slug, email)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<AvailabilityRequest>,
 ) -> Result<axum::Json<PstMemberView>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let not_on = || ApiError::NotFound(format!("{email} is not on the PST of {slug}"));
     let address: EmailAddress = email.parse().map_err(|_| not_on())?;
     let user = state
@@ -343,13 +330,12 @@ pub struct FoundingInput {
     request_body = FoundingInput,
     responses((status = 201, body = DistributorOrgView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem, description = "The organisation is on the list but not approved"), (status = 422, body = Problem)))]
-async fn found_distributor(
+pub(crate) async fn found_distributor(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(slug): ApiPath<String>,
     ApiJson(req): ApiJson<FoundingInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageProjects).await?;
     let mut errors = Vec::new();
     if req.organisation.trim().is_empty() {
         errors.push(("organisation".to_string(), "must not be empty".to_string()));
@@ -371,17 +357,4 @@ async fn found_distributor(
         StatusCode::CREATED,
         axum::Json(DistributorOrgView::new(&org)),
     ))
-}
-
-/// The documented project routes.
-pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(create_project, list_projects))
-        .routes(routes!(get_project))
-        .routes(routes!(get_policy, put_policy))
-        .routes(routes!(set_announce))
-        .routes(routes!(add_pst_member, list_pst))
-        .routes(routes!(set_availability))
-        .routes(routes!(found_distributor))
 }

@@ -419,7 +419,7 @@ async fn every_api_answer_forbids_storing_and_sniffing() {
     };
     let mut routes: Vec<(String, String)> = ROUTES
         .iter()
-        .map(|(method, path, _)| (method.to_string(), fill(path)))
+        .map(|r| (r.method.to_string(), fill(r.path)))
         .collect();
     routes.push(("get".into(), "/api/v1/no-such-route".into()));
     routes.push(("patch".into(), "/api/v1/cases".into()));

@@ -1,5 +1,5 @@
-//! The JSON API under `/api/v1/`, and the routes' place in the access
-//! matrix ([`ROUTES`]).
+//! The JSON API under `/api/v1/`; its routes and their place in the access
+//! matrix are the rows of [`routes::ROUTES`].
 //!
 //! Handlers authenticate (see `auth`), convert the request into a store
 //! call, and convert the answer into a view. They decide nothing: access
@@ -9,10 +9,14 @@
 use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
+use psirt_core::{CaseRef, Command, Credit, CreditKind, NewReport, Reporter, Secret};
 use psirt_store::{Caller, Principal, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+pub mod routes;
+
+pub use routes::{Door, ROUTES, Route};
 
 use crate::auth::{Auth, SESSION_COOKIE};
 use crate::commands::CommandRequest;
@@ -20,244 +24,6 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, Problem};
 use crate::limits::IntakeQuota;
 use crate::views::{AgendaView, CaseView, InboundView, MailView, MilestoneView};
 use crate::{AppState, now};
-
-/// Every route, with the operation of the access matrix it performs. A test
-/// checks this against the OpenAPI description, so a new route cannot be
-/// added without a row here (and every operation has a row in the core's
-/// matrix). The commands route performs the operation of its command.
-pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
-    ("get", "/healthz", Some(Operation::ReadPublic)),
-    ("get", "/openapi.json", Some(Operation::ReadPublic)),
-    ("get", "/openpgp-key.asc", Some(Operation::ReadPublic)),
-    ("post", "/api/v1/reports", Some(Operation::SubmitReport)),
-    (
-        "get",
-        "/api/v1/status/{token}",
-        Some(Operation::ViewReporterStatus),
-    ),
-    (
-        "post",
-        "/api/v1/status/{token}/replies",
-        Some(Operation::ReplyAsReporter),
-    ),
-    (
-        "post",
-        "/api/v1/status/{token}/credit",
-        Some(Operation::RecordCredit),
-    ),
-    ("post", "/api/v1/session", Some(Operation::SignIn)),
-    ("delete", "/api/v1/session", Some(Operation::OwnAccount)),
-    ("delete", "/api/v1/me/sessions", Some(Operation::OwnAccount)),
-    // Anyone holding the link; the store decides by the link itself.
-    (
-        "post",
-        "/api/v1/invitations/{token}",
-        Some(Operation::SignIn),
-    ),
-    (
-        "get",
-        "/api/v1/invitations",
-        Some(Operation::ManageDistributors),
-    ),
-    ("get", "/api/v1/me", Some(Operation::OwnAccount)),
-    ("get", "/api/v1/cases", Some(Operation::ListCases)),
-    ("get", "/api/v1/agenda", Some(Operation::ViewAgenda)),
-    (
-        "get",
-        "/api/v1/cases/{reference}",
-        Some(Operation::ViewCase),
-    ),
-    ("post", "/api/v1/cases/{reference}/commands", None),
-    (
-        "get",
-        "/api/v1/cases/{reference}/attachments",
-        Some(Operation::ViewCase),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/attachments/{id}",
-        Some(Operation::ViewCase),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/audit",
-        Some(Operation::ViewCaseAudit),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/mail",
-        Some(Operation::ViewMail),
-    ),
-    (
-        "put",
-        "/api/v1/cases/{reference}/mail/{kind}",
-        Some(Operation::ReviewMail),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/mail/{kind}/approve",
-        Some(Operation::ReviewMail),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/mail/{kind}/discard",
-        Some(Operation::ReviewMail),
-    ),
-    ("get", "/api/v1/inbound", Some(Operation::ReviewInbound)),
-    ("put", "/api/v1/me/openpgp-key", Some(Operation::OwnAccount)),
-    (
-        "put",
-        "/api/v1/users/{email}/openpgp-key",
-        Some(Operation::ManageAccounts),
-    ),
-    ("get", "/api/v1/audit/verify", Some(Operation::VerifyAudit)),
-    ("post", "/api/v1/users", Some(Operation::ManageAccounts)),
-    (
-        "post",
-        "/api/v1/users/{email}/revoke",
-        Some(Operation::ManageAccounts),
-    ),
-    ("post", "/api/v1/projects", Some(Operation::ManageProjects)),
-    (
-        "post",
-        "/api/v1/projects/{slug}/pst",
-        Some(Operation::ManageProjects),
-    ),
-    ("get", "/api/v1/projects", Some(Operation::ManageProjects)),
-    (
-        "get",
-        "/api/v1/projects/{slug}",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "get",
-        "/api/v1/projects/{slug}/policy",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "put",
-        "/api/v1/projects/{slug}/policy",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "put",
-        "/api/v1/projects/{slug}/announce",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "get",
-        "/api/v1/projects/{slug}/pst",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "put",
-        "/api/v1/projects/{slug}/pst/{email}",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "post",
-        "/api/v1/projects/{slug}/founding-distributors",
-        Some(Operation::ManageProjects),
-    ),
-    (
-        "post",
-        "/api/v1/distributors/applications",
-        Some(Operation::ApplyAsDistributor),
-    ),
-    (
-        "get",
-        "/api/v1/distributors",
-        Some(Operation::ManageDistributors),
-    ),
-    (
-        "get",
-        "/api/v1/distributors/leaks",
-        Some(Operation::ManageDistributors),
-    ),
-    // Its PST, and also its own people (`AcceptEmbargoPolicy`) and its
-    // voucher (`VouchForDistributor`): the store asks the one that fits.
-    (
-        "get",
-        "/api/v1/distributors/{org}",
-        Some(Operation::ManageDistributors),
-    ),
-    (
-        "post",
-        "/api/v1/distributors/{org}/vouch",
-        Some(Operation::VouchForDistributor),
-    ),
-    (
-        "post",
-        "/api/v1/distributors/{org}/accept",
-        Some(Operation::AcceptEmbargoPolicy),
-    ),
-    (
-        "post",
-        "/api/v1/distributors/{org}/decision",
-        Some(Operation::ManageDistributors),
-    ),
-    (
-        "post",
-        "/api/v1/distributors/{org}/people",
-        Some(Operation::ManageDistributorTeam),
-    ),
-    // A current member of the organisation, or its PST (`ManageDistributors`).
-    (
-        "delete",
-        "/api/v1/distributors/{org}/people/{email}",
-        Some(Operation::ManageDistributorTeam),
-    ),
-    (
-        "get",
-        "/api/v1/me/distributors",
-        Some(Operation::OwnAccount),
-    ),
-    (
-        "get",
-        "/api/v1/me/notified-cases",
-        Some(Operation::ListNotifiedCases),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/pre-notification",
-        Some(Operation::ViewPreNotification),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/distributor-feedback",
-        Some(Operation::RecordDistributorFeedback),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/distributor-feedback",
-        Some(Operation::ViewDistributorFeedback),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/leaks",
-        Some(Operation::ReportEmbargoBreak),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/help-requests",
-        Some(Operation::AskDistributorsForHelp),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/help-requests",
-        Some(Operation::ViewPreNotification),
-    ),
-    (
-        "post",
-        "/api/v1/cases/{reference}/help-requests/{id}/answers",
-        Some(Operation::AnswerHelpRequest),
-    ),
-    (
-        "get",
-        "/api/v1/cases/{reference}/distributor-notifications",
-        Some(Operation::ViewMail),
-    ),
-];
 
 pub(crate) fn reference(text: &str) -> Result<CaseRef, ApiError> {
     text.parse()
@@ -271,33 +37,6 @@ pub(crate) fn email_field(field: &str, text: &str) -> Result<psirt_core::EmailAd
             field: field.into(),
             reason: e.reason,
         })
-}
-
-/// Refuses anonymous callers with 401 (sign in), others per the matrix.
-pub(crate) async fn require(
-    state: &AppState,
-    caller: &Caller,
-    op: Operation,
-) -> Result<(), ApiError> {
-    if matches!(caller.principal, Principal::Anonymous)
-        && !op.allowed().contains(&psirt_core::Standing::Anyone)
-    {
-        return Err(ApiError::Unauthenticated(
-            "sign in or send an API token".into(),
-        ));
-    }
-    let actor = state.store.instance_actor(caller).await?;
-    psirt_core::authorize_instance(&actor, op)?;
-    Ok(())
-}
-
-pub(crate) fn signed_in(caller: &Caller) -> Result<(), ApiError> {
-    match caller.principal {
-        Principal::Anonymous => Err(ApiError::Unauthenticated(
-            "sign in or send an API token".into(),
-        )),
-        _ => Ok(()),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -340,14 +79,13 @@ pub struct ReportReceipt {
         (status = 400, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
         (status = 422, body = Problem), (status = 429, body = Problem),
     ))]
-async fn submit_report(
+pub(crate) async fn submit_report(
     State(state): State<AppState>,
     _quota: IntakeQuota,
     auth: Auth,
     body: crate::attachments::ReportBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let (req, files) = (body.request, body.files);
-    require(&state, &auth.caller, Operation::SubmitReport).await?;
     let email = match req
         .reporter_email
         .as_deref()
@@ -545,7 +283,7 @@ pub(crate) async fn reporter_writer(
 #[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
     responses((status = 200, body = ReporterStatus), (status = 404, body = Problem)))]
-async fn reporter_status(
+pub(crate) async fn reporter_status(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
@@ -568,7 +306,7 @@ pub struct ReplyRequest {
     request_body = ReplyRequest,
     responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
         (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
-async fn reporter_reply(
+pub(crate) async fn reporter_reply(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
@@ -606,7 +344,7 @@ pub struct CreditRequest {
     request_body = CreditRequest,
     responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
         (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
-async fn reporter_credit(
+pub(crate) async fn reporter_credit(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
@@ -672,7 +410,7 @@ impl Me {
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = LoginRequest,
     responses((status = 200, body = SessionInfo), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
-async fn sign_in(
+pub(crate) async fn sign_in(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -749,7 +487,7 @@ pub struct AcceptInvitation {
     request_body = AcceptInvitation,
     responses((status = 200, body = SessionInfo), (status = 401, body = Problem), (status = 404, body = Problem), (status = 410, body = Problem),
         (status = 422, body = Problem), (status = 429, body = Problem)))]
-async fn accept_invitation(
+pub(crate) async fn accept_invitation(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(token): ApiPath<String>,
@@ -790,12 +528,11 @@ pub struct InvitationsQuery {
 /// what, until when. Never the links.
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "session", params(InvitationsQuery),
     responses((status = 200, body = Vec<InvitationView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn list_invitations(
+pub(crate) async fn list_invitations(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<InvitationsQuery>,
 ) -> Result<axum::Json<Vec<InvitationView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let project = q
         .project
         .unwrap_or_else(|| state.settings.default_project.clone());
@@ -821,11 +558,10 @@ async fn list_invitations(
 /// Signs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204, description = "Signed out"), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn sign_out(
+pub(crate) async fn sign_out(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<impl IntoResponse, ApiError> {
-    signed_in(&auth.caller)?;
     if let Some(cookie) = &auth.session_cookie {
         state.store.by(&auth.caller).end_session(cookie).await?;
     }
@@ -844,7 +580,7 @@ pub struct SignedOut {
 /// this cookie.
 #[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "session",
     responses((status = 200, body = SignedOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn sign_out_everywhere(
+pub(crate) async fn sign_out_everywhere(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -866,7 +602,7 @@ async fn sign_out_everywhere(
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
-async fn me(auth: Auth) -> Result<axum::Json<Me>, ApiError> {
+pub(crate) async fn me(auth: Auth) -> Result<axum::Json<Me>, ApiError> {
     match &auth.caller.principal {
         Principal::User(u) => Ok(axum::Json(Me::new(u))),
         _ => Err(ApiError::Unauthenticated(
@@ -898,12 +634,11 @@ pub struct CaseSummary {
 /// The cases the caller may see.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
     responses((status = 200, body = Vec<CaseSummary>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn list_cases(
+pub(crate) async fn list_cases(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<axum::Json<Vec<CaseSummary>>, ApiError> {
-    require(&state, &auth.caller, Operation::ListCases).await?;
     let cases = state.store.cases(&auth.caller, q.all).await?;
     Ok(axum::Json(
         cases
@@ -934,12 +669,11 @@ pub struct AgendaQuery {
 /// What is overdue, due soon and next on every open case the caller may see.
 #[utoipa::path(get, path = "/api/v1/agenda", tag = "cases", params(AgendaQuery),
     responses((status = 200, body = AgendaView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-async fn agenda(
+pub(crate) async fn agenda(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<AgendaQuery>,
 ) -> Result<axum::Json<AgendaView>, ApiError> {
-    require(&state, &auth.caller, Operation::ViewAgenda).await?;
     let at = match q.at {
         Some(t) => t.parse().map_err(|e: jiff::Error| ApiError::Invalid {
             field: "at".into(),
@@ -955,12 +689,11 @@ async fn agenda(
 #[utoipa::path(get, path = "/api/v1/cases/{reference}", tag = "cases",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn get_case(
+pub(crate) async fn get_case(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
-    signed_in(&auth.caller)?;
     let record = state.store.case(&auth.caller, reference(&r)?).await?;
     Ok(axum::Json(CaseView::of(&record)))
 }
@@ -971,13 +704,12 @@ async fn get_case(
     request_body = CommandRequest,
     responses((status = 200, body = CaseView), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-async fn run_command(
+pub(crate) async fn run_command(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
     ApiJson(req): ApiJson<crate::commands::RawCommandRequest>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(&r)?;
     let command = crate::commands::parse_command(req.command)?
         .resolve(&crate::commands::For {
@@ -1014,12 +746,11 @@ pub struct AuditEntryView {
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/audit", tag = "cases",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<AuditEntryView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn case_audit(
+pub(crate) async fn case_audit(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<AuditEntryView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let entries = state.store.case_audit(&auth.caller, reference(&r)?).await?;
     Ok(axum::Json(
         entries
@@ -1052,12 +783,11 @@ fn mail_kind(text: &str) -> Result<psirt_core::MailKind, ApiError> {
 #[utoipa::path(get, path = "/api/v1/cases/{reference}/mail", tag = "mail",
     params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
     responses((status = 200, body = Vec<MailView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn case_mail(
+pub(crate) async fn case_mail(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<Vec<MailView>>, ApiError> {
-    signed_in(&auth.caller)?;
     let mail = state.store.case_mail(&auth.caller, reference(&r)?).await?;
     Ok(axum::Json(mail.iter().map(MailView::new).collect()))
 }
@@ -1087,7 +817,6 @@ async fn review(
     kind: &str,
     decision: psirt_store::DraftDecision,
 ) -> Result<axum::Json<DraftReviewed>, ApiError> {
-    signed_in(&auth.caller)?;
     let reference = reference(r)?;
     let kind = mail_kind(kind)?;
     let after = match decision {
@@ -1114,7 +843,7 @@ async fn review(
     request_body = DraftEdit,
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
-async fn edit_draft(
+pub(crate) async fn edit_draft(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((r, kind)): ApiPath<(String, String)>,
@@ -1133,7 +862,7 @@ async fn edit_draft(
         ("kind" = String, Path, description = "The kind of mail, e.g. forthcoming_fix_notice")),
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
-async fn approve_draft(
+pub(crate) async fn approve_draft(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((r, kind)): ApiPath<(String, String)>,
@@ -1154,7 +883,7 @@ async fn approve_draft(
         ("kind" = String, Path, description = "The kind of mail, e.g. forthcoming_fix_notice")),
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
-async fn discard_draft(
+pub(crate) async fn discard_draft(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath((r, kind)): ApiPath<(String, String)>,
@@ -1173,11 +902,10 @@ async fn discard_draft(
 /// and automatic ones (auto-replies, bounces). The PST's to look at.
 #[utoipa::path(get, path = "/api/v1/inbound", tag = "mail",
     responses((status = 200, body = Vec<InboundView>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn inbound_review(
+pub(crate) async fn inbound_review(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<axum::Json<Vec<InboundView>>, ApiError> {
-    require(&state, &auth.caller, Operation::ReviewInbound).await?;
     let records = state.store.inbound_review(&auth.caller).await?;
     Ok(axum::Json(records.iter().map(InboundView::new).collect()))
 }
@@ -1224,12 +952,11 @@ async fn put_key(
 /// address is then encrypted.
 #[utoipa::path(put, path = "/api/v1/me/openpgp-key", tag = "mail", request_body = KeyUpload,
     responses((status = 200, body = KeyOnFile), (status = 401, body = Problem), (status = 422, body = Problem, description = "Not a usable public key; the reason names it")))]
-async fn put_own_key(
+pub(crate) async fn put_own_key(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(req): ApiJson<KeyUpload>,
 ) -> Result<axum::Json<KeyOnFile>, ApiError> {
-    require(&state, &auth.caller, Operation::OwnAccount).await?;
     let Principal::User(user) = &auth.caller.principal else {
         return Err(ApiError::Unauthenticated(
             "sign in or send an API token".into(),
@@ -1246,13 +973,12 @@ async fn put_own_key(
     params(("email" = String, Path, description = "The account's e-mail address")),
     responses((status = 200, body = KeyOnFile), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem, description = "Not a usable public key; the reason names it")))]
-async fn put_user_key(
+pub(crate) async fn put_user_key(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(email): ApiPath<String>,
     ApiJson(req): ApiJson<KeyUpload>,
 ) -> Result<axum::Json<KeyOnFile>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageAccounts).await?;
     let email = email
         .parse()
         .map_err(|_| ApiError::NotFound(format!("user {email:?} not found")))?;
@@ -1275,11 +1001,9 @@ pub struct AuditVerification {
 /// Walks the audit log's hash chain (administrators).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin",
     responses((status = 200, body = AuditVerification), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn verify_audit(
+pub(crate) async fn verify_audit(
     State(state): State<AppState>,
-    auth: Auth,
 ) -> Result<axum::Json<AuditVerification>, ApiError> {
-    require(&state, &auth.caller, Operation::VerifyAudit).await?;
     Ok(axum::Json(match state.store.audit_verify().await? {
         psirt_store::AuditReport::Intact { entries, head } => AuditVerification {
             intact: true,
@@ -1332,12 +1056,11 @@ impl std::fmt::Debug for NewUserCreated {
 /// Creates an account (administrators).
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUser,
     responses((status = 201, body = NewUserCreated), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn create_user(
+pub(crate) async fn create_user(
     State(state): State<AppState>,
     auth: Auth,
     ApiJson(req): ApiJson<NewUser>,
 ) -> Result<(StatusCode, axum::Json<NewUserCreated>), ApiError> {
-    require(&state, &auth.caller, Operation::ManageAccounts).await?;
     let email = email_field("email", &req.email)?;
     let project = req
         .project
@@ -1374,12 +1097,11 @@ pub struct Revoked {
 #[utoipa::path(post, path = "/api/v1/users/{email}/revoke", tag = "admin",
     params(("email" = String, Path, description = "The account's e-mail address")),
     responses((status = 200, body = Revoked), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn revoke_tokens(
+pub(crate) async fn revoke_tokens(
     State(state): State<AppState>,
     auth: Auth,
     ApiPath(email): ApiPath<String>,
 ) -> Result<axum::Json<Revoked>, ApiError> {
-    require(&state, &auth.caller, Operation::ManageAccounts).await?;
     let email = email
         .parse()
         .map_err(|_| ApiError::NotFound(format!("user {email:?} not found")))?;
@@ -1398,7 +1120,9 @@ async fn revoke_tokens(
 /// The instance's public OpenPGP key, ASCII-armored.
 #[utoipa::path(get, path = "/openpgp-key.asc", tag = "meta",
     responses((status = 200, description = "The key", body = String, content_type = "application/pgp-keys"), (status = 404, body = Problem)))]
-async fn openpgp_key(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+pub(crate) async fn openpgp_key(
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
     let key = state
         .settings
         .openpgp
@@ -1413,7 +1137,7 @@ async fn openpgp_key(State(state): State<AppState>) -> Result<impl IntoResponse,
 /// 200 once the database answers and is migrated, 503 otherwise.
 #[utoipa::path(get, path = "/healthz", tag = "meta",
     responses((status = 200, description = "ok", body = String, content_type = "text/plain"), (status = 503, description = "database unavailable", body = String, content_type = "text/plain")))]
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+pub(crate) async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),
         Err(e) => {
@@ -1421,44 +1145,4 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
-}
-
-/// The documented routes.
-pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(routes!(healthz))
-        .routes(routes!(openpgp_key))
-        // The report route alone takes bodies as large as its attachments
-        // (as multipart; its JSON keeps the global limit).
-        .merge(
-            utoipa_axum::router::OpenApiRouter::new()
-                .routes(routes!(submit_report))
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::attachments::REPORT_BODY_LIMIT,
-                )),
-        )
-        .routes(routes!(reporter_status))
-        .routes(routes!(reporter_reply))
-        .routes(routes!(reporter_credit))
-        .routes(routes!(sign_in, sign_out))
-        .routes(routes!(sign_out_everywhere))
-        .routes(routes!(accept_invitation))
-        .routes(routes!(list_invitations))
-        .routes(routes!(me))
-        .routes(routes!(list_cases))
-        .routes(routes!(agenda))
-        .routes(routes!(get_case))
-        .routes(routes!(run_command))
-        .routes(routes!(case_audit))
-        .routes(routes!(case_mail))
-        .routes(routes!(edit_draft))
-        .routes(routes!(approve_draft))
-        .routes(routes!(discard_draft))
-        .routes(routes!(inbound_review))
-        .routes(routes!(put_own_key))
-        .routes(routes!(put_user_key))
-        .routes(routes!(verify_audit))
-        .routes(routes!(create_user))
-        .routes(routes!(revoke_tokens))
 }
