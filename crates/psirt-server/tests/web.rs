@@ -2109,3 +2109,40 @@ async fn a_distributor_goes_through_the_pages_from_application_to_notice() {
     let (_, page) = site.get("/distributors", Some(&ann_session)).await;
     assert!(!page.contains(&reference), "no case listed after removal");
 }
+
+/// Each page needs what its row in `PAGES` says: without a session, a
+/// page for the signed-in sends the browser to sign in (forms too, before
+/// anything of them is read), and the others answer without it.
+#[tokio::test]
+async fn every_page_needs_what_its_row_says() {
+    use psirt_server::web::pages::{Needs, PAGES};
+    let site = Site::start().await;
+    let (reference, status) = site.report("Rows").await;
+    let token = status.strip_prefix("/status/").unwrap();
+    let mut wrong = Vec::new();
+    for page in PAGES {
+        let path = page
+            .path
+            .replace("{reference}", &reference)
+            .replace("{token}", token)
+            .replace("{id}", "1")
+            .replace("{kind}", "pre_notification")
+            .replace("{org}", "Origin");
+        let res = match page.method {
+            "get" => site.http.get(site.url(&path)).send().await.unwrap(),
+            _ => site.post(&path, None, &[]).await,
+        };
+        let to_sign_in = res
+            .headers()
+            .get("location")
+            .is_some_and(|l| l.to_str().unwrap() == "/signin");
+        let status = res.status();
+        if to_sign_in != (page.needs == Needs::SignedIn) {
+            wrong.push(format!(
+                "{} {} ({:?}): {status}, to sign in: {to_sign_in}",
+                page.method, page.path, page.needs
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

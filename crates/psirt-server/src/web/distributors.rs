@@ -16,7 +16,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use maud::{Markup, html};
 use psirt_core::{CaseRef, EmailAddress};
 use psirt_store::{Caller, DistributorOrg, NewLeak, OrgState, Principal, StoreError};
@@ -31,28 +30,6 @@ use crate::{AppState, now};
 
 /// Rows of people on the application form; blank rows are ignored.
 const PEOPLE_ROWS: usize = 3;
-
-pub(super) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route(
-            "/distributors/apply",
-            get(application_form).post(application),
-        )
-        .route("/distributors", get(portal).post(portal_action))
-        .route(
-            "/distributors/cases/{reference}",
-            get(case_notice).post(case_action),
-        )
-        .route(
-            "/cases/{reference}/distributors",
-            get(team_case).post(team_case_action),
-        )
-        .route("/distributors/admin", get(admin))
-        .route(
-            "/distributors/admin/{org}",
-            get(admin_org).post(admin_decision),
-        )
-}
 
 /// The seed's embargo policy, which each person accepts for themself.
 pub(crate) fn embargo_policy() -> Markup {
@@ -162,7 +139,7 @@ fn embargo_policy_section() -> Markup {
     }
 }
 
-async fn application_form(visitor: Visitor) -> Response {
+pub(super) async fn application_form(visitor: Visitor) -> Response {
     ok(layout(
         "Join the distributors list",
         visitor.signed_in.as_ref(),
@@ -220,7 +197,7 @@ fn form_field(field: &str, rows: &[usize]) -> String {
     }
 }
 
-async fn application(
+pub(super) async fn application(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
@@ -307,7 +284,7 @@ fn application_received(visitor: &Visitor, org: &DistributorOrg) -> Response {
 // The portal.
 
 #[derive(serde::Deserialize)]
-struct Done {
+pub(super) struct Done {
     done: Option<String>,
 }
 
@@ -562,7 +539,7 @@ async fn render_portal(
     ))
 }
 
-async fn portal(
+pub(super) async fn portal(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Query(q): Query<Done>,
@@ -581,7 +558,10 @@ fn org_field(f: &Fields) -> Result<i64, WebError> {
     })
 }
 
-async fn portal_action(State(state): State<AppState>, form: WebForm) -> Result<Response, WebError> {
+pub(super) async fn portal_action(
+    State(state): State<AppState>,
+    form: WebForm,
+) -> Result<Response, WebError> {
     let WebForm { who, fields } = form;
     let org = org_field(&fields)?;
     let at = now();
@@ -816,7 +796,7 @@ async fn render_case_notice(
     ))
 }
 
-async fn case_notice(
+pub(super) async fn case_notice(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Path(r): Path<String>,
@@ -827,7 +807,7 @@ async fn case_notice(
     render_case_notice(&state, &who, reference, None, done, StatusCode::OK).await
 }
 
-async fn case_action(
+pub(super) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
     form: WebForm,
@@ -953,7 +933,7 @@ const STATES: [OrgState; 7] = [
     OrgState::Removed,
 ];
 
-async fn admin(
+pub(super) async fn admin(
     State(state): State<AppState>,
     WebSession(who): WebSession,
 ) -> Result<Response, WebError> {
@@ -1087,7 +1067,7 @@ async fn render_admin_org(
     Ok(page_response(status, layout(&org.name, Some(who), body)))
 }
 
-async fn admin_org(
+pub(super) async fn admin_org(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Path(org): Path<String>,
@@ -1105,7 +1085,7 @@ enum AdminForm {
     RemovePerson,
 }
 
-async fn admin_decision(
+pub(super) async fn admin_decision(
     State(state): State<AppState>,
     Path(org): Path<String>,
     form: WebForm,
@@ -1282,7 +1262,7 @@ async fn render_team_case(
     ))
 }
 
-async fn team_case(
+pub(super) async fn team_case(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Path(r): Path<String>,
@@ -1296,7 +1276,7 @@ async fn team_case(
     render_team_case(&state, &who, reference, None, done, StatusCode::OK).await
 }
 
-async fn team_case_action(
+pub(super) async fn team_case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
     form: WebForm,

@@ -8,7 +8,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use maud::{Markup, html};
 use psirt_store::{Caller, Principal};
 
@@ -19,10 +18,6 @@ use super::{
 };
 use crate::error::ApiError;
 use crate::{AppState, now};
-
-pub(super) fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/invitations/{token}", get(form).post(accept))
-}
 
 fn page(token: &str, errors: &Errors) -> Markup {
     layout(
@@ -40,11 +35,11 @@ fn page(token: &str, errors: &Errors) -> Markup {
     )
 }
 
-async fn form(Path(token): Path<String>) -> Result<Response, WebError> {
+pub(super) async fn form(Path(token): Path<String>) -> Result<Response, WebError> {
     Ok(ok(page(&token, &Errors::default())))
 }
 
-async fn accept(
+pub(super) async fn accept(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,

@@ -15,6 +15,7 @@
 
 mod distributors;
 mod invitations;
+pub mod pages;
 mod public;
 mod reporter;
 mod team;
@@ -40,12 +41,7 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 
 /// The pages, with their security headers.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(public::routes())
-        .merge(distributors::routes())
-        .merge(reporter::routes())
-        .merge(team::routes())
-        .merge(invitations::routes())
+    pages::router()
 }
 
 /// Headers every response gets, pages, JSON, problem documents and files

@@ -5,20 +5,12 @@
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use maud::html;
 
-use super::{STYLESHEET, Visitor, WebError, layout, ok};
+use super::{Visitor, WebError, layout, ok};
 use crate::AppState;
 
-pub(super) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/", get(policy))
-        .route("/advisories", get(advisories))
-        .route(STYLESHEET, get(stylesheet))
-}
-
-async fn stylesheet() -> Response {
+pub(super) async fn stylesheet() -> Response {
     let mut response = include_str!("psirt.css").into_response();
     let h = response.headers_mut();
     h.insert(
@@ -61,7 +53,10 @@ fn spoken(d: psirt_core::Duration) -> String {
     format!("{n} {unit}")
 }
 
-async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {
+pub(super) async fn policy(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
     let p = state
         .store
         .project_policy(&state.settings.default_project)
@@ -170,7 +165,10 @@ async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
     )))
 }
 
-async fn advisories(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {
+pub(super) async fn advisories(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
     let published = state.store.published().await?;
     let body = html! {
         h1 { "Published advisories" }

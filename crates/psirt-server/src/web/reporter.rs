@@ -15,10 +15,9 @@
 //! instance key before the report is stored (`crate::intake`); one that
 //! cannot be decrypted brings the form back with the reason next to it.
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use maud::{Markup, html};
 use psirt_core::{Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
 use psirt_store::{Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal};
@@ -28,20 +27,9 @@ use super::{
     page_response, time,
 };
 use crate::api::ReporterStatus;
-use crate::attachments::{REPORT_BODY_LIMIT, read_file};
+use crate::attachments::read_file;
 use crate::error::ApiError;
 use crate::{AppState, now};
-
-pub(super) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route(
-            "/report",
-            get(report_form)
-                .post(submit_report)
-                .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)),
-        )
-        .route("/status/{token}", get(status).post(status_action))
-}
 
 const FORM: &str = "report";
 
@@ -243,7 +231,7 @@ fn report_page(values: &Fields, errors: &Errors, visitor: &Visitor, state: &AppS
     )
 }
 
-async fn report_form(State(state): State<AppState>, visitor: Visitor) -> Response {
+pub(super) async fn report_form(State(state): State<AppState>, visitor: Visitor) -> Response {
     ok(report_page(
         &Fields::default(),
         &Errors::default(),
@@ -268,7 +256,7 @@ fn details(f: &Fields) -> String {
     text
 }
 
-async fn submit_report(
+pub(super) async fn submit_report(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
@@ -405,7 +393,7 @@ async fn reporter_case(
     Ok((Caller::new(Principal::Reporter(case), origin), case))
 }
 
-async fn status(
+pub(super) async fn status(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,
@@ -539,7 +527,7 @@ fn status_page(
 
 /// The status page's forms; limited with the API's writes through the
 /// link (per client address, then per case), before the form is read.
-async fn status_action(
+pub(super) async fn status_action(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(token): Path<String>,

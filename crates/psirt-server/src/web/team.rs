@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use maud::{Markup, html};
 use psirt_core::{Actor, Case, CaseRef, MailKind, MilestoneStatus, Operation, UserId, authorize};
 use psirt_store::{Caller, DraftDecision, MailRecord, MailState, Principal, Store};
@@ -29,21 +28,10 @@ use crate::error::ApiError;
 use crate::views::EventView;
 use crate::{AppState, now};
 
-pub(super) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/signin", get(sign_in_form).post(sign_in))
-        .route("/signout", post(sign_out))
-        .route("/signout/everywhere", post(sign_out_everywhere))
-        .route("/cases", get(dashboard))
-        .route("/cases/{reference}", get(case_page).post(case_action))
-        .route("/cases/{reference}/attachments/{id}", get(attachment))
-        .route("/cases/{reference}/mail/{kind}", post(mail_action))
-}
-
 /// Downloads one attachment of a case; `Store::attachment` decides and
 /// audits. Always a download (`Content-Disposition: attachment`), never
 /// rendered as a page of ours.
-async fn attachment(
+pub(super) async fn attachment(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Path((r, id)): Path<(String, String)>,
@@ -106,7 +94,7 @@ fn sign_in_page(token: &str, email: &str, error: Option<&str>) -> Markup {
     )
 }
 
-async fn sign_in_form(
+pub(super) async fn sign_in_form(
     State(state): State<AppState>,
     visitor: Visitor,
 ) -> Result<Response, WebError> {
@@ -122,7 +110,7 @@ async fn sign_in_form(
     Ok((headers, ok(sign_in_page(&token, "", None))).into_response())
 }
 
-async fn sign_in(
+pub(super) async fn sign_in(
     State(state): State<AppState>,
     visitor: Visitor,
     request_headers: HeaderMap,
@@ -224,7 +212,10 @@ async fn landing(state: &AppState, caller: &Caller) -> Result<&'static str, WebE
     Ok("/distributors")
 }
 
-async fn sign_out(State(state): State<AppState>, form: WebForm) -> Result<Response, WebError> {
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    form: WebForm,
+) -> Result<Response, WebError> {
     state
         .store
         .by(&form.who.caller)
@@ -244,7 +235,7 @@ fn signed_out(state: &AppState) -> Result<Response, WebError> {
 }
 
 /// Ends every session of the signed-in account, this one among them.
-async fn sign_out_everywhere(
+pub(super) async fn sign_out_everywhere(
     State(state): State<AppState>,
     form: WebForm,
 ) -> Result<Response, WebError> {
@@ -291,7 +282,7 @@ fn due_text(due: psirt_core::Due) -> Markup {
     }
 }
 
-async fn dashboard(
+pub(super) async fn dashboard(
     State(state): State<AppState>,
     WebSession(who): WebSession,
 ) -> Result<Response, WebError> {
@@ -837,11 +828,11 @@ struct Outcome {
 }
 
 #[derive(serde::Deserialize)]
-struct CaseQuery {
+pub(super) struct CaseQuery {
     done: Option<String>,
 }
 
-async fn case_page(
+pub(super) async fn case_page(
     State(state): State<AppState>,
     WebSession(who): WebSession,
     Path(r): Path<String>,
@@ -1136,7 +1127,7 @@ fn command_json(a: &Action, f: &Fields) -> Result<Value, Errors> {
     }
 }
 
-async fn case_action(
+pub(super) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
     form: WebForm,
@@ -1376,7 +1367,7 @@ fn mail_section(
 /// the edited text, approve (the text as submitted, then the approval) or
 /// discard. Back to the case page on success; the form again with the
 /// errors next to the fields otherwise.
-async fn mail_action(
+pub(super) async fn mail_action(
     State(state): State<AppState>,
     Path((r, kind)): Path<(String, String)>,
     form: WebForm,
