@@ -1,0 +1,329 @@
+//! Intake and the reporter's private status link: the report (JSON or
+//! multipart with files), the status a reporter sees, their replies and
+//! their credit choice. Writes through a link are rate-limited first.
+
+use super::*;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// The project (default: the instance's default project).
+    pub project: Option<String>,
+    /// One line: what is vulnerable, and how badly.
+    pub summary: String,
+    /// Location, the steps to reproduce, proof of concept.
+    pub details: String,
+    pub impact: Option<String>,
+    pub affected_versions: Option<String>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    #[serde(default)]
+    pub already_public: bool,
+    pub public_link: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportReceipt {
+    pub reference: String,
+    /// The reporter's private status link; keep it secret.
+    pub status_url: String,
+    pub acknowledged: bool,
+}
+
+/// Takes in a vulnerability report, as JSON or as `multipart/form-data`
+/// with the same fields and up to 5 files in `attachments` parts (each at
+/// most 10 MiB; the same limits as the web form). Answers only after it
+/// is committed, attachments included.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports",
+    request_body(content(
+        (ReportRequest = "application/json"),
+        (crate::attachments::ReportUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, body = ReportReceipt, description = "Recorded and acknowledged"),
+        (status = 400, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem),
+    ))]
+pub(crate) async fn submit_report(
+    State(state): State<AppState>,
+    _quota: IntakeQuota,
+    auth: Auth,
+    body: crate::attachments::ReportBody,
+) -> Result<impl IntoResponse, ApiError> {
+    let (req, files) = (body.request, body.files);
+    let email = match req
+        .reporter_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Some(email_field("reporter_email", e)?),
+        None => None,
+    };
+    let reporter = match (req.reporter_name, email) {
+        (None, None) => None,
+        (name, email) => Some(Reporter { name, email }),
+    };
+    if crate::intake::is_encrypted(&req.summary) {
+        return Err(ApiError::Invalid {
+            field: "summary".into(),
+            reason: "must be plain text: encrypt the details only".into(),
+        });
+    }
+    // Encrypted parts are decrypted before anything is stored; one that
+    // cannot be is refused, naming its field.
+    let key = state.settings.instance_key.clone();
+    let decrypt = |field: &'static str, text: String| {
+        let key = key.clone();
+        async move {
+            crate::intake::decrypt_off_thread(text, key)
+                .await
+                .map_err(|reason| ApiError::Invalid {
+                    field: field.into(),
+                    reason,
+                })
+        }
+    };
+    let mut details = decrypt("details", req.details).await?;
+    let impact = match req.impact {
+        Some(text) => Some(decrypt("impact", text).await?),
+        None => None,
+    };
+    for (heading, part) in [
+        ("Impact", impact),
+        ("Affected versions", req.affected_versions),
+    ] {
+        if let Some(part) = part.filter(|p| !p.trim().is_empty()) {
+            details.push_str(&format!("\n\n## {heading}\n\n{}", part.trim()));
+        }
+    }
+    let report = NewReport {
+        project: req
+            .project
+            .unwrap_or_else(|| state.settings.default_project.clone()),
+        summary: req.summary,
+        details: Secret::new(details),
+        reporter,
+        public_link: req.public_link.filter(|l| !l.trim().is_empty()),
+        already_public: req.already_public,
+    };
+    let intake = state
+        .store
+        .report_with_attachments(report, files, &auth.caller.origin, now())
+        .await?;
+    let receipt = ReportReceipt {
+        reference: intake.record.case.reference.to_string(),
+        status_url: format!("/api/v1/status/{}", intake.status_token.reveal()),
+        acknowledged: intake.record.case.acknowledged_at.is_some(),
+    };
+    tracing::info!(reference = %receipt.reference, "report received");
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&receipt.status_url) {
+        headers.insert(header::LOCATION, v);
+    }
+    Ok((StatusCode::CREATED, headers, axum::Json(receipt)))
+}
+
+/// What a reporter sees behind their link: where the case stands and the
+/// messages meant for them, nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterStatus {
+    pub reference: String,
+    pub summary: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: jiff::Timestamp,
+    pub stage: &'static str,
+    pub open: bool,
+    pub milestones: Vec<MilestoneView>,
+    pub released_version: Option<String>,
+    pub cves: Vec<String>,
+    pub credits: Vec<crate::views::CreditView>,
+    /// The credits as the release announcement will word them ("Reported
+    /// by Rita"), shown before the release so they can be corrected.
+    pub announcement_credits: Vec<String>,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    /// `team` or `reporter`.
+    pub from: &'static str,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: jiff::Timestamp,
+    pub text: String,
+}
+
+impl ReporterStatus {
+    pub(crate) fn new(case: &psirt_core::Case) -> ReporterStatus {
+        let stage = if !case.is_open() {
+            "closed"
+        } else if case.release.is_some() {
+            "released"
+        } else if case.fix_ready_at.is_some() {
+            "fix ready, release being prepared"
+        } else if case.fix_lead.is_some() {
+            "being fixed"
+        } else {
+            "received, awaiting triage"
+        };
+        let mut messages = vec![MessageView {
+            from: "team",
+            at: case.acknowledged_at.unwrap_or(case.reported_at),
+            text: format!(
+                "Thank you for your report. It is recorded as {} and the security team has been notified.",
+                case.reference
+            ),
+        }];
+        messages.extend(
+            case.reporter_messages
+                .iter()
+                .map(|(from_reporter, text, at)| MessageView {
+                    from: if *from_reporter { "reporter" } else { "team" },
+                    at: *at,
+                    text: text.clone(),
+                }),
+        );
+        let released = case.release.is_some();
+        ReporterStatus {
+            reference: case.reference.to_string(),
+            summary: case.summary.clone(),
+            received_at: case.reported_at,
+            stage,
+            open: case.is_open(),
+            milestones: case
+                .milestones()
+                .iter()
+                .filter(|m| m.milestone != psirt_core::Milestone::EmbargoBreakAssessed)
+                .map(MilestoneView::new)
+                .filter(|m| m.status != "not_applicable")
+                .collect(),
+            released_version: case.release.as_ref().map(|r| r.version.clone()),
+            cves: if released {
+                case.cves.iter().map(ToString::to_string).collect()
+            } else {
+                Vec::new()
+            },
+            credits: case
+                .credits
+                .iter()
+                .map(|c| crate::views::CreditView {
+                    name: c.name.clone(),
+                    kind: c.kind.as_str(),
+                })
+                .collect(),
+            announcement_credits: psirt_core::credit_lines(case),
+            messages,
+        }
+    }
+}
+
+async fn reporter_caller(
+    state: &AppState,
+    token: &str,
+    origin: String,
+) -> Result<(Caller, CaseRef), ApiError> {
+    let case = state
+        .store
+        .status_case(token)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no case has this status link".into()))?;
+    Ok((Caller::new(Principal::Reporter(case), origin), case))
+}
+
+/// The reporter, for a write through their link: the writes are limited
+/// per client address (asked first, so guessing links is slowed too) and
+/// per case, before the body is read.
+pub(crate) async fn reporter_writer(
+    state: &AppState,
+    token: &str,
+    origin: String,
+) -> Result<(Caller, CaseRef), ApiError> {
+    state.limit_status_address(&origin)?;
+    let (caller, case) = reporter_caller(state, token, origin).await?;
+    state.limit_status_case(case)?;
+    Ok((caller, case))
+}
+
+/// The reporter's view of their case.
+#[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem)))]
+pub(crate) async fn reporter_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(token): ApiPath<String>,
+) -> Result<axum::Json<ReporterStatus>, ApiError> {
+    let (caller, case) = reporter_caller(&state, &token, auth.caller.origin).await?;
+    let record = state.store.case(&caller, case).await?;
+    Ok(axum::Json(ReporterStatus::new(&record.case)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: String,
+}
+
+/// The reporter writes to the team. Writes through a link are limited
+/// per case and per client address (`status_writes_per_hour`).
+#[utoipa::path(post, path = "/api/v1/status/{token}/replies", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    request_body = ReplyRequest,
+    responses((status = 201, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
+pub(crate) async fn reporter_reply(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(token): ApiPath<String>,
+    request: axum::extract::Request,
+) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<ReplyRequest>::from_request(request, &state).await?;
+    let record = state
+        .store
+        .execute(
+            &caller,
+            case,
+            Command::ReporterReply { text: req.text },
+            None,
+            now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ReporterStatus::new(&record.case)),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRequest {
+    /// The name or handle to credit; leave out for an anonymous credit.
+    pub name: Option<String>,
+}
+
+/// The reporter says how they want to be credited (a name, or anonymous).
+/// Limited with the replies (`status_writes_per_hour`).
+#[utoipa::path(post, path = "/api/v1/status/{token}/credit", tag = "reports",
+    params(("token" = String, Path, description = "The token of the private status link")),
+    request_body = CreditRequest,
+    responses((status = 200, body = ReporterStatus), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem, description = "Too many writes through this link or from this address")))]
+pub(crate) async fn reporter_credit(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(token): ApiPath<String>,
+    request: axum::extract::Request,
+) -> Result<axum::Json<ReporterStatus>, ApiError> {
+    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
+    let ApiJson(req) = ApiJson::<CreditRequest>::from_request(request, &state).await?;
+    let credit = Credit {
+        name: req.name,
+        kind: CreditKind::Reporter,
+    };
+    let record = state
+        .store
+        .execute(&caller, case, Command::RecordCredit(credit), None, now())
+        .await?;
+    Ok(axum::Json(ReporterStatus::new(&record.case)))
+}

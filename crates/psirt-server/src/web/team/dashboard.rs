@@ -1,0 +1,101 @@
+//! The dashboard: the open cases the signed-in person may see, with
+//! what is due next.
+
+use super::*;
+
+/// People's names, looked up once per page.
+pub(super) struct Names<'a> {
+    pub(super) store: &'a Store,
+    pub(super) known: BTreeMap<UserId, String>,
+}
+
+impl<'a> Names<'a> {
+    pub(super) fn new(store: &'a Store) -> Names<'a> {
+        Names {
+            store,
+            known: BTreeMap::new(),
+        }
+    }
+
+    pub(super) async fn of(&mut self, id: UserId) -> String {
+        if let Some(n) = self.known.get(&id) {
+            return n.clone();
+        }
+        let name = match self.store.user(id).await {
+            Ok(u) => format!("{} <{}>", u.name, u.email),
+            Err(_) => format!("user {}", id.get()),
+        };
+        self.known.insert(id, name.clone());
+        name
+    }
+}
+
+pub(super) fn due_text(due: psirt_core::Due) -> Markup {
+    html! {
+        @if due.asap { "as soon as possible (" (time(due.at)) ")" } @else { (time(due.at)) }
+    }
+}
+
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    WebSession(who): WebSession,
+) -> Result<Response, WebError> {
+    let at = now();
+    let cases = state.store.cases(&who.caller, false).await?;
+    let agenda = psirt_core::agenda(&cases, at);
+    let by_ref: BTreeMap<CaseRef, &Case> = cases.iter().map(|c| (c.reference, c)).collect();
+    let mut names = Names::new(&state.store);
+    let mut leads = BTreeMap::new();
+    for c in &cases {
+        if let Some(lead) = c.fix_lead {
+            leads.insert(c.reference, names.of(lead).await);
+        }
+    }
+    let body = html! {
+        h1 { "Open cases" }
+        p { "Sorted by what is due next; overdue steps first. Times are UTC." }
+        @if agenda.cases.is_empty() {
+            p { "No open cases you can see." }
+        } @else {
+            div.scroll {
+            table #cases {
+                caption { "Open cases, most pressing first" }
+                thead { tr {
+                    th scope="col" { "Case" }
+                    th scope="col" { "Summary" }
+                    th scope="col" { "Due next" }
+                    th scope="col" { "Fix Lead" }
+                    th scope="col" { "Severity" }
+                    th scope="col" { "Urgency" }
+                } }
+                tbody {
+                    @for e in &agenda.cases {
+                        @let case = by_ref.get(&e.reference);
+                        @let overdue = e.overdue.first();
+                        tr class=(if overdue.is_some() { "overdue" } else { "" }) {
+                            th scope="row" { a href=(format!("/cases/{}", e.reference)) { (e.reference.to_string()) } }
+                            td { (e.summary) }
+                            td {
+                                @if let Some((m, due)) = overdue {
+                                    span.badge.bad { "Overdue" } " " (m.title()) ", was due " (due_text(*due))
+                                } @else if let Some((m, due)) = e.next {
+                                    (m.title()) ", " (due_text(due))
+                                } @else { "nothing pending" }
+                            }
+                            td { (leads.get(&e.reference).map_or("not assigned", String::as_str)) }
+                            td {
+                                @match case.and_then(|c| c.cvss_final.as_ref()) {
+                                    Some(v) => { (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) }
+                                    None => "not scored",
+                                }
+                            }
+                            td { @if e.urgent { span.badge.bad { "Urgent" } } @else { "normal" } }
+                        }
+                    }
+                }
+            }
+            }
+        }
+    };
+    Ok(ok(layout("Cases", Some(&who), body)))
+}
