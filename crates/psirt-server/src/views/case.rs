@@ -219,27 +219,20 @@ pub struct EventView {
     pub actor: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// The event's own fields, except report details.
+    /// The fields this kind of event shows (`views::EventData`); never the
+    /// report's details.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
 
 impl EventView {
     pub fn new(e: &Event) -> EventView {
-        let mut data = serde_json::to_value(&e.change).unwrap_or(serde_json::Value::Null);
-        if let Some(obj) = data.as_object_mut() {
-            obj.remove("type");
-            // The details are shown once, on the case; the timeline entry
-            // need not repeat them (nor the policy snapshot).
-            obj.remove("details");
-            obj.remove("policy");
-        }
         EventView {
             seq: e.seq,
             at: e.at,
             actor: actor_name(e.actor),
             kind: e.change.name(),
-            data,
+            data: serde_json::to_value(EventData::of(&e.change)).unwrap_or(serde_json::Value::Null),
         }
     }
 }

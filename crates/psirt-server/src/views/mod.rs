@@ -19,8 +19,10 @@ use utoipa::ToSchema;
 
 mod case;
 mod distributors;
+mod events;
 mod mail;
 
 pub use case::*;
 pub use distributors::*;
+pub use events::{EventData, ReporterData};
 pub use mail::*;

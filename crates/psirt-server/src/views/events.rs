@@ -1,0 +1,534 @@
+//! The timeline's shapes: one view per kind of event, naming each field
+//! it shows.
+//!
+//! [`EventData::of`] is an exhaustive match on the core's `Change` that
+//! destructures every field by name, never with `..`: a field added to a
+//! core event is a compile error here until it is either named in its
+//! view or left out on purpose (`field: _`), so nothing new reaches the
+//! API by default. Left out: the report's details, shown once on the case
+//! (and only to those who may see it), and the policy snapshot, which is
+//! the case's own. The leaf values (ids, vectors, instants, durations)
+//! keep their own text forms.
+
+use jiff::Timestamp;
+use psirt_core::cvss::Vector;
+use psirt_core::{CaseRef, Change, CommitId, CreditKind, CveId, Duration, EmailAddress, UserId};
+use serde::Serialize;
+
+/// The `data` of a timeline entry, by the entry's `type`.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum EventData<'a> {
+    Reported {
+        reference: CaseRef,
+        project: &'a str,
+        summary: &'a str,
+        reporter: Option<ReporterData<'a>>,
+        public_link: Option<&'a str>,
+        already_public: bool,
+    },
+    FixLeadAssigned {
+        lead: UserId,
+        override_reason: Option<&'a str>,
+    },
+    FixTeamFormed {
+        members: &'a [UserId],
+    },
+    Member {
+        member: UserId,
+    },
+    MemberRemoved {
+        member: UserId,
+        reason: &'a str,
+    },
+    Cvss {
+        vector: &'a Vector,
+    },
+    FixCommitAdded {
+        commit: &'a CommitId,
+        author: &'a str,
+        author_user: Option<UserId>,
+        url: Option<&'a str>,
+    },
+    CommitApproved {
+        commit: &'a CommitId,
+        maintainer: UserId,
+    },
+    Reason {
+        reason: &'a str,
+    },
+    MitigationRecorded {
+        steps: &'a str,
+    },
+    NoticePublished {
+        estimated_release: Timestamp,
+        mitigation: &'a str,
+        link: Option<&'a str>,
+    },
+    DistributorsDecided {
+        notify: bool,
+        rationale: &'a str,
+        embargo_end: Option<Timestamp>,
+        long_embargo_reason: Option<&'a str>,
+    },
+    DistributorsNotified {
+        patches: &'a [String],
+        embargo_end: Timestamp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        affected_versions: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fixed_versions: Option<&'a str>,
+    },
+    UpstreamEmbargoSet {
+        upstream: &'a str,
+        until: Timestamp,
+    },
+    Link {
+        link: Option<&'a str>,
+    },
+    PrivateHandlingAnswered {
+        agreed: bool,
+    },
+    SlowedDown {
+        reason: &'a str,
+        discussion: &'a str,
+        extension: Duration,
+    },
+    EmbargoBreakReported {
+        what: &'a str,
+        to_whom: &'a str,
+        when: Timestamp,
+    },
+    EmbargoBreakAssessed {
+        release_early: bool,
+        reason: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        release_at: Option<Timestamp>,
+    },
+    CveRecorded {
+        cve: &'a CveId,
+    },
+    Text {
+        text: &'a str,
+    },
+    Released {
+        version: &'a str,
+        base_release: &'a str,
+        cherry_picks: &'a [CommitId],
+    },
+    CreditRecorded {
+        name: Option<&'a str>,
+        kind: CreditKind,
+    },
+    AdvisoryRecorded {
+        format: &'a str,
+        location: &'a str,
+    },
+    RetrospectiveHeld {
+        notes: &'a str,
+    },
+    /// An event that carries nothing but its type.
+    Nothing {},
+}
+
+/// Who reported, as the `reported` entry shows them.
+#[derive(Serialize)]
+pub struct ReporterData<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a EmailAddress>,
+}
+
+impl<'a> EventData<'a> {
+    /// The fields of `change` that the timeline shows.
+    pub fn of(change: &'a Change) -> EventData<'a> {
+        match change {
+            Change::Reported {
+                reference,
+                project,
+                summary,
+                details: _,
+                reporter,
+                public_link,
+                already_public,
+                policy: _,
+            } => EventData::Reported {
+                reference: *reference,
+                project,
+                summary,
+                reporter: reporter.as_ref().map(|r| {
+                    let psirt_core::Reporter { name, email } = r;
+                    ReporterData {
+                        name: name.as_deref(),
+                        email: email.as_ref(),
+                    }
+                }),
+                public_link: public_link.as_deref(),
+                already_public: *already_public,
+            },
+            Change::Acknowledged
+            | Change::FixMarkedReady
+            | Change::PrivateHandlingRequested
+            | Change::Closed => EventData::Nothing {},
+            Change::FixLeadAssigned {
+                lead,
+                override_reason,
+            } => EventData::FixLeadAssigned {
+                lead: *lead,
+                override_reason: override_reason.as_deref(),
+            },
+            Change::FixTeamFormed { members } => EventData::FixTeamFormed { members },
+            Change::FixTeamMemberAdded { member } => EventData::Member { member: *member },
+            Change::FixTeamMemberRemoved { member, reason } => EventData::MemberRemoved {
+                member: *member,
+                reason,
+            },
+            Change::CvssProposed { vector } | Change::CvssFinalized { vector } => {
+                EventData::Cvss { vector }
+            }
+            Change::FixCommitAdded {
+                commit,
+                author,
+                author_user,
+                url,
+            } => EventData::FixCommitAdded {
+                commit,
+                author,
+                author_user: *author_user,
+                url: url.as_deref(),
+            },
+            Change::CommitApproved { commit, maintainer } => EventData::CommitApproved {
+                commit,
+                maintainer: *maintainer,
+            },
+            Change::FixReopened { reason } | Change::CveWaived { reason } => {
+                EventData::Reason { reason }
+            }
+            Change::MitigationRecorded { steps } => EventData::MitigationRecorded { steps },
+            Change::NoticePublished {
+                estimated_release,
+                mitigation,
+                link,
+            } => EventData::NoticePublished {
+                estimated_release: *estimated_release,
+                mitigation,
+                link: link.as_deref(),
+            },
+            Change::DistributorsDecided(decision) => {
+                let psirt_core::DistributorDecision {
+                    notify,
+                    rationale,
+                    embargo_end,
+                    long_embargo_reason,
+                } = decision;
+                EventData::DistributorsDecided {
+                    notify: *notify,
+                    rationale,
+                    embargo_end: *embargo_end,
+                    long_embargo_reason: long_embargo_reason.as_deref(),
+                }
+            }
+            Change::DistributorsNotified {
+                patches,
+                embargo_end,
+                affected_versions,
+                fixed_versions,
+            } => EventData::DistributorsNotified {
+                patches,
+                embargo_end: *embargo_end,
+                affected_versions: affected_versions.as_deref(),
+                fixed_versions: fixed_versions.as_deref(),
+            },
+            Change::UpstreamEmbargoSet { upstream, until } => EventData::UpstreamEmbargoSet {
+                upstream,
+                until: *until,
+            },
+            Change::PubliclyDisclosed { link } => EventData::Link {
+                link: link.as_deref(),
+            },
+            Change::PrivateHandlingAnswered { agreed } => {
+                EventData::PrivateHandlingAnswered { agreed: *agreed }
+            }
+            Change::SlowedDown {
+                reason,
+                discussion,
+                extension,
+            } => EventData::SlowedDown {
+                reason,
+                discussion,
+                extension: *extension,
+            },
+            Change::EmbargoBreakReported {
+                what,
+                to_whom,
+                when,
+            } => EventData::EmbargoBreakReported {
+                what,
+                to_whom,
+                when: *when,
+            },
+            Change::EmbargoBreakAssessed {
+                release_early,
+                reason,
+                release_at,
+            } => EventData::EmbargoBreakAssessed {
+                release_early: *release_early,
+                reason,
+                release_at: *release_at,
+            },
+            Change::CveRecorded { cve } => EventData::CveRecorded { cve },
+            Change::AnnouncementDrafted { text }
+            | Change::MessageToReporter { text }
+            | Change::ReporterReplied { text } => EventData::Text { text },
+            Change::Released {
+                version,
+                base_release,
+                cherry_picks,
+            } => EventData::Released {
+                version,
+                base_release,
+                cherry_picks,
+            },
+            Change::CreditRecorded(credit) => {
+                let psirt_core::Credit { name, kind } = credit;
+                EventData::CreditRecorded {
+                    name: name.as_deref(),
+                    kind: *kind,
+                }
+            }
+            Change::AdvisoryRecorded { format, location } => {
+                EventData::AdvisoryRecorded { format, location }
+            }
+            Change::RetrospectiveHeld { notes } => EventData::RetrospectiveHeld { notes },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+    use psirt_core::{CaseRef, UserId};
+    use psirt_core::{Change, Credit, CreditKind, DistributorDecision, Policy, Reporter, Secret};
+
+    use super::EventData;
+
+    /// One of every kind of event, each field set (an `Option` to `Some`).
+    fn samples() -> Vec<Change> {
+        let at: jiff::Timestamp = "2026-03-01T12:00:00Z".parse().unwrap();
+        let user = UserId::new(7);
+        let commit = || "0123456789abcdef0123456789abcdef01234567".parse().unwrap();
+        let vector = || {
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+                .parse()
+                .unwrap()
+        };
+        let text = || "text".to_string();
+        vec![
+            Change::Reported {
+                reference: CaseRef::new(2026, 1).unwrap(),
+                project: "default".into(),
+                summary: "summary".into(),
+                details: Secret::new("SECRET DETAILS".into()),
+                reporter: Some(Reporter {
+                    name: Some("Rita".into()),
+                    email: Some("rita@example.org".parse().unwrap()),
+                }),
+                public_link: Some(text()),
+                already_public: true,
+                policy: Policy::default(),
+            },
+            Change::Acknowledged,
+            Change::FixLeadAssigned {
+                lead: user,
+                override_reason: Some(text()),
+            },
+            Change::FixTeamFormed {
+                members: vec![user],
+            },
+            Change::FixTeamMemberAdded { member: user },
+            Change::FixTeamMemberRemoved {
+                member: user,
+                reason: text(),
+            },
+            Change::CvssProposed { vector: vector() },
+            Change::CvssFinalized { vector: vector() },
+            Change::FixCommitAdded {
+                commit: commit(),
+                author: text(),
+                author_user: Some(user),
+                url: Some(text()),
+            },
+            Change::CommitApproved {
+                commit: commit(),
+                maintainer: user,
+            },
+            Change::FixMarkedReady,
+            Change::FixReopened { reason: text() },
+            Change::MitigationRecorded { steps: text() },
+            Change::NoticePublished {
+                estimated_release: at,
+                mitigation: text(),
+                link: Some(text()),
+            },
+            Change::DistributorsDecided(DistributorDecision {
+                notify: true,
+                rationale: text(),
+                embargo_end: Some(at),
+                long_embargo_reason: Some(text()),
+            }),
+            Change::DistributorsNotified {
+                patches: vec![text()],
+                embargo_end: at,
+                affected_versions: Some(text()),
+                fixed_versions: Some(text()),
+            },
+            Change::UpstreamEmbargoSet {
+                upstream: text(),
+                until: at,
+            },
+            Change::PubliclyDisclosed { link: Some(text()) },
+            Change::PrivateHandlingRequested,
+            Change::PrivateHandlingAnswered { agreed: true },
+            Change::SlowedDown {
+                reason: text(),
+                discussion: text(),
+                extension: "7d".parse().unwrap(),
+            },
+            Change::EmbargoBreakReported {
+                what: text(),
+                to_whom: text(),
+                when: at,
+            },
+            Change::EmbargoBreakAssessed {
+                release_early: true,
+                reason: text(),
+                release_at: Some(at),
+            },
+            Change::CveRecorded {
+                cve: "CVE-2026-12345".parse().unwrap(),
+            },
+            Change::CveWaived { reason: text() },
+            Change::AnnouncementDrafted { text: text() },
+            Change::Released {
+                version: text(),
+                base_release: text(),
+                cherry_picks: vec![commit()],
+            },
+            Change::CreditRecorded(Credit {
+                name: Some(text()),
+                kind: CreditKind::Finder,
+            }),
+            Change::AdvisoryRecorded {
+                format: text(),
+                location: text(),
+            },
+            Change::MessageToReporter { text: text() },
+            Change::ReporterReplied { text: text() },
+            Change::RetrospectiveHeld { notes: text() },
+            Change::Closed,
+        ]
+    }
+
+    /// How the timeline's `data` was made before the views: the core
+    /// event serialized, then `type`, `details` and `policy` deleted. The
+    /// views must give clients the same JSON.
+    fn serialized_then_deleted(change: &Change) -> serde_json::Value {
+        let mut data = serde_json::to_value(change).unwrap();
+        let obj = data.as_object_mut().unwrap();
+        obj.remove("type");
+        obj.remove("details");
+        obj.remove("policy");
+        data
+    }
+
+    #[test]
+    fn every_event_view_shows_what_the_api_showed() {
+        for change in samples() {
+            let shown = serde_json::to_string(&EventData::of(&change)).unwrap();
+            assert!(!shown.contains("SECRET DETAILS"), "{shown}");
+            assert_eq!(
+                serde_json::to_value(EventData::of(&change)).unwrap(),
+                serialized_then_deleted(&change),
+                "{}",
+                change.name()
+            );
+        }
+        // Also with every `Option` absent (the skipped fields stay absent).
+        let bare = Change::DistributorsNotified {
+            patches: Vec::new(),
+            embargo_end: "2026-03-01T12:00:00Z".parse().unwrap(),
+            affected_versions: None,
+            fixed_versions: None,
+        };
+        assert_eq!(
+            serde_json::to_value(EventData::of(&bare)).unwrap(),
+            serialized_then_deleted(&bare)
+        );
+    }
+
+    /// The keys each kind of event shows: a field added to a core event
+    /// appears here only once its view names it (the match in
+    /// `EventData::of` names every field, so it does not compile before
+    /// the field is shown or left out).
+    #[test]
+    fn the_keys_of_each_event_view() {
+        let samples = samples();
+        let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names.len(),
+            33,
+            "a new kind of event: add a sample (and check what its view shows)"
+        );
+        let listing: String = samples
+            .iter()
+            .map(|change| {
+                let data = serde_json::to_value(EventData::of(change)).unwrap();
+                let keys: Vec<&str> = data
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(|k| k.as_str())
+                    .collect();
+                match keys.as_slice() {
+                    [] => format!("{}: (nothing)\n", change.name()),
+                    _ => format!("{}: {}\n", change.name(), keys.join(", ")),
+                }
+            })
+            .collect();
+        expect![[r#"
+            reported: already_public, project, public_link, reference, reporter, summary
+            acknowledged: (nothing)
+            fix_lead_assigned: lead, override_reason
+            fix_team_formed: members
+            fix_team_member_added: member
+            fix_team_member_removed: member, reason
+            cvss_proposed: vector
+            cvss_finalized: vector
+            fix_commit_added: author, author_user, commit, url
+            commit_approved: commit, maintainer
+            fix_marked_ready: (nothing)
+            fix_reopened: reason
+            mitigation_recorded: steps
+            notice_published: estimated_release, link, mitigation
+            distributors_decided: embargo_end, long_embargo_reason, notify, rationale
+            distributors_notified: affected_versions, embargo_end, fixed_versions, patches
+            upstream_embargo_set: until, upstream
+            publicly_disclosed: link
+            private_handling_requested: (nothing)
+            private_handling_answered: agreed
+            slowed_down: discussion, extension, reason
+            embargo_break_reported: to_whom, what, when
+            embargo_break_assessed: reason, release_at, release_early
+            cve_recorded: cve
+            cve_waived: reason
+            announcement_drafted: text
+            released: base_release, cherry_picks, version
+            credit_recorded: kind, name
+            advisory_recorded: format, location
+            message_to_reporter: text
+            reporter_replied: text
+            retrospective_held: notes
+            closed: (nothing)
+        "#]]
+        .assert_eq(&listing);
+    }
+}
