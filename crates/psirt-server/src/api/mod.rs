@@ -1,10 +1,11 @@
 //! The JSON API under `/api/v1/`; its routes and their place in the access
 //! matrix are the rows of [`routes::ROUTES`].
 //!
-//! Handlers authenticate (see `auth`), convert the request into a store
-//! call, and convert the answer into a view. They decide nothing: access
-//! and rules are asked of `psirt-core`, through the store or, for
-//! instance operations, through `authorize_instance`.
+//! Each handler runs behind its row's door (`routes::Door`), which has
+//! authenticated the caller (see `auth`) and, for instance operations,
+//! asked `authorize_instance`; the handler converts the request into a
+//! store call and the answer into a view. Handlers decide nothing: case
+//! operations and rules are asked of `psirt-core` through the store.
 
 use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -4,9 +4,10 @@
 //! notified to one's organisation, their pre-notification, feedback, leaks
 //! and help with drafts).
 //!
-//! Like the rest of the API, these handlers decide nothing: every call goes
-//! to a `Store` method that asks `psirt_core::authorize` (or
-//! `authorize_instance`) and writes the audit log. What this module owns is
+//! Like the rest of the API, these handlers decide nothing: each runs
+//! behind its row's door (`api::routes`), and every call goes to a `Store`
+//! method that asks `psirt_core::authorize` (or `authorize_instance`) and
+//! writes the audit log. What this module owns is
 //! the JSON shapes and their checks, which the application form of the web
 //! pages shares ([`ApplicationInput::check`]), so both refuse the same
 //! input with the same field names.
