@@ -34,8 +34,9 @@ use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{User, user_from_row};
 use crate::audit::{self, AuditEntry};
-use crate::cases::{CaseRecord, audit_actor};
-use crate::{Caller, Principal, Store, StoreError, micros};
+use crate::cases::CaseRecord;
+use crate::standing::{Scope, audit_actor, member_orgs, standing};
+use crate::{Caller, Store, StoreError, micros};
 
 /// The seed's membership criteria, one answer each, in order.
 pub const CRITERIA: [&str; 7] = [
@@ -62,21 +63,6 @@ const CRITERION_FIELDS: [&str; 7] = [
 const MAX_ANSWER: usize = 10_000;
 const MAX_TEXT: usize = 100_000;
 const MAX_PEOPLE: usize = 50;
-
-/// People of approved organisations of a project (`$1`) who accepted the
-/// policy and were not removed: the pre-notification's recipients.
-pub(crate) const CURRENT_MEMBERS: &str = "SELECT u.email, u.name, p.id AS person \
-    FROM distributor_people p JOIN distributor_orgs o ON o.id = p.org_id JOIN users u ON u.id = p.user_id \
-    WHERE o.project = $1 AND o.state = 'approved' AND p.accepted_at IS NOT NULL AND p.removed_at IS NULL \
-    ORDER BY u.email";
-
-/// [`CURRENT_MEMBERS`] of the organisations notified on case `$2`.
-pub(crate) const CURRENT_MEMBERS_NOTIFIED: &str = "SELECT u.email, u.name, p.id AS person \
-    FROM distributor_people p JOIN distributor_orgs o ON o.id = p.org_id JOIN users u ON u.id = p.user_id \
-    JOIN distributor_notifications n ON n.org_id = o.id JOIN cases c ON c.id = n.case_id \
-    WHERE o.project = $1 AND c.reference = $2 AND o.state = 'approved' AND p.accepted_at IS NOT NULL \
-      AND p.removed_at IS NULL \
-    ORDER BY u.email";
 
 /// Where an organisation is on the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -531,93 +517,6 @@ fn instant(us: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("instant: {e}")))
 }
 
-/// Whether `user` is a current distributor of `project` (`Some`), and if
-/// so whether their organisation was pre-notified on `case`.
-pub(crate) async fn case_standing(
-    conn: &mut AnyConnection,
-    user: UserId,
-    project: &str,
-    case: CaseRef,
-) -> Result<Option<bool>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT p.org_id, n.case_id FROM distributor_people p \
-         JOIN distributor_orgs o ON o.id = p.org_id \
-         LEFT JOIN distributor_notifications n ON n.org_id = p.org_id \
-           AND n.case_id = (SELECT id FROM cases WHERE reference = $3) \
-         WHERE p.user_id = $1 AND o.project = $2 AND o.state = 'approved' \
-           AND p.accepted_at IS NOT NULL AND p.removed_at IS NULL",
-    )
-    .bind(user.get())
-    .bind(project)
-    .bind(case.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut notified = false;
-    for row in &rows {
-        notified |= row.try_get::<Option<i64>, _>("case_id")?.is_some();
-    }
-    Ok(Some(notified))
-}
-
-/// The organisations of `project` in which `user` is a current member.
-async fn member_orgs(
-    conn: &mut AnyConnection,
-    user: UserId,
-    project: &str,
-) -> Result<Vec<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT p.org_id FROM distributor_people p JOIN distributor_orgs o ON o.id = p.org_id \
-         WHERE p.user_id = $1 AND o.project = $2 AND o.state = 'approved' \
-           AND p.accepted_at IS NOT NULL AND p.removed_at IS NULL ORDER BY p.org_id",
-    )
-    .bind(user.get())
-    .bind(project)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-/// The core's view of a caller for a project's distributor affairs: its
-/// PST, else a current member of one of its organisations (or, with
-/// `org`, of that organisation), else a person with no standing.
-async fn project_actor(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    project: &str,
-    org: Option<i64>,
-) -> Result<Actor, StoreError> {
-    let Principal::User(u) = principal else {
-        return Ok(crate::cases::instance_actor(principal, &[]));
-    };
-    let pst = Store::pst_projects(&mut *conn, u.id).await?;
-    if pst.iter().any(|p| p == project) {
-        return Ok(Actor::Person {
-            user: u.id,
-            pst: true,
-            admin: u.is_admin,
-        });
-    }
-    let orgs = member_orgs(conn, u.id, project).await?;
-    let member = match org {
-        Some(org) => orgs.contains(&org),
-        None => !orgs.is_empty(),
-    };
-    Ok(if member {
-        Actor::Distributor {
-            user: u.id,
-            notified: false,
-        }
-    } else {
-        Actor::Person {
-            user: u.id,
-            pst: false,
-            admin: u.is_admin,
-        }
-    })
-}
-
 fn deny(decision: Result<(), psirt_core::Denied>) -> Result<(), StoreError> {
     decision.map_err(|d| StoreError::Refused(Refusal::from(d)))
 }
@@ -895,26 +794,6 @@ async fn discard_pending(
     Ok(n)
 }
 
-/// Records that the organisations whose people have approved copies of the
-/// case's pre-notification were notified (called when drafts are approved).
-pub(crate) async fn record_notified(
-    tx: &mut AnyConnection,
-    case_id: i64,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO distributor_notifications (case_id, org_id, notified_at) \
-         SELECT DISTINCT o.case_id, p.org_id, $1 FROM outbox o JOIN distributor_people p ON p.id = o.distributor_person_id \
-         WHERE o.case_id = $2 AND o.kind = 'pre_notification' AND o.state = 'queued' \
-         ON CONFLICT (case_id, org_id) DO NOTHING",
-    )
-    .bind(micros(now))
-    .bind(case_id)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 struct OrgRow {
     id: i64,
     project: String,
@@ -940,13 +819,6 @@ async fn org_row(conn: &mut AnyConnection, org: i64) -> Result<OrgRow, StoreErro
     })
 }
 
-fn caller_user(caller: &Caller) -> Option<&User> {
-    match &caller.principal {
-        Principal::User(u) => Some(u),
-        _ => None,
-    }
-}
-
 fn wrong_state(org: &OrgRow, what: &str) -> StoreError {
     invalid(
         "state",
@@ -967,7 +839,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
         deny(authorize_instance(
-            &crate::cases::instance_actor(&caller.principal, &[]),
+            &crate::standing::instance_actor(&caller.principal, &[]),
             Operation::ApplyAsDistributor,
         ))?;
         let name = text("organisation", &application.organisation, 200)?;
@@ -1088,9 +960,9 @@ impl Store {
     ) -> Result<DistributorOrg, StoreError> {
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
-        let actor = project_actor(&mut tx, &caller.principal, &row.project, None).await?;
+        let actor = standing(&mut tx, &caller.principal, Scope::Project(&row.project)).await?;
         deny(authorize_instance(&actor, Operation::VouchForDistributor))?;
-        let me = caller_user(caller).map(|u| u.id.get());
+        let me = caller.user().map(|u| u.id.get());
         if me.is_none() || me != row.voucher || !matches!(actor, Actor::Distributor { .. }) {
             return Err(invalid(
                 "voucher",
@@ -1144,10 +1016,12 @@ impl Store {
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
         deny(authorize_instance(
-            &crate::cases::instance_actor(&caller.principal, &[]),
+            &crate::standing::instance_actor(&caller.principal, &[]),
             Operation::AcceptEmbargoPolicy,
         ))?;
-        let user = caller_user(caller).expect("authorize: only a signed-in person accepts");
+        let user = caller
+            .user()
+            .expect("authorize: only a signed-in person accepts");
         let person: Option<(i64, Option<i64>)> = sqlx::query(
             "SELECT id, accepted_at FROM distributor_people WHERE org_id = $1 AND user_id = $2 AND removed_at IS NULL",
         )
@@ -1212,7 +1086,7 @@ impl Store {
     ) -> Result<DistributorOrg, StoreError> {
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
-        let actor = project_actor(&mut tx, &caller.principal, &row.project, None).await?;
+        let actor = standing(&mut tx, &caller.principal, Scope::Project(&row.project)).await?;
         deny(authorize_instance(&actor, Operation::ManageDistributors))?;
         let (to, kind, reason, allowed): (OrgState, &str, Option<String>, &[OrgState]) =
             match &decision {
@@ -1329,9 +1203,17 @@ impl Store {
         let person = check_people(std::slice::from_ref(&person))?.remove(0);
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
-        let actor = project_actor(&mut tx, &caller.principal, &row.project, Some(org)).await?;
+        let actor = standing(
+            &mut tx,
+            &caller.principal,
+            Scope::Org {
+                project: &row.project,
+                org,
+            },
+        )
+        .await?;
         deny(authorize_instance(&actor, Operation::ManageDistributorTeam))?;
-        let by = caller_user(caller).map(|u| u.id);
+        let by = caller.user().map(|u| u.id);
         let user = add_person(
             &mut tx,
             self.backend,
@@ -1371,7 +1253,15 @@ impl Store {
     ) -> Result<DistributorOrg, StoreError> {
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
-        let actor = project_actor(&mut tx, &caller.principal, &row.project, Some(org)).await?;
+        let actor = standing(
+            &mut tx,
+            &caller.principal,
+            Scope::Org {
+                project: &row.project,
+                org,
+            },
+        )
+        .await?;
         let op = if matches!(actor, Actor::Distributor { .. }) {
             Operation::ManageDistributorTeam
         } else {
@@ -1440,8 +1330,8 @@ impl Store {
     ) -> Result<DistributorOrg, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let row = org_row(&mut conn, org).await?;
-        let actor = project_actor(&mut conn, &caller.principal, &row.project, None).await?;
-        let me = caller_user(caller).map(|u| u.id.get());
+        let actor = standing(&mut conn, &caller.principal, Scope::Project(&row.project)).await?;
+        let me = caller.user().map(|u| u.id.get());
         let own: Option<i64> = match me {
             Some(me) => {
                 sqlx::query_scalar(
@@ -1473,7 +1363,7 @@ impl Store {
         project: &str,
     ) -> Result<Vec<DistributorOrg>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let actor = project_actor(&mut conn, &caller.principal, project, None).await?;
+        let actor = standing(&mut conn, &caller.principal, Scope::Project(project)).await?;
         deny(authorize_instance(&actor, Operation::ManageDistributors))?;
         let ids: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM distributor_orgs WHERE project = $1 ORDER BY name")
@@ -1496,7 +1386,7 @@ impl Store {
         &self,
         caller: &Caller,
     ) -> Result<Vec<DistributorOrg>, StoreError> {
-        let Some(user) = caller_user(caller) else {
+        let Some(user) = caller.user() else {
             return Ok(Vec::new());
         };
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -1727,9 +1617,9 @@ impl Store {
         project: &str,
     ) -> Result<Vec<NotifiedCase>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let actor = project_actor(&mut conn, &caller.principal, project, None).await?;
+        let actor = standing(&mut conn, &caller.principal, Scope::Project(project)).await?;
         let decision = authorize_instance(&actor, Operation::ListNotifiedCases);
-        let user = caller_user(caller).map(|u| u.id);
+        let user = caller.user().map(|u| u.id);
         drop(conn);
         if let Err(denied) = decision {
             self.audit(&AuditEntry {
@@ -1745,10 +1635,8 @@ impl Store {
         let user = user.expect("authorize: distributors are signed in");
         let rows = sqlx::query(
             "SELECT c.reference, MIN(n.notified_at) AS notified_at FROM distributor_notifications n \
-             JOIN cases c ON c.id = n.case_id JOIN distributor_people p ON p.org_id = n.org_id \
-             JOIN distributor_orgs o ON o.id = n.org_id \
-             WHERE p.user_id = $1 AND o.project = $2 AND o.state = 'approved' \
-               AND p.accepted_at IS NOT NULL AND p.removed_at IS NULL AND c.is_open = 1 \
+             JOIN cases c ON c.id = n.case_id JOIN current_distributor_members m ON m.org_id = n.org_id \
+             WHERE m.user_id = $1 AND m.project = $2 AND c.is_open = 1 \
              GROUP BY c.reference ORDER BY c.reference",
         )
         .bind(user.get())
@@ -1793,7 +1681,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<PreNotificationText, StoreError> {
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,
@@ -1844,13 +1732,15 @@ impl Store {
         let body = text("text", text_, MAX_TEXT)?;
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(&mut tx, &caller.principal, &record.case).await?;
+        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
         deny(authorize(
             &actor,
             Operation::RecordDistributorFeedback,
             &record.case,
         ))?;
-        let user = caller_user(caller).expect("authorize: distributors are signed in");
+        let user = caller
+            .user()
+            .expect("authorize: distributors are signed in");
         let org = notified_org(&mut tx, user.id, case_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, outcome, text) \
@@ -1891,7 +1781,7 @@ impl Store {
         leak: NewLeak,
         now: Timestamp,
     ) -> Result<CaseRecord, StoreError> {
-        let Some(user) = caller_user(caller).map(|u| u.id) else {
+        let Some(user) = caller.user().map(|u| u.id) else {
             return Err(invalid(
                 "caller",
                 "a leak is reported by a signed-in person",
@@ -1917,7 +1807,7 @@ impl Store {
             )
             .await?;
         let reporter_org = notified_org(&mut tx, user, case_id).await.ok();
-        let standing = crate::cases::actor(&mut tx, &caller.principal, &loaded.case).await?;
+        let standing = crate::standing::actor(&mut tx, &caller.principal, &loaded.case).await?;
         let responsible: Option<i64> = match leak.responsible.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => {
                 let id: Option<i64> = sqlx::query_scalar(
@@ -1985,7 +1875,7 @@ impl Store {
         project: &str,
     ) -> Result<Vec<LeakCount>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let actor = project_actor(&mut conn, &caller.principal, project, None).await?;
+        let actor = standing(&mut conn, &caller.principal, Scope::Project(project)).await?;
         deny(authorize_instance(&actor, Operation::ManageDistributors))?;
         let rows = sqlx::query(
             "SELECT o.id, o.name, o.state, COUNT(l.id) AS leaks FROM distributor_orgs o \
@@ -2019,13 +1909,13 @@ impl Store {
         let body = text("text", text_, MAX_TEXT)?;
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(&mut tx, &caller.principal, &record.case).await?;
+        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
         deny(authorize(
             &actor,
             Operation::AskDistributorsForHelp,
             &record.case,
         ))?;
-        let user = caller_user(caller).expect("authorize: the PST is signed in");
+        let user = caller.user().expect("authorize: the PST is signed in");
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_help_requests (case_id, asked_by, asked_at, topic, text) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -2060,7 +1950,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<Vec<HelpRequest>, StoreError> {
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,
@@ -2108,7 +1998,7 @@ impl Store {
         let body = text("text", text_, MAX_TEXT)?;
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(&mut tx, &caller.principal, &record.case).await?;
+        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
         deny(authorize(
             &actor,
             Operation::AnswerHelpRequest,
@@ -2126,7 +2016,9 @@ impl Store {
                 "request for help {request} on {reference}"
             )));
         }
-        let user = caller_user(caller).expect("authorize: distributors are signed in");
+        let user = caller
+            .user()
+            .expect("authorize: distributors are signed in");
         let org = notified_org(&mut tx, user.id, case_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, request_id, text) \
@@ -2163,7 +2055,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<Vec<Feedback>, StoreError> {
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,
@@ -2216,7 +2108,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<Vec<NotificationStatus>, StoreError> {
         let (case_id, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,

@@ -24,7 +24,7 @@ use psirt_core::{
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, AuditEntry};
-use crate::cases::{actor, audit_actor};
+use crate::standing::{actor, audit_actor};
 use crate::{Backend, Caller, Principal, Store, StoreError, micros};
 
 /// Where a message is on its way.
@@ -268,7 +268,7 @@ async fn recipients(
         Audience::Distributors | Audience::NotifiedDistributors => {
             let rows = match audience {
                 Audience::Distributors => {
-                    sqlx::query(crate::distributors::CURRENT_MEMBERS)
+                    sqlx::query(crate::standing::CURRENT_MEMBERS)
                         .bind(&case.project)
                         .fetch_all(&mut *tx)
                         .await?
@@ -276,7 +276,7 @@ async fn recipients(
                 // Of those, the people of organisations notified on this
                 // case: what they were told is what changes.
                 _ => {
-                    sqlx::query(crate::distributors::CURRENT_MEMBERS_NOTIFIED)
+                    sqlx::query(crate::standing::CURRENT_MEMBERS_NOTIFIED)
                         .bind(&case.project)
                         .bind(case.reference.to_string())
                         .fetch_all(&mut *tx)
@@ -426,7 +426,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if state == MailState::Queued && kind == MailKind::PreNotification {
-                    crate::distributors::record_notified(&mut tx, case_id, now).await?;
+                    record_notified(&mut tx, case_id, now).await?;
                 }
                 let action = if state == MailState::Queued {
                     "mail.approve"
@@ -790,4 +790,24 @@ pub(crate) async fn put_key_in(
         },
     )
     .await
+}
+
+/// Records that the organisations whose people have approved copies of the
+/// case's pre-notification were notified (called when drafts are approved).
+pub(crate) async fn record_notified(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO distributor_notifications (case_id, org_id, notified_at) \
+         SELECT DISTINCT o.case_id, p.org_id, $1 FROM outbox o JOIN distributor_people p ON p.id = o.distributor_person_id \
+         WHERE o.case_id = $2 AND o.kind = 'pre_notification' AND o.state = 'queued' \
+         ON CONFLICT (case_id, org_id) DO NOTHING",
+    )
+    .bind(micros(now))
+    .bind(case_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
