@@ -28,7 +28,10 @@ mod notify;
 mod policy;
 mod rotation;
 
-pub use access::{Actor, Denied, Operation, Standing, authorize, authorize_instance, standings};
+pub use access::{
+    About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
+    standings,
+};
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,

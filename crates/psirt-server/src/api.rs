@@ -201,11 +201,11 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
         "/api/v1/distributors/{org}/people",
         Some(Operation::ManageDistributorTeam),
     ),
-    // A current member of the organisation, or its PST (`ManageDistributors`).
+    // A current member of the organisation, or its PST.
     (
         "delete",
         "/api/v1/distributors/{org}/people/{email}",
-        Some(Operation::ManageDistributorTeam),
+        Some(Operation::RemoveDistributorPerson),
     ),
     (
         "get",

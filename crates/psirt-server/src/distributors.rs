@@ -409,10 +409,18 @@ async fn vouch(
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     signed_in(&auth.caller)?;
     let org = org_id(&state, q, &org).await?;
-    let org = state
-        .store
-        .vouch_distributor(&auth.caller, org, req.confirm, req.reason.as_deref(), now())
-        .await?;
+    let org = if req.confirm {
+        state
+            .store
+            .vouch_distributor(&auth.caller, org, req.reason.as_deref(), now())
+            .await?
+    } else {
+        let reason = req.reason.as_deref().unwrap_or("");
+        state
+            .store
+            .decline_distributor(&auth.caller, org, reason, now())
+            .await?
+    };
     Ok(axum::Json(DistributorOrgView::new(&org)))
 }
 

@@ -12,6 +12,15 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         standing(&mut conn, &caller.principal, Scope::Instance).await
     }
+
+    /// The core's view of a caller for a project's distributors list: its
+    /// PST, a current member of one of its organisations, or a person with
+    /// no standing there. A page asks `psirt_core::authorize_instance` with
+    /// it (say, `ListNotifiedCases`) to choose what to show.
+    pub async fn project_actor(&self, caller: &Caller, project: &str) -> Result<Actor, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        standing(&mut conn, &caller.principal, Scope::Project(project)).await
+    }
 }
 
 impl Store {

@@ -27,8 +27,8 @@ use std::fmt;
 
 use jiff::Timestamp;
 use psirt_core::{
-    Actor, CaseRef, Command, EmailAddress, Operation, Refusal, Secret, UserId, authorize,
-    authorize_instance,
+    About, Actor, CaseRef, Command, EmailAddress, Operation, Refusal, Secret, UserId, authorize,
+    authorize_about, authorize_instance,
 };
 use sqlx::{AnyConnection, Row};
 
@@ -948,44 +948,64 @@ impl Store {
         self.org_detail(id).await
     }
 
-    /// The voucher confirms (`confirm`) or declines, with a reason when
-    /// declining. Only the member the application names may.
+    /// The voucher confirms, with an optional reason. Only the member the
+    /// application names may.
     pub async fn vouch_distributor(
         &self,
         caller: &Caller,
         org: i64,
-        confirm: bool,
         reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let reason = reason.map(|r| text("reason", r, MAX_TEXT)).transpose()?;
+        self.answer_vouching(caller, org, OrgState::Vouched, reason, now)
+            .await
+    }
+
+    /// The voucher declines, with a reason the applicant sees. Only the
+    /// member the application names may.
+    pub async fn decline_distributor(
+        &self,
+        caller: &Caller,
+        org: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let reason = text("reason", reason, MAX_TEXT)?;
+        self.answer_vouching(caller, org, OrgState::Declined, Some(reason), now)
+            .await
+    }
+
+    async fn answer_vouching(
+        &self,
+        caller: &Caller,
+        org: i64,
+        to: OrgState,
+        reason: Option<String>,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
         let mut tx = self.write().await?;
         let row = org_row(&mut tx, org).await?;
         let actor = standing(&mut tx, &caller.principal, Scope::Project(&row.project)).await?;
-        deny(authorize_instance(&actor, Operation::VouchForDistributor))?;
         let me = caller.user().map(|u| u.id.get());
-        if me.is_none() || me != row.voucher || !matches!(actor, Actor::Distributor { .. }) {
-            return Err(invalid(
-                "voucher",
-                "only the member the application names may vouch for it",
-            ));
-        }
+        let about = About {
+            named_voucher: me.is_some() && me == row.voucher,
+            ..About::default()
+        };
+        deny(authorize_about(
+            &actor,
+            Operation::VouchForDistributor,
+            about,
+        ))?;
         if row.state != OrgState::Applied {
             return Err(wrong_state(&row, "vouching is only for a new application"));
         }
-        let reason = match (confirm, reason) {
-            (true, r) => r.map(|r| text("reason", r, MAX_TEXT)).transpose()?,
-            (false, r) => Some(text("reason", r.unwrap_or(""), MAX_TEXT)?),
-        };
-        let (state, kind) = if confirm {
-            (OrgState::Vouched, "vouched")
-        } else {
-            (OrgState::Declined, "declined")
-        };
+        let kind = to.as_str();
         sqlx::query(
             "UPDATE distributor_orgs SET state = $1, reason = $2, updated_at = $3 WHERE id = $4",
         )
-        .bind(state.as_str())
-        .bind(reason.clone().filter(|_| !confirm))
+        .bind(kind)
+        .bind(reason.clone().filter(|_| to == OrgState::Declined))
         .bind(micros(now))
         .bind(org)
         .execute(&mut *tx)
@@ -1262,12 +1282,10 @@ impl Store {
             },
         )
         .await?;
-        let op = if matches!(actor, Actor::Distributor { .. }) {
-            Operation::ManageDistributorTeam
-        } else {
-            Operation::ManageDistributors
-        };
-        deny(authorize_instance(&actor, op))?;
+        deny(authorize_instance(
+            &actor,
+            Operation::RemoveDistributorPerson,
+        ))?;
         let person = sqlx::query(
             "SELECT p.id, p.user_id FROM distributor_people p JOIN users u ON u.id = p.user_id \
              WHERE p.org_id = $1 AND LOWER(u.email) = LOWER($2) AND p.removed_at IS NULL",
@@ -1348,7 +1366,11 @@ impl Store {
         let decision = if own.is_some() {
             authorize_instance(&actor, Operation::AcceptEmbargoPolicy)
         } else if me.is_some() && me == row.voucher {
-            authorize_instance(&actor, Operation::VouchForDistributor)
+            let about = About {
+                named_voucher: true,
+                ..About::default()
+            };
+            authorize_about(&actor, Operation::VouchForDistributor, about)
         } else {
             authorize_instance(&actor, Operation::ManageDistributors)
         };
@@ -1697,10 +1719,11 @@ impl Store {
             "",
         )
         .await?;
-        let states = if matches!(actor, Actor::Distributor { .. }) {
-            "('queued', 'sending', 'sent', 'failed')"
-        } else {
+        let states = if authorize(&actor, Operation::ViewDraftPreNotification, &record.case).is_ok()
+        {
             "('draft', 'queued', 'sending', 'sent', 'failed')"
+        } else {
+            "('queued', 'sending', 'sent', 'failed')"
         };
         let sql = format!(
             "SELECT subject, body FROM outbox WHERE case_id = $1 AND kind = 'pre_notification' AND state IN {states} ORDER BY id DESC LIMIT 1"

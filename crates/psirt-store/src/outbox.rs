@@ -625,11 +625,12 @@ impl Store {
     }
 
     /// Puts `armored` on file as the key for `email` (replacing any): by
-    /// the address's own account (`OwnAccount`) or an account manager
-    /// (`ManageAccounts`), as `authorize` decides. The caller has checked
-    /// the key (psirt-mail's `PublicKey::from_armored`) and passes its
-    /// fingerprint. This and [`Store::keep_key`] are the only ways a key
-    /// on file changes; both write `key.put` to the audit log.
+    /// the address's own account, an account manager, or psirt itself (the
+    /// operator's command line), as `authorize_about` decides
+    /// (`Operation::PutKey`). The caller has checked the key (psirt-mail's
+    /// `PublicKey::from_armored`) and passes its fingerprint. This is the
+    /// only way a key on file changes from outside the store; it writes
+    /// `key.put` to the audit log.
     pub async fn put_key(
         &self,
         caller: &Caller,
@@ -638,29 +639,15 @@ impl Store {
         armored: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let own = matches!(&caller.principal, Principal::User(u) if u.email.as_str().eq_ignore_ascii_case(email.as_str()));
-        let operation = if own {
-            Operation::OwnAccount
-        } else {
-            Operation::ManageAccounts
+        let about = psirt_core::About {
+            own_address: caller
+                .user()
+                .is_some_and(|u| u.email.as_str().eq_ignore_ascii_case(email.as_str())),
+            ..psirt_core::About::default()
         };
         let actor = self.instance_actor(caller).await?;
-        psirt_core::authorize_instance(&actor, operation).map_err(psirt_core::Refusal::from)?;
-        self.keep_key(caller, email, fingerprint, armored, now)
-            .await
-    }
-
-    /// [`Store::put_key`] without the access check, for the local
-    /// administrator on the command line (like account creation). The
-    /// change is in the audit log as `caller`'s.
-    pub async fn keep_key(
-        &self,
-        caller: &Caller,
-        email: &EmailAddress,
-        fingerprint: &str,
-        armored: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+        psirt_core::authorize_about(&actor, Operation::PutKey, about)
+            .map_err(psirt_core::Refusal::from)?;
         let mut tx = self.write().await?;
         let actor = audit_actor(&caller.principal);
         put_key_in(

@@ -307,19 +307,13 @@ both!(
         assert!(
             refused(
                 store
-                    .vouch_distributor(&person(&ann), distro, true, None, at(2))
+                    .vouch_distributor(&person(&ann), distro, None, at(2))
                     .await
             )
             .contains("vouch")
         );
         let org = store
-            .vouch_distributor(
-                &person(&w.founder),
-                distro,
-                true,
-                Some("I know them"),
-                at(2),
-            )
+            .vouch_distributor(&person(&w.founder), distro, Some("I know them"), at(2))
             .await
             .unwrap();
         assert_eq!(org.state, OrgState::Vouched);
