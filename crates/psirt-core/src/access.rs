@@ -183,8 +183,9 @@ pub enum Operation {
     /// Read the pre-notification while it is still a draft, before the
     /// Fix Lead approved it: the team only, never a distributor.
     ViewDraftPreNotification,
-    /// Put an OpenPGP key on file for an address: its own account, an
-    /// account manager, or psirt itself (the operator's command line).
+    /// Put an OpenPGP key on file for an address: its own account or an
+    /// account manager. (The operator on the machine's command line, like
+    /// account creation, is outside access control: `Store::keep_key`.)
     PutKey,
 }
 
@@ -313,7 +314,7 @@ impl Operation {
             Operation::ManageDistributors => &[Pst],
             Operation::RemoveDistributorPerson => &[Distributor, Pst],
             Operation::ViewDraftPreNotification => ON_CASE,
-            Operation::PutKey => &[AddressHolder, Admin, System],
+            Operation::PutKey => &[AddressHolder, Admin],
         }
     }
 

@@ -19,6 +19,7 @@
 mod access;
 mod case;
 mod command;
+pub mod distributors;
 mod dues;
 mod duration;
 mod engine;

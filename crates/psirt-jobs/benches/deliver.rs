@@ -140,7 +140,7 @@ fn main() {
         let fingerprint = recipient.fingerprint();
         for i in 0..n {
             store
-                .put_key(
+                .keep_key(
                     &Caller::cli(Principal::System),
                     &format!("e{i}@example.net").parse().unwrap(),
                     fingerprint.as_str(),

@@ -23,6 +23,7 @@ mod error;
 mod inbound;
 mod instance_key;
 mod invitations;
+mod keys;
 mod migrations;
 mod outbox;
 pub mod private;
@@ -48,7 +49,7 @@ pub use cases::{CaseRecord, Intake};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
     HelpRequest, HelpTopic, LeakCount, NewLeak, NewPerson, NotificationStatus, NotifiedCase,
-    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText, check_individual,
+    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText,
 };
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};

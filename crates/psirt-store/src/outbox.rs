@@ -624,56 +624,6 @@ impl Store {
         Ok(())
     }
 
-    /// Puts `armored` on file as the key for `email` (replacing any): by
-    /// the address's own account, an account manager, or psirt itself (the
-    /// operator's command line), as `authorize_about` decides
-    /// (`Operation::PutKey`). The caller has checked the key (psirt-mail's
-    /// `PublicKey::from_armored`) and passes its fingerprint. This is the
-    /// only way a key on file changes from outside the store; it writes
-    /// `key.put` to the audit log.
-    pub async fn put_key(
-        &self,
-        caller: &Caller,
-        email: &EmailAddress,
-        fingerprint: &str,
-        armored: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let about = psirt_core::About {
-            own_address: caller
-                .user()
-                .is_some_and(|u| u.email.as_str().eq_ignore_ascii_case(email.as_str())),
-            ..psirt_core::About::default()
-        };
-        let actor = self.instance_actor(caller).await?;
-        psirt_core::authorize_about(&actor, Operation::PutKey, about)
-            .map_err(psirt_core::Refusal::from)?;
-        let mut tx = self.write().await?;
-        let actor = audit_actor(&caller.principal);
-        put_key_in(
-            &mut tx,
-            self.backend,
-            (&actor, &caller.origin),
-            email,
-            fingerprint,
-            armored,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The public key on file for `email`, ASCII-armored.
-    pub async fn key_for(&self, email: &EmailAddress) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT armored FROM openpgp_keys WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     /// Sets where a project's forthcoming-fix notices and release
     /// announcements go (`None`: nowhere; drafts are then not written).
     pub async fn set_announce_address(
@@ -738,47 +688,6 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreE
     Ok(())
 }
 
-/// Replaces the key on file for `email`, in `tx`, with a `key.put` entry in
-/// the audit log naming `actor` (from `origin`). Callers have decided that
-/// they may:
-/// [`Store::put_key`], and a person confirming, signed in, the key their
-/// distributor organisation named for them.
-pub(crate) async fn put_key_in(
-    tx: &mut AnyConnection,
-    backend: crate::Backend,
-    (actor, origin): (&str, &str),
-    email: &EmailAddress,
-    fingerprint: &str,
-    armored: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
-        .bind(email.as_str())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(email.as_str())
-    .bind(fingerprint)
-    .bind(armored)
-    .bind(micros(now))
-    .execute(&mut *tx)
-    .await?;
-    audit::append(
-        tx,
-        backend,
-        &AuditEntry {
-            actor: actor.to_string(),
-            action: "key.put".into(),
-            case: None,
-            origin: origin.to_string(),
-            detail: format!("{email} {fingerprint}"),
-        },
-    )
-    .await
-}
-
 /// Records that the organisations whose people have approved copies of the
 /// case's pre-notification were notified (called when drafts are approved).
 pub(crate) async fn record_notified(
@@ -797,4 +706,33 @@ pub(crate) async fn record_notified(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// Discards the pending pre-notification copies of an organisation's
+/// people (all of them, or one), with the reason; returns how many.
+pub(crate) async fn discard_pending(
+    tx: &mut AnyConnection,
+    org: i64,
+    person: Option<psirt_core::UserId>,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let pending = "UPDATE outbox SET state = 'discarded', last_error = $1 \
+         WHERE state IN ('draft', 'queued') AND distributor_person_id IN ";
+    let n = match person {
+        Some(person) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{pending}(SELECT id FROM distributor_people WHERE org_id = $2 AND user_id = $3)"
+        )))
+        .bind(reason)
+        .bind(org)
+        .bind(person.get()),
+        None => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{pending}(SELECT id FROM distributor_people WHERE org_id = $2)"
+        )))
+        .bind(reason)
+        .bind(org),
+    }
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(n)
 }

@@ -265,7 +265,9 @@ impl World {
 
 fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
-        Err(e @ (StoreError::Refused(_) | StoreError::Invalid { .. })) => e.to_string(),
+        Err(
+            e @ (StoreError::Refused(_) | StoreError::Invalid { .. } | StoreError::WrongState(_)),
+        ) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -252,7 +252,7 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
     let key = psirt_mail::PublicKey::from_armored(&armored, crate::time::now())
         .with_context(|| format!("{}", file.display()))?;
     store
-        .put_key(
+        .keep_key(
             &Caller::cli(Principal::System),
             &email,
             key.fingerprint().as_str(),

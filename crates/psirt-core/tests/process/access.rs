@@ -140,7 +140,7 @@ fn the_access_matrix() {
         ManageDistributors              yes        -        -        -        -        -        -        -        -        -
         RemoveDistributorPerson         yes        -        -        -        -        -        -        -      yes      yes
         ViewDraftPreNotification        yes      yes      yes        -        -        -        -        -        -        -
-        PutKey                            -        -        -        -      yes        -      yes        -        -        -
+        PutKey                            -        -        -        -        -        -      yes        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
@@ -447,9 +447,9 @@ fn decisions_about_a_key_or_an_application() {
         }
     }
     expect![[r#"
-        PutKey               none           -   admin       -  system       -
-        PutKey               own       person   admin  member  system       -
-        PutKey               voucher        -   admin       -  system       -
+        PutKey               none           -   admin       -       -       -
+        PutKey               own       person   admin  member       -       -
+        PutKey               voucher        -   admin       -       -       -
         VouchForDistributor  none           -       -       -       -       -
         VouchForDistributor  own            -       -       -       -       -
         VouchForDistributor  voucher        -       -  member       -       -
