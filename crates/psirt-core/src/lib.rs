@@ -48,4 +48,4 @@ pub use notify::{
 };
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;
-pub use rotation::{RosterEntry, next_fix_lead};
+pub use rotation::{RosterEntry, next_fix_lead, take_turn};

@@ -221,11 +221,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         }
-        let roster = Store::roster(tx, &locked.project).await?;
+        let mut roster = Store::roster(tx, &locked.project).await?;
         let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &roster })?;
         for change in &changes {
             if let Change::FixLeadAssigned { lead, .. } = change {
-                take_turn(tx, &locked.project, *lead).await?;
+                take_turn(tx, &locked.project, &mut roster, *lead).await?;
             }
         }
         let new = append(tx, locked.id, locked.version, &changes, actor.as_ref(), now).await?;
@@ -442,15 +442,25 @@ fn event_range(events: &[Event]) -> String {
     }
 }
 
-/// Records that `lead` just took a turn as Fix Lead (overrides count too,
-/// so an override does not earn its subject an extra case).
-async fn take_turn(tx: &mut AnyConnection, project: &str, lead: UserId) -> Result<(), StoreError> {
-    let turn: i64 = sqlx::query_scalar(
-        "UPDATE projects SET lead_turns = lead_turns + 1 WHERE slug = $1 RETURNING lead_turns",
-    )
-    .bind(project)
-    .fetch_one(&mut *tx)
-    .await?;
+/// Records that `lead` just took a turn as Fix Lead, as
+/// `psirt_core::take_turn` counts it. The caller holds the project's row
+/// lock, so reading the count and writing it back cannot interleave.
+async fn take_turn(
+    tx: &mut AnyConnection,
+    project: &str,
+    roster: &mut [psirt_core::RosterEntry],
+    lead: UserId,
+) -> Result<(), StoreError> {
+    let turns: i64 = sqlx::query_scalar("SELECT lead_turns FROM projects WHERE slug = $1")
+        .bind(project)
+        .fetch_one(&mut *tx)
+        .await?;
+    let turn = psirt_core::take_turn(roster, turns as u64, lead) as i64;
+    sqlx::query("UPDATE projects SET lead_turns = $1 WHERE slug = $2")
+        .bind(turn)
+        .bind(project)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("UPDATE pst_members SET last_turn = $1 WHERE project = $2 AND user_id = $3")
         .bind(turn)
         .bind(project)
