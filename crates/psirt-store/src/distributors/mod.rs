@@ -496,3 +496,29 @@ async fn notified_org(
     .await?;
     org.ok_or_else(|| StoreError::NotFound("your organisation's notification".into()))
 }
+
+impl crate::Store {
+    /// Loads a case for a read of its distributor affairs: `authorize`
+    /// decides `operation` for the caller's standing on it, and the read
+    /// (or its denial) is in the audit log as `action` before anything is
+    /// returned. Also returns the caller's standing.
+    async fn audited_case_read(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        operation: psirt_core::Operation,
+        action: &str,
+    ) -> Result<(i64, crate::CaseRecord, psirt_core::Actor), StoreError> {
+        let (case_id, record) = self.load(reference).await?;
+        let actor = crate::standing::actor(
+            &mut *self.pool.acquire().await?,
+            &caller.principal,
+            &record.case,
+        )
+        .await?;
+        let decision = psirt_core::authorize(&actor, operation, &record.case);
+        self.audit_read(caller, reference, decision, action, String::new(), "")
+            .await?;
+        Ok((case_id, record, actor))
+    }
+}

@@ -94,23 +94,14 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<PreNotificationText, StoreError> {
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(
-            &mut *self.pool.acquire().await?,
-            &caller.principal,
-            &record.case,
-        )
-        .await?;
-        let decision = authorize(&actor, Operation::ViewPreNotification, &record.case);
-        self.audit_read(
-            caller,
-            reference,
-            decision,
-            "distributor.notice.view",
-            String::new(),
-            "",
-        )
-        .await?;
+        let (case_id, record, actor) = self
+            .audited_case_read(
+                caller,
+                reference,
+                Operation::ViewPreNotification,
+                "distributor.notice.view",
+            )
+            .await?;
         let states = if authorize(&actor, Operation::ViewDraftPreNotification, &record.case).is_ok()
         {
             "('draft', 'queued', 'sending', 'sent', 'failed')"
@@ -326,23 +317,14 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<HelpRequest>, StoreError> {
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(
-            &mut *self.pool.acquire().await?,
-            &caller.principal,
-            &record.case,
-        )
-        .await?;
-        let decision = authorize(&actor, Operation::ViewPreNotification, &record.case);
-        self.audit_read(
-            caller,
-            reference,
-            decision,
-            "distributor.help.view",
-            String::new(),
-            "",
-        )
-        .await?;
+        let (case_id, _, _) = self
+            .audited_case_read(
+                caller,
+                reference,
+                Operation::ViewPreNotification,
+                "distributor.help.view",
+            )
+            .await?;
         sqlx::query(
             "SELECT id, topic, text, asked_at FROM distributor_help_requests WHERE case_id = $1 ORDER BY id",
         )

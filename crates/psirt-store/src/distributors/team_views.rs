@@ -2,9 +2,7 @@
 //! their people and timeline, leak counts, what distributors sent back on
 //! a case, and where each copy of its pre-notification is.
 
-use psirt_core::{
-    About, CaseRef, Operation, Secret, UserId, authorize, authorize_about, authorize_instance,
-};
+use psirt_core::{About, CaseRef, Operation, Secret, UserId, authorize_about, authorize_instance};
 use sqlx::Row;
 
 use super::{
@@ -231,23 +229,14 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<Feedback>, StoreError> {
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(
-            &mut *self.pool.acquire().await?,
-            &caller.principal,
-            &record.case,
-        )
-        .await?;
-        let decision = authorize(&actor, Operation::ViewDistributorFeedback, &record.case);
-        self.audit_read(
-            caller,
-            reference,
-            decision,
-            "distributor.feedback.view",
-            String::new(),
-            "",
-        )
-        .await?;
+        let (case_id, _, _) = self
+            .audited_case_read(
+                caller,
+                reference,
+                Operation::ViewDistributorFeedback,
+                "distributor.feedback.view",
+            )
+            .await?;
         sqlx::query(
             "SELECT f.id, o.name, u.email, f.at, f.kind, f.outcome, f.request_id, f.text FROM distributor_feedback f \
              JOIN distributor_orgs o ON o.id = f.org_id JOIN users u ON u.id = f.user_id \
@@ -284,23 +273,14 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<NotificationStatus>, StoreError> {
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(
-            &mut *self.pool.acquire().await?,
-            &caller.principal,
-            &record.case,
-        )
-        .await?;
-        let decision = authorize(&actor, Operation::ViewMail, &record.case);
-        self.audit_read(
-            caller,
-            reference,
-            decision,
-            "distributor.notifications.view",
-            String::new(),
-            "",
-        )
-        .await?;
+        let (case_id, _, _) = self
+            .audited_case_read(
+                caller,
+                reference,
+                Operation::ViewMail,
+                "distributor.notifications.view",
+            )
+            .await?;
         sqlx::query(
             "SELECT COALESCE(d.name, '') AS org, m.recipient, m.state, m.last_error FROM outbox m \
              LEFT JOIN distributor_people p ON p.id = m.distributor_person_id \
