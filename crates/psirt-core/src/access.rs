@@ -75,6 +75,9 @@ pub enum Standing {
     /// A `Distributor` whom the application asked about names as its
     /// voucher.
     NamedVoucher,
+    /// A signed-in person the organisation asked about names (removed
+    /// ones excepted), whether or not they accepted its embargo policy.
+    OrgPerson,
 }
 
 /// Facts about the actor and the thing asked about, when that thing is
@@ -86,6 +89,9 @@ pub struct About {
     pub own_address: bool,
     /// The application concerned names the actor as its voucher.
     pub named_voucher: bool,
+    /// The organisation concerned names the actor among its people (and
+    /// has not removed them).
+    pub org_person: bool,
 }
 
 /// Everything that can be done to or read from a case.
@@ -183,6 +189,9 @@ pub enum Operation {
     /// Read the pre-notification while it is still a draft, before the
     /// Fix Lead approved it: the team only, never a distributor.
     ViewDraftPreNotification,
+    /// See one organisation with its people and timeline: its PST, its
+    /// own people, and the member its application names as voucher.
+    ViewDistributorOrg,
     /// Put an OpenPGP key on file for an address: its own account or an
     /// account manager. (The operator on the machine's command line, like
     /// account creation, is outside access control: `Store::keep_key`.)
@@ -190,7 +199,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 52] = [
+    pub const ALL: [Operation; 53] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -242,6 +251,7 @@ impl Operation {
         Operation::ManageDistributors,
         Operation::RemoveDistributorPerson,
         Operation::ViewDraftPreNotification,
+        Operation::ViewDistributorOrg,
         Operation::PutKey,
     ];
 
@@ -314,6 +324,7 @@ impl Operation {
             Operation::ManageDistributors => &[Pst],
             Operation::RemoveDistributorPerson => &[Distributor, Pst],
             Operation::ViewDraftPreNotification => ON_CASE,
+            Operation::ViewDistributorOrg => &[OrgPerson, NamedVoucher, Pst],
             Operation::PutKey => &[AddressHolder, Admin],
         }
     }
@@ -371,6 +382,7 @@ impl Operation {
             Operation::ManageDistributors => "manage the distributors list",
             Operation::RemoveDistributorPerson => "remove a person from the organisation",
             Operation::ViewDraftPreNotification => "read the draft pre-notification",
+            Operation::ViewDistributorOrg => "see the organisation",
             Operation::PutKey => "put an OpenPGP key on file for this address",
         }
     }
@@ -408,6 +420,7 @@ impl Operation {
                 | Operation::ListNotifiedCases
                 | Operation::ManageDistributors
                 | Operation::RemoveDistributorPerson
+                | Operation::ViewDistributorOrg
                 | Operation::PutKey
         )
     }
@@ -426,6 +439,9 @@ fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Stan
             s.push(Standing::Person);
             if about.own_address {
                 s.push(Standing::AddressHolder);
+            }
+            if about.org_person {
+                s.push(Standing::OrgPerson);
             }
             if admin {
                 s.push(Standing::Admin);
@@ -450,6 +466,9 @@ fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Stan
             }
             if about.named_voucher {
                 s.push(Standing::NamedVoucher);
+            }
+            if about.org_person {
+                s.push(Standing::OrgPerson);
             }
             if notified && case.is_some() {
                 s.push(Standing::NotifiedDistributor);
@@ -507,6 +526,7 @@ fn decide(actor: &Actor, op: Operation, case: Option<&Case>, about: About) -> Re
             Standing::NotifiedDistributor => "a distributor notified of this case",
             Standing::AddressHolder => "the address's own account",
             Standing::NamedVoucher => "the member of the list the application names as voucher",
+            Standing::OrgPerson => "the organisation's own people",
         })
         .collect();
     let who = match who.as_slice() {

@@ -174,12 +174,11 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
         "/api/v1/distributors/leaks",
         Some(Operation::ManageDistributors),
     ),
-    // Its PST, and also its own people (`AcceptEmbargoPolicy`) and its
-    // voucher (`VouchForDistributor`): the store asks the one that fits.
+    // Its PST, its own people and its named voucher.
     (
         "get",
         "/api/v1/distributors/{org}",
-        Some(Operation::ManageDistributors),
+        Some(Operation::ViewDistributorOrg),
     ),
     (
         "post",

@@ -140,6 +140,7 @@ fn the_access_matrix() {
         ManageDistributors              yes        -        -        -        -        -        -        -        -        -
         RemoveDistributorPerson         yes        -        -        -        -        -        -        -      yes      yes
         ViewDraftPreNotification        yes      yes      yes        -        -        -        -        -        -        -
+        ViewDistributorOrg              yes        -        -        -        -        -        -        -        -        -
         PutKey                            -        -        -        -        -        -      yes        -        -        -
     "#]]
     .assert_eq(&table);
@@ -401,8 +402,9 @@ fn decisions_about_a_key_or_an_application() {
         user: ERIN,
         notified: false,
     };
-    let actors: [(&str, Actor); 5] = [
+    let actors: [(&str, Actor); 6] = [
         ("person", w.person(MALLORY)),
+        ("pst", w.person(BOB)),
         (
             "admin",
             Actor::Person {
@@ -415,7 +417,7 @@ fn decisions_about_a_key_or_an_application() {
         ("system", Actor::System),
         ("anon", Actor::Anonymous),
     ];
-    let facts: [(&str, About); 3] = [
+    let facts: [(&str, About); 4] = [
         ("none", About::default()),
         (
             "own",
@@ -431,9 +433,20 @@ fn decisions_about_a_key_or_an_application() {
                 ..About::default()
             },
         ),
+        (
+            "person",
+            About {
+                org_person: true,
+                ..About::default()
+            },
+        ),
     ];
     let mut table = String::new();
-    for op in [Operation::PutKey, Operation::VouchForDistributor] {
+    for op in [
+        Operation::PutKey,
+        Operation::VouchForDistributor,
+        Operation::ViewDistributorOrg,
+    ] {
         for (fact, about) in facts {
             write!(table, "{:<20} {fact:<8}", format!("{op:?}")).unwrap();
             for (name, actor) in &actors {
@@ -447,12 +460,18 @@ fn decisions_about_a_key_or_an_application() {
         }
     }
     expect![[r#"
-        PutKey               none           -   admin       -       -       -
-        PutKey               own       person   admin  member       -       -
-        PutKey               voucher        -   admin       -       -       -
-        VouchForDistributor  none           -       -       -       -       -
-        VouchForDistributor  own            -       -       -       -       -
-        VouchForDistributor  voucher        -       -  member       -       -
+        PutKey               none           -       -   admin       -       -       -
+        PutKey               own       person     pst   admin  member       -       -
+        PutKey               voucher        -       -   admin       -       -       -
+        PutKey               person         -       -   admin       -       -       -
+        VouchForDistributor  none           -       -       -       -       -       -
+        VouchForDistributor  own            -       -       -       -       -       -
+        VouchForDistributor  voucher        -       -       -  member       -       -
+        VouchForDistributor  person         -       -       -       -       -       -
+        ViewDistributorOrg   none           -     pst       -       -       -       -
+        ViewDistributorOrg   own            -     pst       -       -       -       -
+        ViewDistributorOrg   voucher        -     pst       -  member       -       -
+        ViewDistributorOrg   person    person     pst   admin  member       -       -
     "#]]
     .assert_eq(&table);
     expect![[

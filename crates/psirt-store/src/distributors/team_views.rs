@@ -50,17 +50,12 @@ impl Store {
             None => None,
         };
         drop(conn);
-        let decision = if own.is_some() {
-            authorize_instance(&actor, Operation::AcceptEmbargoPolicy)
-        } else if me.is_some() && me == row.voucher {
-            let about = About {
-                named_voucher: true,
-                ..About::default()
-            };
-            authorize_about(&actor, Operation::VouchForDistributor, about)
-        } else {
-            authorize_instance(&actor, Operation::ManageDistributors)
+        let about = About {
+            org_person: own.is_some(),
+            named_voucher: me.is_some() && me == row.voucher,
+            ..About::default()
         };
+        let decision = authorize_about(&actor, Operation::ViewDistributorOrg, about);
         deny(decision)?;
         self.org_detail(org).await
     }
