@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use psirt_core::distributors::{
     MAX_NAME, ProposedPerson, check_application, check_founding, check_text, check_voucher,
 };
-use psirt_core::{EmailAddress, Operation, UserId, authorize_instance};
+use psirt_core::{Operation, UserId, authorize_instance};
 use sqlx::{AnyConnection, Row};
 
 use super::{Application, DistributorOrg, NewPerson, Who, deny, org_row, record, refused};
@@ -98,15 +98,7 @@ impl Store {
         })?;
         for person in &people {
             let who = Who::of(caller);
-            let user = ensure_user(
-                &mut tx,
-                self.backend,
-                &who,
-                &person.email,
-                &person.name,
-                now,
-            )
-            .await?;
+            let user = ensure_user(&mut tx, self.backend, &who, &person, now).await?;
             add_person(&mut tx, id, person, user, None, now).await?;
             let org = (id, name.as_str(), application.project.as_str());
             self.invite_person(&mut tx, &Who::of(caller), org, person, user, now)
@@ -190,15 +182,7 @@ impl Store {
             name: person_name,
             ..person
         };
-        let user = ensure_user(
-            &mut tx,
-            self.backend,
-            &who,
-            &person.email,
-            &person.name,
-            now,
-        )
-        .await?;
+        let user = ensure_user(&mut tx, self.backend, &who, &person, now).await?;
         add_person(&mut tx, org, &person, user, None, now).await?;
         self.invite_person(
             &mut tx,
@@ -300,10 +284,10 @@ pub(super) async fn ensure_user(
     tx: &mut AnyConnection,
     backend: crate::Backend,
     who: &Who,
-    email: &EmailAddress,
-    name: &str,
+    person: &NewPerson,
     now: Timestamp,
 ) -> Result<UserId, StoreError> {
+    let (email, name) = (&person.email, person.name.as_str());
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE LOWER(email) = LOWER($1)")
         .bind(email.as_str())
         .fetch_optional(&mut *tx)

@@ -105,15 +105,7 @@ impl Store {
         let who = Who::of(caller);
         // The account first (rolled back with the rest on a refusal), so
         // that the core can tell whether it is already one of the people.
-        let user = ensure_user(
-            &mut tx,
-            self.backend,
-            &who,
-            &person.email,
-            &person.name,
-            now,
-        )
-        .await?;
+        let user = ensure_user(&mut tx, self.backend, &who, &person, now).await?;
         let command = OrgCommand::AddPerson {
             user,
             email: person.email.clone(),
