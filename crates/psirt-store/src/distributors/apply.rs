@@ -98,7 +98,7 @@ impl Store {
         })?;
         for person in &people {
             let who = Who::of(caller);
-            let user = ensure_user(&mut tx, self.backend, &who, &person, now).await?;
+            let user = ensure_user(&mut tx, self.backend, &who, person, now).await?;
             add_person(&mut tx, id, person, user, None, now).await?;
             let org = (id, name.as_str(), application.project.as_str());
             self.invite_person(&mut tx, &Who::of(caller), org, person, user, now)
