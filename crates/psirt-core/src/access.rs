@@ -70,6 +70,28 @@ pub enum Standing {
     Distributor,
     /// A `Distributor` whose organisation was pre-notified on this case.
     NotifiedDistributor,
+    /// A signed-in person acting on their own address (their key on file).
+    AddressHolder,
+    /// A `Distributor` whom the application asked about names as its
+    /// voucher.
+    NamedVoucher,
+    /// A signed-in person the organisation asked about names (removed
+    /// ones excepted), whether or not they accepted its embargo policy.
+    OrgPerson,
+}
+
+/// Facts about the actor and the thing asked about, when that thing is
+/// neither a case nor the whole instance: the caller states them (from the
+/// store's rows), `authorize_about` decides from them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct About {
+    /// The address concerned (a key's) is the actor's own account's.
+    pub own_address: bool,
+    /// The application concerned names the actor as its voucher.
+    pub named_voucher: bool,
+    /// The organisation concerned names the actor among its people (and
+    /// has not removed them).
+    pub org_person: bool,
 }
 
 /// Everything that can be done to or read from a case.
@@ -151,7 +173,8 @@ pub enum Operation {
     ApplyAsDistributor,
     /// Accept the embargo policy, for oneself.
     AcceptEmbargoPolicy,
-    /// Confirm or decline vouching for an applicant organisation.
+    /// Confirm or decline vouching for an applicant organisation: only
+    /// the member its application names.
     VouchForDistributor,
     /// Add or remove people of one's own distributor organisation.
     ManageDistributorTeam,
@@ -160,10 +183,23 @@ pub enum Operation {
     /// Review applications, approve, reject, suspend or remove
     /// organisations, and see leak counts per organisation.
     ManageDistributors,
+    /// Remove a person from an organisation: one of its own current
+    /// members, or the PST.
+    RemoveDistributorPerson,
+    /// Read the pre-notification while it is still a draft, before the
+    /// Fix Lead approved it: the team only, never a distributor.
+    ViewDraftPreNotification,
+    /// See one organisation with its people and timeline: its PST, its
+    /// own people, and the member its application names as voucher.
+    ViewDistributorOrg,
+    /// Put an OpenPGP key on file for an address: its own account or an
+    /// account manager. (The operator on the machine's command line, like
+    /// account creation, is outside access control: `Store::keep_key`.)
+    PutKey,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 49] = [
+    pub const ALL: [Operation; 53] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -213,6 +249,10 @@ impl Operation {
         Operation::ManageDistributorTeam,
         Operation::ListNotifiedCases,
         Operation::ManageDistributors,
+        Operation::RemoveDistributorPerson,
+        Operation::ViewDraftPreNotification,
+        Operation::ViewDistributorOrg,
+        Operation::PutKey,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -275,13 +315,17 @@ impl Operation {
             Operation::AcceptEmbargoPolicy => &[Person],
             // "Have someone already on the list vouch for the person
             // requesting membership."
-            Operation::VouchForDistributor => &[Distributor],
+            Operation::VouchForDistributor => &[NamedVoucher],
             // "Before any information from the list is shared with
             // respective members of your team [...] they must agree to the
             // same terms": a member adds them; they accept themselves.
             Operation::ManageDistributorTeam => &[Distributor],
             Operation::ListNotifiedCases => &[Distributor],
             Operation::ManageDistributors => &[Pst],
+            Operation::RemoveDistributorPerson => &[Distributor, Pst],
+            Operation::ViewDraftPreNotification => ON_CASE,
+            Operation::ViewDistributorOrg => &[OrgPerson, NamedVoucher, Pst],
+            Operation::PutKey => &[AddressHolder, Admin],
         }
     }
 
@@ -336,6 +380,10 @@ impl Operation {
             Operation::ManageDistributorTeam => "add or remove people of the organisation",
             Operation::ListNotifiedCases => "list the cases notified to the organisation",
             Operation::ManageDistributors => "manage the distributors list",
+            Operation::RemoveDistributorPerson => "remove a person from the organisation",
+            Operation::ViewDraftPreNotification => "read the draft pre-notification",
+            Operation::ViewDistributorOrg => "see the organisation",
+            Operation::PutKey => "put an OpenPGP key on file for this address",
         }
     }
 }
@@ -371,16 +419,30 @@ impl Operation {
                 | Operation::ManageDistributorTeam
                 | Operation::ListNotifiedCases
                 | Operation::ManageDistributors
+                | Operation::RemoveDistributorPerson
+                | Operation::ViewDistributorOrg
+                | Operation::PutKey
         )
     }
 }
 
 /// The actor's standings, on `case` where there is one.
 pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
+    standings_about(actor, case, About::default())
+}
+
+/// [`standings`] with the facts `about` the thing asked about.
+fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Standing> {
     let mut s = vec![Standing::Anyone];
     match *actor {
         Actor::Person { user, pst, admin } => {
             s.push(Standing::Person);
+            if about.own_address {
+                s.push(Standing::AddressHolder);
+            }
+            if about.org_person {
+                s.push(Standing::OrgPerson);
+            }
             if admin {
                 s.push(Standing::Admin);
             }
@@ -399,6 +461,15 @@ pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
         Actor::Distributor { notified, .. } => {
             s.push(Standing::Person);
             s.push(Standing::Distributor);
+            if about.own_address {
+                s.push(Standing::AddressHolder);
+            }
+            if about.named_voucher {
+                s.push(Standing::NamedVoucher);
+            }
+            if about.org_person {
+                s.push(Standing::OrgPerson);
+            }
             if notified && case.is_some() {
                 s.push(Standing::NotifiedDistributor);
             }
@@ -412,19 +483,30 @@ pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
 
 /// Decides whether `actor` may perform the case operation `op` on `case`.
 pub fn authorize(actor: &Actor, op: Operation, case: &Case) -> Result<(), Denied> {
-    decide(actor, op, Some(case))
+    decide(actor, op, Some(case), About::default())
 }
 
 /// Decides whether `actor` may perform the instance operation `op`.
 pub fn authorize_instance(actor: &Actor, op: Operation) -> Result<(), Denied> {
-    decide(actor, op, None)
+    decide(actor, op, None, About::default())
+}
+
+/// [`authorize_instance`] with the facts `about` the thing asked about
+/// (whose key, whose application): what own-key and voucher operations
+/// need.
+pub fn authorize_about(actor: &Actor, op: Operation, about: About) -> Result<(), Denied> {
+    decide(actor, op, None, about)
 }
 
 /// The decision. A case operation asked without its case is denied.
-fn decide(actor: &Actor, op: Operation, case: Option<&Case>) -> Result<(), Denied> {
+fn decide(actor: &Actor, op: Operation, case: Option<&Case>, about: About) -> Result<(), Denied> {
     let allowed = op.allowed();
     let scoped = op.on_case() == case.is_some();
-    if scoped && standings(actor, case).iter().any(|s| allowed.contains(s)) {
+    if scoped
+        && standings_about(actor, case, about)
+            .iter()
+            .any(|s| allowed.contains(s))
+    {
         return Ok(());
     }
     let who: Vec<&str> = allowed
@@ -442,6 +524,9 @@ fn decide(actor: &Actor, op: Operation, case: Option<&Case>) -> Result<(), Denie
                 "a member of the distributors list who accepted its embargo policy"
             }
             Standing::NotifiedDistributor => "a distributor notified of this case",
+            Standing::AddressHolder => "the address's own account",
+            Standing::NamedVoucher => "the member of the list the application names as voucher",
+            Standing::OrgPerson => "the organisation's own people",
         })
         .collect();
     let who = match who.as_slice() {

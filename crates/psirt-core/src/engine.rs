@@ -37,36 +37,73 @@ pub enum Rule {
     UnknownCommit(CommitId),
     NoSelfApproval,
     AlreadyApproved,
-    FixReadyNeedsApprovals { unapproved: Vec<CommitId> },
+    FixReadyNeedsApprovals {
+        unapproved: Vec<CommitId>,
+    },
     FixAlreadyReady,
     FixNotReady,
     NoticeNeedsFixOrMitigation,
     NoticeNeedsFutureReleaseDate,
     DistributorsNeedEmbargo,
     EmbargoMustEndInFuture,
-    EmbargoTooShort { min: String },
-    EmbargoTooLong { max: String },
+    EmbargoTooShort {
+        min: String,
+    },
+    EmbargoTooLong {
+        max: String,
+    },
     NotifyNeedsDecision,
     NotifyNeedsFix,
     AlreadyNotified,
-    SlowDownNeedsFinalCvss { threshold: String },
-    SlowDownNeedsLowSeverity { score: String, threshold: String },
+    SlowDownNeedsFinalCvss {
+        threshold: String,
+    },
+    SlowDownNeedsLowSeverity {
+        score: String,
+        threshold: String,
+    },
     SlowDownWhilePublic,
     AlreadyPublic,
     PrivateHandlingNeedsPublicCase,
     AnswerNeedsRequest,
     BreakCannotBeInFuture,
     NoBreakToAssess,
-    ReleaseEarlyMustBeEarlier { embargo_end: Timestamp },
+    ReleaseEarlyMustBeEarlier {
+        embargo_end: Timestamp,
+    },
     CveAlreadyRecorded,
     WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
-    ReleaseEmbargoed { until: Timestamp },
+    ReleaseEmbargoed {
+        until: Timestamp,
+    },
     CherryPickPlanNeeded,
     AlreadyReleased,
     ReleaseNeededFirst,
     RetrospectiveNotInPolicy,
     CloseNeeds(Vec<&'static str>),
+    /// The distributors list: the organisation is not where the step
+    /// needs it to be.
+    OrgNotInState {
+        organisation: String,
+        state: crate::distributors::OrgState,
+        need: String,
+    },
+    OrgNeedsAcceptance {
+        organisation: String,
+    },
+    AlreadyInOrg {
+        email: crate::ids::EmailAddress,
+    },
+    AlreadyAccepted {
+        email: crate::ids::EmailAddress,
+    },
+    /// Not a current person of the organisation (`who`: the address
+    /// named; none: the actor).
+    NotAPerson {
+        who: Option<crate::ids::EmailAddress>,
+        organisation: String,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -222,6 +259,26 @@ impl fmt::Display for Rule {
             Rule::ReleaseNeededFirst => write!(f, "that comes after the release"),
             Rule::RetrospectiveNotInPolicy => write!(f, "this case's policy has no retrospective"),
             Rule::CloseNeeds(missing) => write!(f, "closing the case needs {}", missing.join(", ")),
+            Rule::OrgNotInState {
+                organisation,
+                state,
+                need,
+            } => write!(f, "{organisation} is {}; {need}", state.as_str()),
+            Rule::OrgNeedsAcceptance { organisation } => write!(
+                f,
+                "{organisation} is approved only once someone of it has accepted the embargo policy"
+            ),
+            Rule::AlreadyInOrg { email } => {
+                write!(f, "{email} in this organisation already exists")
+            }
+            Rule::AlreadyAccepted { email } => write!(
+                f,
+                "{email}'s acceptance of the embargo policy already exists"
+            ),
+            Rule::NotAPerson { who, organisation } => match who {
+                Some(who) => write!(f, "{who} is not among the people of {organisation}"),
+                None => write!(f, "you are not among the people of {organisation}"),
+            },
         }
     }
 }
@@ -251,7 +308,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
 }
 
 /// A required free-text field: trimmed, not empty, bounded.
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(field, "must not be empty"));

@@ -19,6 +19,7 @@
 mod access;
 mod case;
 mod command;
+pub mod distributors;
 mod dues;
 mod duration;
 mod engine;
@@ -28,7 +29,10 @@ mod notify;
 mod policy;
 mod rotation;
 
-pub use access::{Actor, Denied, Operation, Standing, authorize, authorize_instance, standings};
+pub use access::{
+    About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
+    standings,
+};
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
@@ -44,4 +48,4 @@ pub use notify::{
 };
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;
-pub use rotation::{RosterEntry, next_fix_lead};
+pub use rotation::{RosterEntry, next_fix_lead, take_turn};

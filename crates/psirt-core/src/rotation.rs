@@ -32,6 +32,19 @@ pub fn next_fix_lead(roster: &[RosterEntry]) -> Option<UserId> {
         .map(|(_, e)| e.user)
 }
 
+/// Records that `lead` took the project's next turn as Fix Lead, whether
+/// the rotation chose them or not: an override counts too, so it earns its
+/// subject no extra case. `turns` is the number of turns taken so far on
+/// the project; returns the new number, which is now `lead`'s `last_turn`.
+/// The store and the tests' harness both call this.
+pub fn take_turn(roster: &mut [RosterEntry], turns: u64, lead: UserId) -> u64 {
+    let turn = turns + 1;
+    if let Some(entry) = roster.iter_mut().find(|e| e.user == lead) {
+        entry.last_turn = Some(turn);
+    }
+    turn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,12 +162,8 @@ impl From<StoreError> for ApiError {
                 field: field.into(),
                 reason,
             },
-            // "The organisation is not in a state that allows this": the
-            // request is well formed, the thing it acts on has moved on.
-            StoreError::Invalid {
-                field: "state",
-                reason,
-            } => ApiError::Conflict(reason),
+            // The request is well formed, the thing it acts on has moved on.
+            StoreError::WrongState(why) => ApiError::Conflict(why),
             StoreError::Invalid { field, reason } => ApiError::Invalid {
                 field: field.into(),
                 reason,

@@ -3469,14 +3469,6 @@ both!(
             let (nobody, p) = s.call(&method, &path, None, body.clone()).await;
             let op = match (route.door, route.door.operation()) {
                 (Door::Command, _) => Operation::AssignFixLead,
-                // FIXME(issue 14 §2): the store chooses the operation by the
-                // kind of caller: a current member removes as
-                // `ManageDistributorTeam`, anyone else is asked
-                // `ManageDistributors`. One operation per row once the
-                // store asks `authorize` for one.
-                _ if route.path == "/api/v1/distributors/{org}/people/{email}" => {
-                    Operation::ManageDistributors
-                }
                 (_, Some(op)) => op,
                 (_, None) => unreachable!("only the commands route has no operation"),
             };

@@ -4,16 +4,22 @@
 
 use psirt_core::Actor;
 
-use crate::cases::instance_actor;
-use crate::{Caller, Principal, Store, StoreError};
+use crate::standing::{Scope, standing};
+use crate::{Caller, Store, StoreError};
 
 impl Store {
     pub async fn instance_actor(&self, caller: &Caller) -> Result<Actor, StoreError> {
-        let pst = match &caller.principal {
-            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
-            _ => Vec::new(),
-        };
-        Ok(instance_actor(&caller.principal, &pst))
+        let mut conn = self.pool.acquire().await?;
+        standing(&mut conn, &caller.principal, Scope::Instance).await
+    }
+
+    /// The core's view of a caller for a project's distributors list: its
+    /// PST, a current member of one of its organisations, or a person with
+    /// no standing there. A page asks `psirt_core::authorize_instance` with
+    /// it (say, `ListNotifiedCases`) to choose what to show.
+    pub async fn project_actor(&self, caller: &Caller, project: &str) -> Result<Actor, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        standing(&mut conn, &caller.principal, Scope::Project(project)).await
     }
 }
 
@@ -26,7 +32,7 @@ impl Store {
         reference: psirt_core::CaseRef,
     ) -> Result<Vec<crate::AuditRecord>, StoreError> {
         let (_, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,
@@ -49,7 +55,7 @@ impl Store {
         operation: psirt_core::Operation,
     ) -> Result<(), StoreError> {
         let (_, record) = self.load(reference).await?;
-        let actor = crate::cases::actor(
+        let actor = crate::standing::actor(
             &mut *self.pool.acquire().await?,
             &caller.principal,
             &record.case,
@@ -68,7 +74,7 @@ impl Store {
         caller: &Caller,
         case: &psirt_core::Case,
     ) -> Result<Actor, StoreError> {
-        crate::cases::actor(&mut *self.pool.acquire().await?, &caller.principal, case).await
+        crate::standing::actor(&mut *self.pool.acquire().await?, &caller.principal, case).await
     }
 }
 

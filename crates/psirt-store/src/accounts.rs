@@ -224,15 +224,7 @@ impl Store {
             });
         }
         let mut tx = self.write().await?;
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO users (email, name, is_admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(email.as_str())
-                .bind(name)
-                .bind(i64::from(is_admin))
-                .bind(micros(now))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| StoreError::duplicate(e, format!("a user with e-mail {email}")))?;
+        let id = insert_user(&mut tx, email, name, is_admin, now).await?;
         let token = ApiToken::generate()?;
         sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
             .bind(id)
@@ -497,4 +489,26 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Writes a new account (no token, no password), in the caller's
+/// transaction: the one place accounts are created. The caller writes the
+/// `user.add` audit entry.
+pub(crate) async fn insert_user(
+    tx: &mut sqlx::AnyConnection,
+    email: &EmailAddress,
+    name: &str,
+    is_admin: bool,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, name, is_admin, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(name)
+    .bind(i64::from(is_admin))
+    .bind(micros(now))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| StoreError::duplicate(e, format!("a user with e-mail {email}")))
 }

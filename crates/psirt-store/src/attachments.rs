@@ -16,7 +16,8 @@ use psirt_core::{CaseRef, Operation, authorize};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use crate::cases::{CaseRecord, actor};
+use crate::cases::CaseRecord;
+use crate::standing::actor;
 use crate::{Caller, Store, StoreError, micros};
 
 /// The most files one report may carry.

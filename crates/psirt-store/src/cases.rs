@@ -7,49 +7,17 @@
 
 use jiff::Timestamp;
 use psirt_core::{
-    Actor, ActorRef, Agenda, Case, CaseRef, Change, Command, Context, Event, NewReport, Operation,
-    UserId, authorize,
+    ActorRef, Agenda, Case, CaseRef, Change, Command, Context, Event, NewReport, Operation, UserId,
+    authorize,
 };
 use sqlx::{AnyConnection, Row};
 
-use crate::accounts::{ApiToken, User, token_hash};
+use crate::accounts::{ApiToken, token_hash};
 use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::outbox;
+use crate::standing::{Caller, Principal, actor, actor_for, audit_actor, instance_actor};
 use crate::{Backend, Store, StoreError, micros};
-
-/// Who is acting, as authenticated by the caller.
-#[derive(Clone, Debug)]
-pub enum Principal {
-    User(User),
-    /// The holder of a case's private status link.
-    Reporter(CaseRef),
-    System,
-    /// Nobody signed in.
-    Anonymous,
-}
-
-/// A principal and where the request came from (a client address, or
-/// `cli` for the command line): what the audit log records.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub principal: Principal,
-    pub origin: String,
-}
-
-impl Caller {
-    pub fn new(principal: Principal, origin: impl Into<String>) -> Caller {
-        Caller {
-            principal,
-            origin: origin.into(),
-        }
-    }
-
-    /// A caller on this machine's command line.
-    pub fn cli(principal: Principal) -> Caller {
-        Caller::new(principal, "cli")
-    }
-}
 
 /// A report just taken in: its case, and the reporter's status-link
 /// token (shown once, stored only hashed).
@@ -253,11 +221,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         }
-        let roster = Store::roster(tx, &locked.project).await?;
+        let mut roster = Store::roster(tx, &locked.project).await?;
         let changes = psirt_core::decide(&case, &actor, command, Context { now, pst: &roster })?;
         for change in &changes {
             if let Change::FixLeadAssigned { lead, .. } = change {
-                take_turn(tx, &locked.project, *lead).await?;
+                take_turn(tx, &locked.project, &mut roster, *lead).await?;
             }
         }
         let new = append(tx, locked.id, locked.version, &changes, actor.as_ref(), now).await?;
@@ -459,16 +427,6 @@ impl Store {
     }
 }
 
-/// Who acted, as the audit log names them.
-pub(crate) fn audit_actor(principal: &Principal) -> String {
-    match principal {
-        Principal::User(u) => format!("user:{} {}", u.id.get(), u.email),
-        Principal::Reporter(_) => "reporter".into(),
-        Principal::System => "psirt".into(),
-        Principal::Anonymous => "anonymous".into(),
-    }
-}
-
 /// `events 3-4: fix_lead_assigned, fix_team_formed`: what a command wrote,
 /// by name only (the events' content may be embargoed).
 fn event_range(events: &[Event]) -> String {
@@ -484,41 +442,25 @@ fn event_range(events: &[Event]) -> String {
     }
 }
 
-/// The core's view of a principal relative to one case: PST of the case's
-/// project, else (for a signed-in person) a current distributor member of
-/// that project, notified of this case or not, else whatever
-/// [`actor_for`] makes of them.
-pub(crate) async fn actor(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    case: &Case,
-) -> Result<Actor, StoreError> {
-    let pst = match principal {
-        Principal::User(u) => Store::pst_projects(&mut *conn, u.id).await?,
-        _ => Vec::new(),
-    };
-    if let Principal::User(u) = principal
-        && !pst.contains(&case.project)
-        && let Some(notified) =
-            crate::distributors::case_standing(conn, u.id, &case.project, case.reference).await?
-    {
-        return Ok(Actor::Distributor {
-            user: u.id,
-            notified,
-        });
-    }
-    Ok(actor_for(principal, case, &pst))
-}
-
-/// Records that `lead` just took a turn as Fix Lead (overrides count too,
-/// so an override does not earn its subject an extra case).
-async fn take_turn(tx: &mut AnyConnection, project: &str, lead: UserId) -> Result<(), StoreError> {
-    let turn: i64 = sqlx::query_scalar(
-        "UPDATE projects SET lead_turns = lead_turns + 1 WHERE slug = $1 RETURNING lead_turns",
-    )
-    .bind(project)
-    .fetch_one(&mut *tx)
-    .await?;
+/// Records that `lead` just took a turn as Fix Lead, as
+/// `psirt_core::take_turn` counts it. The caller holds the project's row
+/// lock, so reading the count and writing it back cannot interleave.
+async fn take_turn(
+    tx: &mut AnyConnection,
+    project: &str,
+    roster: &mut [psirt_core::RosterEntry],
+    lead: UserId,
+) -> Result<(), StoreError> {
+    let turns: i64 = sqlx::query_scalar("SELECT lead_turns FROM projects WHERE slug = $1")
+        .bind(project)
+        .fetch_one(&mut *tx)
+        .await?;
+    let turn = psirt_core::take_turn(roster, turns as u64, lead) as i64;
+    sqlx::query("UPDATE projects SET lead_turns = $1 WHERE slug = $2")
+        .bind(turn)
+        .bind(project)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("UPDATE pst_members SET last_turn = $1 WHERE project = $2 AND user_id = $3")
         .bind(turn)
         .bind(project)
@@ -526,36 +468,6 @@ async fn take_turn(tx: &mut AnyConnection, project: &str, lead: UserId) -> Resul
         .execute(&mut *tx)
         .await?;
     Ok(())
-}
-
-/// The core's view of a principal for instance operations: PST if on any
-/// project's PST.
-pub(crate) fn instance_actor(principal: &Principal, pst_projects: &[String]) -> Actor {
-    match principal {
-        Principal::User(u) => Actor::Person {
-            user: u.id,
-            pst: !pst_projects.is_empty(),
-            admin: u.is_admin,
-        },
-        Principal::Reporter(_) | Principal::Anonymous => Actor::Anonymous,
-        Principal::System => Actor::System,
-    }
-}
-
-/// The core's view of a principal, relative to one case.
-pub(crate) fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
-    match principal {
-        Principal::User(u) => Actor::Person {
-            user: u.id,
-            pst: pst_projects.contains(&case.project),
-            admin: u.is_admin,
-        },
-        // A status link speaks only for its own case; for any other case it
-        // is a stranger with no standing.
-        Principal::Reporter(r) if *r == case.reference => Actor::Reporter,
-        Principal::Reporter(_) | Principal::Anonymous => Actor::Anonymous,
-        Principal::System => Actor::System,
-    }
 }
 
 /// When the case's pre-notification first reached an organisation (its

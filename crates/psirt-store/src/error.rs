@@ -19,6 +19,11 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    /// The thing acted on is not in a state that allows this (an
+    /// organisation already decided on, say): the request is well formed,
+    /// the thing has moved on. Says where it is and what the step needs.
+    #[error("{0}")]
+    WrongState(String),
     /// Input that cannot be stored as given.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },

@@ -16,8 +16,8 @@ use psirt_core::{Case, CaseRef, Command, EmailAddress, NewReport, Operation, Rep
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
+use crate::Caller;
 use crate::attachments::{self, NewAttachment};
-use crate::cases::Caller;
 use crate::{Principal, Store, StoreError, micros, outbox};
 
 /// A parsed (and, where it was encrypted, decrypted) inbound message.

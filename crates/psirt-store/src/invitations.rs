@@ -219,7 +219,7 @@ impl Store {
             &mut tx,
             self.backend,
             &AuditEntry {
-                actor: crate::cases::audit_actor(&Principal::User(user.clone())),
+                actor: crate::standing::audit_actor(&Principal::User(user.clone())),
                 action: "invitation.accept".into(),
                 case: None,
                 origin: origin.to_string(),
@@ -245,7 +245,7 @@ impl Store {
         // The PST of this project; being on another project's is not enough.
         let on_this: Vec<String> = pst.into_iter().filter(|p| p == project).collect();
         psirt_core::authorize_instance(
-            &crate::cases::instance_actor(&caller.principal, &on_this),
+            &crate::standing::instance_actor(&caller.principal, &on_this),
             Operation::ManageDistributors,
         )
         .map_err(psirt_core::Refusal::from)?;

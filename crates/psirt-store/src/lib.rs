@@ -23,10 +23,12 @@ mod error;
 mod inbound;
 mod instance_key;
 mod invitations;
+mod keys;
 mod migrations;
 mod outbox;
 pub mod private;
 mod sessions;
+mod standing;
 mod witness;
 
 use std::str::FromStr;
@@ -43,17 +45,18 @@ pub use attachments::{
 pub use audit::{
     AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
 };
-pub use cases::{Caller, CaseRecord, Intake, Principal};
+pub use cases::{CaseRecord, Intake};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
     HelpRequest, HelpTopic, LeakCount, NewLeak, NewPerson, NotificationStatus, NotifiedCase,
-    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText, check_individual,
+    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText,
 };
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
+pub use standing::{Caller, Principal};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
@@ -187,7 +190,10 @@ impl Store {
     /// The same store, with account and project changes recorded in the
     /// audit log as done by `caller` (the server passes each request's).
     pub fn by(&self, caller: &Caller) -> Store {
-        let who = (cases::audit_actor(&caller.principal), caller.origin.clone());
+        let who = (
+            standing::audit_actor(&caller.principal),
+            caller.origin.clone(),
+        );
         Store {
             by: Some(std::sync::Arc::new(who)),
             ..self.clone()

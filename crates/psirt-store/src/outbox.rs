@@ -24,7 +24,7 @@ use psirt_core::{
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{self, AuditEntry};
-use crate::cases::{actor, audit_actor};
+use crate::standing::{actor, audit_actor};
 use crate::{Backend, Caller, Principal, Store, StoreError, micros};
 
 /// Where a message is on its way.
@@ -268,7 +268,7 @@ async fn recipients(
         Audience::Distributors | Audience::NotifiedDistributors => {
             let rows = match audience {
                 Audience::Distributors => {
-                    sqlx::query(crate::distributors::CURRENT_MEMBERS)
+                    sqlx::query(crate::standing::CURRENT_MEMBERS)
                         .bind(&case.project)
                         .fetch_all(&mut *tx)
                         .await?
@@ -276,7 +276,7 @@ async fn recipients(
                 // Of those, the people of organisations notified on this
                 // case: what they were told is what changes.
                 _ => {
-                    sqlx::query(crate::distributors::CURRENT_MEMBERS_NOTIFIED)
+                    sqlx::query(crate::standing::CURRENT_MEMBERS_NOTIFIED)
                         .bind(&case.project)
                         .bind(case.reference.to_string())
                         .fetch_all(&mut *tx)
@@ -426,7 +426,7 @@ impl Store {
                 .await?
                 .rows_affected();
                 if state == MailState::Queued && kind == MailKind::PreNotification {
-                    crate::distributors::record_notified(&mut tx, case_id, now).await?;
+                    record_notified(&mut tx, case_id, now).await?;
                 }
                 let action = if state == MailState::Queued {
                     "mail.approve"
@@ -624,69 +624,6 @@ impl Store {
         Ok(())
     }
 
-    /// Puts `armored` on file as the key for `email` (replacing any): by
-    /// the address's own account (`OwnAccount`) or an account manager
-    /// (`ManageAccounts`), as `authorize` decides. The caller has checked
-    /// the key (psirt-mail's `PublicKey::from_armored`) and passes its
-    /// fingerprint. This and [`Store::keep_key`] are the only ways a key
-    /// on file changes; both write `key.put` to the audit log.
-    pub async fn put_key(
-        &self,
-        caller: &Caller,
-        email: &EmailAddress,
-        fingerprint: &str,
-        armored: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let own = matches!(&caller.principal, Principal::User(u) if u.email.as_str().eq_ignore_ascii_case(email.as_str()));
-        let operation = if own {
-            Operation::OwnAccount
-        } else {
-            Operation::ManageAccounts
-        };
-        let actor = self.instance_actor(caller).await?;
-        psirt_core::authorize_instance(&actor, operation).map_err(psirt_core::Refusal::from)?;
-        self.keep_key(caller, email, fingerprint, armored, now)
-            .await
-    }
-
-    /// [`Store::put_key`] without the access check, for the local
-    /// administrator on the command line (like account creation). The
-    /// change is in the audit log as `caller`'s.
-    pub async fn keep_key(
-        &self,
-        caller: &Caller,
-        email: &EmailAddress,
-        fingerprint: &str,
-        armored: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let actor = audit_actor(&caller.principal);
-        put_key_in(
-            &mut tx,
-            self.backend,
-            (&actor, &caller.origin),
-            email,
-            fingerprint,
-            armored,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The public key on file for `email`, ASCII-armored.
-    pub async fn key_for(&self, email: &EmailAddress) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT armored FROM openpgp_keys WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     /// Sets where a project's forthcoming-fix notices and release
     /// announcements go (`None`: nowhere; drafts are then not written).
     pub async fn set_announce_address(
@@ -751,43 +688,51 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreE
     Ok(())
 }
 
-/// Replaces the key on file for `email`, in `tx`, with a `key.put` entry in
-/// the audit log naming `actor` (from `origin`). Callers have decided that
-/// they may:
-/// [`Store::put_key`], and a person confirming, signed in, the key their
-/// distributor organisation named for them.
-pub(crate) async fn put_key_in(
+/// Records that the organisations whose people have approved copies of the
+/// case's pre-notification were notified (called when drafts are approved).
+pub(crate) async fn record_notified(
     tx: &mut AnyConnection,
-    backend: crate::Backend,
-    (actor, origin): (&str, &str),
-    email: &EmailAddress,
-    fingerprint: &str,
-    armored: &str,
+    case_id: i64,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
-        .bind(email.as_str())
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
-        "INSERT INTO openpgp_keys (email, fingerprint, armored, added_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO distributor_notifications (case_id, org_id, notified_at) \
+         SELECT DISTINCT o.case_id, p.org_id, $1 FROM outbox o JOIN distributor_people p ON p.id = o.distributor_person_id \
+         WHERE o.case_id = $2 AND o.kind = 'pre_notification' AND o.state = 'queued' \
+         ON CONFLICT (case_id, org_id) DO NOTHING",
     )
-    .bind(email.as_str())
-    .bind(fingerprint)
-    .bind(armored)
     .bind(micros(now))
+    .bind(case_id)
     .execute(&mut *tx)
     .await?;
-    audit::append(
-        tx,
-        backend,
-        &AuditEntry {
-            actor: actor.to_string(),
-            action: "key.put".into(),
-            case: None,
-            origin: origin.to_string(),
-            detail: format!("{email} {fingerprint}"),
-        },
-    )
-    .await
+    Ok(())
+}
+
+/// Discards the pending pre-notification copies of an organisation's
+/// people (all of them, or one), with the reason; returns how many.
+pub(crate) async fn discard_pending(
+    tx: &mut AnyConnection,
+    org: i64,
+    person: Option<psirt_core::UserId>,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let pending = "UPDATE outbox SET state = 'discarded', last_error = $1 \
+         WHERE state IN ('draft', 'queued') AND distributor_person_id IN ";
+    let n = match person {
+        Some(person) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{pending}(SELECT id FROM distributor_people WHERE org_id = $2 AND user_id = $3)"
+        )))
+        .bind(reason)
+        .bind(org)
+        .bind(person.get()),
+        None => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{pending}(SELECT id FROM distributor_people WHERE org_id = $2)"
+        )))
+        .bind(reason)
+        .bind(org),
+    }
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    Ok(n)
 }

@@ -265,7 +265,9 @@ impl World {
 
 fn refused<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     match r {
-        Err(e @ (StoreError::Refused(_) | StoreError::Invalid { .. })) => e.to_string(),
+        Err(
+            e @ (StoreError::Refused(_) | StoreError::Invalid { .. } | StoreError::WrongState(_)),
+        ) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -307,19 +309,13 @@ both!(
         assert!(
             refused(
                 store
-                    .vouch_distributor(&person(&ann), distro, true, None, at(2))
+                    .vouch_distributor(&person(&ann), distro, None, at(2))
                     .await
             )
             .contains("vouch")
         );
         let org = store
-            .vouch_distributor(
-                &person(&w.founder),
-                distro,
-                true,
-                Some("I know them"),
-                at(2),
-            )
+            .vouch_distributor(&person(&w.founder), distro, Some("I know them"), at(2))
             .await
             .unwrap();
         assert_eq!(org.state, OrgState::Vouched);

@@ -322,13 +322,13 @@ pub async fn run(
         }
         DistributorCmd::Vouch { org, reason } => {
             let org = store
-                .vouch_distributor(&caller, org_id(org).await?, true, reason.as_deref(), now)
+                .vouch_distributor(&caller, org_id(org).await?, reason.as_deref(), now)
                 .await?;
             println!("you vouched for {}", org.name);
         }
         DistributorCmd::Decline { org, reason } => {
             let org = store
-                .vouch_distributor(&caller, org_id(org).await?, false, Some(&reason), now)
+                .decline_distributor(&caller, org_id(org).await?, &reason, now)
                 .await?;
             println!("you declined to vouch for {}", org.name);
         }

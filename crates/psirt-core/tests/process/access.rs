@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use expect_test::expect;
 use psirt_core::{
-    Actor, Command, Credit, CreditKind, Operation, Standing, authorize, authorize_instance,
-    standings,
+    About, Actor, Command, Credit, CreditKind, Operation, Standing, authorize, authorize_about,
+    authorize_instance, standings,
 };
 
 use crate::harness::*;
@@ -134,10 +134,14 @@ fn the_access_matrix() {
         AskDistributorsForHelp          yes      yes        -        -        -        -        -        -        -        -
         ApplyAsDistributor              yes      yes      yes      yes      yes      yes      yes      yes      yes      yes
         AcceptEmbargoPolicy             yes      yes      yes        -        -      yes      yes        -      yes      yes
-        VouchForDistributor               -        -        -        -        -        -        -        -      yes      yes
+        VouchForDistributor               -        -        -        -        -        -        -        -        -        -
         ManageDistributorTeam             -        -        -        -        -        -        -        -      yes      yes
         ListNotifiedCases                 -        -        -        -        -        -        -        -      yes      yes
         ManageDistributors              yes        -        -        -        -        -        -        -        -        -
+        RemoveDistributorPerson         yes        -        -        -        -        -        -        -      yes      yes
+        ViewDraftPreNotification        yes      yes      yes        -        -        -        -        -        -        -
+        ViewDistributorOrg              yes        -        -        -        -        -        -        -        -        -
+        PutKey                            -        -        -        -        -        -      yes        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
@@ -386,4 +390,111 @@ fn a_distributor_sees_the_notice_of_a_notified_case_and_nothing_else() {
     );
     // A distributor runs the PST's list operations no more than anyone.
     assert!(authorize_instance(&notified, Operation::ManageDistributors).is_err());
+}
+
+/// The operations whose decision needs a fact about the thing asked about
+/// (whose key, whose application), asked with and without each fact: the
+/// fact alone grants nothing to one who lacks the standing under it.
+#[test]
+fn decisions_about_a_key_or_an_application() {
+    let w = case_with_team();
+    let member = Actor::Distributor {
+        user: ERIN,
+        notified: false,
+    };
+    let actors: [(&str, Actor); 6] = [
+        ("person", w.person(MALLORY)),
+        ("pst", w.person(BOB)),
+        (
+            "admin",
+            Actor::Person {
+                user: MALLORY,
+                pst: false,
+                admin: true,
+            },
+        ),
+        ("member", member),
+        ("system", Actor::System),
+        ("anon", Actor::Anonymous),
+    ];
+    let facts: [(&str, About); 4] = [
+        ("none", About::default()),
+        (
+            "own",
+            About {
+                own_address: true,
+                ..About::default()
+            },
+        ),
+        (
+            "voucher",
+            About {
+                named_voucher: true,
+                ..About::default()
+            },
+        ),
+        (
+            "person",
+            About {
+                org_person: true,
+                ..About::default()
+            },
+        ),
+    ];
+    let mut table = String::new();
+    for op in [
+        Operation::PutKey,
+        Operation::VouchForDistributor,
+        Operation::ViewDistributorOrg,
+    ] {
+        for (fact, about) in facts {
+            write!(table, "{:<20} {fact:<8}", format!("{op:?}")).unwrap();
+            for (name, actor) in &actors {
+                let cell = match authorize_about(actor, op, about) {
+                    Ok(()) => name.to_string(),
+                    Err(_) => "-".into(),
+                };
+                write!(table, " {cell:>7}").unwrap();
+            }
+            table.push('\n');
+        }
+    }
+    expect![[r#"
+        PutKey               none           -       -   admin       -       -       -
+        PutKey               own       person     pst   admin  member       -       -
+        PutKey               voucher        -       -   admin       -       -       -
+        PutKey               person         -       -   admin       -       -       -
+        VouchForDistributor  none           -       -       -       -       -       -
+        VouchForDistributor  own            -       -       -       -       -       -
+        VouchForDistributor  voucher        -       -       -  member       -       -
+        VouchForDistributor  person         -       -       -       -       -       -
+        ViewDistributorOrg   none           -     pst       -       -       -       -
+        ViewDistributorOrg   own            -     pst       -       -       -       -
+        ViewDistributorOrg   voucher        -     pst       -  member       -       -
+        ViewDistributorOrg   person    person     pst   admin  member       -       -
+    "#]]
+    .assert_eq(&table);
+    expect![[
+        "only the member of the list the application names as voucher may vouch for an applicant"
+    ]]
+    .assert_eq(
+        &authorize_instance(&member, Operation::VouchForDistributor)
+            .unwrap_err()
+            .to_string(),
+    );
+    // The draft pre-notification is the team's, never a distributor's,
+    // notified or not.
+    let notified = Actor::Distributor {
+        user: ERIN,
+        notified: true,
+    };
+    assert!(authorize(&notified, Operation::ViewDraftPreNotification, &w.case).is_err());
+    assert!(
+        authorize(
+            &w.person(DAVE),
+            Operation::ViewDraftPreNotification,
+            &w.case
+        )
+        .is_ok()
+    );
 }

@@ -228,16 +228,14 @@ impl World {
         }
     }
 
-    /// As the store does: an assigned Fix Lead takes the project's next
-    /// turn, whether the rotation chose them or not.
+    /// What the store does, through the same function: an assigned Fix
+    /// Lead takes the project's next turn, whether the rotation chose them
+    /// or not.
     fn take_turn(&mut self, change: &Change) {
         let Change::FixLeadAssigned { lead, .. } = change else {
             return;
         };
-        self.turn += 1;
-        if let Some(entry) = self.pst.iter_mut().find(|e| e.user == *lead) {
-            entry.last_turn = Some(self.turn);
-        }
+        self.turn = psirt_core::take_turn(&mut self.pst, self.turn, *lead);
     }
 
     /// Makes it `user`'s turn in the rotation, as if everyone else on the

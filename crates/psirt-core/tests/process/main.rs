@@ -6,6 +6,7 @@
 
 mod access;
 mod agenda;
+mod distributors;
 mod embargo;
 mod harness;
 mod low_severity;

@@ -345,12 +345,11 @@ pub const ROUTES: &[Route] = &[
         door: Door::Store(Operation::ManageDistributors),
         handler: Handler::Api(|| routes!(crate::distributors::leak_counts)),
     },
-    // Its PST, and also its own people (`AcceptEmbargoPolicy`) and its
-    // voucher (`VouchForDistributor`): the store asks the one that fits.
+    // Its PST, its own people and its named voucher.
     Route {
         method: "get",
         path: "/api/v1/distributors/{org}",
-        door: Door::Store(Operation::ManageDistributors),
+        door: Door::Store(Operation::ViewDistributorOrg),
         handler: Handler::Api(|| routes!(crate::distributors::get_org)),
     },
     Route {
@@ -377,11 +376,11 @@ pub const ROUTES: &[Route] = &[
         door: Door::Store(Operation::ManageDistributorTeam),
         handler: Handler::Api(|| routes!(crate::distributors::add_person)),
     },
-    // A current member of the organisation, or its PST (`ManageDistributors`).
+    // A current member of the organisation, or its PST.
     Route {
         method: "delete",
         path: "/api/v1/distributors/{org}/people/{email}",
-        door: Door::Store(Operation::ManageDistributorTeam),
+        door: Door::Store(Operation::RemoveDistributorPerson),
         handler: Handler::Api(|| routes!(crate::distributors::remove_person)),
     },
     Route {

@@ -36,8 +36,7 @@ mod portal;
 pub use organisations::*;
 pub use portal::*;
 
-/// At most this many people in one application.
-const MAX_PEOPLE: usize = 50;
+use psirt_core::distributors::MAX_PEOPLE;
 
 /// One person an application or an organisation names.
 #[derive(Deserialize, ToSchema, Clone, Default)]
@@ -129,9 +128,9 @@ pub(crate) fn person(
         errors.push((field("name"), "must not be empty".into()));
     }
     let email = match p.email.trim().parse::<EmailAddress>() {
-        Ok(e) => match psirt_store::check_individual("email", &e) {
+        Ok(e) => match psirt_core::distributors::check_individual("email", &e) {
             Ok(()) => Some(e),
-            Err(psirt_store::StoreError::Invalid { reason, .. }) => {
+            Err(psirt_core::Refusal::Invalid { reason, .. }) => {
                 errors.push((field("email"), reason));
                 None
             }

@@ -103,10 +103,18 @@ pub(crate) async fn vouch(
     ApiJson(req): ApiJson<VouchRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
     let org = org_id(&state, q, &org).await?;
-    let org = state
-        .store
-        .vouch_distributor(&auth.caller, org, req.confirm, req.reason.as_deref(), now())
-        .await?;
+    let org = if req.confirm {
+        state
+            .store
+            .vouch_distributor(&auth.caller, org, req.reason.as_deref(), now())
+            .await?
+    } else {
+        let reason = req.reason.as_deref().unwrap_or("");
+        state
+            .store
+            .decline_distributor(&auth.caller, org, reason, now())
+            .await?
+    };
     Ok(axum::Json(DistributorOrgView::new(&org)))
 }
 

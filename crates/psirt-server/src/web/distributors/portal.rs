@@ -17,12 +17,16 @@ pub(super) async fn render_portal(
         state.store.instance_actor(&who.caller).await?,
         psirt_core::Actor::Person { pst: true, .. }
     );
-    let member_of_approved = orgs.iter().any(|o| {
-        o.state == OrgState::Approved
-            && o.people
-                .iter()
-                .any(|p| p.user.id == me && p.accepted_at.is_some() && p.removed_at.is_none())
-    });
+    // A current member of an organisation on the project's list: the
+    // store's standing, `authorize_instance`'s decision.
+    let member_of_approved = psirt_core::authorize_instance(
+        &state
+            .store
+            .project_actor(&who.caller, &state.settings.default_project)
+            .await?,
+        psirt_core::Operation::ListNotifiedCases,
+    )
+    .is_ok();
     let cases = if member_of_approved {
         match state
             .store
@@ -206,15 +210,24 @@ pub(crate) async fn portal_action(
                     .map_err(ApiError::from),
                 "accepted",
             ),
-            action @ ("vouch" | "decline") => (
+            "vouch" => (
                 "vouch",
                 state
                     .store
-                    .vouch_distributor(
+                    .vouch_distributor(&who.caller, org, fields.optional("reason").as_deref(), at)
+                    .await
+                    .map(|_| ())
+                    .map_err(ApiError::from),
+                "vouched",
+            ),
+            "decline" => (
+                "vouch",
+                state
+                    .store
+                    .decline_distributor(
                         &who.caller,
                         org,
-                        action == "vouch",
-                        fields.optional("reason").as_deref(),
+                        fields.optional("reason").as_deref().unwrap_or(""),
                         at,
                     )
                     .await

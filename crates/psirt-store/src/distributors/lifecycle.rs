@@ -1,0 +1,309 @@
+//! An organisation's steps after its application: the voucher's answer,
+//! each person's acceptance of the embargo policy, the PST's decisions,
+//! people added and removed. Each is load → `decide_org` → apply, in one
+//! transaction with its timeline row and audit entry.
+
+use jiff::Timestamp;
+use psirt_core::Actor;
+use psirt_core::distributors::{OrgChange, OrgCommand, OrgState, decide_org};
+use sqlx::AnyConnection;
+
+use super::apply::{add_person, confirm_proposed_key, ensure_user};
+use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, load_org, org_row, record};
+use crate::standing::{Scope, standing};
+use crate::{Caller, Store, StoreError, micros};
+
+/// What applying an organisation's changes did, for its timeline.
+#[derive(Default)]
+struct Applied {
+    discarded: u64,
+    ended: crate::sessions::Revoked,
+    /// Words about the key confirmed on acceptance.
+    key: String,
+}
+
+impl Store {
+    /// The voucher confirms, with an optional reason. Only the member the
+    /// application names may.
+    pub async fn vouch_distributor(
+        &self,
+        caller: &Caller,
+        org: i64,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let reason = reason.map(str::to_string);
+        self.run_org(caller, org, OrgCommand::Vouch { reason }, now)
+            .await
+    }
+
+    /// The voucher declines, with a reason the applicant sees. Only the
+    /// member the application names may.
+    pub async fn decline_distributor(
+        &self,
+        caller: &Caller,
+        org: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let reason = reason.to_string();
+        self.run_org(caller, org, OrgCommand::Decline { reason }, now)
+            .await
+    }
+
+    /// The caller accepts the embargo policy for themself, as a person of
+    /// `org`. Until they do, they see nothing and are sent nothing.
+    pub async fn accept_embargo_policy(
+        &self,
+        caller: &Caller,
+        org: i64,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        self.run_org(caller, org, OrgCommand::AcceptPolicy, now)
+            .await
+    }
+
+    /// The PST's decision: approve (after the voucher confirmed and at
+    /// least one person accepted the policy), reject, suspend, reinstate or
+    /// remove, each but approval with a reason the applicant sees.
+    /// Suspension and removal discard the people's pending pre-notification
+    /// copies in the same transaction.
+    pub async fn decide_distributor(
+        &self,
+        caller: &Caller,
+        org: i64,
+        decision: OrgDecision,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let command = match decision {
+            OrgDecision::Approve => OrgCommand::Approve,
+            OrgDecision::Reject { reason } => OrgCommand::Reject { reason },
+            OrgDecision::Suspend { reason } => OrgCommand::Suspend { reason },
+            OrgDecision::Reinstate { reason } => OrgCommand::Reinstate { reason },
+            OrgDecision::Remove { reason } => OrgCommand::Remove { reason },
+        };
+        self.run_org(caller, org, command, now).await
+    }
+
+    /// A current member adds a person of their own team; the person sees
+    /// nothing until they accept the policy themself.
+    pub async fn add_distributor_person(
+        &self,
+        caller: &Caller,
+        org: i64,
+        person: NewPerson,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let checked =
+            psirt_core::distributors::check_person(person.proposed()).map_err(super::refused)?;
+        let person = NewPerson {
+            name: checked.name,
+            ..person
+        };
+        let mut tx = self.write().await?;
+        let row = org_row(&mut tx, org).await?;
+        let who = Who::of(caller);
+        // The account first (rolled back with the rest on a refusal), so
+        // that the core can tell whether it is already one of the people.
+        let user = ensure_user(&mut tx, self.backend, &who, &person, now).await?;
+        let command = OrgCommand::AddPerson {
+            user,
+            email: person.email.clone(),
+        };
+        let actor = org_actor(&mut tx, caller, &row).await?;
+        let changes =
+            decide_org(&load_org(&mut tx, &row).await?, &actor, command).map_err(super::refused)?;
+        debug_assert!(matches!(changes[..], [OrgChange::PersonAdded { .. }]));
+        let by = caller.user().map(|u| u.id);
+        add_person(&mut tx, org, &person, user, by, now).await?;
+        let named = (org, row.name.as_str(), row.project.as_str());
+        self.invite_person(&mut tx, &who, named, &person, user, now)
+            .await?;
+        record(
+            &mut tx,
+            self.backend,
+            caller,
+            org,
+            "person_added",
+            format!("{} added", person.email),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.org_detail(org).await
+    }
+
+    /// Removes a person, by a current member of the organisation or the
+    /// PST; their pending copies are discarded at once.
+    pub async fn remove_distributor_person(
+        &self,
+        caller: &Caller,
+        org: i64,
+        email: &psirt_core::EmailAddress,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let email = email.clone();
+        self.run_org(caller, org, OrgCommand::RemovePerson { email }, now)
+            .await
+    }
+
+    /// One command on one organisation: load, decide, apply, record.
+    async fn run_org(
+        &self,
+        caller: &Caller,
+        org: i64,
+        command: OrgCommand,
+        now: Timestamp,
+    ) -> Result<DistributorOrg, StoreError> {
+        let mut tx = self.write().await?;
+        let row = org_row(&mut tx, org).await?;
+        let current = load_org(&mut tx, &row).await?;
+        let actor = match command {
+            // An organisation's own people are managed by its own members.
+            OrgCommand::RemovePerson { .. } => org_actor(&mut tx, caller, &row).await?,
+            _ => standing(&mut tx, &caller.principal, Scope::Project(&row.project)).await?,
+        };
+        let removed = match &command {
+            OrgCommand::RemovePerson { email } => Some(email.clone()),
+            _ => None,
+        };
+        let changes = decide_org(&current, &actor, command).map_err(super::refused)?;
+        let applied = self.apply_org(&mut tx, caller, &row, &changes, now).await?;
+        let (kind, detail) = timeline(&changes, &applied, caller, removed);
+        record(&mut tx, self.backend, caller, org, kind, detail, None, now).await?;
+        tx.commit().await?;
+        self.org_detail(org).await
+    }
+
+    /// Writes what `decide_org` returned.
+    async fn apply_org(
+        &self,
+        tx: &mut AnyConnection,
+        caller: &Caller,
+        row: &OrgRow,
+        changes: &[OrgChange],
+        now: Timestamp,
+    ) -> Result<Applied, StoreError> {
+        let mut applied = Applied::default();
+        for change in changes {
+            match change {
+                OrgChange::Moved { to, reason, .. } => {
+                    sqlx::query(
+                        "UPDATE distributor_orgs SET state = $1, reason = COALESCE($2, reason), \
+                         updated_at = $3 WHERE id = $4",
+                    )
+                    .bind(to.as_str())
+                    .bind(reason.clone())
+                    .bind(micros(now))
+                    .bind(row.id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                OrgChange::PolicyAccepted { user } => {
+                    let person: i64 = sqlx::query_scalar(
+                        "UPDATE distributor_people SET accepted_at = $1, accepted_via = 'self' \
+                         WHERE org_id = $2 AND user_id = $3 RETURNING id",
+                    )
+                    .bind(micros(now))
+                    .bind(row.id)
+                    .bind(user.get())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let account = caller
+                        .user()
+                        .expect("decide_org: the person accepting is the caller");
+                    applied.key =
+                        confirm_proposed_key(tx, self.backend, caller, account, person, now)
+                            .await?;
+                }
+                OrgChange::PersonAdded { .. } => {
+                    // Written by `add_distributor_person`, which holds the
+                    // name and key given for them.
+                }
+                OrgChange::PersonRemoved { user } => {
+                    sqlx::query(
+                        "UPDATE distributor_people SET removed_at = $1 \
+                         WHERE org_id = $2 AND user_id = $3 AND removed_at IS NULL",
+                    )
+                    .bind(micros(now))
+                    .bind(row.id)
+                    .bind(user.get())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                OrgChange::PendingDiscarded { person, reason } => {
+                    applied.discarded +=
+                        crate::outbox::discard_pending(tx, row.id, *person, reason).await?;
+                }
+                OrgChange::AccessEnded { user } => {
+                    let one = crate::sessions::end_access_of(tx, *user, now).await?;
+                    applied.ended.sessions += one.sessions;
+                    applied.ended.tokens += one.tokens;
+                }
+            }
+        }
+        Ok(applied)
+    }
+}
+
+/// The caller's standing on the organisation itself: its PST, or a
+/// current member of that organisation.
+async fn org_actor(
+    tx: &mut AnyConnection,
+    caller: &Caller,
+    row: &OrgRow,
+) -> Result<Actor, StoreError> {
+    let scope = Scope::Org {
+        project: &row.project,
+        org: row.id,
+    };
+    standing(tx, &caller.principal, scope).await
+}
+
+/// The timeline's kind and words for what a command changed.
+fn timeline(
+    changes: &[OrgChange],
+    applied: &Applied,
+    caller: &Caller,
+    removed: Option<psirt_core::EmailAddress>,
+) -> (&'static str, String) {
+    let Applied {
+        discarded, ended, ..
+    } = applied;
+    match changes.first() {
+        Some(OrgChange::Moved { to, kind, note, .. }) => {
+            let mut detail = note.clone();
+            if matches!(to, OrgState::Suspended | OrgState::Removed) {
+                detail = format!("{detail} ({discarded} pending copies discarded)");
+            }
+            if *to == OrgState::Removed {
+                detail = format!(
+                    "{detail} ({} session(s) and {} token(s) of its people ended)",
+                    ended.sessions, ended.tokens
+                );
+            }
+            (kind, detail)
+        }
+        Some(OrgChange::PolicyAccepted { .. }) => {
+            let email = caller
+                .user()
+                .map(|u| u.email.to_string())
+                .unwrap_or_default();
+            (
+                "accepted",
+                format!("{email} accepted the embargo policy{}", applied.key),
+            )
+        }
+        Some(OrgChange::PersonRemoved { .. }) => (
+            "person_removed",
+            format!(
+                "{} removed ({discarded} pending copies discarded; {} session(s) and {} token(s) ended)",
+                removed.map(|e| e.to_string()).unwrap_or_default(),
+                ended.sessions,
+                ended.tokens
+            ),
+        ),
+        _ => ("changed", String::new()),
+    }
+}
