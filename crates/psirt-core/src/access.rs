@@ -160,10 +160,13 @@ pub enum Operation {
     /// Review applications, approve, reject, suspend or remove
     /// organisations, and see leak counts per organisation.
     ManageDistributors,
+    /// Read the fix branch and record its commits and cherry-pick plan
+    /// (psirt's job does it too).
+    ReadFixRepository,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 49] = [
+    pub const ALL: [Operation; 50] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -213,6 +216,7 @@ impl Operation {
         Operation::ManageDistributorTeam,
         Operation::ListNotifiedCases,
         Operation::ManageDistributors,
+        Operation::ReadFixRepository,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -282,6 +286,7 @@ impl Operation {
             Operation::ManageDistributorTeam => &[Distributor],
             Operation::ListNotifiedCases => &[Distributor],
             Operation::ManageDistributors => &[Pst],
+            Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
         }
     }
 
@@ -336,6 +341,7 @@ impl Operation {
             Operation::ManageDistributorTeam => "add or remove people of the organisation",
             Operation::ListNotifiedCases => "list the cases notified to the organisation",
             Operation::ManageDistributors => "manage the distributors list",
+            Operation::ReadFixRepository => "read the fix repository",
         }
     }
 }

@@ -8,6 +8,7 @@ use psirt_cvss::Vector;
 
 use crate::case::{Credit, DistributorDecision};
 use crate::duration::Duration;
+use crate::fix_repo::{BranchCommit, CherryPickPlan, FixRepository};
 use crate::ids::{CommitId, CveId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +131,21 @@ pub enum Command {
         notes: String,
     },
     Close,
+    /// Links the private repository and branch the fix is developed in.
+    LinkFixRepository(FixRepository),
+    /// The fix branch's commits as psirt just read them (`base..branch`,
+    /// oldest first), authors matched to accounts by the caller.
+    ReadFixBranch {
+        commits: Vec<BranchCommit>,
+    },
+    /// The cherry-pick plan psirt computed by applying the fix commits.
+    RecordCherryPickPlan(CherryPickPlan),
+    /// The Fix Lead's resolution of a branch's conflict: the commits that
+    /// carry the fix on that branch.
+    ResolveCherryPick {
+        branch: String,
+        commits: Vec<CommitId>,
+    },
 }
 
 impl Command {
@@ -167,6 +183,11 @@ impl Command {
             Command::MessageReporter { .. } => Op::MessageReporter,
             Command::ReporterReply { .. } => Op::ReplyAsReporter,
             Command::HoldRetrospective { .. } | Command::Close => Op::Close,
+            Command::LinkFixRepository(_) => Op::RecordFixWork,
+            Command::ReadFixBranch { .. } | Command::RecordCherryPickPlan(_) => {
+                Op::ReadFixRepository
+            }
+            Command::ResolveCherryPick { .. } => Op::Release,
         }
     }
 }

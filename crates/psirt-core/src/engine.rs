@@ -37,36 +37,53 @@ pub enum Rule {
     UnknownCommit(CommitId),
     NoSelfApproval,
     AlreadyApproved,
-    FixReadyNeedsApprovals { unapproved: Vec<CommitId> },
+    FixReadyNeedsApprovals {
+        unapproved: Vec<CommitId>,
+    },
     FixAlreadyReady,
     FixNotReady,
     NoticeNeedsFixOrMitigation,
     NoticeNeedsFutureReleaseDate,
     DistributorsNeedEmbargo,
     EmbargoMustEndInFuture,
-    EmbargoTooShort { min: String },
-    EmbargoTooLong { max: String },
+    EmbargoTooShort {
+        min: String,
+    },
+    EmbargoTooLong {
+        max: String,
+    },
     NotifyNeedsDecision,
     NotifyNeedsFix,
     AlreadyNotified,
-    SlowDownNeedsFinalCvss { threshold: String },
-    SlowDownNeedsLowSeverity { score: String, threshold: String },
+    SlowDownNeedsFinalCvss {
+        threshold: String,
+    },
+    SlowDownNeedsLowSeverity {
+        score: String,
+        threshold: String,
+    },
     SlowDownWhilePublic,
     AlreadyPublic,
     PrivateHandlingNeedsPublicCase,
     AnswerNeedsRequest,
     BreakCannotBeInFuture,
     NoBreakToAssess,
-    ReleaseEarlyMustBeEarlier { embargo_end: Timestamp },
+    ReleaseEarlyMustBeEarlier {
+        embargo_end: Timestamp,
+    },
     CveAlreadyRecorded,
     WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
-    ReleaseEmbargoed { until: Timestamp },
+    ReleaseEmbargoed {
+        until: Timestamp,
+    },
     CherryPickPlanNeeded,
     AlreadyReleased,
     ReleaseNeededFirst,
     RetrospectiveNotInPolicy,
     CloseNeeds(Vec<&'static str>),
+    /// A rule of the fix repository and its cherry-pick plan.
+    FixRepo(crate::fix_repo::FixRepoRule),
 }
 
 impl fmt::Display for Rule {
@@ -222,6 +239,7 @@ impl fmt::Display for Rule {
             Rule::ReleaseNeededFirst => write!(f, "that comes after the release"),
             Rule::RetrospectiveNotInPolicy => write!(f, "this case's policy has no retrospective"),
             Rule::CloseNeeds(missing) => write!(f, "closing the case needs {}", missing.join(", ")),
+            Rule::FixRepo(rule) => rule.fmt(f),
         }
     }
 }
@@ -243,7 +261,7 @@ impl From<Rule> for Refusal {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
     Refusal::Invalid {
         field,
         reason: reason.into(),
@@ -251,7 +269,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
 }
 
 /// A required free-text field: trimmed, not empty, bounded.
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(field, "must not be empty"));
@@ -377,6 +395,10 @@ pub fn decide(
     }
     let now = ctx.now;
     let change = match command {
+        command @ (Command::LinkFixRepository(_)
+        | Command::ReadFixBranch { .. }
+        | Command::RecordCherryPickPlan(_)
+        | Command::ResolveCherryPick { .. }) => return crate::fix_repo::decide(case, command),
         Command::AssignFixLead {
             lead,
             override_reason,
@@ -480,6 +502,9 @@ pub fn decide(
             let Some(fix) = case.fix_commits.iter().find(|c| c.commit == commit) else {
                 return Err(Rule::UnknownCommit(commit).into());
             };
+            if fix.replaced {
+                return Err(crate::fix_repo::FixRepoRule::CommitReplaced(commit).into());
+            }
             if fix.author_user == Some(maintainer) {
                 return Err(Rule::NoSelfApproval.into());
             }
@@ -496,7 +521,7 @@ pub fn decide(
                 let unapproved = case
                     .fix_commits
                     .iter()
-                    .filter(|c| c.approvals.is_empty())
+                    .filter(|c| !c.replaced && c.approvals.is_empty())
                     .map(|c| c.commit.clone())
                     .collect();
                 return Err(Rule::FixReadyNeedsApprovals { unapproved }.into());
@@ -738,6 +763,11 @@ pub fn decide(
             let version = text("version", &version, 100)?;
             let base_release = text("base_release", &base_release, 100)?;
             may_release(case, now)?;
+            // With a fix repository, the picks are the commits the plan applied.
+            let cherry_picks = match cherry_picks.is_empty() && case.fix_repository.is_some() {
+                true => case.current_fix_commits(),
+                false => cherry_picks,
+            };
             if cherry_picks.is_empty() {
                 return Err(Rule::CherryPickPlanNeeded.into());
             }
@@ -831,6 +861,7 @@ pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
     if !missing.is_empty() {
         return Err(Rule::ReleaseNeeds(missing));
     }
+    crate::fix_repo::may_release(case)?;
     if let Some(until) = case.embargo_end()
         && now < until
         && case.release_early_at.is_none()

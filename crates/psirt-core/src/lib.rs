@@ -23,6 +23,7 @@ mod dues;
 mod duration;
 mod engine;
 mod event;
+mod fix_repo;
 mod ids;
 mod notify;
 mod policy;
@@ -38,6 +39,9 @@ pub use dues::{Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneSta
 pub use duration::{Duration, DurationError};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
+pub use fix_repo::{
+    BranchCommit, BranchPlan, CherryPickPlan, FixRepoRule, FixRepository, PlanOutcome, Resolutions,
+};
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
 pub use notify::{
     Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines, mails_for, reminders,

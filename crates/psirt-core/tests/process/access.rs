@@ -138,6 +138,7 @@ fn the_access_matrix() {
         ManageDistributorTeam             -        -        -        -        -        -        -        -      yes      yes
         ListNotifiedCases                 -        -        -        -        -        -        -        -      yes      yes
         ManageDistributors              yes        -        -        -        -        -        -        -        -        -
+        ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.

@@ -7,6 +7,7 @@
 mod access;
 mod agenda;
 mod embargo;
+mod fix_repository;
 mod harness;
 mod low_severity;
 mod mail;

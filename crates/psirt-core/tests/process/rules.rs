@@ -60,7 +60,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::AlreadyReleased
         | Rule::ReleaseNeededFirst
         | Rule::RetrospectiveNotInPolicy
-        | Rule::CloseNeeds(_) => {}
+        | Rule::CloseNeeds(_)
+        | Rule::FixRepo(_) => {}
     }
 }
 
