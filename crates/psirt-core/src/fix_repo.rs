@@ -299,12 +299,17 @@ fn read_branch(case: &Case, commits: Vec<BranchCommit>) -> Result<Vec<Change>, R
         if known {
             continue;
         }
+        // git allows empty names and subjects; the timeline says so.
+        let or = |value: &str, none: &str| match value.trim().is_empty() {
+            true => none.to_string(),
+            false => value.to_string(),
+        };
         changes.push(Change::FixCommitRead {
             commit: new.commit,
-            author_name: text("author_name", &new.author_name, 300)?,
-            author_email: text("author_email", &new.author_email, 300)?,
+            author_name: text("author_name", &or(&new.author_name, "(no name)"), 300)?,
+            author_email: text("author_email", &or(&new.author_email, "(no e-mail)"), 300)?,
             author_user: new.author_user,
-            title: text("title", &new.title, 1000)?,
+            title: text("title", &or(&new.title, "(no subject)"), 1000)?,
         });
     }
     if changes.is_empty() {

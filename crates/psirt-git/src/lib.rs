@@ -17,6 +17,8 @@
 //! put credentials on a command line (they travel in the environment).
 
 mod run;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fs;
 use std::path::{Path, PathBuf};

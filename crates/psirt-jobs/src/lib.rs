@@ -1,8 +1,9 @@
 //! psirt's background work, each job safe to run in several replicas at
 //! once: delivering the outbox over SMTP ([`deliver`]), writing due-time
 //! reminders ([`remind`]), the audit log's daily signed checkpoint to the
-//! PST ([`checkpoint`]), and taking in mail from an MTA pipe or an IMAP
-//! mailbox ([`inbound`]).
+//! PST ([`checkpoint`]), taking in mail from an MTA pipe or an IMAP
+//! mailbox ([`inbound`]), and following each case's fix branch in its
+//! private repository ([`fix_repo`], through psirt-git).
 //!
 //! This crate joins the store (what to send, what arrived, where a mailbox
 //! was left) and psirt-mail (message bytes, OpenPGP, SMTP and IMAP). It
@@ -12,6 +13,7 @@
 
 pub mod checkpoint;
 pub mod deliver;
+pub mod fix_repo;
 pub mod inbound;
 pub mod remind;
 
