@@ -35,6 +35,8 @@ pub struct CaseView {
     pub fix_team: Vec<i64>,
     pub cvss: CvssView,
     pub fix_commits: Vec<FixCommitView>,
+    /// The private fix repository and the cherry-pick plan, once linked.
+    pub fix_repository: Option<crate::fix_repo::FixRepositoryView>,
     pub fix_ready: bool,
     pub mitigation: Option<String>,
     pub notice: Option<NoticeView>,
@@ -104,6 +106,11 @@ pub struct FixCommitView {
     pub url: Option<String>,
     /// The maintainers (psirt accounts) who gave an LGTM.
     pub lgtm: Vec<i64>,
+    /// The subject line, for commits read from the fix branch.
+    pub title: Option<String>,
+    /// Force-pushed away from the fix branch: it needs no LGTM and its
+    /// LGTMs count for nothing.
+    pub replaced: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -249,6 +256,9 @@ impl EventView {
             obj.remove("details");
             obj.remove("policy");
         }
+        if matches!(e.change, psirt_core::Change::CherryPickPlanned(_)) {
+            crate::fix_repo::strip_patches(&mut data);
+        }
         EventView {
             seq: e.seq,
             at: e.at,
@@ -321,8 +331,11 @@ impl CaseView {
                     url: c.url.clone(),
                     lgtm: c.approvals.iter().map(|u| u.get()).collect(),
                     author_user: c.author_user.map(|u| u.get()),
+                    title: c.title.clone(),
+                    replaced: c.replaced,
                 })
                 .collect(),
+            fix_repository: crate::fix_repo::FixRepositoryView::of(case),
             fix_ready: case.fix_ready_at.is_some(),
             mitigation: case.mitigation.clone(),
             notice: case.notice.as_ref().map(|n| NoticeView {

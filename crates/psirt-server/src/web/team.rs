@@ -900,6 +900,14 @@ async fn case_markup(
     for (by, v, t) in &case.cvss_proposals {
         proposals.push((names.of(*by).await, v, *t));
     }
+    let mut commit_names = BTreeMap::new();
+    for c in &case.fix_commits {
+        for u in c.author_user.iter().chain(&c.approvals) {
+            if !commit_names.contains_key(u) {
+                commit_names.insert(*u, names.of(*u).await);
+            }
+        }
+    }
     let mut timeline = Vec::new();
     for e in &record.events {
         let view = EventView::new(e);
@@ -1061,6 +1069,7 @@ async fn case_markup(
                 }
             }
         }
+        (super::fix_repo::section(case, |u| commit_names.get(&u).cloned().unwrap_or_else(|| u.to_string())))
         (mail_section(who, case, mail, may(Operation::ReviewMail), outcome))
         h2 #timeline { "Timeline" }
         ol.timeline {
