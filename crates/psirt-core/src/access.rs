@@ -163,10 +163,13 @@ pub enum Operation {
     /// Read the fix branch and record its commits and cherry-pick plan
     /// (psirt's job does it too).
     ReadFixRepository,
+    /// Record what psirt's jobs obtained from other systems (a reserved
+    /// CVE id, a published record's state): psirt only.
+    RecordServiceResult,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 50] = [
+    pub const ALL: [Operation; 51] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -217,6 +220,7 @@ impl Operation {
         Operation::ListNotifiedCases,
         Operation::ManageDistributors,
         Operation::ReadFixRepository,
+        Operation::RecordServiceResult,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -287,6 +291,7 @@ impl Operation {
             Operation::ListNotifiedCases => &[Distributor],
             Operation::ManageDistributors => &[Pst],
             Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
+            Operation::RecordServiceResult => &[System],
         }
     }
 
@@ -342,6 +347,7 @@ impl Operation {
             Operation::ListNotifiedCases => "list the cases notified to the organisation",
             Operation::ManageDistributors => "manage the distributors list",
             Operation::ReadFixRepository => "read the fix repository",
+            Operation::RecordServiceResult => "record what psirt obtained from another system",
         }
     }
 }

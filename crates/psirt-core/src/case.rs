@@ -73,6 +73,10 @@ pub struct Case {
     /// The Fix Lead's resolutions of conflicting branches, per branch;
     /// cleared when the fix commits change.
     pub cherry_pick_resolutions: Resolutions,
+    /// When the Fix Lead asked psirt to reserve a CVE id.
+    pub cve_reservation_requested_at: Option<Timestamp>,
+    /// The state of each of the case's CVE records at CVE Services.
+    pub cve_record_states: std::collections::BTreeMap<CveId, String>,
     /// The number of events folded so far: the case's version for
     /// optimistic concurrency.
     pub version: u64,
@@ -297,6 +301,8 @@ impl Case {
             fix_repository: None,
             cherry_pick_plan: None,
             cherry_pick_resolutions: Default::default(),
+            cve_reservation_requested_at: None,
+            cve_record_states: Default::default(),
             version: 1,
         };
         for event in events {
@@ -499,6 +505,11 @@ impl Case {
                 }
             }
             Change::CherryPickPlanned(plan) => self.cherry_pick_plan = Some(plan.clone()),
+            Change::CveReservationRequested => self.cve_reservation_requested_at = Some(at),
+            Change::CveReserved { cve } => self.cves.push(cve.clone()),
+            Change::CveRecordStateChanged { cve, state } => {
+                self.cve_record_states.insert(cve.clone(), state.clone());
+            }
             Change::CherryPickResolved { branch, commits } => {
                 self.cherry_pick_resolutions
                     .insert(branch.clone(), commits.clone());

@@ -146,6 +146,18 @@ pub enum Command {
         branch: String,
         commits: Vec<CommitId>,
     },
+    /// The Fix Lead asks psirt to reserve a CVE id from CVE Services.
+    RequestCveReservation,
+    /// The id psirt's job reserved.
+    RecordReservedCve {
+        cve: CveId,
+    },
+    /// The CVE record's state at CVE Services (`PUBLISHED`), once psirt's
+    /// job published or updated the case's CNA container.
+    RecordCveRecordState {
+        cve: CveId,
+        state: String,
+    },
 }
 
 impl Command {
@@ -188,6 +200,10 @@ impl Command {
                 Op::ReadFixRepository
             }
             Command::ResolveCherryPick { .. } => Op::Release,
+            Command::RequestCveReservation => Op::RecordCve,
+            Command::RecordReservedCve { .. } | Command::RecordCveRecordState { .. } => {
+                Op::RecordServiceResult
+            }
         }
     }
 }

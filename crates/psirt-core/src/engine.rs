@@ -84,6 +84,8 @@ pub enum Rule {
     CloseNeeds(Vec<&'static str>),
     /// A rule of the fix repository and its cherry-pick plan.
     FixRepo(crate::fix_repo::FixRepoRule),
+    /// A rule of the CVE id and record psirt obtains from CVE Services.
+    CveServices(crate::cve_services::CveServicesRule),
 }
 
 impl fmt::Display for Rule {
@@ -240,6 +242,7 @@ impl fmt::Display for Rule {
             Rule::RetrospectiveNotInPolicy => write!(f, "this case's policy has no retrospective"),
             Rule::CloseNeeds(missing) => write!(f, "closing the case needs {}", missing.join(", ")),
             Rule::FixRepo(rule) => rule.fmt(f),
+            Rule::CveServices(rule) => rule.fmt(f),
         }
     }
 }
@@ -399,6 +402,11 @@ pub fn decide(
         | Command::ReadFixBranch { .. }
         | Command::RecordCherryPickPlan(_)
         | Command::ResolveCherryPick { .. }) => return crate::fix_repo::decide(case, command),
+        command @ (Command::RequestCveReservation
+        | Command::RecordReservedCve { .. }
+        | Command::RecordCveRecordState { .. }) => {
+            return crate::cve_services::decide(case, command);
+        }
         Command::AssignFixLead {
             lead,
             override_reason,

@@ -207,6 +207,15 @@ pub enum Change {
         branch: String,
         commits: Vec<CommitId>,
     },
+    CveReservationRequested,
+    /// Reserved by psirt at CVE Services: the case's CVE id.
+    CveReserved {
+        cve: CveId,
+    },
+    CveRecordStateChanged {
+        cve: CveId,
+        state: String,
+    },
 }
 
 impl Change {
@@ -251,6 +260,9 @@ impl Change {
             Change::FixCommitReplaced { .. } => "fix_commit_replaced",
             Change::CherryPickPlanned(_) => "cherry_pick_planned",
             Change::CherryPickResolved { .. } => "cherry_pick_resolved",
+            Change::CveReservationRequested => "cve_reservation_requested",
+            Change::CveReserved { .. } => "cve_reserved",
+            Change::CveRecordStateChanged { .. } => "cve_record_state_changed",
         }
     }
 }

@@ -19,6 +19,7 @@
 mod access;
 mod case;
 mod command;
+mod cve_services;
 mod dues;
 mod duration;
 mod engine;
@@ -35,6 +36,7 @@ pub use case::{
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
 };
 pub use command::Command;
+pub use cve_services::CveServicesRule;
 pub use dues::{Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda};
 pub use duration::{Duration, DurationError};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};

@@ -199,6 +199,9 @@ pub enum CaseCommand {
         branch: String,
         commits: Vec<String>,
     },
+    /// The Fix Lead asks psirt to reserve the case's CVE id from CVE
+    /// Services (psirt's job does it, and records the id on the case).
+    RequestCveReservation {},
 }
 }
 
@@ -445,6 +448,7 @@ impl CaseCommand {
                 release_branches,
                 tag_pattern: tag_pattern.unwrap_or_else(|| "v*".into()),
             }),
+            C::RequestCveReservation {} => Command::RequestCveReservation,
             C::ResolveCherryPick { branch, commits } => Command::ResolveCherryPick {
                 branch,
                 commits: commits

@@ -46,6 +46,10 @@ pub struct CaseView {
     pub embargo_breaks: Vec<EmbargoBreakView>,
     pub release_early: bool,
     pub cves: Vec<String>,
+    /// The Fix Lead asked psirt to reserve the CVE id at CVE Services.
+    pub cve_reservation_requested: bool,
+    /// Each CVE record's state at CVE Services, once psirt published it.
+    pub cve_records: std::collections::BTreeMap<String, String>,
     pub cve_waiver: Option<String>,
     pub announcement: Option<String>,
     pub release: Option<ReleaseView>,
@@ -387,6 +391,12 @@ impl CaseView {
                 .collect(),
             release_early: case.release_early_at.is_some(),
             cves: case.cves.iter().map(ToString::to_string).collect(),
+            cve_reservation_requested: case.cve_reservation_requested_at.is_some(),
+            cve_records: case
+                .cve_record_states
+                .iter()
+                .map(|(id, state)| (id.to_string(), state.clone()))
+                .collect(),
             cve_waiver: case.cve_waiver.clone(),
             announcement: case.announcement.clone(),
             release: case.release.as_ref().map(|r| ReleaseView {

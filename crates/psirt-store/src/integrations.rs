@@ -11,7 +11,7 @@
 //! hands it in as a command.
 
 use jiff::{SignedDuration, Timestamp};
-use psirt_core::{CaseRef, Change, Event};
+use psirt_core::{Case, CaseRef, Change, Event};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::AuditEntry;
@@ -23,18 +23,26 @@ use crate::{Backend, Store, StoreError, micros};
 pub enum Step {
     /// Fetch the fix repository, read the branch, plan the cherry-picks.
     FixRepository,
+    /// Reserve the case's CVE id at CVE Services.
+    CveReservation,
+    /// Publish the case's CNA container at CVE Services after the release.
+    CvePublication,
 }
 
 impl Step {
     pub fn as_str(self) -> &'static str {
         match self {
             Step::FixRepository => "fix_repository",
+            Step::CveReservation => "cve_reservation",
+            Step::CvePublication => "cve_publication",
         }
     }
 
     fn parse(s: &str) -> Result<Step, StoreError> {
         match s {
             "fix_repository" => Ok(Step::FixRepository),
+            "cve_reservation" => Ok(Step::CveReservation),
+            "cve_publication" => Ok(Step::CvePublication),
             other => Err(StoreError::Corrupt(format!("integration step {other:?}"))),
         }
     }
@@ -77,31 +85,44 @@ pub fn backoff(attempts: u32) -> SignedDuration {
     SignedDuration::from_secs(secs.min(3600) as i64)
 }
 
-/// Schedules the steps that newly recorded `events` ask for. Called in the
-/// events' transaction, like the outbox.
+/// Schedules the steps that newly recorded `events` ask for on `case`
+/// (which has them applied). Called in the events' transaction, like the
+/// outbox.
 pub(crate) async fn schedule_for_events(
     tx: &mut AnyConnection,
     case_id: i64,
+    case: &Case,
     events: &[Event],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let linked = events
-        .iter()
-        .any(|e| matches!(e.change, Change::FixRepositoryLinked(_)));
-    if !linked {
-        return Ok(());
+    let asked = |f: fn(&Change) -> bool| events.iter().any(|e| f(&e.change));
+    let mut steps = Vec::new();
+    if asked(|c| matches!(c, Change::FixRepositoryLinked(_))) {
+        steps.push(Step::FixRepository);
     }
-    sqlx::query(
-        "INSERT INTO integration_steps (case_id, step, state, attempts, next_at, updated_at) \
-         VALUES ($1, $2, 'pending', 0, $3, $3) \
-         ON CONFLICT (case_id, step) DO UPDATE SET state = 'pending', attempts = 0, \
-         reason = NULL, next_at = $3, lease_until = NULL, updated_at = $3",
-    )
-    .bind(case_id)
-    .bind(Step::FixRepository.as_str())
-    .bind(micros(now))
-    .execute(&mut *tx)
-    .await?;
+    if asked(|c| matches!(c, Change::CveReservationRequested)) {
+        steps.push(Step::CveReservation);
+    }
+    // Only an id psirt reserved is psirt's to publish.
+    if asked(|c| matches!(c, Change::Released { .. }))
+        && case.cve_reservation_requested_at.is_some()
+        && !case.cves.is_empty()
+    {
+        steps.push(Step::CvePublication);
+    }
+    for step in steps {
+        sqlx::query(
+            "INSERT INTO integration_steps (case_id, step, state, attempts, next_at, updated_at) \
+             VALUES ($1, $2, 'pending', 0, $3, $3) \
+             ON CONFLICT (case_id, step) DO UPDATE SET state = 'pending', attempts = 0, \
+             reason = NULL, next_at = $3, lease_until = NULL, updated_at = $3",
+        )
+        .bind(case_id)
+        .bind(step.as_str())
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -152,6 +173,19 @@ impl Store {
         }
         tx.commit().await?;
         Ok(claimed)
+    }
+
+    /// The step is done for good: it is not claimed again.
+    pub async fn step_done(
+        &self,
+        reference: CaseRef,
+        step: Step,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        // 9999-01-01: never due again, and within what every column reads back.
+        let never = Timestamp::constant(253_370_764_800, 0);
+        self.set_step(reference, step, StepState::Ok, 0, None, now, never)
+            .await
     }
 
     /// The step worked; it runs again at `next_at` (the next poll).

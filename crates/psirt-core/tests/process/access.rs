@@ -139,6 +139,7 @@ fn the_access_matrix() {
         ListNotifiedCases                 -        -        -        -        -        -        -        -      yes      yes
         ManageDistributors              yes        -        -        -        -        -        -        -        -        -
         ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
+        RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.

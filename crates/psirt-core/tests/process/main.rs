@@ -6,6 +6,7 @@
 
 mod access;
 mod agenda;
+mod cve_services;
 mod embargo;
 mod fix_repository;
 mod harness;
