@@ -80,6 +80,11 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
     ),
     (
         "get",
+        "/api/v1/cases/{reference}/steps",
+        Some(Operation::ViewCase),
+    ),
+    (
+        "get",
         "/api/v1/cases/{reference}/audit",
         Some(Operation::ViewCaseAudit),
     ),

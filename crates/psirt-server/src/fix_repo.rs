@@ -124,3 +124,57 @@ pub fn strip_patches(data: &mut serde_json::Value) {
         }
     }
 }
+
+/// One of the case's steps in another system, as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct StepView {
+    /// `fix_repository`, `cve_reservation` or `cve_publication`.
+    pub step: &'static str,
+    /// `pending`, `ok` or `failed`.
+    pub state: &'static str,
+    /// Failures in a row.
+    pub attempts: u32,
+    /// The service's reason for the last failure.
+    pub reason: Option<String>,
+    /// When psirt's job runs it next (a retry, or the next poll).
+    #[schema(value_type = String, format = DateTime)]
+    pub next_at: jiff::Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: jiff::Timestamp,
+}
+
+/// The case's steps in other systems (reading the fix repository, CVE
+/// Services): their state and, when one failed, the service's reason.
+/// Read through `Store::case`, so it is decided and audited as a case view.
+#[utoipa::path(get, path = "/api/v1/cases/{reference}/steps", tag = "cases",
+    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
+    responses((status = 200, body = Vec<StepView>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+async fn case_steps(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    auth: crate::auth::Auth,
+    crate::error::ApiPath(r): crate::error::ApiPath<String>,
+) -> Result<axum::Json<Vec<StepView>>, crate::error::ApiError> {
+    crate::api::signed_in(&auth.caller)?;
+    let reference = crate::api::reference(&r)?;
+    state.store.case(&auth.caller, reference).await?;
+    let steps = state.store.steps(reference).await?;
+    Ok(axum::Json(
+        steps
+            .into_iter()
+            .map(|s| StepView {
+                step: s.step.as_str(),
+                state: s.state.as_str(),
+                attempts: s.attempts,
+                reason: s.reason,
+                next_at: s.next_at,
+                updated_at: s.updated_at,
+            })
+            .collect(),
+    ))
+}
+
+/// The documented routes of this module.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new().routes(routes!(case_steps))
+}

@@ -398,6 +398,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(distributors::routes())
         .merge(projects::routes())
         .merge(attachments::routes())
+        .merge(fix_repo::routes())
         .split_for_parts();
     // The HTML pages are not part of the API's description.
     let router = router.merge(web::router());

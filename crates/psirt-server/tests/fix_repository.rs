@@ -3,7 +3,8 @@
 //! input is a 422 naming the field, with nothing written), the job reads
 //! the branch, the case shows the commits with their authors' accounts and
 //! the cherry-pick plan per release branch, the LGTMs go on those commits,
-//! and the release is a 409 until the Fix Lead resolves the conflict.
+//! and the release is a 409 until the Fix Lead resolves the conflict; the
+//! step's state and a failure's reason are on `/steps`.
 
 use std::net::SocketAddr;
 
@@ -278,4 +279,34 @@ async fn the_fix_branch_and_its_plan_through_the_api() {
         json!(["abcdef1"])
     );
     assert_eq!(view["release"]["cherry_picks"], json!(ids));
+
+    // The step is on the API with its state; a repository that vanished
+    // shows git's reason, and the case is unchanged.
+    let steps_path = format!("/api/v1/cases/{case}/steps");
+    let (status, steps) = api.call("GET", &steps_path, dave, None).await;
+    assert_eq!(status, StatusCode::OK, "{steps}");
+    assert_eq!(steps[0]["step"], "fix_repository");
+    assert_eq!(steps[0]["state"], "ok");
+    std::fs::rename(&p.work, p.work.with_extension("gone")).unwrap();
+    let later = psirt_server::now() + jiff::SignedDuration::from_mins(10);
+    assert_eq!(job.round(later).await.unwrap(), 1);
+    let (_, steps) = api.call("GET", &steps_path, dave, None).await;
+    assert_eq!(steps[0]["state"], "failed", "{steps}");
+    assert_eq!(steps[0]["attempts"], 1);
+    let reason = steps[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("the fix repository could not be fetched"),
+        "{reason}"
+    );
+    let (_, after) = api
+        .call("GET", &format!("/api/v1/cases/{case}"), alice, None)
+        .await;
+    assert_eq!(after["version"], view["version"]);
+    // Someone without standing on the case learns nothing.
+    let (_, stranger) = store
+        .add_user(&"eve@example.org".parse().unwrap(), "eve", false, now)
+        .await
+        .unwrap();
+    let (status, _) = api.call("GET", &steps_path, stranger.reveal(), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

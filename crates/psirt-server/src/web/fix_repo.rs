@@ -11,6 +11,33 @@
 use maud::{Markup, html};
 use psirt_core::{Case, PlanOutcome};
 
+/// psirt's steps in other systems, with a failure's reason: nothing when
+/// there are none.
+pub(super) fn steps(steps: &[psirt_store::StepStatus]) -> Markup {
+    if steps.is_empty() {
+        return html! {};
+    }
+    html! {
+        section #steps aria-labelledby="steps-title" {
+            h2 #steps-title { "Steps in other systems" }
+            ul {
+                @for s in steps {
+                    li id=(format!("step-{}", s.step.as_str())) {
+                        strong { (s.step.as_str().replace('_', " ")) } ": "
+                        @match s.state {
+                            psirt_store::StepState::Failed => {
+                                span.badge.bad { "Failed" } " " (s.reason.as_deref().unwrap_or("")) " (attempt " (s.attempts) ", retried " (super::time(s.next_at)) ")"
+                            }
+                            psirt_store::StepState::Ok => { span.badge.good { "Done" } " " (super::time(s.updated_at)) }
+                            psirt_store::StepState::Pending => { "pending" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Nothing when the case has no fix repository linked.
 pub(super) fn section(case: &Case, name: impl Fn(psirt_core::UserId) -> String) -> Markup {
     let Some(repo) = &case.fix_repository else {

@@ -908,6 +908,9 @@ async fn case_markup(
             }
         }
     }
+    // The steps are a side panel: the case page shows without them rather
+    // than fail when they cannot be read.
+    let steps = state.store.steps(case.reference).await.unwrap_or_default();
     let mut timeline = Vec::new();
     for e in &record.events {
         let view = EventView::new(e);
@@ -1070,6 +1073,7 @@ async fn case_markup(
             }
         }
         (super::fix_repo::section(case, |u| commit_names.get(&u).cloned().unwrap_or_else(|| u.to_string())))
+        (super::fix_repo::steps(&steps))
         (mail_section(who, case, mail, may(Operation::ReviewMail), outcome))
         h2 #timeline { "Timeline" }
         ol.timeline {
