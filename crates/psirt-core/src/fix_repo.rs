@@ -239,6 +239,12 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
             if case.release.is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
+            if plan.commits.is_empty() {
+                return Err(invalid(
+                    "commits",
+                    "a plan applies the fix commits: none yet",
+                ));
+            }
             if plan.commits != current_commits(case) {
                 return Err(FixRepoRule::StalePlan.into());
             }

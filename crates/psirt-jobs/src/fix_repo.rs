@@ -139,6 +139,11 @@ impl FixRepositories {
             Err(e) => return Err(e.into()),
         }
         let current = case.current_fix_commits();
+        if current.is_empty() {
+            // Nothing to apply yet: a plan of no commits would say every
+            // branch already contains the fix.
+            return Ok(done);
+        }
         let plan = blocking(move || mirror.plan(&repo, &current)).await?;
         match self
             .store

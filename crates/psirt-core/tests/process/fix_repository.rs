@@ -360,6 +360,11 @@ fn a_release_waits_for_a_plan_of_the_current_commits_with_every_conflict_resolve
     );
     w.check(
         Actor::System,
+        plan(&[], vec![clean("release-1.12", "v1.12.0", "1111111")]),
+        expect!["invalid commits: a plan applies the fix commits: none yet"],
+    );
+    w.check(
+        Actor::System,
         plan(
             &["bbb2222"],
             vec![clean("release-1.12", "v1.12.0", "1111111")],
