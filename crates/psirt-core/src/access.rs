@@ -196,10 +196,16 @@ pub enum Operation {
     /// account manager. (The operator on the machine's command line, like
     /// account creation, is outside access control: `Store::keep_key`.)
     PutKey,
+    /// Read the fix branch and record its commits and cherry-pick plan
+    /// (psirt's job does it too).
+    ReadFixRepository,
+    /// Record what psirt's jobs obtained from other systems (a reserved
+    /// CVE id, a published record's state): psirt only.
+    RecordServiceResult,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 53] = [
+    pub const ALL: [Operation; 55] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -253,6 +259,8 @@ impl Operation {
         Operation::ViewDraftPreNotification,
         Operation::ViewDistributorOrg,
         Operation::PutKey,
+        Operation::ReadFixRepository,
+        Operation::RecordServiceResult,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -326,6 +334,8 @@ impl Operation {
             Operation::ViewDraftPreNotification => ON_CASE,
             Operation::ViewDistributorOrg => &[OrgPerson, NamedVoucher, Pst],
             Operation::PutKey => &[AddressHolder, Admin],
+            Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
+            Operation::RecordServiceResult => &[System],
         }
     }
 
@@ -384,6 +394,8 @@ impl Operation {
             Operation::ViewDraftPreNotification => "read the draft pre-notification",
             Operation::ViewDistributorOrg => "see the organisation",
             Operation::PutKey => "put an OpenPGP key on file for this address",
+            Operation::ReadFixRepository => "read the fix repository",
+            Operation::RecordServiceResult => "record what psirt obtained from another system",
         }
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::Duration;
 use crate::event::{Change, Event, Reporter};
+use crate::fix_repo::{CherryPickPlan, FixRepository, Resolutions};
 use crate::ids::{CaseRef, CommitId, CveId, Secret, UserId};
 use crate::policy::Policy;
 
@@ -65,6 +66,17 @@ pub struct Case {
     pub reporter_messages: Vec<(bool, String, Timestamp)>,
     pub retrospective_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    pub fix_repository: Option<FixRepository>,
+    /// The latest plan; it is of the current commits only when its
+    /// `commits` are [`Case::current_fix_commits`].
+    pub cherry_pick_plan: Option<CherryPickPlan>,
+    /// The Fix Lead's resolutions of conflicting branches, per branch;
+    /// cleared when the fix commits change.
+    pub cherry_pick_resolutions: Resolutions,
+    /// When the Fix Lead asked psirt to reserve a CVE id.
+    pub cve_reservation_requested_at: Option<Timestamp>,
+    /// The state of each of the case's CVE records at CVE Services.
+    pub cve_record_states: std::collections::BTreeMap<CveId, String>,
     /// The number of events folded so far: the case's version for
     /// optimistic concurrency.
     pub version: u64,
@@ -85,6 +97,15 @@ pub struct FixCommit {
     pub url: Option<String>,
     /// Maintainers who gave an LGTM, never the author.
     pub approvals: BTreeSet<UserId>,
+    /// The commit's subject line, when it was read from the fix branch.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Read from the fix branch (rather than recorded by hand).
+    #[serde(default)]
+    pub from_branch: bool,
+    /// Force-pushed away from the fix branch: it counts no more.
+    #[serde(default)]
+    pub replaced: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +298,11 @@ impl Case {
             reporter_messages: Vec::new(),
             retrospective_at: None,
             closed_at: None,
+            fix_repository: None,
+            cherry_pick_plan: None,
+            cherry_pick_resolutions: Default::default(),
+            cve_reservation_requested_at: None,
+            cve_record_states: Default::default(),
             version: 1,
         };
         for event in events {
@@ -329,6 +355,9 @@ impl Case {
                 author_user: *author_user,
                 url: url.clone(),
                 approvals: BTreeSet::new(),
+                title: None,
+                from_branch: false,
+                replaced: false,
             }),
             Change::CommitApproved { commit, maintainer } => {
                 if let Some(c) = self.fix_commits.iter_mut().find(|c| &c.commit == commit) {
@@ -448,6 +477,43 @@ impl Case {
             }
             Change::RetrospectiveHeld { .. } => self.retrospective_at = Some(at),
             Change::Closed => self.closed_at = Some(at),
+            Change::FixRepositoryLinked(repo) => self.fix_repository = Some(repo.clone()),
+            Change::FixCommitRead {
+                commit,
+                author_name,
+                author_email,
+                author_user,
+                title,
+            } => {
+                self.cherry_pick_resolutions.clear();
+                self.fix_commits.push(FixCommit {
+                    commit: commit.clone(),
+                    author: format!("{author_name} <{author_email}>"),
+                    author_user: *author_user,
+                    url: None,
+                    approvals: BTreeSet::new(),
+                    title: Some(title.clone()),
+                    from_branch: true,
+                    replaced: false,
+                });
+            }
+            Change::FixCommitReplaced { commit } => {
+                self.cherry_pick_resolutions.clear();
+                for c in self.fix_commits.iter_mut().filter(|c| &c.commit == commit) {
+                    c.replaced = true;
+                    c.approvals.clear();
+                }
+            }
+            Change::CherryPickPlanned(plan) => self.cherry_pick_plan = Some(plan.clone()),
+            Change::CveReservationRequested => self.cve_reservation_requested_at = Some(at),
+            Change::CveReserved { cve } => self.cves.push(cve.clone()),
+            Change::CveRecordStateChanged { cve, state } => {
+                self.cve_record_states.insert(cve.clone(), state.clone());
+            }
+            Change::CherryPickResolved { branch, commits } => {
+                self.cherry_pick_resolutions
+                    .insert(branch.clone(), commits.clone());
+            }
         }
     }
 
@@ -488,8 +554,15 @@ impl Case {
     }
 
     /// Every fix commit has an LGTM from a maintainer other than its author.
+    /// Replaced commits need none.
     pub fn all_commits_approved(&self) -> bool {
-        !self.fix_commits.is_empty() && self.fix_commits.iter().all(|c| !c.approvals.is_empty())
+        let mut current = self.fix_commits.iter().filter(|c| !c.replaced).peekable();
+        current.peek().is_some() && current.all(|c| !c.approvals.is_empty())
+    }
+
+    /// The fix commits in force: replaced ones left out.
+    pub fn current_fix_commits(&self) -> Vec<CommitId> {
+        crate::fix_repo::current_commits(self)
     }
 
     /// The embargo a release must respect: the one agreed with distributors

@@ -8,6 +8,7 @@ use psirt_cvss::Vector;
 
 use crate::case::{Credit, DistributorDecision};
 use crate::duration::Duration;
+use crate::fix_repo::{BranchCommit, CherryPickPlan, FixRepository};
 use crate::ids::{CommitId, CveId, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -130,6 +131,33 @@ pub enum Command {
         notes: String,
     },
     Close,
+    /// Links the private repository and branch the fix is developed in.
+    LinkFixRepository(FixRepository),
+    /// The fix branch's commits as psirt just read them (`base..branch`,
+    /// oldest first), authors matched to accounts by the caller.
+    ReadFixBranch {
+        commits: Vec<BranchCommit>,
+    },
+    /// The cherry-pick plan psirt computed by applying the fix commits.
+    RecordCherryPickPlan(CherryPickPlan),
+    /// The Fix Lead's resolution of a branch's conflict: the commits that
+    /// carry the fix on that branch.
+    ResolveCherryPick {
+        branch: String,
+        commits: Vec<CommitId>,
+    },
+    /// The Fix Lead asks psirt to reserve a CVE id from CVE Services.
+    RequestCveReservation,
+    /// The id psirt's job reserved.
+    RecordReservedCve {
+        cve: CveId,
+    },
+    /// The CVE record's state at CVE Services (`PUBLISHED`), once psirt's
+    /// job published or updated the case's CNA container.
+    RecordCveRecordState {
+        cve: CveId,
+        state: String,
+    },
 }
 
 impl Command {
@@ -167,6 +195,15 @@ impl Command {
             Command::MessageReporter { .. } => Op::MessageReporter,
             Command::ReporterReply { .. } => Op::ReplyAsReporter,
             Command::HoldRetrospective { .. } | Command::Close => Op::Close,
+            Command::LinkFixRepository(_) => Op::RecordFixWork,
+            Command::ReadFixBranch { .. } | Command::RecordCherryPickPlan(_) => {
+                Op::ReadFixRepository
+            }
+            Command::ResolveCherryPick { .. } => Op::Release,
+            Command::RequestCveReservation => Op::RecordCve,
+            Command::RecordReservedCve { .. } | Command::RecordCveRecordState { .. } => {
+                Op::RecordServiceResult
+            }
         }
     }
 }

@@ -104,6 +104,10 @@ pub enum Rule {
         who: Option<crate::ids::EmailAddress>,
         organisation: String,
     },
+    /// A rule of the fix repository and its cherry-pick plan.
+    FixRepo(crate::fix_repo::FixRepoRule),
+    /// A rule of the CVE id and record psirt obtains from CVE Services.
+    CveServices(crate::cve_services::CveServicesRule),
 }
 
 impl fmt::Display for Rule {
@@ -279,6 +283,8 @@ impl fmt::Display for Rule {
                 Some(who) => write!(f, "{who} is not among the people of {organisation}"),
                 None => write!(f, "you are not among the people of {organisation}"),
             },
+            Rule::FixRepo(rule) => rule.fmt(f),
+            Rule::CveServices(rule) => rule.fmt(f),
         }
     }
 }
@@ -300,7 +306,7 @@ impl From<Rule> for Refusal {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
     Refusal::Invalid {
         field,
         reason: reason.into(),
@@ -434,6 +440,15 @@ pub fn decide(
     }
     let now = ctx.now;
     let change = match command {
+        command @ (Command::LinkFixRepository(_)
+        | Command::ReadFixBranch { .. }
+        | Command::RecordCherryPickPlan(_)
+        | Command::ResolveCherryPick { .. }) => return crate::fix_repo::decide(case, command),
+        command @ (Command::RequestCveReservation
+        | Command::RecordReservedCve { .. }
+        | Command::RecordCveRecordState { .. }) => {
+            return crate::cve_services::decide(case, command);
+        }
         Command::AssignFixLead {
             lead,
             override_reason,
@@ -537,6 +552,9 @@ pub fn decide(
             let Some(fix) = case.fix_commits.iter().find(|c| c.commit == commit) else {
                 return Err(Rule::UnknownCommit(commit).into());
             };
+            if fix.replaced {
+                return Err(crate::fix_repo::FixRepoRule::CommitReplaced(commit).into());
+            }
             if fix.author_user == Some(maintainer) {
                 return Err(Rule::NoSelfApproval.into());
             }
@@ -553,7 +571,7 @@ pub fn decide(
                 let unapproved = case
                     .fix_commits
                     .iter()
-                    .filter(|c| c.approvals.is_empty())
+                    .filter(|c| !c.replaced && c.approvals.is_empty())
                     .map(|c| c.commit.clone())
                     .collect();
                 return Err(Rule::FixReadyNeedsApprovals { unapproved }.into());
@@ -795,6 +813,11 @@ pub fn decide(
             let version = text("version", &version, 100)?;
             let base_release = text("base_release", &base_release, 100)?;
             may_release(case, now)?;
+            // With a fix repository, the picks are the commits the plan applied.
+            let cherry_picks = match cherry_picks.is_empty() && case.fix_repository.is_some() {
+                true => case.current_fix_commits(),
+                false => cherry_picks,
+            };
             if cherry_picks.is_empty() {
                 return Err(Rule::CherryPickPlanNeeded.into());
             }
@@ -888,6 +911,7 @@ pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
     if !missing.is_empty() {
         return Err(Rule::ReleaseNeeds(missing));
     }
+    crate::fix_repo::may_release(case)?;
     if let Some(until) = case.embargo_end()
         && now < until
         && case.release_early_at.is_none()

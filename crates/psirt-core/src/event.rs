@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{Credit, DistributorDecision};
 use crate::duration::Duration;
+use crate::fix_repo::{CherryPickPlan, FixRepository};
 use crate::ids::{CaseRef, CommitId, CveId, EmailAddress, Secret, UserId};
 use crate::policy::Policy;
 
@@ -187,6 +188,34 @@ pub enum Change {
         notes: String,
     },
     Closed,
+    FixRepositoryLinked(FixRepository),
+    /// A commit read from the fix branch.
+    FixCommitRead {
+        commit: CommitId,
+        author_name: String,
+        author_email: String,
+        author_user: Option<UserId>,
+        title: String,
+    },
+    /// A commit no longer on the fix branch (force-pushed away): it needs
+    /// no LGTM any more, and its LGTMs count for nothing.
+    FixCommitReplaced {
+        commit: CommitId,
+    },
+    CherryPickPlanned(CherryPickPlan),
+    CherryPickResolved {
+        branch: String,
+        commits: Vec<CommitId>,
+    },
+    CveReservationRequested,
+    /// Reserved by psirt at CVE Services: the case's CVE id.
+    CveReserved {
+        cve: CveId,
+    },
+    CveRecordStateChanged {
+        cve: CveId,
+        state: String,
+    },
 }
 
 impl Change {
@@ -226,6 +255,14 @@ impl Change {
             Change::ReporterReplied { .. } => "reporter_replied",
             Change::RetrospectiveHeld { .. } => "retrospective_held",
             Change::Closed => "closed",
+            Change::FixRepositoryLinked(_) => "fix_repository_linked",
+            Change::FixCommitRead { .. } => "fix_commit_read",
+            Change::FixCommitReplaced { .. } => "fix_commit_replaced",
+            Change::CherryPickPlanned(_) => "cherry_pick_planned",
+            Change::CherryPickResolved { .. } => "cherry_pick_resolved",
+            Change::CveReservationRequested => "cve_reservation_requested",
+            Change::CveReserved { .. } => "cve_reserved",
+            Change::CveRecordStateChanged { .. } => "cve_record_state_changed",
         }
     }
 }

@@ -20,10 +20,12 @@ mod access;
 mod case;
 mod command;
 pub mod distributors;
+mod cve_services;
 mod dues;
 mod duration;
 mod engine;
 mod event;
+mod fix_repo;
 mod ids;
 mod notify;
 mod policy;
@@ -38,10 +40,14 @@ pub use case::{
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
 };
 pub use command::Command;
+pub use cve_services::CveServicesRule;
 pub use dues::{Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda};
 pub use duration::{Duration, DurationError};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
+pub use fix_repo::{
+    BranchCommit, BranchPlan, CherryPickPlan, FixRepoRule, FixRepository, PlanOutcome, Resolutions,
+};
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
 pub use notify::{
     Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines, mails_for, reminders,

@@ -344,10 +344,11 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
             }
             if !case.fix_commits.is_empty() {
                 body.push_str("\nFix commits:\n");
-                for commit in &case.fix_commits {
+                for commit in case.fix_commits.iter().filter(|c| !c.replaced) {
                     let _ = writeln!(body, "- {}", commit.commit);
                 }
             }
+            crate::fix_repo::patch_sets(&mut body, case);
             let _ = write!(
                 body,
                 "\nThe embargo lifts at {} (that is {} UTC). Prepare your own release for that \

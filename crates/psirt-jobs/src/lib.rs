@@ -1,8 +1,10 @@
 //! psirt's background work, each job safe to run in several replicas at
 //! once: delivering the outbox over SMTP ([`deliver`]), writing due-time
 //! reminders ([`remind`]), the audit log's daily signed checkpoint to the
-//! PST ([`checkpoint`]), and taking in mail from an MTA pipe or an IMAP
-//! mailbox ([`inbound`]).
+//! PST ([`checkpoint`]), taking in mail from an MTA pipe or an IMAP
+//! mailbox ([`inbound`]), and following each case's fix branch in its
+//! private repository ([`fix_repo`], through psirt-git), and a case's CVE
+//! id and record at CVE Services ([`cve`], through psirt-cve).
 //!
 //! This crate joins the store (what to send, what arrived, where a mailbox
 //! was left) and psirt-mail (message bytes, OpenPGP, SMTP and IMAP). It
@@ -11,7 +13,9 @@
 //! address list or key material; it logs counts, Message-IDs and errors.
 
 pub mod checkpoint;
+pub mod cve;
 pub mod deliver;
+pub mod fix_repo;
 pub mod inbound;
 pub mod remind;
 

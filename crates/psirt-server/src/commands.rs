@@ -157,9 +157,12 @@ pub enum CaseCommand {
     DraftAnnouncement {
         text: String,
     },
+    /// With a fix repository linked, `cherry_picks` may be left out: the
+    /// release takes the commits the plan applied.
     Release {
         version: String,
         base_release: String,
+        #[serde(default)]
         cherry_picks: Vec<String>,
     },
     /// `credit_type`: finder, reporter, analyst, coordinator, remediation_developer,
@@ -179,6 +182,26 @@ pub enum CaseCommand {
         notes: String,
     },
     Close {},
+    /// The private repository the fix is developed in (a path or a URL
+    /// psirt can fetch, without credentials), the fix branch, the branch
+    /// it forks from, and the release branches that need the fix; release
+    /// tags match `tag_pattern` (default `v*`).
+    LinkFixRepository {
+        location: String,
+        branch: String,
+        base: String,
+        release_branches: Vec<String>,
+        tag_pattern: Option<String>,
+    },
+    /// The Fix Lead's resolution of a release branch's conflict: the
+    /// commits that carry the fix there.
+    ResolveCherryPick {
+        branch: String,
+        commits: Vec<String>,
+    },
+    /// The Fix Lead asks psirt to reserve the case's CVE id from CVE
+    /// Services (psirt's job does it, and records the id on the case).
+    RequestCveReservation {},
 }
 }
 
@@ -412,6 +435,27 @@ impl CaseCommand {
             C::MessageReporter { text } => Command::MessageReporter { text },
             C::HoldRetrospective { notes } => Command::HoldRetrospective { notes },
             C::Close {} => Command::Close,
+            C::LinkFixRepository {
+                location,
+                branch,
+                base,
+                release_branches,
+                tag_pattern,
+            } => Command::LinkFixRepository(psirt_core::FixRepository {
+                location,
+                branch,
+                base,
+                release_branches,
+                tag_pattern: tag_pattern.unwrap_or_else(|| "v*".into()),
+            }),
+            C::RequestCveReservation {} => Command::RequestCveReservation,
+            C::ResolveCherryPick { branch, commits } => Command::ResolveCherryPick {
+                branch,
+                commits: commits
+                    .iter()
+                    .map(|c| parse("command.commits", c))
+                    .collect::<Result<_, _>>()?,
+            },
         })
     }
 }

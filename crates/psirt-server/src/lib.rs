@@ -14,6 +14,7 @@ pub mod commands;
 mod conn;
 pub mod distributors;
 pub mod error;
+pub mod fix_repo;
 mod intake;
 mod limits;
 pub mod projects;

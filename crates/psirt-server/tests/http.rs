@@ -244,9 +244,12 @@ fn every_route_has_a_row_in_the_access_matrix() {
     let variants = spec["components"]["schemas"]["CaseCommand"]["oneOf"]
         .as_array()
         .unwrap();
+    // 33: link_fix_repository (RecordFixWork), resolve_cherry_pick
+    // (Release, the Fix Lead) and request_cve_reservation (RecordCve, the
+    // Fix Lead) were reviewed for issue 17.
     assert_eq!(
         variants.len(),
-        30,
+        33,
         "a new command type: check its operation's row in the core's access matrix"
     );
 }

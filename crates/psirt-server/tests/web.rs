@@ -2146,3 +2146,88 @@ async fn every_page_needs_what_its_row_says() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The case page's Fix repository section and its steps, from a real
+/// repository read by psirt's job (issue 17).
+#[tokio::test]
+async fn the_case_page_shows_the_fix_commits_the_plan_and_the_steps() {
+    use psirt_core::{Command, NewReport, Secret};
+    use psirt_store::{Caller, Principal};
+    let site = Site::start().await;
+    let now = psirt_server::now();
+    let case = site
+        .store
+        .report(
+            NewReport {
+                project: "default".into(),
+                summary: "cache poisoning".into(),
+                details: Secret::new("details".into()),
+                reporter: None,
+                public_link: None,
+                already_public: false,
+            },
+            "test",
+            now,
+        )
+        .await
+        .unwrap()
+        .record
+        .case
+        .reference;
+    let alice = site
+        .store
+        .user_by_email(&"alice@example.org".parse().unwrap())
+        .await
+        .unwrap();
+    let as_alice = Caller::cli(Principal::User(alice.clone()));
+    site.store
+        .execute(
+            &as_alice,
+            case,
+            Command::AssignFixLead {
+                lead: Some(alice.id),
+                override_reason: Some("test".into()),
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let project = psirt_git::testing::project();
+    site.store
+        .execute(
+            &as_alice,
+            case,
+            Command::LinkFixRepository(project.repo(&[
+                "release-1.10",
+                "release-1.11",
+                "release-1.12",
+            ])),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let job = psirt_jobs::fix_repo::FixRepositories::new(site.store.clone(), dir.path());
+    assert_eq!(job.round(now).await.unwrap(), 1);
+    let (cookie, _) = site.sign_in("alice@example.org").await;
+    let (status, page) = site.get(&format!("/cases/{case}"), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Fix repository",
+        "cache: bound CNAME chains",
+        // The author matched to an account, or not.
+        "Alice &lt;alice@example.org&gt; (alice@example.org &lt;alice@example.org&gt;)",
+        "Dave &lt;dave@example.org&gt; (no account)",
+        "Already contains the fix",
+        "Applies cleanly",
+        "patch set SHA-256",
+        "Conflicts",
+        "cache.go",
+        "Steps in other systems",
+        "fix repository",
+    ] {
+        assert!(page.contains(text), "{text:?} missing from the case page");
+    }
+}

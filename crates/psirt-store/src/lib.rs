@@ -22,6 +22,7 @@ mod distributors;
 mod error;
 mod inbound;
 mod instance_key;
+mod integrations;
 mod invitations;
 mod keys;
 mod migrations;
@@ -53,6 +54,7 @@ pub use distributors::{
 };
 pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
+pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};

@@ -59,6 +59,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "current_members",
         include_str!("../migrations/sqlite/0010_current_members.sql"),
     ),
+    (
+        12,
+        "integrations",
+        include_str!("../migrations/sqlite/0012_integrations.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -110,6 +115,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "current_members",
         include_str!("../migrations/postgres/0010_current_members.sql"),
+    ),
+    (
+        12,
+        "integrations",
+        include_str!("../migrations/postgres/0012_integrations.sql"),
     ),
 ];
 

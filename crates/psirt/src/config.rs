@@ -33,6 +33,7 @@ struct File {
     outbox_lease: Option<String>,
     outbox_retry: Option<String>,
     key_file: Option<PathBuf>,
+    git_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +81,9 @@ pub struct Config {
     /// Where the key that locks the instance's OpenPGP secret key comes
     /// from (see `kek.rs`).
     pub kek: crate::kek::KekSource,
+    /// Where psirt keeps its private mirrors of the cases' fix
+    /// repositories (one per case, 0700).
+    pub git_dir: PathBuf,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://psirt-data/psirt.db";
@@ -113,6 +117,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_OUTBOX_LEASE",
     "PSIRT_OUTBOX_RETRY",
     "PSIRT_KEY_FILE",
+    "PSIRT_GIT_DIR",
     "PSIRT_INSTANCE_KEY_PASSPHRASE",
     "PSIRT_AS",
     "PSIRT_NOW",
@@ -316,6 +321,10 @@ impl Config {
             outbox_lease,
             outbox_retry,
             kek,
+            git_dir: get("PSIRT_GIT_DIR")
+                .map(PathBuf::from)
+                .or(file.git_dir)
+                .unwrap_or_else(|| PathBuf::from("psirt-data/git")),
         })
     }
 }
@@ -393,12 +402,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`, `git_dir`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

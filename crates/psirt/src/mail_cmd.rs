@@ -265,7 +265,7 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 }
 
 /// Runs the background jobs the configuration asks for until `stop`:
-/// reminders always; delivery when an SMTP server is configured; the
+/// reminders, checkpoints and following fix branches always; delivery when an SMTP server is configured; the
 /// mailbox poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
@@ -291,6 +291,19 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 &key,
                 crate::time::now,
                 psirt_jobs::checkpoint::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        let job = psirt_jobs::fix_repo::FixRepositories::new(store.clone(), &config.git_dir);
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            psirt_jobs::fix_repo::run(
+                &job,
+                crate::time::now,
+                std::time::Duration::from_secs(15),
                 stop.wait(),
             )
             .await;

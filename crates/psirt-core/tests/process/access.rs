@@ -142,6 +142,8 @@ fn the_access_matrix() {
         ViewDraftPreNotification        yes      yes      yes        -        -        -        -        -        -        -
         ViewDistributorOrg              yes        -        -        -        -        -        -        -        -        -
         PutKey                            -        -        -        -        -        -      yes        -        -        -
+        ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
+        RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.

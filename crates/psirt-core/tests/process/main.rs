@@ -7,7 +7,9 @@
 mod access;
 mod agenda;
 mod distributors;
+mod cve_services;
 mod embargo;
+mod fix_repository;
 mod harness;
 mod low_severity;
 mod mail;

@@ -203,6 +203,12 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "get",
+        path: "/api/v1/cases/{reference}/steps",
+        door: Door::Store(Operation::ViewCase),
+        handler: Handler::Api(|| routes!(crate::fix_repo::case_steps)),
+    },
+    Route {
+        method: "get",
         path: "/api/v1/cases/{reference}/audit",
         door: Door::Store(Operation::ViewCaseAudit),
         handler: Handler::Api(|| routes!(crate::api::case_audit)),

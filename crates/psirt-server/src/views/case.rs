@@ -20,6 +20,8 @@ pub struct CaseView {
     pub fix_team: Vec<i64>,
     pub cvss: CvssView,
     pub fix_commits: Vec<FixCommitView>,
+    /// The private fix repository and the cherry-pick plan, once linked.
+    pub fix_repository: Option<crate::fix_repo::FixRepositoryView>,
     pub fix_ready: bool,
     pub mitigation: Option<String>,
     pub notice: Option<NoticeView>,
@@ -29,6 +31,10 @@ pub struct CaseView {
     pub embargo_breaks: Vec<EmbargoBreakView>,
     pub release_early: bool,
     pub cves: Vec<String>,
+    /// The Fix Lead asked psirt to reserve the CVE id at CVE Services.
+    pub cve_reservation_requested: bool,
+    /// Each CVE record's state at CVE Services, once psirt published it.
+    pub cve_records: std::collections::BTreeMap<String, String>,
     pub cve_waiver: Option<String>,
     pub announcement: Option<String>,
     pub release: Option<ReleaseView>,
@@ -89,6 +95,11 @@ pub struct FixCommitView {
     pub url: Option<String>,
     /// The maintainers (psirt accounts) who gave an LGTM.
     pub lgtm: Vec<i64>,
+    /// The subject line, for commits read from the fix branch.
+    pub title: Option<String>,
+    /// Force-pushed away from the fix branch: it needs no LGTM and its
+    /// LGTMs count for nothing.
+    pub replaced: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -299,8 +310,11 @@ impl CaseView {
                     url: c.url.clone(),
                     lgtm: c.approvals.iter().map(|u| u.get()).collect(),
                     author_user: c.author_user.map(|u| u.get()),
+                    title: c.title.clone(),
+                    replaced: c.replaced,
                 })
                 .collect(),
+            fix_repository: crate::fix_repo::FixRepositoryView::of(case),
             fix_ready: case.fix_ready_at.is_some(),
             mitigation: case.mitigation.clone(),
             notice: case.notice.as_ref().map(|n| NoticeView {
@@ -352,6 +366,12 @@ impl CaseView {
                 .collect(),
             release_early: case.release_early_at.is_some(),
             cves: case.cves.iter().map(ToString::to_string).collect(),
+            cve_reservation_requested: case.cve_reservation_requested_at.is_some(),
+            cve_records: case
+                .cve_record_states
+                .iter()
+                .map(|(id, state)| (id.to_string(), state.clone()))
+                .collect(),
             cve_waiver: case.cve_waiver.clone(),
             announcement: case.announcement.clone(),
             release: case.release.as_ref().map(|r| ReleaseView {

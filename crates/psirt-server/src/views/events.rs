@@ -127,8 +127,65 @@ pub enum EventData<'a> {
     RetrospectiveHeld {
         notes: &'a str,
     },
+    FixRepositoryLinked {
+        location: &'a str,
+        branch: &'a str,
+        base: &'a str,
+        release_branches: &'a [String],
+        tag_pattern: &'a str,
+    },
+    FixCommitRead {
+        commit: &'a CommitId,
+        author_name: &'a str,
+        author_email: &'a str,
+        author_user: Option<UserId>,
+        title: &'a str,
+    },
+    Commit {
+        commit: &'a CommitId,
+    },
+    /// The plan per branch; the patch sets stay off the timeline (they are
+    /// embargoed, and the case's `fix_repository` shows them to the team).
+    CherryPickPlanned {
+        commits: &'a [CommitId],
+        branches: Vec<BranchPlanData<'a>>,
+    },
+    CherryPickResolved {
+        branch: &'a str,
+        commits: &'a [CommitId],
+    },
+    CveRecordStateChanged {
+        cve: &'a CveId,
+        state: &'a str,
+    },
     /// An event that carries nothing but its type.
     Nothing {},
+}
+
+/// One release branch of a cherry-pick plan, as the timeline shows it.
+#[derive(Serialize)]
+pub struct BranchPlanData<'a> {
+    pub branch: &'a str,
+    pub tag: Option<&'a str>,
+    pub outcome: OutcomeData<'a>,
+}
+
+/// A branch's outcome without its patch set.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OutcomeData<'a> {
+    Clean {
+        commits: &'a [CommitId],
+        sha256: &'a str,
+    },
+    AlreadyContains,
+    Conflicts {
+        commit: &'a CommitId,
+        files: &'a [String],
+    },
+    Failed {
+        reason: &'a str,
+    },
 }
 
 /// Who reported, as the `reported` entry shows them.
@@ -299,6 +356,78 @@ impl<'a> EventData<'a> {
                 EventData::AdvisoryRecorded { format, location }
             }
             Change::RetrospectiveHeld { notes } => EventData::RetrospectiveHeld { notes },
+            Change::FixRepositoryLinked(repo) => {
+                let psirt_core::FixRepository {
+                    location,
+                    branch,
+                    base,
+                    release_branches,
+                    tag_pattern,
+                } = repo;
+                EventData::FixRepositoryLinked {
+                    location,
+                    branch,
+                    base,
+                    release_branches,
+                    tag_pattern,
+                }
+            }
+            Change::FixCommitRead {
+                commit,
+                author_name,
+                author_email,
+                author_user,
+                title,
+            } => EventData::FixCommitRead {
+                commit,
+                author_name,
+                author_email,
+                author_user: *author_user,
+                title,
+            },
+            Change::FixCommitReplaced { commit } => EventData::Commit { commit },
+            Change::CherryPickPlanned(plan) => {
+                let psirt_core::CherryPickPlan { commits, branches } = plan;
+                EventData::CherryPickPlanned {
+                    commits,
+                    branches: branches.iter().map(BranchPlanData::of).collect(),
+                }
+            }
+            Change::CherryPickResolved { branch, commits } => {
+                EventData::CherryPickResolved { branch, commits }
+            }
+            Change::CveReservationRequested => EventData::Nothing {},
+            Change::CveReserved { cve } => EventData::CveRecorded { cve },
+            Change::CveRecordStateChanged { cve, state } => {
+                EventData::CveRecordStateChanged { cve, state }
+            }
+        }
+    }
+}
+
+impl<'a> BranchPlanData<'a> {
+    fn of(plan: &'a psirt_core::BranchPlan) -> BranchPlanData<'a> {
+        let psirt_core::BranchPlan {
+            branch,
+            tag,
+            outcome,
+        } = plan;
+        let outcome = match outcome {
+            psirt_core::PlanOutcome::Clean {
+                commits,
+                patches: _,
+                sha256,
+            } => OutcomeData::Clean { commits, sha256 },
+            psirt_core::PlanOutcome::AlreadyContains => OutcomeData::AlreadyContains,
+            psirt_core::PlanOutcome::Conflicts { commit, files } => {
+                OutcomeData::Conflicts { commit, files }
+            }
+            psirt_core::PlanOutcome::Failed { reason } => OutcomeData::Failed { reason },
+        };
+        BranchPlanData {
+            branch,
+            tag: tag.as_deref(),
+            outcome,
         }
     }
 }
@@ -425,6 +554,65 @@ mod tests {
             Change::ReporterReplied { text: text() },
             Change::RetrospectiveHeld { notes: text() },
             Change::Closed,
+            Change::FixRepositoryLinked(psirt_core::FixRepository {
+                location: text(),
+                branch: text(),
+                base: text(),
+                release_branches: vec![text()],
+                tag_pattern: text(),
+            }),
+            Change::FixCommitRead {
+                commit: commit(),
+                author_name: text(),
+                author_email: text(),
+                author_user: Some(UserId::new(3)),
+                title: text(),
+            },
+            Change::FixCommitReplaced { commit: commit() },
+            Change::CherryPickPlanned(psirt_core::CherryPickPlan {
+                commits: vec![commit()],
+                branches: vec![
+                    psirt_core::BranchPlan {
+                        branch: text(),
+                        tag: Some(text()),
+                        outcome: psirt_core::PlanOutcome::Clean {
+                            commits: vec![commit()],
+                            patches: Secret::new("SECRET DETAILS".into()),
+                            sha256: text(),
+                        },
+                    },
+                    psirt_core::BranchPlan {
+                        branch: text(),
+                        tag: None,
+                        outcome: psirt_core::PlanOutcome::AlreadyContains,
+                    },
+                    psirt_core::BranchPlan {
+                        branch: text(),
+                        tag: Some(text()),
+                        outcome: psirt_core::PlanOutcome::Conflicts {
+                            commit: commit(),
+                            files: vec![text()],
+                        },
+                    },
+                    psirt_core::BranchPlan {
+                        branch: text(),
+                        tag: None,
+                        outcome: psirt_core::PlanOutcome::Failed { reason: text() },
+                    },
+                ],
+            }),
+            Change::CherryPickResolved {
+                branch: text(),
+                commits: vec![commit()],
+            },
+            Change::CveReservationRequested,
+            Change::CveReserved {
+                cve: "CVE-2026-12345".parse().unwrap(),
+            },
+            Change::CveRecordStateChanged {
+                cve: "CVE-2026-12345".parse().unwrap(),
+                state: text(),
+            },
         ]
     }
 
@@ -437,6 +625,14 @@ mod tests {
         obj.remove("type");
         obj.remove("details");
         obj.remove("policy");
+        // The patch sets of a cherry-pick plan were deleted too.
+        if let Some(branches) = obj.get_mut("branches").and_then(|b| b.as_array_mut()) {
+            for b in branches {
+                if let Some(o) = b.get_mut("outcome").and_then(|o| o.as_object_mut()) {
+                    o.remove("patches");
+                }
+            }
+        }
         data
     }
 
@@ -475,7 +671,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            33,
+            41,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples
@@ -528,6 +724,14 @@ mod tests {
             reporter_replied: text
             retrospective_held: notes
             closed: (nothing)
+            fix_repository_linked: base, branch, location, release_branches, tag_pattern
+            fix_commit_read: author_email, author_name, author_user, commit, title
+            fix_commit_replaced: commit
+            cherry_pick_planned: branches, commits
+            cherry_pick_resolved: branch, commits
+            cve_reservation_requested: (nothing)
+            cve_reserved: cve
+            cve_record_state_changed: cve, state
         "#]]
         .assert_eq(&listing);
     }

@@ -14,6 +14,7 @@
 //! These routes are not part of the OpenAPI description.
 
 mod distributors;
+mod fix_repo;
 mod invitations;
 pub mod pages;
 mod public;

@@ -78,6 +78,17 @@ pub(super) async fn case_markup(
     for (by, v, t) in &case.cvss_proposals {
         proposals.push((names.of(*by).await, v, *t));
     }
+    let mut commit_names = BTreeMap::new();
+    for c in &case.fix_commits {
+        for u in c.author_user.iter().chain(&c.approvals) {
+            if !commit_names.contains_key(u) {
+                commit_names.insert(*u, names.of(*u).await);
+            }
+        }
+    }
+    // The steps are a side panel: the case page shows without them rather
+    // than fail when they cannot be read.
+    let steps = state.store.steps(case.reference).await.unwrap_or_default();
     let mut timeline = Vec::new();
     for e in &record.events {
         let view = EventView::new(e);
@@ -239,6 +250,8 @@ pub(super) async fn case_markup(
                 }
             }
         }
+        (crate::web::fix_repo::section(case, |u| commit_names.get(&u).cloned().unwrap_or_else(|| u.to_string())))
+        (crate::web::fix_repo::steps(&steps))
         (mail_section(who, case, mail, may(Operation::ReviewMail), outcome))
         h2 #timeline { "Timeline" }
         ol.timeline {

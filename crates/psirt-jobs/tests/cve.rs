@@ -1,0 +1,285 @@
+//! The CVE Services steps against the stand-in and a real store: the Fix
+//! Lead requests a CVE, the job reserves one (the stand-in acts and loses
+//! its answer: still one id), the id is on the case; after the release the
+//! job publishes the CNA container (CVE Services down first: the case
+//! keeps its state, the step shows the reason and is retried after the
+//! backoff), the record's state is on the case, and the container is valid
+//! against cvelib's schema.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use psirt_core::{Case, CaseRef, Command, CveId, NewReport, Policy, Secret};
+use psirt_cve::testing::{Fault, KEY, ORG, ORG_UUID, StandIn, USER};
+use psirt_cve::{Credentials, CveServices, Patience};
+use psirt_jobs::cve::{CnaContainer, CveSteps};
+use psirt_store::{Caller, Principal, Step, StepState, Store, User};
+use serde_json::{Value, json};
+
+/// Until the formats crate's export is wired: the case's own fields.
+struct FromCase;
+
+impl CnaContainer for FromCase {
+    fn container(&self, case: &Case, _cve: &CveId) -> Value {
+        json!({
+            "providerMetadata": { "orgId": ORG_UUID },
+            "descriptions": [{ "lang": "en", "value": case.summary }],
+            "affected": [{ "vendor": "CoreDNS", "product": "coredns", "versions": [{ "version": "1.11.0", "lessThan": "1.11.2", "status": "affected", "versionType": "semver" }] }],
+            "references": [{ "url": "https://coredns.io/security" }],
+        })
+    }
+}
+
+fn at(minutes: i64) -> Timestamp {
+    "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
+}
+
+async fn run(store: &Store, who: &User, case: CaseRef, command: Command, now: Timestamp) {
+    store
+        .execute(
+            &Caller::cli(Principal::User(who.clone())),
+            case,
+            command.clone(),
+            None,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+}
+
+async fn read(store: &Store, who: &User, case: CaseRef) -> Case {
+    store
+        .case(&Caller::cli(Principal::User(who.clone())), case)
+        .await
+        .unwrap()
+        .case
+}
+
+fn valid_for_cvelib(containers: Vec<Value>) -> Value {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json, sys\n\
+             from cvelib.cve_api import CveRecord, CveRecordValidationError\n\
+             out = []\n\
+             for c in json.loads(sys.argv[1]):\n\
+             \x20   try:\n\
+             \x20       CveRecord.validate(c, CveRecord.Schemas.CNA_PUBLISHED)\n\
+             \x20       out.append(None)\n\
+             \x20   except CveRecordValidationError as e:\n\
+             \x20       out.append(str(e))\n\
+             print(json.dumps(out))",
+        )
+        .arg(Value::Array(containers).to_string())
+        .output()
+        .expect("python3 with cvelib");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cve_is_reserved_once_and_published_after_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
+        .await
+        .unwrap();
+    store
+        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
+        .await
+        .unwrap();
+    let mut users = Vec::new();
+    for (name, pst) in [("alice", true), ("dave", false)] {
+        let email = format!("{name}@example.org").parse().unwrap();
+        let (user, _) = store.add_user(&email, name, false, at(0)).await.unwrap();
+        if pst {
+            store
+                .add_pst_member("coredns", user.id, at(0))
+                .await
+                .unwrap();
+        }
+        users.push(user);
+    }
+    let (alice, dave) = (&users[0], &users[1]);
+    let case = store
+        .report(
+            NewReport {
+                project: "coredns".into(),
+                summary: "A crafted CNAME chain poisons the cache.".into(),
+                details: Secret::new("dig @127.0.0.1 evil.example".into()),
+                reporter: None,
+                public_link: None,
+                already_public: false,
+            },
+            "test",
+            at(0),
+        )
+        .await
+        .unwrap()
+        .record
+        .case
+        .reference;
+    run(
+        &store,
+        alice,
+        case,
+        Command::AssignFixLead {
+            lead: None,
+            override_reason: None,
+        },
+        at(1),
+    )
+    .await;
+    run(
+        &store,
+        alice,
+        case,
+        Command::FormFixTeam {
+            members: vec![dave.id],
+        },
+        at(1),
+    )
+    .await;
+
+    let stand_in = StandIn::start(10).await;
+    let patience = Patience {
+        attempts: 3,
+        max_retry_after: Duration::from_secs(5),
+        first_pause: Duration::from_millis(20),
+        timeout: Duration::from_secs(5),
+    };
+    let steps = CveSteps {
+        store: store.clone(),
+        services: CveServices::new(&stand_in.url, Credentials::new(ORG, USER, KEY), patience)
+            .unwrap(),
+        container: Arc::new(FromCase),
+    };
+    // "Request a CVE": the stand-in reserves, then loses its answer.
+    run(
+        &store,
+        alice,
+        case,
+        Command::RequestCveReservation,
+        Timestamp::now(),
+    )
+    .await;
+    stand_in.fault("POST", "cve-id", Fault::ActThenFail);
+    let now = Timestamp::now();
+    assert_eq!(steps.round(now).await.unwrap(), 1);
+    let reserved = stand_in.reserved();
+    assert_eq!(reserved.len(), 1, "one id, however the answer went");
+
+    let cves: Vec<String> = read(&store, alice, case)
+        .await
+        .cves
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(cves, reserved);
+    assert_eq!(steps.round(now).await.unwrap(), 0, "done for good");
+
+    // The release; CVE Services is down when the job first publishes.
+    let later = now + SignedDuration::from_mins(1);
+    run(
+        &store,
+        dave,
+        case,
+        Command::AddFixCommit {
+            commit: "abc1234".parse().unwrap(),
+            author: "dave <dave@example.org>".into(),
+            author_user: Some(dave.id),
+            url: None,
+        },
+        later,
+    )
+    .await;
+    run(
+        &store,
+        alice,
+        case,
+        Command::ApproveCommit {
+            commit: "abc1234".parse().unwrap(),
+        },
+        later,
+    )
+    .await;
+    run(&store, dave, case, Command::MarkFixReady, later).await;
+    run(
+        &store,
+        alice,
+        case,
+        Command::FinalizeCvss {
+            vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+                .parse()
+                .unwrap(),
+        },
+        later,
+    )
+    .await;
+    run(
+        &store,
+        dave,
+        case,
+        Command::DraftAnnouncement {
+            text: "1.11.2 fixes it.".into(),
+        },
+        later,
+    )
+    .await;
+    run(
+        &store,
+        alice,
+        case,
+        Command::Release {
+            version: "v1.11.2".into(),
+            base_release: "v1.11.1".into(),
+            cherry_picks: vec!["abc1234".parse().unwrap()],
+        },
+        later,
+    )
+    .await;
+    let id = &reserved[0];
+    for _ in 0..3 {
+        stand_in.fault("POST", &format!("cve/{id}/cna"), Fault::Fail(503));
+    }
+    let version = read(&store, alice, case).await.version;
+    assert_eq!(steps.round(later).await.unwrap(), 1);
+    assert_eq!(
+        read(&store, alice, case).await.version,
+        version,
+        "the case keeps its state"
+    );
+    let step = store
+        .steps(case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.step == Step::CvePublication)
+        .unwrap();
+    assert_eq!(step.state, StepState::Failed);
+    assert_eq!(
+        step.reason.as_deref(),
+        Some(
+            "CVE Services is unavailable: 503 SERVICE_UNAVAILABLE: The service is temporarily unavailable."
+        )
+    );
+    assert_eq!(
+        steps.round(later).await.unwrap(),
+        0,
+        "not before the backoff"
+    );
+    assert_eq!(steps.round(step.next_at).await.unwrap(), 1);
+    let published = read(&store, alice, case).await;
+    let id: CveId = id.parse().unwrap();
+    assert_eq!(
+        published.cve_record_states.get(&id).map(String::as_str),
+        Some("PUBLISHED")
+    );
+    let containers = stand_in.containers();
+    assert_eq!(containers.len(), 1, "published once");
+    assert_eq!(valid_for_cvelib(containers), json!([null]));
+}

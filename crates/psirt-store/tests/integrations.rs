@@ -1,0 +1,132 @@
+//! The schedule of a case's steps in other systems, on both databases:
+//! linking a fix repository schedules its step in the same transaction, a
+//! claim is leased (a second claim skips it), a failure is kept with its
+//! reason and retried after a doubling backoff.
+
+use jiff::{SignedDuration, Timestamp};
+use psirt_core::{CaseRef, Command, FixRepository, NewReport, Policy, Secret};
+use psirt_store::{Caller, Principal, Step, StepState, Store, backoff};
+
+#[macro_use]
+mod common;
+
+fn at(secs: i64) -> Timestamp {
+    "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_secs(secs)
+}
+
+async fn linked_case(store: &Store) -> CaseRef {
+    store
+        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
+        .await
+        .unwrap();
+    let email = "alice@example.org".parse().unwrap();
+    let (alice, _) = store.add_user(&email, "alice", false, at(0)).await.unwrap();
+    store
+        .add_pst_member("coredns", alice.id, at(0))
+        .await
+        .unwrap();
+    let intake = store
+        .report(
+            NewReport {
+                project: "coredns".into(),
+                summary: "cache poisoning".into(),
+                details: Secret::new("details".into()),
+                reporter: None,
+                public_link: None,
+                already_public: false,
+            },
+            "test",
+            at(0),
+        )
+        .await
+        .unwrap();
+    let case = intake.record.case.reference;
+    let caller = Caller::cli(Principal::User(alice));
+    assert!(store.steps(case).await.unwrap().is_empty());
+    store
+        .execute(
+            &caller,
+            case,
+            Command::LinkFixRepository(FixRepository {
+                location: "/srv/git/coredns-security.git".into(),
+                branch: "fix/cname".into(),
+                base: "main".into(),
+                release_branches: vec!["release-1.12".into()],
+                tag_pattern: "v*".into(),
+            }),
+            None,
+            at(1),
+        )
+        .await
+        .unwrap();
+    case
+}
+
+both!(
+    a_linked_repository_is_scheduled_claimed_once_and_retried_with_backoff,
+    |store: Store| async move {
+        let case = linked_case(&store).await;
+        let steps = store.steps(case).await.unwrap();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(
+            (steps[0].step, steps[0].state, steps[0].next_at),
+            (Step::FixRepository, StepState::Pending, at(1))
+        );
+        let claimed = store
+            .claim_steps(Step::FixRepository, 10, at(2), at(60))
+            .await
+            .unwrap();
+        assert_eq!(claimed, [case]);
+        // Leased: another worker gets nothing until the lease ends.
+        let again = store
+            .claim_steps(Step::FixRepository, 10, at(3), at(60))
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+        let next = store
+            .step_failed(case, Step::FixRepository, "fatal: no route to host", at(4))
+            .await
+            .unwrap();
+        assert_eq!(next, at(4) + backoff(1));
+        let step = &store.steps(case).await.unwrap()[0];
+        assert_eq!(
+            (step.state, step.attempts, step.reason.as_deref()),
+            (StepState::Failed, 1, Some("fatal: no route to host"))
+        );
+        assert!(
+            store
+                .claim_steps(Step::FixRepository, 10, at(5), at(60))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not before the backoff"
+        );
+        assert_eq!(
+            store
+                .claim_steps(Step::FixRepository, 10, next, at(90))
+                .await
+                .unwrap(),
+            [case]
+        );
+        store
+            .step_failed(case, Step::FixRepository, "timed out", next)
+            .await
+            .unwrap();
+        assert_eq!(store.steps(case).await.unwrap()[0].attempts, 2);
+        store
+            .step_succeeded(case, Step::FixRepository, at(100), at(400))
+            .await
+            .unwrap();
+        let step = &store.steps(case).await.unwrap()[0];
+        assert_eq!(
+            (step.state, step.attempts, step.reason.clone(), step.next_at),
+            (StepState::Ok, 0, None, at(400))
+        );
+    }
+);
+
+#[test]
+fn the_backoff_doubles_from_thirty_seconds_to_an_hour() {
+    let waits: Vec<i64> = (1..=9).map(|n| backoff(n).as_secs()).collect();
+    assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+}
