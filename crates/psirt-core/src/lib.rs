@@ -30,6 +30,7 @@ mod ids;
 mod notify;
 mod policy;
 mod rotation;
+mod rule;
 
 pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
