@@ -243,7 +243,7 @@ impl From<Rule> for Refusal {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
     Refusal::Invalid {
         field,
         reason: reason.into(),
@@ -251,7 +251,7 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal {
 }
 
 /// A required free-text field: trimmed, not empty, bounded.
-fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
+pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(field, "must not be empty"));
@@ -267,7 +267,7 @@ fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal>
 
 /// A link: an absolute http(s) URL, or where `mail` is allowed, a mailto:
 /// URL or a Message-ID in angle brackets (a mailing-list discussion).
-fn link(field: &'static str, value: &str, mail: bool) -> Result<String, Refusal> {
+pub(crate) fn link(field: &'static str, value: &str, mail: bool) -> Result<String, Refusal> {
     let value = text(field, value, 2048)?;
     let web = ["https://", "http://"]
         .iter()
@@ -528,6 +528,12 @@ pub fn decide(
             if estimated_release <= now {
                 return Err(Rule::NoticeNeedsFutureReleaseDate.into());
             }
+            // The notice's mitigation steps are the record's: left empty,
+            // the notice carries the ones recorded on the case.
+            let mitigation = match (mitigation.trim(), &case.mitigation) {
+                ("", Some(recorded)) => recorded.clone(),
+                _ => mitigation,
+            };
             Change::NoticePublished {
                 estimated_release,
                 mitigation: text("mitigation", &mitigation, LONG)?,
@@ -765,6 +771,9 @@ pub fn decide(
                 format: text("format", &format, 64)?,
                 location: text("location", &location, 2048)?,
             }
+        }
+        Command::EditRecord(edit) => {
+            Change::RecordEdited(crate::record::check_edit(&case.record, edit)?)
         }
         Command::MessageReporter { text: body } => Change::MessageToReporter {
             text: text("text", &body, LONG)?,

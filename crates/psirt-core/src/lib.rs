@@ -26,6 +26,7 @@ mod event;
 mod ids;
 mod notify;
 mod policy;
+mod record;
 mod rotation;
 
 pub use access::{Actor, Denied, Operation, Standing, authorize, authorize_instance, standings};
@@ -44,4 +45,8 @@ pub use notify::{
 };
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;
+pub use record::{
+    AffectedProduct, CweId, ECOSYSTEMS, Purl, RangeKind, Record, RecordEdit, RecordValueError,
+    Reference, ReferenceKind, VersionRange, Weakness, check_edit, is_semver,
+};
 pub use rotation::{RosterEntry, next_fix_lead};
