@@ -285,6 +285,22 @@ impl Record {
     }
 }
 
+/// The instant the case's advisories become public: its release, or the
+/// end of the embargo agreed with distributors (or upstream) if that comes
+/// first. Before it nothing of the record is public; the one rule every
+/// public URL and the publication job ask.
+pub fn public_at(case: &crate::Case) -> Option<Timestamp> {
+    let released = case.release.as_ref().map(|r| r.at);
+    let embargo = case.embargo_end();
+    match (released, embargo) {
+        (Some(r), Some(e)) => Some(r.min(e)),
+        // An agreed embargo end publishes only what was released: before
+        // the release there is no fixed version to point users to.
+        (Some(r), None) => Some(r),
+        (None, _) => None,
+    }
+}
+
 /// The OSV ecosystems (OSV schema 1.6's list), optionally with a
 /// `:suffix` such as `Debian:12`.
 pub const ECOSYSTEMS: &[&str] = &[
@@ -350,7 +366,10 @@ pub fn check_edit(record: &Record, edit: RecordEdit) -> Result<RecordEdit, Refus
         }),
         RecordEdit::RemoveWeakness { cwe } => {
             if !record.weaknesses.iter().any(|w| w.cwe == cwe) {
-                return Err(invalid("cwe", format!("{cwe} is not recorded on this case")));
+                return Err(invalid(
+                    "cwe",
+                    format!("{cwe} is not recorded on this case"),
+                ));
             }
             RecordEdit::RemoveWeakness { cwe }
         }
@@ -398,7 +417,10 @@ pub fn check_edit(record: &Record, edit: RecordEdit) -> Result<RecordEdit, Refus
 fn one_line(field: &'static str, value: &str) -> Result<String, Refusal> {
     let value = text(field, value, SHORT)?;
     if value.chars().any(char::is_control) {
-        return Err(invalid(field, "must be one line, without control characters"));
+        return Err(invalid(
+            field,
+            "must be one line, without control characters",
+        ));
     }
     Ok(value)
 }
@@ -406,7 +428,9 @@ fn one_line(field: &'static str, value: &str) -> Result<String, Refusal> {
 fn check_product(p: AffectedProduct) -> Result<AffectedProduct, Refusal> {
     let package = one_line("package", &p.package)?;
     let ecosystem = p.ecosystem.trim().to_string();
-    let base = ecosystem.split_once(':').map_or(ecosystem.as_str(), |(b, _)| b);
+    let base = ecosystem
+        .split_once(':')
+        .map_or(ecosystem.as_str(), |(b, _)| b);
     if !ECOSYSTEMS.contains(&base) {
         return Err(invalid(
             "ecosystem",
@@ -482,7 +506,10 @@ fn check_range(r: VersionRange) -> Result<VersionRange, Refusal> {
     let repo = match (r.kind, r.repo) {
         (RangeKind::Git, Some(repo)) => Some(link("ranges.repo", &repo, false)?),
         (RangeKind::Git, None) => {
-            return Err(invalid("ranges.repo", "a git range needs the repository's URL"));
+            return Err(invalid(
+                "ranges.repo",
+                "a git range needs the repository's URL",
+            ));
         }
         (_, Some(_)) => {
             return Err(invalid("ranges.repo", "only a git range has a repository"));
@@ -490,10 +517,7 @@ fn check_range(r: VersionRange) -> Result<VersionRange, Refusal> {
         (_, None) => None,
     };
     let introduced = version("ranges.introduced", &r.introduced)?;
-    let fixed = r
-        .fixed
-        .map(|f| version("ranges.fixed", &f))
-        .transpose()?;
+    let fixed = r.fixed.map(|f| version("ranges.fixed", &f)).transpose()?;
     let last_affected = r
         .last_affected
         .map(|l| version("ranges.last_affected", &l))
@@ -583,9 +607,8 @@ pub fn is_semver(v: &str) -> bool {
     let number = |n: &str| {
         !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
     };
-    let ident = |i: &str| {
-        !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let ident =
+        |i: &str| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
         && parts.iter().all(|p| number(p))
@@ -662,15 +685,14 @@ impl FromStr for Purl {
         let (ty, path) = path
             .split_once('/')
             .ok_or_else(|| bad("it needs a type and a name (pkg:type/name)"))?;
-        let type_ok = ty
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
+        let type_ok = ty.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
             && ty
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || ".+-".contains(c));
         if !type_ok {
-            return Err(bad("the type must be letters, digits, . + or -, starting with a letter"));
+            return Err(bad(
+                "the type must be letters, digits, . + or -, starting with a letter",
+            ));
         }
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
         if segments.iter().any(|seg| seg.is_empty()) {
@@ -690,14 +712,13 @@ impl FromStr for Purl {
                 let (k, v) = pair
                     .split_once('=')
                     .ok_or_else(|| bad("a qualifier must be key=value"))?;
-                let key_ok = k
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic())
+                let key_ok = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                     && k.chars()
                         .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
                 if !key_ok || v.is_empty() {
-                    return Err(bad("a qualifier key must be letters, digits, . - or _, with a value"));
+                    return Err(bad(
+                        "a qualifier key must be letters, digits, . - or _, with a value",
+                    ));
                 }
                 check_percent(v).map_err(|w| bad(w))?;
             }
@@ -720,7 +741,9 @@ fn check_percent(s: &str) -> Result<(), &'static str> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or("a % is not followed by two hex digits")?;
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .ok_or("a % is not followed by two hex digits")?;
             if !hex.iter().all(u8::is_ascii_hexdigit) {
                 return Err("a % is not followed by two hex digits");
             }
@@ -811,28 +834,41 @@ mod tests {
     fn purls_are_checked_strictly() {
         purl(
             "pkg:golang/github.com/coredns/coredns@v1.11.2",
-            expect!["ok pkg:golang/github.com/coredns/coredns@v1.11.2 package=pkg:golang/github.com/coredns/coredns"],
+            expect![
+                "ok pkg:golang/github.com/coredns/coredns@v1.11.2 package=pkg:golang/github.com/coredns/coredns"
+            ],
         );
         purl(
             "pkg:NPM/%40angular/core@1.0.0?arch=x86_64#lib/x",
-            expect!["ok pkg:npm/%40angular/core@1.0.0?arch=x86_64#lib/x package=pkg:npm/%40angular/core"],
+            expect![
+                "ok pkg:npm/%40angular/core@1.0.0?arch=x86_64#lib/x package=pkg:npm/%40angular/core"
+            ],
         );
-        purl("pkg:cargo/serde", expect!["ok pkg:cargo/serde package=pkg:cargo/serde"]);
+        purl(
+            "pkg:cargo/serde",
+            expect!["ok pkg:cargo/serde package=pkg:cargo/serde"],
+        );
         purl(
             "npm/left-pad",
             expect![[r#"error "npm/left-pad" is not a purl: it must start with pkg:"#]],
         );
         purl(
             "pkg:left-pad",
-            expect![[r#"error "pkg:left-pad" is not a purl: it needs a type and a name (pkg:type/name)"#]],
+            expect![[
+                r#"error "pkg:left-pad" is not a purl: it needs a type and a name (pkg:type/name)"#
+            ]],
         );
         purl(
             "pkg:1npm/x",
-            expect![[r#"error "pkg:1npm/x" is not a purl: the type must be letters, digits, . + or -, starting with a letter"#]],
+            expect![[
+                r#"error "pkg:1npm/x" is not a purl: the type must be letters, digits, . + or -, starting with a letter"#
+            ]],
         );
         purl(
             "pkg:npm/x%4",
-            expect![[r#"error "pkg:npm/x%4" is not a purl: a % is not followed by two hex digits"#]],
+            expect![[
+                r#"error "pkg:npm/x%4" is not a purl: a % is not followed by two hex digits"#
+            ]],
         );
         purl(
             "pkg:npm/x@",
@@ -844,7 +880,9 @@ mod tests {
         );
         purl(
             "pkg:npm/x#../etc",
-            expect![[r#"error "pkg:npm/x#../etc" is not a purl: the subpath must not contain . or .."#]],
+            expect![[
+                r#"error "pkg:npm/x#../etc" is not a purl: the subpath must not contain . or .."#
+            ]],
         );
         purl(
             "pkg:npm/a b",
@@ -859,7 +897,8 @@ mod tests {
             Err(e) => format!("error {e}"),
         };
         expect!["ok CWE-400 400"].assert_eq(&check("CWE-400"));
-        expect![[r#"error "CWE-0400" is not a CWE id (CWE-<number>)"#]].assert_eq(&check("CWE-0400"));
+        expect![[r#"error "CWE-0400" is not a CWE id (CWE-<number>)"#]]
+            .assert_eq(&check("CWE-0400"));
         expect![[r#"error "cwe-400" is not a CWE id (CWE-<number>)"#]].assert_eq(&check("cwe-400"));
         expect![[r#"error "CWE-" is not a CWE id (CWE-<number>)"#]].assert_eq(&check("CWE-"));
     }
@@ -873,7 +912,8 @@ mod tests {
     }
 
     fn product(kind: RangeKind, range: &str) -> RecordEdit {
-        let repo = (kind == RangeKind::Git).then(|| "https://github.com/coredns/coredns".to_string());
+        let repo =
+            (kind == RangeKind::Git).then(|| "https://github.com/coredns/coredns".to_string());
         RecordEdit::SetProduct(AffectedProduct {
             package: "github.com/coredns/coredns".into(),
             ecosystem: "Go".into(),
@@ -887,15 +927,21 @@ mod tests {
     fn version_ranges_have_osv_meaning_and_are_checked() {
         edit(
             product(RangeKind::Semver, "1.9.0..1.11.2"),
-            expect![[r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Semver, repo: None, introduced: "1.9.0", fixed: Some("1.11.2"), last_affected: None }], branches: [] })"#]],
+            expect![[
+                r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Semver, repo: None, introduced: "1.9.0", fixed: Some("1.11.2"), last_affected: None }], branches: [] })"#
+            ]],
         );
         edit(
             product(RangeKind::Semver, "0..=1.11.1"),
-            expect![[r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Semver, repo: None, introduced: "0", fixed: None, last_affected: Some("1.11.1") }], branches: [] })"#]],
+            expect![[
+                r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Semver, repo: None, introduced: "0", fixed: None, last_affected: Some("1.11.1") }], branches: [] })"#
+            ]],
         );
         edit(
             product(RangeKind::Semver, "v1.9.0..1.11.2"),
-            expect![[r#"refused ranges.introduced: "v1.9.0" is not a semantic version such as 1.11.2 (semver.org, no leading v)"#]],
+            expect![[
+                r#"refused ranges.introduced: "v1.9.0" is not a semantic version such as 1.11.2 (semver.org, no leading v)"#
+            ]],
         );
         edit(
             product(RangeKind::Semver, "1.11.2..1.9.0"),
@@ -903,7 +949,9 @@ mod tests {
         );
         edit(
             product(RangeKind::Semver, "1.9..1.11.2"),
-            expect![[r#"refused ranges.introduced: "1.9" is not a semantic version such as 1.11.2 (semver.org, no leading v)"#]],
+            expect![[
+                r#"refused ranges.introduced: "1.9" is not a semantic version such as 1.11.2 (semver.org, no leading v)"#
+            ]],
         );
         edit(
             product(RangeKind::Git, "0..abc"),
@@ -911,7 +959,9 @@ mod tests {
         );
         edit(
             product(RangeKind::Ecosystem, "1.9.0.."),
-            expect![[r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Ecosystem, repo: None, introduced: "1.9.0", fixed: None, last_affected: None }], branches: [] })"#]],
+            expect![[
+                r#"ok SetProduct(AffectedProduct { package: "github.com/coredns/coredns", ecosystem: "Go", purl: None, ranges: [VersionRange { kind: Ecosystem, repo: None, introduced: "1.9.0", fixed: None, last_affected: None }], branches: [] })"#
+            ]],
         );
         let mut bad = product(RangeKind::Semver, "1.0.0..1.0.1");
         if let RecordEdit::SetProduct(p) = &mut bad {
@@ -919,7 +969,9 @@ mod tests {
         }
         edit(
             bad,
-            expect![[r#"refused ecosystem: "golang" is not an OSV ecosystem (one of AlmaLinux, Alpine, Android, Bioconductor, Bitnami, Chainguard, ConanCenter, CRAN, crates.io, Debian, GHC, GitHub Actions, GIT, Go, Hackage, Hex, Linux, Maven, npm, NuGet, openSUSE, OSS-Fuzz, Packagist, Photon OS, Pub, PyPI, Red Hat, Rocky Linux, RubyGems, SUSE, SwiftURL, Ubuntu, wolfi)"#]],
+            expect![[
+                r#"refused ecosystem: "golang" is not an OSV ecosystem (one of AlmaLinux, Alpine, Android, Bioconductor, Bitnami, Chainguard, ConanCenter, CRAN, crates.io, Debian, GHC, GitHub Actions, GIT, Go, Hackage, Hex, Linux, Maven, npm, NuGet, openSUSE, OSS-Fuzz, Packagist, Photon OS, Pub, PyPI, Red Hat, Rocky Linux, RubyGems, SUSE, SwiftURL, Ubuntu, wolfi)"#
+            ]],
         );
     }
 
@@ -942,7 +994,9 @@ mod tests {
             RecordEdit::AddAlias {
                 alias: "GHSA-ABCD-1234".into(),
             },
-            expect![[r#"refused alias: "GHSA-ABCD-1234" is not a GHSA id (GHSA-xxxx-xxxx-xxxx, lower case)"#]],
+            expect![[
+                r#"refused alias: "GHSA-ABCD-1234" is not a GHSA id (GHSA-xxxx-xxxx-xxxx, lower case)"#
+            ]],
         );
         edit(
             RecordEdit::AddAlias {
