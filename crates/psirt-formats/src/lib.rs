@@ -21,6 +21,7 @@ use psirt_core::Case;
 
 pub mod csaf;
 pub mod cve5;
+pub mod feeds;
 pub mod markdown;
 pub mod osv;
 

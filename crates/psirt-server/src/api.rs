@@ -257,6 +257,11 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
         "/api/v1/cases/{reference}/distributor-notifications",
         Some(Operation::ViewMail),
     ),
+    (
+        "get",
+        "/api/v1/cases/{reference}/export/{format}",
+        Some(Operation::ViewCase),
+    ),
 ];
 
 pub(crate) fn reference(text: &str) -> Result<CaseRef, ApiError> {
@@ -993,7 +998,7 @@ async fn run_command(
             reference,
             command,
             req.expected_version,
-            now(),
+            state.settings.clock.now(),
         )
         .await?;
     Ok(axum::Json(CaseView::of(&record)))

@@ -26,6 +26,7 @@ mod invitations;
 mod migrations;
 mod outbox;
 pub mod private;
+mod publication;
 mod sessions;
 mod witness;
 

@@ -291,6 +291,14 @@ enum CaseCmd {
     },
     /// Close a released case.
     Close { reference: String },
+    #[command(flatten)]
+    Record(crate::record_cmd::RecordCmd),
+    /// Print the case's advisory: osv, cve5, csaf or markdown.
+    Export {
+        reference: String,
+        #[arg(long)]
+        format: String,
+    },
 }
 
 pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Result<ExitCode> {
@@ -640,6 +648,18 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             (reference, Command::HoldRetrospective { notes })
         }
         CaseCmd::Close { reference } => (reference, Command::Close),
+        CaseCmd::Record(edit) => edit.into_command()?,
+        CaseCmd::Export { reference, format } => {
+            return crate::record_cmd::export(
+                store,
+                config,
+                &principal,
+                r(&reference)?,
+                &format,
+                now,
+            )
+            .await;
+        }
     };
     let reference = r(&reference)?;
     let name = command.operation().as_str();
@@ -649,7 +669,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
     output(store, &record, json, name).await
 }
 
-fn read_stdin() -> anyhow::Result<String> {
+pub(crate) fn read_stdin() -> anyhow::Result<String> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)

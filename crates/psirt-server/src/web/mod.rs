@@ -13,6 +13,7 @@
 //! the sign-in form carries a pre-session token paired with a cookie.
 //! These routes are not part of the OpenAPI description.
 
+mod advisories;
 mod distributors;
 mod invitations;
 mod public;
@@ -42,6 +43,7 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-ac
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(public::routes())
+        .merge(advisories::routes())
         .merge(distributors::routes())
         .merge(reporter::routes())
         .merge(team::routes())

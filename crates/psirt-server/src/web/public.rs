@@ -14,7 +14,6 @@ use crate::AppState;
 pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(policy))
-        .route("/advisories", get(advisories))
         .route(STYLESHEET, get(stylesheet))
 }
 
@@ -168,44 +167,4 @@ async fn policy(State(state): State<AppState>, visitor: Visitor) -> Result<Respo
         visitor.signed_in.as_ref(),
         body,
     )))
-}
-
-async fn advisories(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {
-    let published = state.store.published().await?;
-    let body = html! {
-        h1 { "Published advisories" }
-        p { "Vulnerabilities fixed in a release. Each appears here only once its fix is released." }
-        @if published.is_empty() {
-            p { "No advisories have been published yet." }
-        } @else {
-            table {
-                caption { "Released security fixes, newest first" }
-                thead { tr {
-                    th scope="col" { "Reference" }
-                    th scope="col" { "Summary" }
-                    th scope="col" { "CVE" }
-                    th scope="col" { "Fixed in" }
-                    th scope="col" { "Released" }
-                } }
-                tbody {
-                    @for a in &published {
-                        tr {
-                            td { (a.reference.to_string()) }
-                            td { (a.summary) }
-                            td {
-                                @if a.cves.is_empty() { "—" }
-                                @for (i, cve) in a.cves.iter().enumerate() {
-                                    @if i > 0 { ", " }
-                                    (cve.to_string())
-                                }
-                            }
-                            td { (a.version) }
-                            td { (a.released_at.strftime("%Y-%m-%d").to_string()) }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    Ok(ok(layout("Advisories", visitor.signed_in.as_ref(), body)))
 }
