@@ -781,6 +781,126 @@ const ACTIONS: &[Action] = &[
             ),
         ],
     },
+    // The advisory record (psirt-core's record.rs): what every exported
+    // advisory is rendered from.
+    Action {
+        command: "describe_advisory",
+        title: "Describe the advisory",
+        op: Operation::RecordAdvisory,
+        button: "Save description",
+        fields: &[
+            h(
+                "title",
+                "Public title",
+                Kind::Text,
+                false,
+                "One line; the report's summary until set.",
+            ),
+            h(
+                "description",
+                "Description",
+                Kind::Area,
+                false,
+                "Public, in Markdown. The report itself stays embargoed.",
+            ),
+            f("impact", "Impact", Kind::Area, false),
+        ],
+    },
+    Action {
+        command: "set_affected_product",
+        title: "Add an affected product",
+        op: Operation::RecordAdvisory,
+        button: "Save product",
+        fields: &[
+            h(
+                "package",
+                "Package",
+                Kind::Text,
+                true,
+                "Its name in its ecosystem, e.g. github.com/coredns/coredns.",
+            ),
+            h(
+                "ecosystem",
+                "Ecosystem",
+                Kind::Text,
+                true,
+                "An OSV ecosystem: Go, npm, PyPI, crates.io, Maven, …",
+            ),
+            h(
+                "purl",
+                "Package URL",
+                Kind::Text,
+                false,
+                "Without a version, e.g. pkg:golang/github.com/coredns/coredns.",
+            ),
+            h(
+                "ranges",
+                "Affected versions",
+                Kind::Lines,
+                true,
+                "One range a line: semver:1.9.0..1.11.2 (fixed in 1.11.2), semver:0..=1.11.1 (last affected), ecosystem:… or git:COMMIT..COMMIT.",
+            ),
+            h(
+                "repo",
+                "Repository",
+                Kind::Url,
+                false,
+                "For git ranges: the repository's URL.",
+            ),
+            h(
+                "branches",
+                "Release branches that need the fix",
+                Kind::Lines,
+                false,
+                "One a line.",
+            ),
+        ],
+    },
+    Action {
+        command: "add_weakness",
+        title: "Add a weakness (CWE)",
+        op: Operation::RecordAdvisory,
+        button: "Add weakness",
+        fields: &[
+            h("cwe", "CWE id", Kind::Text, true, "For example CWE-400."),
+            h(
+                "name",
+                "Name",
+                Kind::Text,
+                true,
+                "As MITRE's CWE list names it.",
+            ),
+        ],
+    },
+    Action {
+        command: "add_reference",
+        title: "Add a reference",
+        op: Operation::RecordAdvisory,
+        button: "Add reference",
+        fields: &[
+            h(
+                "kind",
+                "Type",
+                Kind::Text,
+                true,
+                "fix_commit, pull_request, issue, report, advisory, announcement or web.",
+            ),
+            f("url", "URL", Kind::Url, true),
+        ],
+    },
+    Action {
+        command: "add_alias",
+        title: "Add an alias",
+        op: Operation::RecordAdvisory,
+        button: "Add alias",
+        fields: &[h(
+            "alias",
+            "Id given elsewhere",
+            Kind::Text,
+            true,
+            "A GHSA id or a distribution's tracker id.",
+        )],
+    },
     Action {
         command: "hold_retrospective",
         title: "Hold the retrospective",
@@ -1129,11 +1249,50 @@ fn command_json(a: &Action, f: &Fields) -> Result<Value, Errors> {
         };
         obj.insert(field.name.into(), value);
     }
+    if a.command == "set_affected_product" {
+        ranges_from_lines(&mut obj, &mut errors);
+    }
     if errors.is_empty() {
         Ok(Value::Object(obj))
     } else {
         Err(errors)
     }
+}
+
+/// The product form writes its ranges one a line (`semver:1.9.0..1.11.2`)
+/// with one repository for the git ones; the command takes objects.
+fn ranges_from_lines(obj: &mut Map<String, Value>, errors: &mut Errors) {
+    let repo = obj
+        .remove("repo")
+        .and_then(|r| r.as_str().map(str::to_string));
+    let Some(Value::Array(lines)) = obj.get("ranges").cloned() else {
+        return;
+    };
+    let mut ranges = Vec::new();
+    for line in lines.iter().filter_map(Value::as_str) {
+        let parsed = line
+            .split_once(':')
+            .ok_or_else(|| format!("{line:?}: write KIND:RANGE, e.g. semver:1.9.0..1.11.2"))
+            .and_then(|(kind, rest)| {
+                let kind = psirt_core::RangeKind::parse(kind)
+                    .ok_or_else(|| format!("{kind:?} is not one of semver, ecosystem, git"))?;
+                let repo = (kind == psirt_core::RangeKind::Git)
+                    .then(|| repo.clone())
+                    .flatten();
+                psirt_core::VersionRange::parse(kind, repo, rest)
+            });
+        match parsed {
+            Ok(r) => ranges.push(serde_json::json!({
+                "kind": r.kind.as_str(),
+                "repo": r.repo,
+                "introduced": r.introduced,
+                "fixed": r.fixed,
+                "last_affected": r.last_affected,
+            })),
+            Err(e) => errors.field("ranges", e),
+        }
+    }
+    obj.insert("ranges".into(), Value::Array(ranges));
 }
 
 async fn case_action(
