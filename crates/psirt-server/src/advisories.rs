@@ -77,6 +77,26 @@ impl Clock {
     }
 }
 
+/// OSV's bulk download: every case's OSV entry as `<id>.json` in one ZIP
+/// archive. Cases whose OSV export is refused (no CVE or GHSA id yet)
+/// are left out.
+pub fn osv_archive(
+    cases: &[psirt_core::Case],
+    publication: &Publication,
+    now: jiff::Timestamp,
+) -> Result<Vec<u8>, crate::bulk::TooLarge> {
+    let files: Vec<(String, Vec<u8>)> = cases
+        .iter()
+        .filter_map(|case| {
+            let body =
+                psirt_formats::export(case, Format::Osv, &publication.publisher(case), now).ok()?;
+            let entry: serde_json::Value = serde_json::from_str(&body).ok()?;
+            Some((format!("{}.json", entry["id"].as_str()?), body.into_bytes()))
+        })
+        .collect();
+    crate::bulk::zip(&files, now)
+}
+
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::new().routes(routes!(export_case))

@@ -11,7 +11,7 @@ pub mod advisories;
 pub mod api;
 pub mod attachments;
 mod auth;
-mod bulk;
+pub mod bulk;
 pub mod commands;
 mod conn;
 pub mod distributors;

@@ -180,26 +180,9 @@ async fn osv_all(State(state): State<AppState>) -> Result<Response, WebError> {
     let publication = &state.settings.publication;
     let now = state.settings.clock.now();
     let cases = state.store.public_cases(now).await?;
-    let files = osv_files(&cases, publication, now);
-    let bytes = crate::bulk::zip(&files, now).map_err(|e| WebError::Internal(e.to_string()))?;
+    let bytes = crate::advisories::osv_archive(&cases, publication, now)
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(with_type(bytes, "application/zip"))
-}
-
-/// The OSV entries of the cases, named by their ids.
-pub fn osv_files(
-    cases: &[Case],
-    publication: &crate::advisories::Publication,
-    now: jiff::Timestamp,
-) -> Vec<(String, Vec<u8>)> {
-    cases
-        .iter()
-        .filter_map(|case| {
-            let body =
-                psirt_formats::export(case, Format::Osv, &publication.publisher(case), now).ok()?;
-            let id: serde_json::Value = serde_json::from_str(&body).ok()?;
-            Some((format!("{}.json", id["id"].as_str()?), body.into_bytes()))
-        })
-        .collect()
 }
 
 /// The feeds name one publisher: the instance's default project.
