@@ -22,8 +22,10 @@ use psirt_core::Case;
 pub mod csaf;
 pub mod cve5;
 pub mod feeds;
+pub mod ical;
 pub mod markdown;
 pub mod osv;
+pub mod security_txt;
 
 /// The texts the seed asks for, written from the record by the core.
 pub mod announcement {

@@ -99,7 +99,9 @@ pub fn osv_archive(
 
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     use utoipa_axum::routes;
-    utoipa_axum::router::OpenApiRouter::new().routes(routes!(export_case))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(export_case))
+        .routes(routes!(new_calendar_link))
 }
 
 pub(crate) fn format(text: &str) -> Result<Format, ApiError> {
@@ -148,4 +150,37 @@ async fn export_case(
     )
     .map_err(|e| ApiError::Conflict(e.to_string()))?;
     Ok(document(format, body))
+}
+
+/// A private calendar link.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarLink {
+    /// An iCalendar (RFC 5545) feed of the due times and embargo ends of
+    /// your cases. Keep it secret; asking again replaces it.
+    pub url: String,
+}
+
+/// A new private calendar link for the caller (the previous one stops
+/// working). The feed names case references and due times only.
+#[utoipa::path(post, path = "/api/v1/me/calendar", tag = "session",
+    responses((status = 200, body = CalendarLink), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn new_calendar_link(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<axum::Json<CalendarLink>, ApiError> {
+    crate::api::require(&state, &auth.caller, psirt_core::Operation::OwnAccount).await?;
+    let psirt_store::Principal::User(user) = &auth.caller.principal else {
+        return Err(ApiError::Forbidden("only a person has a calendar".into()));
+    };
+    let token = state
+        .store
+        .new_calendar_link(user.id, state.settings.clock.now())
+        .await?;
+    Ok(axum::Json(CalendarLink {
+        url: format!(
+            "{}/calendar/{}.ics",
+            state.settings.publication.public_url.trim_end_matches('/'),
+            token.reveal()
+        ),
+    }))
 }

@@ -262,6 +262,7 @@ pub const ROUTES: &[(&str, &str, Option<Operation>)] = &[
         "/api/v1/cases/{reference}/export/{format}",
         Some(Operation::ViewCase),
     ),
+    ("post", "/api/v1/me/calendar", Some(Operation::OwnAccount)),
 ];
 
 pub(crate) fn reference(text: &str) -> Result<CaseRef, ApiError> {

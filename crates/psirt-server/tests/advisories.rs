@@ -83,7 +83,13 @@ impl Server {
             tokens.push(token.reveal().to_string());
         }
         let clock = Clock::fixed(now);
+        let key = instance_key();
         let settings = Settings {
+            openpgp: Some(psirt_server::OpenPgpKey {
+                fingerprint: key.fingerprint().as_str().to_string(),
+                armored_public: key.public_key_armored().unwrap(),
+            }),
+            instance_key: Some(std::sync::Arc::new(key.clone())),
             default_project: "coredns".into(),
             publication: Publication {
                 public_url: "https://security.coredns.example".into(),
@@ -162,6 +168,11 @@ impl Server {
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
+}
+
+fn instance_key() -> &'static psirt_mail::InstanceKey {
+    static KEY: std::sync::OnceLock<psirt_mail::InstanceKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| psirt_mail::InstanceKey::generate("psirt <security@example.org>").unwrap())
 }
 
 fn validators() -> PathBuf {
@@ -386,6 +397,42 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Alice's private calendar: the case's due times and embargo end,
+    // by reference only, parsed by an independent parser (PyPI icalendar).
+    let resp = s
+        .http
+        .post(format!("{}/api/v1/me/calendar", s.base))
+        .bearer_auth(a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let link: Value = resp.json().await.unwrap();
+    let url = link["url"].as_str().unwrap();
+    let path = url
+        .strip_prefix("https://security.coredns.example")
+        .unwrap();
+    let (status, kind, ics) = s.get(path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/calendar"));
+    let events = ical_events(&ics);
+    assert!(
+        events.contains(&format!(
+            "[{r}] Embargo ends @ {}",
+            embargo_end.strftime("%Y-%m-%d %H:%M:%S+00:00")
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with(&format!("[{r}] Fix released due"))),
+        "{events:?}"
+    );
+    assert!(!String::from_utf8_lossy(&ics).contains("CNAME"));
+    let (status, _, _) = s.get("/calendar/psirt_0000.ics", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // One second before the instant: as if the case did not exist.
     s.clock.set(embargo_end - SignedDuration::from_secs(1));
     let (_, _, missing) = s.get("/advisories/PSIRT-2099-9999.osv.json", None).await;
@@ -499,6 +546,89 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
             .unwrap()
             .contains("Disable the cache plugin.")
     );
+}
+
+/// The events of an iCalendar feed as `SUMMARY @ DTSTART`, read by PyPI
+/// `icalendar` (an independent parser, strict about the syntax).
+fn ical_events(ics: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.ics");
+    std::fs::write(&file, ics).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, icalendar\n\
+             cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+             assert cal['VERSION'] == '2.0'\n\
+             for e in cal.walk('VEVENT'):\n\
+             \x20   assert e['UID'] and e['DTSTAMP']\n\
+             \x20   print(f\"{e['SUMMARY']} @ {e.decoded('DTSTART')}\")",
+        )
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// security.txt (RFC 9116) is signed with the instance key: the signature
+/// verifies, and the fields are there.
+async fn security_txt_is_signed(s: &Server) {
+    let (status, kind, body) = s.get("/.well-known/security.txt", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/plain"));
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.starts_with("-----BEGIN PGP SIGNED MESSAGE-----"),
+        "{body}"
+    );
+    let public = psirt_mail::PublicKey::from_armored(
+        &instance_key().public_key_armored().unwrap(),
+        psirt_server::now(),
+    )
+    .unwrap();
+    let text = psirt_mail::verify_cleartext(&body, &public).unwrap();
+    let fields: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(": ").map(|(k, _)| k))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "Contact",
+            "Encryption",
+            "Policy",
+            "Acknowledgments",
+            "Preferred-Languages",
+            "Canonical",
+            "Expires"
+        ]
+    );
+    assert!(text.contains("Encryption: https://security.coredns.example/openpgp-key.asc"));
+    let expires: Timestamp = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Expires: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        expires > s.clock.now() && expires < s.clock.now() + SignedDuration::from_hours(24 * 365)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_security_txt_is_signed() {
+    let s = Server::start(false, start_time()).await;
+    security_txt_is_signed(&s).await;
+    s.stop().await;
 }
 
 /// The names in a ZIP archive, read by Python's own `zipfile` (an

@@ -17,6 +17,7 @@ mod access;
 mod accounts;
 mod attachments;
 mod audit;
+mod calendar;
 mod cases;
 mod distributors;
 mod error;

@@ -54,6 +54,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "invitations",
         include_str!("../migrations/sqlite/0009_invitations.sql"),
     ),
+    (
+        11,
+        "calendar_links",
+        include_str!("../migrations/sqlite/0011_calendar_links.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -100,6 +105,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "invitations",
         include_str!("../migrations/postgres/0009_invitations.sql"),
+    ),
+    (
+        11,
+        "calendar_links",
+        include_str!("../migrations/postgres/0011_calendar_links.sql"),
     ),
 ];
 

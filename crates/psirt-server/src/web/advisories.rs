@@ -1,7 +1,7 @@
 //! The public advisories: the HTML list and pages, the stable machine
 //! URLs (`/advisories/{ref}.osv.json`, `.cve.json`, `.csaf.json`), OSV's
 //! bulk `/advisories/osv/all.zip`, the Atom feed, and CSAF's provider
-//! metadata with its ROLIE feed.
+//! metadata with its ROLIE feed; and `/.well-known/security.txt`.
 //!
 //! Everything here reads through `Store::public_case` and
 //! `Store::public_cases` at the publication clock's instant, so a case
@@ -30,6 +30,8 @@ pub(super) fn routes() -> axum::Router<AppState> {
         .route(feeds::ATOM_FEED_PATH, get(atom))
         .route(feeds::ROLIE_FEED_PATH, get(rolie))
         .route(feeds::PROVIDER_METADATA_PATH, get(provider_metadata))
+        .route("/.well-known/security.txt", get(security_txt))
+        .route("/calendar/{file}", get(calendar))
 }
 
 fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
@@ -222,4 +224,50 @@ async fn provider_metadata(State(state): State<AppState>) -> Result<Response, We
         .map(|k| (k.fingerprint.as_str(), key_url.as_str()));
     let metadata = feeds::provider_metadata(&cases, &instance_publisher(&state), key, now);
     Ok(with_type(axum::Json(metadata), "application/json"))
+}
+
+/// `/.well-known/security.txt` (RFC 9116), signed with the instance key
+/// (a cleartext signature) when the instance has one. It expires a week
+/// after the day it is served, so it is renewed as long as psirt runs.
+async fn security_txt(State(state): State<AppState>) -> Result<Response, WebError> {
+    let now = state.settings.clock.now();
+    let midnight =
+        jiff::Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(86_400))
+            .unwrap_or(now);
+    let text = psirt_formats::security_txt::render(&psirt_formats::security_txt::SecurityTxt {
+        base: &state.settings.publication.public_url,
+        contacts: &[],
+        encryption: state.settings.openpgp.is_some(),
+        languages: &["en"],
+        expires: midnight + jiff::SignedDuration::from_hours(24 * 8),
+    });
+    let body = match &state.settings.instance_key {
+        Some(key) => psirt_mail::sign_cleartext(&text, key)
+            .map_err(|e| WebError::Internal(format!("signing security.txt: {e}")))?,
+        None => text,
+    };
+    Ok(with_type(body, "text/plain; charset=utf-8"))
+}
+
+/// A person's calendar feed at its private link: their open cases' due
+/// times and embargo ends, read as them (audited like their other reads).
+async fn calendar(
+    State(state): State<AppState>,
+    ApiPath(file): ApiPath<String>,
+) -> Result<Response, WebError> {
+    let not_found = || ApiError::NotFound("no such calendar".into());
+    let token = file.strip_suffix(".ics").ok_or_else(not_found)?;
+    let owner = state
+        .store
+        .calendar_owner(token)
+        .await?
+        .ok_or_else(not_found)?;
+    let caller = psirt_store::Caller::new(psirt_store::Principal::User(owner), "calendar link");
+    let cases = state.store.cases(&caller, false).await?;
+    let feed = psirt_formats::ical::calendar(
+        &cases,
+        &state.settings.publication.public_url,
+        state.settings.clock.now(),
+    );
+    Ok(with_type(feed, "text/calendar; charset=utf-8"))
 }
