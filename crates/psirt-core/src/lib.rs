@@ -27,6 +27,7 @@ mod ids;
 mod notify;
 mod policy;
 mod record;
+mod record_ids;
 mod rotation;
 
 pub use access::{Actor, Denied, Operation, Standing, authorize, authorize_instance, standings};

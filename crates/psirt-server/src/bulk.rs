@@ -29,7 +29,6 @@ pub fn zip(files: &[(String, Vec<u8>)], at: Timestamp) -> Result<Vec<u8>, TooLar
         let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
         encoder
             .write_all(content)
-            .and_then(|_| Ok(()))
             .expect("writing to a Vec cannot fail");
         let compressed = encoder.finish().expect("writing to a Vec cannot fail");
         let crc = crc32fast::hash(content);
