@@ -59,6 +59,7 @@ pub enum Rule {
     NoBreakToAssess,
     ReleaseEarlyMustBeEarlier { embargo_end: Timestamp },
     CveAlreadyRecorded,
+    AdvisoryAlreadyRecorded,
     WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
     ReleaseEmbargoed { until: Timestamp },
@@ -203,6 +204,9 @@ impl fmt::Display for Rule {
                 embargo_end.strftime("%Y-%m-%d %H:%M UTC")
             ),
             Rule::CveAlreadyRecorded => write!(f, "that CVE id is already recorded on the case"),
+            Rule::AdvisoryAlreadyRecorded => {
+                write!(f, "that advisory is already recorded on the case")
+            }
             Rule::WaiverWithCve => write!(
                 f,
                 "a CVE id is recorded on the case; a waiver is for releasing without one"
@@ -767,10 +771,19 @@ pub fn decide(
             if case.release.is_none() {
                 return Err(Rule::ReleaseNeededFirst.into());
             }
-            Change::AdvisoryRecorded {
-                format: text("format", &format, 64)?,
-                location: text("location", &location, 2048)?,
+            let (format, location) = (
+                text("format", &format, 64)?,
+                text("location", &location, 2048)?,
+            );
+            // Once only: the publication job may run on several replicas.
+            if case
+                .advisories
+                .iter()
+                .any(|(f, l)| *f == format && *l == location)
+            {
+                return Err(Rule::AdvisoryAlreadyRecorded.into());
             }
+            Change::AdvisoryRecorded { format, location }
         }
         Command::EditRecord(edit) => {
             Change::RecordEdited(crate::record::check_edit(&case.record, edit)?)

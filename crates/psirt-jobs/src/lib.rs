@@ -13,6 +13,7 @@
 pub mod checkpoint;
 pub mod deliver;
 pub mod inbound;
+pub mod publish;
 pub mod remind;
 
 /// Everything a job can fail with.

@@ -493,6 +493,36 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/zip"));
     assert_eq!(zip_names(&zip), vec!["CVE-2026-12345.json".to_string()]);
 
+    // The publication job, on two replicas at once: each advisory is
+    // recorded on the case once, as psirt, with its public URL.
+    let now = s.clock.now();
+    let base = "https://security.coredns.example";
+    let org = Some("f8d3a5b2-1c4e-4d6f-9a7b-2e5c8d1f0a93");
+    let (one, two) = tokio::join!(
+        psirt_jobs::publish::round(&s.store, base, org, now),
+        psirt_jobs::publish::round(&s.store, base, org, now),
+    );
+    assert_eq!(one.unwrap() + two.unwrap(), 4);
+    assert_eq!(
+        psirt_jobs::publish::round(&s.store, base, org, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, _, case) = s.get(&format!("/api/v1/cases/{r}"), Some(a)).await;
+    let case: Value = serde_json::from_slice(&case).unwrap();
+    let recorded: Vec<String> = case["advisories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["location"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        recorded,
+        [".osv.json", ".cve.json", ".csaf.json", ".md"]
+            .map(|x| format!("{base}/advisories/{r}{x}"))
+    );
+
     // The four exports validate: the public machine URLs through the
     // official validators, the Markdown as the team exports it.
     let dir = tempfile::tempdir().unwrap();
