@@ -308,7 +308,8 @@ impl Operation {
             Operation::DraftAnnouncement => ON_CASE,
             Operation::Release => &[FixLead],
             Operation::RecordCredit => &[Pst, FixLead, FixTeam, Reporter],
-            Operation::RecordAdvisory => &[Pst, FixLead],
+            // psirt records the advisories it publishes at the instant.
+            Operation::RecordAdvisory => &[Pst, FixLead, System],
             Operation::Close => &[Pst, FixLead],
             Operation::ViewPreNotification => &[Pst, FixLead, FixTeam, NotifiedDistributor],
             Operation::ViewDistributorFeedback => ON_CASE,

@@ -62,6 +62,9 @@ pub struct Case {
     pub release: Option<Release>,
     pub credits: Vec<Credit>,
     pub advisories: Vec<(String, String)>,
+    /// The advisory record's own facts (products, weaknesses, description,
+    /// references, aliases).
+    pub record: crate::record::Record,
     /// The conversation with the reporter: `(from the reporter?, text, at)`.
     pub reporter_messages: Vec<(bool, String, Timestamp)>,
     pub retrospective_at: Option<Timestamp>,
@@ -295,6 +298,7 @@ impl Case {
             release: None,
             credits: Vec::new(),
             advisories: Vec::new(),
+            record: crate::record::Record::default(),
             reporter_messages: Vec::new(),
             retrospective_at: None,
             closed_at: None,
@@ -372,6 +376,9 @@ impl Case {
                 mitigation,
                 link,
             } => {
+                // One field: what the notice tells users to do is the
+                // record's mitigation, not a copy of it.
+                self.mitigation = Some(mitigation.clone());
                 let published_at = self.notice.as_ref().map_or(at, |n| n.published_at);
                 self.notice = Some(Notice {
                     published_at,
@@ -469,6 +476,7 @@ impl Case {
             Change::AdvisoryRecorded { format, location } => {
                 self.advisories.push((format.clone(), location.clone()))
             }
+            Change::RecordEdited(edit) => self.record.apply(edit, at),
             Change::MessageToReporter { text } => {
                 self.reporter_messages.push((false, text.clone(), at))
             }

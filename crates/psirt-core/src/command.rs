@@ -119,6 +119,9 @@ pub enum Command {
         format: String,
         location: String,
     },
+    /// One edit of the advisory record (affected products, weaknesses,
+    /// description, references, aliases).
+    EditRecord(crate::record::RecordEdit),
     /// A message for the reporter, shown on their status page.
     MessageReporter {
         text: String,
@@ -191,7 +194,7 @@ impl Command {
             Command::DraftAnnouncement { .. } => Op::DraftAnnouncement,
             Command::Release { .. } => Op::Release,
             Command::RecordCredit(_) => Op::RecordCredit,
-            Command::RecordAdvisory { .. } => Op::RecordAdvisory,
+            Command::RecordAdvisory { .. } | Command::EditRecord(_) => Op::RecordAdvisory,
             Command::MessageReporter { .. } => Op::MessageReporter,
             Command::ReporterReply { .. } => Op::ReplyAsReporter,
             Command::HoldRetrospective { .. } | Command::Close => Op::Close,

@@ -62,7 +62,7 @@ pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<Strin
 
 /// A link: an absolute http(s) URL, or where `mail` is allowed, a mailto:
 /// URL or a Message-ID in angle brackets (a mailing-list discussion).
-fn link(field: &'static str, value: &str, mail: bool) -> Result<String, Refusal> {
+pub(crate) fn link(field: &'static str, value: &str, mail: bool) -> Result<String, Refusal> {
     let value = text(field, value, 2048)?;
     let web = ["https://", "http://"]
         .iter()
@@ -335,6 +335,12 @@ pub fn decide(
             if estimated_release <= now {
                 return Err(Rule::NoticeNeedsFutureReleaseDate.into());
             }
+            // The notice's mitigation steps are the record's: left empty,
+            // the notice carries the ones recorded on the case.
+            let mitigation = match (mitigation.trim(), &case.mitigation) {
+                ("", Some(recorded)) => recorded.clone(),
+                _ => mitigation,
+            };
             Change::NoticePublished {
                 estimated_release,
                 mitigation: text("mitigation", &mitigation, LONG)?,
@@ -573,10 +579,22 @@ pub fn decide(
             if case.release.is_none() {
                 return Err(Rule::ReleaseNeededFirst.into());
             }
-            Change::AdvisoryRecorded {
-                format: text("format", &format, 64)?,
-                location: text("location", &location, 2048)?,
+            let (format, location) = (
+                text("format", &format, 64)?,
+                text("location", &location, 2048)?,
+            );
+            // Once only: the publication job may run on several replicas.
+            if case
+                .advisories
+                .iter()
+                .any(|(f, l)| *f == format && *l == location)
+            {
+                return Err(Rule::AdvisoryAlreadyRecorded.into());
             }
+            Change::AdvisoryRecorded { format, location }
+        }
+        Command::EditRecord(edit) => {
+            Change::RecordEdited(crate::record::check_edit(&case.record, edit)?)
         }
         Command::MessageReporter { text: body } => Change::MessageToReporter {
             text: text("text", &body, LONG)?,

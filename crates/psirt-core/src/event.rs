@@ -177,6 +177,8 @@ pub enum Change {
         format: String,
         location: String,
     },
+    /// One edit of the advisory record.
+    RecordEdited(crate::record::RecordEdit),
     /// Written to the reporter by the team; shown on the status page.
     MessageToReporter {
         text: String,
@@ -251,6 +253,7 @@ impl Change {
             Change::Released { .. } => "released",
             Change::CreditRecorded(_) => "credit_recorded",
             Change::AdvisoryRecorded { .. } => "advisory_recorded",
+            Change::RecordEdited(_) => "record_edited",
             Change::MessageToReporter { .. } => "message_to_reporter",
             Change::ReporterReplied { .. } => "reporter_replied",
             Change::RetrospectiveHeld { .. } => "retrospective_held",

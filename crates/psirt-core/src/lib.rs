@@ -29,6 +29,8 @@ mod fix_repo;
 mod ids;
 mod notify;
 mod policy;
+mod record;
+mod record_ids;
 mod rotation;
 mod rule;
 
@@ -51,8 +53,13 @@ pub use fix_repo::{
 };
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
 pub use notify::{
-    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines, mails_for, reminders,
+    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
+    forthcoming_notice_text, mails_for, release_announcement_text, reminders,
 };
 pub use policy::{Policy, PolicyError};
 pub use psirt_cvss as cvss;
+pub use record::{
+    AffectedProduct, CweId, ECOSYSTEMS, Purl, RangeKind, Record, RecordEdit, RecordValueError,
+    Reference, ReferenceKind, VersionRange, Weakness, check_edit, is_semver, public_at,
+};
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};

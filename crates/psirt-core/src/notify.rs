@@ -280,29 +280,8 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
             mitigation,
             link,
         } => {
-            let mut body = format!(
-                "A security vulnerability in {project} has been reported to the {project} \
-                 Product Security Team, and a fix will be made available.\n\n\
-                 Estimated release: {}\n",
-                utc(*estimated_release)
-            );
-            if let Some(vector) = &case.cvss_final {
-                let _ = writeln!(
-                    body,
-                    "Severity: {} (CVSS {})",
-                    vector.severity(),
-                    vector.base_score()
-                );
-            }
-            let _ = write!(
-                body,
-                "\nUntil the fix is released, you can protect yourself as follows:\n\n{}\n",
-                mitigation.trim_end()
-            );
-            if let Some(link) = link {
-                let _ = write!(body, "\nFollow the fix here: {link}\n");
-            }
-            body.push_str("\nPlease block time to apply the update on the release date.\n");
+            let body =
+                forthcoming_notice_text(case, *estimated_release, mitigation, link.as_deref());
             Mail {
                 kind: MailKind::ForthcomingFixNotice,
                 audience: Audience::Users,
@@ -368,35 +347,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
             }
         }
         Change::Released { version, .. } => {
-            let mut body = String::new();
-            if let Some(text) = &case.announcement {
-                let _ = write!(body, "{}\n\n", text.trim_end());
-            }
-            let _ = writeln!(body, "Release: {project} {version}");
-            for cve in &case.cves {
-                let _ = writeln!(body, "CVE: {cve}");
-            }
-            cvss_line(&mut body, case);
-            if !case.fix_commits.is_empty() {
-                body.push_str("\nFix commits:\n");
-                for commit in &case.fix_commits {
-                    match &commit.url {
-                        Some(url) => {
-                            let _ = writeln!(body, "- {} {url}", commit.commit);
-                        }
-                        None => {
-                            let _ = writeln!(body, "- {}", commit.commit);
-                        }
-                    }
-                }
-            }
-            let credits = credit_lines(case);
-            if !credits.is_empty() {
-                body.push_str("\nWe thank:\n");
-                for line in credits {
-                    let _ = writeln!(body, "- {line}");
-                }
-            }
+            let body = release_announcement_text(case, version);
             let cves: Vec<String> = case.cves.iter().map(ToString::to_string).collect();
             let mut subject = format!("Security release: {project} {version}");
             if !cves.is_empty() {
@@ -429,6 +380,130 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
         }
         _ => return None,
     })
+}
+
+/// The forthcoming-fix notice the seed asks for: that a fix is coming,
+/// when, how severe, and the mitigation steps to take until then (the
+/// record's mitigation), without details of the vulnerability.
+pub fn forthcoming_notice_text(
+    case: &Case,
+    estimated_release: Timestamp,
+    mitigation: &str,
+    link: Option<&str>,
+) -> String {
+    let project = &case.project;
+    let mut body = format!(
+        "A security vulnerability in {project} has been reported to the {project} \
+         Product Security Team, and a fix will be made available.\n\n\
+         Estimated release: {}\n",
+        utc(estimated_release)
+    );
+    if let Some(vector) = &case.cvss_final {
+        let _ = writeln!(
+            body,
+            "Severity: {} (CVSS {})",
+            vector.severity(),
+            vector.base_score()
+        );
+    }
+    let _ = write!(
+        body,
+        "\nUntil the fix is released, you can protect yourself as follows:\n\n{}\n",
+        mitigation.trim_end()
+    );
+    if let Some(link) = link {
+        let _ = write!(body, "\nFollow the fix here: {link}\n");
+    }
+    body.push_str("\nPlease block time to apply the update on the release date.\n");
+    body
+}
+
+/// The release announcement the seed asks for: the new versions, the CVE
+/// ids, the CVSS, the fix commits and pull requests, and how to apply the
+/// fix, all from the record, after the Fix Lead's own draft.
+pub fn release_announcement_text(case: &Case, version: &str) -> String {
+    let project = &case.project;
+    let mut body = String::new();
+    if let Some(text) = &case.announcement {
+        let _ = write!(body, "{}\n\n", text.trim_end());
+    }
+    let _ = writeln!(body, "Release: {project} {version}");
+    for cve in &case.cves {
+        let _ = writeln!(body, "CVE: {cve}");
+    }
+    for alias in &case.record.aliases {
+        let _ = writeln!(body, "Also known as: {alias}");
+    }
+    cvss_line(&mut body, case);
+    if !case.record.products.is_empty() {
+        body.push_str("\nAffected:\n");
+        for p in &case.record.products {
+            for r in &p.ranges {
+                let range = match (&r.fixed, &r.last_affected) {
+                    (Some(f), _) => format!(">= {}, fixed in {f}", r.introduced),
+                    (None, Some(l)) => format!(">= {}, <= {l}", r.introduced),
+                    (None, None) => format!(">= {}", r.introduced),
+                };
+                let _ = writeln!(body, "- {} ({}): {range}", p.package, p.ecosystem);
+            }
+        }
+    }
+    let mut fixed: Vec<&str> = Vec::new();
+    for r in case.record.products.iter().flat_map(|p| &p.ranges) {
+        if let Some(f) = r
+            .fixed
+            .as_deref()
+            .filter(|_| r.kind != crate::RangeKind::Git)
+            && !fixed.contains(&f)
+        {
+            fixed.push(f);
+        }
+    }
+    if fixed.is_empty() {
+        fixed.push(version);
+    }
+    let _ = write!(
+        body,
+        "\nHow to apply the fix: upgrade to {project} {}.\n",
+        fixed.join(" or ")
+    );
+    if let Some(m) = &case.mitigation {
+        let _ = write!(body, "If you cannot upgrade at once:\n\n{}\n", m.trim_end());
+    }
+    if !case.fix_commits.is_empty() {
+        body.push_str("\nFix commits:\n");
+        for commit in &case.fix_commits {
+            match &commit.url {
+                Some(url) => {
+                    let _ = writeln!(body, "- {} {url}", commit.commit);
+                }
+                None => {
+                    let _ = writeln!(body, "- {}", commit.commit);
+                }
+            }
+        }
+    }
+    let prs: Vec<&str> = case
+        .record
+        .references
+        .iter()
+        .filter(|r| r.kind == crate::ReferenceKind::PullRequest)
+        .map(|r| r.url.as_str())
+        .collect();
+    if !prs.is_empty() {
+        body.push_str("\nFix pull requests:\n");
+        for url in prs {
+            let _ = writeln!(body, "- {url}");
+        }
+    }
+    let credits = credit_lines(case);
+    if !credits.is_empty() {
+        body.push_str("\nWe thank:\n");
+        for line in credits {
+            let _ = writeln!(body, "- {line}");
+        }
+    }
+    body
 }
 
 /// Reminders for an open case at `now`: one listing the milestones that

@@ -61,6 +61,7 @@ pub enum Rule {
         embargo_end: Timestamp,
     },
     CveAlreadyRecorded,
+    AdvisoryAlreadyRecorded,
     WaiverWithCve,
     ReleaseNeeds(Vec<&'static str>),
     ReleaseEmbargoed {
@@ -233,6 +234,9 @@ impl fmt::Display for Rule {
                 embargo_end.strftime("%Y-%m-%d %H:%M UTC")
             ),
             Rule::CveAlreadyRecorded => write!(f, "that CVE id is already recorded on the case"),
+            Rule::AdvisoryAlreadyRecorded => {
+                write!(f, "that advisory is already recorded on the case")
+            }
             Rule::WaiverWithCve => write!(
                 f,
                 "a CVE id is recorded on the case; a waiver is for releasing without one"

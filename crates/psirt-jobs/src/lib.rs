@@ -17,6 +17,7 @@ pub mod cve;
 pub mod deliver;
 pub mod fix_repo;
 pub mod inbound;
+pub mod publish;
 pub mod remind;
 
 /// Everything a job can fail with.

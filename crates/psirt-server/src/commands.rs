@@ -5,7 +5,10 @@
 //! address (resolved to accounts here), instants are RFC 3339 strings.
 
 use jiff::Timestamp;
-use psirt_core::{Command, Credit, CreditKind, DistributorDecision, UserId};
+use psirt_core::{
+    AffectedProduct, Command, Credit, CreditKind, DistributorDecision, RecordEdit, Reference,
+    UserId, Weakness,
+};
 use psirt_store::Store;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -178,6 +181,56 @@ pub enum CaseCommand {
     MessageReporter {
         text: String,
     },
+    /// Adds an affected product to the advisory record, or replaces the one
+    /// with the same package and ecosystem. `ecosystem` is an OSV ecosystem
+    /// (`Go`, `npm`, `PyPI`, …); `purl` a package URL without a version.
+    SetAffectedProduct {
+        package: String,
+        ecosystem: String,
+        #[serde(default)]
+        purl: Option<String>,
+        ranges: Vec<crate::record::RangeInput>,
+        #[serde(default)]
+        branches: Vec<String>,
+    },
+    RemoveAffectedProduct {
+        package: String,
+        ecosystem: String,
+    },
+    /// A weakness: `cwe` like `CWE-400`, `name` as MITRE's list gives it.
+    AddWeakness {
+        cwe: String,
+        name: String,
+    },
+    RemoveWeakness {
+        cwe: String,
+    },
+    /// The advisory's public title, description (Markdown) and impact;
+    /// the fields given are set, the others kept.
+    DescribeAdvisory {
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        description: Option<String>,
+        #[serde(default)]
+        impact: Option<String>,
+    },
+    /// `kind`: fix_commit, pull_request, issue, report, advisory,
+    /// announcement, web.
+    AddReference {
+        kind: String,
+        url: String,
+    },
+    RemoveReference {
+        url: String,
+    },
+    /// An id given elsewhere (GHSA, a distribution's tracker).
+    AddAlias {
+        alias: String,
+    },
+    RemoveAlias {
+        alias: String,
+    },
     HoldRetrospective {
         notes: String,
     },
@@ -242,7 +295,11 @@ pub fn parse_command(value: serde_json::Value) -> Result<CaseCommand, ApiError> 
     }
 }
 
-fn invalid(field: &str, reason: impl ToString) -> ApiError {
+fn record(edit: RecordEdit) -> Command {
+    Command::EditRecord(edit)
+}
+
+pub(crate) fn invalid(field: &str, reason: impl ToString) -> ApiError {
     ApiError::Invalid {
         field: field.to_string(),
         reason: reason.to_string(),
@@ -434,6 +491,51 @@ impl CaseCommand {
             C::RecordAdvisory { format, location } => Command::RecordAdvisory { format, location },
             C::MessageReporter { text } => Command::MessageReporter { text },
             C::HoldRetrospective { notes } => Command::HoldRetrospective { notes },
+            C::SetAffectedProduct {
+                package,
+                ecosystem,
+                purl,
+                ranges,
+                branches,
+            } => record(RecordEdit::SetProduct(AffectedProduct {
+                package,
+                ecosystem,
+                purl: purl
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| parse("command.purl", &p))
+                    .transpose()?,
+                ranges: ranges
+                    .into_iter()
+                    .map(crate::record::RangeInput::resolve)
+                    .collect::<Result<_, _>>()?,
+                branches,
+            })),
+            C::RemoveAffectedProduct { package, ecosystem } => {
+                record(RecordEdit::RemoveProduct { package, ecosystem })
+            }
+            C::AddWeakness { cwe, name } => record(RecordEdit::AddWeakness(Weakness {
+                cwe: parse("command.cwe", &cwe)?,
+                name,
+            })),
+            C::RemoveWeakness { cwe } => record(RecordEdit::RemoveWeakness {
+                cwe: parse("command.cwe", &cwe)?,
+            }),
+            C::DescribeAdvisory {
+                title,
+                description,
+                impact,
+            } => record(RecordEdit::Describe {
+                title,
+                description,
+                impact,
+            }),
+            C::AddReference { kind, url } => record(RecordEdit::AddReference(Reference {
+                kind: crate::record::reference_kind("command.kind", &kind)?,
+                url,
+            })),
+            C::RemoveReference { url } => record(RecordEdit::RemoveReference { url }),
+            C::AddAlias { alias } => record(RecordEdit::AddAlias { alias }),
+            C::RemoveAlias { alias } => record(RecordEdit::RemoveAlias { alias }),
             C::Close {} => Command::Close,
             C::LinkFixRepository {
                 location,

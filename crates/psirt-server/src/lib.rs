@@ -7,9 +7,11 @@
 //! are asked of `psirt-core`, through `psirt-store`. It never logs request
 //! bodies, tokens or status links.
 
+pub mod advisories;
 pub mod api;
 pub mod attachments;
 mod auth;
+pub mod bulk;
 pub mod commands;
 mod conn;
 pub mod distributors;
@@ -18,6 +20,7 @@ pub mod fix_repo;
 mod intake;
 mod limits;
 pub mod projects;
+pub mod record;
 pub mod views;
 pub mod web;
 
@@ -69,6 +72,11 @@ pub struct Settings {
     /// it on intake. Without it an encrypted report is refused. Its
     /// `Debug` shows the fingerprint only.
     pub instance_key: Option<Arc<psirt_mail::InstanceKey>>,
+    /// Who publishes the advisories.
+    pub publication: advisories::Publication,
+    /// The clock commands and publication follow (the system's, or a
+    /// test's).
+    pub clock: advisories::Clock,
 }
 
 /// The instance's public OpenPGP key as the policy page and
@@ -95,6 +103,8 @@ impl Default for Settings {
             status_writes_per_hour: NonZeroU32::new(20).expect("non-zero"),
             openpgp: None,
             instance_key: None,
+            publication: advisories::Publication::default(),
+            clock: advisories::Clock::default(),
         }
     }
 }

@@ -249,7 +249,7 @@ fn every_route_has_a_row_in_the_access_matrix() {
     // Fix Lead) were reviewed for issue 17.
     assert_eq!(
         variants.len(),
-        33,
+        42,
         "a new command type: check its operation's row in the core's access matrix"
     );
 }

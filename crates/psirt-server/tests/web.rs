@@ -2231,3 +2231,59 @@ async fn the_case_page_shows_the_fix_commits_the_plan_and_the_steps() {
         assert!(page.contains(text), "{text:?} missing from the case page");
     }
 }
+
+/// The advisory record's forms on the case page: an affected product with
+/// its ranges one a line, and a bad range kept with its error and nothing
+/// written.
+#[tokio::test]
+async fn the_record_forms_edit_the_advisory_record() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via EDNS").await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let path = format!("/cases/{reference}");
+    let (_, page) = site.get(&path, Some(&session)).await;
+    assert!(page.contains("value=\"set_affected_product\""));
+    let before = site.version(&reference).await;
+    let product = |ranges: &'static str| {
+        vec![
+            ("action", "set_affected_product"),
+            ("package", "github.com/coredns/coredns"),
+            ("ecosystem", "Go"),
+            ("purl", "pkg:golang/github.com/coredns/coredns"),
+            ("ranges", ranges),
+            ("branches", "release-1.11"),
+        ]
+    };
+    let mut form = product("semver:1.9.0..1.11.2\nfoo:1..2");
+    form.push(("csrf", &csrf));
+    let res = site.post(&path, Some(&session), &form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("is not one of semver, ecosystem, git"),
+        "{page}"
+    );
+    assert_eq!(site.version(&reference).await, before);
+
+    let mut form = product("semver:1.9.0..1.11.2\nsemver:0..=1.8.9");
+    form.push(("csrf", &csrf));
+    let res = site.post(&path, Some(&session), &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(site.version(&reference).await, before + 1);
+    let res = site
+        .http
+        .get(site.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap();
+    let case: serde_json::Value = res.json().await.unwrap();
+    let last = case["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["type"], "record_edited", "{last}");
+    let data = last["data"].to_string();
+    assert!(
+        data.contains("pkg:golang/github.com/coredns/coredns"),
+        "{data}"
+    );
+    assert!(data.contains("\"last_affected\":\"1.8.9\""), "{data}");
+}

@@ -60,6 +60,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_current_members.sql"),
     ),
     (
+        11,
+        "calendar_links",
+        include_str!("../migrations/sqlite/0011_calendar_links.sql"),
+    ),
+    (
         12,
         "integrations",
         include_str!("../migrations/sqlite/0012_integrations.sql"),
@@ -115,6 +120,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "current_members",
         include_str!("../migrations/postgres/0010_current_members.sql"),
+    ),
+    (
+        11,
+        "calendar_links",
+        include_str!("../migrations/postgres/0011_calendar_links.sql"),
     ),
     (
         12,

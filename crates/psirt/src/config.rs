@@ -34,6 +34,7 @@ struct File {
     outbox_retry: Option<String>,
     key_file: Option<PathBuf>,
     git_dir: Option<PathBuf>,
+    cna_org_id: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +45,9 @@ pub struct Config {
     pub default_project: String,
     /// The address people reach psirt at; `https://` marks cookies `Secure`.
     pub public_url: String,
+    /// The CNA's `orgId` (a UUID) that CVE JSON exports name as their
+    /// provider; without it the `cve5` export is refused.
+    pub cna_org_id: Option<String>,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
     /// Writes through a reporter's status link per hour, per case and per
@@ -101,6 +105,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_LISTEN",
     "PSIRT_DEFAULT_PROJECT",
     "PSIRT_PUBLIC_URL",
+    "PSIRT_CNA_ORG_ID",
     "PSIRT_INTAKE_PER_MINUTE",
     "PSIRT_STATUS_WRITES_PER_HOUR",
     "PSIRT_BODY_MEMORY_MIB",
@@ -185,6 +190,12 @@ impl Config {
             .unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("public_url: {public_url:?} must start with http:// or https://");
+        }
+        let cna_org_id = get("PSIRT_CNA_ORG_ID").or(file.cna_org_id);
+        if let Some(id) = &cna_org_id
+            && !psirt_formats::cve5::is_uuid(id)
+        {
+            bail!("cna_org_id: {id:?} is not a UUID (8-4-4-4-12 hexadecimal digits)");
         }
         let number = |key: &str, value: Option<String>, from_file: Option<u32>| match value {
             Some(v) => v
@@ -305,6 +316,7 @@ impl Config {
             listen,
             default_project,
             public_url,
+            cna_org_id,
             intake_per_minute,
             status_writes_per_hour,
             body_memory: body_memory_mib as usize * 1024 * 1024,
@@ -402,12 +414,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`, `git_dir`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`, `git_dir`, `cna_org_id`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_CNA_ORG_ID, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

@@ -265,7 +265,7 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 }
 
 /// Runs the background jobs the configuration asks for until `stop`:
-/// reminders, checkpoints and following fix branches always; delivery when an SMTP server is configured; the
+/// reminders, checkpoints, publication and following fix branches always; delivery when an SMTP server is configured; the
 /// mailbox poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
@@ -278,6 +278,21 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 &store,
                 crate::time::now,
                 psirt_jobs::remind::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        let (store, stop) = (store.clone(), stop.clone());
+        let (public_url, cna_org_id) = (config.public_url.clone(), config.cna_org_id.clone());
+        tasks.spawn(async move {
+            psirt_jobs::publish::run(
+                &store,
+                public_url,
+                cna_org_id,
+                crate::time::now,
+                psirt_jobs::publish::EVERY,
                 stop.wait(),
             )
             .await;

@@ -12,6 +12,7 @@ mod cvss_cmd;
 mod distributor_cmd;
 mod kek;
 mod mail_cmd;
+mod record_cmd;
 mod term;
 mod time;
 
@@ -337,6 +338,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     armored_public: key.public_key_armored()?,
                 }),
                 instance_key: Some(std::sync::Arc::new(key.clone())),
+                publication: psirt_server::advisories::Publication {
+                    public_url: config.public_url.clone(),
+                    cna_org_id: config.cna_org_id.clone(),
+                },
                 ..psirt_server::Settings::default()
             };
             let jobs = tokio::spawn({

@@ -125,7 +125,7 @@ fn the_access_matrix() {
         DraftAnnouncement               yes      yes      yes        -        -        -        -        -        -        -
         Release                           -      yes        -        -        -        -        -        -        -        -
         RecordCredit                    yes      yes      yes      yes        -        -        -        -        -        -
-        RecordAdvisory                  yes      yes        -        -        -        -        -        -        -        -
+        RecordAdvisory                  yes      yes        -        -      yes        -        -        -        -        -
         Close                           yes      yes        -        -        -        -        -        -        -        -
         ViewPreNotification             yes      yes      yes        -        -        -        -        -      yes        -
         ViewDistributorFeedback         yes      yes      yes        -        -        -        -        -        -        -

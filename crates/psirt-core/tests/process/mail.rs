@@ -160,6 +160,11 @@ fn notice_pre_notification_and_announcement_are_drafts_for_review() {
         CVE: CVE-2026-12345
         CVSS: 9.8 Critical (CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H)
 
+        How to apply the fix: upgrade to coredns v1.12.1.
+        If you cannot upgrade at once:
+
+        Disable the cache plugin.
+
         Fix commits:
         - abc1234
 

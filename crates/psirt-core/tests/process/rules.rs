@@ -52,6 +52,7 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::NoBreakToAssess
         | Rule::ReleaseEarlyMustBeEarlier { .. }
         | Rule::CveAlreadyRecorded
+        | Rule::AdvisoryAlreadyRecorded
         | Rule::WaiverWithCve
         | Rule::AlreadyApproved
         | Rule::ReleaseNeeds(_)
@@ -1422,4 +1423,24 @@ fn already_approved() {
         expect![["AlreadyApproved: you have already given this commit your LGTM"]],
     );
     assert_eq!(w.case.fix_commits[0].approvals.len(), 1);
+}
+
+/// The publication job records each advisory once, however many replicas
+/// run it: the same format at the same place is refused the second time.
+#[test]
+fn advisory_already_recorded() {
+    let mut w = World::private();
+    w.form_team();
+    w.ready_to_release();
+    w.release();
+    let osv = || Command::RecordAdvisory {
+        format: "osv".into(),
+        location: "https://security.example.org/advisories/PSIRT-2026-0001.osv.json".into(),
+    };
+    w.ok(Actor::System, osv());
+    w.check(
+        w.lead(),
+        osv(),
+        expect![["AdvisoryAlreadyRecorded: that advisory is already recorded on the case"]],
+    );
 }

@@ -117,7 +117,7 @@ pub(crate) async fn run_command(
             reference,
             command,
             req.expected_version,
-            now(),
+            state.settings.clock.now(),
         )
         .await?;
     Ok(axum::Json(CaseView::of(&record)))

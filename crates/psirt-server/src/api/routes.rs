@@ -449,6 +449,18 @@ pub const ROUTES: &[Route] = &[
         door: Door::Store(Operation::ViewMail),
         handler: Handler::Api(|| routes!(crate::distributors::notifications)),
     },
+    Route {
+        method: "get",
+        path: "/api/v1/cases/{reference}/export/{format}",
+        door: Door::Store(Operation::ViewCase),
+        handler: Handler::Api(|| routes!(crate::advisories::export_case)),
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/me/calendar",
+        door: Door::Instance(Operation::OwnAccount),
+        handler: Handler::Api(|| routes!(crate::advisories::new_calendar_link)),
+    },
 ];
 
 /// The documented routes, each behind its row's door.

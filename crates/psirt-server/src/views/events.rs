@@ -158,6 +158,10 @@ pub enum EventData<'a> {
         cve: &'a CveId,
         state: &'a str,
     },
+    /// An edit of the advisory record, shown whole: the record holds
+    /// public facts only (`psirt_core::check_edit` admits nothing else),
+    /// the ones every published advisory carries.
+    RecordEdited(&'a psirt_core::RecordEdit),
     /// An event that carries nothing but its type.
     Nothing {},
 }
@@ -401,6 +405,7 @@ impl<'a> EventData<'a> {
             Change::CveRecordStateChanged { cve, state } => {
                 EventData::CveRecordStateChanged { cve, state }
             }
+            Change::RecordEdited(edit) => EventData::RecordEdited(edit),
         }
     }
 }
@@ -613,6 +618,7 @@ mod tests {
                 cve: "CVE-2026-12345".parse().unwrap(),
                 state: text(),
             },
+            Change::RecordEdited(psirt_core::RecordEdit::AddAlias { alias: text() }),
         ]
     }
 
@@ -671,7 +677,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            41,
+            42,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples

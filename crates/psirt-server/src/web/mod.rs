@@ -13,6 +13,7 @@
 //! the sign-in form carries a pre-session token paired with a cookie.
 //! These routes are not part of the OpenAPI description.
 
+mod advisories;
 mod distributors;
 mod fix_repo;
 mod invitations;

@@ -12,9 +12,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post};
 
-use super::{STYLESHEET, distributors, invitations, public, reporter, team};
+use super::{STYLESHEET, advisories, distributors, invitations, public, reporter, team};
 use crate::AppState;
 use crate::attachments::REPORT_BODY_LIMIT;
+use psirt_formats::feeds;
 
 /// Who may open a page at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +50,49 @@ pub const PAGES: &[Page] = &[
         method: "get",
         path: "/advisories",
         needs: Needs::Anyone,
-        handler: || get(public::advisories),
+        handler: || get(advisories::list),
+    },
+    Page {
+        method: "get",
+        path: "/advisories/{file}",
+        needs: Needs::Anyone,
+        handler: || get(advisories::advisory),
+    },
+    Page {
+        method: "get",
+        path: "/advisories/osv/all.zip",
+        needs: Needs::Anyone,
+        handler: || get(advisories::osv_all),
+    },
+    Page {
+        method: "get",
+        path: feeds::ATOM_FEED_PATH,
+        needs: Needs::Anyone,
+        handler: || get(advisories::atom),
+    },
+    Page {
+        method: "get",
+        path: feeds::ROLIE_FEED_PATH,
+        needs: Needs::Anyone,
+        handler: || get(advisories::rolie),
+    },
+    Page {
+        method: "get",
+        path: feeds::PROVIDER_METADATA_PATH,
+        needs: Needs::Anyone,
+        handler: || get(advisories::provider_metadata),
+    },
+    Page {
+        method: "get",
+        path: "/.well-known/security.txt",
+        needs: Needs::Anyone,
+        handler: || get(advisories::security_txt),
+    },
+    Page {
+        method: "get",
+        path: "/calendar/{file}",
+        needs: Needs::Link,
+        handler: || get(advisories::calendar),
     },
     Page {
         method: "get",

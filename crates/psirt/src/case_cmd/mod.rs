@@ -23,6 +23,7 @@ use crate::time::parse_instant;
 mod print;
 
 use print::*;
+pub(crate) use print::read_stdin;
 
 #[derive(Args)]
 pub struct CaseArgs {
@@ -295,6 +296,14 @@ enum CaseCmd {
     },
     /// Close a released case.
     Close { reference: String },
+    #[command(flatten)]
+    Record(crate::record_cmd::RecordCmd),
+    /// Print the case's advisory: osv, cve5, csaf or markdown.
+    Export {
+        reference: String,
+        #[arg(long)]
+        format: String,
+    },
 }
 
 pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Result<ExitCode> {
@@ -644,6 +653,18 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             (reference, Command::HoldRetrospective { notes })
         }
         CaseCmd::Close { reference } => (reference, Command::Close),
+        CaseCmd::Record(edit) => edit.into_command()?,
+        CaseCmd::Export { reference, format } => {
+            return crate::record_cmd::export(
+                store,
+                config,
+                &principal,
+                r(&reference)?,
+                &format,
+                now,
+            )
+            .await;
+        }
     };
     let reference = r(&reference)?;
     let name = command.operation().as_str();

@@ -320,9 +320,48 @@ pub(super) fn command_json(a: &Action, f: &Fields) -> Result<Value, Errors> {
         };
         obj.insert(field.name.into(), value);
     }
+    if a.command == "set_affected_product" {
+        ranges_from_lines(&mut obj, &mut errors);
+    }
     if errors.is_empty() {
         Ok(Value::Object(obj))
     } else {
         Err(errors)
     }
+}
+
+/// The product form writes its ranges one a line (`semver:1.9.0..1.11.2`)
+/// with one repository for the git ones; the command takes objects.
+fn ranges_from_lines(obj: &mut Map<String, Value>, errors: &mut Errors) {
+    let repo = obj
+        .remove("repo")
+        .and_then(|r| r.as_str().map(str::to_string));
+    let Some(Value::Array(lines)) = obj.get("ranges").cloned() else {
+        return;
+    };
+    let mut ranges = Vec::new();
+    for line in lines.iter().filter_map(Value::as_str) {
+        let parsed = line
+            .split_once(':')
+            .ok_or_else(|| format!("{line:?}: write KIND:RANGE, e.g. semver:1.9.0..1.11.2"))
+            .and_then(|(kind, rest)| {
+                let kind = psirt_core::RangeKind::parse(kind)
+                    .ok_or_else(|| format!("{kind:?} is not one of semver, ecosystem, git"))?;
+                let repo = (kind == psirt_core::RangeKind::Git)
+                    .then(|| repo.clone())
+                    .flatten();
+                psirt_core::VersionRange::parse(kind, repo, rest)
+            });
+        match parsed {
+            Ok(r) => ranges.push(serde_json::json!({
+                "kind": r.kind.as_str(),
+                "repo": r.repo,
+                "introduced": r.introduced,
+                "fixed": r.fixed,
+                "last_affected": r.last_affected,
+            })),
+            Err(e) => errors.field("ranges", e),
+        }
+    }
+    obj.insert("ranges".into(), Value::Array(ranges));
 }
