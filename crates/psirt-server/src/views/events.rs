@@ -738,6 +738,7 @@ mod tests {
             cve_reservation_requested: (nothing)
             cve_reserved: cve
             cve_record_state_changed: cve, state
+            record_edited: alias, edit
         "#]]
         .assert_eq(&listing);
     }
