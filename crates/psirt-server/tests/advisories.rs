@@ -296,7 +296,12 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     .await;
     s.ok(a, &r, json!({"type": "add_reference", "kind": "pull_request", "url": "https://github.com/coredns/coredns/pull/7001"})).await;
     // What is removed leaves the record.
-    s.ok(a, &r, json!({"type": "add_reference", "kind": "web", "url": "https://example.org/typo"})).await;
+    s.ok(
+        a,
+        &r,
+        json!({"type": "add_reference", "kind": "web", "url": "https://example.org/typo"}),
+    )
+    .await;
     s.ok(
         a,
         &r,
@@ -304,7 +309,12 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
         "ecosystem": "Go", "ranges": [{"kind": "semver", "introduced": "0"}]}),
     )
     .await;
-    s.ok(a, &r, json!({"type": "remove_reference", "url": "https://example.org/typo"})).await;
+    s.ok(
+        a,
+        &r,
+        json!({"type": "remove_reference", "url": "https://example.org/typo"}),
+    )
+    .await;
     s.ok(
         a,
         &r,
