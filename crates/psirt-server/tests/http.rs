@@ -3436,6 +3436,7 @@ both!(
                 .replace("{org}", "Origin")
                 .replace("{id}", "1")
                 .replace("{slug}", "default")
+                .replace("{format}", "osv")
         };
         // Bodies that pass the handler's own checks, so that the store is
         // asked; the routes not named take none, or are refused first.
