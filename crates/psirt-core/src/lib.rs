@@ -19,8 +19,8 @@
 mod access;
 mod case;
 mod command;
-pub mod distributors;
 mod cve_services;
+pub mod distributors;
 mod dues;
 mod duration;
 mod engine;

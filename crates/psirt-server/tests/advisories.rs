@@ -295,6 +295,32 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     )
     .await;
     s.ok(a, &r, json!({"type": "add_reference", "kind": "pull_request", "url": "https://github.com/coredns/coredns/pull/7001"})).await;
+    // What is removed leaves the record.
+    s.ok(
+        a,
+        &r,
+        json!({"type": "add_reference", "kind": "web", "url": "https://example.org/typo"}),
+    )
+    .await;
+    s.ok(
+        a,
+        &r,
+        json!({"type": "set_affected_product", "package": "github.com/coredns/caddy",
+        "ecosystem": "Go", "ranges": [{"kind": "semver", "introduced": "0"}]}),
+    )
+    .await;
+    s.ok(
+        a,
+        &r,
+        json!({"type": "remove_reference", "url": "https://example.org/typo"}),
+    )
+    .await;
+    s.ok(
+        a,
+        &r,
+        json!({"type": "remove_affected_product", "package": "github.com/coredns/caddy", "ecosystem": "Go"}),
+    )
+    .await;
     let before = s
         .ok(
             a,
@@ -348,6 +374,26 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     assert_eq!(
         case["version"], before["version"],
         "a refused edit wrote nothing"
+    );
+    // The API shows the record as it stands, each fact as it was set and
+    // nothing that was removed; modified at its last edit.
+    let last_edit = case["timeline"].as_array().unwrap().last().unwrap()["at"].clone();
+    assert_eq!(
+        case["record"],
+        json!({
+            "products": [{"package": "github.com/coredns/coredns", "ecosystem": "Go",
+                "purl": "pkg:golang/github.com/coredns/coredns",
+                "ranges": [{"kind": "semver", "repo": null, "introduced": "1.9.0",
+                    "fixed": "1.11.2", "last_affected": null}],
+                "branches": ["release-1.11"]}],
+            "weaknesses": [{"cwe": "CWE-345", "name": "Insufficient Verification of Data Authenticity"}],
+            "title": "Cache poisoning through crafted CNAME chains",
+            "description": "A crafted chain of CNAME records poisons the cache.",
+            "impact": "Remote attackers can redirect clients.",
+            "references": [{"kind": "pull_request", "url": "https://github.com/coredns/coredns/pull/7001"}],
+            "aliases": ["GHSA-abcd-1234-wxyz"],
+            "modified_at": last_edit,
+        })
     );
 
     // The notice carries the recorded mitigation: it is the same field.

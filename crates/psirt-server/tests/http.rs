@@ -252,6 +252,39 @@ fn every_route_has_a_row_in_the_access_matrix() {
         42,
         "a new command type: check its operation's row in the core's access matrix"
     );
+    // The case's record is described, field by field.
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(
+        schemas["CaseView"]["properties"]["record"]["$ref"],
+        "#/components/schemas/RecordView"
+    );
+    let fields = |name: &str| -> Vec<String> {
+        let mut f: Vec<String> = schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} not described"))
+            .keys()
+            .cloned()
+            .collect();
+        f.sort();
+        f
+    };
+    assert_eq!(
+        fields("RecordView"),
+        [
+            "aliases",
+            "description",
+            "impact",
+            "modified_at",
+            "products",
+            "references",
+            "title",
+            "weaknesses"
+        ]
+    );
+    assert_eq!(
+        fields("AffectedProductView"),
+        ["branches", "ecosystem", "package", "purl", "ranges"]
+    );
 }
 
 both!(

@@ -2286,4 +2286,19 @@ async fn the_record_forms_edit_the_advisory_record() {
         "{data}"
     );
     assert!(data.contains("\"last_affected\":\"1.8.9\""), "{data}");
+
+    // The case page's "Advisory record" section shows the record as it
+    // stands: the product and both of its ranges.
+    let (_, page) = site.get(&path, Some(&session)).await;
+    let section = between(&page, "<section id=\"record\"", "</section>");
+    for text in [
+        "Advisory record",
+        "<code>github.com/coredns/coredns</code>",
+        "<code>pkg:golang/github.com/coredns/coredns</code>",
+        "<code>semver 1.9.0..1.11.2</code>",
+        "<code>semver 0..=1.8.9</code>",
+        "release-1.11",
+    ] {
+        assert!(section.contains(text), "{text:?} missing from {section}");
+    }
 }

@@ -210,6 +210,34 @@ fn the_record_is_set_once_and_exported_valid() {
     assert!(url.contains("url:"), "{url}");
     assert_eq!(p.version(r), before, "nothing written by a refused edit");
 
+    // `psirt case show` prints the record as it stands, an outsider's
+    // control characters shown, not obeyed.
+    p.ok(
+        &[
+            "case",
+            "describe",
+            r,
+            "--impact",
+            "Clients are redirected\u{1b}]0;owned\u{7}.",
+        ],
+        &[],
+    );
+    let shown = p.ok(&["case", "show", r], &[]).stdout;
+    for line in [
+        "advisory record (modified 2026-11-02T09:00:00Z):",
+        "  description: A crafted chain of CNAME records poisons the cache.",
+        "  impact: Clients are redirected\\u{1b}]0;owned\\u{7}.",
+        "  product github.com/coredns/coredns (Go) pkg:golang/github.com/coredns/coredns",
+        "    semver 1.9.0..1.11.2",
+        "    branches: release-1.11",
+        "  weakness CWE-345: Insufficient Verification of Data Authenticity",
+        "  reference pull_request: https://github.com/coredns/coredns/pull/7001",
+        "  aliases: GHSA-abcd-1234-wxyz",
+    ] {
+        assert!(shown.contains(line), "{line:?} missing from:\n{shown}");
+    }
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+
     // OSV: the id is the GHSA alias until a CVE is recorded.
     let osv = p.ok(&["case", "export", r, "--format", "osv"], &[]).stdout;
     assert!(osv.contains("\"id\": \"GHSA-abcd-1234-wxyz\""), "{osv}");

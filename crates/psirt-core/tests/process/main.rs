@@ -6,8 +6,8 @@
 
 mod access;
 mod agenda;
-mod distributors;
 mod cve_services;
+mod distributors;
 mod embargo;
 mod fix_repository;
 mod harness;

@@ -40,6 +40,8 @@ pub struct CaseView {
     pub release: Option<ReleaseView>,
     pub credits: Vec<CreditView>,
     pub advisories: Vec<AdvisoryView>,
+    /// The advisory record as it stands now (its edits are on the timeline).
+    pub record: RecordView,
     pub milestones: Vec<MilestoneView>,
     pub next_due: Option<MilestoneView>,
     pub timeline: Vec<EventView>,
@@ -396,6 +398,7 @@ impl CaseView {
                     location: l.clone(),
                 })
                 .collect(),
+            record: RecordView::new(&case.record),
             milestones: case.milestones().iter().map(MilestoneView::new).collect(),
             next_due: case.next_due().map(|(m, d)| MilestoneView::pending(m, d)),
             timeline: events.iter().map(EventView::new).collect(),

@@ -21,8 +21,10 @@ mod case;
 mod distributors;
 mod events;
 mod mail;
+mod record;
 
 pub use case::*;
 pub use distributors::*;
 pub use events::{EventData, ReporterData};
 pub use mail::*;
+pub use record::*;

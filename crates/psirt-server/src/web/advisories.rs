@@ -29,7 +29,10 @@ fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
     response
 }
 
-pub(super) async fn list(State(state): State<AppState>, visitor: Visitor) -> Result<Response, WebError> {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
     let published = state.store.public_cases(now).await?;
     let body = html! {

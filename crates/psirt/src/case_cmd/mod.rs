@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use psirt_core::{
     CaseRef, Command, Credit, CreditKind, DistributorDecision, NewReport, Reporter, Secret,
 };
-use psirt_server::views::{AgendaView, CaseView, MilestoneView};
+use psirt_server::views::{AgendaView, CaseView, MilestoneView, RecordView};
 use psirt_store::{Caller, CaseRecord, Principal, Store};
 
 use crate::config::Config;
@@ -22,8 +22,8 @@ use crate::time::parse_instant;
 
 mod print;
 
-use print::*;
 pub(crate) use print::read_stdin;
+use print::*;
 
 #[derive(Args)]
 pub struct CaseArgs {

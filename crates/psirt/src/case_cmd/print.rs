@@ -117,6 +117,9 @@ pub(super) fn print_case(v: &CaseView, names: &Names) {
     if let Some(c) = &v.cvss.final_ {
         println!("CVSS {} {} ({})", c.base_score, c.severity, c.vector);
     }
+    for line in record_lines(&v.record) {
+        println!("{line}");
+    }
     println!("\nmilestones:");
     for m in &v.milestones {
         println!("  {}", milestone_line(m));
@@ -132,6 +135,64 @@ pub(super) fn print_case(v: &CaseView, names: &Names) {
             safe(&e.data.to_string())
         );
     }
+}
+
+/// The advisory record as it stands, every outsider-typed value through
+/// [`safe`]; nothing when it was never edited.
+fn record_lines(r: &RecordView) -> Vec<String> {
+    let Some(modified) = r.modified_at else {
+        return Vec::new();
+    };
+    let mut out = vec![format!("\nadvisory record (modified {modified}):")];
+    let mut field = |name: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            out.push(format!("  {name}: {}", safe(v).replace('\n', "\n    ")));
+        }
+    };
+    field("title", &r.title);
+    field("description", &r.description);
+    field("impact", &r.impact);
+    for p in &r.products {
+        out.push(format!(
+            "  product {} ({}){}",
+            safe(&p.package),
+            safe(&p.ecosystem),
+            p.purl
+                .as_ref()
+                .map(|u| format!(" {}", safe(u)))
+                .unwrap_or_default()
+        ));
+        for v in &p.ranges {
+            let upper = match (&v.fixed, &v.last_affected) {
+                (Some(f), _) => format!("..{}", safe(f)),
+                (None, Some(l)) => format!("..={}", safe(l)),
+                (None, None) => "..".into(),
+            };
+            let repo = v
+                .repo
+                .as_ref()
+                .map(|r| format!(" in {}", safe(r)))
+                .unwrap_or_default();
+            out.push(format!(
+                "    {} {}{upper}{repo}",
+                v.kind,
+                safe(&v.introduced)
+            ));
+        }
+        if !p.branches.is_empty() {
+            out.push(format!("    branches: {}", safe(&p.branches.join(", "))));
+        }
+    }
+    for w in &r.weaknesses {
+        out.push(format!("  weakness {}: {}", w.cwe, safe(&w.name)));
+    }
+    for x in &r.references {
+        out.push(format!("  reference {}: {}", x.kind, safe(&x.url)));
+    }
+    if !r.aliases.is_empty() {
+        out.push(format!("  aliases: {}", safe(&r.aliases.join(", "))));
+    }
+    out
 }
 
 pub(super) fn print_agenda(v: &AgendaView) {

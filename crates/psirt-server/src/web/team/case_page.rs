@@ -228,6 +228,7 @@ pub(super) async fn case_markup(
                 }
             }
         }
+        (record::section(&case.record))
         @if !offered.is_empty() {
             h2 #actions { "Actions" }
             p.hint { "Only the actions your role allows on this case are shown." }

@@ -34,6 +34,7 @@ mod case_page;
 mod dashboard;
 mod downloads;
 mod mail;
+mod record;
 mod sign_in;
 
 use actions::*;
