@@ -39,7 +39,6 @@ use std::str::FromStr;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
-pub use access::PublishedCase;
 pub use accounts::{ApiToken, Project, PstMember, User};
 pub use attachments::{
     Attachment, AttachmentInfo, CONTENT_TYPES, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
