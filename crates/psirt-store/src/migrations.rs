@@ -69,6 +69,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "integrations",
         include_str!("../migrations/sqlite/0012_integrations.sql"),
     ),
+    (
+        13,
+        "services",
+        include_str!("../migrations/sqlite/0013_services.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -130,6 +135,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "integrations",
         include_str!("../migrations/postgres/0012_integrations.sql"),
+    ),
+    (
+        13,
+        "services",
+        include_str!("../migrations/postgres/0013_services.sql"),
     ),
 ];
 
