@@ -17,6 +17,7 @@ mod access;
 mod accounts;
 mod attachments;
 mod audit;
+mod backup;
 mod calendar;
 mod cases;
 mod distributors;
@@ -49,6 +50,7 @@ pub use attachments::{
 pub use audit::{
     AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
 };
+pub use backup::database_is_empty;
 pub use cases::{CaseRecord, Intake};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
@@ -287,6 +289,11 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The database file a `sqlite:` database URL names.
+pub fn sqlite_path(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    Ok(sqlite_file(&sqlite_url(url)?))
 }
 
 /// The file of a `sqlite://PATH?…` URL as [`sqlite_url`] wrote it.

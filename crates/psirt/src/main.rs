@@ -6,6 +6,7 @@
 //! `psirt-store` service layer the server uses, so no rule is written twice.
 
 mod audit_cmd;
+mod backup_cmd;
 mod case_cmd;
 mod config;
 mod cvss_cmd;
@@ -61,6 +62,12 @@ enum Top {
     /// Check the audit log, and see who saw or changed a case.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// A consistent copy of the whole database, taken while psirt runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump); never overwrites FILE.
+    Backup { file: PathBuf },
+    /// Put a backup into the configured database, which must be empty;
+    /// the audit log is verified before the restore is recorded.
+    Restore { file: PathBuf },
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
     Worker,
@@ -541,6 +548,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             return case_cmd::run(&store, &config, args).await;
         }
+        Top::Backup { file } => {
+            let store = open(&config).await?;
+            backup_cmd::backup(&store, &config, &file).await?;
+        }
+        // Not `open`: that would migrate (and so fill) the empty database
+        // first, and make the default project in it.
+        Top::Restore { file } => backup_cmd::restore(&config, &file).await?,
         Top::Audit(cmd) => {
             let store = open(&config).await?;
             return audit_cmd::run(&store, &config, cmd).await;
