@@ -116,6 +116,9 @@ pub enum Operation {
     ManageProjects,
     /// Check the audit log's hash chain.
     VerifyAudit,
+    /// Read the instance's operational figures (`/metrics`): request
+    /// counts, the outbox's depth and age, steps waiting or failed.
+    ReadMetrics,
     /// Read the case's embargoed details and timeline.
     ViewCase,
     /// Who saw the case, and when.
@@ -205,7 +208,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 55] = [
+    pub const ALL: [Operation; 56] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -215,6 +218,7 @@ impl Operation {
         Operation::ManageAccounts,
         Operation::ManageProjects,
         Operation::VerifyAudit,
+        Operation::ReadMetrics,
         Operation::ViewCase,
         Operation::ViewCaseAudit,
         Operation::ViewMail,
@@ -273,9 +277,10 @@ impl Operation {
             Operation::SubmitReport | Operation::ReadPublic | Operation::SignIn => &[Anyone],
             Operation::OwnAccount => &[Person],
             Operation::ListCases | Operation::ViewAgenda => &[Person],
-            Operation::ManageAccounts | Operation::ManageProjects | Operation::VerifyAudit => {
-                &[Admin]
-            }
+            Operation::ManageAccounts
+            | Operation::ManageProjects
+            | Operation::VerifyAudit
+            | Operation::ReadMetrics => &[Admin],
             Operation::ViewCase => ON_CASE,
             Operation::ViewCaseAudit => &[Pst],
             Operation::ViewMail => ON_CASE,
@@ -351,6 +356,7 @@ impl Operation {
             Operation::ManageAccounts => "manage accounts",
             Operation::ManageProjects => "manage projects",
             Operation::VerifyAudit => "verify the audit log",
+            Operation::ReadMetrics => "read the instance's operational figures",
             Operation::ViewCase => "view the case",
             Operation::ViewCaseAudit => "see who viewed the case",
             Operation::ViewMail => "see the case's mail",
@@ -425,6 +431,7 @@ impl Operation {
                 | Operation::ManageAccounts
                 | Operation::ManageProjects
                 | Operation::VerifyAudit
+                | Operation::ReadMetrics
                 | Operation::ReviewInbound
                 | Operation::ApplyAsDistributor
                 | Operation::AcceptEmbargoPolicy

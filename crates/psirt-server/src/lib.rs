@@ -19,6 +19,7 @@ pub mod error;
 pub mod fix_repo;
 mod intake;
 mod limits;
+pub mod metrics;
 pub mod projects;
 pub mod record;
 pub mod views;
@@ -77,6 +78,9 @@ pub struct Settings {
     /// The clock commands and publication follow (the system's, or a
     /// test's).
     pub clock: advisories::Clock,
+    /// The token Prometheus may scrape `/metrics` with besides an
+    /// administrator's (`metrics_token_file`); it opens that route only.
+    pub metrics_token: Option<metrics::ScrapeToken>,
 }
 
 /// The instance's public OpenPGP key as the policy page and
@@ -105,6 +109,7 @@ impl Default for Settings {
             instance_key: None,
             publication: advisories::Publication::default(),
             clock: advisories::Clock::default(),
+            metrics_token: None,
         }
     }
 }
@@ -115,6 +120,7 @@ pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
     limits: Arc<Limits>,
+    pub(crate) metrics: Arc<metrics::Metrics>,
 }
 
 /// The server's own bounds on clients: rate limits and the body budget.
@@ -166,6 +172,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             limits: Arc::new(limits),
+            metrics: Arc::default(),
         }
     }
 
@@ -433,6 +440,10 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             limits::bound_bodies,
         ))
         .layer(axum::middleware::from_fn(web::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::record,
+        ))
         .layer(axum::middleware::from_fn(log_request))
         .with_state(state);
     (router, api)

@@ -3535,3 +3535,123 @@ both!(
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 );
+
+/// `/metrics` (issue 15, operations): Prometheus's text, for an instance
+/// administrator or the scrape token only; requests counted by route
+/// template (a case's reference or a status token never becomes a label),
+/// the outbox's work from the database.
+const SCRAPE_TOKEN: &str = "scrape-0123456789abcdef";
+
+both!(
+    metrics_are_for_administrators_and_the_scrape_token,
+    Settings {
+        metrics_token: Some(psirt_server::metrics::ScrapeToken::new(SCRAPE_TOKEN)),
+        ..Settings::default()
+    },
+    async |s: &Server| {
+        let (reference, status_url) = s.report("Cache poisoning").await;
+        let token = status_url.rsplit('/').next().unwrap().to_owned();
+        let (status, _) = s
+            .call("GET", &format!("/api/v1/status/{token}"), None, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = s
+            .call(
+                "GET",
+                &format!("/api/v1/cases/{reference}"),
+                Some(&s.alice),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        s.call("GET", "/no/such/route/1234", None, None).await;
+        // A report with an address: its acknowledgement waits in the
+        // outbox (no SMTP here).
+        let (status, _) = s
+            .call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"summary": "Overflow", "details": "A long label.", "reporter_email": "rita@example.net"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let queued = s.store.figures().await.unwrap().outbox;
+        assert!(queued.contains(&("queued", 1)), "{queued:?}");
+
+        assert_eq!(
+            s.call("GET", "/metrics", None, None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            s.call("GET", "/metrics", Some(&s.alice), None).await.0,
+            StatusCode::FORBIDDEN,
+            "a PST member is not an administrator"
+        );
+        assert_eq!(
+            s.call("GET", "/metrics", Some("scrape-wrong-token-0000"), None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        // The scrape token opens /metrics and nothing else.
+        assert_eq!(
+            s.call("GET", "/api/v1/audit/verify", Some(SCRAPE_TOKEN), None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+
+        let scrape = async |token: &str| {
+            let resp = s
+                .http
+                .get(s.url("/metrics"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let kind = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+            resp.text().await.unwrap()
+        };
+        let text = scrape(SCRAPE_TOKEN).await;
+        let by_admin = scrape(&s.admin).await;
+        assert!(by_admin.contains("psirt_http_requests_total"));
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+                .to_owned()
+        };
+        assert!(
+            line("psirt_http_requests_total{route=\"/api/v1/cases/{reference}\",method=\"GET\",status=\"200\"}")
+                .ends_with(" 1")
+        );
+        assert!(
+            line("psirt_http_requests_total{route=\"/api/v1/status/{token}\",method=\"GET\",status=\"200\"}")
+                .ends_with(" 1")
+        );
+        line("psirt_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"}");
+        line(
+            "psirt_http_request_duration_seconds_bucket{le=\"0.001\",route=\"/api/v1/reports\",method=\"POST\"}",
+        );
+        assert!(
+            !text.contains(&reference) && !text.contains(&token),
+            "a reference or a token as a label:\n{text}"
+        );
+        assert_eq!(
+            line("psirt_outbox_messages{state=\"queued\"}"),
+            "psirt_outbox_messages{state=\"queued\"} 1"
+        );
+        line("psirt_outbox_oldest_queued_age_seconds ");
+        let audit: i64 = line("psirt_audit_entries ")
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(audit >= 3, "{audit}");
+        assert!(text.trim_end().ends_with("# EOF"));
+    }
+);

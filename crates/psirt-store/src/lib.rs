@@ -22,6 +22,7 @@ mod calendar;
 mod cases;
 mod distributors;
 mod error;
+mod figures;
 mod inbound;
 mod instance_key;
 mod integrations;
@@ -58,6 +59,7 @@ pub use distributors::{
     OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText,
 };
 pub use error::StoreError;
+pub use figures::Figures;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};

@@ -35,6 +35,7 @@ struct File {
     key_file: Option<PathBuf>,
     git_dir: Option<PathBuf>,
     cna_org_id: Option<String>,
+    metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +49,9 @@ pub struct Config {
     /// The CNA's `orgId` (a UUID) that CVE JSON exports name as their
     /// provider; without it the `cve5` export is refused.
     pub cna_org_id: Option<String>,
+    /// The token Prometheus scrapes `/metrics` with, besides an
+    /// administrator's; read from `metrics_token_file`. Redacted in `Debug`.
+    pub metrics_token: Option<MetricsToken>,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
     /// Writes through a reporter's status link per hour, per case and per
@@ -106,6 +110,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_DEFAULT_PROJECT",
     "PSIRT_PUBLIC_URL",
     "PSIRT_CNA_ORG_ID",
+    "PSIRT_METRICS_TOKEN_FILE",
     "PSIRT_INTAKE_PER_MINUTE",
     "PSIRT_STATUS_WRITES_PER_HOUR",
     "PSIRT_BODY_MEMORY_MIB",
@@ -197,6 +202,11 @@ impl Config {
         {
             bail!("cna_org_id: {id:?} is not a UUID (8-4-4-4-12 hexadecimal digits)");
         }
+        let metrics_token = get("PSIRT_METRICS_TOKEN_FILE")
+            .map(PathBuf::from)
+            .or(file.metrics_token_file)
+            .map(|path| MetricsToken::read(&path))
+            .transpose()?;
         let number = |key: &str, value: Option<String>, from_file: Option<u32>| match value {
             Some(v) => v
                 .parse::<u32>()
@@ -317,6 +327,7 @@ impl Config {
             default_project,
             public_url,
             cna_org_id,
+            metrics_token,
             intake_per_minute,
             status_writes_per_hour,
             body_memory: body_memory_mib as usize * 1024 * 1024,
@@ -338,6 +349,33 @@ impl Config {
                 .or(file.git_dir)
                 .unwrap_or_else(|| PathBuf::from("psirt-data/git")),
         })
+    }
+}
+
+/// The scrape token for `/metrics`, as read from its file.
+#[derive(Clone)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(<redacted>)")
+    }
+}
+
+impl MetricsToken {
+    /// At least 16 printable characters without spaces (a random one:
+    /// `openssl rand -hex 32`).
+    fn read(path: &Path) -> anyhow::Result<MetricsToken> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("metrics_token_file: reading {}", path.display()))?;
+        let token = text.trim();
+        if token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            bail!(
+                "metrics_token_file: {} must hold one token of at least 16 printable characters without spaces (openssl rand -hex 32)",
+                path.display()
+            );
+        }
+        Ok(MetricsToken(token.to_owned()))
     }
 }
 
@@ -414,12 +452,12 @@ mod tests {
         check(
             "listn = \"x\"\n",
             &[],
-            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`, `git_dir`, `cna_org_id`",
+            "error: FILE: unknown field `listn`, expected one of `database_url`, `listen`, `default_project`, `public_url`, `intake_per_minute`, `status_writes_per_hour`, `body_memory_mib`, `header_timeout`, `max_connections`, `body_idle_timeout`, `body_timeout`, `mail_from`, `smtp_url`, `smtp_ca_file`, `imap_url`, `imap_ca_file`, `mail_authserv_id`, `outbox_lease`, `outbox_retry`, `key_file`, `git_dir`, `cna_org_id`, `metrics_token_file`",
         );
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_CNA_ORG_ID, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_CNA_ORG_ID, PSIRT_METRICS_TOKEN_FILE, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG)",
         );
         check(
             "listen = \"localhost\"\n",

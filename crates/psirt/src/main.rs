@@ -354,6 +354,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     public_url: config.public_url.clone(),
                     cna_org_id: config.cna_org_id.clone(),
                 },
+                metrics_token: config
+                    .metrics_token
+                    .as_ref()
+                    .map(|t| psirt_server::metrics::ScrapeToken::new(&t.0)),
                 ..psirt_server::Settings::default()
             };
             let jobs = tokio::spawn({

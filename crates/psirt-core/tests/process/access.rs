@@ -98,6 +98,7 @@ fn the_access_matrix() {
         ManageAccounts                    -        -        -        -        -        -      yes        -        -        -
         ManageProjects                    -        -        -        -        -        -      yes        -        -        -
         VerifyAudit                       -        -        -        -        -        -      yes        -        -        -
+        ReadMetrics                       -        -        -        -        -        -      yes        -        -        -
         ViewCase                        yes      yes      yes        -        -        -        -        -        -        -
         ViewCaseAudit                   yes        -        -        -        -        -        -        -        -        -
         ViewMail                        yes      yes      yes        -        -        -        -        -        -        -

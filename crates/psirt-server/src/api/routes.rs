@@ -40,13 +40,17 @@ pub enum Door {
     /// The commands route: signed in, and the store asks `authorize` for
     /// the operation of the command sent (`Command::operation`).
     Command,
+    /// `/metrics`: the bearer of the configured scrape token (a service's
+    /// credential that opens this door and no other), or else as
+    /// `Instance`.
+    Scrape(Operation),
 }
 
 impl Door {
     /// The row's operation; the commands route performs its command's.
     pub fn operation(self) -> Option<Operation> {
         match self {
-            Door::Instance(op) | Door::Store(op) | Door::Link(op) => Some(op),
+            Door::Instance(op) | Door::Store(op) | Door::Link(op) | Door::Scrape(op) => Some(op),
             Door::Command => None,
         }
     }
@@ -254,6 +258,12 @@ pub const ROUTES: &[Route] = &[
         path: "/api/v1/users/{email}/openpgp-key",
         door: Door::Instance(Operation::ManageAccounts),
         handler: Handler::Api(|| routes!(crate::api::put_user_key)),
+    },
+    Route {
+        method: "get",
+        path: "/metrics",
+        door: Door::Scrape(Operation::ReadMetrics),
+        handler: Handler::Api(|| routes!(crate::metrics::get_metrics)),
     },
     Route {
         method: "get",
@@ -517,7 +527,16 @@ async fn check(
             Ok(())
         }
         Door::Link(_) => Ok(()),
-        Door::Instance(op) => {
+        Door::Scrape(_)
+            if state
+                .settings
+                .metrics_token
+                .as_ref()
+                .is_some_and(|token| token.admits(&parts.headers)) =>
+        {
+            Ok(())
+        }
+        Door::Instance(op) | Door::Scrape(op) => {
             let auth = Auth::from_request_parts(parts, state).await?;
             require(state, &auth.caller, op).await?;
             parts.extensions.insert(auth);

@@ -22,3 +22,7 @@ CREATE TABLE vault (
     probe       TEXT NOT NULL,
     created_at  BIGINT NOT NULL
 );
+
+-- /metrics counts the steps that are pending or failed; without this it
+-- would read every case's steps.
+CREATE INDEX integration_steps_state ON integration_steps (state, step);
