@@ -64,6 +64,48 @@ impl TestDb {
         }
     }
 
+    /// A database made from an SQL dump (an earlier release's, see
+    /// `scripts/upgrade-fixture`), then opened: the migrations it lacks
+    /// run on it as they would on an upgrade.
+    #[allow(dead_code)] // Only the upgrade test starts from a dump.
+    pub async fn from_dump(backend: Backend, dump: &str) -> TestDb {
+        sqlx::any::install_default_drivers();
+        let (url, dir, pg_name) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/psirt.db?mode=rwc", dir.path().display());
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let admin = admin_url();
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+                let mut suffix = [0u8; 6];
+                getrandom::fill(&mut suffix).unwrap();
+                let name = format!("psirt_test_{}", hex::encode(suffix));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                let (base, _) = admin.rsplit_once('/').unwrap();
+                (format!("{base}/{name}"), None, Some(name))
+            }
+        };
+        // Its own connection: a PostgreSQL dump empties the search path
+        // for the session that loads it.
+        let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(dump.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        TestDb {
+            store: Store::open(&url).await.unwrap(),
+            _dir: dir,
+            pg_name,
+        }
+    }
+
     pub async fn drop_db(self) {
         self.store.close().await;
         if let Some(name) = self.pg_name {
