@@ -9,6 +9,7 @@
 use psirt_core::{CaseRef, Command};
 use psirt_store::{Backend, Caller, Principal, Store};
 
+#[macro_use]
 mod common;
 use common::TestDb;
 
@@ -111,12 +112,11 @@ async fn upgrade(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_earlier_releases_sqlite_database_reads_the_same() {
-    upgrade(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_earlier_releases_postgresql_database_reads_the_same() {
-    upgrade(Backend::Postgres).await;
-}
+// The store `both!` hands over only says which backend; each fixture gets
+// a database of its own.
+both!(
+    an_earlier_releases_database_reads_the_same,
+    |store: Store| async move {
+        upgrade(store.backend()).await;
+    }
+);
