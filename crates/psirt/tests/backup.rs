@@ -6,9 +6,12 @@
 //! anything, and a backup of one kind is refused for the other database.
 
 use std::io::Write;
+
+mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use support::PgDatabase;
 
 /// `psirt ARGS` in `dir` on the database `url`; (exit code, stdout, stderr).
 fn psirt(dir: &Path, url: &str, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
@@ -190,53 +193,4 @@ fn a_postgresql_backup_restores_into_a_fresh_database() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("psirt.dump");
     round_trip(dir.path(), &a.url(), &file, &b.url());
-}
-
-/// A fresh database on the real PostgreSQL server, dropped afterwards.
-struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    fn create() -> PgDatabase {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let admin = std::env::var("PSIRT_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!(
-            "psirt_backup_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        let ok = Command::new("psql")
-            .args([
-                admin.as_str(),
-                "-q",
-                "-c",
-                &format!("CREATE DATABASE {name}"),
-            ])
-            .status()
-            .expect("psql runs (PostgreSQL's client)");
-        assert!(ok.success(), "PostgreSQL must be running at {admin}");
-        PgDatabase { admin, name }
-    }
-
-    fn url(&self) -> String {
-        let (base, _) = self.admin.rsplit_once('/').unwrap();
-        format!("{base}/{}", self.name)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                self.admin.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .status();
-    }
 }

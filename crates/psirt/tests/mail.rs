@@ -14,6 +14,9 @@ use psirt_mail::testing::gpg::Gpg;
 use psirt_mail::testing::smtp_sink::{Received, SinkOptions, SmtpSink};
 use serde_json::Value;
 
+mod support;
+use support::PgDatabase;
+
 const FROM: &str = "security@example.org";
 
 struct World {
@@ -737,56 +740,6 @@ fn the_worker_reads_an_imap_mailbox_as_it_fills() {
     wait(&w, 3);
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(count(&w), 3);
-}
-
-/// A fresh database on the real PostgreSQL server, dropped afterwards.
-struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    fn create() -> PgDatabase {
-        let admin = std::env::var("PSIRT_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!(
-            "psirt_mail_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let ok = Command::new("psql")
-            .args([
-                admin.as_str(),
-                "-q",
-                "-c",
-                &format!("CREATE DATABASE {name}"),
-            ])
-            .status()
-            .expect("psql runs (PostgreSQL's client)");
-        assert!(ok.success(), "PostgreSQL must be running at {admin}");
-        PgDatabase { admin, name }
-    }
-
-    fn url(&self) -> String {
-        let (base, _) = self.admin.rsplit_once('/').unwrap();
-        format!("{base}/{}", self.name)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                self.admin.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .status();
-    }
 }
 
 #[test]
