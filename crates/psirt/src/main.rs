@@ -252,11 +252,21 @@ fn main() -> ExitCode {
         .unwrap_or(default_level)
         .parse()
         .unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    // One JSON object per line for log collectors; the same fields (the
+    // request log never has headers or bodies).
+    match std::env::var("PSIRT_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            logs.init();
+            eprintln!("error: PSIRT_LOG_FORMAT: {other:?} is neither text nor json");
+            return ExitCode::from(2);
+        }
+    }
 
     if !matches!(cli.command, Top::Serve | Top::Worker) {
         // Rust ignores SIGPIPE, so printing to a closed pipe (`psirt case

@@ -20,6 +20,15 @@ impl Server {
     /// configuration but the address (and, with `log`, debug logging to
     /// that file), and waits until `/healthz` answers. Returns the address.
     fn start(dir: &std::path::Path, log: Option<&std::path::Path>) -> (Server, String) {
+        Server::start_with(dir, log, &[])
+    }
+
+    /// As `start`, with `env` added.
+    fn start_with(
+        dir: &std::path::Path,
+        log: Option<&std::path::Path>,
+        env: &[(&str, &str)],
+    ) -> (Server, String) {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -32,6 +41,7 @@ impl Server {
             .current_dir(dir)
             .env_clear()
             .env("PSIRT_LISTEN", &addr)
+            .envs(env.iter().copied())
             .stdout(Stdio::null());
         match log {
             Some(path) => command
@@ -101,9 +111,29 @@ fn serve_creates_its_sqlite_database_and_answers_healthz() {
 
 #[test]
 fn the_server_log_never_shows_report_bodies_or_tokens() {
+    log_never_shows_report_bodies_or_tokens("text");
+}
+
+/// `PSIRT_LOG_FORMAT=json`: one JSON object per line, and the same
+/// absences.
+#[test]
+fn the_json_server_log_never_shows_report_bodies_or_tokens() {
+    let text = log_never_shows_report_bodies_or_tokens("json");
+    for line in text.lines() {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            entry["level"].is_string() && entry["fields"].is_object(),
+            "{line}"
+        );
+    }
+}
+
+fn log_never_shows_report_bodies_or_tokens(format: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("serve.log");
-    let (mut server, addr) = Server::start(dir.path(), Some(&log));
+    let (mut server, addr) =
+        Server::start_with(dir.path(), Some(&log), &[("PSIRT_LOG_FORMAT", format)]);
     let secret = "SECRET-REPRODUCER-0xdeadbeef";
     let response = post_json(
         &addr,
@@ -143,6 +173,7 @@ fn the_server_log_never_shows_report_bodies_or_tokens() {
         !text.contains("rita@example.net"),
         "the reporter's address leaked into the log"
     );
+    text
 }
 
 /// DESIGN §6: a report that was acknowledged is never lost, even when the
