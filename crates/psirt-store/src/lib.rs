@@ -30,8 +30,10 @@ mod migrations;
 mod outbox;
 pub mod private;
 mod publication;
+pub mod services;
 mod sessions;
 mod standing;
+mod vault;
 mod witness;
 
 use std::str::FromStr;
@@ -58,8 +60,10 @@ pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
+pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceSettings};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
+pub use vault::{Unsealable, Vault};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
@@ -332,6 +336,14 @@ impl Store {
             .await
             .expect("raw statement")
             .rows_affected()
+    }
+
+    /// Every `project_services` row as `(project, service, settings, sealed)`.
+    pub async fn service_rows_for_tests(&self) -> Vec<(String, String, String, String)> {
+        sqlx::query_as("SELECT project, service, settings, sealed FROM project_services ORDER BY project, service")
+            .fetch_all(&self.pool)
+            .await
+            .expect("service rows")
     }
 
     pub async fn migrate_again(&self) -> Result<(), StoreError> {

@@ -13,6 +13,7 @@ mod distributor_cmd;
 mod kek;
 mod mail_cmd;
 mod record_cmd;
+mod service_cmd;
 mod term;
 mod time;
 
@@ -187,6 +188,10 @@ enum ProjectCmd {
         #[arg(long)]
         address: Option<String>,
     },
+    /// Connect the project to GitHub, CVE Services or its fix
+    /// repositories' host; secrets are read from a file and kept sealed.
+    #[command(subcommand)]
+    Service(service_cmd::ServiceCmd),
     /// Deprecated: use `psirt distributor found`. Enrols the address as a
     /// founding member of the list, in an organisation named after its
     /// domain.
@@ -463,6 +468,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => println!("{slug} has no announcement list"),
                     }
                 }
+                ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
                 ProjectCmd::Distributor { slug, email, name } => {
                     eprintln!(
                         "warning: `psirt project distributor` is deprecated; use `psirt distributor found`"
