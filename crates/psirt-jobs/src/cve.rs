@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use psirt_core::{Case, CaseRef, Command, CveId, CveServicesRule, Refusal, Rule};
-use psirt_cve::{CveError, CveServices};
+use psirt_cve::{Credentials, CveError, CveServices, Patience};
 use psirt_formats::{ExportError, Publisher};
-use psirt_store::{Caller, Principal, Step, Store, StoreError};
+use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
 use serde_json::Value;
 
 /// The case's CVE JSON 5.1 CNA container, rendered at `now`.
@@ -53,7 +53,7 @@ impl CnaContainer for Cve5 {
 
 /// A boxed future, so that [`CnaAccounts`] can be shared as a trait object.
 pub type Lookup<'a> =
-    Pin<Box<dyn Future<Output = Result<Option<CveServices>, StoreError>> + Send + 'a>>;
+    Pin<Box<dyn Future<Output = Result<Option<CveServices>, CveStepError>> + Send + 'a>>;
 
 /// Which CNA account a project speaks with: `None` when the project has no
 /// CVE Services configured (its steps then fail, saying so).
@@ -65,6 +65,50 @@ pub trait CnaAccounts: Send + Sync {
 impl CnaAccounts for CveServices {
     fn account<'a>(&'a self, _project: &'a str) -> Lookup<'a> {
         Box::pin(async move { Ok(Some(self.clone())) })
+    }
+}
+
+/// Each project's own CNA account, as `psirt project service cve` stored
+/// it: the settings, and the API key opened from the vault for this
+/// request only (read again each time, so a changed key applies at once).
+#[derive(Clone)]
+pub struct ProjectAccounts {
+    pub store: Store,
+    pub vault: Vault,
+    pub patience: Patience,
+}
+
+impl ProjectAccounts {
+    /// With the client's default patience (three attempts a request).
+    pub fn new(store: Store, vault: Vault) -> ProjectAccounts {
+        ProjectAccounts {
+            store,
+            vault,
+            patience: Patience::default(),
+        }
+    }
+}
+
+impl CnaAccounts for ProjectAccounts {
+    fn account<'a>(&'a self, project: &'a str) -> Lookup<'a> {
+        Box::pin(async move {
+            let Some(config) = self
+                .store
+                .service(project, Service::CveServices, &self.vault)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let ServiceSettings::CveServices { api_url, org, user } = &config.settings else {
+                return Ok(None);
+            };
+            let credentials = Credentials::new(org, user, config.secret.reveal());
+            Ok(Some(CveServices::new(
+                api_url.as_str(),
+                credentials,
+                self.patience,
+            )?))
+        })
     }
 }
 

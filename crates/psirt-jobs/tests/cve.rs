@@ -7,6 +7,8 @@
 //! against cvelib's schema. The container is the formats crate's export:
 //! a record that cannot fill it fails the step before anything is sent,
 //! naming what is missing, and the edit that fills it makes the step due.
+//! The job speaks with the project's own CNA account, its API key opened
+//! from the store's vault.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,10 +18,12 @@ use psirt_core::{
     AffectedProduct, Case, CaseRef, Command, CveId, NewReport, Policy, RangeKind, RecordEdit,
     Secret, VersionRange,
 };
+use psirt_cve::Patience;
 use psirt_cve::testing::{Fault, KEY, ORG, ORG_UUID, StandIn, USER};
-use psirt_cve::{Credentials, CveServices, Patience};
-use psirt_jobs::cve::{Cve5, CveSteps};
-use psirt_store::{Caller, Principal, Step, StepState, StepStatus, Store, User};
+use psirt_jobs::cve::{Cve5, CveSteps, ProjectAccounts};
+use psirt_store::{
+    Caller, Principal, ServiceSecret, ServiceSettings, Step, StepState, StepStatus, Store, User,
+};
 use serde_json::{Value, json};
 
 fn at(minutes: i64) -> Timestamp {
@@ -143,11 +147,29 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
         first_pause: Duration::from_millis(20),
         timeout: Duration::from_secs(5),
     };
+    // The project's own CNA account, as `psirt project service cve` keeps
+    // it: the API key sealed in the store's vault.
+    let vault = store
+        .open_vault(b"a key-encryption key of 32 bytes", at(0))
+        .await
+        .unwrap();
+    store
+        .put_service(
+            "coredns",
+            &ServiceSettings::cve_services(Some(&stand_in.url), ORG, USER).unwrap(),
+            &ServiceSecret::new(KEY).unwrap(),
+            &vault,
+            at(0),
+        )
+        .await
+        .unwrap();
     let steps = CveSteps {
         store: store.clone(),
-        accounts: Arc::new(
-            CveServices::new(&stand_in.url, Credentials::new(ORG, USER, KEY), patience).unwrap(),
-        ),
+        accounts: Arc::new(ProjectAccounts {
+            store: store.clone(),
+            vault,
+            patience,
+        }),
         container: Arc::new(Cve5 {
             public_url: "https://security.coredns.io".into(),
             cna_org_id: Some(ORG_UUID.into()),
