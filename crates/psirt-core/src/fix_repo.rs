@@ -21,6 +21,7 @@ use crate::command::Command;
 use crate::engine::{Refusal, Rule, invalid, text};
 use crate::event::Change;
 use crate::ids::{CommitId, Secret, UserId};
+use crate::notify::MailAttachment;
 
 /// Where the fix is developed: a repository psirt can fetch from (a path
 /// or a URL without credentials), the fix branch, the branch it forks
@@ -375,25 +376,38 @@ pub(crate) fn may_release(case: &Case) -> Result<(), Rule> {
 /// What the fold keeps per branch once the Fix Lead resolved a conflict.
 pub type Resolutions = BTreeMap<String, Vec<CommitId>>;
 
-/// The pre-notification's patch sets: per release branch, the SHA-256 of
+/// The pre-notification's patch sets: for each release branch of the
+/// current plan, its outcome and, where the fix applies, the SHA-256 of
 /// its `git format-patch` output (so every distributor can confirm they
-/// test the same patches), then the patches themselves. Nothing when no
-/// plan of the current commits exists.
-pub(crate) fn patch_sets(body: &mut String, case: &Case) {
+/// test the same patches) and the file it is attached as. The patches
+/// themselves are returned as `text/x-patch` attachments, one per branch,
+/// whose bytes are exactly what the SHA-256 is of, so that `git am` applies
+/// them. Nothing when no plan of the current commits exists.
+pub(crate) fn patch_sets(body: &mut String, case: &Case) -> Vec<MailAttachment> {
     use std::fmt::Write;
     let Some(plan) = case
         .cherry_pick_plan
         .as_ref()
         .filter(|p| p.commits == current_commits(case))
     else {
-        return;
+        return Vec::new();
     };
-    body.push_str("\nPatch sets (git format-patch of the fix on each release):\n");
+    let mut attachments = Vec::new();
+    body.push_str("\nPatch sets (git format-patch of the fix on each release, attached):\n");
     for b in &plan.branches {
         let tag = b.tag.as_deref().unwrap_or("no release tag");
         let _ = match &b.outcome {
-            PlanOutcome::Clean { sha256, .. } => {
-                writeln!(body, "- {} on {tag}: SHA-256 {sha256}", b.branch)
+            PlanOutcome::Clean {
+                sha256, patches, ..
+            } => {
+                let name = patch_file_name(&b.branch, tag);
+                let line = writeln!(body, "- {} on {tag}: {name}, SHA-256 {sha256}", b.branch);
+                attachments.push(MailAttachment {
+                    name,
+                    content_type: "text/x-patch".into(),
+                    content: patches.clone(),
+                });
+                line
             }
             PlanOutcome::AlreadyContains => {
                 writeln!(body, "- {} on {tag}: already contains the fix", b.branch)
@@ -414,15 +428,23 @@ pub(crate) fn patch_sets(body: &mut String, case: &Case) {
             PlanOutcome::Failed { reason } => writeln!(body, "- {}: {reason}", b.branch),
         };
     }
-    for b in &plan.branches {
-        if let PlanOutcome::Clean { patches, .. } = &b.outcome {
-            let tag = b.tag.as_deref().unwrap_or_default();
-            let _ = write!(
-                body,
-                "\n----- patches for {} on {tag} -----\n{}",
-                b.branch,
-                patches.expose()
-            );
-        }
-    }
+    attachments
+}
+
+/// `release-1.11` on `v1.11.3` is `release-1.11_v1.11.3.patch`: letters,
+/// digits, `.`, `-` and `_` only, so that no mail client reads a path
+/// into it.
+fn patch_file_name(branch: &str, tag: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    format!("{}_{}.patch", clean(branch), clean(tag))
 }

@@ -53,7 +53,7 @@ pub use fix_repo::{
 };
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
 pub use notify::{
-    Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
+    Audience, Mail, MailAttachment, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
     forthcoming_notice_text, mails_for, release_announcement_text, reminders,
 };
 pub use policy::{Policy, PolicyError};

@@ -136,6 +136,20 @@ pub struct Mail {
     /// Identifies a message that must be written once only, whoever asks
     /// and however often (reminders, which a job computes again and again).
     pub once: Option<String>,
+    /// Files carried inside the message (inside its encryption, when it is
+    /// encrypted): the pre-notification's patch sets.
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file a message carries, kept with each copy in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailAttachment {
+    /// The file name the recipient saves it as.
+    pub name: String,
+    /// Its MIME type (`text/x-patch`).
+    pub content_type: String,
+    /// Embargoed: never shown in logs (`Secret` redacts it).
+    pub content: crate::Secret<String>,
 }
 
 /// How long before a due time the Fix Lead is reminded.
@@ -185,6 +199,7 @@ fn embargo_mails(case: &Case, change: &Change) -> Vec<Mail> {
                 review: Review::Send,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             };
             let mut mails = vec![mail(Audience::Pst)];
             mails.extend(case.fix_lead.map(|lead| mail(Audience::User(lead))));
@@ -217,6 +232,7 @@ fn embargo_mails(case: &Case, change: &Change) -> Vec<Mail> {
                 review: Review::Send,
                 protection: Protection::EncryptOnly,
                 once: None,
+                attachments: Vec::new(),
             }]
         }
         _ => Vec::new(),
@@ -257,6 +273,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Send,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             }
         }
         Change::FixLeadAssigned { lead, .. } => {
@@ -273,6 +290,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Send,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             }
         }
         Change::NoticePublished {
@@ -293,6 +311,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Draft,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             }
         }
         Change::DistributorsNotified {
@@ -327,7 +346,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                     let _ = writeln!(body, "- {}", commit.commit);
                 }
             }
-            crate::fix_repo::patch_sets(&mut body, case);
+            let attachments = crate::fix_repo::patch_sets(&mut body, case);
             let _ = write!(
                 body,
                 "\nThe embargo lifts at {} (that is {} UTC). Prepare your own release for that \
@@ -344,6 +363,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Draft,
                 protection: Protection::EncryptOnly,
                 once: None,
+                attachments,
             }
         }
         Change::Released { version, .. } => {
@@ -361,6 +381,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Draft,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             }
         }
         Change::MessageToReporter { text } => {
@@ -376,6 +397,7 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
                 review: Review::Send,
                 protection: Protection::EncryptIfKey,
                 once: None,
+                attachments: Vec::new(),
             }
         }
         _ => return None,
@@ -566,6 +588,7 @@ pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
             review: Review::Send,
             protection: Protection::EncryptIfKey,
             once: Some(once),
+            attachments: Vec::new(),
         }
     })
     .collect()

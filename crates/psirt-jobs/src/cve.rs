@@ -5,21 +5,111 @@
 //! already recorded, so a retried step never records twice; the client
 //! itself never reserves a second id or publishes twice after a lost
 //! answer. A failure leaves the case as it was, is kept with the service's
-//! reason and retried with the store's backoff. It logs case references,
-//! CVE ids and errors, never credentials or containers.
+//! reason and retried with the store's backoff. The container is the
+//! formats crate's CVE JSON 5.1 export ([`Cve5`]); a record that cannot
+//! fill it fails the step before anything is sent, naming what is missing.
+//! Each project speaks with its own CNA account ([`CnaAccounts`]). It logs
+//! case references, CVE ids and errors, never credentials or containers.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use psirt_core::{Case, CaseRef, Command, CveId, CveServicesRule, Refusal, Rule};
-use psirt_cve::{CveError, CveServices};
-use psirt_store::{Caller, Principal, Step, Store, StoreError};
+use psirt_cve::{Credentials, CveError, CveServices, Patience};
+use psirt_formats::{ExportError, Publisher};
+use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
 use serde_json::Value;
 
-/// The case's CVE JSON 5.1 CNA container (the formats crate makes it from
-/// the case record).
+/// The case's CVE JSON 5.1 CNA container, rendered at `now`.
 pub trait CnaContainer: Send + Sync {
-    fn container(&self, case: &Case, cve: &CveId) -> Value;
+    fn container(&self, case: &Case, cve: &CveId, now: Timestamp) -> Result<Value, ExportError>;
+}
+
+/// The container the formats crate renders from the case record, as the
+/// public `.cve.json` URL serves it: the project is the vendor, the
+/// instance's CNA `orgId` the provider.
+#[derive(Clone, Debug)]
+pub struct Cve5 {
+    /// The instance's public base URL (the advisories' root).
+    pub public_url: String,
+    /// The CNA's `orgId` (a UUID); without it every publication fails,
+    /// naming it.
+    pub cna_org_id: Option<String>,
+}
+
+impl CnaContainer for Cve5 {
+    fn container(&self, case: &Case, _cve: &CveId, now: Timestamp) -> Result<Value, ExportError> {
+        let publisher = Publisher {
+            name: &case.project,
+            namespace: &self.public_url,
+            cna_org_id: self.cna_org_id.as_deref(),
+        };
+        psirt_formats::cve5::render(case, &publisher, now)
+    }
+}
+
+/// A boxed future, so that [`CnaAccounts`] can be shared as a trait object.
+pub type Lookup<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<CveServices>, CveStepError>> + Send + 'a>>;
+
+/// Which CNA account a project speaks with: `None` when the project has no
+/// CVE Services configured (its steps then fail, saying so).
+pub trait CnaAccounts: Send + Sync {
+    fn account<'a>(&'a self, project: &'a str) -> Lookup<'a>;
+}
+
+/// One account for every project (an instance that is one project's CNA).
+impl CnaAccounts for CveServices {
+    fn account<'a>(&'a self, _project: &'a str) -> Lookup<'a> {
+        Box::pin(async move { Ok(Some(self.clone())) })
+    }
+}
+
+/// Each project's own CNA account, as `psirt project service cve` stored
+/// it: the settings, and the API key opened from the vault for this
+/// request only (read again each time, so a changed key applies at once).
+#[derive(Clone)]
+pub struct ProjectAccounts {
+    pub store: Store,
+    pub vault: Vault,
+    pub patience: Patience,
+}
+
+impl ProjectAccounts {
+    /// With the client's default patience (three attempts a request).
+    pub fn new(store: Store, vault: Vault) -> ProjectAccounts {
+        ProjectAccounts {
+            store,
+            vault,
+            patience: Patience::default(),
+        }
+    }
+}
+
+impl CnaAccounts for ProjectAccounts {
+    fn account<'a>(&'a self, project: &'a str) -> Lookup<'a> {
+        Box::pin(async move {
+            let Some(config) = self
+                .store
+                .service(project, Service::CveServices, &self.vault)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let ServiceSettings::CveServices { api_url, org, user } = &config.settings else {
+                return Ok(None);
+            };
+            let credentials = Credentials::new(org, user, config.secret.reveal());
+            Ok(Some(CveServices::new(
+                api_url.as_str(),
+                credentials,
+                self.patience,
+            )?))
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,12 +118,20 @@ pub enum CveStepError {
     Service(#[from] CveError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The record cannot fill the container yet: nothing was sent.
+    #[error(transparent)]
+    Container(#[from] ExportError),
+    #[error("CVE Services is not configured for project {0}")]
+    NotConfigured(String),
 }
+
+/// How often the CVE Services steps are looked for.
+pub const EVERY: Duration = Duration::from_secs(15);
 
 #[derive(Clone)]
 pub struct CveSteps {
     pub store: Store,
-    pub services: CveServices,
+    pub accounts: Arc<dyn CnaAccounts>,
     pub container: Arc<dyn CnaContainer>,
 }
 
@@ -77,8 +175,9 @@ impl CveSteps {
         if !case.cves.is_empty() {
             return Ok(());
         }
+        let services = self.services(&case.project).await?;
         let year = asked.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
-        let cve = self.services.reserve(year, asked).await?;
+        let cve = services.reserve(year, asked).await?;
         tracing::info!(case = %reference, cve = %cve, "CVE id reserved");
         match self
             .system(reference, Command::RecordReservedCve { cve }, now)
@@ -95,9 +194,19 @@ impl CveSteps {
             .case_for_step(reference, Step::CvePublication)
             .await?;
         let case = record.case;
-        for cve in &case.cves {
-            let container = self.container.container(&case, cve);
-            let published = self.services.publish(cve, &container).await?;
+        // Every container is rendered before anything is sent, so a record
+        // that cannot fill one publishes nothing.
+        let containers = case
+            .cves
+            .iter()
+            .map(|cve| Ok((cve, self.container.container(&case, cve, now)?)))
+            .collect::<Result<Vec<_>, ExportError>>()?;
+        if containers.is_empty() {
+            return Ok(());
+        }
+        let services = self.services(&case.project).await?;
+        for (cve, container) in containers {
+            let published = services.publish(cve, &container).await?;
             tracing::info!(case = %reference, cve = %cve, state = %published.state, "CVE record published");
             let command = Command::RecordCveRecordState {
                 cve: cve.clone(),
@@ -111,6 +220,13 @@ impl CveSteps {
             }
         }
         Ok(())
+    }
+
+    async fn services(&self, project: &str) -> Result<CveServices, CveStepError> {
+        self.accounts
+            .account(project)
+            .await?
+            .ok_or_else(|| CveStepError::NotConfigured(project.to_string()))
     }
 
     async fn system(
@@ -129,5 +245,26 @@ impl CveSteps {
             )
             .await
             .map(|_| ())
+    }
+}
+
+/// Runs [`CveSteps::round`] every `every` until `stop` resolves.
+pub async fn run(
+    steps: &CveSteps,
+    clock: fn() -> Timestamp,
+    every: Duration,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        match steps.round(clock()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(steps = n, "CVE Services steps ran"),
+            Err(e) => tracing::error!(error = %e, "CVE Services steps failed"),
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(every) => {}
+        }
     }
 }

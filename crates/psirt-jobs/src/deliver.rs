@@ -18,7 +18,9 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use psirt_mail::{InstanceKey, Mailbox, Message, MessageId, PublicKey, SendError, Smtp};
+use psirt_mail::{
+    Attachment, InstanceKey, Mailbox, Message, MessageId, PublicKey, SendError, Smtp,
+};
 use psirt_store::{Outgoing, Retry, Store};
 
 use crate::JobError;
@@ -153,7 +155,17 @@ impl Delivery {
                 .as_deref()
                 .and_then(|id| MessageId::new(id).ok()),
             body_text: message.body.expose().clone(),
-            attachments: Vec::new(),
+            // Inside the signed (and, with a key, encrypted) entity, so a
+            // pre-notification's patches never travel in clear.
+            attachments: message
+                .attachments
+                .iter()
+                .map(|a| Attachment {
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    bytes: a.content.expose().as_bytes().to_vec(),
+                })
+                .collect(),
         };
         let (bytes, encrypted) = match &message.key {
             Some(armored) => {

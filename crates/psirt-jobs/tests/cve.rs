@@ -4,32 +4,27 @@
 //! job publishes the CNA container (CVE Services down first: the case
 //! keeps its state, the step shows the reason and is retried after the
 //! backoff), the record's state is on the case, and the container is valid
-//! against cvelib's schema.
+//! against cvelib's schema. The container is the formats crate's export:
+//! a record that cannot fill it fails the step before anything is sent,
+//! naming what is missing, and the edit that fills it makes the step due.
+//! The job speaks with the project's own CNA account, its API key opened
+//! from the store's vault.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use psirt_core::{Case, CaseRef, Command, CveId, NewReport, Policy, Secret};
+use psirt_core::{
+    AffectedProduct, Case, CaseRef, Command, CveId, NewReport, Policy, RangeKind, RecordEdit,
+    Secret, VersionRange,
+};
+use psirt_cve::Patience;
 use psirt_cve::testing::{Fault, KEY, ORG, ORG_UUID, StandIn, USER};
-use psirt_cve::{Credentials, CveServices, Patience};
-use psirt_jobs::cve::{CnaContainer, CveSteps};
-use psirt_store::{Caller, Principal, Step, StepState, Store, User};
+use psirt_jobs::cve::{Cve5, CveSteps, ProjectAccounts};
+use psirt_store::{
+    Caller, Principal, ServiceSecret, ServiceSettings, Step, StepState, StepStatus, Store, User,
+};
 use serde_json::{Value, json};
-
-/// Until the formats crate's export is wired: the case's own fields.
-struct FromCase;
-
-impl CnaContainer for FromCase {
-    fn container(&self, case: &Case, _cve: &CveId) -> Value {
-        json!({
-            "providerMetadata": { "orgId": ORG_UUID },
-            "descriptions": [{ "lang": "en", "value": case.summary }],
-            "affected": [{ "vendor": "CoreDNS", "product": "coredns", "versions": [{ "version": "1.11.0", "lessThan": "1.11.2", "status": "affected", "versionType": "semver" }] }],
-            "references": [{ "url": "https://coredns.io/security" }],
-        })
-    }
-}
 
 fn at(minutes: i64) -> Timestamp {
     "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
@@ -152,11 +147,33 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
         first_pause: Duration::from_millis(20),
         timeout: Duration::from_secs(5),
     };
+    // The project's own CNA account, as `psirt project service cve` keeps
+    // it: the API key sealed in the store's vault.
+    let vault = store
+        .open_vault(b"a key-encryption key of 32 bytes", at(0))
+        .await
+        .unwrap();
+    store
+        .put_service(
+            "coredns",
+            &ServiceSettings::cve_services(Some(&stand_in.url), ORG, USER).unwrap(),
+            &ServiceSecret::new(KEY).unwrap(),
+            &vault,
+            at(0),
+        )
+        .await
+        .unwrap();
     let steps = CveSteps {
         store: store.clone(),
-        services: CveServices::new(&stand_in.url, Credentials::new(ORG, USER, KEY), patience)
-            .unwrap(),
-        container: Arc::new(FromCase),
+        accounts: Arc::new(ProjectAccounts {
+            store: store.clone(),
+            vault,
+            patience,
+        }),
+        container: Arc::new(Cve5 {
+            public_url: "https://security.coredns.io".into(),
+            cna_org_id: Some(ORG_UUID.into()),
+        }),
     };
     // "Request a CVE": the stand-in reserves, then loses its answer.
     run(
@@ -243,23 +260,48 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
     )
     .await;
     let id = &reserved[0];
+    // The record has no product and no description yet: nothing is sent,
+    // and the step says what the container lacks.
+    let version = read(&store, alice, case).await.version;
+    assert_eq!(steps.round(later).await.unwrap(), 1);
+    assert_eq!(
+        publication(&store, case).await.reason.as_deref(),
+        Some("the CVE JSON 5.1 export needs an affected product, a description")
+    );
+    assert!(stand_in.containers().is_empty(), "nothing sent");
+    assert_eq!(
+        steps.round(later).await.unwrap(),
+        0,
+        "not before the backoff"
+    );
+    // The Fix Lead fills the record: the step is due at once.
+    for edit in [
+        RecordEdit::SetProduct(AffectedProduct {
+            package: "github.com/coredns/coredns".into(),
+            ecosystem: "Go".into(),
+            purl: Some("pkg:golang/github.com/coredns/coredns".parse().unwrap()),
+            ranges: vec![VersionRange::parse(RangeKind::Semver, None, "1.11.0..1.11.2").unwrap()],
+            branches: vec![],
+        }),
+        RecordEdit::Describe {
+            title: None,
+            description: Some("A crafted CNAME chain poisons the cache of a resolver.".into()),
+            impact: None,
+        },
+    ] {
+        run(&store, alice, case, Command::EditRecord(edit), later).await;
+    }
+    let version = version + 2;
     for _ in 0..3 {
         stand_in.fault("POST", &format!("cve/{id}/cna"), Fault::Fail(503));
     }
-    let version = read(&store, alice, case).await.version;
     assert_eq!(steps.round(later).await.unwrap(), 1);
     assert_eq!(
         read(&store, alice, case).await.version,
         version,
         "the case keeps its state"
     );
-    let step = store
-        .steps(case)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.step == Step::CvePublication)
-        .unwrap();
+    let step = publication(&store, case).await;
     assert_eq!(step.state, StepState::Failed);
     assert_eq!(
         step.reason.as_deref(),
@@ -281,5 +323,20 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
     );
     let containers = stand_in.containers();
     assert_eq!(containers.len(), 1, "published once");
+    assert_eq!(
+        containers[0]["providerMetadata"]["orgId"],
+        json!(ORG_UUID),
+        "the formats crate's container"
+    );
     assert_eq!(valid_for_cvelib(containers), json!([null]));
+}
+
+async fn publication(store: &Store, case: CaseRef) -> StepStatus {
+    store
+        .steps(case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.step == Step::CvePublication)
+        .unwrap()
 }

@@ -2302,3 +2302,128 @@ async fn the_record_forms_edit_the_advisory_record() {
         assert!(section.contains(text), "{text:?} missing from {section}");
     }
 }
+
+/// The release-day forms of the case page (issue 17): the Fix Team links
+/// the fix repository, the Fix Lead records how a conflict was resolved and
+/// asks psirt for a CVE; each is the API's command through the same
+/// `Store::execute`, offered only to whom `authorize` allows, and a form
+/// with a field missing is shown again with nothing written.
+#[tokio::test]
+async fn the_fix_repository_conflict_and_cve_forms_run_the_same_commands() {
+    let site = Site::start().await;
+    let (reference, _) = site.report("Cache poisoning via CNAME chains").await;
+    let path = format!("/cases/{reference}");
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+    let post = |form: Vec<(&'static str, String)>| {
+        let mut form: Vec<(&str, String)> = form;
+        form.push(("csrf", csrf.clone()));
+        let (site, session, path) = (&site, &session, &path);
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            site.post(path, Some(session), &pairs).await
+        }
+    };
+    let res = post(vec![
+        ("action", "assign_fix_lead".into()),
+        ("lead", "alice@example.org".into()),
+        ("reason", "knows the cache plugin".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Bob is on the PST, not the Fix Lead: no Fix Lead forms for him.
+    let (bob, _) = site.sign_in("bob@example.org").await;
+    let (_, page) = site.get(&path, Some(&bob)).await;
+    assert!(page.contains("value=\"link_fix_repository\""));
+    for lead_only in ["request_cve_reservation", "resolve_cherry_pick"] {
+        assert!(
+            !page.contains(&format!("value=\"{lead_only}\"")),
+            "{lead_only} offered to bob"
+        );
+    }
+    let (_, page) = site.get(&path, Some(&session)).await;
+    for form in [
+        "link_fix_repository",
+        "request_cve_reservation",
+        "resolve_cherry_pick",
+    ] {
+        assert!(
+            page.contains(&format!("value=\"{form}\"")),
+            "{form} missing"
+        );
+    }
+
+    // A repository without its branch: shown again, nothing written.
+    let project = psirt_git::testing::project();
+    let before = site.version(&reference).await;
+    let link = |branch: &str| {
+        vec![
+            ("action", "link_fix_repository".to_string()),
+            ("location", project.location()),
+            ("branch", branch.to_string()),
+            ("base", "main".into()),
+            ("release_branches", "release-1.11\nrelease-1.12\n".into()),
+        ]
+    };
+    let res = post(link("")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("id=\"link_fix_repository-branch-error\""),
+        "{page}"
+    );
+    assert_eq!(site.version(&reference).await, before);
+    let res = post(link("fix/cname")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(site.version(&reference).await, before + 1);
+    let last = last_event(&site, &reference).await;
+    assert_eq!(last["type"], "fix_repository_linked", "{last}");
+    assert_eq!(last["data"]["branch"], "fix/cname", "{last}");
+    assert_eq!(
+        last["data"]["release_branches"],
+        serde_json::json!(["release-1.11", "release-1.12"]),
+        "{last}"
+    );
+
+    // The job plans: release-1.12 conflicts; the Fix Lead resolves it.
+    let dir = tempfile::tempdir().unwrap();
+    let job = psirt_jobs::fix_repo::FixRepositories::new(site.store.clone(), dir.path());
+    assert_eq!(job.round(psirt_server::now()).await.unwrap(), 1);
+    let res = post(vec![
+        ("action", "resolve_cherry_pick".into()),
+        ("branch", "release-1.12".into()),
+        (
+            "commits",
+            "1234567890abcdef1234567890abcdef12345678\n".into(),
+        ),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let last = last_event(&site, &reference).await;
+    assert_eq!(last["type"], "cherry_pick_resolved", "{last}");
+
+    // "Request a CVE": psirt's job is scheduled to reserve it.
+    let res = post(vec![("action", "request_cve_reservation".into())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let last = last_event(&site, &reference).await;
+    assert_eq!(last["type"], "cve_reservation_requested", "{last}");
+    let steps = site.store.steps(reference.parse().unwrap()).await.unwrap();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.step == psirt_store::Step::CveReservation),
+        "{steps:?}"
+    );
+}
+
+async fn last_event(site: &Site, reference: &str) -> serde_json::Value {
+    let res = site
+        .http
+        .get(site.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap();
+    let case: serde_json::Value = res.json().await.unwrap();
+    case["timeline"].as_array().unwrap().last().unwrap().clone()
+}

@@ -111,6 +111,21 @@ pub(crate) async fn schedule_for_events(
     {
         steps.push(Step::CvePublication);
     }
+    // A publication that failed (most often because the record could not
+    // fill the CNA container yet) is due again as soon as the case
+    // changes, rather than at the end of its backoff: the change may be
+    // the missing field. Retrying is safe, the client never publishes twice.
+    if !events.is_empty() && !steps.contains(&Step::CvePublication) {
+        sqlx::query(
+            "UPDATE integration_steps SET next_at = $1 \
+             WHERE case_id = $2 AND step = $3 AND state = 'failed' AND next_at > $1",
+        )
+        .bind(micros(now))
+        .bind(case_id)
+        .bind(Step::CvePublication.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
     for step in steps {
         sqlx::query(
             "INSERT INTO integration_steps (case_id, step, state, attempts, next_at, updated_at) \

@@ -74,6 +74,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "services",
         include_str!("../migrations/sqlite/0013_services.sql"),
     ),
+    (
+        15,
+        "mail_attachments",
+        include_str!("../migrations/sqlite/0015_mail_attachments.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -140,6 +145,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "services",
         include_str!("../migrations/postgres/0013_services.sql"),
+    ),
+    (
+        15,
+        "mail_attachments",
+        include_str!("../migrations/postgres/0015_mail_attachments.sql"),
     ),
 ];
 

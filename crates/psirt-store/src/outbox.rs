@@ -18,8 +18,8 @@ use std::fmt;
 
 use jiff::Timestamp;
 use psirt_core::{
-    Audience, Case, CaseRef, EmailAddress, Event, Mail, MailKind, Operation, Review, Secret,
-    authorize,
+    Audience, Case, CaseRef, EmailAddress, Event, Mail, MailAttachment, MailKind, Operation,
+    Review, Secret, authorize,
 };
 use sqlx::{AnyConnection, Row};
 
@@ -117,6 +117,8 @@ pub struct Outgoing {
     pub key: Option<String>,
     /// Attempts before this one.
     pub attempts: u32,
+    /// Files carried inside the message (the pre-notification's patches).
+    pub attachments: Vec<MailAttachment>,
 }
 
 impl fmt::Debug for Outgoing {
@@ -127,6 +129,7 @@ impl fmt::Debug for Outgoing {
             .field("message_id", &self.message_id)
             .field("recipient", &self.recipient)
             .field("attempts", &self.attempts)
+            .field("attachments", &self.attachments.len())
             .finish_non_exhaustive()
     }
 }
@@ -193,13 +196,14 @@ async fn enqueue(
         Review::Send => MailState::Queued,
         Review::Draft => MailState::Draft,
     };
+    let attachments = attachments_json(&mail.attachments);
     let mut written = 0;
     for (address, name, person) in recipients {
         let once = mail.once.as_ref().map(|k| format!("{k}:{address}"));
         let message_id = new_message_id(case.reference, domain)?;
         let inserted = sqlx::query(
-            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14) ON CONFLICT (once_key) DO NOTHING",
+            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id, attachments) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15) ON CONFLICT (once_key) DO NOTHING",
         )
         .bind(case_id)
         .bind(mail.kind.as_str())
@@ -215,6 +219,7 @@ async fn enqueue(
         .bind(micros(now))
         .bind(micros(now))
         .bind(person)
+        .bind(attachments.clone())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -539,7 +544,7 @@ impl Store {
             .await?;
             let row = sqlx::query(
                 "SELECT o.id, c.reference, o.kind, o.message_id, o.in_reply_to, o.recipient, o.recipient_name, \
-                 o.subject, o.body, o.encrypt_only, o.attempts, COALESCE(o.recipient_key, k.armored) AS armored \
+                 o.subject, o.body, o.encrypt_only, o.attempts, o.attachments, COALESCE(o.recipient_key, k.armored) AS armored \
                  FROM outbox o LEFT JOIN cases c ON c.id = o.case_id LEFT JOIN openpgp_keys k ON k.email = o.recipient \
                  WHERE o.id = $1",
             )
@@ -669,7 +674,49 @@ fn outgoing(row: &sqlx::any::AnyRow) -> Result<Outgoing, StoreError> {
         encrypt_only: row.try_get::<i64, _>("encrypt_only")? != 0,
         key: row.try_get("armored")?,
         attempts: row.try_get::<i64, _>("attempts")? as u32,
+        attachments: attachments_from(row.try_get("attachments")?)?,
     })
+}
+
+/// A copy's attachments as the `attachments` column keeps them (migration
+/// 0015): a JSON array, or NULL for none.
+fn attachments_json(attachments: &[MailAttachment]) -> Option<String> {
+    if attachments.is_empty() {
+        return None;
+    }
+    let list: Vec<serde_json::Value> = attachments
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "name": a.name,
+                "content_type": a.content_type,
+                "content": a.content.expose(),
+            })
+        })
+        .collect();
+    Some(serde_json::Value::Array(list).to_string())
+}
+
+fn attachments_from(column: Option<String>) -> Result<Vec<MailAttachment>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        name: String,
+        content_type: String,
+        content: String,
+    }
+    let Some(json) = column else {
+        return Ok(Vec::new());
+    };
+    let stored: Vec<Stored> = serde_json::from_str(&json)
+        .map_err(|e| StoreError::Corrupt(format!("outbox attachments: {e}")))?;
+    Ok(stored
+        .into_iter()
+        .map(|a| MailAttachment {
+            name: a.name,
+            content_type: a.content_type,
+            content: Secret::new(a.content),
+        })
+        .collect())
 }
 
 fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), StoreError> {

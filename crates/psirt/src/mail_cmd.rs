@@ -265,8 +265,10 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 }
 
 /// Runs the background jobs the configuration asks for until `stop`:
-/// reminders, checkpoints, publication and following fix branches always; delivery when an SMTP server is configured; the
-/// mailbox poller when an IMAP mailbox is.
+/// reminders, checkpoints, publication, following fix branches and the
+/// CVE Services steps (each project with its own CNA account) always;
+/// delivery when an SMTP server is configured; the mailbox poller when an
+/// IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
     let mut tasks = tokio::task::JoinSet::new();
@@ -319,6 +321,37 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 &job,
                 crate::time::now,
                 std::time::Duration::from_secs(15),
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        // The CVE Services steps run whether or not a project is connected
+        // yet: a Fix Lead's request on a project without an account then
+        // shows why it waits (on the step) instead of waiting silently.
+        let vault = crate::kek::vault(&store, &config.kek).await?;
+        let connected = store
+            .projects_with(psirt_store::Service::CveServices)
+            .await?;
+        tracing::info!(projects = connected.len(), "CVE Services steps");
+        let steps = psirt_jobs::cve::CveSteps {
+            store: store.clone(),
+            accounts: std::sync::Arc::new(psirt_jobs::cve::ProjectAccounts::new(
+                store.clone(),
+                vault,
+            )),
+            container: std::sync::Arc::new(psirt_jobs::cve::Cve5 {
+                public_url: config.public_url.clone(),
+                cna_org_id: config.cna_org_id.clone(),
+            }),
+        };
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            psirt_jobs::cve::run(
+                &steps,
+                crate::time::now,
+                psirt_jobs::cve::EVERY,
                 stop.wait(),
             )
             .await;

@@ -485,7 +485,7 @@ fn a_failed_branch_blocks_the_release_and_a_changed_branch_needs_a_new_plan() {
 }
 
 #[test]
-fn the_pre_notification_states_each_patch_sets_sha256_and_carries_the_patches() {
+fn the_pre_notification_states_each_patch_sets_sha256_and_attaches_the_patches() {
     let mut w = ready_with_branch();
     w.ok(
         Actor::System,
@@ -506,13 +506,31 @@ fn the_pre_notification_states_each_patch_sets_sha256_and_carries_the_patches() 
     let from = mail.body.find("Patch sets").expect("patch sets stated");
     let until = mail.body.find("The embargo lifts").unwrap();
     expect![[r#"
-        Patch sets (git format-patch of the fix on each release):
-        - release-1.12 on v1.12.0: SHA-256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+        Patch sets (git format-patch of the fix on each release, attached):
+        - release-1.12 on v1.12.0: release-1.12_v1.12.0.patch, SHA-256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
         - release-1.11 on v1.11.3: already contains the fix
-
-        ----- patches for release-1.12 on v1.12.0 -----
-        From 1111111 Mon Sep 17 00:00:00 2001
 
     "#]]
     .assert_eq(&mail.body[from..until]);
+    // The patches are attachments, not text: the body does not hold them.
+    assert!(!mail.body.contains("From 1111111"), "{}", mail.body);
+    let files: Vec<(&str, &str, &str)> = mail
+        .attachments
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.content_type.as_str(),
+                a.content.expose().as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [(
+            "release-1.12_v1.12.0.patch",
+            "text/x-patch",
+            "From 1111111 Mon Sep 17 00:00:00 2001\n"
+        )]
+    );
 }

@@ -153,6 +153,51 @@ pub(super) const ACTIONS: &[Action] = &[
             f("url", "Link", Kind::Url, false),
         ],
     },
+    // The private fix repository (issue 17): psirt's job reads the fix
+    // commits from its branch and plans the cherry-picks.
+    Action {
+        command: "link_fix_repository",
+        title: "Link the fix repository",
+        op: Operation::RecordFixWork,
+        button: "Link repository",
+        fields: &[
+            h(
+                "location",
+                "Repository",
+                Kind::Text,
+                true,
+                "A path or URL psirt can fetch from (https, ssh or file).",
+            ),
+            h(
+                "branch",
+                "Fix branch",
+                Kind::Text,
+                true,
+                "The private branch the fix commits are on.",
+            ),
+            h(
+                "base",
+                "Base",
+                Kind::Text,
+                true,
+                "The branch the fix starts from, e.g. main: the fix commits are base..branch.",
+            ),
+            h(
+                "release_branches",
+                "Release branches that need the fix",
+                Kind::Lines,
+                false,
+                "One a line; each is planned onto its last release tag.",
+            ),
+            h(
+                "tag_pattern",
+                "Release tag pattern",
+                Kind::Text,
+                false,
+                "A git glob; v* when empty.",
+            ),
+        ],
+    },
     Action {
         command: "approve_commit",
         title: "Give a commit your LGTM",
@@ -363,6 +408,13 @@ pub(super) const ACTIONS: &[Action] = &[
         ],
     },
     Action {
+        command: "request_cve_reservation",
+        title: "Request a CVE from CVE Services",
+        op: Operation::RecordCve,
+        button: "Request CVE",
+        fields: &[],
+    },
+    Action {
         command: "record_cve",
         title: "Record the CVE",
         op: Operation::RecordCve,
@@ -388,6 +440,28 @@ pub(super) const ACTIONS: &[Action] = &[
         op: Operation::DraftAnnouncement,
         button: "Save draft",
         fields: &[f("text", "Announcement", Kind::Area, true)],
+    },
+    Action {
+        command: "resolve_cherry_pick",
+        title: "Record how a cherry-pick conflict was resolved",
+        op: Operation::Release,
+        button: "Record resolution",
+        fields: &[
+            h(
+                "branch",
+                "Release branch",
+                Kind::Text,
+                true,
+                "The branch whose plan has conflicts.",
+            ),
+            h(
+                "commits",
+                "Resulting commits",
+                Kind::Lines,
+                true,
+                "One commit id a line: the commits that carry the fix on that branch.",
+            ),
+        ],
     },
     Action {
         command: "release",
