@@ -32,6 +32,7 @@ pub mod private;
 mod publication;
 mod sessions;
 mod standing;
+mod summaries;
 mod witness;
 
 use std::str::FromStr;
@@ -60,6 +61,7 @@ pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
+pub use summaries::{DEFAULT_PAGE, ListQuery, MAX_PAGE, Page, PageSize, StateFilter};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
@@ -182,6 +184,7 @@ impl Store {
             public_url: DEFAULT_PUBLIC_URL.into(),
         };
         migrations::run(&store).await?;
+        store.fill_missing_summaries().await?;
         if let Some(path) = sqlite_path {
             // SQLite made -wal and -shm with the database's mode; files an
             // older psirt left readable are tightened here.

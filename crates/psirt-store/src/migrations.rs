@@ -69,6 +69,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "integrations",
         include_str!("../migrations/sqlite/0012_integrations.sql"),
     ),
+    (
+        16,
+        "case_summaries",
+        include_str!("../migrations/sqlite/0016_case_summaries.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -130,6 +135,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "integrations",
         include_str!("../migrations/postgres/0012_integrations.sql"),
+    ),
+    (
+        16,
+        "case_summaries",
+        include_str!("../migrations/postgres/0016_case_summaries.sql"),
     ),
 ];
 

@@ -60,6 +60,9 @@ enum Top {
     /// Check the audit log, and see who saw or changed a case.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// Rebuild the case summaries the lists read from the cases' events
+    /// (derived data; run after restoring or repairing a database).
+    Reindex,
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
     Worker,
@@ -534,6 +537,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Case(args) => {
             let store = open(&config).await?;
             return case_cmd::run(&store, &config, args).await;
+        }
+        Top::Reindex => {
+            let store = open(&config).await?;
+            let n = store.reindex().await?;
+            println!("rebuilt the summaries of {n} cases from their events");
         }
         Top::Audit(cmd) => {
             let store = open(&config).await?;
