@@ -2302,3 +2302,47 @@ async fn the_record_forms_edit_the_advisory_record() {
         assert!(section.contains(text), "{text:?} missing from {section}");
     }
 }
+
+/// The dashboard shows a page of open cases, most pressing first, with a
+/// link to the next page; following the links shows every case once.
+#[tokio::test]
+async fn the_dashboard_pages_through_the_open_cases() {
+    let site = Site::start().await;
+    let total = psirt_store::DEFAULT_PAGE as usize + 3;
+    let mut made = Vec::new();
+    let start = psirt_server::now() - jiff::SignedDuration::from_hours(total as i64);
+    for i in 0..total {
+        let report = psirt_core::NewReport {
+            project: "default".into(),
+            summary: format!("Case number {i}"),
+            details: psirt_core::Secret::new("Send a crafted packet.".into()),
+            reporter: None,
+            public_link: None,
+            already_public: false,
+        };
+        let at = start + jiff::SignedDuration::from_hours(i as i64);
+        let intake = site.store.report(report, "test", at).await.unwrap();
+        made.push(intake.record.case.reference.to_string());
+    }
+    let (session, _) = site.sign_in("alice@example.org").await;
+    let mut seen = Vec::new();
+    let mut path = "/cases".to_string();
+    let mut pages = 0;
+    loop {
+        let (status, page) = site.get(&path, Some(&session)).await;
+        assert_eq!(status, StatusCode::OK);
+        pages += 1;
+        seen.extend(
+            made.iter()
+                .filter(|r| page.contains(&format!("href=\"/cases/{r}\"")))
+                .cloned(),
+        );
+        match page.split_once("rel=\"next\" href=\"") {
+            Some((_, rest)) => path = rest.split('"').next().unwrap().replace("&amp;", "&"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2, "a full page, then the rest");
+    // Oldest report first: its due times come first.
+    assert_eq!(seen, made);
+}

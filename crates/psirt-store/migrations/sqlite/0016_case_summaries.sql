@@ -18,7 +18,7 @@ CREATE TABLE case_summaries (
     next_due      TEXT,                     -- and its milestone
     public_from   BIGINT,                   -- psirt_core::public_at; compared with the clock at read time
     released_at   BIGINT,
-    agenda_key    TEXT NOT NULL,          -- CaseSummary::agenda_key, then the case id
+    agenda_key    TEXT NOT NULL,            -- CaseSummary::agenda_key, then the case id
     version       BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL,
     body          TEXT NOT NULL             -- the whole psirt_core::CaseSummary, as JSON
@@ -27,7 +27,7 @@ CREATE INDEX case_summaries_open ON case_summaries (is_open, case_id);
 CREATE INDEX case_summaries_project ON case_summaries (project, is_open, case_id);
 CREATE INDEX case_summaries_lead ON case_summaries (fix_lead, case_id);
 CREATE INDEX case_summaries_agenda ON case_summaries (is_open, agenda_key);
-CREATE INDEX case_summaries_public ON case_summaries (public_from);
+CREATE INDEX case_summaries_public ON case_summaries (public_from, case_id);
 
 -- Who is on each case's Fix Team or leads it: what a listing narrows the
 -- rows by before psirt_core::authorize_summary decides on each.
