@@ -9,8 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
 use crate::case::Case;
 use crate::ids::UserId;
+use crate::summary::CaseSummary;
 
 /// Who is asking, with what the caller already knows about them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -446,13 +449,38 @@ impl Operation {
     }
 }
 
+/// What a case decision reads of the case: the case itself, or its
+/// summary (for listings, which read the projection), which carries the
+/// same Fix Lead and Fix Team.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    Case(&'a Case),
+    Summary(&'a CaseSummary),
+}
+
+impl Subject<'_> {
+    fn fix_lead(self) -> Option<UserId> {
+        match self {
+            Subject::Case(c) => c.fix_lead,
+            Subject::Summary(s) => s.fix_lead,
+        }
+    }
+
+    fn fix_team(&self) -> &BTreeSet<UserId> {
+        match self {
+            Subject::Case(c) => &c.fix_team,
+            Subject::Summary(s) => &s.fix_team,
+        }
+    }
+}
+
 /// The actor's standings, on `case` where there is one.
 pub fn standings(actor: &Actor, case: Option<&Case>) -> Vec<Standing> {
-    standings_about(actor, case, About::default())
+    standings_about(actor, case.map(Subject::Case), About::default())
 }
 
 /// [`standings`] with the facts `about` the thing asked about.
-fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Standing> {
+fn standings_about(actor: &Actor, case: Option<Subject<'_>>, about: About) -> Vec<Standing> {
     let mut s = vec![Standing::Anyone];
     match *actor {
         Actor::Person { user, pst, admin } => {
@@ -470,10 +498,10 @@ fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Stan
                 s.push(Standing::Pst);
             }
             if let Some(case) = case {
-                if case.fix_lead == Some(user) {
+                if case.fix_lead() == Some(user) {
                     s.push(Standing::FixLead);
                 }
-                if case.fix_team.contains(&user) {
+                if case.fix_team().contains(&user) {
                     s.push(Standing::FixTeam);
                 }
             }
@@ -503,7 +531,13 @@ fn standings_about(actor: &Actor, case: Option<&Case>, about: About) -> Vec<Stan
 
 /// Decides whether `actor` may perform the case operation `op` on `case`.
 pub fn authorize(actor: &Actor, op: Operation, case: &Case) -> Result<(), Denied> {
-    decide(actor, op, Some(case), About::default())
+    decide(actor, op, Some(Subject::Case(case)), About::default())
+}
+
+/// [`authorize`] on a case's summary: the same decision, for listings that
+/// read summaries instead of folding each case.
+pub fn authorize_summary(actor: &Actor, op: Operation, case: &CaseSummary) -> Result<(), Denied> {
+    decide(actor, op, Some(Subject::Summary(case)), About::default())
 }
 
 /// Decides whether `actor` may perform the instance operation `op`.
@@ -519,7 +553,12 @@ pub fn authorize_about(actor: &Actor, op: Operation, about: About) -> Result<(),
 }
 
 /// The decision. A case operation asked without its case is denied.
-fn decide(actor: &Actor, op: Operation, case: Option<&Case>, about: About) -> Result<(), Denied> {
+fn decide(
+    actor: &Actor,
+    op: Operation,
+    case: Option<Subject<'_>>,
+    about: About,
+) -> Result<(), Denied> {
     let allowed = op.allowed();
     let scoped = op.on_case() == case.is_some();
     if scoped

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Case;
 use crate::duration::Duration;
+use crate::summary::CaseSummary;
 
 /// The milestones of a case, in the order the seed describes them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -289,7 +290,7 @@ impl Case {
 
 /// The order pending milestones are shown in: the embargo break first
 /// (the seed's "urgently"), then by due time.
-fn pressing(m: Milestone, d: Due) -> (bool, Timestamp, Milestone) {
+pub(crate) fn pressing(m: Milestone, d: Due) -> (bool, Timestamp, Milestone) {
     (m != Milestone::EmbargoBreakAssessed, d.at, m)
 }
 
@@ -320,17 +321,19 @@ pub struct AgendaEntry {
 
 /// Builds the agenda of the open cases at `now`.
 pub fn agenda<'a>(cases: impl IntoIterator<Item = &'a Case>, now: Timestamp) -> Agenda {
+    let summaries: Vec<CaseSummary> = cases.into_iter().map(crate::summary::summary).collect();
+    agenda_of(&summaries, now)
+}
+
+/// [`agenda`] from the cases' summaries, which hold every pending due
+/// time: what the store's projection gives without folding a timeline.
+pub fn agenda_of<'a>(cases: impl IntoIterator<Item = &'a CaseSummary>, now: Timestamp) -> Agenda {
     let mut entries: Vec<AgendaEntry> = cases
         .into_iter()
-        .filter(|c| c.is_open())
+        .filter(|c| c.open)
         .map(|case| {
-            let mut pending: Vec<(Milestone, Due)> = case
-                .milestones()
-                .into_iter()
-                .filter_map(|s| Some((s.milestone, s.due()?)))
-                .collect();
-            pending.sort_by_key(|(m, d)| pressing(*m, *d));
-            let soon = add(now, case.policy.due_soon_window);
+            let pending = &case.pending;
+            let soon = add(now, case.due_soon_window);
             let overdue = pending
                 .iter()
                 .filter(|(_, d)| d.at < now)
@@ -345,7 +348,7 @@ pub fn agenda<'a>(cases: impl IntoIterator<Item = &'a Case>, now: Timestamp) -> 
             AgendaEntry {
                 reference: case.reference,
                 summary: case.summary.clone(),
-                urgent: case.urgent(),
+                urgent: case.urgent,
                 overdue,
                 due_soon,
                 next,

@@ -33,10 +33,11 @@ mod record;
 mod record_ids;
 mod rotation;
 mod rule;
+mod summary;
 
 pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
-    standings,
+    authorize_summary, standings,
 };
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
@@ -44,7 +45,9 @@ pub use case::{
 };
 pub use command::Command;
 pub use cve_services::CveServicesRule;
-pub use dues::{Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda};
+pub use dues::{
+    Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda, agenda_of,
+};
 pub use duration::{Duration, DurationError};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
@@ -63,3 +66,4 @@ pub use record::{
     Reference, ReferenceKind, VersionRange, Weakness, check_edit, is_semver, public_at,
 };
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};
+pub use summary::{CaseSummary, summary};

@@ -16,7 +16,8 @@ use crate::accounts::{ApiToken, token_hash};
 use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::outbox;
-use crate::standing::{Caller, Principal, actor, actor_for, audit_actor, instance_actor};
+use crate::standing::{Caller, Principal, actor, audit_actor};
+use crate::summaries::StateFilter;
 use crate::{Backend, Store, StoreError, micros};
 
 /// A report just taken in: its case, and the reporter's status-link
@@ -138,7 +139,7 @@ impl Store {
         .bind(micros(now))
         .fetch_one(&mut *tx)
         .await?;
-        let events = append(tx, id, 0, &changes, ActorRef::System, now).await?;
+        let (events, case) = append_first(tx, id, &changes, now).await?;
         let status_token = ApiToken::generate()?;
         sqlx::query(
             "INSERT INTO status_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)",
@@ -149,8 +150,6 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         attachments::insert(tx, id, attachments, now).await?;
-        let case =
-            Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
         let mut detail = format!("project {project}, {}", event_range(&events));
         if files > 0 {
             // The count only: names are report content.
@@ -228,7 +227,7 @@ impl Store {
                 take_turn(tx, &locked.project, &mut roster, *lead).await?;
             }
         }
-        let new = append(tx, locked.id, locked.version, &changes, actor.as_ref(), now).await?;
+        let new = append(tx, locked.id, &mut case, &changes, actor.as_ref(), now).await?;
         let entry = AuditEntry {
             actor: audit_actor(principal),
             action: match new.first() {
@@ -240,7 +239,6 @@ impl Store {
             detail: event_range(&new),
         };
         audit::append(tx, self.backend, &entry).await?;
-        new.iter().for_each(|e| case.apply(e));
         outbox::enqueue_for_events(tx, &self.mail_domain, locked.id, &case, &new, now).await?;
         crate::integrations::schedule_for_events(tx, locked.id, &case, &new, now).await?;
         events.extend(new);
@@ -306,52 +304,35 @@ impl Store {
         Ok(())
     }
 
-    /// Every case the principal may see, open ones only unless `closed`.
+    /// Every case the principal may see, open ones only unless `closed`,
+    /// by case. The projection picks them; only those are folded.
     pub async fn cases(&self, caller: &Caller, closed: bool) -> Result<Vec<Case>, StoreError> {
-        let principal = &caller.principal;
-        let ids: Vec<i64> = if closed {
-            sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?
+        let state = if closed {
+            StateFilter::All
         } else {
-            sqlx::query_scalar("SELECT id FROM cases WHERE is_open = 1 ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?
+            StateFilter::Open
         };
-        let pst = match principal {
-            Principal::User(u) => Store::pst_projects(&self.pool, u.id).await?,
-            _ => Vec::new(),
-        };
-        psirt_core::authorize_instance(&instance_actor(principal, &pst), Operation::ListCases)
-            .map_err(psirt_core::Refusal::from)?;
-        let mut visible = Vec::new();
-        for id in ids {
-            let events = load_events(&self.pool, id).await?;
-            let case = Case::from_events(&events)
-                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-            let actor = actor_for(principal, &case, &pst);
-            if authorize(&actor, Operation::ViewCase, &case).is_ok() {
-                visible.push(case);
-            }
+        let visible = self.visible_summaries(caller, state).await?;
+        let mut cases = Vec::with_capacity(visible.len());
+        for (id, _) in &visible {
+            let events = load_events(&self.pool, *id).await?;
+            cases.push(
+                Case::from_events(&events)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?,
+            );
         }
-        if !visible.is_empty() {
-            let references: Vec<String> = visible.iter().map(|c| c.reference.to_string()).collect();
-            self.audit(&AuditEntry {
-                actor: audit_actor(principal),
-                action: audit::LIST.into(),
-                case: None,
-                origin: caller.origin.clone(),
-                detail: references.join(" "),
-            })
-            .await?;
-        }
-        Ok(visible)
+        let shown: Vec<psirt_core::CaseSummary> = visible.into_iter().map(|(_, s)| s).collect();
+        self.audit_list(caller, &shown).await?;
+        Ok(cases)
     }
 
-    /// What is overdue, due soon and next on every open case the principal may see.
+    /// What is overdue, due soon and next on every open case the principal
+    /// may see, from their summaries (no case is folded).
     pub async fn agenda(&self, caller: &Caller, now: Timestamp) -> Result<Agenda, StoreError> {
-        let cases = self.cases(caller, false).await?;
-        Ok(psirt_core::agenda(&cases, now))
+        let visible = self.visible_summaries(caller, StateFilter::Open).await?;
+        let shown: Vec<psirt_core::CaseSummary> = visible.into_iter().map(|(_, s)| s).collect();
+        self.audit_list(caller, &shown).await?;
+        Ok(psirt_core::agenda_of(&shown, now))
     }
 
     pub(crate) async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {
@@ -505,9 +486,42 @@ where
         .collect()
 }
 
-/// Appends events after `version`; the primary key (case_id, seq) makes a
-/// second writer with the same view fail instead of interleaving.
+/// Appends the events of `changes` to `case` (folded to its latest
+/// event), folds them into it and rewrites its summary: with
+/// [`append_first`], the only way events are written, so the projection
+/// moves in the transaction of every append.
 async fn append(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    case: &mut Case,
+    changes: &[Change],
+    actor: ActorRef,
+    now: Timestamp,
+) -> Result<Vec<Event>, StoreError> {
+    let events = insert_events(tx, case_id, case.version, changes, actor, now).await?;
+    events.iter().for_each(|e| case.apply(e));
+    crate::summaries::write(tx, case_id, case, now).await?;
+    Ok(events)
+}
+
+/// [`append`] for a new case: its first events, by psirt itself, and the
+/// case they start.
+async fn append_first(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    changes: &[Change],
+    now: Timestamp,
+) -> Result<(Vec<Event>, Case), StoreError> {
+    let events = insert_events(tx, case_id, 0, changes, ActorRef::System, now).await?;
+    let case = Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
+    crate::summaries::write(tx, case_id, &case, now).await?;
+    Ok((events, case))
+}
+
+/// Inserts events after `version`; the primary key (case_id, seq) makes a
+/// second writer with the same view fail instead of interleaving. Called
+/// only by [`append`] and [`append_first`].
+async fn insert_events(
     tx: &mut AnyConnection,
     case_id: i64,
     version: u64,

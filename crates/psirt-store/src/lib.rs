@@ -36,6 +36,7 @@ pub mod services;
 mod sessions;
 mod standing;
 mod vault;
+mod summaries;
 mod witness;
 
 use std::str::FromStr;
@@ -68,6 +69,7 @@ pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceS
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
 pub use vault::{Unsealable, Vault};
+pub use summaries::{DEFAULT_PAGE, ListQuery, MAX_PAGE, Page, PageSize, StateFilter};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
@@ -190,6 +192,7 @@ impl Store {
             public_url: DEFAULT_PUBLIC_URL.into(),
         };
         migrations::run(&store).await?;
+        store.fill_missing_summaries().await?;
         if let Some(path) = sqlite_path {
             // SQLite made -wal and -shm with the database's mode; files an
             // older psirt left readable are tightened here.

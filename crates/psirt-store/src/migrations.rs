@@ -79,6 +79,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "mail_attachments",
         include_str!("../migrations/sqlite/0015_mail_attachments.sql"),
     ),
+    (
+        16,
+        "case_summaries",
+        include_str!("../migrations/sqlite/0016_case_summaries.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -150,6 +155,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         15,
         "mail_attachments",
         include_str!("../migrations/postgres/0015_mail_attachments.sql"),
+    ),
+    (
+        16,
+        "case_summaries",
+        include_str!("../migrations/postgres/0016_case_summaries.sql"),
     ),
 ];
 

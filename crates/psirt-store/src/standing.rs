@@ -189,10 +189,14 @@ pub(crate) const CURRENT_MEMBERS_NOTIFIED: &str = "SELECT u.email, u.name, m.per
     JOIN distributor_notifications n ON n.org_id = m.org_id JOIN cases c ON c.id = n.case_id \
     WHERE m.project = $1 AND c.reference = $2 ORDER BY u.email";
 
-/// The core's view of a principal relative to one case, from the PST
+/// The core's view of a principal relative to one case (its summary), from the PST
 /// projects already read (for listings, which read them once): a listing
 /// needs no distributor standing, since distributors see no case.
-pub(crate) fn actor_for(principal: &Principal, case: &Case, pst_projects: &[String]) -> Actor {
+pub(crate) fn actor_for_summary(
+    principal: &Principal,
+    case: &psirt_core::CaseSummary,
+    pst_projects: &[String],
+) -> Actor {
     match principal {
         Principal::User(u) => Actor::Person {
             user: u.id,

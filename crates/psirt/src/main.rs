@@ -68,6 +68,9 @@ enum Top {
     /// Put a backup into the configured database, which must be empty;
     /// the audit log is verified before the restore is recorded.
     Restore { file: PathBuf },
+    /// Rebuild the case summaries the lists read from the cases' events
+    /// (derived data; run after restoring or repairing a database).
+    Reindex,
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
     Worker,
@@ -569,6 +572,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         // Not `open`: that would migrate (and so fill) the empty database
         // first, and make the default project in it.
         Top::Restore { file } => backup_cmd::restore(&config, &file).await?,
+        Top::Reindex => {
+            let store = open(&config).await?;
+            let n = store.reindex().await?;
+            println!("rebuilt the summaries of {n} cases from their events");
+        }
         Top::Audit(cmd) => {
             let store = open(&config).await?;
             return audit_cmd::run(&store, &config, cmd).await;

@@ -498,3 +498,52 @@ fn a_full_rewrite_fails_against_an_earlier_checkpoint_and_forgeries_are_refused(
         refused.stderr
     );
 }
+
+/// `psirt reindex` rebuilds the case summaries the lists read from the
+/// events: a summary damaged behind psirt's back hides its case from the
+/// list until the rebuild.
+#[test]
+fn reindex_rebuilds_the_summaries_the_lists_read() {
+    let p = Psirt {
+        dir: tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap(),
+    };
+    p.ok(
+        None,
+        &[
+            "user",
+            "add",
+            "--email",
+            "alice@example.org",
+            "--name",
+            "alice",
+            "--role",
+            "pst",
+        ],
+    );
+    let reported = p.ok(
+        None,
+        &[
+            "case",
+            "report",
+            "--summary",
+            "EDNS overflow",
+            "--details",
+            DETAILS,
+            "--json",
+        ],
+    );
+    let reference: serde_json::Value = serde_json::from_str(&reported.stdout).unwrap();
+    let reference = reference["reference"].as_str().unwrap().to_string();
+    let listed = p.ok(Some("alice"), &["case", "list"]).stdout;
+    assert!(listed.contains(&reference), "{listed}");
+    p.sql(&["UPDATE case_summaries SET is_open = 0"]);
+    let hidden = p.ok(Some("alice"), &["case", "list"]).stdout;
+    assert!(!hidden.contains(&reference), "{hidden}");
+    let rebuilt = p.ok(None, &["reindex"]).stdout;
+    assert!(rebuilt.contains("1 cases"), "{rebuilt}");
+    let listed = p.ok(Some("alice"), &["case", "list"]).stdout;
+    assert!(listed.contains(&reference), "{listed}");
+}

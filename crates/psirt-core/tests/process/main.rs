@@ -19,3 +19,4 @@ mod public_disclosure;
 mod rotation;
 mod rules;
 mod seed_private_path;
+mod summary;

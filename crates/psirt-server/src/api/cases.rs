@@ -3,12 +3,48 @@
 
 use super::*;
 
+/// A page of the case list: keyset-paged by case (oldest first), at most
+/// `psirt_store::MAX_PAGE` (200) cases a page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Include closed cases.
+    /// Include closed cases (the same as `state=all`; ignored when `state`
+    /// is given).
     #[serde(default)]
     pub all: bool,
+    /// Cases per page, from 1 to 200 (default 50); more is refused (422).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, as given (opaque).
+    pub cursor: Option<String>,
+    /// Only the cases of this project.
+    pub project: Option<String>,
+    /// `open` (the default: not closed), `closed`, `released` (closed since
+    /// or not) or `all`.
+    pub state: Option<String>,
+    /// Only the cases whose Fix Lead is this user id.
+    pub fix_lead: Option<i64>,
+}
+
+impl ListQuery {
+    /// The store's query; a bad value is a 422 naming its parameter.
+    pub(crate) fn to_store(&self) -> Result<psirt_store::ListQuery, ApiError> {
+        let state = match &self.state {
+            Some(s) => s.parse()?,
+            None if self.all => psirt_store::StateFilter::All,
+            None => psirt_store::StateFilter::Open,
+        };
+        let fix_lead = self.fix_lead.map(psirt_core::UserId::new);
+        Ok(psirt_store::ListQuery {
+            limit: match self.limit {
+                Some(n) => psirt_store::PageSize::new(n)?,
+                None => psirt_store::PageSize::default(),
+            },
+            cursor: self.cursor.clone(),
+            project: self.project.clone(),
+            state,
+            fix_lead,
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,32 +59,42 @@ pub struct CaseSummary {
     pub next_due: Option<MilestoneView>,
 }
 
-/// The cases the caller may see.
+impl CaseSummary {
+    fn of(c: &psirt_core::CaseSummary) -> CaseSummary {
+        CaseSummary {
+            reference: c.reference.to_string(),
+            project: c.project.clone(),
+            summary: c.summary.clone(),
+            open: c.open,
+            urgent: c.urgent,
+            fix_lead: c.fix_lead.map(|u| u.get()),
+            severity: c.score.map(|s| s.severity().as_str()),
+            next_due: c.next_due.map(|(m, d)| MilestoneView::pending(m, d)),
+        }
+    }
+}
+
+/// One page of cases, and where the next one starts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub cases: Vec<CaseSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The cases the caller may see, one page at a time.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
-    responses((status = 200, body = Vec<CaseSummary>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CasePage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn list_cases(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<axum::Json<Vec<CaseSummary>>, ApiError> {
-    let cases = state.store.cases(&auth.caller, q.all).await?;
-    Ok(axum::Json(
-        cases
-            .iter()
-            .map(|c| CaseSummary {
-                reference: c.reference.to_string(),
-                project: c.project.clone(),
-                summary: c.summary.clone(),
-                open: c.is_open(),
-                urgent: c.urgent(),
-                fix_lead: c.fix_lead.map(|u| u.get()),
-                severity: c.cvss_final.as_ref().map(|v| v.severity().as_str()),
-                next_due: c
-                    .next_due()
-                    .map(|(m, _)| MilestoneView::new(&c.milestone(m))),
-            })
-            .collect(),
-    ))
+) -> Result<axum::Json<CasePage>, ApiError> {
+    let page = state.store.case_page(&auth.caller, &q.to_store()?).await?;
+    Ok(axum::Json(CasePage {
+        cases: page.items.iter().map(CaseSummary::of).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -212,7 +212,7 @@ impl MilestoneView {
         }
     }
 
-    pub(super) fn pending(m: Milestone, due: Due) -> MilestoneView {
+    pub(crate) fn pending(m: Milestone, due: Due) -> MilestoneView {
         MilestoneView {
             milestone: m.as_str(),
             title: m.title(),

@@ -3,8 +3,10 @@
 //! bulk `/advisories/osv/all.zip`, the Atom feed, and CSAF's provider
 //! metadata with its ROLIE feed; and `/.well-known/security.txt`.
 //!
-//! Everything here reads through `Store::public_case` and
-//! `Store::public_cases` at the publication clock's instant, so a case
+//! Everything here reads through `Store::public_case`,
+//! `Store::public_page` (the list and the feeds: one page of the
+//! projection, only its cases folded) and `Store::public_cases` (the bulk
+//! OSV archive) at the publication clock's instant, so a case
 //! under embargo answers exactly like a case that does not exist until
 //! the second it becomes public, and then everywhere at once. Nothing here
 //! is rendered by hand that a format owns: `psirt-formats` writes them all.
@@ -29,12 +31,25 @@ fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
     response
 }
 
+/// Which page of the public list: the cursor its "Older advisories" link
+/// carries.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct ListQuery {
+    cursor: Option<String>,
+}
+
 pub(super) async fn list(
     State(state): State<AppState>,
     visitor: Visitor,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let published = state.store.public_cases(now).await?;
+    // One page from the projection; only its cases are folded.
+    let page = state
+        .store
+        .public_page(now, psirt_store::PageSize::default(), q.cursor.as_deref())
+        .await?;
+    let published = &page.items;
     let body = html! {
         h1 { "Published advisories" }
         p { "Vulnerabilities fixed in a release. Each appears here only once its fix is released." }
@@ -56,7 +71,7 @@ pub(super) async fn list(
                     th scope="col" { "Published" }
                 } }
                 tbody {
-                    @for c in &published {
+                    @for c in published {
                         tr {
                             td { a href={ "/advisories/" (c.reference) } { (c.reference.to_string()) } }
                             td { (title(c)) }
@@ -72,6 +87,11 @@ pub(super) async fn list(
                         }
                     }
                 }
+            }
+        }
+        @if let Some(next) = &page.next_cursor {
+            nav aria-label="Pages" {
+                a rel="next" href=(format!("/advisories?cursor={next}")) { "Older advisories" }
             }
         }
     };
@@ -186,23 +206,30 @@ fn instance_publisher<'a>(state: &'a AppState) -> psirt_formats::Publisher<'a> {
     }
 }
 
+/// The newest advisories, one page of the projection ([`psirt_store::MAX_PAGE`]):
+/// what the feeds list, each case on it folded and no other.
+async fn newest(state: &AppState, now: jiff::Timestamp) -> Result<Vec<Case>, WebError> {
+    let limit = psirt_store::PageSize::new(psirt_store::MAX_PAGE)?;
+    Ok(state.store.public_page(now, limit, None).await?.items)
+}
+
 pub(super) async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = state.store.public_cases(now).await?;
+    let cases = newest(&state, now).await?;
     let feed = feeds::atom(&cases, &instance_publisher(&state), now);
     Ok(with_type(feed, "application/atom+xml; charset=utf-8"))
 }
 
 pub(super) async fn rolie(State(state): State<AppState>) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = state.store.public_cases(now).await?;
+    let cases = newest(&state, now).await?;
     let feed = feeds::rolie(&cases, &instance_publisher(&state), now);
     Ok(with_type(axum::Json(feed), "application/json"))
 }
 
 pub(super) async fn provider_metadata(State(state): State<AppState>) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = state.store.public_cases(now).await?;
+    let cases = newest(&state, now).await?;
     let key_url = format!(
         "{}/openpgp-key.asc",
         state.settings.publication.public_url.trim_end_matches('/')

@@ -1,5 +1,6 @@
 //! The dashboard: the open cases the signed-in person may see, with
-//! what is due next.
+//! what is due next, a page at a time from the cases' summaries (it never
+//! folds a case).
 
 use super::*;
 
@@ -36,17 +37,29 @@ pub(super) fn due_text(due: psirt_core::Due) -> Markup {
     }
 }
 
+/// Which page of the dashboard: the cursor its "Next page" link carries.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct DashboardQuery {
+    cursor: Option<String>,
+}
+
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
     WebSession(who): WebSession,
+    Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
     let at = now();
-    let cases = state.store.cases(&who.caller, false).await?;
-    let agenda = psirt_core::agenda(&cases, at);
-    let by_ref: BTreeMap<CaseRef, &Case> = cases.iter().map(|c| (c.reference, c)).collect();
+    // One page of the projection, most pressing first: nothing is folded.
+    let query = psirt_store::ListQuery {
+        cursor: q.cursor.clone(),
+        ..Default::default()
+    };
+    let (agenda, page) = state.store.agenda_page(&who.caller, &query, at).await?;
+    let by_ref: BTreeMap<CaseRef, &psirt_core::CaseSummary> =
+        page.items.iter().map(|c| (c.reference, c)).collect();
     let mut names = Names::new(&state.store);
     let mut leads = BTreeMap::new();
-    for c in &cases {
+    for c in &page.items {
         if let Some(lead) = c.fix_lead {
             leads.insert(c.reference, names.of(lead).await);
         }
@@ -84,8 +97,8 @@ pub(crate) async fn dashboard(
                             }
                             td { (leads.get(&e.reference).map_or("not assigned", String::as_str)) }
                             td {
-                                @match case.and_then(|c| c.cvss_final.as_ref()) {
-                                    Some(v) => { (format!("{:.1}", v.base_score().as_f64())) " " (v.severity().as_str()) }
+                                @match case.and_then(|c| c.score) {
+                                    Some(v) => { (format!("{:.1}", v.as_f64())) " " (v.severity().as_str()) }
                                     None => "not scored",
                                 }
                             }
@@ -94,6 +107,11 @@ pub(crate) async fn dashboard(
                     }
                 }
             }
+            }
+        }
+        @if let Some(next) = &page.next_cursor {
+            nav aria-label="Pages" {
+                a rel="next" href=(format!("/cases?cursor={next}")) { "Next page" }
             }
         }
     };
