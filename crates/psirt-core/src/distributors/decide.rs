@@ -1,4 +1,9 @@
-//! The organisation's commands and the one function that decides them.
+//! The organisation's commands and the one function that decides them,
+//! and the changes they make, which are the organisation's events.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::access::{About, Actor, Operation, authorize_about, authorize_instance};
 use crate::engine::{Refusal, Rule};
@@ -46,23 +51,43 @@ pub enum OrgCommand {
 }
 
 /// What a command changes, with its consequences, for the store to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The store keeps them, in order, as the organisation's events: their
+/// JSON (`type` and the fields, snake case) is the storage format, so
+/// renaming a variant or a field needs a migration. [`super::Org::fold`]
+/// reads them back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrgChange {
+    /// An application opened the organisation: it waits for `voucher`.
+    Applied {
+        name: String,
+        voucher: UserId,
+    },
+    /// A founding member's enrolment opened it, approved: it was on the
+    /// list before psirt.
+    Founded {
+        name: String,
+    },
     /// The organisation is now `to`. `reason`, when given, is what the
     /// applicant sees from now on (the last one stays otherwise); `note`
     /// is the timeline's words. `kind` names the step (`vouched`,
     /// `reinstated`, …).
     Moved {
         to: OrgState,
-        kind: &'static str,
+        kind: Cow<'static, str>,
         reason: Option<String>,
         note: String,
     },
+    /// The person accepted the embargo policy (themself, or before psirt
+    /// for a founding member).
     PolicyAccepted {
         user: UserId,
     },
+    /// The person is one of the organisation's people (again, after a
+    /// removal), and has accepted nothing yet.
     PersonAdded {
         user: UserId,
+        email: EmailAddress,
     },
     PersonRemoved {
         user: UserId,
@@ -71,7 +96,7 @@ pub enum OrgChange {
     /// everyone in the organisation) are discarded, for `reason`.
     PendingDiscarded {
         person: Option<UserId>,
-        reason: &'static str,
+        reason: Cow<'static, str>,
     },
     /// Every session and token of the account ends.
     AccessEnded {
@@ -113,7 +138,7 @@ pub fn decide_org(
                 .unwrap_or_default();
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Vouched,
-                kind: "vouched",
+                kind: "vouched".into(),
                 reason: None,
                 note,
             }])
@@ -123,7 +148,7 @@ pub fn decide_org(
             let reason = check_text("reason", &reason, MAX_TEXT)?;
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Declined,
-                kind: "declined",
+                kind: "declined".into(),
                 reason: Some(reason.clone()),
                 note: reason,
             }])
@@ -170,7 +195,7 @@ pub fn decide_org(
             if org.current_person(user).is_some() {
                 return Err(Rule::AlreadyInOrg { email }.into());
             }
-            Ok(vec![OrgChange::PersonAdded { user }])
+            Ok(vec![OrgChange::PersonAdded { user, email }])
         }
         OrgCommand::RemovePerson { email } => {
             authorize_instance(actor, Operation::RemoveDistributorPerson)?;
@@ -190,7 +215,7 @@ pub fn decide_org(
                 OrgChange::PersonRemoved { user },
                 OrgChange::PendingDiscarded {
                     person: Some(user),
-                    reason: "person removed",
+                    reason: "person removed".into(),
                 },
                 OrgChange::AccessEnded { user },
             ])
@@ -253,19 +278,19 @@ fn pst_decision(
     }
     let mut changes = vec![OrgChange::Moved {
         to,
-        kind,
+        kind: kind.into(),
         note: reason.clone().unwrap_or_default(),
         reason,
     }];
     match to {
         OrgState::Suspended => changes.push(OrgChange::PendingDiscarded {
             person: None,
-            reason: "organisation suspended",
+            reason: "organisation suspended".into(),
         }),
         OrgState::Removed => {
             changes.push(OrgChange::PendingDiscarded {
                 person: None,
-                reason: "organisation removed",
+                reason: "organisation removed".into(),
             });
             // Removing the organisation removes its people: each one's
             // sessions and tokens end with it.
@@ -313,4 +338,48 @@ pub fn check_founding(organisation: &str, state: OrgState) -> Result<(), Refusal
         .into());
     }
     Ok(())
+}
+
+/// The events of an application that [`super::check_application`] and
+/// [`super::check_voucher`] passed: the organisation opens, waiting for
+/// `voucher`, and names `people` (their accounts, in the order given).
+pub fn open_application(
+    organisation: &str,
+    voucher: UserId,
+    people: &[(UserId, EmailAddress)],
+) -> Vec<OrgChange> {
+    let mut changes = vec![OrgChange::Applied {
+        name: organisation.to_string(),
+        voucher,
+    }];
+    changes.extend(people.iter().map(|(user, email)| OrgChange::PersonAdded {
+        user: *user,
+        email: email.clone(),
+    }));
+    changes
+}
+
+/// The events of a founding member's enrolment by the local administrator:
+/// on `existing` (which must be approved), or on a new organisation
+/// `organisation`, opened approved; the person's acceptance was given
+/// before psirt.
+pub fn enrol_founding(
+    existing: Option<&Org>,
+    organisation: &str,
+    user: UserId,
+    email: &EmailAddress,
+) -> Result<Vec<OrgChange>, Refusal> {
+    let mut changes = Vec::new();
+    match existing {
+        Some(org) => check_founding(&org.name, org.state)?,
+        None => changes.push(OrgChange::Founded {
+            name: organisation.to_string(),
+        }),
+    }
+    changes.push(OrgChange::PersonAdded {
+        user,
+        email: email.clone(),
+    });
+    changes.push(OrgChange::PolicyAccepted { user });
+    Ok(changes)
 }

@@ -264,7 +264,9 @@ fn members_manage_their_own_team() {
             user: DAVE,
             email: email("dave@distro.example"),
         },
-        expect!["[PersonAdded { user: UserId(4) }]"],
+        expect![[
+            r#"[PersonAdded { user: UserId(4), email: EmailAddress("dave@distro.example") }]"#
+        ]],
     );
     check(
         &approved,
