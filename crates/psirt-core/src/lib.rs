@@ -33,6 +33,7 @@ mod record;
 mod record_ids;
 mod rotation;
 mod rule;
+mod text;
 
 pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
@@ -63,3 +64,4 @@ pub use record::{
     Reference, ReferenceKind, VersionRange, Weakness, check_edit, is_semver, public_at,
 };
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};
+pub use text::Text;

@@ -7,36 +7,37 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{About, Actor, Operation, authorize_about, authorize_instance};
 use crate::engine::{Refusal, Rule};
-use crate::ids::{EmailAddress, UserId};
+use crate::ids::{CaseRef, EmailAddress, UserId};
 
+use super::on_case::{FeedbackKind, Outcome};
 use super::org::{Org, OrgState};
-use super::rules::{MAX_TEXT, check_text};
+use crate::Text;
 
 /// What someone asks of an organisation on the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrgCommand {
     /// The named voucher confirms, with an optional word for the timeline.
     Vouch {
-        reason: Option<String>,
+        reason: Option<Text>,
     },
     /// The named voucher declines, with a reason the applicant sees.
     Decline {
-        reason: String,
+        reason: Text,
     },
     /// The acting person accepts the embargo policy for themself.
     AcceptPolicy,
     Approve,
     Reject {
-        reason: String,
+        reason: Text,
     },
     Suspend {
-        reason: String,
+        reason: Text,
     },
     Reinstate {
-        reason: String,
+        reason: Text,
     },
     Remove {
-        reason: String,
+        reason: Text,
     },
     /// A current member adds a person of their own team (whose account
     /// the store found or made for `email`).
@@ -75,7 +76,7 @@ pub enum OrgChange {
     Moved {
         to: OrgState,
         kind: Cow<'static, str>,
-        reason: Option<String>,
+        reason: Option<Text>,
         note: String,
     },
     /// The person accepted the embargo policy (themself, or before psirt
@@ -101,6 +102,23 @@ pub enum OrgChange {
     /// Every session and token of the account ends.
     AccessEnded {
         user: UserId,
+    },
+    /// A notified distributor of the organisation recorded a review or
+    /// test result on `case` (its text stays with the case).
+    FeedbackRecorded {
+        case: CaseRef,
+        kind: FeedbackKind,
+        outcome: Outcome,
+    },
+    /// A notified distributor of the organisation answered the request
+    /// for help `request` on `case`.
+    HelpAnswered {
+        case: CaseRef,
+        request: i64,
+    },
+    /// A leak on `case` names the organisation as responsible.
+    LeakBlamed {
+        case: CaseRef,
     },
 }
 
@@ -132,10 +150,7 @@ pub fn decide_org(
     match command {
         OrgCommand::Vouch { reason } => {
             vouching(org, actor)?;
-            let note = reason
-                .map(|r| check_text("reason", &r, MAX_TEXT))
-                .transpose()?
-                .unwrap_or_default();
+            let note = reason.map(Text::into_string).unwrap_or_default();
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Vouched,
                 kind: "vouched".into(),
@@ -145,12 +160,11 @@ pub fn decide_org(
         }
         OrgCommand::Decline { reason } => {
             vouching(org, actor)?;
-            let reason = check_text("reason", &reason, MAX_TEXT)?;
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Declined,
                 kind: "declined".into(),
-                reason: Some(reason.clone()),
-                note: reason,
+                note: reason.to_string(),
+                reason: Some(reason),
             }])
         }
         OrgCommand::AcceptPolicy => {
@@ -250,12 +264,9 @@ fn pst_decision(
     actor: &Actor,
     to: OrgState,
     kind: &'static str,
-    reason: Option<String>,
+    reason: Option<Text>,
 ) -> Result<Vec<OrgChange>, Refusal> {
     authorize_instance(actor, Operation::ManageDistributors)?;
-    let reason = reason
-        .map(|r| check_text("reason", &r, MAX_TEXT))
-        .transpose()?;
     let from: &[OrgState] = match kind {
         "approved" => &[OrgState::Vouched],
         "rejected" => &[OrgState::Applied, OrgState::Vouched, OrgState::Declined],
@@ -279,7 +290,7 @@ fn pst_decision(
     let mut changes = vec![OrgChange::Moved {
         to,
         kind: kind.into(),
-        note: reason.clone().unwrap_or_default(),
+        note: reason.as_ref().map(Text::to_string).unwrap_or_default(),
         reason,
     }];
     match to {

@@ -13,6 +13,7 @@
 //! returns in one transaction.
 
 mod decide;
+mod on_case;
 mod org;
 mod rules;
 
@@ -20,6 +21,7 @@ pub use decide::{
     OrgChange, OrgCommand, check_founding, check_leak_blame, decide_org, enrol_founding,
     open_application,
 };
+pub use on_case::{FeedbackKind, OrgCaseCommand, Outcome, decide_org_on_case};
 pub use org::{Org, OrgPerson, OrgState};
 pub use rules::{
     CRITERIA, CheckedApplication, CheckedPerson, MAX_ANSWER, MAX_NAME, MAX_PEOPLE, MAX_TEXT,

@@ -140,7 +140,13 @@ impl Org {
                     p.removed = true;
                 }
             }
-            OrgChange::PendingDiscarded { .. } | OrgChange::AccessEnded { .. } => {}
+            // Consequences, and what the organisation did on a case:
+            // other records' affairs.
+            OrgChange::PendingDiscarded { .. }
+            | OrgChange::AccessEnded { .. }
+            | OrgChange::FeedbackRecorded { .. }
+            | OrgChange::HelpAnswered { .. }
+            | OrgChange::LeakBlamed { .. } => {}
         }
     }
 

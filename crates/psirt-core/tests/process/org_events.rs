@@ -4,10 +4,11 @@
 //! The events' JSON is their storage format, shown once per kind.
 
 use expect_test::{Expect, expect};
+use psirt_core::distributors::MAX_TEXT;
 use psirt_core::distributors::{
     Org, OrgChange, OrgCommand, decide_org, enrol_founding, open_application,
 };
-use psirt_core::{Actor, EmailAddress, UserId};
+use psirt_core::{Actor, EmailAddress, Text, UserId};
 
 use crate::harness::*;
 
@@ -16,6 +17,10 @@ const SAM: UserId = UserId::new(11);
 
 fn email(s: &str) -> EmailAddress {
     s.parse().unwrap()
+}
+
+fn reason(s: &str) -> Text {
+    Text::new("reason", s, MAX_TEXT).unwrap()
 }
 
 fn member(user: UserId) -> Actor {
@@ -163,14 +168,14 @@ fn an_organisation_is_the_fold_of_what_its_commands_returned() {
     events.step(
         pst(),
         OrgCommand::Suspend {
-            reason: "a leak".into(),
+            reason: reason("a leak"),
         },
         expect!["Distro suspended voucher=5 people=[ann@distro.example accepted, sam@distro.example, dave@distro.example]"],
     );
     events.step(
         pst(),
         OrgCommand::Reinstate {
-            reason: "assessed".into(),
+            reason: reason("assessed"),
         },
         expect!["Distro approved voucher=5 people=[ann@distro.example accepted, sam@distro.example, dave@distro.example]"],
     );
@@ -179,14 +184,14 @@ fn an_organisation_is_the_fold_of_what_its_commands_returned() {
     events.step(
         pst(),
         OrgCommand::Remove {
-            reason: "second leak".into(),
+            reason: reason("second leak"),
         },
         expect!["Distro removed voucher=5 people=[ann@distro.example accepted, sam@distro.example, dave@distro.example]"],
     );
     events.step(
         pst(),
         OrgCommand::Reinstate {
-            reason: "no".into(),
+            reason: reason("no"),
         },
         expect!["refused: Distro is removed; to be reinstated it must be suspended"],
     );
@@ -198,7 +203,7 @@ fn a_declined_application_stays_declined() {
     events.step(
         member(ERIN),
         OrgCommand::Decline {
-            reason: "not a distributor".into(),
+            reason: reason("not a distributor"),
         },
         expect!["Distro declined voucher=5 people=[ann@distro.example, sam@distro.example]"],
     );
@@ -225,7 +230,7 @@ fn founding_members_open_an_approved_organisation_or_join_one() {
         &org,
         &pst(),
         OrgCommand::Suspend {
-            reason: "leak".into(),
+            reason: reason("leak"),
         },
     )
     .unwrap();
@@ -254,7 +259,7 @@ fn the_events_json_is_their_storage_format() {
             &org,
             &member(ERIN),
             OrgCommand::Vouch {
-                reason: Some("known".into()),
+                reason: Some(reason("known")),
             },
         )
         .unwrap(),
@@ -290,4 +295,81 @@ fn the_events_json_is_their_storage_format() {
         {"type":"access_ended","user":11}
     "#]]
     .assert_eq(&out);
+}
+
+/// What an organisation does on a case goes through `decide_org_on_case`:
+/// only a distributor of an organisation notified on the case sends back
+/// results and answers, and a distributor blames only its own
+/// organisation for a leak.
+#[test]
+fn feedback_answers_and_leaks_are_decided_for_the_notified_organisation() {
+    use psirt_core::distributors::{FeedbackKind, OrgCaseCommand, Outcome, decide_org_on_case};
+    let w = World::private();
+    let org = Org::fold(&Events::applied().0).unwrap();
+    let notified = Actor::Distributor {
+        user: ANN,
+        notified: true,
+    };
+    let show = |org: Option<&Org>, actor: &Actor, command: OrgCaseCommand| match decide_org_on_case(
+        org, actor, &w.case, command,
+    ) {
+        Ok(changes) => format!("{changes:?}"),
+        Err(refusal) => format!("refused: {refusal}"),
+    };
+    let feedback = || OrgCaseCommand::RecordFeedback {
+        kind: FeedbackKind::Review,
+        outcome: Outcome::NoIssuesFound,
+    };
+    let mut out = String::new();
+    for (who, org, actor, command) in [
+        ("notified", Some(&org), notified, feedback()),
+        ("not notified", Some(&org), member(ANN), feedback()),
+        ("no organisation", None, notified, feedback()),
+        ("pst", Some(&org), pst(), feedback()),
+        (
+            "notified",
+            Some(&org),
+            notified,
+            OrgCaseCommand::AnswerHelp { request: 3 },
+        ),
+        (
+            "own org",
+            Some(&org),
+            notified,
+            OrgCaseCommand::BlameLeak {
+                responsible: 1,
+                reporter_org: Some(1),
+            },
+        ),
+        (
+            "another org",
+            Some(&org),
+            notified,
+            OrgCaseCommand::BlameLeak {
+                responsible: 2,
+                reporter_org: Some(1),
+            },
+        ),
+        (
+            "pst",
+            Some(&org),
+            w.person(ALICE),
+            OrgCaseCommand::BlameLeak {
+                responsible: 2,
+                reporter_org: None,
+            },
+        ),
+    ] {
+        out.push_str(&format!("{who}: {}\n", show(org, &actor, command)));
+    }
+    expect![[r#"
+        notified: [FeedbackRecorded { case: CaseRef { year: 2026, number: 1 }, kind: Review, outcome: NoIssuesFound }]
+        not notified: refused: only a distributor notified of this case may record review and test results
+        no organisation: refused: you are not among the people of an organisation notified on this case
+        pst: refused: only a distributor notified of this case may record review and test results
+        notified: [HelpAnswered { case: CaseRef { year: 2026, number: 1 }, request: 3 }]
+        own org: [LeakBlamed { case: CaseRef { year: 2026, number: 1 } }]
+        another org: refused: responsible: name your own organisation or none: who else leaked goes in `what`, for the PST to assess
+        pst: [LeakBlamed { case: CaseRef { year: 2026, number: 1 } }]
+    "#]].assert_eq(&out);
 }

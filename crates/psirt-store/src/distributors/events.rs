@@ -9,8 +9,8 @@
 //! as their rows stood ([`backfill_events`], at migrate time). It decides
 //! nothing.
 
-use psirt_core::UserId;
 use psirt_core::distributors::{Org, OrgChange, OrgPerson, OrgState};
+use psirt_core::{Text, UserId};
 use sqlx::{AnyConnection, Row};
 
 use super::{OrgRow, org_row};
@@ -117,7 +117,7 @@ async fn people_rows(conn: &mut AnyConnection, org: i64) -> Result<Vec<OrgPerson
 /// The events that make the organisation its rows describe: opened (by
 /// an application naming its voucher, or as a founding organisation),
 /// its people added, accepting and removed, then moved to its state.
-fn stated(org: &Org, reason: Option<String>) -> Vec<OrgChange> {
+fn stated(org: &Org, reason: Option<Text>) -> Vec<OrgChange> {
     let mut changes = vec![match org.voucher {
         Some(voucher) => OrgChange::Applied {
             name: org.name.clone(),
@@ -148,7 +148,7 @@ fn stated(org: &Org, reason: Option<String>) -> Vec<OrgChange> {
         changes.push(OrgChange::Moved {
             to: org.state,
             kind: org.state.as_str().into(),
-            note: reason.clone().unwrap_or_default(),
+            note: reason.as_ref().map(Text::to_string).unwrap_or_default(),
             reason,
         });
     }
@@ -186,6 +186,9 @@ pub(crate) async fn backfill_events(store: &Store) -> Result<(), StoreError> {
             )
         };
         let (reason, updated, last) = meta;
+        // A reason kept before was checked when it was given; one that no
+        // longer passes stays on its row and out of the event.
+        let reason = reason.and_then(|r| Text::new("reason", &r, usize::MAX).ok());
         let at = crate::distributors::instant(updated.max(last.unwrap_or(updated)))?;
         append_event(
             &mut tx,

@@ -36,7 +36,7 @@ impl Store {
         reason: Option<&str>,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
-        let reason = reason.map(str::to_string);
+        let reason = reason.map(super::reason).transpose()?;
         self.run_org(caller, org, OrgCommand::Vouch { reason }, now)
             .await
     }
@@ -50,7 +50,7 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
-        let reason = reason.to_string();
+        let reason = super::reason(reason)?;
         self.run_org(caller, org, OrgCommand::Decline { reason }, now)
             .await
     }
@@ -79,12 +79,21 @@ impl Store {
         decision: OrgDecision,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
+        use super::reason as text;
         let command = match decision {
             OrgDecision::Approve => OrgCommand::Approve,
-            OrgDecision::Reject { reason } => OrgCommand::Reject { reason },
-            OrgDecision::Suspend { reason } => OrgCommand::Suspend { reason },
-            OrgDecision::Reinstate { reason } => OrgCommand::Reinstate { reason },
-            OrgDecision::Remove { reason } => OrgCommand::Remove { reason },
+            OrgDecision::Reject { reason } => OrgCommand::Reject {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Suspend { reason } => OrgCommand::Suspend {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Reinstate { reason } => OrgCommand::Reinstate {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Remove { reason } => OrgCommand::Remove {
+                reason: text(&reason)?,
+            },
         };
         self.run_org(caller, org, command, now).await
     }
@@ -207,7 +216,7 @@ impl Store {
                          updated_at = $3 WHERE id = $4",
                     )
                     .bind(to.as_str())
-                    .bind(reason.clone())
+                    .bind(reason.as_ref().map(|r| r.to_string()))
                     .bind(micros(now))
                     .bind(row.id)
                     .execute(&mut *tx)
@@ -234,9 +243,14 @@ impl Store {
                     // Written by `add_distributor_person`, which holds the
                     // name and key given for them.
                 }
-                OrgChange::Applied { .. } | OrgChange::Founded { .. } => {
-                    // No command opens an organisation that exists: those
-                    // are written by `apply.rs`.
+                OrgChange::Applied { .. }
+                | OrgChange::Founded { .. }
+                | OrgChange::FeedbackRecorded { .. }
+                | OrgChange::HelpAnswered { .. }
+                | OrgChange::LeakBlamed { .. } => {
+                    // Not returned by `decide_org`: an organisation is
+                    // opened by `apply.rs`, and what it does on a case is
+                    // written by `portal.rs`.
                 }
                 OrgChange::PersonRemoved { user } => {
                     sqlx::query(

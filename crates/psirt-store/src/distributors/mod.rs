@@ -34,7 +34,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 use psirt_core::distributors::OrgChange;
-use psirt_core::{CaseRef, EmailAddress, Refusal, Rule, Secret, UserId};
+use psirt_core::{CaseRef, EmailAddress, Refusal, Rule, Secret, Text, UserId};
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::User;
@@ -43,7 +43,7 @@ use crate::standing::audit_actor;
 use crate::{Caller, StoreError};
 
 pub(crate) use events::backfill_events;
-pub use psirt_core::distributors::{CRITERIA, OrgState};
+pub use psirt_core::distributors::{CRITERIA, FeedbackKind, OrgState, Outcome};
 
 /// A person's OpenPGP key, checked by the caller
 /// (`psirt_mail::PublicKey::from_armored`).
@@ -159,55 +159,6 @@ pub enum OrgDecision {
     Suspend { reason: String },
     Reinstate { reason: String },
     Remove { reason: String },
-}
-
-/// What a review or test found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    IssuesFound,
-    /// "Inform the list of the work done even if no issues were encountered."
-    NoIssuesFound,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::IssuesFound => "issues_found",
-            Outcome::NoIssuesFound => "no_issues_found",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        match s.replace('-', "_").as_str() {
-            "issues_found" => Some(Outcome::IssuesFound),
-            "no_issues_found" => Some(Outcome::NoIssuesFound),
-            _ => None,
-        }
-    }
-}
-
-/// What a distributor sends back on a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FeedbackKind {
-    Review,
-    Test,
-}
-
-impl FeedbackKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedbackKind::Review => "review",
-            FeedbackKind::Test => "test",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FeedbackKind> {
-        match s {
-            "review" => Some(FeedbackKind::Review),
-            "test" => Some(FeedbackKind::Test),
-            _ => None,
-        }
-    }
 }
 
 /// One piece of feedback or one answer to a request for help.
@@ -345,6 +296,11 @@ fn refused(refusal: Refusal) -> StoreError {
     }
 }
 
+/// A reason given for a step, as the core's checked [`Text`].
+fn reason(value: &str) -> Result<Text, StoreError> {
+    Text::new("reason", value, psirt_core::distributors::MAX_TEXT).map_err(refused)
+}
+
 fn instant(us: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("instant: {e}")))
 }
@@ -400,11 +356,23 @@ async fn record_case(
     caller: &Caller,
     org: i64,
     kind: &str,
+    changes: &[OrgChange],
     detail: String,
     case: CaseRef,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    record(tx, backend, caller, org, kind, &[], detail, Some(case), now).await
+    record(
+        tx,
+        backend,
+        caller,
+        org,
+        kind,
+        changes,
+        detail,
+        Some(case),
+        now,
+    )
+    .await
 }
 
 /// Who the audit log names for a change: as `audit_actor` and the origin.
