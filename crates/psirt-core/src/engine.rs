@@ -45,9 +45,19 @@ pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal
     }
 }
 
-/// A required free-text field, checked as [`crate::Text`] checks it.
+/// A required free-text field: trimmed, not empty, bounded.
 pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
-    crate::Text::new(field, value, max).map(crate::Text::into_string)
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if value.contains('\0') {
+        return Err(invalid(field, "must not contain a NUL character"));
+    }
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(value.to_string())
 }
 
 /// A link: an absolute http(s) URL, or where `mail` is allowed, a mailto:
