@@ -57,6 +57,7 @@ pub use error::StoreError;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
+pub use keys::CheckedKey;
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
