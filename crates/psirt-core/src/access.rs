@@ -198,9 +198,10 @@ pub enum Operation {
     /// See one organisation with its people and timeline: its PST, its
     /// own people, and the member its application names as voucher.
     ViewDistributorOrg,
-    /// Put an OpenPGP key on file for an address: its own account or an
-    /// account manager. (The operator on the machine's command line, like
-    /// account creation, is outside access control: `Store::keep_key`.)
+    /// Put an OpenPGP key on file for an address: its own account, an
+    /// account manager, or psirt itself (the operator on the machine's
+    /// command line, `psirt key add`, acts as psirt: whoever runs the
+    /// binary holds the database anyway).
     PutKey,
     /// Read the fix branch and record its commits and cherry-pick plan
     /// (psirt's job does it too).
@@ -342,7 +343,7 @@ impl Operation {
             Operation::RemoveDistributorPerson => &[Distributor, Pst],
             Operation::ViewDraftPreNotification => ON_CASE,
             Operation::ViewDistributorOrg => &[OrgPerson, NamedVoucher, Pst],
-            Operation::PutKey => &[AddressHolder, Admin],
+            Operation::PutKey => &[AddressHolder, Admin, System],
             Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
             Operation::RecordServiceResult => &[System],
         }

@@ -34,6 +34,7 @@ mod record_ids;
 mod rotation;
 mod rule;
 mod summary;
+mod text;
 
 pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
@@ -67,3 +68,4 @@ pub use record::{
 };
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};
 pub use summary::{CaseSummary, summary};
+pub use text::Text;

@@ -138,13 +138,13 @@ fn main() {
         let recipient = InstanceKey::generate("recipient").unwrap();
         let armored = recipient.public_key_armored().unwrap();
         let fingerprint = recipient.fingerprint();
+        let checked = psirt_store::CheckedKey::new(fingerprint.as_str(), &armored).unwrap();
         for i in 0..n {
             store
-                .keep_key(
+                .put_key(
                     &Caller::cli(Principal::System),
                     &format!("e{i}@example.net").parse().unwrap(),
-                    fingerprint.as_str(),
-                    &armored,
+                    &checked,
                     now(),
                 )
                 .await

@@ -64,6 +64,7 @@ pub use figures::Figures;
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
+pub use keys::CheckedKey;
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceSettings};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};

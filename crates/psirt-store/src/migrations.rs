@@ -84,6 +84,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "case_summaries",
         include_str!("../migrations/sqlite/0016_case_summaries.sql"),
     ),
+    (
+        17,
+        "org_events",
+        include_str!("../migrations/sqlite/0017_org_events.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -161,6 +166,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "case_summaries",
         include_str!("../migrations/postgres/0016_case_summaries.sql"),
     ),
+    (
+        17,
+        "org_events",
+        include_str!("../migrations/postgres/0017_org_events.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {
@@ -188,6 +198,9 @@ fn migrator(backend: Backend) -> Migrator {
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     migrator(store.backend).run(&store.pool).await?;
+    // The organisations that existed before their events did get theirs
+    // (see 0017_org_events.sql); a no-op once done.
+    crate::distributors::backfill_events(store).await?;
     Ok(())
 }
 

@@ -779,6 +779,158 @@ both!(
             store.audit_verify().await.unwrap(),
             psirt_store::AuditReport::Intact { .. }
         ));
+        // The rows are a projection of the events: they agree.
+        for org in [w.org("Origin").await, distro] {
+            store.check_distributor_org(org).await.unwrap();
+        }
+    }
+);
+
+/// The timeline's kinds, for the upgrade test.
+async fn kinds(store: &Store, caller: &Caller, org: i64) -> Vec<String> {
+    let org = store.distributor_org(caller, org).await.unwrap();
+    org.timeline.iter().map(|e| e.kind.clone()).collect()
+}
+
+both!(
+    organisations_are_folded_from_their_events_and_an_upgrade_reads_the_same,
+    |store: Store| async move {
+        let w = setup(&store).await;
+        let anon = Caller::cli(Principal::Anonymous);
+        let pst = person(&w.alice);
+        let distro = store
+            .apply_distributor(&anon, application(), at(1))
+            .await
+            .unwrap()
+            .id;
+        let origin = w.org("Origin").await;
+        let ann = w.user("ann@distro.example").await;
+        store
+            .vouch_distributor(&person(&w.founder), distro, None, at(2))
+            .await
+            .unwrap();
+        store
+            .accept_embargo_policy(&person(&ann), distro, at(3))
+            .await
+            .unwrap();
+        store
+            .decide_distributor(&pst, distro, OrgDecision::Approve, at(3))
+            .await
+            .unwrap();
+        store
+            .add_distributor_person(
+                &person(&ann),
+                distro,
+                new_person("Carl", "carl@distro.example", false),
+                at(4),
+            )
+            .await
+            .unwrap();
+        store
+            .remove_distributor_person(&pst, distro, &email("ben@distro.example"), at(5))
+            .await
+            .unwrap();
+        let suspend = OrgDecision::Suspend {
+            reason: "A leak.".into(),
+        };
+        store
+            .decide_distributor(&pst, distro, suspend, at(6))
+            .await
+            .unwrap();
+        for org in [origin, distro] {
+            store.check_distributor_org(org).await.unwrap();
+        }
+        let before = store.distributor_org(&pst, distro).await.unwrap();
+        assert_eq!(
+            kinds(&store, &pst, distro).await,
+            [
+                "applied",
+                "vouched",
+                "accepted",
+                "approved",
+                "person_added",
+                "person_removed",
+                "suspended"
+            ]
+        );
+
+        // The events are the truth: rows that drift are caught, and the
+        // next decision is taken on the events (suspended), not the rows.
+        store
+            .raw_execute("UPDATE distributor_orgs SET state = 'approved' WHERE name = 'Distro'")
+            .await;
+        assert!(matches!(
+            store.check_distributor_org(distro).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(
+            refused(
+                store
+                    .decide_distributor(
+                        &pst,
+                        distro,
+                        OrgDecision::Suspend {
+                            reason: "again".into()
+                        },
+                        at(7)
+                    )
+                    .await
+            )
+            .contains("Distro is suspended")
+        );
+        store
+            .raw_execute("UPDATE distributor_orgs SET state = 'suspended' WHERE name = 'Distro'")
+            .await;
+
+        // A database from before the events: the old timeline carried over
+        // as events without changes (what 0017 does), nothing else.
+        store.raw_execute("UPDATE org_events SET data = '[]'").await;
+        assert!(matches!(
+            store.check_distributor_org(distro).await,
+            Err(StoreError::Corrupt(_))
+        ));
+        // Migrating states each organisation from its rows, once.
+        store.migrate_again().await.unwrap();
+        let events = store.raw_count("SELECT COUNT(*) FROM org_events").await;
+        store.migrate_again().await.unwrap();
+        assert_eq!(
+            store.raw_count("SELECT COUNT(*) FROM org_events").await,
+            events
+        );
+        for org in [origin, distro] {
+            store.check_distributor_org(org).await.unwrap();
+        }
+        let after = store.distributor_org(&pst, distro).await.unwrap();
+        assert_eq!(
+            (after.state, &after.people, after.reason.as_deref()),
+            (before.state, &before.people, Some("A leak."))
+        );
+        assert_eq!(
+            kinds(&store, &pst, distro).await.last().map(String::as_str),
+            Some("carried_over")
+        );
+        // And the upgraded organisation goes on as before.
+        let reinstate = OrgDecision::Reinstate {
+            reason: "Assessed.".into(),
+        };
+        let org = store
+            .decide_distributor(&pst, distro, reinstate, at(8))
+            .await
+            .unwrap();
+        assert_eq!(org.state, OrgState::Approved);
+        assert!(
+            refused(
+                store
+                    .accept_embargo_policy(&person(&ann), distro, at(8))
+                    .await
+            )
+            .contains("already")
+        );
+        store
+            .remove_distributor_person(&pst, distro, &email("carl@distro.example"), at(9))
+            .await
+            .unwrap();
+        store.check_distributor_org(distro).await.unwrap();
     }
 );
 

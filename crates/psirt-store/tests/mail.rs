@@ -6,8 +6,8 @@
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{CaseRef, Command, MailKind, NewReport, Policy, Reporter, Secret};
 use psirt_store::{
-    Caller, DraftDecision, InboundMessage, Ingested, MailState, Principal, Retry, Store,
-    StoreError, User,
+    Caller, CheckedKey, DraftDecision, InboundMessage, Ingested, MailState, Principal, Retry,
+    Store, StoreError, User,
 };
 
 #[macro_use]
@@ -542,33 +542,37 @@ both!(
     |store: Store| async move {
         let users = setup(&store).await;
         let rita: psirt_core::EmailAddress = "rita@example.net".parse().unwrap();
-        // Only an account manager or the address's own account may put a key.
+        let key = CheckedKey::new(
+            "0123456789ABCDEF0123456789ABCDEF01234567",
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----\nrita\n-----END PGP PUBLIC KEY BLOCK-----\n",
+        )
+        .unwrap();
+        // A badly formed key never reaches the store.
+        for (fingerprint, armored) in [("ABCD", key.armored()), (key.fingerprint(), "armored key")]
+        {
+            assert!(matches!(
+                CheckedKey::new(fingerprint, armored),
+                Err(StoreError::Invalid { field: "key", .. })
+            ));
+        }
+        // Only an account manager, the address's own account or psirt
+        // itself (the local administrator's `psirt key add`) may put a key.
+        let denied = store.put_key(&person(&users[0]), &rita, &key, at(0)).await;
+        assert!(matches!(denied, Err(StoreError::Refused(_))), "{denied:?}");
         let denied = store
-            .put_key(
-                &person(&users[0]),
-                &rita,
-                "ABCD",
-                "-----BEGIN PGP PUBLIC KEY BLOCK-----",
-                at(0),
-            )
+            .put_key(&Caller::cli(Principal::Anonymous), &rita, &key, at(0))
             .await;
         assert!(matches!(denied, Err(StoreError::Refused(_))), "{denied:?}");
         store
-            .put_key(
-                &Caller::cli(Principal::System),
-                &rita,
-                "ABCD",
-                "armored key",
-                at(0),
-            )
+            .put_key(&Caller::cli(Principal::System), &rita, &key, at(0))
             .await
-            .unwrap_err();
+            .unwrap();
         let (admin, _) = store
             .add_user(&"root@example.org".parse().unwrap(), "root", true, at(0))
             .await
             .unwrap();
         store
-            .put_key(&person(&admin), &rita, "ABCD", "armored key", at(0))
+            .put_key(&person(&admin), &rita, &key, at(0))
             .await
             .unwrap();
         store
@@ -576,7 +580,7 @@ both!(
             .await
             .unwrap();
         let claimed = store.claim_mail("w", 10, at(0), at(1)).await.unwrap();
-        assert_eq!(claimed[0].key.as_deref(), Some("armored key"));
+        assert_eq!(claimed[0].key.as_deref(), Some(key.armored()));
     }
 );
 

@@ -251,12 +251,13 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let key = psirt_mail::PublicKey::from_armored(&armored, crate::time::now())
         .with_context(|| format!("{}", file.display()))?;
+    let checked = psirt_store::CheckedKey::new(key.fingerprint().as_str(), &armored)?;
+    // The local administrator acts as psirt itself, which may put keys.
     store
-        .keep_key(
+        .put_key(
             &Caller::cli(Principal::System),
             &email,
-            key.fingerprint().as_str(),
-            &armored,
+            &checked,
             crate::time::now(),
         )
         .await?;

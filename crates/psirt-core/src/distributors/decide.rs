@@ -1,37 +1,43 @@
-//! The organisation's commands and the one function that decides them.
+//! The organisation's commands and the one function that decides them,
+//! and the changes they make, which are the organisation's events.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::access::{About, Actor, Operation, authorize_about, authorize_instance};
 use crate::engine::{Refusal, Rule};
-use crate::ids::{EmailAddress, UserId};
+use crate::ids::{CaseRef, EmailAddress, UserId};
 
+use super::on_case::{FeedbackKind, Outcome};
 use super::org::{Org, OrgState};
-use super::rules::{MAX_TEXT, check_text};
+use crate::Text;
 
 /// What someone asks of an organisation on the list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrgCommand {
     /// The named voucher confirms, with an optional word for the timeline.
     Vouch {
-        reason: Option<String>,
+        reason: Option<Text>,
     },
     /// The named voucher declines, with a reason the applicant sees.
     Decline {
-        reason: String,
+        reason: Text,
     },
     /// The acting person accepts the embargo policy for themself.
     AcceptPolicy,
     Approve,
     Reject {
-        reason: String,
+        reason: Text,
     },
     Suspend {
-        reason: String,
+        reason: Text,
     },
     Reinstate {
-        reason: String,
+        reason: Text,
     },
     Remove {
-        reason: String,
+        reason: Text,
     },
     /// A current member adds a person of their own team (whose account
     /// the store found or made for `email`).
@@ -46,23 +52,43 @@ pub enum OrgCommand {
 }
 
 /// What a command changes, with its consequences, for the store to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The store keeps them, in order, as the organisation's events: their
+/// JSON (`type` and the fields, snake case) is the storage format, so
+/// renaming a variant or a field needs a migration. [`super::Org::fold`]
+/// reads them back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrgChange {
+    /// An application opened the organisation: it waits for `voucher`.
+    Applied {
+        name: String,
+        voucher: UserId,
+    },
+    /// A founding member's enrolment opened it, approved: it was on the
+    /// list before psirt.
+    Founded {
+        name: String,
+    },
     /// The organisation is now `to`. `reason`, when given, is what the
     /// applicant sees from now on (the last one stays otherwise); `note`
     /// is the timeline's words. `kind` names the step (`vouched`,
     /// `reinstated`, …).
     Moved {
         to: OrgState,
-        kind: &'static str,
-        reason: Option<String>,
+        kind: Cow<'static, str>,
+        reason: Option<Text>,
         note: String,
     },
+    /// The person accepted the embargo policy (themself, or before psirt
+    /// for a founding member).
     PolicyAccepted {
         user: UserId,
     },
+    /// The person is one of the organisation's people (again, after a
+    /// removal), and has accepted nothing yet.
     PersonAdded {
         user: UserId,
+        email: EmailAddress,
     },
     PersonRemoved {
         user: UserId,
@@ -71,11 +97,28 @@ pub enum OrgChange {
     /// everyone in the organisation) are discarded, for `reason`.
     PendingDiscarded {
         person: Option<UserId>,
-        reason: &'static str,
+        reason: Cow<'static, str>,
     },
     /// Every session and token of the account ends.
     AccessEnded {
         user: UserId,
+    },
+    /// A notified distributor of the organisation recorded a review or
+    /// test result on `case` (its text stays with the case).
+    FeedbackRecorded {
+        case: CaseRef,
+        kind: FeedbackKind,
+        outcome: Outcome,
+    },
+    /// A notified distributor of the organisation answered the request
+    /// for help `request` on `case`.
+    HelpAnswered {
+        case: CaseRef,
+        request: i64,
+    },
+    /// A leak on `case` names the organisation as responsible.
+    LeakBlamed {
+        case: CaseRef,
     },
 }
 
@@ -107,25 +150,21 @@ pub fn decide_org(
     match command {
         OrgCommand::Vouch { reason } => {
             vouching(org, actor)?;
-            let note = reason
-                .map(|r| check_text("reason", &r, MAX_TEXT))
-                .transpose()?
-                .unwrap_or_default();
+            let note = reason.map(Text::into_string).unwrap_or_default();
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Vouched,
-                kind: "vouched",
+                kind: "vouched".into(),
                 reason: None,
                 note,
             }])
         }
         OrgCommand::Decline { reason } => {
             vouching(org, actor)?;
-            let reason = check_text("reason", &reason, MAX_TEXT)?;
             Ok(vec![OrgChange::Moved {
                 to: OrgState::Declined,
-                kind: "declined",
-                reason: Some(reason.clone()),
-                note: reason,
+                kind: "declined".into(),
+                note: reason.to_string(),
+                reason: Some(reason),
             }])
         }
         OrgCommand::AcceptPolicy => {
@@ -170,7 +209,7 @@ pub fn decide_org(
             if org.current_person(user).is_some() {
                 return Err(Rule::AlreadyInOrg { email }.into());
             }
-            Ok(vec![OrgChange::PersonAdded { user }])
+            Ok(vec![OrgChange::PersonAdded { user, email }])
         }
         OrgCommand::RemovePerson { email } => {
             authorize_instance(actor, Operation::RemoveDistributorPerson)?;
@@ -190,7 +229,7 @@ pub fn decide_org(
                 OrgChange::PersonRemoved { user },
                 OrgChange::PendingDiscarded {
                     person: Some(user),
-                    reason: "person removed",
+                    reason: "person removed".into(),
                 },
                 OrgChange::AccessEnded { user },
             ])
@@ -225,12 +264,9 @@ fn pst_decision(
     actor: &Actor,
     to: OrgState,
     kind: &'static str,
-    reason: Option<String>,
+    reason: Option<Text>,
 ) -> Result<Vec<OrgChange>, Refusal> {
     authorize_instance(actor, Operation::ManageDistributors)?;
-    let reason = reason
-        .map(|r| check_text("reason", &r, MAX_TEXT))
-        .transpose()?;
     let from: &[OrgState] = match kind {
         "approved" => &[OrgState::Vouched],
         "rejected" => &[OrgState::Applied, OrgState::Vouched, OrgState::Declined],
@@ -253,19 +289,19 @@ fn pst_decision(
     }
     let mut changes = vec![OrgChange::Moved {
         to,
-        kind,
-        note: reason.clone().unwrap_or_default(),
+        kind: kind.into(),
+        note: reason.as_ref().map(Text::to_string).unwrap_or_default(),
         reason,
     }];
     match to {
         OrgState::Suspended => changes.push(OrgChange::PendingDiscarded {
             person: None,
-            reason: "organisation suspended",
+            reason: "organisation suspended".into(),
         }),
         OrgState::Removed => {
             changes.push(OrgChange::PendingDiscarded {
                 person: None,
-                reason: "organisation removed",
+                reason: "organisation removed".into(),
             });
             // Removing the organisation removes its people: each one's
             // sessions and tokens end with it.
@@ -313,4 +349,48 @@ pub fn check_founding(organisation: &str, state: OrgState) -> Result<(), Refusal
         .into());
     }
     Ok(())
+}
+
+/// The events of an application that [`super::check_application`] and
+/// [`super::check_voucher`] passed: the organisation opens, waiting for
+/// `voucher`, and names `people` (their accounts, in the order given).
+pub fn open_application(
+    organisation: &str,
+    voucher: UserId,
+    people: &[(UserId, EmailAddress)],
+) -> Vec<OrgChange> {
+    let mut changes = vec![OrgChange::Applied {
+        name: organisation.to_string(),
+        voucher,
+    }];
+    changes.extend(people.iter().map(|(user, email)| OrgChange::PersonAdded {
+        user: *user,
+        email: email.clone(),
+    }));
+    changes
+}
+
+/// The events of a founding member's enrolment by the local administrator:
+/// on `existing` (which must be approved), or on a new organisation
+/// `organisation`, opened approved; the person's acceptance was given
+/// before psirt.
+pub fn enrol_founding(
+    existing: Option<&Org>,
+    organisation: &str,
+    user: UserId,
+    email: &EmailAddress,
+) -> Result<Vec<OrgChange>, Refusal> {
+    let mut changes = Vec::new();
+    match existing {
+        Some(org) => check_founding(&org.name, org.state)?,
+        None => changes.push(OrgChange::Founded {
+            name: organisation.to_string(),
+        }),
+    }
+    changes.push(OrgChange::PersonAdded {
+        user,
+        email: email.clone(),
+    });
+    changes.push(OrgChange::PolicyAccepted { user });
+    Ok(changes)
 }

@@ -1,11 +1,17 @@
 //! An organisation on a project's distributors list, as `decide_org` needs
 //! it: where it is in its lifecycle, whom its application names as voucher,
-//! and its people.
+//! and its people. An organisation is the fold of its events
+//! ([`Org::fold`]), the [`OrgChange`]s its commands returned, as a case is
+//! the fold of its own; nothing here reads a row.
 
+use serde::{Deserialize, Serialize};
+
+use super::decide::OrgChange;
 use crate::ids::{EmailAddress, UserId};
 
 /// Where an organisation is on the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OrgState {
     /// Applied; waits for the member named as voucher.
     Applied,
@@ -59,7 +65,7 @@ pub struct OrgPerson {
     pub removed: bool,
 }
 
-/// An organisation as its rows say it is.
+/// An organisation as its events say it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Org {
     pub name: String,
@@ -71,6 +77,79 @@ pub struct Org {
 }
 
 impl Org {
+    /// The organisation its events make, in order: it begins with the
+    /// event that opened it (an application, or a founding member's
+    /// enrolment); `None` without one. The consequences (pending copies
+    /// discarded, access ended) and the words of the timeline change
+    /// nothing here: they are other records' affairs.
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a OrgChange>) -> Option<Org> {
+        let mut org: Option<Org> = None;
+        for change in events {
+            match change {
+                OrgChange::Applied { name, voucher } => {
+                    org = Some(Org::opened(name, OrgState::Applied, Some(*voucher)));
+                }
+                OrgChange::Founded { name } => {
+                    org = Some(Org::opened(name, OrgState::Approved, None));
+                }
+                other => {
+                    if let Some(org) = org.as_mut() {
+                        org.apply(other);
+                    }
+                }
+            }
+        }
+        org
+    }
+
+    fn opened(name: &str, state: OrgState, voucher: Option<UserId>) -> Org {
+        Org {
+            name: name.to_string(),
+            state,
+            voucher,
+            people: Vec::new(),
+        }
+    }
+
+    /// One event after the opening one.
+    fn apply(&mut self, change: &OrgChange) {
+        match change {
+            OrgChange::Applied { .. } | OrgChange::Founded { .. } => {}
+            OrgChange::Moved { to, .. } => self.state = *to,
+            OrgChange::PersonAdded { user, email } => {
+                // Someone added again (after removal) keeps their place
+                // and must accept the embargo policy again.
+                let person = OrgPerson {
+                    user: *user,
+                    email: email.clone(),
+                    accepted: false,
+                    removed: false,
+                };
+                match self.people.iter_mut().find(|p| p.user == *user) {
+                    Some(p) => *p = person,
+                    None => self.people.push(person),
+                }
+            }
+            OrgChange::PolicyAccepted { user } => {
+                if let Some(p) = self.people.iter_mut().find(|p| p.user == *user) {
+                    p.accepted = true;
+                }
+            }
+            OrgChange::PersonRemoved { user } => {
+                if let Some(p) = self.people.iter_mut().find(|p| p.user == *user) {
+                    p.removed = true;
+                }
+            }
+            // Consequences, and what the organisation did on a case:
+            // other records' affairs.
+            OrgChange::PendingDiscarded { .. }
+            | OrgChange::AccessEnded { .. }
+            | OrgChange::FeedbackRecorded { .. }
+            | OrgChange::HelpAnswered { .. }
+            | OrgChange::LeakBlamed { .. } => {}
+        }
+    }
+
     /// The person `user` is, unless removed.
     pub fn current_person(&self, user: UserId) -> Option<&OrgPerson> {
         self.people.iter().find(|p| p.user == user && !p.removed)

@@ -142,7 +142,7 @@ fn the_access_matrix() {
         RemoveDistributorPerson         yes        -        -        -        -        -        -        -      yes      yes
         ViewDraftPreNotification        yes      yes      yes        -        -        -        -        -        -        -
         ViewDistributorOrg              yes        -        -        -        -        -        -        -        -        -
-        PutKey                            -        -        -        -        -        -      yes        -        -        -
+        PutKey                            -        -        -        -      yes        -      yes        -        -        -
         ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
         RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
     "#]]
@@ -463,10 +463,10 @@ fn decisions_about_a_key_or_an_application() {
         }
     }
     expect![[r#"
-        PutKey               none           -       -   admin       -       -       -
-        PutKey               own       person     pst   admin  member       -       -
-        PutKey               voucher        -       -   admin       -       -       -
-        PutKey               person         -       -   admin       -       -       -
+        PutKey               none           -       -   admin       -  system       -
+        PutKey               own       person     pst   admin  member  system       -
+        PutKey               voucher        -       -   admin       -  system       -
+        PutKey               person         -       -   admin       -  system       -
         VouchForDistributor  none           -       -       -       -       -       -
         VouchForDistributor  own            -       -       -       -       -       -
         VouchForDistributor  voucher        -       -       -  member       -       -

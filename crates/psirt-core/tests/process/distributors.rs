@@ -7,10 +7,10 @@
 
 use expect_test::{Expect, expect};
 use psirt_core::distributors::{
-    MAX_PEOPLE, Org, OrgCommand, OrgPerson, OrgState, ProposedPerson, check_application,
+    MAX_PEOPLE, MAX_TEXT, Org, OrgCommand, OrgPerson, OrgState, ProposedPerson, check_application,
     check_founding, check_individual, check_leak_blame, check_voucher, decide_org,
 };
-use psirt_core::{Actor, EmailAddress, Refusal, UserId};
+use psirt_core::{Actor, EmailAddress, Refusal, Text, UserId};
 
 use crate::harness::*;
 
@@ -80,8 +80,8 @@ fn check(org: &Org, actor: Actor, command: OrgCommand, expected: Expect) {
     expected.assert_eq(&shown(decide_org(org, &actor, command)));
 }
 
-fn reason(s: &str) -> String {
-    s.to_string()
+fn reason(s: &str) -> Text {
+    Text::new("reason", s, MAX_TEXT).unwrap()
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn only_the_named_voucher_may_vouch_and_only_for_a_new_application() {
         &applied,
         member(ERIN),
         OrgCommand::Vouch {
-            reason: Some("I know them".into()),
+            reason: Some(reason("I know them")),
         },
         expect![[r#"[Moved { to: Vouched, kind: "vouched", reason: None, note: "I know them" }]"#]],
     );
@@ -121,14 +121,9 @@ fn only_the_named_voucher_may_vouch_and_only_for_a_new_application() {
         },
         expect!["refused: Distro is vouched; vouching is only for a new application"],
     );
-    check(
-        &applied,
-        member(ERIN),
-        OrgCommand::Decline {
-            reason: reason(" "),
-        },
-        expect!["invalid reason: must not be empty"],
-    );
+    // A reason is a checked text before it is a command.
+    expect!["invalid reason: must not be empty"]
+        .assert_eq(&shown(Text::new("reason", " ", MAX_TEXT)));
     check(
         &applied,
         member(ERIN),
@@ -246,12 +241,39 @@ fn the_pst_decides_from_the_states_each_step_follows() {
             r#"[Moved { to: Removed, kind: "removed", reason: Some("second leak"), note: "second leak" }, PendingDiscarded { person: None, reason: "organisation removed" }, AccessEnded { user: UserId(10) }, AccessEnded { user: UserId(11) }]"#
         ]],
     );
-    check(
-        &org(OrgState::Approved, true),
-        pst(),
-        OrgCommand::Remove { reason: reason("") },
-        expect!["invalid reason: must not be empty"],
-    );
+}
+
+#[test]
+fn free_text_is_trimmed_bounded_and_free_of_control_characters() {
+    let mut out = String::new();
+    for value in [
+        "  Two leaks this year.  ",
+        "",
+        " \t\n ",
+        "line one\nline two\tand a tab",
+        "a browser's\r\nnewline",
+        "a lone \r carriage return",
+        "an escape \u{1b}[31m",
+        "a NUL \0 byte",
+        "0123456789012345678901234567890",
+    ] {
+        out.push_str(&format!(
+            "{value:?}: {}\n",
+            shown(Text::new("reason", value, 30))
+        ));
+    }
+    expect![[r#"
+        "  Two leaks this year.  ": "Two leaks this year."
+        "": invalid reason: must not be empty
+        " \t\n ": invalid reason: must not be empty
+        "line one\nline two\tand a tab": "line one\nline two\tand a tab"
+        "a browser's\r\nnewline": "a browser's\r\nnewline"
+        "a lone \r carriage return": invalid reason: must not contain the control character U+000D
+        "an escape \u{1b}[31m": invalid reason: must not contain the control character U+001B
+        "a NUL \0 byte": invalid reason: must not contain a NUL character
+        "0123456789012345678901234567890": invalid reason: must be at most 30 characters
+    "#]]
+    .assert_eq(&out);
 }
 
 #[test]
@@ -264,7 +286,9 @@ fn members_manage_their_own_team() {
             user: DAVE,
             email: email("dave@distro.example"),
         },
-        expect!["[PersonAdded { user: UserId(4) }]"],
+        expect![[
+            r#"[PersonAdded { user: UserId(4), email: EmailAddress("dave@distro.example") }]"#
+        ]],
     );
     check(
         &approved,

@@ -13,6 +13,7 @@ mod fix_repository;
 mod harness;
 mod low_severity;
 mod mail;
+mod org_events;
 mod persistence;
 mod policy;
 mod public_disclosure;

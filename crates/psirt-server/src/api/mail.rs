@@ -174,10 +174,12 @@ async fn put_key(
         reason: e.to_string(),
     })?;
     let fingerprint = key.fingerprint().to_string();
-    state
-        .store
-        .put_key(caller, email, &fingerprint, armored.trim(), at)
-        .await?;
+    let checked =
+        psirt_store::CheckedKey::new(&fingerprint, armored).map_err(|e| ApiError::Invalid {
+            field: "armored".into(),
+            reason: e.to_string(),
+        })?;
+    state.store.put_key(caller, email, &checked, at).await?;
     Ok(KeyOnFile {
         email: email.to_string(),
         fingerprint,

@@ -15,6 +15,8 @@ use psirt_core::cvss::Vector;
 use psirt_core::{CaseRef, Change, CommitId, CreditKind, CveId, Duration, EmailAddress, UserId};
 use serde::Serialize;
 
+use super::record_edit::RecordEditData;
+
 /// The `data` of a timeline entry, by the entry's `type`.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -158,10 +160,10 @@ pub enum EventData<'a> {
         cve: &'a CveId,
         state: &'a str,
     },
-    /// An edit of the advisory record, shown whole: the record holds
-    /// public facts only (`psirt_core::check_edit` admits nothing else),
-    /// the ones every published advisory carries.
-    RecordEdited(&'a psirt_core::RecordEdit),
+    /// An edit of the advisory record: the record holds public facts only
+    /// (`psirt_core::check_edit` admits nothing else), and its view names
+    /// each of them ([`RecordEditData`]).
+    RecordEdited(RecordEditData<'a>),
     /// An event that carries nothing but its type.
     Nothing {},
 }
@@ -405,7 +407,7 @@ impl<'a> EventData<'a> {
             Change::CveRecordStateChanged { cve, state } => {
                 EventData::CveRecordStateChanged { cve, state }
             }
-            Change::RecordEdited(edit) => EventData::RecordEdited(edit),
+            Change::RecordEdited(edit) => EventData::RecordEdited(RecordEditData::of(edit)),
         }
     }
 }

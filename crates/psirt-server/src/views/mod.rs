@@ -22,6 +22,7 @@ mod distributors;
 mod events;
 mod mail;
 mod record;
+mod record_edit;
 
 pub use case::*;
 pub use distributors::*;

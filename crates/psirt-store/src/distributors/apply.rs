@@ -5,10 +5,12 @@
 use jiff::Timestamp;
 use psirt_core::distributors::{
     MAX_NAME, ProposedPerson, check_application, check_founding, check_text, check_voucher,
+    enrol_founding, open_application,
 };
 use psirt_core::{Operation, UserId, authorize_instance};
 use sqlx::{AnyConnection, Row};
 
+use super::events::{EventMeta, append_event, load_org};
 use super::{Application, DistributorOrg, NewPerson, Who, deny, org_row, record, refused};
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
@@ -96,6 +98,7 @@ impl Store {
                 format!("an organisation {name:?} on {}'s list", application.project),
             )
         })?;
+        let mut named = Vec::new();
         for person in &people {
             let who = Who::of(caller);
             let user = ensure_user(&mut tx, self.backend, &who, person, now).await?;
@@ -103,7 +106,10 @@ impl Store {
             let org = (id, name.as_str(), application.project.as_str());
             self.invite_person(&mut tx, &Who::of(caller), org, person, user, now)
                 .await?;
+            named.push((user, person.email.clone()));
         }
+        let voucher = voucher.expect("check_voucher: the voucher has an account");
+        let changes = open_application(&name, UserId::new(voucher), &named);
         let emails: Vec<&str> = people.iter().map(|p| p.email.as_str()).collect();
         record(
             &mut tx,
@@ -111,6 +117,7 @@ impl Store {
             caller,
             id,
             "applied",
+            &changes,
             format!(
                 "{name} applied for {}, naming {}; voucher {}",
                 application.project,
@@ -160,12 +167,19 @@ impl Store {
                 .bind(&name)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let org = match existing {
+        // The organisation as its events say, checked before anything is
+        // written (the core decides again with the person's account below).
+        let folded = match existing {
             Some(id) => {
                 let row = org_row(&mut tx, id).await?;
-                check_founding(&row.name, row.state).map_err(refused)?;
-                id
+                let org = load_org(&mut tx, &row).await?;
+                check_founding(&org.name, org.state).map_err(refused)?;
+                Some(org)
             }
+            None => None,
+        };
+        let org = match existing {
+            Some(id) => id,
             None => {
                 sqlx::query_scalar(
                     "INSERT INTO distributor_orgs (project, name, answers, state, reason, applied_at, updated_at) \
@@ -226,15 +240,11 @@ impl Store {
             "{} enrolled as a founding member of {name}; acceptance given before psirt",
             person.email
         );
-        sqlx::query(
-            "INSERT INTO distributor_timeline (org_id, at, actor, kind, detail) VALUES ($1, $2, $3, 'founding', $4)",
-        )
-        .bind(org)
-        .bind(micros(now))
-        .bind(&entry.actor)
-        .bind(&detail)
-        .execute(&mut *tx)
-        .await?;
+        let changes =
+            enrol_founding(folded.as_ref(), &name, user, &person.email).map_err(refused)?;
+        let actor = entry.actor.clone();
+        // The audit entry first, as `record` does: its head lock orders
+        // the writers on PostgreSQL, so the event's `seq` is this one's.
         audit::append(
             &mut tx,
             self.backend,
@@ -244,6 +254,13 @@ impl Store {
             },
         )
         .await?;
+        let meta = EventMeta {
+            kind: "founding",
+            actor: &actor,
+            at: now,
+            detail: &detail,
+        };
+        append_event(&mut tx, org, &changes, meta).await?;
         tx.commit().await?;
         self.org_detail(org).await
     }

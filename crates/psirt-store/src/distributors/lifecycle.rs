@@ -1,7 +1,10 @@
 //! An organisation's steps after its application: the voucher's answer,
 //! each person's acceptance of the embargo policy, the PST's decisions,
-//! people added and removed. Each is load → `decide_org` → apply, in one
-//! transaction with its timeline row and audit entry.
+//! people added and removed. Each is load (the fold of the organisation's
+//! events) → `decide_org` → append the changes as the next event and apply
+//! them to the rows, in one transaction with its audit entry.
+
+use std::borrow::Cow;
 
 use jiff::Timestamp;
 use psirt_core::Actor;
@@ -9,7 +12,8 @@ use psirt_core::distributors::{OrgChange, OrgCommand, OrgState, decide_org};
 use sqlx::AnyConnection;
 
 use super::apply::{add_person, confirm_proposed_key, ensure_user};
-use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, load_org, org_row, record};
+use super::events::load_org;
+use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, org_row, record};
 use crate::standing::{Scope, standing};
 use crate::{Caller, Store, StoreError, micros};
 
@@ -32,7 +36,7 @@ impl Store {
         reason: Option<&str>,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
-        let reason = reason.map(str::to_string);
+        let reason = reason.map(super::reason).transpose()?;
         self.run_org(caller, org, OrgCommand::Vouch { reason }, now)
             .await
     }
@@ -46,7 +50,7 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
-        let reason = reason.to_string();
+        let reason = super::reason(reason)?;
         self.run_org(caller, org, OrgCommand::Decline { reason }, now)
             .await
     }
@@ -75,12 +79,21 @@ impl Store {
         decision: OrgDecision,
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
+        use super::reason as text;
         let command = match decision {
             OrgDecision::Approve => OrgCommand::Approve,
-            OrgDecision::Reject { reason } => OrgCommand::Reject { reason },
-            OrgDecision::Suspend { reason } => OrgCommand::Suspend { reason },
-            OrgDecision::Reinstate { reason } => OrgCommand::Reinstate { reason },
-            OrgDecision::Remove { reason } => OrgCommand::Remove { reason },
+            OrgDecision::Reject { reason } => OrgCommand::Reject {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Suspend { reason } => OrgCommand::Suspend {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Reinstate { reason } => OrgCommand::Reinstate {
+                reason: text(&reason)?,
+            },
+            OrgDecision::Remove { reason } => OrgCommand::Remove {
+                reason: text(&reason)?,
+            },
         };
         self.run_org(caller, org, command, now).await
     }
@@ -114,6 +127,8 @@ impl Store {
         let changes =
             decide_org(&load_org(&mut tx, &row).await?, &actor, command).map_err(super::refused)?;
         debug_assert!(matches!(changes[..], [OrgChange::PersonAdded { .. }]));
+        // The person's row (with the name and key given for them) is
+        // written here, not by `apply_org`, which knows neither.
         let by = caller.user().map(|u| u.id);
         add_person(&mut tx, org, &person, user, by, now).await?;
         let named = (org, row.name.as_str(), row.project.as_str());
@@ -125,6 +140,7 @@ impl Store {
             caller,
             org,
             "person_added",
+            &changes,
             format!("{} added", person.email),
             None,
             now,
@@ -171,12 +187,18 @@ impl Store {
         let changes = decide_org(&current, &actor, command).map_err(super::refused)?;
         let applied = self.apply_org(&mut tx, caller, &row, &changes, now).await?;
         let (kind, detail) = timeline(&changes, &applied, caller, removed);
-        record(&mut tx, self.backend, caller, org, kind, detail, None, now).await?;
+        let backend = self.backend;
+        record(
+            &mut tx, backend, caller, org, &kind, &changes, detail, None, now,
+        )
+        .await?;
         tx.commit().await?;
         self.org_detail(org).await
     }
 
-    /// Writes what `decide_org` returned.
+    /// Writes what `decide_org` returned to the projection's rows (and
+    /// its consequences to the outbox and the sessions); the changes
+    /// themselves become the organisation's event in [`record`].
     async fn apply_org(
         &self,
         tx: &mut AnyConnection,
@@ -194,7 +216,7 @@ impl Store {
                          updated_at = $3 WHERE id = $4",
                     )
                     .bind(to.as_str())
-                    .bind(reason.clone())
+                    .bind(reason.as_ref().map(|r| r.to_string()))
                     .bind(micros(now))
                     .bind(row.id)
                     .execute(&mut *tx)
@@ -220,6 +242,15 @@ impl Store {
                 OrgChange::PersonAdded { .. } => {
                     // Written by `add_distributor_person`, which holds the
                     // name and key given for them.
+                }
+                OrgChange::Applied { .. }
+                | OrgChange::Founded { .. }
+                | OrgChange::FeedbackRecorded { .. }
+                | OrgChange::HelpAnswered { .. }
+                | OrgChange::LeakBlamed { .. } => {
+                    // Not returned by `decide_org`: an organisation is
+                    // opened by `apply.rs`, and what it does on a case is
+                    // written by `portal.rs`.
                 }
                 OrgChange::PersonRemoved { user } => {
                     sqlx::query(
@@ -267,7 +298,7 @@ fn timeline(
     applied: &Applied,
     caller: &Caller,
     removed: Option<psirt_core::EmailAddress>,
-) -> (&'static str, String) {
+) -> (Cow<'static, str>, String) {
     let Applied {
         discarded, ended, ..
     } = applied;
@@ -283,7 +314,7 @@ fn timeline(
                     ended.sessions, ended.tokens
                 );
             }
-            (kind, detail)
+            (kind.clone(), detail)
         }
         Some(OrgChange::PolicyAccepted { .. }) => {
             let email = caller
@@ -291,12 +322,12 @@ fn timeline(
                 .map(|u| u.email.to_string())
                 .unwrap_or_default();
             (
-                "accepted",
+                "accepted".into(),
                 format!("{email} accepted the embargo policy{}", applied.key),
             )
         }
         Some(OrgChange::PersonRemoved { .. }) => (
-            "person_removed",
+            "person_removed".into(),
             format!(
                 "{} removed ({discarded} pending copies discarded; {} session(s) and {} token(s) ended)",
                 removed.map(|e| e.to_string()).unwrap_or_default(),
@@ -304,6 +335,6 @@ fn timeline(
                 ended.tokens
             ),
         ),
-        _ => ("changed", String::new()),
+        _ => ("changed".into(), String::new()),
     }
 }

@@ -5,8 +5,11 @@
 //! portal (the notice, review and test results, leaks, help with drafts).
 //!
 //! The rules live in `psirt_core::distributors`: an organisation's commands
-//! go load → decide (`decide_org`, which asks `authorize`) → apply, in one
-//! transaction with its timeline row and audit entry, like a case's. The
+//! go load (the fold of its events, `events.rs`) → decide (`decide_org`,
+//! which asks `authorize`) → append the changes as its next event, which is
+//! also its timeline entry, and apply them to the rows (a projection kept
+//! for the queries that need rows), in one transaction with the audit
+//! entry, like a case's. The
 //! caller's standing comes from `standing.rs`: a person is a `Distributor`
 //! only once they accepted the embargo policy themselves, while their
 //! organisation is approved and they are not removed. Every read of
@@ -15,12 +18,14 @@
 //! returned. Removal and suspension discard the people's pending
 //! pre-notification copies (through `outbox.rs`) in the same transaction.
 //!
+//! `events.rs`: the organisation's events, their fold and the backfill;
 //! `apply.rs`: applications, founding members and the people they name;
 //! `lifecycle.rs`: the voucher's, each person's and the PST's steps;
 //! `portal.rs`: what a notified distributor reads and sends back;
 //! `team_views.rs`: what the PST and an organisation's people read.
 
 mod apply;
+mod events;
 mod lifecycle;
 mod portal;
 mod team_views;
@@ -28,16 +33,17 @@ mod team_views;
 use std::fmt;
 
 use jiff::Timestamp;
-use psirt_core::distributors::{Org, OrgPerson};
-use psirt_core::{CaseRef, EmailAddress, Refusal, Rule, Secret, UserId};
+use psirt_core::distributors::OrgChange;
+use psirt_core::{CaseRef, EmailAddress, Refusal, Rule, Secret, Text, UserId};
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
 use crate::standing::audit_actor;
-use crate::{Caller, StoreError, micros};
+use crate::{Caller, StoreError};
 
-pub use psirt_core::distributors::{CRITERIA, OrgState};
+pub(crate) use events::backfill_events;
+pub use psirt_core::distributors::{CRITERIA, FeedbackKind, OrgState, Outcome};
 
 /// A person's OpenPGP key, checked by the caller
 /// (`psirt_mail::PublicKey::from_armored`).
@@ -153,55 +159,6 @@ pub enum OrgDecision {
     Suspend { reason: String },
     Reinstate { reason: String },
     Remove { reason: String },
-}
-
-/// What a review or test found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    IssuesFound,
-    /// "Inform the list of the work done even if no issues were encountered."
-    NoIssuesFound,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::IssuesFound => "issues_found",
-            Outcome::NoIssuesFound => "no_issues_found",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        match s.replace('-', "_").as_str() {
-            "issues_found" => Some(Outcome::IssuesFound),
-            "no_issues_found" => Some(Outcome::NoIssuesFound),
-            _ => None,
-        }
-    }
-}
-
-/// What a distributor sends back on a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FeedbackKind {
-    Review,
-    Test,
-}
-
-impl FeedbackKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedbackKind::Review => "review",
-            FeedbackKind::Test => "test",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FeedbackKind> {
-        match s {
-            "review" => Some(FeedbackKind::Review),
-            "test" => Some(FeedbackKind::Test),
-            _ => None,
-        }
-    }
 }
 
 /// One piece of feedback or one answer to a request for help.
@@ -339,6 +296,11 @@ fn refused(refusal: Refusal) -> StoreError {
     }
 }
 
+/// A reason given for a step, as the core's checked [`Text`].
+fn reason(value: &str) -> Result<Text, StoreError> {
+    Text::new("reason", value, psirt_core::distributors::MAX_TEXT).map_err(refused)
+}
+
 fn instant(us: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("instant: {e}")))
 }
@@ -347,7 +309,11 @@ fn deny(decision: Result<(), psirt_core::Denied>) -> Result<(), StoreError> {
     decision.map_err(|d| StoreError::Refused(Refusal::from(d)))
 }
 
-/// Records on the org's timeline and in the audit log, in `tx`.
+/// Records what a command did as the organisation's next event (its
+/// changes, none for what concerns the organisation without changing it,
+/// and the timeline's words) and in the audit log, in `tx`. The audit
+/// entry comes first: on PostgreSQL its head lock orders every writer, so
+/// the event's `seq` is this transaction's alone.
 #[allow(clippy::too_many_arguments)]
 async fn record(
     tx: &mut AnyConnection,
@@ -355,33 +321,31 @@ async fn record(
     caller: &Caller,
     org: i64,
     kind: &str,
+    changes: &[OrgChange],
     detail: String,
     case: Option<CaseRef>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let actor = audit_actor(&caller.principal);
-    sqlx::query(
-        "INSERT INTO distributor_timeline (org_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(org)
-    .bind(micros(now))
-    .bind(&actor)
-    .bind(kind)
-    .bind(&detail)
-    .execute(&mut *tx)
-    .await?;
     audit::append(
         tx,
         backend,
         &AuditEntry {
-            actor,
+            actor: actor.clone(),
             action: format!("distributor.{kind}"),
             case,
             origin: caller.origin.clone(),
             detail: format!("organisation {org}: {detail}"),
         },
     )
-    .await
+    .await?;
+    let meta = events::EventMeta {
+        kind,
+        actor: &actor,
+        at: now,
+        detail: &detail,
+    };
+    events::append_event(tx, org, changes, meta).await
 }
 
 /// [`record`] for something that concerns one case.
@@ -392,11 +356,23 @@ async fn record_case(
     caller: &Caller,
     org: i64,
     kind: &str,
+    changes: &[OrgChange],
     detail: String,
     case: CaseRef,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    record(tx, backend, caller, org, kind, detail, Some(case), now).await
+    record(
+        tx,
+        backend,
+        caller,
+        org,
+        kind,
+        changes,
+        detail,
+        Some(case),
+        now,
+    )
+    .await
 }
 
 /// Who the audit log names for a change: as `audit_actor` and the origin.
@@ -448,36 +424,6 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
 
 fn parse_state(s: &str) -> Result<OrgState, StoreError> {
     OrgState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("organisation state {s:?}")))
-}
-
-/// The organisation as `psirt_core::distributors::decide_org` needs it.
-async fn load_org(conn: &mut AnyConnection, row: &OrgRow) -> Result<Org, StoreError> {
-    let people = sqlx::query(
-        "SELECT p.user_id, u.email, p.accepted_at, p.removed_at FROM distributor_people p \
-         JOIN users u ON u.id = p.user_id WHERE p.org_id = $1 ORDER BY p.id",
-    )
-    .bind(row.id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        let email: String = r.try_get("email")?;
-        Ok(OrgPerson {
-            user: UserId::new(r.try_get("user_id")?),
-            email: email
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
-            accepted: r.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
-            removed: r.try_get::<Option<i64>, _>("removed_at")?.is_some(),
-        })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(Org {
-        name: row.name.clone(),
-        state: row.state,
-        voucher: row.voucher.map(UserId::new),
-        people,
-    })
 }
 
 /// The caller's organisation that was notified on the case.

@@ -3,13 +3,16 @@
 //! back (review and test results, leaks, answers), each read audited.
 
 use jiff::Timestamp;
-use psirt_core::distributors::{MAX_TEXT, check_leak_blame};
-use psirt_core::{CaseRef, Command, Operation, Secret, authorize, authorize_instance};
-use sqlx::Row;
+use psirt_core::distributors::{MAX_TEXT, OrgCaseCommand, OrgChange, decide_org_on_case};
+use psirt_core::{
+    CaseRef, Command, Operation, Secret, Text, UserId, authorize, authorize_instance,
+};
+use sqlx::{AnyConnection, Row};
 
+use super::events::load_org;
 use super::{
     FeedbackKind, HelpRequest, HelpTopic, NewLeak, NotifiedCase, Outcome, PreNotificationText,
-    deny, instant, notified_org, record_case, refused,
+    deny, instant, notified_org, org_row, record_case, refused,
 };
 use crate::audit::{self, AuditEntry};
 use crate::cases::CaseRecord;
@@ -17,8 +20,8 @@ use crate::standing::{Scope, audit_actor, standing};
 use crate::{Caller, Store, StoreError, micros};
 
 /// A required text, as the list's rules bound it.
-fn text(field: &'static str, value: &str) -> Result<String, StoreError> {
-    psirt_core::distributors::check_text(field, value, MAX_TEXT).map_err(refused)
+fn text(field: &'static str, value: &str) -> Result<Text, StoreError> {
+    Text::new(field, value, MAX_TEXT).map_err(refused)
 }
 
 impl Store {
@@ -139,26 +142,21 @@ impl Store {
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
         let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
-        deny(authorize(
-            &actor,
-            Operation::RecordDistributorFeedback,
-            &record.case,
-        ))?;
-        let user = caller
-            .user()
-            .expect("authorize: distributors are signed in");
-        let org = notified_org(&mut tx, user.id, case_id).await?;
+        let command = OrgCaseCommand::RecordFeedback { kind, outcome };
+        let (org, user, changes) = self
+            .decide_notified(&mut tx, caller, &actor, case_id, &record.case, command)
+            .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, outcome, text) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(case_id)
         .bind(org)
-        .bind(user.id.get())
+        .bind(user.get())
         .bind(micros(now))
         .bind(kind.as_str())
         .bind(outcome.as_str())
-        .bind(body)
+        .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
         record_case(
@@ -167,6 +165,7 @@ impl Store {
             caller,
             org,
             "feedback",
+            &changes,
             format!("{} on {reference}: {}", kind.as_str(), outcome.as_str()),
             reference,
             now,
@@ -232,8 +231,21 @@ impl Store {
             }
             _ => None,
         };
-        // A distributor speaks for its own organisation (the core's rule).
-        check_leak_blame(&standing, responsible, reporter_org).map_err(refused)?;
+        // A distributor speaks for its own organisation (the core's rule),
+        // and the organisation named responsible has it on its events.
+        let blamed = match responsible {
+            Some(org) => {
+                let row = org_row(&mut tx, org).await?;
+                let folded = load_org(&mut tx, &row).await?;
+                let command = OrgCaseCommand::BlameLeak {
+                    responsible: org,
+                    reporter_org,
+                };
+                decide_org_on_case(Some(&folded), &standing, &loaded.case, command)
+                    .map_err(refused)?
+            }
+            None => Vec::new(),
+        };
         sqlx::query(
             "INSERT INTO distributor_leaks (case_id, reported_by, reporter_org, responsible_org, what, to_whom, leaked_at, reported_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -255,6 +267,7 @@ impl Store {
                 caller,
                 org,
                 "leak",
+                &blamed,
                 format!("leak on {reference}, this organisation responsible"),
                 reference,
                 now,
@@ -263,6 +276,44 @@ impl Store {
         }
         tx.commit().await?;
         Ok(record)
+    }
+
+    /// Decides `command` for the caller's organisation notified on the
+    /// case (`decide_org_on_case` asks `authorize` first): the
+    /// organisation's id, the caller's account and the changes.
+    async fn decide_notified(
+        &self,
+        tx: &mut AnyConnection,
+        caller: &Caller,
+        actor: &psirt_core::Actor,
+        case_id: i64,
+        case: &psirt_core::Case,
+        command: OrgCaseCommand,
+    ) -> Result<(i64, UserId, Vec<OrgChange>), StoreError> {
+        let user = caller.user().map(|u| u.id);
+        let org = match user {
+            Some(user) => match notified_org(tx, user, case_id).await {
+                Ok(org) => Some(org),
+                Err(StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let folded = match org {
+            Some(org) => {
+                let row = org_row(tx, org).await?;
+                Some(load_org(tx, &row).await?)
+            }
+            None => None,
+        };
+        let changes = decide_org_on_case(folded.as_ref(), actor, case, command).map_err(refused)?;
+        // `decide_org_on_case` refuses without an organisation.
+        let (Some(org), Some(user)) = (org, user) else {
+            return Err(StoreError::NotFound(
+                "your organisation's notification".into(),
+            ));
+        };
+        Ok((org, user, changes))
     }
 
     /// The PST or the Fix Lead asks the notified distributors for help.
@@ -291,7 +342,7 @@ impl Store {
         .bind(user.id.get())
         .bind(micros(now))
         .bind(topic.as_str())
-        .bind(body)
+        .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
         audit::append(
@@ -358,11 +409,10 @@ impl Store {
         let mut tx = self.write().await?;
         let (case_id, record) = self.load(reference).await?;
         let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
-        deny(authorize(
-            &actor,
-            Operation::AnswerHelpRequest,
-            &record.case,
-        ))?;
+        let command = OrgCaseCommand::AnswerHelp { request };
+        let (org, user, changes) = self
+            .decide_notified(&mut tx, caller, &actor, case_id, &record.case, command)
+            .await?;
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM distributor_help_requests WHERE id = $1 AND case_id = $2",
         )
@@ -375,20 +425,16 @@ impl Store {
                 "request for help {request} on {reference}"
             )));
         }
-        let user = caller
-            .user()
-            .expect("authorize: distributors are signed in");
-        let org = notified_org(&mut tx, user.id, case_id).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, request_id, text) \
              VALUES ($1, $2, $3, $4, 'help', $5, $6) RETURNING id",
         )
         .bind(case_id)
         .bind(org)
-        .bind(user.id.get())
+        .bind(user.get())
         .bind(micros(now))
         .bind(request)
-        .bind(body)
+        .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
         record_case(
@@ -397,6 +443,7 @@ impl Store {
             caller,
             org,
             "help_answer",
+            &changes,
             format!("answer to request {request} on {reference}"),
             reference,
             now,

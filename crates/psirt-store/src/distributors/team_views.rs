@@ -156,7 +156,7 @@ impl Store {
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
         let timeline = sqlx::query(
-            "SELECT at, actor, kind, detail FROM distributor_timeline WHERE org_id = $1 ORDER BY id",
+            "SELECT at, actor, kind, detail FROM org_events WHERE org_id = $1 ORDER BY seq",
         )
         .bind(org)
         .fetch_all(&self.pool)
