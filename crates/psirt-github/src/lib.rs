@@ -114,6 +114,26 @@ pub struct AdvisoryDraft {
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
+impl AdvisoryDraft {
+    fn json(&self) -> Value {
+        let mut request = json!({
+            "summary": self.summary,
+            "description": self.description,
+            "cwe_ids": self.cwe_ids,
+            "vulnerabilities": self.vulnerabilities.iter().map(Vulnerability::json).collect::<Vec<_>>(),
+        });
+        match (&self.cvss_vector_string, &self.severity) {
+            (Some(v), _) => request["cvss_vector_string"] = json!(v),
+            (None, Some(s)) => request["severity"] = json!(s),
+            (None, None) => {}
+        }
+        if let Some(cve) = &self.cve_id {
+            request["cve_id"] = json!(cve);
+        }
+        request
+    }
+}
+
 /// A repository security advisory as GitHub has it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advisory {
@@ -237,20 +257,7 @@ impl GitHub {
                 "the advisory's description must carry the case's marker".into(),
             ));
         }
-        let mut request = json!({
-            "summary": draft.summary,
-            "description": draft.description,
-            "cwe_ids": draft.cwe_ids,
-            "vulnerabilities": draft.vulnerabilities.iter().map(Vulnerability::json).collect::<Vec<_>>(),
-        });
-        match (&draft.cvss_vector_string, &draft.severity) {
-            (Some(v), _) => request["cvss_vector_string"] = json!(v),
-            (None, Some(s)) => request["severity"] = json!(s),
-            (None, None) => {}
-        }
-        if let Some(cve) = &draft.cve_id {
-            request["cve_id"] = json!(cve);
-        }
+        let request = draft.json();
         let url = format!("{}security-advisories", self.repo);
         match self
             .once(reqwest::Method::POST, &url, &request, || {
@@ -317,27 +324,16 @@ impl GitHub {
             .await
     }
 
-    /// Publishes the advisory with the CVE id and the fixed versions
-    /// (`vulnerabilities` replaces the draft's). Publishing one that is
-    /// already published changes nothing and returns it.
+    /// Publishes the advisory with its final text, the CVE id and the
+    /// fixed versions (`content` replaces the draft's). Publishing one
+    /// that is already published changes nothing and returns it.
     pub async fn publish_advisory(
         &self,
         ghsa_id: &str,
-        cve_id: Option<&str>,
-        vulnerabilities: &[Vulnerability],
+        content: &AdvisoryDraft,
     ) -> Result<Advisory, GitHubError> {
-        let mut patch = json!({ "state": "published" });
-        if let Some(cve) = cve_id {
-            patch["cve_id"] = json!(cve);
-        }
-        if !vulnerabilities.is_empty() {
-            patch["vulnerabilities"] = json!(
-                vulnerabilities
-                    .iter()
-                    .map(Vulnerability::json)
-                    .collect::<Vec<_>>()
-            );
-        }
+        let mut patch = content.json();
+        patch["state"] = json!("published");
         let url = format!("{}security-advisories/{ghsa_id}", self.repo);
         // A lost answer to the publication is found by reading the state.
         let published = || async {

@@ -231,12 +231,11 @@ async fn the_client_finds_what_pygithub_sees_and_pygithub_sees_what_the_client_m
         .await
         .unwrap();
     assert_eq!(with.collaborators, team);
-    let fixed = [Vulnerability {
-        patched_versions: Some("1.11.2".into()),
-        ..draft("x").vulnerabilities[0].clone()
-    }];
+    let mut fixed = draft("CDNS-2026-0007");
+    fixed.cve_id = Some("CVE-2026-1001".into());
+    fixed.vulnerabilities[0].patched_versions = Some("1.11.2".into());
     let published = gh
-        .publish_advisory(&advisory.ghsa_id, Some("CVE-2026-1001"), &fixed)
+        .publish_advisory(&advisory.ghsa_id, &fixed)
         .await
         .unwrap();
     assert_eq!(published.state, "published");
@@ -244,7 +243,7 @@ async fn the_client_finds_what_pygithub_sees_and_pygithub_sees_what_the_client_m
     assert!(revoked.collaborators.is_empty());
     // Publishing again changes nothing.
     let again = gh
-        .publish_advisory(&advisory.ghsa_id, Some("CVE-2026-1001"), &fixed)
+        .publish_advisory(&advisory.ghsa_id, &fixed)
         .await
         .unwrap();
     assert_eq!(again.state, "published");
@@ -323,8 +322,10 @@ async fn a_lost_answer_never_makes_a_second_issue_or_advisory() {
     // A lost answer to the publication: read before retrying, found done.
     let route = format!("security-advisories/{}", advisory.ghsa_id);
     stand_in.fault("PATCH", &route, Fault::ActThenFail);
+    let mut content = draft("CDNS-2026-0001");
+    content.cve_id = Some("CVE-2026-1001".into());
     let published = gh
-        .publish_advisory(&advisory.ghsa_id, Some("CVE-2026-1001"), &[])
+        .publish_advisory(&advisory.ghsa_id, &content)
         .await
         .unwrap();
     assert_eq!(published.state, "published");

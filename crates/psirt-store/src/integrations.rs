@@ -28,6 +28,14 @@ pub enum Step {
     CveReservation,
     /// Publish the case's CNA container at CVE Services after the release.
     CvePublication,
+    /// Open the forthcoming-fix issue on GitHub once the notice is out.
+    GitHubIssue,
+    /// Draft the GitHub advisory and make its collaborators the Fix Team's
+    /// logins (again whenever the team changes).
+    GitHubAdvisory,
+    /// After the release: revoke everyone's access to the GitHub advisory
+    /// and publish it.
+    GitHubRelease,
 }
 
 impl Step {
@@ -36,6 +44,9 @@ impl Step {
             Step::FixRepository => "fix_repository",
             Step::CveReservation => "cve_reservation",
             Step::CvePublication => "cve_publication",
+            Step::GitHubIssue => "github_issue",
+            Step::GitHubAdvisory => "github_advisory",
+            Step::GitHubRelease => "github_release",
         }
     }
 
@@ -44,6 +55,9 @@ impl Step {
             "fix_repository" => Ok(Step::FixRepository),
             "cve_reservation" => Ok(Step::CveReservation),
             "cve_publication" => Ok(Step::CvePublication),
+            "github_issue" => Ok(Step::GitHubIssue),
+            "github_advisory" => Ok(Step::GitHubAdvisory),
+            "github_release" => Ok(Step::GitHubRelease),
             other => Err(StoreError::Corrupt(format!("integration step {other:?}"))),
         }
     }
@@ -110,6 +124,27 @@ pub(crate) async fn schedule_for_events(
         && !case.cves.is_empty()
     {
         steps.push(Step::CvePublication);
+    }
+    // The GitHub steps: scheduled for every case, and dropped by the job
+    // for a project without GitHub (the store does not know the project's
+    // services yet).
+    if case.github_issue.is_none() && asked(|c| matches!(c, Change::NoticePublished { .. })) {
+        steps.push(Step::GitHubIssue);
+    }
+    let team_changed = |c: &Change| {
+        matches!(
+            c,
+            Change::FixTeamFormed { .. }
+                | Change::FixTeamMemberAdded { .. }
+                | Change::FixTeamMemberRemoved { .. }
+                | Change::FixLeadAssigned { .. }
+        )
+    };
+    if case.release.is_none() && case.fix_team_formed_at.is_some() && asked(team_changed) {
+        steps.push(Step::GitHubAdvisory);
+    }
+    if asked(|c| matches!(c, Change::Released { .. })) {
+        steps.push(Step::GitHubRelease);
     }
     for step in steps {
         sqlx::query(
@@ -265,6 +300,22 @@ impl Store {
                 step.as_str()
             )));
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The step has nothing to do for this case (its project is not
+    /// connected to the service): it is no longer shown or claimed.
+    pub async fn drop_step(&self, reference: CaseRef, step: Step) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "DELETE FROM integration_steps \
+             WHERE step = $1 AND case_id = (SELECT id FROM cases WHERE reference = $2)",
+        )
+        .bind(step.as_str())
+        .bind(reference.to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

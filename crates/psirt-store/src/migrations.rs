@@ -69,6 +69,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "integrations",
         include_str!("../migrations/sqlite/0012_integrations.sql"),
     ),
+    (
+        14,
+        "github_logins",
+        include_str!("../migrations/sqlite/0014_github_logins.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -130,6 +135,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "integrations",
         include_str!("../migrations/postgres/0012_integrations.sql"),
+    ),
+    (
+        14,
+        "github_logins",
+        include_str!("../migrations/postgres/0014_github_logins.sql"),
     ),
 ];
 

@@ -130,3 +130,69 @@ fn the_backoff_doubles_from_thirty_seconds_to_an_hour() {
     let waits: Vec<i64> = (1..=9).map(|n| backoff(n).as_secs()).collect();
     assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
 }
+
+both!(
+    github_logins_are_one_per_account_and_the_fix_team_schedules_the_advisory,
+    |store: Store| async move {
+        let case = linked_case(&store).await;
+        let alice = store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        let (bob, _) = store
+            .add_user(&"bob@example.org".parse().unwrap(), "bob", false, at(2))
+            .await
+            .unwrap();
+        let login = |s: &str| s.parse::<psirt_core::GitHubLogin>().unwrap();
+        store
+            .set_github_login(alice.id, Some(&login("Alice")))
+            .await
+            .unwrap();
+        let taken = store
+            .set_github_login(bob.id, Some(&login("alice")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(taken, psirt_store::StoreError::Duplicate(_)),
+            "{taken}"
+        );
+        assert_eq!(
+            store.github_logins(&[alice.id, bob.id]).await.unwrap(),
+            [(alice.id, login("alice"))]
+        );
+        store.set_github_login(alice.id, None).await.unwrap();
+        store
+            .set_github_login(bob.id, Some(&login("alice")))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.github_logins(&[alice.id, bob.id]).await.unwrap(),
+            [(bob.id, login("alice"))]
+        );
+
+        let caller = Caller::cli(Principal::User(alice.clone()));
+        for command in [
+            Command::AssignFixLead {
+                lead: None,
+                override_reason: None,
+            },
+            Command::FormFixTeam {
+                members: vec![bob.id],
+            },
+        ] {
+            store
+                .execute(&caller, case, command, None, at(3))
+                .await
+                .unwrap();
+        }
+        let names = |steps: Vec<psirt_store::StepStatus>| -> Vec<&'static str> {
+            steps.iter().map(|s| s.step.as_str()).collect()
+        };
+        assert_eq!(
+            names(store.steps(case).await.unwrap()),
+            ["fix_repository", "github_advisory"]
+        );
+        store.drop_step(case, Step::GitHubAdvisory).await.unwrap();
+        assert_eq!(names(store.steps(case).await.unwrap()), ["fix_repository"]);
+    }
+);
