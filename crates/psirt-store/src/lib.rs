@@ -17,6 +17,7 @@ mod access;
 mod accounts;
 mod attachments;
 mod audit;
+mod backup;
 mod calendar;
 mod cases;
 mod distributors;
@@ -30,8 +31,10 @@ mod migrations;
 mod outbox;
 pub mod private;
 mod publication;
+pub mod services;
 mod sessions;
 mod standing;
+mod vault;
 mod witness;
 
 use std::str::FromStr;
@@ -47,6 +50,7 @@ pub use attachments::{
 pub use audit::{
     AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
 };
+pub use backup::database_is_empty;
 pub use cases::{CaseRecord, Intake};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
@@ -58,8 +62,10 @@ pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
+pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceSettings};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
+pub use vault::{Unsealable, Vault};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
@@ -285,6 +291,11 @@ fn sqlite_url(url: &str) -> Result<String, StoreError> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// The database file a `sqlite:` database URL names.
+pub fn sqlite_path(url: &str) -> Result<std::path::PathBuf, StoreError> {
+    Ok(sqlite_file(&sqlite_url(url)?))
+}
+
 /// The file of a `sqlite://PATH?…` URL as [`sqlite_url`] wrote it.
 fn sqlite_file(url: &str) -> std::path::PathBuf {
     let rest = url.trim_start_matches("sqlite://");
@@ -332,6 +343,14 @@ impl Store {
             .await
             .expect("raw statement")
             .rows_affected()
+    }
+
+    /// Every `project_services` row as `(project, service, settings, sealed)`.
+    pub async fn service_rows_for_tests(&self) -> Vec<(String, String, String, String)> {
+        sqlx::query_as("SELECT project, service, settings, sealed FROM project_services ORDER BY project, service")
+            .fetch_all(&self.pool)
+            .await
+            .expect("service rows")
     }
 
     pub async fn migrate_again(&self) -> Result<(), StoreError> {

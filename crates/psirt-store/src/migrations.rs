@@ -70,6 +70,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_integrations.sql"),
     ),
     (
+        13,
+        "services",
+        include_str!("../migrations/sqlite/0013_services.sql"),
+    ),
+    (
         14,
         "github_logins",
         include_str!("../migrations/sqlite/0014_github_logins.sql"),
@@ -135,6 +140,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "integrations",
         include_str!("../migrations/postgres/0012_integrations.sql"),
+    ),
+    (
+        13,
+        "services",
+        include_str!("../migrations/postgres/0013_services.sql"),
     ),
     (
         14,

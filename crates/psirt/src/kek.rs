@@ -214,6 +214,21 @@ pub async fn instance_key(store: &Store, source: &KekSource) -> anyhow::Result<I
     }
 }
 
+/// The vault that seals the projects' service credentials, opened with
+/// the same KEK as the instance key. The KEK is settled the way the
+/// instance key settles it (made on first run, never made anew once
+/// something is locked with it), so the two can never disagree.
+pub async fn vault(store: &Store, source: &KekSource) -> anyhow::Result<psirt_store::Vault> {
+    instance_key(store, source).await?;
+    let kek = source
+        .read()?
+        .with_context(|| format!("{} vanished", source.describe()))?;
+    store
+        .open_vault(&kek.0, crate::time::now())
+        .await
+        .with_context(|| format!("opening the vault with {}", source.describe()))
+}
+
 /// The instance's public key: read from the stored key without the KEK
 /// when there is one, otherwise the key made now.
 pub async fn instance_public_key(

@@ -6,6 +6,7 @@
 //! `psirt-store` service layer the server uses, so no rule is written twice.
 
 mod audit_cmd;
+mod backup_cmd;
 mod case_cmd;
 mod config;
 mod cvss_cmd;
@@ -13,6 +14,7 @@ mod distributor_cmd;
 mod kek;
 mod mail_cmd;
 mod record_cmd;
+mod service_cmd;
 mod term;
 mod time;
 
@@ -60,6 +62,12 @@ enum Top {
     /// Check the audit log, and see who saw or changed a case.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCmd),
+    /// A consistent copy of the whole database, taken while psirt runs
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump); never overwrites FILE.
+    Backup { file: PathBuf },
+    /// Put a backup into the configured database, which must be empty;
+    /// the audit log is verified before the restore is recorded.
+    Restore { file: PathBuf },
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
     Worker,
@@ -195,6 +203,10 @@ enum ProjectCmd {
         #[arg(long)]
         address: Option<String>,
     },
+    /// Connect the project to GitHub, CVE Services or its fix
+    /// repositories' host; secrets are read from a file and kept sealed.
+    #[command(subcommand)]
+    Service(service_cmd::ServiceCmd),
     /// Deprecated: use `psirt distributor found`. Enrols the address as a
     /// founding member of the list, in an organisation named after its
     /// domain.
@@ -481,6 +493,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => println!("{slug} has no announcement list"),
                     }
                 }
+                ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
                 ProjectCmd::Distributor { slug, email, name } => {
                     eprintln!(
                         "warning: `psirt project distributor` is deprecated; use `psirt distributor found`"
@@ -553,6 +566,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open(&config).await?;
             return case_cmd::run(&store, &config, args).await;
         }
+        Top::Backup { file } => {
+            let store = open(&config).await?;
+            backup_cmd::backup(&store, &config, &file).await?;
+        }
+        // Not `open`: that would migrate (and so fill) the empty database
+        // first, and make the default project in it.
+        Top::Restore { file } => backup_cmd::restore(&config, &file).await?,
         Top::Audit(cmd) => {
             let store = open(&config).await?;
             return audit_cmd::run(&store, &config, cmd).await;

@@ -396,3 +396,95 @@ fn a_configuration_with_mail_passwords_readable_by_others_is_warned_about() {
     let private = psirt(dir.path(), &[], &["audit", "head"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&private.stderr).contains("mail passwords"));
 }
+
+#[test]
+fn a_projects_service_token_is_sealed_at_rest_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = psirt(dir.path(), &[], args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let token = dir.path().join("token");
+    std::fs::write(&token, "ghp_TheTokenItself42\n").unwrap();
+    let token = token.to_str().unwrap();
+    let (code, out) = run(&[
+        "project",
+        "service",
+        "github",
+        "--slug",
+        "default",
+        "--repository",
+        "coredns/coredns",
+        "--secret-file",
+        token,
+    ]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            Some(0),
+            "default is connected to github coredns/coredns at https://api.github.com\n"
+        )
+    );
+    let (code, out) = run(&["project", "service", "list", "--slug", "default"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.starts_with("github coredns/coredns at https://api.github.com\t"),
+        "{out}"
+    );
+    assert!(!out.contains("ghp_"), "{out}");
+
+    // Not in the database file, its journal or the audit log, in clear or
+    // in hex.
+    let clear_hex: String = b"TheTokenItself"
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    for file in ["psirt.db", "psirt.db-wal"] {
+        let path = dir.path().join("psirt-data").join(file);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("TheTokenItself") && !text.contains(&clear_hex),
+            "{file}"
+        );
+    }
+    assert_eq!(
+        sql(
+            dir.path(),
+            "SELECT action FROM audit_log WHERE action LIKE 'project.service%'",
+            ""
+        ),
+        ["project.service.set"]
+    );
+
+    // A plain-http API URL to another host is refused, naming the field;
+    // nothing is written.
+    let (code, out) = run(&[
+        "project",
+        "service",
+        "cve",
+        "--slug",
+        "default",
+        "--org",
+        "coredns",
+        "--user",
+        "psirt@coredns.io",
+        "--api-url",
+        "http://cve.example/api",
+        "--secret-file",
+        token,
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("api_url: \"http://cve.example/api\" must use https://"),
+        "{out}"
+    );
+    let (_, out) = run(&["project", "service", "list", "--slug", "default"]);
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
