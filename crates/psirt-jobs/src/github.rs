@@ -11,11 +11,10 @@
 //! retried step never records twice; the client itself never creates a
 //! second issue or advisory after a lost answer. A failure leaves the case
 //! as it was, is kept with GitHub's reason and retried with the store's
-//! backoff. A project without GitHub has nothing to do: its steps are
-//! dropped. It logs case references, issue numbers, GHSA ids and errors,
+//! backoff. The store schedules the steps of projects connected to GitHub
+//! only; one disconnected since has nothing to do: its steps are dropped. It logs case references, issue numbers, GHSA ids and errors,
 //! never a token or a text.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,7 +25,7 @@ use psirt_core::{
     forthcoming_notice_text,
 };
 use psirt_github::{AdvisoryDraft, GitHub, GitHubError, Patience, Token, Vulnerability, marker};
-use psirt_store::{Caller, Principal, Step, Store, StoreError};
+use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
 
 /// Where a project's GitHub steps go: the API root, the public
 /// repository (`owner/name`) and the token.
@@ -45,11 +44,57 @@ pub trait GitHubTargets: Send + Sync {
     fn target<'a>(&'a self, project: &'a str) -> Lookup<'a>;
 }
 
-/// Fixed targets by project slug (tests; a configuration file).
-impl GitHubTargets for BTreeMap<String, GitHubTarget> {
+/// The projects' GitHub connections as the store keeps them
+/// (`psirt project service github`), the token opened by the vault.
+#[derive(Clone)]
+pub struct Connected {
+    pub store: Store,
+    pub vault: Vault,
+}
+
+impl GitHubTargets for Connected {
     fn target<'a>(&'a self, project: &'a str) -> Lookup<'a> {
-        let found = self.get(project).cloned();
-        Box::pin(async move { Ok(found) })
+        Box::pin(async move {
+            let Some(config) = self
+                .store
+                .service(project, Service::GitHub, &self.vault)
+                .await?
+            else {
+                return Ok(None);
+            };
+            match config.settings {
+                ServiceSettings::GitHub {
+                    api_url,
+                    repository,
+                } => Ok(Some(GitHubTarget {
+                    api_url,
+                    repository,
+                    token: Token::new(config.secret.reveal()),
+                })),
+                other => Err(StoreError::Corrupt(format!(
+                    "the GitHub settings of {project} are {other:?}"
+                ))),
+            }
+        })
+    }
+}
+
+/// Runs [`GitHubSteps::round`] every `every` until `stop`.
+pub async fn run(
+    job: &GitHubSteps,
+    clock: fn() -> Timestamp,
+    every: std::time::Duration,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        if let Err(e) = job.round(clock()).await {
+            tracing::error!(error = %e, "the GitHub round failed");
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(every) => {}
+        }
     }
 }
 
@@ -71,6 +116,19 @@ pub struct GitHubSteps {
 const STEPS: [Step; 3] = [Step::GitHubIssue, Step::GitHubAdvisory, Step::GitHubRelease];
 
 impl GitHubSteps {
+    /// The steps of the projects connected to GitHub in `store`, with the
+    /// client's default patience.
+    pub fn connected(store: Store, vault: Vault) -> GitHubSteps {
+        GitHubSteps {
+            targets: Arc::new(Connected {
+                store: store.clone(),
+                vault,
+            }),
+            store,
+            patience: Patience::default(),
+        }
+    }
+
     /// Runs the due GitHub steps; returns how many ran.
     pub async fn round(&self, now: Timestamp) -> Result<usize, StoreError> {
         let lease = now + jiff::SignedDuration::from_mins(10);

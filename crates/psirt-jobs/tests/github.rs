@@ -6,9 +6,9 @@
 //! release revokes everyone's access and publishes the advisory with the
 //! CVE id and the fixed versions (GitHub down first: the case keeps its
 //! state, the step shows GitHub's reason and is retried after the
-//! backoff). A project without GitHub has its steps dropped.
+//! backoff). Only a project connected to GitHub (its token sealed in the
+//! store) has GitHub steps; one disconnected since has them dropped.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,10 +17,12 @@ use psirt_core::{
     AffectedProduct, Case, CaseRef, Command, NewReport, Policy, RangeKind, RecordEdit,
     ReferenceKind, Secret, VersionRange,
 };
+use psirt_github::Patience;
 use psirt_github::testing::{Fault, OWNER, REPO, StandIn, TOKEN};
-use psirt_github::{Patience, Token};
-use psirt_jobs::github::{GitHubSteps, GitHubTarget};
-use psirt_store::{Caller, Principal, Step, StepState, Store, User};
+use psirt_jobs::github::{Connected, GitHubSteps};
+use psirt_store::{
+    Caller, Principal, Service, ServiceSecret, ServiceSettings, Step, StepState, Store, User,
+};
 use serde_json::json;
 
 async fn run(store: &Store, who: &User, case: CaseRef, command: Command, now: Timestamp) {
@@ -118,18 +120,29 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
     assert!(taken.to_string().contains("dave"), "{taken}");
 
     let stand_in = StandIn::start(2, &["alice", "dave", "erin"]).await;
-    let targets: BTreeMap<String, GitHubTarget> = [(
-        "coredns".to_string(),
-        GitHubTarget {
-            api_url: stand_in.url.clone(),
-            repository: format!("{OWNER}/{REPO}"),
-            token: Token::new(TOKEN),
-        },
-    )]
-    .into();
+    // The project's connection, its token sealed (`psirt project service github`).
+    let vault = store
+        .open_vault(b"test key-encryption key", now)
+        .await
+        .unwrap();
+    let connect = |project: &'static str| {
+        let (store, vault, url) = (store.clone(), vault.clone(), stand_in.url.clone());
+        async move {
+            let settings = ServiceSettings::github(Some(&url), &format!("{OWNER}/{REPO}")).unwrap();
+            let token = ServiceSecret::new(TOKEN).unwrap();
+            store
+                .put_service(project, &settings, &token, &vault, now)
+                .await
+                .unwrap();
+        }
+    };
+    connect("coredns").await;
     let steps = GitHubSteps {
         store: store.clone(),
-        targets: Arc::new(targets),
+        targets: Arc::new(Connected {
+            store: store.clone(),
+            vault: vault.clone(),
+        }),
         patience: Patience {
             attempts: 3,
             max_retry_after: Duration::from_secs(5),
@@ -138,10 +151,23 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
         },
     };
 
-    // A project without GitHub: its steps are dropped, nothing is sent.
+    // A project without GitHub has no GitHub steps; one disconnected
+    // since its step was scheduled has it dropped. Nothing is sent.
     let elsewhere = report(&store, "other", now).await;
-    lead_and_team(&store, olga, &[], elsewhere, now).await;
+    let assign = Command::AssignFixLead {
+        lead: None,
+        override_reason: None,
+    };
+    run(&store, olga, elsewhere, assign, now).await;
+    assert!(store.steps(elsewhere).await.unwrap().is_empty());
+    connect("other").await;
+    let form = Command::FormFixTeam { members: vec![] };
+    run(&store, olga, elsewhere, form, now).await;
     assert_eq!(store.steps(elsewhere).await.unwrap().len(), 1);
+    store
+        .remove_service("other", Service::GitHub)
+        .await
+        .unwrap();
     assert_eq!(steps.round(now).await.unwrap(), 1);
     assert!(store.steps(elsewhere).await.unwrap().is_empty());
     assert!(stand_in.log().is_empty());

@@ -1,5 +1,5 @@
 //! The steps psirt takes in other systems for a case (reading the fix
-//! repository; later the forge and CVE Services): one row per case and
+//! repository, CVE Services, GitHub): one row per case and
 //! step with its state, the service's reason for the last failure, and
 //! when the job runs it next.
 //!
@@ -125,10 +125,19 @@ pub(crate) async fn schedule_for_events(
     {
         steps.push(Step::CvePublication);
     }
-    // The GitHub steps: scheduled for every case, and dropped by the job
-    // for a project without GitHub (the store does not know the project's
-    // services yet).
-    if case.github_issue.is_none() && asked(|c| matches!(c, Change::NoticePublished { .. })) {
+    // The GitHub steps, for a project connected to GitHub only (a
+    // project disconnected later has them dropped by the job).
+    let github: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM project_services WHERE project = $1 AND service = $2")
+            .bind(&case.project)
+            .bind(crate::Service::GitHub.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let github = github.is_some();
+    if github
+        && case.github_issue.is_none()
+        && asked(|c| matches!(c, Change::NoticePublished { .. }))
+    {
         steps.push(Step::GitHubIssue);
     }
     let team_changed = |c: &Change| {
@@ -140,10 +149,11 @@ pub(crate) async fn schedule_for_events(
                 | Change::FixLeadAssigned { .. }
         )
     };
-    if case.release.is_none() && case.fix_team_formed_at.is_some() && asked(team_changed) {
+    if github && case.release.is_none() && case.fix_team_formed_at.is_some() && asked(team_changed)
+    {
         steps.push(Step::GitHubAdvisory);
     }
-    if asked(|c| matches!(c, Change::Released { .. })) {
+    if github && asked(|c| matches!(c, Change::Released { .. })) {
         steps.push(Step::GitHubRelease);
     }
     for step in steps {

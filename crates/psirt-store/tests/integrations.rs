@@ -1,7 +1,9 @@
 //! The schedule of a case's steps in other systems, on both databases:
 //! linking a fix repository schedules its step in the same transaction, a
 //! claim is leased (a second claim skips it), a failure is kept with its
-//! reason and retried after a doubling backoff.
+//! reason and retried after a doubling backoff; GitHub logins are one per
+//! account, and the Fix Team schedules the GitHub advisory step only for
+//! a project connected to GitHub.
 
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{CaseRef, Command, FixRepository, NewReport, Policy, Secret};
@@ -171,23 +173,33 @@ both!(
         );
 
         let caller = Caller::cli(Principal::User(alice.clone()));
-        for command in [
-            Command::AssignFixLead {
-                lead: None,
-                override_reason: None,
-            },
-            Command::FormFixTeam {
-                members: vec![bob.id],
-            },
-        ] {
-            store
-                .execute(&caller, case, command, None, at(3))
-                .await
-                .unwrap();
-        }
         let names = |steps: Vec<psirt_store::StepStatus>| -> Vec<&'static str> {
             steps.iter().map(|s| s.step.as_str()).collect()
         };
+        // Not connected to GitHub: the lead's assignment schedules nothing.
+        let assign = Command::AssignFixLead {
+            lead: None,
+            override_reason: None,
+        };
+        store
+            .execute(&caller, case, assign, None, at(3))
+            .await
+            .unwrap();
+        assert_eq!(names(store.steps(case).await.unwrap()), ["fix_repository"]);
+        let vault = store.open_vault(b"kek", at(3)).await.unwrap();
+        let settings = psirt_store::ServiceSettings::github(None, "coredns/coredns").unwrap();
+        let token = psirt_store::ServiceSecret::new("ghp_token").unwrap();
+        store
+            .put_service("coredns", &settings, &token, &vault, at(3))
+            .await
+            .unwrap();
+        let form = Command::FormFixTeam {
+            members: vec![bob.id],
+        };
+        store
+            .execute(&caller, case, form, None, at(4))
+            .await
+            .unwrap();
         assert_eq!(
             names(store.steps(case).await.unwrap()),
             ["fix_repository", "github_advisory"]

@@ -265,7 +265,8 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 }
 
 /// Runs the background jobs the configuration asks for until `stop`:
-/// reminders, checkpoints, publication and following fix branches always; delivery when an SMTP server is configured; the
+/// reminders, checkpoints, publication, following fix branches and the
+/// GitHub steps always; delivery when an SMTP server is configured; the
 /// mailbox poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
@@ -316,6 +317,22 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
         let stop = stop.clone();
         tasks.spawn(async move {
             psirt_jobs::fix_repo::run(
+                &job,
+                crate::time::now,
+                std::time::Duration::from_secs(15),
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        // The GitHub steps of the projects connected to GitHub; the vault
+        // opens their tokens in memory only.
+        let vault = crate::kek::vault(&store, &config.kek).await?;
+        let job = psirt_jobs::github::GitHubSteps::connected(store.clone(), vault);
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            psirt_jobs::github::run(
                 &job,
                 crate::time::now,
                 std::time::Duration::from_secs(15),
