@@ -80,6 +80,10 @@ pub struct Case {
     pub cve_reservation_requested_at: Option<Timestamp>,
     /// The state of each of the case's CVE records at CVE Services.
     pub cve_record_states: std::collections::BTreeMap<CveId, String>,
+    /// The forthcoming-fix issue psirt opened on GitHub.
+    pub github_issue: Option<crate::github::GitHubIssue>,
+    /// The case's repository security advisory on GitHub.
+    pub github_advisory: Option<crate::github::GitHubAdvisory>,
     /// The number of events folded so far: the case's version for
     /// optimistic concurrency.
     pub version: u64,
@@ -307,6 +311,8 @@ impl Case {
             cherry_pick_resolutions: Default::default(),
             cve_reservation_requested_at: None,
             cve_record_states: Default::default(),
+            github_issue: None,
+            github_advisory: None,
             version: 1,
         };
         for event in events {
@@ -518,6 +524,11 @@ impl Case {
             Change::CveRecordStateChanged { cve, state } => {
                 self.cve_record_states.insert(cve.clone(), state.clone());
             }
+            change @ (Change::GitHubIssueCreated { .. }
+            | Change::GitHubAdvisoryDrafted { .. }
+            | Change::GitHubCollaboratorsSet { .. }
+            | Change::GitHubAdvisoryPublished { .. }
+            | Change::GitHubAccessRevoked { .. }) => crate::github::apply(self, change, at),
             Change::CherryPickResolved { branch, commits } => {
                 self.cherry_pick_resolutions
                     .insert(branch.clone(), commits.clone());

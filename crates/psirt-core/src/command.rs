@@ -9,7 +9,7 @@ use psirt_cvss::Vector;
 use crate::case::{Credit, DistributorDecision};
 use crate::duration::Duration;
 use crate::fix_repo::{BranchCommit, CherryPickPlan, FixRepository};
-use crate::ids::{CommitId, CveId, UserId};
+use crate::ids::{CommitId, CveId, GitHubLogin, UserId};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -161,6 +161,26 @@ pub enum Command {
         cve: CveId,
         state: String,
     },
+    /// The forthcoming-fix issue psirt's job opened (or found) on GitHub.
+    RecordGitHubIssue {
+        number: u64,
+        url: String,
+    },
+    /// The case's repository security advisory as psirt's job left it:
+    /// drafted, with these collaborators (the Fix Team's logins).
+    RecordGitHubAdvisory {
+        ghsa_id: String,
+        url: String,
+        collaborators: Vec<GitHubLogin>,
+    },
+    /// psirt's job published the advisory after the release.
+    RecordGitHubAdvisoryPublished {
+        ghsa_id: String,
+    },
+    /// psirt's job took every collaborator's access away after the release.
+    RecordGitHubAccessRevoked {
+        ghsa_id: String,
+    },
 }
 
 impl Command {
@@ -204,9 +224,12 @@ impl Command {
             }
             Command::ResolveCherryPick { .. } => Op::Release,
             Command::RequestCveReservation => Op::RecordCve,
-            Command::RecordReservedCve { .. } | Command::RecordCveRecordState { .. } => {
-                Op::RecordServiceResult
-            }
+            Command::RecordReservedCve { .. }
+            | Command::RecordCveRecordState { .. }
+            | Command::RecordGitHubIssue { .. }
+            | Command::RecordGitHubAdvisory { .. }
+            | Command::RecordGitHubAdvisoryPublished { .. }
+            | Command::RecordGitHubAccessRevoked { .. } => Op::RecordServiceResult,
         }
     }
 }

@@ -181,6 +181,12 @@ pub fn decide(
         | Command::RecordCveRecordState { .. }) => {
             return crate::cve_services::decide(case, command);
         }
+        command @ (Command::RecordGitHubIssue { .. }
+        | Command::RecordGitHubAdvisory { .. }
+        | Command::RecordGitHubAdvisoryPublished { .. }
+        | Command::RecordGitHubAccessRevoked { .. }) => {
+            return crate::github::decide(case, command);
+        }
         Command::AssignFixLead {
             lead,
             override_reason,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::{Credit, DistributorDecision};
 use crate::duration::Duration;
 use crate::fix_repo::{CherryPickPlan, FixRepository};
-use crate::ids::{CaseRef, CommitId, CveId, EmailAddress, Secret, UserId};
+use crate::ids::{CaseRef, CommitId, CveId, EmailAddress, GitHubLogin, Secret, UserId};
 use crate::policy::Policy;
 
 /// One entry of a case's timeline.
@@ -218,6 +218,30 @@ pub enum Change {
         cve: CveId,
         state: String,
     },
+    /// psirt opened the forthcoming-fix issue in the public repository.
+    GitHubIssueCreated {
+        number: u64,
+        url: String,
+    },
+    /// psirt drafted the case's repository security advisory on GitHub.
+    GitHubAdvisoryDrafted {
+        ghsa_id: String,
+        url: String,
+    },
+    /// Who may see and edit the draft: the Fix Team's GitHub logins.
+    GitHubCollaboratorsSet {
+        ghsa_id: String,
+        logins: Vec<GitHubLogin>,
+    },
+    GitHubAdvisoryPublished {
+        ghsa_id: String,
+    },
+    /// Everyone's access to the advisory taken away on release: `logins`
+    /// are those who lost it.
+    GitHubAccessRevoked {
+        ghsa_id: String,
+        logins: Vec<GitHubLogin>,
+    },
 }
 
 impl Change {
@@ -266,6 +290,11 @@ impl Change {
             Change::CveReservationRequested => "cve_reservation_requested",
             Change::CveReserved { .. } => "cve_reserved",
             Change::CveRecordStateChanged { .. } => "cve_record_state_changed",
+            Change::GitHubIssueCreated { .. } => "github_issue_created",
+            Change::GitHubAdvisoryDrafted { .. } => "github_advisory_drafted",
+            Change::GitHubCollaboratorsSet { .. } => "github_collaborators_set",
+            Change::GitHubAdvisoryPublished { .. } => "github_advisory_published",
+            Change::GitHubAccessRevoked { .. } => "github_access_revoked",
         }
     }
 }

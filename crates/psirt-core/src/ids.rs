@@ -167,6 +167,31 @@ string_id!(
     validate_email
 );
 
+string_id!(
+    /// A GitHub account's login: letters, digits and single inner
+    /// hyphens, at most 39 characters, kept in lower case (GitHub's logins
+    /// are case-insensitive).
+    GitHubLogin,
+    validate_github_login
+);
+
+fn validate_github_login(s: &str) -> Result<String, IdError> {
+    let ok = (1..=39).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--");
+    if !ok {
+        return Err(id_error(
+            "GitHub login",
+            format!(
+                "{s:?} is not a GitHub login (letters, digits and single inner hyphens, at most 39)"
+            ),
+        ));
+    }
+    Ok(s.to_ascii_lowercase())
+}
+
 fn validate_commit(s: &str) -> Result<String, IdError> {
     if !(7..=64).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(id_error(
@@ -267,6 +292,24 @@ mod tests {
             "PSIRT-2026-0000",
             "error case reference: numbers start at 1",
         );
+    }
+
+    #[test]
+    fn github_logins_are_lower_case_letters_digits_and_inner_hyphens() {
+        check::<GitHubLogin>("Octo-Cat", "ok octo-cat");
+        check::<GitHubLogin>(&"a".repeat(39), &format!("ok {}", "a".repeat(39)));
+        for bad in [
+            "-cat",
+            "cat-",
+            "oc--cat",
+            "oct cat",
+            "a/b",
+            "",
+            &"a".repeat(40),
+        ] {
+            let got = bad.parse::<GitHubLogin>().unwrap_err().to_string();
+            assert!(got.starts_with("GitHub login: "), "{bad:?}: {got}");
+        }
     }
 
     #[test]

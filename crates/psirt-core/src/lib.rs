@@ -26,6 +26,7 @@ mod duration;
 mod engine;
 mod event;
 mod fix_repo;
+mod github;
 mod ids;
 mod notify;
 mod policy;
@@ -55,7 +56,8 @@ pub use event::{ActorRef, Change, Event, NewReport, Reporter};
 pub use fix_repo::{
     BranchCommit, BranchPlan, CherryPickPlan, FixRepoRule, FixRepository, PlanOutcome, Resolutions,
 };
-pub use ids::{CaseRef, CommitId, CveId, EmailAddress, IdError, Secret, UserId};
+pub use github::{GitHubAdvisory, GitHubIssue, GitHubRule};
+pub use ids::{CaseRef, CommitId, CveId, EmailAddress, GitHubLogin, IdError, Secret, UserId};
 pub use notify::{
     Audience, Mail, MailAttachment, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
     forthcoming_notice_text, mails_for, release_announcement_text, reminders,

@@ -98,6 +98,7 @@ pub enum Rule {
     FixRepo(crate::fix_repo::FixRepoRule),
     /// A rule of the CVE id and record psirt obtains from CVE Services.
     CveServices(crate::cve_services::CveServicesRule),
+    GitHub(crate::github::GitHubRule),
 }
 
 impl fmt::Display for Rule {
@@ -278,6 +279,7 @@ impl fmt::Display for Rule {
             },
             Rule::FixRepo(rule) => rule.fmt(f),
             Rule::CveServices(rule) => rule.fmt(f),
+            Rule::GitHub(rule) => rule.fmt(f),
         }
     }
 }

@@ -4,7 +4,9 @@
 //! PST ([`checkpoint`]), taking in mail from an MTA pipe or an IMAP
 //! mailbox ([`inbound`]), and following each case's fix branch in its
 //! private repository ([`fix_repo`], through psirt-git), and a case's CVE
-//! id and record at CVE Services ([`cve`], through psirt-cve).
+//! id and record at CVE Services ([`cve`], through psirt-cve), and its
+//! issue and security advisory on GitHub ([`github`], through
+//! psirt-github).
 //!
 //! This crate joins the store (what to send, what arrived, where a mailbox
 //! was left) and psirt-mail (message bytes, OpenPGP, SMTP and IMAP). It
@@ -16,6 +18,7 @@ pub mod checkpoint;
 pub mod cve;
 pub mod deliver;
 pub mod fix_repo;
+pub mod github;
 pub mod inbound;
 pub mod publish;
 pub mod remind;

@@ -3754,5 +3754,44 @@ both!(
             .unwrap();
         assert!(audit >= 3, "{audit}");
         assert!(text.trim_end().ends_with("# EOF"));
+
+both!(
+    a_person_sets_their_own_github_login_and_nobody_elses,
+    Settings::default(),
+    async |s: &Server| {
+        let put = async |token: &str, login: Value| {
+            s.call(
+                "PUT",
+                "/api/v1/me/github-login",
+                Some(token).filter(|t| !t.is_empty()),
+                Some(json!({ "login": login })),
+            )
+            .await
+        };
+        let (status, body) = put(&s.dev, json!("Dev-GH")).await;
+        assert_eq!(
+            (status, &body),
+            (StatusCode::OK, &json!({ "login": "dev-gh" }))
+        );
+        let dev = s
+            .store
+            .user_by_email(&"dev@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.store.github_logins(&[dev.id]).await.unwrap(),
+            [(dev.id, "dev-gh".parse().unwrap())]
+        );
+        // Another account's login is refused; so is what is not a login.
+        let (status, _) = put(&s.bob, json!("dev-gh")).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, body) = put(&s.bob, json!("bob--gh")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.to_string().contains("login"), "{body}");
+        let (status, _) = put("", json!("anon")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, body) = put(&s.dev, Value::Null).await;
+        assert_eq!((status, &body), (StatusCode::OK, &json!({ "login": null })));
+        assert!(s.store.github_logins(&[dev.id]).await.unwrap().is_empty());
     }
 );

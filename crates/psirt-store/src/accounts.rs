@@ -12,7 +12,7 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use psirt_core::{EmailAddress, Policy, RosterEntry, UserId};
+use psirt_core::{EmailAddress, GitHubLogin, Policy, RosterEntry, UserId};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
@@ -333,6 +333,59 @@ impl Store {
             .map(user_from_row)
             .transpose()?
             .ok_or_else(|| StoreError::NotFound(format!("{id}")))
+    }
+
+    /// Sets (or with `None` clears) the account's GitHub login: the one
+    /// its holder uses, as an administrator or they themself say; no two
+    /// accounts share one.
+    pub async fn set_github_login(
+        &self,
+        user: UserId,
+        login: Option<&GitHubLogin>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET github_login = $1 WHERE id = $2")
+            .bind(login.map(GitHubLogin::as_str))
+            .bind(user.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                StoreError::duplicate(
+                    e,
+                    format!("GitHub login {}", login.map_or("", GitHubLogin::as_str)),
+                )
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("{user}")));
+        }
+        let detail = match login {
+            Some(l) => format!("user {}: {l}", user.get()),
+            None => format!("user {}: none", user.get()),
+        };
+        self.commit_audited(tx, "user.github_login", detail).await?;
+        Ok(())
+    }
+
+    /// The GitHub logins of those of `users` who have one.
+    pub async fn github_logins(
+        &self,
+        users: &[UserId],
+    ) -> Result<Vec<(UserId, GitHubLogin)>, StoreError> {
+        let mut out = Vec::new();
+        for user in users {
+            let login: Option<Option<String>> =
+                sqlx::query_scalar("SELECT github_login FROM users WHERE id = $1")
+                    .bind(user.get())
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if let Some(Some(login)) = login {
+                let login = login
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("GitHub login of {user}: {e}")))?;
+                out.push((*user, login));
+            }
+        }
+        Ok(out)
     }
 
     /// Puts a user on a project's PST, at the end of the roster.

@@ -1,5 +1,5 @@
 //! The steps psirt takes in other systems for a case (reading the fix
-//! repository; later the forge and CVE Services): one row per case and
+//! repository, CVE Services, GitHub): one row per case and
 //! step with its state, the service's reason for the last failure, and
 //! when the job runs it next.
 //!
@@ -28,6 +28,14 @@ pub enum Step {
     CveReservation,
     /// Publish the case's CNA container at CVE Services after the release.
     CvePublication,
+    /// Open the forthcoming-fix issue on GitHub once the notice is out.
+    GitHubIssue,
+    /// Draft the GitHub advisory and make its collaborators the Fix Team's
+    /// logins (again whenever the team changes).
+    GitHubAdvisory,
+    /// After the release: revoke everyone's access to the GitHub advisory
+    /// and publish it.
+    GitHubRelease,
 }
 
 impl Step {
@@ -36,6 +44,9 @@ impl Step {
             Step::FixRepository => "fix_repository",
             Step::CveReservation => "cve_reservation",
             Step::CvePublication => "cve_publication",
+            Step::GitHubIssue => "github_issue",
+            Step::GitHubAdvisory => "github_advisory",
+            Step::GitHubRelease => "github_release",
         }
     }
 
@@ -44,6 +55,9 @@ impl Step {
             "fix_repository" => Ok(Step::FixRepository),
             "cve_reservation" => Ok(Step::CveReservation),
             "cve_publication" => Ok(Step::CvePublication),
+            "github_issue" => Ok(Step::GitHubIssue),
+            "github_advisory" => Ok(Step::GitHubAdvisory),
+            "github_release" => Ok(Step::GitHubRelease),
             other => Err(StoreError::Corrupt(format!("integration step {other:?}"))),
         }
     }
@@ -110,6 +124,37 @@ pub(crate) async fn schedule_for_events(
         && !case.cves.is_empty()
     {
         steps.push(Step::CvePublication);
+    }
+    // The GitHub steps, for a project connected to GitHub only (a
+    // project disconnected later has them dropped by the job).
+    let github: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM project_services WHERE project = $1 AND service = $2")
+            .bind(&case.project)
+            .bind(crate::Service::GitHub.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let github = github.is_some();
+    if github
+        && case.github_issue.is_none()
+        && asked(|c| matches!(c, Change::NoticePublished { .. }))
+    {
+        steps.push(Step::GitHubIssue);
+    }
+    let team_changed = |c: &Change| {
+        matches!(
+            c,
+            Change::FixTeamFormed { .. }
+                | Change::FixTeamMemberAdded { .. }
+                | Change::FixTeamMemberRemoved { .. }
+                | Change::FixLeadAssigned { .. }
+        )
+    };
+    if github && case.release.is_none() && case.fix_team_formed_at.is_some() && asked(team_changed)
+    {
+        steps.push(Step::GitHubAdvisory);
+    }
+    if github && asked(|c| matches!(c, Change::Released { .. })) {
+        steps.push(Step::GitHubRelease);
     }
     // A publication that failed (most often because the record could not
     // fill the CNA container yet) is due again as soon as the case
@@ -280,6 +325,22 @@ impl Store {
                 step.as_str()
             )));
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The step has nothing to do for this case (its project is not
+    /// connected to the service): it is no longer shown or claimed.
+    pub async fn drop_step(&self, reference: CaseRef, step: Step) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "DELETE FROM integration_steps \
+             WHERE step = $1 AND case_id = (SELECT id FROM cases WHERE reference = $2)",
+        )
+        .bind(step.as_str())
+        .bind(reference.to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

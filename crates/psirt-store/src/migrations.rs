@@ -75,6 +75,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_services.sql"),
     ),
     (
+        14,
+        "github_logins",
+        include_str!("../migrations/sqlite/0014_github_logins.sql"),
+    ),
+    (
         15,
         "mail_attachments",
         include_str!("../migrations/sqlite/0015_mail_attachments.sql"),
@@ -155,6 +160,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "services",
         include_str!("../migrations/postgres/0013_services.sql"),
+    ),
+    (
+        14,
+        "github_logins",
+        include_str!("../migrations/postgres/0014_github_logins.sql"),
     ),
     (
         15,

@@ -1,7 +1,9 @@
 //! The schedule of a case's steps in other systems, on both databases:
 //! linking a fix repository schedules its step in the same transaction, a
 //! claim is leased (a second claim skips it), a failure is kept with its
-//! reason and retried after a doubling backoff.
+//! reason and retried after a doubling backoff; GitHub logins are one per
+//! account, and the Fix Team schedules the GitHub advisory step only for
+//! a project connected to GitHub.
 
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{CaseRef, Command, FixRepository, NewReport, Policy, Secret};
@@ -130,3 +132,79 @@ fn the_backoff_doubles_from_thirty_seconds_to_an_hour() {
     let waits: Vec<i64> = (1..=9).map(|n| backoff(n).as_secs()).collect();
     assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
 }
+
+both!(
+    github_logins_are_one_per_account_and_the_fix_team_schedules_the_advisory,
+    |store: Store| async move {
+        let case = linked_case(&store).await;
+        let alice = store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        let (bob, _) = store
+            .add_user(&"bob@example.org".parse().unwrap(), "bob", false, at(2))
+            .await
+            .unwrap();
+        let login = |s: &str| s.parse::<psirt_core::GitHubLogin>().unwrap();
+        store
+            .set_github_login(alice.id, Some(&login("Alice")))
+            .await
+            .unwrap();
+        let taken = store
+            .set_github_login(bob.id, Some(&login("alice")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(taken, psirt_store::StoreError::Duplicate(_)),
+            "{taken}"
+        );
+        assert_eq!(
+            store.github_logins(&[alice.id, bob.id]).await.unwrap(),
+            [(alice.id, login("alice"))]
+        );
+        store.set_github_login(alice.id, None).await.unwrap();
+        store
+            .set_github_login(bob.id, Some(&login("alice")))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.github_logins(&[alice.id, bob.id]).await.unwrap(),
+            [(bob.id, login("alice"))]
+        );
+
+        let caller = Caller::cli(Principal::User(alice.clone()));
+        let names = |steps: Vec<psirt_store::StepStatus>| -> Vec<&'static str> {
+            steps.iter().map(|s| s.step.as_str()).collect()
+        };
+        // Not connected to GitHub: the lead's assignment schedules nothing.
+        let assign = Command::AssignFixLead {
+            lead: None,
+            override_reason: None,
+        };
+        store
+            .execute(&caller, case, assign, None, at(3))
+            .await
+            .unwrap();
+        assert_eq!(names(store.steps(case).await.unwrap()), ["fix_repository"]);
+        let vault = store.open_vault(b"kek", at(3)).await.unwrap();
+        let settings = psirt_store::ServiceSettings::github(None, "coredns/coredns").unwrap();
+        let token = psirt_store::ServiceSecret::new("ghp_token").unwrap();
+        store
+            .put_service("coredns", &settings, &token, &vault, at(3))
+            .await
+            .unwrap();
+        let form = Command::FormFixTeam {
+            members: vec![bob.id],
+        };
+        store
+            .execute(&caller, case, form, None, at(4))
+            .await
+            .unwrap();
+        assert_eq!(
+            names(store.steps(case).await.unwrap()),
+            ["fix_repository", "github_advisory"]
+        );
+        store.drop_step(case, Step::GitHubAdvisory).await.unwrap();
+        assert_eq!(names(store.steps(case).await.unwrap()), ["fix_repository"]);
+    }
+);

@@ -267,9 +267,9 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 
 /// Runs the background jobs the configuration asks for until `stop`:
 /// reminders, checkpoints, publication, following fix branches and the
-/// CVE Services steps (each project with its own CNA account) always;
-/// delivery when an SMTP server is configured; the mailbox poller when an
-/// IMAP mailbox is.
+/// CVE Services steps (each project with its own CNA account) and GitHub
+/// steps always; delivery when an SMTP server is configured; the mailbox
+/// poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
     let mut tasks = tokio::task::JoinSet::new();
@@ -340,7 +340,7 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             store: store.clone(),
             accounts: std::sync::Arc::new(psirt_jobs::cve::ProjectAccounts::new(
                 store.clone(),
-                vault,
+                vault.clone(),
             )),
             container: std::sync::Arc::new(psirt_jobs::cve::Cve5 {
                 public_url: config.public_url.clone(),
@@ -353,6 +353,21 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 &steps,
                 crate::time::now,
                 psirt_jobs::cve::EVERY,
+                stop.wait(),
+            )
+            .await;
+        });
+    }
+    {
+        // The GitHub steps of the projects connected to GitHub; the vault
+        // opens their tokens in memory only.
+        let job = psirt_jobs::github::GitHubSteps::connected(store.clone(), vault);
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            psirt_jobs::github::run(
+                &job,
+                crate::time::now,
+                std::time::Duration::from_secs(15),
                 stop.wait(),
             )
             .await;

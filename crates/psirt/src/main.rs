@@ -155,6 +155,14 @@ enum UserCmd {
         #[arg(long)]
         email: String,
     },
+    /// Set the account's GitHub login (what makes them a collaborator on
+    /// the draft GitHub advisory of a case whose Fix Team they are on);
+    /// without LOGIN, clear it.
+    GithubLogin {
+        #[arg(long)]
+        email: String,
+        login: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -451,6 +459,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .set_password(user.id, password.trim_end_matches(['\r', '\n']))
                         .await?;
                     println!("password of {} set", user.email);
+                }
+                UserCmd::GithubLogin { email, login } => {
+                    let user = store.user_by_email(&email.parse()?).await?;
+                    let login: Option<psirt_core::GitHubLogin> =
+                        login.map(|l| l.parse()).transpose()?;
+                    store.set_github_login(user.id, login.as_ref()).await?;
+                    match login {
+                        Some(l) => println!("GitHub login of {} set to {l}", user.email),
+                        None => println!("GitHub login of {} cleared", user.email),
+                    }
                 }
                 UserCmd::Revoke { email } => {
                     let user = store.user_by_email(&email.parse()?).await?;

@@ -10,6 +10,7 @@ mod cve_services;
 mod distributors;
 mod embargo;
 mod fix_repository;
+mod github;
 mod harness;
 mod low_severity;
 mod mail;

@@ -63,7 +63,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::RetrospectiveNotInPolicy
         | Rule::CloseNeeds(_)
         | Rule::FixRepo(_)
-        | Rule::CveServices(_) => {}
+        | Rule::CveServices(_)
+        | Rule::GitHub(_) => {}
         // The distributors list's rules: shown in `distributors.rs`.
         Rule::OrgNotInState { .. }
         | Rule::OrgNeedsAcceptance { .. }

@@ -131,3 +131,47 @@ pub(crate) async fn revoke_tokens(
         sessions_ended: ended.sessions,
     }))
 }
+
+/// A GitHub login as the API takes and gives it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct GitHubLoginBody {
+    /// The account's GitHub login (case-insensitive, kept in lower case);
+    /// `null` clears it.
+    pub login: Option<String>,
+}
+
+/// Sets (or clears) the caller's own GitHub login: the one that makes
+/// them a collaborator on the draft GitHub advisory of a case whose Fix
+/// Team they are on. One account per login.
+#[utoipa::path(put, path = "/api/v1/me/github-login", tag = "session", request_body = GitHubLoginBody,
+    responses((status = 200, body = GitHubLoginBody), (status = 401, body = Problem),
+        (status = 409, body = Problem, description = "Another account has this login"),
+        (status = 422, body = Problem, description = "Not a GitHub login; the reason names it")))]
+pub(crate) async fn put_own_github_login(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<GitHubLoginBody>,
+) -> Result<axum::Json<GitHubLoginBody>, ApiError> {
+    let Principal::User(user) = &auth.caller.principal else {
+        return Err(ApiError::Unauthenticated(
+            "sign in or send an API token".into(),
+        ));
+    };
+    let login: Option<psirt_core::GitHubLogin> =
+        req.login
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: psirt_core::IdError| ApiError::Invalid {
+                field: "login".into(),
+                reason: e.to_string(),
+            })?;
+    state
+        .store
+        .by(&auth.caller)
+        .set_github_login(user.id, login.as_ref())
+        .await?;
+    Ok(axum::Json(GitHubLoginBody {
+        login: login.map(|l| l.to_string()),
+    }))
+}

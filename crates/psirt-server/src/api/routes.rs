@@ -249,6 +249,12 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "put",
+        path: "/api/v1/me/github-login",
+        door: Door::Instance(Operation::OwnAccount),
+        handler: Handler::Api(|| routes!(crate::api::put_own_github_login)),
+    },
+    Route {
+        method: "put",
         path: "/api/v1/me/openpgp-key",
         door: Door::Instance(Operation::OwnAccount),
         handler: Handler::Api(|| routes!(crate::api::put_own_key)),

@@ -12,7 +12,9 @@
 
 use jiff::Timestamp;
 use psirt_core::cvss::Vector;
-use psirt_core::{CaseRef, Change, CommitId, CreditKind, CveId, Duration, EmailAddress, UserId};
+use psirt_core::{
+    CaseRef, Change, CommitId, CreditKind, CveId, Duration, EmailAddress, GitHubLogin, UserId,
+};
 use serde::Serialize;
 
 use super::record_edit::RecordEditData;
@@ -159,6 +161,22 @@ pub enum EventData<'a> {
     CveRecordStateChanged {
         cve: &'a CveId,
         state: &'a str,
+    },
+    GitHubIssueCreated {
+        number: u64,
+        url: &'a str,
+    },
+    GitHubAdvisoryDrafted {
+        ghsa_id: &'a str,
+        url: &'a str,
+    },
+    /// Who was given, or lost, access to the GitHub advisory.
+    GitHubLogins {
+        ghsa_id: &'a str,
+        logins: &'a [GitHubLogin],
+    },
+    GitHubAdvisory {
+        ghsa_id: &'a str,
     },
     /// An edit of the advisory record: the record holds public facts only
     /// (`psirt_core::check_edit` admits nothing else), and its view names
@@ -408,6 +426,18 @@ impl<'a> EventData<'a> {
                 EventData::CveRecordStateChanged { cve, state }
             }
             Change::RecordEdited(edit) => EventData::RecordEdited(RecordEditData::of(edit)),
+            Change::GitHubIssueCreated { number, url } => EventData::GitHubIssueCreated {
+                number: *number,
+                url,
+            },
+            Change::GitHubAdvisoryDrafted { ghsa_id, url } => {
+                EventData::GitHubAdvisoryDrafted { ghsa_id, url }
+            }
+            Change::GitHubCollaboratorsSet { ghsa_id, logins }
+            | Change::GitHubAccessRevoked { ghsa_id, logins } => {
+                EventData::GitHubLogins { ghsa_id, logins }
+            }
+            Change::GitHubAdvisoryPublished { ghsa_id } => EventData::GitHubAdvisory { ghsa_id },
         }
     }
 }
@@ -621,6 +651,23 @@ mod tests {
                 state: text(),
             },
             Change::RecordEdited(psirt_core::RecordEdit::AddAlias { alias: text() }),
+            Change::GitHubIssueCreated {
+                number: 12,
+                url: text(),
+            },
+            Change::GitHubAdvisoryDrafted {
+                ghsa_id: text(),
+                url: text(),
+            },
+            Change::GitHubCollaboratorsSet {
+                ghsa_id: text(),
+                logins: vec!["alice".parse().unwrap()],
+            },
+            Change::GitHubAdvisoryPublished { ghsa_id: text() },
+            Change::GitHubAccessRevoked {
+                ghsa_id: text(),
+                logins: vec!["alice".parse().unwrap()],
+            },
         ]
     }
 
@@ -679,7 +726,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            42,
+            47,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples
@@ -741,6 +788,11 @@ mod tests {
             cve_reserved: cve
             cve_record_state_changed: cve, state
             record_edited: alias, edit
+            github_issue_created: number, url
+            github_advisory_drafted: ghsa_id, url
+            github_collaborators_set: ghsa_id, logins
+            github_advisory_published: ghsa_id
+            github_access_revoked: ghsa_id, logins
         "#]]
         .assert_eq(&listing);
     }
