@@ -3754,6 +3754,8 @@ both!(
             .unwrap();
         assert!(audit >= 3, "{audit}");
         assert!(text.trim_end().ends_with("# EOF"));
+    }
+);
 
 both!(
     a_person_sets_their_own_github_login_and_nobody_elses,

@@ -2426,6 +2426,8 @@ async fn last_event(site: &Site, reference: &str) -> serde_json::Value {
         .unwrap();
     let case: serde_json::Value = res.json().await.unwrap();
     case["timeline"].as_array().unwrap().last().unwrap().clone()
+}
+
 /// The dashboard shows a page of open cases, most pressing first, with a
 /// link to the next page; following the links shows every case once.
 #[tokio::test]

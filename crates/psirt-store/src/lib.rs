@@ -35,8 +35,8 @@ mod publication;
 pub mod services;
 mod sessions;
 mod standing;
-mod vault;
 mod summaries;
+mod vault;
 mod witness;
 
 use std::str::FromStr;
@@ -69,8 +69,8 @@ pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceSettings};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
-pub use vault::{Unsealable, Vault};
 pub use summaries::{DEFAULT_PAGE, ListQuery, MAX_PAGE, Page, PageSize, StateFilter};
+pub use vault::{Unsealable, Vault};
 
 /// The Message-ID domain until one is configured.
 pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";

@@ -327,11 +327,13 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             .await;
         });
     }
+    // The services' secrets (CNA keys, GitHub tokens), opened in memory
+    // only by the jobs that use them.
+    let vault = crate::kek::vault(&store, &config.kek).await?;
     {
         // The CVE Services steps run whether or not a project is connected
         // yet: a Fix Lead's request on a project without an account then
         // shows why it waits (on the step) instead of waiting silently.
-        let vault = crate::kek::vault(&store, &config.kek).await?;
         let connected = store
             .projects_with(psirt_store::Service::CveServices)
             .await?;
