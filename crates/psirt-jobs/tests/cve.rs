@@ -13,69 +13,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
+use common::{at, read, run, valid_for_cvelib};
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{
-    AffectedProduct, Case, CaseRef, Command, CveId, NewReport, Policy, RangeKind, RecordEdit,
-    Secret, VersionRange,
+    AffectedProduct, CaseRef, Command, CveId, NewReport, Policy, RangeKind, RecordEdit, Secret,
+    VersionRange,
 };
 use psirt_cve::Patience;
 use psirt_cve::testing::{Fault, KEY, ORG, ORG_UUID, StandIn, USER};
 use psirt_jobs::cve::{Cve5, CveSteps, ProjectAccounts};
-use psirt_store::{
-    Caller, Principal, ServiceSecret, ServiceSettings, Step, StepState, StepStatus, Store, User,
-};
-use serde_json::{Value, json};
-
-fn at(minutes: i64) -> Timestamp {
-    "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
-}
-
-async fn run(store: &Store, who: &User, case: CaseRef, command: Command, now: Timestamp) {
-    store
-        .execute(
-            &Caller::cli(Principal::User(who.clone())),
-            case,
-            command.clone(),
-            None,
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-}
-
-async fn read(store: &Store, who: &User, case: CaseRef) -> Case {
-    store
-        .case(&Caller::cli(Principal::User(who.clone())), case)
-        .await
-        .unwrap()
-        .case
-}
-
-fn valid_for_cvelib(containers: Vec<Value>) -> Value {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json, sys\n\
-             from cvelib.cve_api import CveRecord, CveRecordValidationError\n\
-             out = []\n\
-             for c in json.loads(sys.argv[1]):\n\
-             \x20   try:\n\
-             \x20       CveRecord.validate(c, CveRecord.Schemas.CNA_PUBLISHED)\n\
-             \x20       out.append(None)\n\
-             \x20   except CveRecordValidationError as e:\n\
-             \x20       out.append(str(e))\n\
-             print(json.dumps(out))",
-        )
-        .arg(Value::Array(containers).to_string())
-        .output()
-        .expect("python3 with cvelib");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use psirt_store::{ServiceSecret, ServiceSettings, Step, StepState, StepStatus, Store};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cve_is_reserved_once_and_published_after_the_release() {
