@@ -50,17 +50,28 @@ pub enum GitError {
     Io(#[from] std::io::Error),
 }
 
-/// A token for an HTTPS fix repository, sent as a bearer header through
-/// git's environment, never its arguments.
+/// The credentials for an HTTPS fix repository, sent as an
+/// `Authorization` header through git's environment, never its arguments.
 #[derive(Clone)]
 pub struct Credentials {
-    token: Secret<String>,
+    /// The header's value: `Bearer TOKEN` or `Basic BASE64(USER:TOKEN)`.
+    header: Secret<String>,
 }
 
 impl Credentials {
     pub fn bearer(token: impl Into<String>) -> Credentials {
         Credentials {
-            token: Secret::new(token.into()),
+            header: Secret::new(format!("Bearer {}", token.into())),
+        }
+    }
+
+    /// HTTP basic authentication, what GitHub, GitLab and Gitea take for
+    /// git over HTTPS with a token as the password.
+    pub fn basic(username: &str, token: &str) -> Credentials {
+        use base64::Engine;
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{token}"));
+        Credentials {
+            header: Secret::new(format!("Basic {pair}")),
         }
     }
 }
@@ -126,7 +137,7 @@ impl Mirror {
         if let Some(c) = credentials {
             git = git.config(
                 "http.extraHeader",
-                &format!("Authorization: Bearer {}", c.token.expose()),
+                &format!("Authorization: {}", c.header.expose()),
             );
         }
         git.args([

@@ -50,6 +50,9 @@ pub struct FixRepositories {
     /// Bounds every git command.
     pub git_timeout: Duration,
     pub poll: SignedDuration,
+    /// Opens the projects' fix-repository credentials (`psirt project
+    /// service git`); without it every fetch is anonymous.
+    pub vault: Option<psirt_store::Vault>,
 }
 
 impl FixRepositories {
@@ -59,7 +62,46 @@ impl FixRepositories {
             root: root.into(),
             git_timeout: Duration::from_secs(120),
             poll: POLL,
+            vault: None,
         }
+    }
+
+    /// The same job, fetching with each project's credentials.
+    pub fn with_vault(self, vault: psirt_store::Vault) -> FixRepositories {
+        FixRepositories {
+            vault: Some(vault),
+            ..self
+        }
+    }
+
+    /// The credentials for `location` of a case of `project`: only over
+    /// HTTPS (or plain HTTP to this machine), and only when the project
+    /// has them; a path, `ssh://` or `git://` location never gets them.
+    async fn credentials(
+        &self,
+        project: &str,
+        location: &str,
+    ) -> Result<Option<psirt_git::Credentials>, StoreError> {
+        let Some(vault) = &self.vault else {
+            return Ok(None);
+        };
+        if !sends_credentials(location) {
+            return Ok(None);
+        }
+        let Some(config) = self
+            .store
+            .service(project, psirt_store::Service::FixRepositories, vault)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let psirt_store::ServiceSettings::FixRepositories { username } = &config.settings else {
+            return Ok(None);
+        };
+        Ok(Some(psirt_git::Credentials::basic(
+            username,
+            config.secret.reveal(),
+        )))
     }
 
     /// Refreshes every case whose step is due; returns how many ran.
@@ -104,10 +146,13 @@ impl FixRepositories {
             return Ok(Refreshed::default());
         };
         let mirror = Mirror::new(self.root.join(reference.to_string()), self.git_timeout);
+        let credentials = self
+            .credentials(&record.case.project, &repo.location)
+            .await?;
         let read = {
             let (mirror, repo) = (mirror.clone(), repo.clone());
             blocking(move || {
-                mirror.fetch(&repo.location, None)?;
+                mirror.fetch(&repo.location, credentials.as_ref())?;
                 mirror.fix_commits(&repo.base, &repo.branch)
             })
             .await?
@@ -200,6 +245,44 @@ pub async fn run(
         tokio::select! {
             _ = &mut stop => return,
             _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// Whether a fetch from `location` may carry credentials: HTTPS, or
+/// plain HTTP only to this machine.
+fn sends_credentials(location: &str) -> bool {
+    if location.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = location.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
+}
+
+#[cfg(test)]
+mod credential_tests {
+    #[test]
+    fn credentials_go_over_https_or_to_this_machine_only() {
+        for (location, sends) in [
+            ("https://git.example/coredns.git", true),
+            ("http://127.0.0.1:8000/repo.git", true),
+            ("http://[::1]:8000/repo.git", true),
+            ("http://git.example/repo.git", false),
+            ("http://127.0.0.1.evil.example/repo.git", false),
+            ("ssh://git@git.example/repo.git", false),
+            ("git://git.example/repo.git", false),
+            ("/srv/git/repo.git", false),
+            ("file:///srv/git/repo.git", false),
+        ] {
+            assert_eq!(super::sends_credentials(location), sends, "{location}");
         }
     }
 }

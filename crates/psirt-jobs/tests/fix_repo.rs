@@ -377,3 +377,77 @@ async fn an_unfetchable_repository_leaves_the_case_as_it_was_and_is_retried_with
     );
     assert_eq!(w.case().await.fix_commits.len(), 2);
 }
+
+/// A one-request HTTP server on loopback that keeps the `Authorization`
+/// header git sent and answers 401: enough to see what a fetch carries.
+fn header_catcher() -> (String, std::sync::mpsc::Receiver<Option<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/coredns.git", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut auth = None;
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.strip_prefix("Authorization: ") {
+                    auth = Some(v.trim_end().to_string());
+                }
+                line.clear();
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            if tx.send(auth).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+/// `psirt project service git`: the project's credentials go with the
+/// fetch as HTTP basic authentication, opened from the vault; a project
+/// without them fetches anonymously.
+#[tokio::test]
+async fn the_projects_credentials_go_with_an_https_fetch() {
+    let w = world().await;
+    let (url, seen) = header_catcher();
+    let mut repo = linked(&w.project);
+    repo.location = url;
+    w.ok(&w.dave, Command::LinkFixRepository(repo), at(2)).await;
+
+    // Without a vault or credentials: no header at all.
+    w.job.round(at(2)).await.unwrap();
+    assert_eq!(seen.recv().unwrap(), None);
+    assert_eq!(w.step().await.state, StepState::Failed);
+
+    let vault = w
+        .store
+        .open_vault(b"0123456789abcdef0123", at(2))
+        .await
+        .unwrap();
+    let settings = psirt_store::ServiceSettings::fix_repositories("psirt-bot").unwrap();
+    let token = psirt_store::ServiceSecret::new("glpat-secret").unwrap();
+    w.store
+        .put_service("coredns", &settings, &token, &vault, at(2))
+        .await
+        .unwrap();
+    let job = w.job.clone().with_vault(vault);
+    while seen.try_recv().is_ok() {}
+    let later = w.step().await.next_at;
+    job.round(later).await.unwrap();
+    // base64("psirt-bot:glpat-secret")
+    assert_eq!(
+        seen.recv().unwrap().as_deref(),
+        Some("Basic cHNpcnQtYm90OmdscGF0LXNlY3JldA==")
+    );
+    let step = w.step().await;
+    assert_eq!(step.state, StepState::Failed);
+    assert!(
+        !step.reason.unwrap_or_default().contains("glpat-secret"),
+        "the token in the step's reason"
+    );
+}

@@ -314,8 +314,12 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             .await;
         });
     }
+    // The services' secrets (fix-repository credentials, CNA keys, GitHub
+    // tokens), opened in memory only by the jobs that use them.
+    let vault = crate::kek::vault(&store, &config.kek).await?;
     {
-        let job = psirt_jobs::fix_repo::FixRepositories::new(store.clone(), &config.git_dir);
+        let job = psirt_jobs::fix_repo::FixRepositories::new(store.clone(), &config.git_dir)
+            .with_vault(vault.clone());
         let stop = stop.clone();
         tasks.spawn(async move {
             psirt_jobs::fix_repo::run(
@@ -327,9 +331,6 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             .await;
         });
     }
-    // The services' secrets (CNA keys, GitHub tokens), opened in memory
-    // only by the jobs that use them.
-    let vault = crate::kek::vault(&store, &config.kek).await?;
     {
         // The CVE Services steps run whether or not a project is connected
         // yet: a Fix Lead's request on a project without an account then
