@@ -18,7 +18,7 @@ mod common;
 use common::{at, read, run, valid_for_cvelib};
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{
-    AffectedProduct, CaseRef, Command, CveId, NewReport, Policy, RangeKind, RecordEdit, Secret,
+    AffectedProduct, CaseRef, Command, CveId, NewReport, RangeKind, RecordEdit, Secret,
     VersionRange,
 };
 use psirt_cve::Patience;
@@ -30,25 +30,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cve_is_reserved_once_and_published_after_the_release() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
-    store
-        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
-        .await
-        .unwrap();
-    let mut users = Vec::new();
-    for (name, pst) in [("alice", true), ("dave", false)] {
-        let email = format!("{name}@example.org").parse().unwrap();
-        let (user, _) = store.add_user(&email, name, false, at(0)).await.unwrap();
-        if pst {
-            store
-                .add_pst_member("coredns", user.id, at(0))
-                .await
-                .unwrap();
-        }
-        users.push(user);
-    }
+    let (store, users) = common::coredns(dir.path(), &[("alice", true), ("dave", false)]).await;
     let (alice, dave) = (&users[0], &users[1]);
     let case = store
         .report(

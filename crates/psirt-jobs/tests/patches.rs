@@ -6,59 +6,21 @@
 //! to the SHA-256 the text states, and `git am` applies them on the
 //! release tag.
 
-use jiff::{SignedDuration, Timestamp};
+mod common;
+
+use common::{at, run};
 use mail_parser::MimeHeaders;
-use psirt_core::{
-    CaseRef, Command, DistributorDecision, MailKind, NewReport, PlanOutcome, Policy, Secret,
-};
+use psirt_core::{Command, DistributorDecision, MailKind, NewReport, PlanOutcome, Secret};
 use psirt_git::testing::{git, project};
-use psirt_jobs::deliver::Delivery;
 use psirt_jobs::fix_repo::FixRepositories;
-use psirt_mail::InstanceKey;
 use psirt_mail::testing::gpg::Gpg;
-use psirt_mail::testing::smtp_sink::SmtpSink;
-use psirt_store::{Caller, DraftDecision, NewPerson, PersonKey, Principal, Store, User};
+use psirt_store::{Caller, DraftDecision, NewPerson, PersonKey, Principal};
 use sha2::{Digest, Sha256};
-
-fn at(minutes: i64) -> Timestamp {
-    "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
-}
-
-async fn run(store: &Store, who: &User, case: CaseRef, command: Command, now: Timestamp) {
-    store
-        .execute(
-            &Caller::cli(Principal::User(who.clone())),
-            case,
-            command.clone(),
-            None,
-            now,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_encrypted_copy_carries_the_patch_sets_it_states() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
-    store
-        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
-        .await
-        .unwrap();
-    let mut users = Vec::new();
-    for (name, pst) in [("alice", true), ("dave", false)] {
-        let email = format!("{name}@example.org").parse().unwrap();
-        let (user, _) = store.add_user(&email, name, false, at(0)).await.unwrap();
-        if pst {
-            store
-                .add_pst_member("coredns", user.id, at(0))
-                .await
-                .unwrap();
-        }
-        users.push(user);
-    }
+    let (store, users) = common::coredns(dir.path(), &[("alice", true), ("dave", false)]).await;
     let (alice, dave) = (&users[0], &users[1]);
     let gpg = Gpg::new();
     gpg.gen_key("founder@origin.example", "0");
@@ -198,22 +160,7 @@ async fn each_encrypted_copy_carries_the_patch_sets_it_states() {
         .unwrap();
 
     // One delivery round to a real SMTP server.
-    let mut sink = SmtpSink::start(Default::default());
-    let key = InstanceKey::generate("psirt (instance key)").unwrap();
-    let delivery = Delivery {
-        store: store.clone(),
-        smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
-        key: key.clone(),
-        from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
-        worker: "test".into(),
-        lease: SignedDuration::from_mins(5),
-        first_retry: SignedDuration::from_secs(30),
-        clock: || at(6),
-    };
-    let round = delivery.round(at(6)).await.unwrap();
-    assert_eq!(round.failed, 0, "{round:?}");
-    let received = sink.messages();
-    sink.stop();
+    let (received, key) = common::deliver_once(&store, || at(6)).await;
     gpg.import(&key.public_key_armored().unwrap());
     // (Their invitation went out in the same round.)
     let (copy, decrypted) = received

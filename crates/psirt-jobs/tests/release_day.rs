@@ -18,24 +18,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{at, read, run, valid_for_cvelib};
-use jiff::SignedDuration;
 use mail_parser::MimeHeaders;
 use psirt_core::{
-    AffectedProduct, Command, DistributorDecision, MailKind, NewReport, PlanOutcome, Policy,
-    RangeKind, RecordEdit, ReferenceKind, Secret, VersionRange,
+    AffectedProduct, Command, DistributorDecision, MailKind, NewReport, PlanOutcome, RangeKind,
+    RecordEdit, ReferenceKind, Secret, VersionRange,
 };
 use psirt_cve::testing::{KEY, ORG, ORG_UUID, StandIn as CveStandIn, USER};
 use psirt_git::testing::{commit_all, git, project, write};
 use psirt_github::testing::{OWNER, REPO, StandIn as GitHubStandIn, TOKEN};
 use psirt_jobs::cve::{Cve5, CveSteps, ProjectAccounts};
-use psirt_jobs::deliver::Delivery;
 use psirt_jobs::fix_repo::FixRepositories;
 use psirt_jobs::github::{Connected, GitHubSteps};
-use psirt_mail::InstanceKey;
 use psirt_mail::testing::gpg::Gpg;
-use psirt_mail::testing::smtp_sink::SmtpSink;
 use psirt_store::{
-    Caller, DraftDecision, NewPerson, PersonKey, Principal, ServiceSecret, ServiceSettings, Store,
+    Caller, DraftDecision, NewPerson, PersonKey, Principal, ServiceSecret, ServiceSettings,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -44,28 +40,12 @@ use sha2::{Digest, Sha256};
 async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
     // The project, its Product Security Team (alice) and a maintainer (dave).
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
-    store
-        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
-        .await
-        .unwrap();
-    let mut users = Vec::new();
-    for (name, pst) in [("alice", true), ("dave", false)] {
-        let email = format!("{name}@example.org").parse().unwrap();
-        let (user, _) = store.add_user(&email, name, false, at(0)).await.unwrap();
-        if pst {
-            store
-                .add_pst_member("coredns", user.id, at(0))
-                .await
-                .unwrap();
-        }
+    let (store, users) = common::coredns(dir.path(), &[("alice", true), ("dave", false)]).await;
+    for (user, name) in users.iter().zip(["alice", "dave"]) {
         store
             .set_github_login(user.id, Some(&name.parse().unwrap()))
             .await
             .unwrap();
-        users.push(user);
     }
     let (alice, dave) = (&users[0], &users[1]);
     let gpg = Gpg::new();
@@ -331,22 +311,7 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
         )
         .await
         .unwrap();
-    let mut sink = SmtpSink::start(Default::default());
-    let key = InstanceKey::generate("psirt (instance key)").unwrap();
-    let delivery = Delivery {
-        store: store.clone(),
-        smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
-        key: key.clone(),
-        from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
-        worker: "test".into(),
-        lease: SignedDuration::from_mins(5),
-        first_retry: SignedDuration::from_secs(30),
-        clock: || at(8),
-    };
-    let round = delivery.round(at(8)).await.unwrap();
-    assert_eq!(round.failed, 0, "{round:?}");
-    let received = sink.messages();
-    sink.stop();
+    let (received, key) = common::deliver_once(&store, || at(8)).await;
     gpg.import(&key.public_key_armored().unwrap());
     let (copy, decrypted) = received
         .iter()

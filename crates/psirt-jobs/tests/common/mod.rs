@@ -1,10 +1,16 @@
 //! Helpers shared by the scenario tests that drive the jobs against a real
-//! store: a fixed clock, a command run as a user, the case read back, and
-//! cvelib's own schema check of published CNA containers. It holds no
-//! fixtures of its own; each test builds its world in the open.
+//! store: a fixed clock, the CoreDNS project with its people, a command run
+//! as a user, the case read back, one delivery round to a real SMTP server,
+//! and cvelib's own schema check of published CNA containers. Each test
+//! builds the rest of its world in the open.
+
+#![allow(dead_code)] // Each test file uses its own part.
 
 use jiff::{SignedDuration, Timestamp};
-use psirt_core::{Case, CaseRef, Command};
+use psirt_core::{Case, CaseRef, Command, Policy};
+use psirt_jobs::deliver::Delivery;
+use psirt_mail::InstanceKey;
+use psirt_mail::testing::smtp_sink::{Received, SmtpSink};
 use psirt_store::{Caller, Principal, Store, User};
 use serde_json::Value;
 
@@ -12,6 +18,53 @@ use serde_json::Value;
 /// backoffs are exact.
 pub fn at(minutes: i64) -> Timestamp {
     "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
+}
+
+/// A SQLite store in `dir` with the `coredns` project and one account per
+/// `(name, on the PST)`, as `name@example.org`, in that order.
+pub async fn coredns(dir: &std::path::Path, people: &[(&str, bool)]) -> (Store, Vec<User>) {
+    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.display()))
+        .await
+        .unwrap();
+    store
+        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
+        .await
+        .unwrap();
+    let mut users = Vec::new();
+    for &(name, pst) in people {
+        let email = format!("{name}@example.org").parse().unwrap();
+        let (user, _) = store.add_user(&email, name, false, at(0)).await.unwrap();
+        if pst {
+            store
+                .add_pst_member("coredns", user.id, at(0))
+                .await
+                .unwrap();
+        }
+        users.push(user);
+    }
+    (store, users)
+}
+
+/// One delivery round of the outbox, at `clock`'s instant, to a real SMTP
+/// server started for it: what arrived, and the instance key that signed it.
+pub async fn deliver_once(store: &Store, clock: fn() -> Timestamp) -> (Vec<Received>, InstanceKey) {
+    let mut sink = SmtpSink::start(Default::default());
+    let key = InstanceKey::generate("psirt (instance key)").unwrap();
+    let delivery = Delivery {
+        store: store.clone(),
+        smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
+        key: key.clone(),
+        from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
+        worker: "test".into(),
+        lease: SignedDuration::from_mins(5),
+        first_retry: SignedDuration::from_secs(30),
+        clock,
+    };
+    let round = delivery.round(clock()).await.unwrap();
+    assert_eq!(round.failed, 0, "{round:?}");
+    let received = sink.messages();
+    sink.stop();
+    (received, key)
 }
 
 /// Runs a command as the user through the store, as the CLI would; a
