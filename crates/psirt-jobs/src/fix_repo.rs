@@ -85,7 +85,7 @@ impl FixRepositories {
         let Some(vault) = &self.vault else {
             return Ok(None);
         };
-        if !sends_credentials(location) {
+        if !psirt_store::services::may_carry_secrets(location) {
             return Ok(None);
         }
         let Some(config) = self
@@ -245,44 +245,6 @@ pub async fn run(
         tokio::select! {
             _ = &mut stop => return,
             _ = tokio::time::sleep(every) => {}
-        }
-    }
-}
-
-/// Whether a fetch from `location` may carry credentials: HTTPS, or
-/// plain HTTP only to this machine.
-fn sends_credentials(location: &str) -> bool {
-    if location.starts_with("https://") {
-        return true;
-    }
-    let Some(rest) = location.strip_prefix("http://") else {
-        return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let name = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
-    };
-    matches!(name, "127.0.0.1" | "localhost" | "::1")
-}
-
-#[cfg(test)]
-mod credential_tests {
-    #[test]
-    fn credentials_go_over_https_or_to_this_machine_only() {
-        for (location, sends) in [
-            ("https://git.example/coredns.git", true),
-            ("http://127.0.0.1:8000/repo.git", true),
-            ("http://[::1]:8000/repo.git", true),
-            ("http://git.example/repo.git", false),
-            ("http://127.0.0.1.evil.example/repo.git", false),
-            ("ssh://git@git.example/repo.git", false),
-            ("git://git.example/repo.git", false),
-            ("/srv/git/repo.git", false),
-            ("file:///srv/git/repo.git", false),
-        ] {
-            assert_eq!(super::sends_credentials(location), sends, "{location}");
         }
     }
 }

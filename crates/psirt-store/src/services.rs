@@ -141,6 +141,25 @@ impl ServiceSettings {
     }
 }
 
+/// Whether psirt may send a secret (a token, a password) to `url`: over
+/// HTTPS, or over plain HTTP only to this machine (a local stand-in or a
+/// proxy on loopback). The one rule for service APIs and fix repositories.
+pub fn may_carry_secrets(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "::1")
+}
+
 /// An API URL psirt will send a secret to: HTTPS, or plain HTTP only to
 /// this machine (a local stand-in or a proxy on loopback).
 fn check_url(url: &str) -> Result<String, StoreError> {
@@ -152,16 +171,7 @@ fn check_url(url: &str) -> Result<String, StoreError> {
     let rest = if let Some(rest) = url.strip_prefix("https://") {
         rest
     } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let name = if host.starts_with('[') {
-            host.split_once(']')
-                .map_or(host, |(h, _)| h)
-                .trim_start_matches('[')
-        } else {
-            host.split(':').next().unwrap_or_default()
-        };
-        if !matches!(name, "127.0.0.1" | "localhost" | "::1") {
+        if !may_carry_secrets(url) {
             return Err(invalid(
                 "must use https:// (plain http:// only to 127.0.0.1, localhost or [::1]): the token would cross the network in clear",
             ));
@@ -475,5 +485,22 @@ mod tests {
             r#"{"service":"cve","api_url":"https://cve.example/api","org":"acme","user":"u@acme.example"}"#
         );
         assert!(settings_of(json, Service::GitHub).is_err());
+    }
+
+    #[test]
+    fn credentials_go_over_https_or_to_this_machine_only() {
+        for (location, sends) in [
+            ("https://git.example/coredns.git", true),
+            ("http://127.0.0.1:8000/repo.git", true),
+            ("http://[::1]:8000/repo.git", true),
+            ("http://git.example/repo.git", false),
+            ("http://127.0.0.1.evil.example/repo.git", false),
+            ("ssh://git@git.example/repo.git", false),
+            ("git://git.example/repo.git", false),
+            ("/srv/git/repo.git", false),
+            ("file:///srv/git/repo.git", false),
+        ] {
+            assert_eq!(may_carry_secrets(location), sends, "{location}");
+        }
     }
 }
