@@ -17,21 +17,27 @@
 //! as events in one transaction.
 
 mod access;
+mod calendar;
 mod case;
 mod command;
 mod cve_services;
 pub mod distributors;
 mod dues;
 mod duration;
+mod ending;
 mod engine;
 mod event;
 mod fix_repo;
 mod github;
 mod ids;
 mod notify;
+mod on_call;
 mod policy;
+mod policy_rule;
+mod presets;
 mod record;
 mod record_ids;
+mod response;
 mod rotation;
 mod rule;
 mod summary;
@@ -41,6 +47,12 @@ pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
     authorize_summary, standings,
 };
+pub use calendar::{AnnouncementSlot, Calendar, Weekday, suggested_release_instant};
+pub use ending::{AccessEnds, Ended};
+pub use on_call::{OnCall, triage_on_call};
+pub use policy_rule::PolicyRule;
+pub use presets::{PRESETS, kubernetes, preset};
+pub use response::{ResponseTargets, Severity, StalePings, Targets};
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
