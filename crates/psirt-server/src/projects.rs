@@ -95,7 +95,17 @@ pub(crate) async fn add_pst_member(
 /// A policy from a request body, every key checked (unknown keys are
 /// refused); a bad value is a 422 naming its key under `prefix`
 /// (`policy.release_within`, or `release_within` for a policy body).
-pub(crate) fn policy_from(prefix: &str, value: serde_json::Value) -> Result<Policy, ApiError> {
+pub(crate) fn policy_from(prefix: &str, mut value: serde_json::Value) -> Result<Policy, ApiError> {
+    // A calendar given as an iCalendar file's text becomes its dates.
+    psirt_formats::holidays::expand_policy_calendar(&mut value).map_err(|e| {
+        ApiError::Invalid {
+            field: match prefix {
+                "" => "calendar.ics".into(),
+                p => format!("{p}.calendar.ics"),
+            },
+            reason: e.to_string(),
+        }
+    })?;
     let policy: Policy =
         serde_path_to_error::deserialize(value).map_err(|e: serde_path_to_error::Error<_>| {
             let path = e.path().to_string();
