@@ -291,13 +291,38 @@ mod tests {
     fn business_days_skip_weekends_and_holidays() {
         let mut cal = Calendar::default();
         // 2026-12-04 is a Friday.
-        check(&cal, "2026-12-04T15:00:00Z", Duration::days(1), "2026-12-07T15:00:00Z");
-        check(&cal, "2026-12-05T10:00:00Z", Duration::days(1), "2026-12-08T00:00:00Z");
-        check(&cal, "2026-12-03T09:00:00Z", Duration::hours(36), "2026-12-04T21:00:00Z");
-        check(&cal, "2026-12-03T09:00:00Z", Duration::days(0), "2026-12-03T09:00:00Z");
+        check(
+            &cal,
+            "2026-12-04T15:00:00Z",
+            Duration::days(1),
+            "2026-12-07T15:00:00Z",
+        );
+        check(
+            &cal,
+            "2026-12-05T10:00:00Z",
+            Duration::days(1),
+            "2026-12-08T00:00:00Z",
+        );
+        check(
+            &cal,
+            "2026-12-03T09:00:00Z",
+            Duration::hours(36),
+            "2026-12-04T21:00:00Z",
+        );
+        check(
+            &cal,
+            "2026-12-03T09:00:00Z",
+            Duration::days(0),
+            "2026-12-03T09:00:00Z",
+        );
         cal.holidays.insert("2026-12-25".parse().unwrap());
         // Thursday 24 December: Friday is a holiday, so Monday.
-        check(&cal, "2026-12-24T12:00:00Z", Duration::days(1), "2026-12-28T12:00:00Z");
+        check(
+            &cal,
+            "2026-12-24T12:00:00Z",
+            Duration::days(1),
+            "2026-12-28T12:00:00Z",
+        );
         assert_eq!(
             cal.holidays_between(at("2026-12-01T00:00:00Z"), at("2026-12-31T00:00:00Z")),
             vec!["2026-12-25".parse::<Date>().unwrap()]
@@ -319,7 +344,10 @@ mod tests {
             .into(),
             holidays: BTreeSet::new(),
         };
-        assert!(cal.add_business(at("2026-12-04T15:00:00Z"), Duration::days(1)) > at("2029-01-01T00:00:00Z"));
+        assert!(
+            cal.add_business(at("2026-12-04T15:00:00Z"), Duration::days(1))
+                > at("2029-01-01T00:00:00Z")
+        );
     }
 
     #[test]
@@ -328,7 +356,11 @@ mod tests {
             announce_at: Some(AnnouncementSlot::kubernetes()),
             ..Default::default()
         };
-        let suggest = |s: &str| suggested_release_instant(&policy, at(s)).unwrap().to_string();
+        let suggest = |s: &str| {
+            suggested_release_instant(&policy, at(s))
+                .unwrap()
+                .to_string()
+        };
         // Tuesday morning: that afternoon.
         assert_eq!(suggest("2026-12-01T09:00:00Z"), "2026-12-01T16:00:00Z");
         // Tuesday evening: Wednesday.
@@ -339,7 +371,10 @@ mod tests {
         // Exactly on the slot: itself.
         assert_eq!(suggest("2026-12-07T16:00:00Z"), "2026-12-07T16:00:00Z");
         assert_eq!(
-            suggested_release_instant(&crate::policy::Policy::default(), at("2026-12-04T09:00:00Z")),
+            suggested_release_instant(
+                &crate::policy::Policy::default(),
+                at("2026-12-04T09:00:00Z")
+            ),
             None
         );
     }

@@ -20,8 +20,8 @@ use crate::dues::{Due, Milestone, MilestoneStatus};
 use crate::engine::{Context, Refusal, Rule};
 use crate::event::Change;
 use crate::ids::UserId;
-use crate::policy_rule::PolicyRule;
 use crate::notify::{Audience, Mail, MailKind, Protection, REMIND_BEFORE, Review};
+use crate::policy_rule::PolicyRule;
 
 /// When the Fix Team's access to the private parts of a case ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,10 +173,7 @@ pub(crate) fn final_notice_draft(case: &Case, now: Timestamp) -> Option<Mail> {
         body,
         review: Review::Draft,
         protection: Protection::EncryptOnly,
-        once: Some(format!(
-            "final-notice:{reference}:{}",
-            end.as_microsecond()
-        )),
+        once: Some(format!("final-notice:{reference}:{}", end.as_microsecond())),
         attachments: Vec::new(),
     })
 }

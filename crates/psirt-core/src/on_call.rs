@@ -9,9 +9,9 @@
 //! order; a member marked unavailable hands the week to the next
 //! available one after them, without moving anyone else's weeks.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::UserId;
@@ -33,9 +33,7 @@ pub fn triage_on_call(roster: &[RosterEntry], at: Timestamp) -> Option<OnCall> {
     // Dates count in whole days by default.
     let days = i64::from(epoch.until(date).ok()?.get_days());
     let week = days.div_euclid(7);
-    let week_of = epoch
-        .checked_add(jiff::Span::new().days(week * 7))
-        .ok()?;
+    let week_of = epoch.checked_add(jiff::Span::new().days(week * 7)).ok()?;
     let n = roster.len();
     if n == 0 {
         return None;

@@ -78,9 +78,6 @@ pub struct Policy {
     /// When Fix Team members who are not on the PST lose the case's
     /// private parts; by default they keep them.
     pub fix_team_access_ends: Option<AccessEnds>,
-    /// How long a distributor person's acceptance of the embargo policy
-    /// holds before they must accept it again; by default for ever.
-    pub embargo_acceptance_valid_for: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -109,7 +106,6 @@ impl Default for Policy {
             stale_after: StalePings::new(),
             triage_rotation: false,
             fix_team_access_ends: None,
-            embargo_acceptance_valid_for: None,
         }
     }
 }

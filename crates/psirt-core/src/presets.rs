@@ -52,7 +52,6 @@ pub fn kubernetes() -> Policy {
         .into(),
         triage_rotation: true,
         fix_team_access_ends: Some(AccessEnds::Release),
-        embargo_acceptance_valid_for: Some(Duration::days(365)),
         ..Policy::default()
     }
 }
@@ -62,8 +61,10 @@ pub fn kubernetes() -> Policy {
 pub(crate) fn validate_more(p: &Policy) -> Result<(), PolicyError> {
     let err = |field: &'static str, reason: String| Err(PolicyError { field, reason });
     for (field, d) in [
-        ("distributor_final_notice_before", p.distributor_final_notice_before),
-        ("embargo_acceptance_valid_for", p.embargo_acceptance_valid_for),
+        (
+            "distributor_final_notice_before",
+            p.distributor_final_notice_before,
+        ),
         ("first_response_within", p.first_response_within),
     ] {
         if d == Some(Duration::ZERO) {

@@ -55,17 +55,25 @@ pub fn read(text: &str) -> Result<BTreeSet<Date>, HolidayError> {
                 event = Some((n, None, None));
             }
             ("BEGIN", component) => other.push(component.to_ascii_uppercase()),
-            ("END", component) if other.last().is_some_and(|c| c.eq_ignore_ascii_case(component)) => {
+            ("END", component)
+                if other
+                    .last()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(component)) =>
+            {
                 other.pop();
             }
             ("END", "VEVENT") if other.is_empty() => {
-                let (start_line, start, end) =
-                    event.take().ok_or_else(|| err(n, "END:VEVENT without BEGIN:VEVENT"))?;
+                let (start_line, start, end) = event
+                    .take()
+                    .ok_or_else(|| err(n, "END:VEVENT without BEGIN:VEVENT"))?;
                 let start = start.ok_or_else(|| err(start_line, "the event has no DTSTART"))?;
                 let end = end.unwrap_or_else(|| start.tomorrow().unwrap_or(start));
                 let days = start.until(end).map(|s| s.get_days()).unwrap_or(0);
                 if days <= 0 {
-                    return Err(err(start_line, "the event's DTEND is not after its DTSTART"));
+                    return Err(err(
+                        start_line,
+                        "the event's DTEND is not after its DTSTART",
+                    ));
                 }
                 if days > MAX_EVENT_DAYS {
                     return Err(err(start_line, "the event is longer than a year"));
@@ -73,7 +81,9 @@ pub fn read(text: &str) -> Result<BTreeSet<Date>, HolidayError> {
                 let mut d = start;
                 while d < end {
                     dates.insert(d);
-                    d = d.tomorrow().map_err(|_| err(start_line, "the date is out of range"))?;
+                    d = d
+                        .tomorrow()
+                        .map_err(|_| err(start_line, "the date is out of range"))?;
                 }
                 if dates.len() > MAX_DAYS {
                     return Err(err(start_line, "the calendar gives more than 3660 days"));
@@ -199,7 +209,8 @@ mod tests {
 
     #[test]
     fn what_it_would_have_to_guess_is_refused_with_its_line() {
-        let ev = |body: &str| format!("{HEAD}BEGIN:VEVENT\r\n{body}END:VEVENT\r\nEND:VCALENDAR\r\n");
+        let ev =
+            |body: &str| format!("{HEAD}BEGIN:VEVENT\r\n{body}END:VEVENT\r\nEND:VCALENDAR\r\n");
         check(
             &ev("DTSTART:20261225T090000Z\r\n"),
             "iCalendar line 5: \"20261225T090000Z\" is a date-time: only all-day events (VALUE=DATE) are read",
@@ -220,13 +231,22 @@ mod tests {
             &ev("DTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261225\r\n"),
             "iCalendar line 4: the event's DTEND is not after its DTSTART",
         );
-        check(&ev("SUMMARY:x\r\n"), "iCalendar line 4: the event has no DTSTART");
-        check("BEGIN:VEVENT\r\n", "iCalendar line 1: the file must start with BEGIN:VCALENDAR");
+        check(
+            &ev("SUMMARY:x\r\n"),
+            "iCalendar line 4: the event has no DTSTART",
+        );
+        check(
+            "BEGIN:VEVENT\r\n",
+            "iCalendar line 1: the file must start with BEGIN:VCALENDAR",
+        );
         check(
             &format!("{HEAD}BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\n"),
             "iCalendar line 5: the file must end with END:VCALENDAR",
         );
-        check(&format!("{HEAD}garbage\r\n"), "iCalendar line 4: is not NAME:value");
+        check(
+            &format!("{HEAD}garbage\r\n"),
+            "iCalendar line 4: is not NAME:value",
+        );
     }
 }
 
@@ -258,7 +278,11 @@ pub fn expand_policy_calendar(policy: &mut serde_json::Value) -> Result<(), Holi
         .entry("holidays")
         .or_insert_with(|| serde_json::Value::Array(Vec::new()));
     if let Some(list) = holidays.as_array_mut() {
-        list.extend(dates.iter().map(|d| serde_json::Value::String(d.to_string())));
+        list.extend(
+            dates
+                .iter()
+                .map(|d| serde_json::Value::String(d.to_string())),
+        );
     }
     Ok(())
 }

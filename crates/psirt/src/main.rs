@@ -644,7 +644,10 @@ fn read_policy(path: &std::path::Path) -> anyhow::Result<psirt_core::Policy> {
             let file = file.as_str().ok_or_else(|| {
                 anyhow::anyhow!("{}: calendar.ics_file must be a path", path.display())
             })?;
-            let ics = path.parent().unwrap_or(std::path::Path::new(".")).join(file);
+            let ics = path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join(file);
             let ics_text = std::fs::read_to_string(&ics)
                 .with_context(|| format!("reading calendar.ics_file {}", ics.display()))?;
             let dates = psirt_formats::holidays::read(&ics_text)

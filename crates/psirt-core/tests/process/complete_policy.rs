@@ -55,10 +55,18 @@ fn a_report_on_friday_afternoon_is_answered_within_one_business_day_on_monday() 
     assert_eq!(due(Milestone::FixLeadAssigned), "2026-12-05T15:00:00Z");
     // A holiday on Monday moves it to Tuesday.
     let mut policy = kubernetes();
-    policy.calendar.holidays.insert("2026-12-07".parse().unwrap());
+    policy
+        .calendar
+        .holidays
+        .insert("2026-12-07".parse().unwrap());
     let w = World::open_at(private_report(), policy, 1, at("2026-12-04T15:00:00Z"));
     assert_eq!(
-        w.case.milestone(Milestone::FirstResponse).due().unwrap().at.to_string(),
+        w.case
+            .milestone(Milestone::FirstResponse)
+            .due()
+            .unwrap()
+            .at
+            .to_string(),
         "2026-12-08T15:00:00Z"
     );
 }
@@ -132,7 +140,11 @@ fn response_targets_follow_the_severity_and_the_agenda_shows_what_is_missed() {
     assert_eq!(missed, ["cvss_scored", "fix_ready"]);
     // Reminders follow the targets: the overdue one names them.
     let mails = reminders(&w.case, day0_plus("4d"));
-    assert!(mails[0].subject.ends_with("2 milestones are overdue"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.ends_with("2 milestones are overdue"),
+        "{}",
+        mails[0].subject
+    );
 }
 
 fn pick(w: &World) -> String {
@@ -215,14 +227,25 @@ fn the_suggested_announcement_is_16_utc_and_a_friday_moves_to_monday() {
         ),
     );
     assert_eq!(
-        w.case.distributors.as_ref().unwrap().off_slot_reason.as_deref(),
+        w.case
+            .distributors
+            .as_ref()
+            .unwrap()
+            .off_slot_reason
+            .as_deref(),
         Some("Aligned with the Go release.")
     );
     // Without an embargo end, the suggestion is the default.
     let mut w = k8s_ready();
     w.ok(w.lead(), decide_distributors(None, None));
     assert_eq!(
-        w.case.distributors.as_ref().unwrap().embargo_end.unwrap().to_string(),
+        w.case
+            .distributors
+            .as_ref()
+            .unwrap()
+            .embargo_end
+            .unwrap()
+            .to_string(),
         "2026-12-22T16:00:00Z"
     );
 }
@@ -232,7 +255,10 @@ fn the_final_notice_is_drafted_a_day_ahead_and_due_24_hours_before_release() {
     let mut w = k8s_ready();
     w.ok(w.lead(), decide_distributors(None, None));
     assert_eq!(
-        format!("{:?}", w.case.milestone(Milestone::DistributorsFinalNotice).status),
+        format!(
+            "{:?}",
+            w.case.milestone(Milestone::DistributorsFinalNotice).status
+        ),
         "Pending { due: None }"
     );
     w.ok(
@@ -259,14 +285,27 @@ fn the_final_notice_is_drafted_a_day_ahead_and_due_24_hours_before_release() {
     let draft = drafts(&w.case, "2026-12-20T16:00:00Z");
     assert_eq!(draft.len(), 1);
     assert_eq!(draft[0].review, Review::Draft);
-    assert_eq!(draft[0].audience, psirt_core::Audience::NotifiedDistributors);
-    assert!(draft[0].body.contains("the fix becomes public at 2026-12-22 16:00 UTC"));
-    assert_eq!(draft[0].once, drafts(&w.case, "2026-12-21T10:00:00Z")[0].once);
+    assert_eq!(
+        draft[0].audience,
+        psirt_core::Audience::NotifiedDistributors
+    );
+    assert!(
+        draft[0]
+            .body
+            .contains("the fix becomes public at 2026-12-22 16:00 UTC")
+    );
+    assert_eq!(
+        draft[0].once,
+        drafts(&w.case, "2026-12-21T10:00:00Z")[0].once
+    );
     // Approving it (the store runs this) is the milestone.
     w.now = at("2026-12-21T10:00:00Z");
     w.ok(w.lead(), Command::RecordFinalDistributorNotice);
     assert_eq!(
-        format!("{:?}", w.case.milestone(Milestone::DistributorsFinalNotice).status),
+        format!(
+            "{:?}",
+            w.case.milestone(Milestone::DistributorsFinalNotice).status
+        ),
         "Done { at: 2026-12-21T10:00:00Z }"
     );
     assert!(drafts(&w.case, "2026-12-21T11:00:00Z").is_empty());
@@ -405,7 +444,11 @@ fn access_that_ends_with_the_case_before_and_after_the_release() {
     let names: Vec<&str> = w.events[w.last..].iter().map(|e| e.change.name()).collect();
     assert_eq!(
         names,
-        ["released", "distributor_access_ended", "fix_team_access_ended"]
+        [
+            "released",
+            "distributor_access_ended",
+            "fix_team_access_ended"
+        ]
     );
     let after = w.case.clone();
     let notified = Actor::Distributor {
@@ -435,7 +478,11 @@ fn access_that_ends_with_the_case_before_and_after_the_release() {
         write!(table, "{:<26}", format!("{op:?}")).unwrap();
         for (_, actor) in &columns {
             for case in [&before, &after] {
-                let cell = if authorize(actor, op, case).is_ok() { "yes" } else { "-" };
+                let cell = if authorize(actor, op, case).is_ok() {
+                    "yes"
+                } else {
+                    "-"
+                };
                 write!(table, " {cell:>9}").unwrap();
             }
         }
@@ -493,7 +540,10 @@ fn an_announcement_slot_of_a_policy_is_read_and_checked() {
         "stale_after": {"high": "7d"},
     }))
     .unwrap();
-    assert_eq!(policy.announce_at.as_ref().unwrap().time.to_string(), "16:00:00");
+    assert_eq!(
+        policy.announce_at.as_ref().unwrap().time.to_string(),
+        "16:00:00"
+    );
     assert_eq!(policy.validate(), Ok(()));
     let bad = Policy {
         announce_at: Some(AnnouncementSlot {

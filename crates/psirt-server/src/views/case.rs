@@ -276,7 +276,12 @@ impl CaseView {
     }
 
     /// With the policy's effects at `now` (`roster`: the project's PST).
-    pub fn at(mut self, case: &Case, now: Timestamp, roster: &[psirt_core::RosterEntry]) -> CaseView {
+    pub fn at(
+        mut self,
+        case: &Case,
+        now: Timestamp,
+        roster: &[psirt_core::RosterEntry],
+    ) -> CaseView {
         self.policy = CasePolicyView::new(case, now, roster);
         self
     }

@@ -578,7 +578,10 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             discussion,
             holidays: true,
             ..
-        } => (reference, Command::SlowDownForHolidays { reason, discussion }),
+        } => (
+            reference,
+            Command::SlowDownForHolidays { reason, discussion },
+        ),
         CaseCmd::SlowDown {
             reference,
             reason,
