@@ -276,7 +276,7 @@ impl Case {
             summary: summary.clone(),
             details: details.clone(),
             reporter: reporter.clone(),
-            policy: policy.clone(),
+            policy: Policy::clone(policy),
             reported_at: first.at,
             public: already_public.then(|| PublicDisclosure {
                 learned_at: first.at,

@@ -145,7 +145,7 @@ pub fn open_case(
             reporter,
             public_link,
             already_public: report.already_public,
-            policy,
+            policy: Box::new(policy),
         },
         Change::Acknowledged,
     ])

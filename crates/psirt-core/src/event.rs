@@ -69,7 +69,9 @@ pub enum Change {
         /// `Some` when the report was of a public disclosure.
         public_link: Option<String>,
         already_public: bool,
-        policy: Policy,
+        /// Boxed: the policy is the largest part of any event, and only
+        /// the first event of a case carries it.
+        policy: Box<Policy>,
     },
     Acknowledged,
     FixLeadAssigned {

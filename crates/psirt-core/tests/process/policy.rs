@@ -90,7 +90,7 @@ fn a_case_keeps_the_policy_it_started_with() {
     let Change::Reported { policy, .. } = &old.events[0].change else {
         unreachable!()
     };
-    assert_eq!(policy, &Policy::default());
+    assert_eq!(**policy, Policy::default());
     let replayed = Case::from_events(&old.events).unwrap();
     assert_eq!(replayed, old.case);
     old.release();

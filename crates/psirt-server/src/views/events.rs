@@ -528,7 +528,7 @@ mod tests {
                 }),
                 public_link: Some(text()),
                 already_public: true,
-                policy: Policy::default(),
+                policy: Box::new(Policy::default()),
             },
             Change::Acknowledged,
             Change::FixLeadAssigned {
