@@ -435,6 +435,12 @@ impl Case {
                 reason,
                 discussion,
                 extension,
+            }
+            | Change::SlowedDownForHolidays {
+                reason,
+                discussion,
+                extension,
+                ..
             } => self.slow_downs.push(SlowDown {
                 at,
                 by,
@@ -544,18 +550,6 @@ impl Case {
             change @ (Change::FixTeamAccessEnded { .. }
             | Change::DistributorAccessEnded
             | Change::DistributorsFinalNoticeSent) => crate::ending::apply(self, change, at),
-            Change::SlowedDownForHolidays {
-                reason,
-                discussion,
-                extension,
-                ..
-            } => self.slow_downs.push(SlowDown {
-                at,
-                by,
-                reason: reason.clone(),
-                discussion: discussion.clone(),
-                extension: *extension,
-            }),
             Change::CherryPickResolved { branch, commits } => {
                 self.cherry_pick_resolutions
                     .insert(branch.clone(), commits.clone());

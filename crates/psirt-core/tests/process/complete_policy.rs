@@ -35,6 +35,17 @@ fn decide_distributors(end: Option<jiff::Timestamp>, off_slot: Option<&str>) -> 
     })
 }
 
+fn send_pre_notification(w: &mut World) {
+    w.ok(
+        w.lead(),
+        Command::NotifyDistributors {
+            patches: vec!["From abc1234 Mon Sep 17 00:00:00 2001\n...".into()],
+            affected_versions: None,
+            fixed_versions: None,
+        },
+    );
+}
+
 #[test]
 fn presets_are_named_and_kubernetes_is_valid() {
     assert_eq!(preset("seed"), Some(Policy::default()));
@@ -261,14 +272,7 @@ fn the_final_notice_is_drafted_a_day_ahead_and_due_24_hours_before_release() {
         ),
         "Pending { due: None }"
     );
-    w.ok(
-        w.lead(),
-        Command::NotifyDistributors {
-            patches: vec!["From abc1234 Mon Sep 17 00:00:00 2001\n...".into()],
-            affected_versions: None,
-            fixed_versions: None,
-        },
-    );
+    send_pre_notification(&mut w);
     let due = w
         .case
         .milestone(Milestone::DistributorsFinalNotice)
@@ -430,14 +434,7 @@ fn the_triage_rotation_is_weekly_and_apart_from_the_fix_lead_rotation() {
 fn access_that_ends_with_the_case_before_and_after_the_release() {
     let mut w = k8s_ready();
     w.ok(w.lead(), decide_distributors(None, None));
-    w.ok(
-        w.lead(),
-        Command::NotifyDistributors {
-            patches: vec!["From abc1234 Mon Sep 17 00:00:00 2001\n...".into()],
-            affected_versions: None,
-            fixed_versions: None,
-        },
-    );
+    send_pre_notification(&mut w);
     let before = w.case.clone();
     w.now = at("2026-12-22T16:00:00Z");
     w.release();
