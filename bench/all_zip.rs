@@ -27,7 +27,7 @@ fn case(n: u32) -> Case {
             reporter: None,
             public_link: None,
             already_public: false,
-            policy: Policy::default(),
+            policy: Box::new(Policy::default()),
         },
         Change::Acknowledged,
         Change::CvssFinalized {

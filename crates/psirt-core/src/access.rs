@@ -473,6 +473,23 @@ impl Subject<'_> {
             Subject::Summary(s) => &s.fix_team,
         }
     }
+
+    /// `user`'s access as a Fix Team member ended with the case.
+    fn access_ended(self, user: UserId) -> bool {
+        match self {
+            Subject::Case(c) => c.ended.fix_team_member_cut(user),
+            Subject::Summary(s) => s.access_ended.contains(&user),
+        }
+    }
+
+    /// The notified distributors' access ended with the publication.
+    fn distributor_access_ended(self) -> bool {
+        match self {
+            Subject::Case(c) => c.ended.distributor_access.is_some(),
+            // Listings never give a distributor standing.
+            Subject::Summary(_) => true,
+        }
+    }
 }
 
 /// The actor's standings, on `case` where there is one.
@@ -502,7 +519,9 @@ fn standings_about(actor: &Actor, case: Option<Subject<'_>>, about: About) -> Ve
                 if case.fix_lead() == Some(user) {
                     s.push(Standing::FixLead);
                 }
-                if case.fix_team().contains(&user) {
+                // Access that ends with the case: a Fix Team member not on
+                // the PST loses it when the policy says (release or close).
+                if case.fix_team().contains(&user) && !case.access_ended(user) {
                     s.push(Standing::FixTeam);
                 }
             }
@@ -519,7 +538,9 @@ fn standings_about(actor: &Actor, case: Option<Subject<'_>>, about: About) -> Ve
             if about.org_person {
                 s.push(Standing::OrgPerson);
             }
-            if notified && case.is_some() {
+            // A notified distributor's portal access to the case ends
+            // at its publication.
+            if notified && case.is_some_and(|c| !c.distributor_access_ended()) {
                 s.push(Standing::NotifiedDistributor);
             }
         }

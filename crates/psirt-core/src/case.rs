@@ -84,6 +84,11 @@ pub struct Case {
     pub github_issue: Option<crate::github::GitHubIssue>,
     /// The case's repository security advisory on GitHub.
     pub github_advisory: Option<crate::github::GitHubAdvisory>,
+    /// What ended with the case (access) and the final notice, as
+    /// recorded ([`crate::ending`]).
+    pub ended: crate::ending::Ended,
+    /// When the latest event happened: how long the case has been quiet.
+    pub last_event_at: Timestamp,
     /// The number of events folded so far: the case's version for
     /// optimistic concurrency.
     pub version: u64,
@@ -132,6 +137,10 @@ pub struct DistributorDecision {
     pub embargo_end: Option<Timestamp>,
     /// Why the embargo is longer than the policy's maximum, where it is.
     pub long_embargo_reason: Option<String>,
+    /// Why the embargo ends at another instant than the policy's
+    /// announcement time suggests, where it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_slot_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,7 +276,7 @@ impl Case {
             summary: summary.clone(),
             details: details.clone(),
             reporter: reporter.clone(),
-            policy: policy.clone(),
+            policy: Policy::clone(policy),
             reported_at: first.at,
             public: already_public.then(|| PublicDisclosure {
                 learned_at: first.at,
@@ -313,6 +322,8 @@ impl Case {
             cve_record_states: Default::default(),
             github_issue: None,
             github_advisory: None,
+            ended: Default::default(),
+            last_event_at: first.at,
             version: 1,
         };
         for event in events {
@@ -329,6 +340,7 @@ impl Case {
             _ => None,
         };
         self.version += 1;
+        self.last_event_at = at;
         match &event.change {
             Change::Reported { .. } => {}
             Change::Acknowledged => self.acknowledged_at = Some(at),
@@ -423,6 +435,12 @@ impl Case {
                 reason,
                 discussion,
                 extension,
+            }
+            | Change::SlowedDownForHolidays {
+                reason,
+                discussion,
+                extension,
+                ..
             } => self.slow_downs.push(SlowDown {
                 at,
                 by,
@@ -529,6 +547,9 @@ impl Case {
             | Change::GitHubCollaboratorsSet { .. }
             | Change::GitHubAdvisoryPublished { .. }
             | Change::GitHubAccessRevoked { .. }) => crate::github::apply(self, change, at),
+            change @ (Change::FixTeamAccessEnded { .. }
+            | Change::DistributorAccessEnded
+            | Change::DistributorsFinalNoticeSent) => crate::ending::apply(self, change, at),
             Change::CherryPickResolved { branch, commits } => {
                 self.cherry_pick_resolutions
                     .insert(branch.clone(), commits.clone());
@@ -565,6 +586,14 @@ impl Case {
 
     pub fn is_open(&self) -> bool {
         self.closed_at.is_none()
+    }
+
+    /// When a person on the team first wrote to the reporter.
+    pub fn first_response_at(&self) -> Option<Timestamp> {
+        self.reporter_messages
+            .iter()
+            .find(|(from_reporter, _, _)| !from_reporter)
+            .map(|(_, _, at)| *at)
     }
 
     /// The Fix Lead or a member of the Fix Team.

@@ -181,6 +181,15 @@ pub enum Command {
     RecordGitHubAccessRevoked {
         ghsa_id: String,
     },
+    /// The low-severity slow-down for the holidays of the project's
+    /// calendar before the release is due.
+    SlowDownForHolidays {
+        reason: String,
+        discussion: String,
+    },
+    /// The final notice to distributors was approved for sending (the
+    /// store runs it when its draft is approved).
+    RecordFinalDistributorNotice,
 }
 
 impl Command {
@@ -207,7 +216,8 @@ impl Command {
             Command::RequestPrivateHandling | Command::RecordPrivateHandlingAnswer { .. } => {
                 Op::NegotiatePrivateHandling
             }
-            Command::SlowDown { .. } => Op::SlowDown,
+            Command::SlowDown { .. } | Command::SlowDownForHolidays { .. } => Op::SlowDown,
+            Command::RecordFinalDistributorNotice => Op::ReviewMail,
             Command::ReportEmbargoBreak { .. } => Op::ReportEmbargoBreak,
             Command::AssessEmbargoBreak { .. } => Op::AssessEmbargoBreak,
             Command::RecordCve { .. } | Command::WaiveCve { .. } => Op::RecordCve,

@@ -20,12 +20,18 @@ pub enum Milestone {
     /// case only once a break is reported.
     EmbargoBreakAssessed,
     Acknowledged,
+    /// A person on the team answered the reporter (where the policy has a
+    /// first-response time).
+    FirstResponse,
     FixLeadAssigned,
     FixTeamFormed,
     CvssScored,
     FixReady,
     NoticePublished,
     DistributorsNotified,
+    /// The second notice to the notified distributors, shortly before the
+    /// embargo ends (where the policy has one).
+    DistributorsFinalNotice,
     Released,
     Retrospective,
     Closed,
@@ -34,14 +40,16 @@ pub enum Milestone {
 impl Milestone {
     /// The milestones of every case (an embargo break adds
     /// [`Milestone::EmbargoBreakAssessed`] to its case).
-    pub const ALL: [Milestone; 10] = [
+    pub const ALL: [Milestone; 12] = [
         Milestone::Acknowledged,
+        Milestone::FirstResponse,
         Milestone::FixLeadAssigned,
         Milestone::FixTeamFormed,
         Milestone::CvssScored,
         Milestone::FixReady,
         Milestone::NoticePublished,
         Milestone::DistributorsNotified,
+        Milestone::DistributorsFinalNotice,
         Milestone::Released,
         Milestone::Retrospective,
         Milestone::Closed,
@@ -51,12 +59,14 @@ impl Milestone {
         match self {
             Milestone::EmbargoBreakAssessed => "embargo_break_assessed",
             Milestone::Acknowledged => "acknowledged",
+            Milestone::FirstResponse => "first_response",
             Milestone::FixLeadAssigned => "fix_lead_assigned",
             Milestone::FixTeamFormed => "fix_team_formed",
             Milestone::CvssScored => "cvss_scored",
             Milestone::FixReady => "fix_ready",
             Milestone::NoticePublished => "notice_published",
             Milestone::DistributorsNotified => "distributors_notified",
+            Milestone::DistributorsFinalNotice => "distributors_final_notice",
             Milestone::Released => "released",
             Milestone::Retrospective => "retrospective",
             Milestone::Closed => "closed",
@@ -68,12 +78,14 @@ impl Milestone {
         match self {
             Milestone::EmbargoBreakAssessed => "Embargo break assessed",
             Milestone::Acknowledged => "Reporter acknowledged",
+            Milestone::FirstResponse => "First response to the reporter",
             Milestone::FixLeadAssigned => "Fix Lead assigned",
             Milestone::FixTeamFormed => "Fix Team formed",
             Milestone::CvssScored => "CVSS scored",
             Milestone::FixReady => "Fix ready (LGTM on every commit)",
             Milestone::NoticePublished => "Forthcoming-fix notice published",
             Milestone::DistributorsNotified => "Distributors notified (optional)",
+            Milestone::DistributorsFinalNotice => "Final notice to distributors",
             Milestone::Released => "Fix released",
             Milestone::Retrospective => "Retrospective held",
             Milestone::Closed => "Case closed",
@@ -87,6 +99,10 @@ pub struct Due {
     pub at: Timestamp,
     /// "As soon as possible": public disclosure or an embargo break.
     pub asap: bool,
+    /// The response-time target of this severity set it (absent: the
+    /// policy's general due time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<crate::response::Severity>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,8 +163,12 @@ impl Case {
         if m == Milestone::EmbargoBreakAssessed {
             return self.break_status();
         }
+        if m == Milestone::DistributorsFinalNotice {
+            return crate::ending::final_notice_status(self);
+        }
         let done = match m {
             Milestone::Acknowledged => self.acknowledged_at,
+            Milestone::FirstResponse => self.first_response_at(),
             Milestone::FixLeadAssigned => self.fix_lead_assigned_at,
             Milestone::FixTeamFormed => self.fix_team_formed_at,
             Milestone::CvssScored => self.cvss_final_at,
@@ -158,12 +178,17 @@ impl Case {
             Milestone::Released => self.release.as_ref().map(|r| r.at),
             Milestone::Retrospective => self.retrospective_at,
             Milestone::Closed => self.closed_at,
-            Milestone::EmbargoBreakAssessed => unreachable!("handled above"),
+            Milestone::EmbargoBreakAssessed | Milestone::DistributorsFinalNotice => {
+                unreachable!("handled above")
+            }
         };
         if let Some(at) = done {
             return MilestoneStatus::Done { at };
         }
         if m == Milestone::Retrospective && self.policy.retrospective_within.is_none() {
+            return MilestoneStatus::NotApplicable;
+        }
+        if m == Milestone::FirstResponse && !crate::response::has_first_response(&self.policy) {
             return MilestoneStatus::NotApplicable;
         }
         if m == Milestone::DistributorsNotified
@@ -199,6 +224,7 @@ impl Case {
             return Some(Due {
                 at: add(released, within),
                 asap: false,
+                target: None,
             });
         }
         if let Some(at) = self.release_early_at {
@@ -208,27 +234,43 @@ impl Case {
                 (Milestone::Released, Some((_, new))) => new,
                 _ => at,
             };
-            return Some(Due { at, asap: true });
+            return Some(Due {
+                at,
+                asap: true,
+                target: None,
+            });
         }
         if self.asap() {
             let at = self
                 .public
                 .as_ref()
                 .map_or(self.reported_at, |p| p.learned_at);
-            return Some(Due { at, asap: true });
+            return Some(Due {
+                at,
+                asap: true,
+                target: None,
+            });
         }
         let p = &self.policy;
         let offset = match m {
             Milestone::Acknowledged => p.acknowledge_within,
+            Milestone::FirstResponse => p.first_response_within.unwrap_or(p.acknowledge_within),
             Milestone::FixLeadAssigned | Milestone::FixTeamFormed => p.fix_team_within,
             Milestone::CvssScored => p.cvss_within,
             Milestone::FixReady => p.fix_within,
             Milestone::NoticePublished => p.notice_within,
             Milestone::DistributorsNotified => p.distributors_within,
             Milestone::Released => p.release_within,
-            Milestone::Retrospective | Milestone::Closed | Milestone::EmbargoBreakAssessed => {
-                unreachable!("handled above")
-            }
+            Milestone::Retrospective
+            | Milestone::Closed
+            | Milestone::EmbargoBreakAssessed
+            | Milestone::DistributorsFinalNotice => unreachable!("handled above"),
+        };
+        // A response-time target of the case's severity replaces the
+        // general due time.
+        let (offset, target) = match crate::response::target(self, m) {
+            Some((within, severity)) => (within, Some(severity)),
+            None => (offset, None),
         };
         if m == Milestone::Released
             && let Some(upstream) = &self.upstream
@@ -236,6 +278,7 @@ impl Case {
             return Some(Due {
                 at: upstream.until,
                 asap: false,
+                target: None,
             });
         }
         // A slow-down holds only while the case is low severity: re-scored
@@ -248,8 +291,18 @@ impl Case {
         } else {
             0
         };
-        let at = add(add(self.reported_at, offset), Duration::minutes(slowed));
-        Some(Due { at, asap: false })
+        // Due times the policy marks as business days skip the calendar's
+        // weekends and holidays.
+        let from = match p.business_days.contains(&m) {
+            true => p.calendar.add_business(self.reported_at, offset),
+            false => add(self.reported_at, offset),
+        };
+        let at = add(from, Duration::minutes(slowed));
+        Some(Due {
+            at,
+            asap: false,
+            target,
+        })
     }
 
     /// Assessing embargo breaks: due at once from the oldest unassessed
@@ -264,6 +317,7 @@ impl Case {
                 due: Some(Due {
                     at: open.reported_at,
                     asap: true,
+                    target: None,
                 }),
             },
             Some(_) => MilestoneStatus::Pending { due: None },
@@ -317,6 +371,9 @@ pub struct AgendaEntry {
     pub due_soon: Vec<(Milestone, Due)>,
     /// The earliest pending milestone that is not overdue.
     pub next: Option<(Milestone, Due)>,
+    /// The overdue milestones whose due time was a response-time target:
+    /// the case misses its severity's targets.
+    pub missed_targets: Vec<(Milestone, Due)>,
 }
 
 /// Builds the agenda of the open cases at `now`.
@@ -334,9 +391,14 @@ pub fn agenda_of<'a>(cases: impl IntoIterator<Item = &'a CaseSummary>, now: Time
         .map(|case| {
             let pending = &case.pending;
             let soon = add(now, case.due_soon_window);
-            let overdue = pending
+            let overdue: Vec<(Milestone, Due)> = pending
                 .iter()
                 .filter(|(_, d)| d.at < now)
+                .copied()
+                .collect();
+            let missed_targets = overdue
+                .iter()
+                .filter(|(_, d)| d.target.is_some())
                 .copied()
                 .collect();
             let due_soon = pending
@@ -352,6 +414,7 @@ pub fn agenda_of<'a>(cases: impl IntoIterator<Item = &'a CaseSummary>, now: Time
                 overdue,
                 due_soon,
                 next,
+                missed_targets,
             }
         })
         .collect();

@@ -145,7 +145,7 @@ pub fn open_case(
             reporter,
             public_link,
             already_public: report.already_public,
-            policy,
+            policy: Box::new(policy),
         },
         Change::Acknowledged,
     ])
@@ -181,6 +181,11 @@ pub fn decide(
         | Command::RecordCveRecordState { .. }) => {
             return crate::cve_services::decide(case, command);
         }
+        Command::SlowDownForHolidays { reason, discussion } => {
+            slow_down_allowed(case)?;
+            return crate::calendar::decide_holiday_slow_down(case, &reason, &discussion, now);
+        }
+        Command::RecordFinalDistributorNotice => return crate::ending::decide_final_notice(case),
         command @ (Command::RecordGitHubIssue { .. }
         | Command::RecordGitHubAdvisory { .. }
         | Command::RecordGitHubAdvisoryPublished { .. }
@@ -362,17 +367,31 @@ pub fn decide(
                 .long_embargo_reason
                 .filter(|r| !r.trim().is_empty())
                 .map(|r| r.trim().to_string());
+            decision.off_slot_reason = decision
+                .off_slot_reason
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| text("off_slot_reason", &r, LONG))
+                .transpose()?;
             if decision.notify {
-                let end = decision.embargo_end.ok_or(Rule::DistributorsNeedEmbargo)?;
+                // Where the policy suggests an announcement time, the
+                // embargo ends at the suggestion unless the Fix Lead
+                // names another instant, with a reason.
+                let end = decision
+                    .embargo_end
+                    .or_else(|| case.suggested_announcement(now))
+                    .ok_or(Rule::DistributorsNeedEmbargo)?;
                 check_embargo(
                     &case.policy,
                     end,
                     now,
                     decision.long_embargo_reason.is_some(),
                 )?;
+                crate::calendar::check_slot(&case.policy, end, decision.off_slot_reason.is_some())?;
+                decision.embargo_end = Some(end);
             } else {
                 decision.embargo_end = None;
                 decision.long_embargo_reason = None;
+                decision.off_slot_reason = None;
             }
             Change::DistributorsDecided(decision)
         }
@@ -455,22 +474,7 @@ pub fn decide(
             discussion,
             extension,
         } => {
-            if case.asap() {
-                return Err(Rule::SlowDownWhilePublic.into());
-            }
-            let threshold = psirt_cvss::Score::new_tenths(case.policy.low_severity_below_tenths)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            let Some(vector) = &case.cvss_final else {
-                return Err(Rule::SlowDownNeedsFinalCvss { threshold }.into());
-            };
-            if !case.low_severity() {
-                let score = vector.base_score().to_string();
-                return Err(Rule::SlowDownNeedsLowSeverity { score, threshold }.into());
-            }
-            if case.release.is_some() {
-                return Err(Rule::AlreadyReleased.into());
-            }
+            slow_down_allowed(case)?;
             Change::SlowedDown {
                 reason: text("reason", &reason, LONG)?,
                 discussion: link("discussion", &discussion, true)?,
@@ -571,11 +575,14 @@ pub fn decide(
             {
                 return Err(Rule::UnknownCommit(unknown.clone()).into());
             }
-            Change::Released {
+            let released = Change::Released {
                 version,
                 base_release,
                 cherry_picks,
-            }
+            };
+            return Ok(std::iter::once(released)
+                .chain(crate::ending::on_release(case, &ctx))
+                .collect());
         }
         Command::RecordCredit(mut credit) => {
             credit.name = credit.name.map(|n| text("name", &n, SHORT)).transpose()?;
@@ -640,10 +647,34 @@ pub fn decide(
             if !missing.is_empty() {
                 return Err(Rule::CloseNeeds(missing).into());
             }
-            Change::Closed
+            return Ok(std::iter::once(Change::Closed)
+                .chain(crate::ending::on_close(case, &ctx))
+                .collect());
         }
     };
     Ok(vec![change])
+}
+
+/// The seed's low-severity slow-down: "if the CVSS score is under 4.0
+/// the Fix Team can decide to slow the release process down".
+fn slow_down_allowed(case: &Case) -> Result<(), Refusal> {
+    if case.asap() {
+        return Err(Rule::SlowDownWhilePublic.into());
+    }
+    let threshold = psirt_cvss::Score::new_tenths(case.policy.low_severity_below_tenths)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let Some(vector) = &case.cvss_final else {
+        return Err(Rule::SlowDownNeedsFinalCvss { threshold }.into());
+    };
+    if !case.low_severity() {
+        let score = vector.base_score().to_string();
+        return Err(Rule::SlowDownNeedsLowSeverity { score, threshold }.into());
+    }
+    if case.release.is_some() {
+        return Err(Rule::AlreadyReleased.into());
+    }
+    Ok(())
 }
 
 /// The one rule that says whether a case may be released now.

@@ -69,7 +69,9 @@ pub enum Change {
         /// `Some` when the report was of a public disclosure.
         public_link: Option<String>,
         already_public: bool,
-        policy: Policy,
+        /// Boxed: the policy is the largest part of any event, and only
+        /// the first event of a case carries it.
+        policy: Box<Policy>,
     },
     Acknowledged,
     FixLeadAssigned {
@@ -242,6 +244,26 @@ pub enum Change {
         ghsa_id: String,
         logins: Vec<GitHubLogin>,
     },
+    /// The low-severity slow-down "in the face of holidays": the pending
+    /// due times move by one day per holiday of the project's calendar
+    /// before the release is due.
+    SlowedDownForHolidays {
+        reason: String,
+        discussion: String,
+        holidays: Vec<jiff::civil::Date>,
+        extension: Duration,
+    },
+    /// With the release (or the close), as the policy says: these Fix Team
+    /// members, not on the PST, lose the case's private parts.
+    FixTeamAccessEnded {
+        members: Vec<UserId>,
+    },
+    /// With the release: the notified distributors' portal access to the
+    /// case ends (it is public).
+    DistributorAccessEnded,
+    /// The final notice to the notified distributors was approved for
+    /// sending.
+    DistributorsFinalNoticeSent,
 }
 
 impl Change {
@@ -295,6 +317,10 @@ impl Change {
             Change::GitHubCollaboratorsSet { .. } => "github_collaborators_set",
             Change::GitHubAdvisoryPublished { .. } => "github_advisory_published",
             Change::GitHubAccessRevoked { .. } => "github_access_revoked",
+            Change::SlowedDownForHolidays { .. } => "slowed_down_for_holidays",
+            Change::FixTeamAccessEnded { .. } => "fix_team_access_ended",
+            Change::DistributorAccessEnded => "distributor_access_ended",
+            Change::DistributorsFinalNoticeSent => "distributors_final_notice_sent",
         }
     }
 }

@@ -17,21 +17,27 @@
 //! as events in one transaction.
 
 mod access;
+mod calendar;
 mod case;
 mod command;
 mod cve_services;
 pub mod distributors;
 mod dues;
 mod duration;
+mod ending;
 mod engine;
 mod event;
 mod fix_repo;
 mod github;
 mod ids;
 mod notify;
+mod on_call;
 mod policy;
+mod policy_rule;
+mod presets;
 mod record;
 mod record_ids;
+mod response;
 mod rotation;
 mod rule;
 mod summary;
@@ -41,6 +47,7 @@ pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
     authorize_summary, standings,
 };
+pub use calendar::{AnnouncementSlot, Calendar, Weekday, suggested_release_instant};
 pub use case::{
     Case, Credit, CreditKind, DistributorDecision, EmbargoBreak, FixCommit, Notice,
     PublicDisclosure, Release, SlowDown, UpstreamEmbargo,
@@ -51,6 +58,7 @@ pub use dues::{
     Agenda, AgendaEntry, Due, Milestone, MilestoneState, MilestoneStatus, agenda, agenda_of,
 };
 pub use duration::{Duration, DurationError};
+pub use ending::{AccessEnds, Ended};
 pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
 pub use fix_repo::{
@@ -62,12 +70,16 @@ pub use notify::{
     Audience, Mail, MailAttachment, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
     forthcoming_notice_text, mails_for, release_announcement_text, reminders,
 };
+pub use on_call::{OnCall, triage_on_call};
 pub use policy::{Policy, PolicyError};
+pub use policy_rule::PolicyRule;
+pub use presets::{PRESETS, kubernetes, preset};
 pub use psirt_cvss as cvss;
 pub use record::{
     AffectedProduct, CweId, ECOSYSTEMS, Purl, RangeKind, Record, RecordEdit, RecordValueError,
     Reference, ReferenceKind, VersionRange, Weakness, check_edit, is_semver, public_at,
 };
+pub use response::{ResponseTargets, Severity, StalePings, Targets};
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};
 pub use summary::{CaseSummary, summary};
 pub use text::Text;

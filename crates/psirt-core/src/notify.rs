@@ -48,10 +48,13 @@ pub enum MailKind {
     /// A one-time link to set a password and sign in, for a person named
     /// on the distributors list or added to the PST. It names no case.
     Invitation,
+    /// The second notice to the notified distributors shortly before the
+    /// embargo ends (where the policy has one): a draft for the Fix Lead.
+    FinalDistributorNotice,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 11] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::Acknowledgement,
         MailKind::FixLeadAssigned,
         MailKind::Reminder,
@@ -63,6 +66,7 @@ impl MailKind {
         MailKind::EmbargoUpdate,
         MailKind::AuditCheckpoint,
         MailKind::Invitation,
+        MailKind::FinalDistributorNotice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +82,7 @@ impl MailKind {
             MailKind::EmbargoUpdate => "embargo_update",
             MailKind::AuditCheckpoint => "audit_checkpoint",
             MailKind::Invitation => "invitation",
+            MailKind::FinalDistributorNotice => "final_distributor_notice",
         }
     }
 
@@ -533,10 +538,21 @@ pub fn release_announcement_text(case: &Case, version: &str) -> String {
 /// that are overdue, each written once for the same milestones and due
 /// times (a due time that moves, or a milestone that joins, makes a new
 /// one). They go to the Fix Lead, or to the PST while there is none.
+/// With them come what the policy schedules: the final notice to
+/// distributors, drafted once its window opens, and the ping of a case
+/// quiet for longer than its severity allows.
 pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
     if !case.is_open() {
         return Vec::new();
     }
+    let mut mails = due_reminders(case, now);
+    mails.extend(crate::ending::final_notice_draft(case, now));
+    mails.extend(crate::response::stale_ping(case, now));
+    mails
+}
+
+/// The due-soon and overdue reminders of [`reminders`].
+fn due_reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
     let audience = match case.fix_lead {
         Some(lead) => Audience::User(lead),
         None => Audience::Pst,

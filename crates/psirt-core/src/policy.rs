@@ -8,7 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
+use crate::calendar::{AnnouncementSlot, Calendar};
+use crate::dues::Milestone;
 use crate::duration::Duration;
+use crate::ending::AccessEnds;
+use crate::response::{ResponseTargets, StalePings};
 
 /// Every due time is measured from the case's disclosure time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +51,33 @@ pub struct Policy {
     /// How long an invitation link (to set a password and sign in) stays
     /// valid.
     pub invitation_valid_for: Duration,
+    // The policy made complete (issue 18); each has a default that keeps
+    // the seed's behaviour, so policies stored before them read as before.
+    /// Weekends and holidays, for due times counted in business days.
+    pub calendar: Calendar,
+    /// The milestones whose due times count business days of the
+    /// calendar: their time's whole days are business days.
+    pub business_days: BTreeSet<Milestone>,
+    /// A person on the team answers the reporter (beyond psirt's own
+    /// acknowledgement); none by default.
+    pub first_response_within: Option<Duration>,
+    /// Response-time targets by severity; they replace the general due
+    /// times once the case has a severity.
+    pub response_targets: ResponseTargets,
+    /// A second notice to the notified distributors this long before the
+    /// embargo ends (Kubernetes: 24 hours); none by default.
+    pub distributor_final_notice_before: Option<Duration>,
+    /// When announcements are suggested for (Kubernetes: 16:00 UTC, not a
+    /// Friday); none by default.
+    pub announce_at: Option<AnnouncementSlot>,
+    /// Ping a case that has had no activity this long, by severity.
+    pub stale_after: StalePings,
+    /// The PST's own triage rotation: one member on call per week,
+    /// separate from the Fix Lead rotation.
+    pub triage_rotation: bool,
+    /// When Fix Team members who are not on the PST lose the case's
+    /// private parts; by default they keep them.
+    pub fix_team_access_ends: Option<AccessEnds>,
 }
 
 impl Default for Policy {
@@ -64,6 +97,15 @@ impl Default for Policy {
             retrospective_within: None,
             due_soon_window: Duration::hours(24),
             invitation_valid_for: Duration::days(7),
+            calendar: Calendar::default(),
+            business_days: BTreeSet::new(),
+            first_response_within: None,
+            response_targets: ResponseTargets::new(),
+            distributor_final_notice_before: None,
+            announce_at: None,
+            stale_after: StalePings::new(),
+            triage_rotation: false,
+            fix_team_access_ends: None,
         }
     }
 }
@@ -106,6 +148,7 @@ impl Policy {
                 ),
             );
         }
+        crate::presets::validate_more(self)?;
         if self.low_severity_below_tenths > 100 {
             return err(
                 "low_severity_below_tenths",

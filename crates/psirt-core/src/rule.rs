@@ -99,6 +99,9 @@ pub enum Rule {
     /// A rule of the CVE id and record psirt obtains from CVE Services.
     CveServices(crate::cve_services::CveServicesRule),
     GitHub(crate::github::GitHubRule),
+    /// A rule of the policy's later parts (announcement time, holidays,
+    /// the final notice to distributors).
+    Policy(crate::policy_rule::PolicyRule),
 }
 
 impl fmt::Display for Rule {
@@ -175,9 +178,10 @@ impl fmt::Display for Rule {
                 write!(f, "notifying distributors needs an embargo date")
             }
             Rule::EmbargoMustEndInFuture => write!(f, "the embargo must end in the future"),
-            Rule::EmbargoTooShort { min } => {
-                write!(f, "the embargo must last at least {min} from the notice")
-            }
+            Rule::EmbargoTooShort { min } => write!(
+                f,
+                "the embargo must last at least {min} from the notice (the policy's distributor notice window, min_embargo)"
+            ),
             Rule::EmbargoTooLong { max } => {
                 write!(
                     f,
@@ -280,6 +284,7 @@ impl fmt::Display for Rule {
             Rule::FixRepo(rule) => rule.fmt(f),
             Rule::CveServices(rule) => rule.fmt(f),
             Rule::GitHub(rule) => rule.fmt(f),
+            Rule::Policy(rule) => rule.fmt(f),
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct CaseSummary {
     pub public_from: Option<Timestamp>,
     /// The release: when, and its version.
     pub released: Option<(Timestamp, String)>,
+    /// Fix Team members whose access to the case ended with it
+    /// ([`crate::Ended`]); absent from summaries written before.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub access_ended: BTreeSet<UserId>,
     /// The number of events folded.
     pub version: u64,
 }
@@ -79,6 +83,12 @@ pub fn summary(case: &Case) -> CaseSummary {
         due_soon_window: case.policy.due_soon_window,
         public_from: crate::record::public_at(case),
         released: case.release.as_ref().map(|r| (r.at, r.version.clone())),
+        access_ended: case
+            .ended
+            .fix_team_access
+            .iter()
+            .flat_map(|(_, members)| members.iter().copied())
+            .collect(),
         version: case.version,
     }
 }

@@ -22,6 +22,7 @@ use psirt_core::Case;
 pub mod csaf;
 pub mod cve5;
 pub mod feeds;
+pub mod holidays;
 pub mod ical;
 pub mod markdown;
 pub mod osv;

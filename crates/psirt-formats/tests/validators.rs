@@ -55,7 +55,7 @@ fn reported(number: u32, summary: &str) -> Change {
         }),
         public_link: None,
         already_public: false,
-        policy: Policy::default(),
+        policy: Box::new(Policy::default()),
     }
 }
 

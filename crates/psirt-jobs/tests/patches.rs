@@ -132,6 +132,7 @@ async fn each_encrypted_copy_carries_the_patch_sets_it_states() {
             rationale: "Remotely exploitable.".into(),
             embargo_end: Some(at(60 * 24 * 7)),
             long_embargo_reason: None,
+            off_slot_reason: None,
         }),
         at(4),
     )

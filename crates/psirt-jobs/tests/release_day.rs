@@ -293,6 +293,7 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
         rationale: "Remotely exploitable.".into(),
         embargo_end: Some(at(60 * 24 * 7)),
         long_embargo_reason: None,
+        off_slot_reason: None,
     });
     run(&store, alice, case, decide, at(6)).await;
     let notify = Command::NotifyDistributors {

@@ -109,6 +109,9 @@ pub enum CaseCommand {
         #[schema(value_type = Option<String>, format = DateTime)]
         embargo_end: Option<Timestamp>,
         long_embargo_reason: Option<String>,
+        /// Why the embargo ends off the policy's announcement time.
+        #[serde(default)]
+        off_slot_reason: Option<String>,
     },
     NotifyDistributors {
         patches: Vec<String>,
@@ -128,6 +131,12 @@ pub enum CaseCommand {
     RequestPrivateHandling {},
     RecordPrivateHandlingAnswer {
         agreed: bool,
+    },
+    /// The low-severity slow-down for the holidays of the project's
+    /// calendar before the release is due (one day per holiday).
+    SlowDownForHolidays {
+        reason: String,
+        discussion: String,
     },
     /// `extension` like `14d`; default: the policy's.
     SlowDown {
@@ -409,11 +418,13 @@ impl CaseCommand {
                 rationale,
                 embargo_end,
                 long_embargo_reason,
+                off_slot_reason,
             } => Command::DecideDistributors(DistributorDecision {
                 notify,
                 rationale,
                 embargo_end,
                 long_embargo_reason,
+                off_slot_reason,
             }),
             C::NotifyDistributors {
                 patches,
@@ -431,6 +442,9 @@ impl CaseCommand {
             C::RequestPrivateHandling {} => Command::RequestPrivateHandling,
             C::RecordPrivateHandlingAnswer { agreed } => {
                 Command::RecordPrivateHandlingAnswer { agreed }
+            }
+            C::SlowDownForHolidays { reason, discussion } => {
+                Command::SlowDownForHolidays { reason, discussion }
             }
             C::SlowDown {
                 reason,

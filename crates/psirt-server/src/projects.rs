@@ -27,7 +27,8 @@ use crate::{AppState, now};
 pub struct NewProject {
     pub slug: String,
     pub name: String,
-    /// The policy (default: the seed's); the same keys as a policy TOML file.
+    /// The policy (default: the seed's): a preset's name (`"kubernetes"`)
+    /// or an object with the same keys as a policy TOML file.
     #[schema(value_type = Option<Object>)]
     pub policy: Option<serde_json::Value>,
 }
@@ -95,7 +96,25 @@ pub(crate) async fn add_pst_member(
 /// A policy from a request body, every key checked (unknown keys are
 /// refused); a bad value is a 422 naming its key under `prefix`
 /// (`policy.release_within`, or `release_within` for a policy body).
-pub(crate) fn policy_from(prefix: &str, value: serde_json::Value) -> Result<Policy, ApiError> {
+pub(crate) fn policy_from(prefix: &str, mut value: serde_json::Value) -> Result<Policy, ApiError> {
+    // A preset by its name: "kubernetes", "seed".
+    if let Some(name) = value.as_str() {
+        return psirt_core::preset(name).ok_or_else(|| ApiError::Invalid {
+            field: if prefix.is_empty() { "body" } else { prefix }.into(),
+            reason: format!(
+                "{name:?} is not a preset; one of {}, or a policy object",
+                psirt_core::PRESETS.join(", ")
+            ),
+        });
+    }
+    // A calendar given as an iCalendar file's text becomes its dates.
+    psirt_formats::holidays::expand_policy_calendar(&mut value).map_err(|e| ApiError::Invalid {
+        field: match prefix {
+            "" => "calendar.ics".into(),
+            p => format!("{p}.calendar.ics"),
+        },
+        reason: e.to_string(),
+    })?;
     let policy: Policy =
         serde_path_to_error::deserialize(value).map_err(|e: serde_path_to_error::Error<_>| {
             let path = e.path().to_string();

@@ -832,6 +832,7 @@ async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distrib
                 rationale: "Remotely exploitable.".into(),
                 embargo_end: Some(now + jiff::SignedDuration::from_hours(24 * 7)),
                 long_embargo_reason: None,
+                off_slot_reason: None,
             }),
         ),
         (

@@ -1554,6 +1554,7 @@ impl Site {
                     rationale: "Remotely exploitable.".into(),
                     embargo_end: Some(at + jiff::SignedDuration::from_hours(24 * 7)),
                     long_embargo_reason: None,
+                    off_slot_reason: None,
                 }),
             ),
             (

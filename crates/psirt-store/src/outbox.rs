@@ -433,6 +433,19 @@ impl Store {
                 if state == MailState::Queued && kind == MailKind::PreNotification {
                     record_notified(&mut tx, case_id, now).await?;
                 }
+                // Approving the final notice is the milestone: the core
+                // decides it like any command, in this transaction.
+                if state == MailState::Queued && kind == MailKind::FinalDistributorNotice && n > 0 {
+                    self.execute_in(
+                        &mut tx,
+                        caller,
+                        reference,
+                        psirt_core::Command::RecordFinalDistributorNotice,
+                        None,
+                        now,
+                    )
+                    .await?;
+                }
                 let action = if state == MailState::Queued {
                     "mail.approve"
                 } else {

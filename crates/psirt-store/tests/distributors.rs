@@ -204,6 +204,7 @@ impl World {
                 rationale: "Remotely exploitable.".into(),
                 embargo_end: Some(at(hour + 24 * 7)),
                 long_embargo_reason: None,
+                off_slot_reason: None,
             }),
             hour,
         )

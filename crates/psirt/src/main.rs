@@ -177,12 +177,14 @@ enum Role {
 
 #[derive(Subcommand)]
 enum ProjectCmd {
-    /// Create a project, with the seed's policy or one read from a TOML file.
+    /// Create a project, with the seed's policy, a preset (`--policy
+    /// kubernetes`) or one read from a TOML file.
     Add {
         #[arg(long)]
         slug: String,
         #[arg(long)]
         name: String,
+        /// `seed`, `kubernetes`, or a policy TOML file.
         #[arg(long)]
         policy: Option<PathBuf>,
     },
@@ -616,9 +618,53 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A policy: a preset's name (`seed`, `kubernetes`) or a TOML file. A
+/// file's `[calendar]` may name an iCalendar file of holidays (`ics_file`,
+/// relative to the policy file), read here into dates.
 fn read_policy(path: &std::path::Path) -> anyhow::Result<psirt_core::Policy> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(policy) = path.to_str().and_then(psirt_core::preset) {
+        return Ok(policy);
+    }
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading {} (a policy is a TOML file or one of the presets {})",
+            path.display(),
+            psirt_core::PRESETS.join(", ")
+        )
+    })?;
+    let mut table: toml::Table = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
+    let ics_file = table
+        .get_mut("calendar")
+        .and_then(|c| c.as_table_mut())
+        .and_then(|c| c.remove("ics_file"));
+    let text = match ics_file {
+        None => text,
+        Some(file) => {
+            let file = file.as_str().ok_or_else(|| {
+                anyhow::anyhow!("{}: calendar.ics_file must be a path", path.display())
+            })?;
+            let ics = path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .join(file);
+            let ics_text = std::fs::read_to_string(&ics)
+                .with_context(|| format!("reading calendar.ics_file {}", ics.display()))?;
+            let dates = psirt_formats::holidays::read(&ics_text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", ics.display()))?;
+            let calendar = table
+                .get_mut("calendar")
+                .and_then(|c| c.as_table_mut())
+                .expect("the calendar table held ics_file");
+            let holidays = calendar
+                .entry("holidays")
+                .or_insert_with(|| toml::Value::Array(Vec::new()));
+            if let Some(list) = holidays.as_array_mut() {
+                list.extend(dates.iter().map(|d| toml::Value::String(d.to_string())));
+            }
+            toml::to_string(&table)?
+        }
+    };
     let policy: psirt_core::Policy = toml::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?;
     policy.validate()?;

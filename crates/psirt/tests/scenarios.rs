@@ -166,12 +166,14 @@ fn the_seeds_private_path_from_report_to_close() {
     assert_eq!(
         milestones(&case),
         "acknowledged done at +0h
+first_response not_applicable 
 fix_lead_assigned pending due +24h
 fix_team_formed pending due +24h
 cvss_scored pending due +168h
 fix_ready pending due +168h
 notice_published pending due +168h
 distributors_notified pending due +336h
+distributors_final_notice not_applicable 
 released pending due +504h
 retrospective not_applicable 
 closed pending "
@@ -402,12 +404,14 @@ closed pending "
     assert_eq!(
         milestones(&case),
         "acknowledged done at +0h
+first_response not_applicable 
 fix_lead_assigned done at +3h
 fix_team_formed done at +3h
 cvss_scored done at +24h
 fix_ready done at +24h
 notice_published done at +72h
 distributors_notified done at +72h
+distributors_final_notice not_applicable 
 released done at +343h
 retrospective not_applicable 
 closed done at +343h"
@@ -448,12 +452,14 @@ fn a_public_disclosure_makes_every_due_time_asap() {
     assert_eq!(
         milestones(&case),
         "acknowledged done at +0h
+first_response not_applicable 
 fix_lead_assigned pending due +0h ASAP
 fix_team_formed pending due +0h ASAP
 cvss_scored pending due +0h ASAP
 fix_ready pending due +0h ASAP
 notice_published pending due +0h ASAP
 distributors_notified pending due +0h ASAP
+distributors_final_notice not_applicable 
 released pending due +0h ASAP
 retrospective not_applicable 
 closed pending "

@@ -102,6 +102,7 @@ fn the_agenda_puts_the_most_pressing_case_first() {
             rationale: "Local-only issue.".into(),
             embargo_end: None,
             long_embargo_reason: None,
+            off_slot_reason: None,
         }),
     );
     released.ok(
@@ -161,12 +162,14 @@ fn a_released_case_owes_nothing_that_should_have_come_before_the_release() {
     // both stay pending on the milestone table.
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            done     +0m
         fix_ready              done     +0m
         notice_published       pending
         distributors_notified  pending
+        distributors_final_notice n/a
         released               done     +0m
         retrospective          n/a
         closed                 pending

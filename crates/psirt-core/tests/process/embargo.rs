@@ -78,12 +78,14 @@ fn an_embargo_break_is_reported_with_what_leaked_to_whom_and_when() {
     expect![[r#"
         embargo_break_assessed due      +8d ASAP
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            done     +0m
         fix_ready              done     +0m
         notice_published       due      +7d
         distributors_notified  done     +5d
+        distributors_final_notice n/a
         released               due      +21d
         retrospective          n/a
         closed                 pending
@@ -186,12 +188,14 @@ fn releasing_early_after_an_embargo_break_pulls_every_due_time_to_the_assessment
     expect![[r#"
         embargo_break_assessed done     +9d
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            done     +0m
         fix_ready              done     +0m
         notice_published       due      +9d ASAP
         distributors_notified  done     +5d
+        distributors_final_notice n/a
         released               due      +9d ASAP
         retrospective          n/a
         closed                 pending

@@ -364,6 +364,7 @@ impl World {
                 rationale: "remotely exploitable".into(),
                 embargo_end: Some(day0_plus(embargo_end)),
                 long_embargo_reason: None,
+                off_slot_reason: None,
             }),
         );
         self.ok(

@@ -145,12 +145,14 @@ fn a_low_severity_slow_down_moves_every_pending_due_time_by_the_policy_extension
     // Done milestones keep their times; pending ones move 14 days.
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            done     +2d
         fix_ready              due      +21d
         notice_published       due      +21d
         distributors_notified  due      +28d
+        distributors_final_notice n/a
         released               due      +35d
         retrospective          n/a
         closed                 pending

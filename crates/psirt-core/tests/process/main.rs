@@ -6,6 +6,7 @@
 
 mod access;
 mod agenda;
+mod complete_policy;
 mod cve_services;
 mod distributors;
 mod embargo;

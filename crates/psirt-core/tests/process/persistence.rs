@@ -80,6 +80,7 @@ fn every_kind_of_event() -> World {
             rationale: "Widely deployed.".into(),
             embargo_end: Some(day0_plus("14d")),
             long_embargo_reason: None,
+            off_slot_reason: None,
         }),
     );
     w.ok(
@@ -172,6 +173,7 @@ fn the_timeline_holds_every_kind_of_event() {
         cve_waived
         cvss_finalized
         cvss_proposed
+        distributor_access_ended
         distributors_decided
         distributors_notified
         embargo_break_assessed
@@ -251,11 +253,12 @@ fn the_stored_form_of_events() {
         {"seq":27,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_recorded","cve":"CVE-2026-12345"}}
         {"seq":28,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"announcement_drafted","text":"v1.12.1 fixes CVE-2026-12345."}}
         {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"]}}
-        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
-        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
-        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
-        {"seq":33,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
-        {"seq":34,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}"#]].assert_eq(&lines.join("\n"));
+        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributor_access_ended"}}
+        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
+        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
+        {"seq":33,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
+        {"seq":34,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
+        {"seq":35,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}"#]].assert_eq(&lines.join("\n"));
     let reported = serde_json::to_value(&w.events[0]).unwrap();
     expect![[r#"
         {
@@ -268,9 +271,21 @@ fn the_stored_form_of_events() {
             "details": "REPRODUCER: dig @127.0.0.1 evil.example -- 0xdeadbeef",
             "policy": {
               "acknowledge_within": "1d",
+              "announce_at": null,
+              "business_days": [],
+              "calendar": {
+                "holidays": [],
+                "weekend": [
+                  "saturday",
+                  "sunday"
+                ]
+              },
               "cvss_within": "7d",
+              "distributor_final_notice_before": null,
               "distributors_within": "14d",
               "due_soon_window": "1d",
+              "first_response_within": null,
+              "fix_team_access_ends": null,
               "fix_team_within": "1d",
               "fix_within": "7d",
               "invitation_valid_for": "7d",
@@ -279,8 +294,11 @@ fn the_stored_form_of_events() {
               "min_embargo": "1d",
               "notice_within": "7d",
               "release_within": "21d",
+              "response_targets": {},
               "retrospective_within": "2d",
-              "slow_down_extension": "14d"
+              "slow_down_extension": "14d",
+              "stale_after": {},
+              "triage_rotation": false
             },
             "project": "coredns",
             "public_link": null,

@@ -25,12 +25,14 @@ fn a_kubernetes_like_policy_holds_a_retrospective_before_closing() {
     w.release_and_wrap_up();
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            done     +0m
         fix_ready              done     +0m
         notice_published       pending
         distributors_notified  pending
+        distributors_final_notice n/a
         released               done     +10d
         retrospective          due      +13d
         closed                 pending
@@ -65,12 +67,13 @@ fn a_kubernetes_like_policy_asks_for_a_week_of_distributor_notice() {
             rationale: "remotely exploitable".into(),
             embargo_end: Some(day0_plus(end)),
             long_embargo_reason: None,
+            off_slot_reason: None,
         })
     };
     w.check(
         w.lead(),
         decide("5d"),
-        expect![["EmbargoTooShort: the embargo must last at least 7d from the notice"]],
+        expect!["EmbargoTooShort: the embargo must last at least 7d from the notice (the policy's distributor notice window, min_embargo)"],
     );
     w.check(w.lead(), decide("7d"), expect![["ok"]]);
 }
@@ -87,7 +90,7 @@ fn a_case_keeps_the_policy_it_started_with() {
     let Change::Reported { policy, .. } = &old.events[0].change else {
         unreachable!()
     };
-    assert_eq!(policy, &Policy::default());
+    assert_eq!(**policy, Policy::default());
     let replayed = Case::from_events(&old.events).unwrap();
     assert_eq!(replayed, old.case);
     old.release();

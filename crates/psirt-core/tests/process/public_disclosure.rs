@@ -14,12 +14,14 @@ fn a_public_disclosure_makes_every_due_time_asap() {
     assert!(w.case.asap());
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      due      +0m ASAP
         fix_team_formed        due      +0m ASAP
         cvss_scored            due      +0m ASAP
         fix_ready              due      +0m ASAP
         notice_published       due      +0m ASAP
         distributors_notified  due      +0m ASAP
+        distributors_final_notice n/a
         released               due      +0m ASAP
         retrospective          n/a
         closed                 pending
@@ -106,12 +108,14 @@ fn a_private_case_that_goes_public_is_due_the_moment_the_team_learns_of_it() {
     assert!(w.case.urgent());
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +0m
         fix_team_formed        done     +0m
         cvss_scored            due      +3d ASAP
         fix_ready              due      +3d ASAP
         notice_published       due      +3d ASAP
         distributors_notified  due      +3d ASAP
+        distributors_final_notice n/a
         released               due      +3d ASAP
         retrospective          n/a
         closed                 pending

@@ -65,6 +65,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::FixRepo(_)
         | Rule::CveServices(_)
         | Rule::GitHub(_) => {}
+        // The policy's later parts: shown in `complete_policy.rs`.
+        Rule::Policy(_) => {}
         // The distributors list's rules: shown in `distributors.rs`.
         Rule::OrgNotInState { .. }
         | Rule::OrgNeedsAcceptance { .. }
@@ -80,6 +82,7 @@ fn decision(notify: bool, embargo_end: Option<&str>) -> Command {
         rationale: "network-exploitable".into(),
         embargo_end: embargo_end.map(day0_plus),
         long_embargo_reason: None,
+        off_slot_reason: None,
     })
 }
 
@@ -617,7 +620,7 @@ fn embargo_too_short() {
     w.check(
         w.lead(),
         decision(true, Some("12h")),
-        expect![["EmbargoTooShort: the embargo must last at least 1d from the notice"]],
+        expect!["EmbargoTooShort: the embargo must last at least 1d from the notice (the policy's distributor notice window, min_embargo)"],
     );
     // The length is checked again when the notice goes out.
     w.ok(w.lead(), decision(true, Some("3d")));
@@ -626,7 +629,7 @@ fn embargo_too_short() {
     w.check(
         w.lead(),
         notify(),
-        expect![["EmbargoTooShort: the embargo must last at least 1d from the notice"]],
+        expect!["EmbargoTooShort: the embargo must last at least 1d from the notice (the policy's distributor notice window, min_embargo)"],
     );
 }
 
@@ -648,6 +651,7 @@ fn embargo_too_long() {
             rationale: "network-exploitable".into(),
             embargo_end: Some(day0_plus("15d")),
             long_embargo_reason: Some("Aligned with the upstream Go release.".into()),
+            off_slot_reason: None,
         }),
     );
 }
@@ -1234,6 +1238,7 @@ fn command_fields_are_validated() {
                 rationale: " ".into(),
                 embargo_end: None,
                 long_embargo_reason: None,
+                off_slot_reason: None,
             }),
             expect![["invalid rationale: must not be empty"]],
         ),

@@ -17,12 +17,14 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     let mut w = World::private();
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      due      +1d
         fix_team_formed        due      +1d
         cvss_scored            due      +7d
         fix_ready              due      +7d
         notice_published       due      +7d
         distributors_notified  due      +14d
+        distributors_final_notice n/a
         released               due      +21d
         retrospective          n/a
         closed                 pending
@@ -188,12 +190,14 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     );
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +2h
         fix_team_formed        done     +4h
         cvss_scored            done     +1d
         fix_ready              done     +3d
         notice_published       done     +4d
         distributors_notified  due      +14d
+        distributors_final_notice n/a
         released               due      +21d
         retrospective          n/a
         closed                 pending
@@ -211,6 +215,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
             rationale: "Remotely exploitable without authentication.".into(),
             embargo_end: Some(day0_plus("18d")),
             long_embargo_reason: None,
+            off_slot_reason: None,
         }),
     );
     // "The Fix Lead will email the patches to coredns-distributors-announce".
@@ -274,12 +279,14 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     );
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +2h
         fix_team_formed        done     +4h
         cvss_scored            done     +1d
         fix_ready              done     +3d
         notice_published       done     +4d
         distributors_notified  done     +5d
+        distributors_final_notice n/a
         released               done     +18d
         retrospective          n/a
         closed                 pending
@@ -311,12 +318,14 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     w.ok(w.lead(), Command::Close);
     expect![[r#"
         acknowledged           done     +0m
+        first_response         n/a
         fix_lead_assigned      done     +2h
         fix_team_formed        done     +4h
         cvss_scored            done     +1d
         fix_ready              done     +3d
         notice_published       done     +4d
         distributors_notified  done     +5d
+        distributors_final_notice n/a
         released               done     +18d
         retrospective          n/a
         closed                 done     +19d
@@ -356,9 +365,10 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         16  +10d  bob       cve_recorded
         17  +10d  carol     announcement_drafted
         18  +18d  bob       released
-        19  +19d  reporter  credit_recorded
-        20  +19d  bob       advisory_recorded
-        21  +19d  bob       closed"#]]
+        19  +18d  bob       distributor_access_ended
+        20  +19d  reporter  credit_recorded
+        21  +19d  bob       advisory_recorded
+        22  +19d  bob       closed"#]]
     .assert_eq(&timeline.join("\n"));
 
     // A closed case owes nothing, and nothing on it can change any more.

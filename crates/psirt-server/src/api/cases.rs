@@ -133,7 +133,29 @@ pub(crate) async fn get_case(
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let record = state.store.case(&auth.caller, reference(&r)?).await?;
-    Ok(axum::Json(CaseView::of(&record)))
+    Ok(axum::Json(case_view(&state, &record).await?))
+}
+
+/// The case's view with its policy's effects at the server's clock.
+async fn case_view(
+    state: &AppState,
+    record: &psirt_store::CaseRecord,
+) -> Result<CaseView, ApiError> {
+    let roster: Vec<psirt_core::RosterEntry> = match record.case.policy.triage_rotation {
+        true => state
+            .store
+            .pst(&record.case.project)
+            .await?
+            .into_iter()
+            .map(|m| psirt_core::RosterEntry {
+                user: m.user.id,
+                available: m.available,
+                last_turn: m.last_turn,
+            })
+            .collect(),
+        false => Vec::new(),
+    };
+    Ok(CaseView::of(record).at(&record.case, state.settings.clock.now(), &roster))
 }
 
 /// Runs one command of the process on a case.
@@ -166,7 +188,7 @@ pub(crate) async fn run_command(
             state.settings.clock.now(),
         )
         .await?;
-    Ok(axum::Json(CaseView::of(&record)))
+    Ok(axum::Json(case_view(&state, &record).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

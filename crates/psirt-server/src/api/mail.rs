@@ -62,7 +62,13 @@ async fn review(
     };
     let copies = state
         .store
-        .review_drafts(&auth.caller, reference, kind, decision, now())
+        .review_drafts(
+            &auth.caller,
+            reference,
+            kind,
+            decision,
+            state.settings.clock.now(),
+        )
         .await?;
     Ok(axum::Json(DraftReviewed {
         kind: kind.as_str(),

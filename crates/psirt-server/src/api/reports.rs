@@ -109,7 +109,12 @@ pub(crate) async fn submit_report(
     };
     let intake = state
         .store
-        .report_with_attachments(report, files, &auth.caller.origin, now())
+        .report_with_attachments(
+            report,
+            files,
+            &auth.caller.origin,
+            state.settings.clock.now(),
+        )
         .await?;
     let receipt = ReportReceipt {
         reference: intake.record.case.reference.to_string(),

@@ -44,6 +44,9 @@ pub struct CaseView {
     pub record: RecordView,
     pub milestones: Vec<MilestoneView>,
     pub next_due: Option<MilestoneView>,
+    /// The case's policy at work now: the suggested announcement, the
+    /// triage on call, the targets' severity, access that ended.
+    pub policy: CasePolicyView,
     pub timeline: Vec<EventView>,
 }
 
@@ -192,6 +195,9 @@ pub struct MilestoneView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<Timestamp>,
     pub asap: bool,
+    /// The due time is the response-time target of this severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<&'static str>,
 }
 
 impl MilestoneView {
@@ -209,6 +215,7 @@ impl MilestoneView {
             done_at,
             due_at: due.map(|d| d.at),
             asap: due.is_some_and(|d| d.asap),
+            target: due.and_then(|d| d.target).map(|s| s.as_str()),
         }
     }
 
@@ -220,6 +227,7 @@ impl MilestoneView {
             done_at: None,
             due_at: Some(due.at),
             asap: due.asap,
+            target: due.target.map(|s| s.as_str()),
         }
     }
 }
@@ -265,6 +273,17 @@ impl CaseView {
         let mut view = CaseView::new(&record.case, &record.events);
         view.distributors.notified_at = record.notified_at;
         view
+    }
+
+    /// With the policy's effects at `now` (`roster`: the project's PST).
+    pub fn at(
+        mut self,
+        case: &Case,
+        now: Timestamp,
+        roster: &[psirt_core::RosterEntry],
+    ) -> CaseView {
+        self.policy = CasePolicyView::new(case, now, roster);
+        self
     }
 
     /// A case from its fold alone: `distributors.notified_at` is unknown
@@ -401,6 +420,7 @@ impl CaseView {
             record: RecordView::new(&case.record),
             milestones: case.milestones().iter().map(MilestoneView::new).collect(),
             next_due: case.next_due().map(|(m, d)| MilestoneView::pending(m, d)),
+            policy: CasePolicyView::default(),
             timeline: events.iter().map(EventView::new).collect(),
         }
     }

@@ -74,6 +74,8 @@ pub enum EventData<'a> {
         rationale: &'a str,
         embargo_end: Option<Timestamp>,
         long_embargo_reason: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        off_slot_reason: Option<&'a str>,
     },
     DistributorsNotified {
         patches: &'a [String],
@@ -97,6 +99,15 @@ pub enum EventData<'a> {
         reason: &'a str,
         discussion: &'a str,
         extension: Duration,
+    },
+    SlowedDownForHolidays {
+        reason: &'a str,
+        discussion: &'a str,
+        holidays: &'a [jiff::civil::Date],
+        extension: Duration,
+    },
+    FixTeamAccessEnded {
+        members: &'a [UserId],
     },
     EmbargoBreakReported {
         what: &'a str,
@@ -300,12 +311,14 @@ impl<'a> EventData<'a> {
                     rationale,
                     embargo_end,
                     long_embargo_reason,
+                    off_slot_reason,
                 } = decision;
                 EventData::DistributorsDecided {
                     notify: *notify,
                     rationale,
                     embargo_end: *embargo_end,
                     long_embargo_reason: long_embargo_reason.as_deref(),
+                    off_slot_reason: off_slot_reason.as_deref(),
                 }
             }
             Change::DistributorsNotified {
@@ -338,6 +351,21 @@ impl<'a> EventData<'a> {
                 discussion,
                 extension: *extension,
             },
+            Change::SlowedDownForHolidays {
+                reason,
+                discussion,
+                holidays,
+                extension,
+            } => EventData::SlowedDownForHolidays {
+                reason,
+                discussion,
+                holidays,
+                extension: *extension,
+            },
+            Change::FixTeamAccessEnded { members } => EventData::FixTeamAccessEnded { members },
+            Change::DistributorAccessEnded | Change::DistributorsFinalNoticeSent => {
+                EventData::Nothing {}
+            }
             Change::EmbargoBreakReported {
                 what,
                 to_whom,
@@ -500,7 +528,7 @@ mod tests {
                 }),
                 public_link: Some(text()),
                 already_public: true,
-                policy: Policy::default(),
+                policy: Box::new(Policy::default()),
             },
             Change::Acknowledged,
             Change::FixLeadAssigned {
@@ -540,6 +568,7 @@ mod tests {
                 rationale: text(),
                 embargo_end: Some(at),
                 long_embargo_reason: Some(text()),
+                off_slot_reason: Some(text()),
             }),
             Change::DistributorsNotified {
                 patches: vec![text()],
@@ -668,6 +697,17 @@ mod tests {
                 ghsa_id: text(),
                 logins: vec!["alice".parse().unwrap()],
             },
+            Change::SlowedDownForHolidays {
+                reason: text(),
+                discussion: text(),
+                holidays: vec!["2026-12-25".parse().unwrap()],
+                extension: "1d".parse().unwrap(),
+            },
+            Change::FixTeamAccessEnded {
+                members: vec![user],
+            },
+            Change::DistributorAccessEnded,
+            Change::DistributorsFinalNoticeSent,
         ]
     }
 
@@ -726,7 +766,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            47,
+            51,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples
@@ -760,7 +800,7 @@ mod tests {
             fix_reopened: reason
             mitigation_recorded: steps
             notice_published: estimated_release, link, mitigation
-            distributors_decided: embargo_end, long_embargo_reason, notify, rationale
+            distributors_decided: embargo_end, long_embargo_reason, notify, off_slot_reason, rationale
             distributors_notified: affected_versions, embargo_end, fixed_versions, patches
             upstream_embargo_set: until, upstream
             publicly_disclosed: link
@@ -793,6 +833,10 @@ mod tests {
             github_collaborators_set: ghsa_id, logins
             github_advisory_published: ghsa_id
             github_access_revoked: ghsa_id, logins
+            slowed_down_for_holidays: discussion, extension, holidays, reason
+            fix_team_access_ended: members
+            distributor_access_ended: (nothing)
+            distributors_final_notice_sent: (nothing)
         "#]]
         .assert_eq(&listing);
     }

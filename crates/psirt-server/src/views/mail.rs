@@ -18,6 +18,9 @@ pub struct AgendaEntryView {
     pub overdue: Vec<MilestoneView>,
     pub due_soon: Vec<MilestoneView>,
     pub next: Option<MilestoneView>,
+    /// Overdue milestones whose due time was a response-time target: the
+    /// case misses its severity's targets.
+    pub missed_targets: Vec<MilestoneView>,
 }
 
 impl AgendaView {
@@ -39,6 +42,7 @@ impl AgendaView {
                     overdue: list(&e.overdue),
                     due_soon: list(&e.due_soon),
                     next: e.next.map(|(m, d)| MilestoneView::pending(m, d)),
+                    missed_targets: list(&e.missed_targets),
                 })
                 .collect(),
         }

@@ -21,6 +21,7 @@ mod case;
 mod distributors;
 mod events;
 mod mail;
+mod policy;
 mod record;
 mod record_edit;
 
@@ -28,4 +29,5 @@ pub use case::*;
 pub use distributors::*;
 pub use events::{EventData, ReporterData};
 pub use mail::*;
+pub use policy::*;
 pub use record::*;

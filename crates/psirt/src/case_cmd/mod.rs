@@ -161,10 +161,15 @@ enum CaseCmd {
         skip: bool,
         #[arg(long)]
         rationale: String,
-        #[arg(long, required_if_eq("notify", "true"))]
+        /// When the embargo ends; with a policy that has an announcement
+        /// time, the suggested instant by default.
+        #[arg(long)]
         embargo_end: Option<String>,
         #[arg(long)]
         long_embargo_reason: Option<String>,
+        /// Why the embargo ends off the policy's announcement time.
+        #[arg(long)]
+        off_slot_reason: Option<String>,
     },
     /// Send the pre-notification with the patches (files or text).
     NotifyDistributors {
@@ -211,8 +216,12 @@ enum CaseCmd {
         #[arg(long)]
         discussion: String,
         /// How far to move the pending due times (default: the policy's).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "holidays")]
         extension: Option<String>,
+        /// Slow down for the holidays of the project's calendar before the
+        /// release is due: one day per holiday.
+        #[arg(long)]
+        holidays: bool,
     },
     /// Report an embargo break: what leaked, to whom, when.
     EmbargoBreak {
@@ -506,6 +515,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             rationale,
             embargo_end,
             long_embargo_reason,
+            off_slot_reason,
         } => {
             let embargo_end = embargo_end
                 .map(|t| parse_instant(&t, now))
@@ -518,6 +528,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                     rationale,
                     embargo_end,
                     long_embargo_reason,
+                    off_slot_reason,
                 }),
             )
         }
@@ -565,7 +576,18 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             reference,
             reason,
             discussion,
+            holidays: true,
+            ..
+        } => (
+            reference,
+            Command::SlowDownForHolidays { reason, discussion },
+        ),
+        CaseCmd::SlowDown {
+            reference,
+            reason,
+            discussion,
             extension,
+            holidays: false,
         } => {
             let extension = extension
                 .map(|e| e.parse())

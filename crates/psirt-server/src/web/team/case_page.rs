@@ -162,6 +162,9 @@ pub(super) async fn case_markup(
                 }
             }
         }
+        @if let Some(t) = case.suggested_announcement(at) {
+            p #suggested-announcement { "Suggested announcement (the policy's time): " strong { (time(t)) } }
+        }
         h2 #checklist { "Checklist" }
         div.scroll {
         table {
@@ -183,7 +186,12 @@ pub(super) async fn case_markup(
                             tr id=(id) class=(if overdue { "overdue" } else { "" }) {
                                 td { (m.milestone.title()) }
                                 td { @if overdue { span.badge.bad { "Overdue" } } @else { "Pending" } }
-                                td.due { @if let Some(d) = due { (due_text(d)) } @else { "—" } }
+                                td.due {
+                                    @if let Some(d) = due { (due_text(d)) } @else { "—" }
+                                    @if let Some(s) = due.and_then(|d| d.target) {
+                                        " " span.hint { "(" (s.as_str()) " response target)" }
+                                    }
+                                }
                                 td { "—" }
                             }
                         }

@@ -91,6 +91,10 @@ pub(crate) async fn dashboard(
                             td {
                                 @if let Some((m, due)) = overdue {
                                     span.badge.bad { "Overdue" } " " (m.title()) ", was due " (due_text(*due))
+                                    @if let Some((_, d)) = e.missed_targets.first() {
+                                        " " span.badge.bad { "Misses the "
+                                            (d.target.map_or("", |s| s.as_str())) " response target" }
+                                    }
                                 } @else if let Some((m, due)) = e.next {
                                     (m.title()) ", " (due_text(due))
                                 } @else { "nothing pending" }

@@ -17,6 +17,7 @@ pub(super) fn kind_title(kind: MailKind) -> &'static str {
         MailKind::EmbargoUpdate => "Embargo update to the notified distributors",
         MailKind::AuditCheckpoint => "Audit checkpoint to the PST",
         MailKind::Invitation => "Invitation to set a password and sign in",
+        MailKind::FinalDistributorNotice => "Final notice to the notified distributors",
     }
 }
 
