@@ -861,6 +861,61 @@ both!(
             .call("GET", "/api/v1/cases?limit=200", Some(&s.alice), None)
             .await;
         assert_eq!(page["cases"].as_array().unwrap().len(), 5);
+        // The agenda pages the same way: two a page, most pressing first
+        // (the case with a Fix Lead has moved on), every open case once.
+        let whole = {
+            let (status, agenda) = s.call("GET", "/api/v1/agenda", Some(&s.alice), None).await;
+            assert_eq!(status, StatusCode::OK, "{agenda}");
+            assert!(agenda["next_cursor"].is_null(), "{agenda}");
+            agenda["cases"].as_array().unwrap().clone()
+        };
+        assert_eq!(whole.len(), 5);
+        let mut paged = Vec::new();
+        let mut path = "/api/v1/agenda?limit=2".to_string();
+        loop {
+            let (status, agenda) = s.call("GET", &path, Some(&s.alice), None).await;
+            assert_eq!(status, StatusCode::OK, "{agenda}");
+            assert!(agenda["cases"].as_array().unwrap().len() <= 2);
+            paged.extend(agenda["cases"].as_array().unwrap().iter().cloned());
+            match agenda["next_cursor"].as_str() {
+                Some(next) => path = format!("/api/v1/agenda?limit=2&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(paged, whole);
+        for (query, count) in [
+            (format!("fix_lead={lead}"), 1),
+            ("project=elsewhere".to_string(), 0),
+        ] {
+            let (_, agenda) = s
+                .call(
+                    "GET",
+                    &format!("/api/v1/agenda?{query}"),
+                    Some(&s.alice),
+                    None,
+                )
+                .await;
+            assert_eq!(agenda["cases"].as_array().unwrap().len(), count, "{query}");
+        }
+        for (query, field) in [
+            ("limit=201", "limit"),
+            ("cursor=c-5", "cursor"),
+            ("at=soon", "at"),
+        ] {
+            let (status, p) = s
+                .call(
+                    "GET",
+                    &format!("/api/v1/agenda?{query}"),
+                    Some(&s.alice),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (status, p["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+                "{query}: {p}"
+            );
+        }
     }
 );
 

@@ -547,3 +547,85 @@ fn reindex_rebuilds_the_summaries_the_lists_read() {
     let listed = p.ok(Some("alice"), &["case", "list"]).stdout;
     assert!(listed.contains(&reference), "{listed}");
 }
+
+/// `psirt case list` and `psirt case dues` page like the API: `--limit`
+/// cases a page, the next page's cursor on stderr, every case once across
+/// the pages; a bad page size or state is refused naming it.
+#[test]
+fn case_list_and_dues_are_paged() {
+    let p = Psirt {
+        dir: tempfile::Builder::new()
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()
+            .unwrap(),
+    };
+    p.ok(
+        None,
+        &[
+            "user",
+            "add",
+            "--email",
+            "alice@example.org",
+            "--name",
+            "alice",
+            "--role",
+            "pst",
+        ],
+    );
+    let mut made = Vec::new();
+    for summary in ["One", "Two", "Three"] {
+        let run = p.ok(
+            None,
+            &[
+                "case",
+                "report",
+                "--summary",
+                summary,
+                "--details",
+                DETAILS,
+                "--json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        made.push(v["reference"].as_str().unwrap().to_string());
+    }
+    for verb in ["list", "dues"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut args = vec!["case", verb, "--limit", "2"];
+            if let Some(c) = &cursor {
+                args.extend(["--cursor", c.as_str()]);
+            }
+            let run = p.ok(Some("alice"), &args);
+            let found: Vec<String> = made
+                .iter()
+                .filter(|r| run.stdout.contains(r.as_str()))
+                .cloned()
+                .collect();
+            assert!(found.len() <= 2, "{verb}: {}", run.stdout);
+            seen.extend(found);
+            cursor = run
+                .stderr
+                .lines()
+                .find_map(|l| l.strip_prefix("more: --cursor "))
+                .map(str::to_string);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        seen.sort();
+        let mut all = made.clone();
+        all.sort();
+        assert_eq!(seen, all, "{verb}");
+    }
+    for (args, field) in [
+        (&["case", "list", "--limit", "0"][..], "limit"),
+        (&["case", "list", "--state", "pending"][..], "state"),
+        (&["case", "dues", "--limit", "201"][..], "limit"),
+    ] {
+        let run = p.run(Some("alice"), args);
+        assert_ne!(run.code, 0, "{args:?}");
+        assert!(run.stderr.contains(field), "{args:?}: {}", run.stderr);
+    }
+}

@@ -60,7 +60,7 @@ pub struct CaseSummary {
 }
 
 impl CaseSummary {
-    fn of(c: &psirt_core::CaseSummary) -> CaseSummary {
+    pub fn of(c: &psirt_core::CaseSummary) -> CaseSummary {
         CaseSummary {
             reference: c.reference.to_string(),
             project: c.project.clone(),
@@ -97,21 +97,41 @@ pub(crate) async fn list_cases(
     }))
 }
 
+/// A page of the agenda: the open cases the caller may see, most pressing
+/// first, at most `psirt_store::MAX_PAGE` (200) a page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
     /// The instant to evaluate at (RFC 3339); default now.
     pub at: Option<String>,
+    /// Cases per page, from 1 to 200 (default 50); more is refused (422).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, as given (opaque).
+    pub cursor: Option<String>,
+    /// Only the cases of this project.
+    pub project: Option<String>,
+    /// Only the cases whose Fix Lead is this user id.
+    pub fix_lead: Option<i64>,
 }
 
-/// What is overdue, due soon and next on every open case the caller may see.
+/// One page of the agenda, and where the next one starts.
+#[derive(Serialize, ToSchema)]
+pub struct AgendaPage {
+    #[serde(flatten)]
+    pub agenda: AgendaView,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What is overdue, due soon and next on the open cases the caller may
+/// see, one page at a time, most pressing first.
 #[utoipa::path(get, path = "/api/v1/agenda", tag = "cases", params(AgendaQuery),
-    responses((status = 200, body = AgendaView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = AgendaPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub(crate) async fn agenda(
     State(state): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<AgendaQuery>,
-) -> Result<axum::Json<AgendaView>, ApiError> {
+) -> Result<axum::Json<AgendaPage>, ApiError> {
     let at = match q.at {
         Some(t) => t.parse().map_err(|e: jiff::Error| ApiError::Invalid {
             field: "at".into(),
@@ -119,8 +139,20 @@ pub(crate) async fn agenda(
         })?,
         None => now(),
     };
-    let agenda = state.store.agenda(&auth.caller, at).await?;
-    Ok(axum::Json(AgendaView::new(&agenda)))
+    let query = ListQuery {
+        all: false,
+        limit: q.limit,
+        cursor: q.cursor,
+        project: q.project,
+        state: None,
+        fix_lead: q.fix_lead,
+    }
+    .to_store()?;
+    let (agenda, page) = state.store.agenda_page(&auth.caller, &query, at).await?;
+    Ok(axum::Json(AgendaPage {
+        agenda: AgendaView::new(&agenda),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// A case with its milestones and timeline (embargoed; every read is audited).

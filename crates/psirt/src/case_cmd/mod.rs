@@ -13,8 +13,9 @@ use clap::{Args, Subcommand};
 use psirt_core::{
     CaseRef, Command, Credit, CreditKind, DistributorDecision, NewReport, Reporter, Secret,
 };
+use psirt_server::api::CaseSummary;
 use psirt_server::views::{AgendaView, CaseView, MilestoneView, RecordView};
-use psirt_store::{Caller, CaseRecord, Principal, Store};
+use psirt_store::{Caller, CaseRecord, ListQuery, PageSize, Principal, StateFilter, Store};
 
 use crate::config::Config;
 use crate::term::safe;
@@ -47,6 +48,47 @@ pub struct CaseArgs {
     command: CaseCmd,
 }
 
+/// Which page of a list: the API's paging, on the command line.
+#[derive(Args)]
+pub struct PageArgs {
+    /// Cases per page, from 1 to 200.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Where the page starts: the cursor the previous page printed.
+    #[arg(long)]
+    cursor: Option<String>,
+    /// Only the cases of this project (its slug).
+    #[arg(long)]
+    project: Option<String>,
+    /// Only the cases this person (an email address) leads.
+    #[arg(long)]
+    fix_lead: Option<String>,
+}
+
+impl PageArgs {
+    async fn query(self, state: StateFilter, store: &Store) -> anyhow::Result<ListQuery> {
+        let fix_lead = match self.fix_lead {
+            Some(email) => Some(store.user_by_email(&email.parse()?).await?.id),
+            None => None,
+        };
+        Ok(ListQuery {
+            limit: PageSize::new(self.limit)?,
+            cursor: self.cursor,
+            project: self.project,
+            state,
+            fix_lead,
+        })
+    }
+}
+
+/// Tells (on stderr, so the listing stays one line per case) how to ask
+/// for the next page.
+fn next_page(cursor: &Option<String>) {
+    if let Some(cursor) = cursor {
+        eprintln!("more: --cursor {cursor}");
+    }
+}
+
 #[derive(Subcommand)]
 enum CaseCmd {
     /// Take in a new report (as psirt's intake does) and acknowledge it.
@@ -73,17 +115,25 @@ enum CaseCmd {
     },
     /// Show a case with its milestones and timeline.
     Show { reference: String },
-    /// List the cases you may see.
+    /// List the cases you may see, one page at a time (oldest first).
     List {
-        /// Include closed cases.
+        /// Include closed cases (the same as `--state all`).
         #[arg(long)]
         all: bool,
+        /// `open` (the default), `closed`, `released` or `all`.
+        #[arg(long, conflicts_with = "all")]
+        state: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
-    /// What is overdue, due soon and next on every open case.
+    /// What is overdue, due soon and next on the open cases, one page at a
+    /// time (most pressing first).
     Dues {
         /// The instant to evaluate at (default: now).
         #[arg(long)]
         at: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Assign the Fix Lead: the next in the round-robin, or `--lead` with a reason.
     Assign {
@@ -380,17 +430,23 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             let record = store.case(&principal, r(&reference)?).await?;
             return output(store, &record, json, "").await;
         }
-        CaseCmd::List { all } => {
-            let cases = store.cases(&principal, all).await?;
-            for case in cases {
+        CaseCmd::List { all, state, page } => {
+            let state = match (state, all) {
+                (Some(s), _) => s.parse()?,
+                (None, true) => StateFilter::All,
+                (None, false) => StateFilter::Open,
+            };
+            let query = page.query(state, &store).await?;
+            let page = store.case_page(&principal, &query).await?;
+            for case in &page.items {
                 if json {
-                    println!("{}", serde_json::to_string(&CaseView::new(&case, &[]))?);
+                    println!("{}", serde_json::to_string(&CaseSummary::of(case))?);
                 } else {
                     let next = case
-                        .next_due()
+                        .next_due
                         .map(|(m, d)| format!("{} due {}", m.as_str(), d.at))
                         .unwrap_or_default();
-                    let state = if case.is_open() { "open" } else { "closed" };
+                    let state = if case.open { "open" } else { "closed" };
                     println!(
                         "{}\t{state}\t{}\t{next}",
                         case.reference,
@@ -398,20 +454,23 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                     );
                 }
             }
+            next_page(&page.next_cursor);
             return Ok(ExitCode::SUCCESS);
         }
-        CaseCmd::Dues { at } => {
+        CaseCmd::Dues { at, page } => {
             let at = match at {
                 Some(t) => parse_instant(&t, clock)?,
                 None => now,
             };
-            let agenda = store.agenda(&principal, at).await?;
+            let query = page.query(StateFilter::Open, &store).await?;
+            let (agenda, page) = store.agenda_page(&principal, &query, at).await?;
             let view = AgendaView::new(&agenda);
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
                 print_agenda(&view);
             }
+            next_page(&page.next_cursor);
             return Ok(ExitCode::SUCCESS);
         }
         CaseCmd::Assign {
