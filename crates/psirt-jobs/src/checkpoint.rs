@@ -60,7 +60,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        match daily(store, key, clock()).await {
+        let result = daily(store, key, clock()).await;
+        crate::runs::record(crate::runs::Job::Checkpoint, result.is_ok());
+        match result {
             Ok(0) => {}
             Ok(n) => tracing::info!(written = n, "audit checkpoints written"),
             Err(e) => tracing::error!(error = %e, "writing the audit checkpoint failed"),

@@ -257,7 +257,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        match steps.round(clock()).await {
+        let result = steps.round(clock()).await;
+        crate::runs::record(crate::runs::Job::CveServices, result.is_ok());
+        match result {
             Ok(0) => {}
             Ok(n) => tracing::info!(steps = n, "CVE Services steps ran"),
             Err(e) => tracing::error!(error = %e, "CVE Services steps failed"),

@@ -123,7 +123,9 @@ impl Delivery {
     pub async fn run(&self, idle: Duration, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         loop {
-            let wait = match self.round((self.clock)()).await {
+            let result = self.round((self.clock)()).await;
+            crate::runs::record(crate::runs::Job::Deliver, result.is_ok());
+            let wait = match result {
                 Ok(round) if round.claimed as u32 == BATCH => Duration::ZERO,
                 Ok(_) => idle,
                 Err(e) => {

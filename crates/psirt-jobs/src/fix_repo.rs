@@ -239,7 +239,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        if let Err(e) = job.round(clock()).await {
+        let result = job.round(clock()).await;
+        crate::runs::record(crate::runs::Job::FixRepository, result.is_ok());
+        if let Err(e) = result {
             tracing::error!(error = %e, "the fix repository round failed");
         }
         tokio::select! {

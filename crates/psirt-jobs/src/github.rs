@@ -88,7 +88,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        if let Err(e) = job.round(clock()).await {
+        let result = job.round(clock()).await;
+        crate::runs::record(crate::runs::Job::GitHub, result.is_ok());
+        if let Err(e) = result {
             tracing::error!(error = %e, "the GitHub round failed");
         }
         tokio::select! {

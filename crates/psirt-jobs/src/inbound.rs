@@ -195,6 +195,7 @@ impl Poller {
                 let mut mailbox = ImapMailbox::connect(&self.config).await?;
                 loop {
                     let pass = self.pass(&mut mailbox).await?;
+                    crate::runs::record(crate::runs::Job::Inbound, true);
                     if pass.fetched > 0 {
                         tracing::info!(messages = pass.fetched, "inbound mail taken in");
                     }
@@ -210,6 +211,8 @@ impl Poller {
                     Err(e) => e,
                 },
             };
+            // A session that ended in an error counts as a failed pass.
+            crate::runs::record(crate::runs::Job::Inbound, false);
             let permanent = matches!(&error, JobError::Imap(e) if !e.is_transient());
             tracing::error!(error = %error, "IMAP poller stopped; connecting again");
             let wait = if permanent {

@@ -12,7 +12,8 @@
 //! was left) and psirt-mail (message bytes, OpenPGP, SMTP and IMAP). It
 //! decides nothing about the process: which mail a change causes is the
 //! core's, who may see it the store's. It never logs a subject, a body, an
-//! address list or key material; it logs counts, Message-IDs and errors.
+//! address list or key material; it logs counts, Message-IDs and errors,
+//! and counts each job's rounds and failures in this process ([`runs`]).
 
 pub mod checkpoint;
 pub mod cve;
@@ -22,6 +23,7 @@ pub mod github;
 pub mod inbound;
 pub mod publish;
 pub mod remind;
+pub mod runs;
 
 /// Everything a job can fail with.
 #[derive(Debug, thiserror::Error)]

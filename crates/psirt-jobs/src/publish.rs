@@ -82,7 +82,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        match round(store, &public_url, cna_org_id.as_deref(), clock()).await {
+        let result = round(store, &public_url, cna_org_id.as_deref(), clock()).await;
+        crate::runs::record(crate::runs::Job::Publish, result.is_ok());
+        match result {
             Ok(0) => {}
             Ok(n) => tracing::info!(written = n, "advisories published"),
             Err(e) => tracing::error!(error = %e, "publishing advisories failed"),

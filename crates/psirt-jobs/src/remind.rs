@@ -19,7 +19,9 @@ pub async fn run(
 ) {
     tokio::pin!(stop);
     loop {
-        match store.remind(clock()).await {
+        let result = store.remind(clock()).await;
+        crate::runs::record(crate::runs::Job::Remind, result.is_ok());
+        match result {
             Ok(0) => {}
             Ok(n) => tracing::info!(written = n, "reminders written"),
             Err(e) => tracing::error!(error = %e, "writing reminders failed"),

@@ -81,6 +81,9 @@ pub struct Settings {
     /// The token Prometheus may scrape `/metrics` with besides an
     /// administrator's (`metrics_token_file`); it opens that route only.
     pub metrics_token: Option<metrics::ScrapeToken>,
+    /// This process's job rounds and failures, when the jobs run in the
+    /// same process (`psirt serve`); `/metrics` shows them.
+    pub job_runs: Option<metrics::JobRunsSource>,
 }
 
 /// The instance's public OpenPGP key as the policy page and
@@ -110,6 +113,7 @@ impl Default for Settings {
             publication: advisories::Publication::default(),
             clock: advisories::Clock::default(),
             metrics_token: None,
+            job_runs: None,
         }
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Two kinds of figure. This replica's own: requests answered by route
 //! template, method and status, and their latency (a histogram), counted
-//! by [`record`] around every request. The database's, the same from
+//! by [`record`] around every request; and the rounds of each background
+//! job in this process and how many failed, when the jobs run here
+//! (`Settings::job_runs`, read at scrape time). The database's, the same from
 //! every replica: the outbox's work in progress and the age of its oldest
 //! queued message, steps in other systems waiting or failed, and the audit
 //! log's length (`psirt_store::Figures`, read at scrape time from index
@@ -52,6 +54,30 @@ struct StateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobLabels {
+    job: String,
+}
+
+/// One job's rounds in this process and how many of them failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobRunsFigure {
+    pub job: &'static str,
+    pub runs: u64,
+    pub failures: u64,
+}
+
+/// Where the jobs' counts come from (psirt-jobs' process-wide counters,
+/// wired in by the binary that runs both).
+#[derive(Clone)]
+pub struct JobRunsSource(pub Arc<dyn Fn() -> Vec<JobRunsFigure> + Send + Sync>);
+
+impl std::fmt::Debug for JobRunsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobRunsSource")
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StepLabels {
     step: String,
     state: String,
@@ -71,6 +97,8 @@ pub struct Metrics {
     oldest_queued: Gauge,
     steps: Family<StepLabels, Gauge>,
     audit_entries: Gauge,
+    job_runs: Family<JobLabels, Counter>,
+    job_failures: Family<JobLabels, Counter>,
     /// Scrapes answer one at a time: the database's figures are written
     /// into the gauges, then the registry is encoded.
     scrape: tokio::sync::Mutex<()>,
@@ -123,8 +151,22 @@ impl Default for Metrics {
             "Entries in the audit log (its head's sequence number)",
             audit_entries.clone(),
         );
+        let job_runs = Family::<JobLabels, Counter>::default();
+        registry.register(
+            "job_runs",
+            "Rounds of each background job in this process",
+            job_runs.clone(),
+        );
+        let job_failures = Family::<JobLabels, Counter>::default();
+        registry.register(
+            "job_failures",
+            "Rounds of each background job in this process that failed",
+            job_failures.clone(),
+        );
         Metrics {
             registry,
+            job_runs,
+            job_failures,
             requests,
             latency,
             outbox,
@@ -242,6 +284,21 @@ pub(crate) async fn get_metrics(
             .set(*n);
     }
     metrics.audit_entries.set(figures.audit_entries);
+    if let Some(source) = &state.settings.job_runs {
+        // The jobs' counters only grow: each scrape adds what they grew by.
+        for figure in (source.0)() {
+            let labels = JobLabels {
+                job: figure.job.to_owned(),
+            };
+            for (family, now) in [
+                (&metrics.job_runs, figure.runs),
+                (&metrics.job_failures, figure.failures),
+            ] {
+                let counter = family.get_or_create(&labels);
+                counter.inc_by(now.saturating_sub(counter.get()));
+            }
+        }
+    }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &metrics.registry)
         .map_err(|e| ApiError::Internal(format!("encoding the metrics: {e}")))?;

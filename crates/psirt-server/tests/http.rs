@@ -3703,6 +3703,16 @@ both!(
     metrics_are_for_administrators_and_the_scrape_token,
     Settings {
         metrics_token: Some(psirt_server::metrics::ScrapeToken::new(SCRAPE_TOKEN)),
+        // The jobs' counters as a process running them would give them.
+        job_runs: Some(psirt_server::metrics::JobRunsSource(std::sync::Arc::new(
+            || {
+                vec![psirt_server::metrics::JobRunsFigure {
+                    job: "deliver",
+                    runs: 7,
+                    failures: 2,
+                }]
+            }
+        ))),
         ..Settings::default()
     },
     async |s: &Server| {
@@ -3809,6 +3819,20 @@ both!(
             .parse()
             .unwrap();
         assert!(audit >= 3, "{audit}");
+        // The jobs' figures, as counters that a second scrape does not add
+        // to again.
+        let again = scrape(SCRAPE_TOKEN).await;
+        for text in [&text, &again] {
+            assert!(
+                text.contains("psirt_job_runs_total{job=\"deliver\"} 7\n"),
+                "{text}"
+            );
+            assert!(
+                text.contains("psirt_job_failures_total{job=\"deliver\"} 2\n"),
+                "{text}"
+            );
+            assert!(text.contains("# TYPE psirt_job_runs counter"), "{text}");
+        }
         assert!(text.trim_end().ends_with("# EOF"));
     }
 );

@@ -381,6 +381,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .metrics_token
                     .as_ref()
                     .map(|t| psirt_server::metrics::ScrapeToken::new(&t.0)),
+                job_runs: Some(psirt_server::metrics::JobRunsSource(std::sync::Arc::new(
+                    || {
+                        psirt_jobs::runs::snapshot()
+                            .into_iter()
+                            .map(|r| psirt_server::metrics::JobRunsFigure {
+                                job: r.job.name(),
+                                runs: r.runs,
+                                failures: r.failures,
+                            })
+                            .collect()
+                    },
+                ))),
                 ..psirt_server::Settings::default()
             };
             let jobs = tokio::spawn({

@@ -322,3 +322,58 @@ fn serve_warns_that_psirt_now_is_ignored() {
     assert!(!out.status.success());
     assert!(stderr.contains("PSIRT_NOW is set"), "{stderr}");
 }
+
+/// `psirt serve` runs the jobs in its own process, and its `/metrics`
+/// counts their rounds: the reminder, publication and checkpoint jobs run
+/// once at start, without anything to do, and none of them failed.
+#[test]
+fn metrics_count_the_jobs_rounds_in_this_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "scrape-token-0123456789abcdef";
+    let token_file = dir.path().join("scrape-token");
+    std::fs::write(&token_file, token).unwrap();
+    let (_server, addr) = Server::start_with(
+        dir.path(),
+        None,
+        &[("PSIRT_METRICS_TOKEN_FILE", token_file.to_str().unwrap())],
+    );
+    let scrape = || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let figure = |text: &str, name: &str| -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().parse().unwrap())
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = scrape();
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        let ran = ["remind", "publish", "checkpoint"]
+            .map(|job| figure(&text, &format!("psirt_job_runs_total{{job=\"{job}\"}}")));
+        if ran.iter().all(|n| n.is_some_and(|n| n >= 1)) {
+            for job in ["remind", "publish", "checkpoint"] {
+                assert_eq!(
+                    figure(&text, &format!("psirt_job_failures_total{{job=\"{job}\"}}")),
+                    Some(0),
+                    "{job}:\n{text}"
+                );
+            }
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the jobs' rounds never showed:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

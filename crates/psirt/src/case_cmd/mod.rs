@@ -436,7 +436,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                 (None, true) => StateFilter::All,
                 (None, false) => StateFilter::Open,
             };
-            let query = page.query(state, &store).await?;
+            let query = page.query(state, store).await?;
             let page = store.case_page(&principal, &query).await?;
             for case in &page.items {
                 if json {
@@ -462,7 +462,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                 Some(t) => parse_instant(&t, clock)?,
                 None => now,
             };
-            let query = page.query(StateFilter::Open, &store).await?;
+            let query = page.query(StateFilter::Open, store).await?;
             let (agenda, page) = store.agenda_page(&principal, &query, at).await?;
             let view = AgendaView::new(&agenda);
             if json {
