@@ -198,6 +198,9 @@ pub enum Operation {
     /// See one organisation with its people and timeline: its PST, its
     /// own people, and the member its application names as voucher.
     ViewDistributorOrg,
+    /// End a person's acceptance of the embargo policy once the policy's
+    /// period since they accepted ran out: psirt itself, on its clock.
+    LapseEmbargoAcceptance,
     /// Put an OpenPGP key on file for an address: its own account, an
     /// account manager, or psirt itself (the operator on the machine's
     /// command line, `psirt key add`, acts as psirt: whoever runs the
@@ -212,7 +215,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 56] = [
+    pub const ALL: [Operation; 57] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -269,6 +272,7 @@ impl Operation {
         Operation::PutKey,
         Operation::ReadFixRepository,
         Operation::RecordServiceResult,
+        Operation::LapseEmbargoAcceptance,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -346,6 +350,7 @@ impl Operation {
             Operation::PutKey => &[AddressHolder, Admin, System],
             Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
             Operation::RecordServiceResult => &[System],
+            Operation::LapseEmbargoAcceptance => &[System],
         }
     }
 
@@ -407,6 +412,9 @@ impl Operation {
             Operation::PutKey => "put an OpenPGP key on file for this address",
             Operation::ReadFixRepository => "read the fix repository",
             Operation::RecordServiceResult => "record what psirt obtained from another system",
+            Operation::LapseEmbargoAcceptance => {
+                "end an acceptance of the embargo policy that ran out"
+            }
         }
     }
 }
@@ -446,6 +454,7 @@ impl Operation {
                 | Operation::RemoveDistributorPerson
                 | Operation::ViewDistributorOrg
                 | Operation::PutKey
+                | Operation::LapseEmbargoAcceptance
         )
     }
 }

@@ -78,6 +78,10 @@ pub struct Policy {
     /// When Fix Team members who are not on the PST lose the case's
     /// private parts; by default they keep them.
     pub fix_team_access_ends: Option<AccessEnds>,
+    /// How long a distributor person's acceptance of the embargo policy
+    /// holds: after it they see nothing of the list until they accept
+    /// again (yearly by default); none: it never lapses.
+    pub embargo_acceptance_valid_for: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -106,6 +110,7 @@ impl Default for Policy {
             stale_after: StalePings::new(),
             triage_rotation: false,
             fix_team_access_ends: None,
+            embargo_acceptance_valid_for: Some(Duration::days(365)),
         }
     }
 }

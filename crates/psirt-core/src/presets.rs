@@ -66,6 +66,10 @@ pub(crate) fn validate_more(p: &Policy) -> Result<(), PolicyError> {
             p.distributor_final_notice_before,
         ),
         ("first_response_within", p.first_response_within),
+        (
+            "embargo_acceptance_valid_for",
+            p.embargo_acceptance_valid_for,
+        ),
     ] {
         if d == Some(Duration::ZERO) {
             return err(field, "must be longer than 0m".into());

@@ -88,6 +88,11 @@ pub enum Rule {
     AlreadyAccepted {
         email: crate::ids::EmailAddress,
     },
+    /// The person's acceptance of the embargo policy holds until `until`.
+    AcceptanceStillValid {
+        email: crate::ids::EmailAddress,
+        until: jiff::Timestamp,
+    },
     /// Not a current person of the organisation (`who`: the address
     /// named; none: the actor).
     NotAPerson {
@@ -276,6 +281,10 @@ impl fmt::Display for Rule {
             Rule::AlreadyAccepted { email } => write!(
                 f,
                 "{email}'s acceptance of the embargo policy already exists"
+            ),
+            Rule::AcceptanceStillValid { email, until } => write!(
+                f,
+                "{email}'s acceptance of the embargo policy holds until {until}"
             ),
             Rule::NotAPerson { who, organisation } => match who {
                 Some(who) => write!(f, "{who} is not among the people of {organisation}"),

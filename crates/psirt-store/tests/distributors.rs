@@ -1072,3 +1072,82 @@ both!(
         );
     }
 );
+
+both!(
+    an_acceptance_of_the_embargo_policy_lapses_after_its_period_until_accepted_again,
+    |store: Store| async move {
+        let w = setup(&store).await;
+        let origin = w.org("Origin").await;
+        let year = 24 * 365;
+        // The founder accepted at hour 0 (the default policy: a year).
+        let case = w.notified_case("Cache poisoning", 1).await;
+        assert_eq!(w.copies(case).await, ["founder@origin.example draft"]);
+        assert_eq!(
+            store.lapse_embargo_acceptances(at(year - 1)).await.unwrap(),
+            0,
+            "an hour before the year, nothing lapses"
+        );
+        assert!(
+            store
+                .notified_cases(&person(&w.founder), "coredns")
+                .await
+                .is_ok()
+        );
+        // At the year it lapses, once: the copy waiting for them is
+        // discarded, they see nothing of the list, and it is the
+        // organisation's event and an audit entry, with the rows agreeing.
+        assert_eq!(store.lapse_embargo_acceptances(at(year)).await.unwrap(), 1);
+        assert_eq!(
+            store.lapse_embargo_acceptances(at(year + 1)).await.unwrap(),
+            0
+        );
+        assert_eq!(w.copies(case).await, ["founder@origin.example discarded"]);
+        assert!(matches!(
+            store.notified_cases(&person(&w.founder), "coredns").await,
+            Err(StoreError::Refused(_))
+        ));
+        assert_eq!(
+            kinds(&store, &person(&w.alice), origin)
+                .await
+                .last()
+                .unwrap(),
+            "acceptance_lapsed"
+        );
+        assert_eq!(
+            store
+                .raw_count(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'distributor.acceptance_lapsed'"
+                )
+                .await,
+            1
+        );
+        store.check_distributor_org(origin).await.unwrap();
+        // They accept again through the usual route, and see the list
+        // again for another period from then.
+        store
+            .accept_embargo_policy(&person(&w.founder), origin, at(year + 2))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .notified_cases(&person(&w.founder), "coredns")
+                .await
+                .is_ok()
+        );
+        assert_eq!(
+            store
+                .lapse_embargo_acceptances(at(2 * year + 1))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .lapse_embargo_acceptances(at(2 * year + 2))
+                .await
+                .unwrap(),
+            1
+        );
+        store.check_distributor_org(origin).await.unwrap();
+    }
+);

@@ -6,8 +6,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{About, Actor, Operation, authorize_about, authorize_instance};
+use crate::duration::Duration;
 use crate::engine::{Refusal, Rule};
 use crate::ids::{CaseRef, EmailAddress, UserId};
+use jiff::Timestamp;
 
 use super::on_case::{FeedbackKind, Outcome};
 use super::org::{Org, OrgState};
@@ -48,6 +50,16 @@ pub enum OrgCommand {
     /// A current member of the organisation, or the PST, removes one.
     RemovePerson {
         email: EmailAddress,
+    },
+    /// psirt ends `user`'s acceptance of the embargo policy, made at
+    /// `accepted_at`, which holds `valid_for` (the project's policy): at
+    /// `now` it must have run out. They see nothing of the list until they
+    /// accept again.
+    LapseAcceptance {
+        user: UserId,
+        accepted_at: Timestamp,
+        valid_for: Duration,
+        now: Timestamp,
     },
 }
 
@@ -91,6 +103,11 @@ pub enum OrgChange {
         email: EmailAddress,
     },
     PersonRemoved {
+        user: UserId,
+    },
+    /// The person's acceptance of the embargo policy ran out: they are
+    /// one of the people still, and must accept it again.
+    AcceptanceLapsed {
         user: UserId,
     },
     /// Their pending pre-notification copies (of one person, or of
@@ -232,6 +249,38 @@ pub fn decide_org(
                     reason: "person removed".into(),
                 },
                 OrgChange::AccessEnded { user },
+            ])
+        }
+        OrgCommand::LapseAcceptance {
+            user,
+            accepted_at,
+            valid_for,
+            now,
+        } => {
+            authorize_instance(actor, Operation::LapseEmbargoAcceptance)?;
+            let Some(person) = org.current_person(user).filter(|p| p.accepted) else {
+                return Err(Rule::NotAPerson {
+                    who: None,
+                    organisation: org.name.clone(),
+                }
+                .into());
+            };
+            let until = accepted_at
+                .checked_add(valid_for.to_signed())
+                .unwrap_or(Timestamp::MAX);
+            if until > now {
+                return Err(Rule::AcceptanceStillValid {
+                    email: person.email.clone(),
+                    until,
+                }
+                .into());
+            }
+            Ok(vec![
+                OrgChange::AcceptanceLapsed { user },
+                OrgChange::PendingDiscarded {
+                    person: Some(user),
+                    reason: "acceptance of the embargo policy lapsed".into(),
+                },
             ])
         }
     }

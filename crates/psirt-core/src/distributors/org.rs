@@ -135,6 +135,11 @@ impl Org {
                     p.accepted = true;
                 }
             }
+            OrgChange::AcceptanceLapsed { user } => {
+                if let Some(p) = self.people.iter_mut().find(|p| p.user == *user) {
+                    p.accepted = false;
+                }
+            }
             OrgChange::PersonRemoved { user } => {
                 if let Some(p) = self.people.iter_mut().find(|p| p.user == *user) {
                     p.removed = true;

@@ -564,5 +564,22 @@ fn an_announcement_slot_of_a_policy_is_read_and_checked() {
     assert_eq!(
         late.validate().unwrap_err().to_string(),
         "policy response_targets: high.fix (30d) is later than its release target (21d)"
+    ); // Distributors re-accept the embargo policy yearly by default; a
+    // period of nothing is refused, none (JSON null) never lapses.
+    assert_eq!(
+        Policy::default().embargo_acceptance_valid_for,
+        Some(duration("365d"))
     );
+    let never = Policy {
+        embargo_acceptance_valid_for: Some(duration("0d")),
+        ..Policy::default()
+    };
+    assert_eq!(
+        never.validate().unwrap_err().to_string(),
+        "policy embargo_acceptance_valid_for: must be longer than 0m"
+    );
+    let off: Policy =
+        serde_json::from_value(serde_json::json!({"embargo_acceptance_valid_for": null})).unwrap();
+    assert_eq!(off.embargo_acceptance_valid_for, None);
+    assert_eq!(off.validate(), Ok(()));
 }

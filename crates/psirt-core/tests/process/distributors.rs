@@ -171,6 +171,82 @@ fn each_person_accepts_the_embargo_policy_themself_once() {
     );
 }
 
+/// "They must agree to the same terms": an acceptance holds for the
+/// policy's period (a year by default); psirt ends it once that ran out,
+/// and the person accepts again through the usual command.
+#[test]
+fn an_acceptance_lapses_only_once_its_period_ran_out_and_only_by_psirt() {
+    let approved = org(OrgState::Approved, true);
+    let accepted_at: jiff::Timestamp = "2026-01-05T10:00:00Z".parse().unwrap();
+    let lapse = |now: &str| OrgCommand::LapseAcceptance {
+        user: ANN,
+        accepted_at,
+        valid_for: "365d".parse().unwrap(),
+        now: now.parse().unwrap(),
+    };
+    check(
+        &approved,
+        Actor::System,
+        lapse("2027-01-05T09:59:59Z"),
+        expect![
+            "refused: ann@distro.example's acceptance of the embargo policy holds until 2027-01-05T10:00:00Z"
+        ],
+    );
+    check(
+        &approved,
+        Actor::System,
+        lapse("2027-01-05T10:00:00Z"),
+        expect![[
+            r#"[AcceptanceLapsed { user: UserId(10) }, PendingDiscarded { person: Some(UserId(10)), reason: "acceptance of the embargo policy lapsed" }]"#
+        ]],
+    );
+    // Nobody but psirt ends someone's acceptance: not the PST, not the
+    // person's own organisation.
+    for actor in [pst(), member(SAM), person(ANN)] {
+        check(
+            &approved,
+            actor,
+            lapse("2027-06-01T00:00:00Z"),
+            expect![
+                "denied: only psirt itself may end an acceptance of the embargo policy that ran out"
+            ],
+        );
+    }
+    // Sam never accepted: there is nothing to end.
+    check(
+        &approved,
+        Actor::System,
+        OrgCommand::LapseAcceptance {
+            user: SAM,
+            accepted_at,
+            valid_for: "365d".parse().unwrap(),
+            now: "2027-06-01T00:00:00Z".parse().unwrap(),
+        },
+        expect!["refused: you are not among the people of Distro"],
+    );
+    // Folded: Ann is one of the people still, and has accepted nothing;
+    // she accepts again.
+    let changes = decide_org(&approved, &Actor::System, lapse("2027-01-05T10:00:00Z")).unwrap();
+    let mut events = vec![psirt_core::distributors::OrgChange::Founded {
+        name: "Distro".into(),
+    }];
+    events.push(psirt_core::distributors::OrgChange::PersonAdded {
+        user: ANN,
+        email: email("ann@distro.example"),
+    });
+    events.push(psirt_core::distributors::OrgChange::PolicyAccepted { user: ANN });
+    events.extend(changes);
+    let folded = Org::fold(&events).unwrap();
+    let ann = folded.current_person(ANN).unwrap();
+    assert!(!ann.accepted);
+    check(
+        &folded,
+        person(ANN),
+        OrgCommand::AcceptPolicy,
+        expect!["[PolicyAccepted { user: UserId(10) }]"],
+    );
+}
+
 #[test]
 fn the_pst_decides_from_the_states_each_step_follows() {
     check(

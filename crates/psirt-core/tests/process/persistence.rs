@@ -284,6 +284,7 @@ fn the_stored_form_of_events() {
               "distributor_final_notice_before": null,
               "distributors_within": "14d",
               "due_soon_window": "1d",
+              "embargo_acceptance_valid_for": "365d",
               "first_response_within": null,
               "fix_team_access_ends": null,
               "fix_team_within": "1d",

@@ -72,6 +72,7 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::OrgNeedsAcceptance { .. }
         | Rule::AlreadyInOrg { .. }
         | Rule::AlreadyAccepted { .. }
+        | Rule::AcceptanceStillValid { .. }
         | Rule::NotAPerson { .. } => {}
     }
 }

@@ -7,15 +7,15 @@
 use std::borrow::Cow;
 
 use jiff::Timestamp;
-use psirt_core::Actor;
 use psirt_core::distributors::{OrgChange, OrgCommand, OrgState, decide_org};
+use psirt_core::{Actor, UserId};
 use sqlx::AnyConnection;
 
 use super::apply::{add_person, confirm_proposed_key, ensure_user};
 use super::events::load_org;
 use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, org_row, record};
 use crate::standing::{Scope, standing};
-use crate::{Caller, Store, StoreError, micros};
+use crate::{Caller, Principal, Store, StoreError, micros};
 
 /// What applying an organisation's changes did, for its timeline.
 #[derive(Default)]
@@ -165,6 +165,100 @@ impl Store {
     }
 
     /// One command on one organisation: load, decide, apply, record.
+    /// Ends every acceptance of the embargo policy that ran out at `now`
+    /// (each project's `embargo_acceptance_valid_for` since the person
+    /// accepted), as psirt itself: the person stays one of the people,
+    /// sees nothing of the list until they accept again through the usual
+    /// route, and their pending pre-notification copies are discarded.
+    /// Each lapse is the organisation's event and an audit entry, in its
+    /// own transaction. Returns how many lapsed. The reminders job calls
+    /// it each round, so a lapse takes effect within a round of its time.
+    pub async fn lapse_embargo_acceptances(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let caller = Caller::new(Principal::System, "embargo policy acceptance");
+        let mut lapsed = 0;
+        for project in self.projects().await? {
+            let policy = self.project_policy(&project.slug).await?;
+            let Some(valid_for) = policy.embargo_acceptance_valid_for else {
+                continue;
+            };
+            let cutoff = now
+                .checked_sub(valid_for.to_signed())
+                .unwrap_or(Timestamp::MIN);
+            let due: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT p.org_id, p.user_id FROM distributor_people p \
+                 JOIN distributor_orgs o ON o.id = p.org_id \
+                 WHERE o.project = $1 AND p.removed_at IS NULL \
+                 AND p.accepted_at IS NOT NULL AND p.accepted_at <= $2 \
+                 ORDER BY p.org_id, p.user_id",
+            )
+            .bind(&project.slug)
+            .bind(micros(cutoff))
+            .fetch_all(&self.pool)
+            .await?;
+            for (org, user) in due {
+                let mut tx = self.write().await?;
+                let row = org_row(&mut tx, org).await?;
+                let current = load_org(&mut tx, &row).await?;
+                // Read again under the write lock: they may have accepted
+                // anew since the list above was read.
+                let accepted_at: Option<i64> = sqlx::query_scalar(
+                    "SELECT accepted_at FROM distributor_people \
+                     WHERE org_id = $1 AND user_id = $2 AND removed_at IS NULL",
+                )
+                .bind(org)
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
+                let Some(accepted_at) = accepted_at else {
+                    continue;
+                };
+                let command = OrgCommand::LapseAcceptance {
+                    user: UserId::new(user),
+                    accepted_at: super::instant(accepted_at)?,
+                    valid_for,
+                    now,
+                };
+                let changes = match decide_org(&current, &Actor::System, command) {
+                    Ok(changes) => changes,
+                    // Accepted again meanwhile: nothing ran out.
+                    Err(psirt_core::Refusal::Rule(
+                        psirt_core::Rule::AcceptanceStillValid { .. }
+                        | psirt_core::Rule::NotAPerson { .. },
+                    )) => continue,
+                    Err(refusal) => return Err(super::refused(refusal)),
+                };
+                let applied = self
+                    .apply_org(&mut tx, &caller, &row, &changes, now)
+                    .await?;
+                let email = current
+                    .current_person(UserId::new(user))
+                    .map(|p| p.email.to_string())
+                    .unwrap_or_default();
+                let detail = format!(
+                    "{email}'s acceptance of the embargo policy lapsed after {valid_for} ({} pending copies discarded)",
+                    applied.discarded
+                );
+                let backend = self.backend;
+                record(
+                    &mut tx,
+                    backend,
+                    &caller,
+                    org,
+                    "acceptance_lapsed",
+                    &changes,
+                    detail,
+                    None,
+                    now,
+                )
+                .await?;
+                tx.commit().await?;
+                lapsed += 1;
+            }
+        }
+        Ok(lapsed)
+    }
+
     async fn run_org(
         &self,
         caller: &Caller,
@@ -251,6 +345,16 @@ impl Store {
                     // Not returned by `decide_org`: an organisation is
                     // opened by `apply.rs`, and what it does on a case is
                     // written by `portal.rs`.
+                }
+                OrgChange::AcceptanceLapsed { user } => {
+                    sqlx::query(
+                        "UPDATE distributor_people SET accepted_at = NULL, accepted_via = NULL \
+                         WHERE org_id = $1 AND user_id = $2 AND removed_at IS NULL",
+                    )
+                    .bind(row.id)
+                    .bind(user.get())
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 OrgChange::PersonRemoved { user } => {
                     sqlx::query(
