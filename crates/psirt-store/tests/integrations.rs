@@ -147,11 +147,11 @@ both!(
             .unwrap();
         let login = |s: &str| s.parse::<psirt_core::GitHubLogin>().unwrap();
         store
-            .set_github_login(alice.id, Some(&login("Alice")))
+            .set_github_login(alice.id, Some(&login("Alice")), at(2))
             .await
             .unwrap();
         let taken = store
-            .set_github_login(bob.id, Some(&login("alice")))
+            .set_github_login(bob.id, Some(&login("alice")), at(2))
             .await
             .unwrap_err();
         assert!(
@@ -162,9 +162,9 @@ both!(
             store.github_logins(&[alice.id, bob.id]).await.unwrap(),
             [(alice.id, login("alice"))]
         );
-        store.set_github_login(alice.id, None).await.unwrap();
+        store.set_github_login(alice.id, None, at(2)).await.unwrap();
         store
-            .set_github_login(bob.id, Some(&login("alice")))
+            .set_github_login(bob.id, Some(&login("alice")), at(2))
             .await
             .unwrap();
         assert_eq!(
