@@ -130,6 +130,7 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
         .unwrap();
     let mut tokens = Vec::new();
     let mut ids = Vec::new();
+    let mut accounts = Vec::new();
     for (name, pst) in [("alice", true), ("dave", false)] {
         let email = format!("{name}@example.org").parse().unwrap();
         let (user, token) = store.add_user(&email, name, false, at(0)).await.unwrap();
@@ -140,6 +141,7 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
                 .unwrap();
         }
         ids.push(user.id.get());
+        accounts.push(user);
         tokens.push(token.reveal().to_string());
     }
     let (alice, dave) = (tokens[0].as_str(), tokens[1].as_str());
@@ -604,6 +606,33 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
     );
     // The GHSA id is an alias on the record.
     assert_eq!(view["record"]["aliases"], json!([on["ghsa_id"]]));
+    // The case page shows the same to the team.
+    let session = store
+        .create_session(&accounts[0], at(0), SignedDuration::from_hours(24 * 365))
+        .await
+        .unwrap();
+    let page = api
+        .http
+        .get(format!("{}/cases/{}", api.base, api.case))
+        .header(
+            "cookie",
+            format!("psirt_session={}", session.cookie.reveal()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    for shown in [
+        format!("{cve} — at CVE Services: published"),
+        format!("href=\"{url}\""),
+        format!(
+            "{}</a> — published; the Fix Team's access revoked",
+            on["ghsa_id"].as_str().unwrap()
+        ),
+    ] {
+        assert!(page.contains(&shown), "{shown} not on the case page");
+    }
     for step in ["github_issue", "github_advisory", "github_release"] {
         assert_eq!(api.step(alice, step).await, "ok", "{step}");
     }
