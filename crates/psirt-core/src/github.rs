@@ -160,10 +160,19 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
                     return Err(GitHubRule::AdvisoryUnchanged.into());
                 }
                 Some(_) => {}
-                None => changes.push(Change::GitHubAdvisoryDrafted {
-                    ghsa_id: id.clone(),
-                    url,
-                }),
+                None => {
+                    changes.push(Change::GitHubAdvisoryDrafted {
+                        ghsa_id: id.clone(),
+                        url,
+                    });
+                    // The GHSA id names the same vulnerability: an alias
+                    // on the record (OSV and CVE exports list it).
+                    if !case.record.aliases.contains(&id) {
+                        changes.push(Change::RecordEdited(RecordEdit::AddAlias {
+                            alias: id.clone(),
+                        }));
+                    }
+                }
             }
             let before = case
                 .github_advisory

@@ -79,6 +79,16 @@ pub struct Issue {
     pub url: String,
 }
 
+/// One credit on an advisory: GitHub credits accounts, so only a login
+/// can be credited, with GitHub's type (`finder`, `reporter`, `analyst`,
+/// `coordinator`, `remediation_developer`, `remediation_reviewer`,
+/// `remediation_verifier`, `tool`, `sponsor`, `other`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credit {
+    pub login: String,
+    pub credit_type: String,
+}
+
 /// One affected package of an advisory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vulnerability {
@@ -112,6 +122,8 @@ pub struct AdvisoryDraft {
     pub cve_id: Option<String>,
     pub cwe_ids: Vec<String>,
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Sent as the advisory's `credits` (the whole list, each time).
+    pub credits: Vec<Credit>,
 }
 
 impl AdvisoryDraft {
@@ -121,6 +133,9 @@ impl AdvisoryDraft {
             "description": self.description,
             "cwe_ids": self.cwe_ids,
             "vulnerabilities": self.vulnerabilities.iter().map(Vulnerability::json).collect::<Vec<_>>(),
+            "credits": self.credits.iter()
+                .map(|c| json!({ "login": c.login, "type": c.credit_type }))
+                .collect::<Vec<_>>(),
         });
         match (&self.cvss_vector_string, &self.severity) {
             (Some(v), _) => request["cvss_vector_string"] = json!(v),

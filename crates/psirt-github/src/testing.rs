@@ -470,6 +470,47 @@ fn ghsa(n: usize) -> String {
     format!("GHSA-{}-{}-{}", &s[0..4], &s[4..8], &s[8..12])
 }
 
+/// Checks `credits` (`[{login, type}]`) as GitHub does: known users and
+/// credit types only. `Ok` is the advisory's `credits` and
+/// `credits_detailed` (each credit pending until its user accepts it);
+/// `Err` is the 422.
+fn credits(inner: &Inner, v: &Value) -> Result<(Value, Value), Response> {
+    const TYPES: [&str; 10] = [
+        "analyst",
+        "finder",
+        "reporter",
+        "coordinator",
+        "remediation_developer",
+        "remediation_reviewer",
+        "remediation_verifier",
+        "tool",
+        "sponsor",
+        "other",
+    ];
+    let Some(list) = v.as_array() else {
+        return Err(invalid(json!(["credits must be an array"])));
+    };
+    let (mut short, mut detailed) = (Vec::new(), Vec::new());
+    for c in list {
+        let login = c["login"].as_str().unwrap_or("");
+        let kind = c["type"].as_str().unwrap_or("");
+        if !inner.users.contains(login) {
+            return Err(invalid(json!([format!(
+                "Could not resolve to a User with the login of '{login}'."
+            )])));
+        }
+        if !TYPES.contains(&kind) {
+            return Err(invalid(json!([format!(
+                "{kind:?} is not a valid credit type"
+            )])));
+        }
+        short.push(json!({ "login": login, "type": kind }));
+        detailed
+            .push(json!({ "user": user(&inner.base, login), "type": kind, "state": "pending" }));
+    }
+    Ok((Value::Array(short), Value::Array(detailed)))
+}
+
 /// Checks and normalises `vulnerabilities`; `Err` is the 422.
 fn vulnerabilities(v: &Value) -> Result<Value, Response> {
     let Some(list) = v.as_array() else {
@@ -586,6 +627,11 @@ async fn create_advisory(
         Ok(v) => v,
         Err(r) => return with_limits(&inner, r),
     };
+    let (credits, credits_detailed) =
+        match credits(&inner, body.get("credits").unwrap_or(&json!([]))) {
+            Ok(c) => c,
+            Err(r) => return with_limits(&inner, r),
+        };
     let id = ghsa(inner.advisories.len() + 1);
     let base = inner.base.clone();
     let t = now();
@@ -611,8 +657,8 @@ async fn create_advisory(
         "cvss": null,
         "cwes": [],
         "cwe_ids": body.get("cwe_ids").cloned().unwrap_or(json!([])),
-        "credits": [],
-        "credits_detailed": [],
+        "credits": credits,
+        "credits_detailed": credits_detailed,
         "collaborating_users": [],
         "collaborating_teams": [],
         "private_fork": null,
@@ -697,6 +743,15 @@ async fn edit_advisory(
     if let Some(v) = body.get("vulnerabilities") {
         match vulnerabilities(v) {
             Ok(v) => advisory["vulnerabilities"] = v,
+            Err(r) => return with_limits(inner, r),
+        }
+    }
+    if let Some(v) = body.get("credits") {
+        match credits(inner, v) {
+            Ok((short, detailed)) => {
+                advisory["credits"] = short;
+                advisory["credits_detailed"] = detailed;
+            }
             Err(r) => return with_limits(inner, r),
         }
     }

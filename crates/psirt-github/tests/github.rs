@@ -78,6 +78,7 @@ fn draft(case: &str) -> AdvisoryDraft {
             vulnerable_version_range: Some(">= 1.11.0, < 1.11.2".into()),
             patched_versions: None,
         }],
+        credits: vec![],
     }
 }
 

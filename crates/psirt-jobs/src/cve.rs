@@ -150,6 +150,15 @@ impl CveSteps {
                 };
                 match outcome {
                     Ok(()) => self.store.step_done(reference, step, now).await?,
+                    // The same request would be refused again: no backoff,
+                    // the service's message on the step until the case
+                    // changes.
+                    Err(e @ CveStepError::Service(CveError::Refused { .. })) => {
+                        self.store
+                            .step_refused(reference, step, &e.to_string(), now)
+                            .await?;
+                        tracing::warn!(case = %reference, step = step.as_str(), error = %e, "CVE Services refused the step");
+                    }
                     Err(e) => {
                         let next = self
                             .store

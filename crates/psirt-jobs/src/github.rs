@@ -24,7 +24,9 @@ use psirt_core::{
     AffectedProduct, Case, CaseRef, Command, GitHubLogin, GitHubRule, Refusal, Rule,
     forthcoming_notice_text,
 };
-use psirt_github::{AdvisoryDraft, GitHub, GitHubError, Patience, Token, Vulnerability, marker};
+use psirt_github::{
+    AdvisoryDraft, Credit, GitHub, GitHubError, Patience, Token, Vulnerability, marker,
+};
 use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
 
 /// Where a project's GitHub steps go: the API root, the public
@@ -237,7 +239,7 @@ impl GitHubSteps {
         let draft = match &case.github_advisory {
             Some(a) => gh.advisory(&a.ghsa_id).await?,
             None => {
-                gh.ensure_draft_advisory(&m, &advisory_text(case, &m))
+                gh.ensure_draft_advisory(&m, &self.content(case, &m).await?)
                     .await?
             }
         };
@@ -263,7 +265,7 @@ impl GitHubSteps {
             return Ok(());
         }
         let m = marker(&case.reference.to_string());
-        let content = advisory_text(case, &m);
+        let content = self.content(case, &m).await?;
         let ghsa = match &case.github_advisory {
             Some(a) => a.ghsa_id.clone(),
             None => {
@@ -298,6 +300,29 @@ impl GitHubSteps {
         let command = Command::RecordGitHubAdvisoryPublished { ghsa_id: ghsa };
         self.system(case.reference, command, now, GitHubRule::AlreadyPublished)
             .await
+    }
+
+    /// The advisory's text ([`advisory_text`]) with the case's credits
+    /// that GitHub can take: GitHub credits accounts, so a credit is sent
+    /// only when it names a psirt account (by its email address or its
+    /// name) that has a GitHub login; the others stay on psirt's record
+    /// and the other exports only.
+    async fn content(&self, case: &Case, marker: &str) -> Result<AdvisoryDraft, StoreError> {
+        let mut content = advisory_text(case, marker);
+        for credit in &case.credits {
+            let Some(name) = &credit.name else { continue };
+            let Some(login) = self.store.github_login_credited(name).await? else {
+                continue;
+            };
+            let credit = Credit {
+                login: login.to_string(),
+                credit_type: credit.kind.as_str().into(),
+            };
+            if !content.credits.contains(&credit) {
+                content.credits.push(credit);
+            }
+        }
+        Ok(content)
     }
 
     /// Runs psirt's command; `done` is the refusal that means a retried
@@ -352,6 +377,7 @@ pub fn advisory_text(case: &Case, marker: &str) -> AdvisoryDraft {
             .map(|w| w.cwe.to_string())
             .collect(),
         vulnerabilities: record.products.iter().map(vulnerability).collect(),
+        credits: Vec::new(),
     }
 }
 

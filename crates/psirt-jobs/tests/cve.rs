@@ -272,3 +272,112 @@ async fn publication(store: &Store, case: CaseRef) -> StepStatus {
         .find(|s| s.step == Step::CvePublication)
         .unwrap()
 }
+
+/// A request CVE Services refuses (a 4xx: here a wrong API key) is not
+/// retried by backoff, since it would be refused again: the step shows
+/// the service's message and waits. The case keeps its state; the next
+/// event on the case makes the step due again, and with the key put right
+/// the reservation goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_reservation_waits_for_the_next_event_not_a_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, users) = common::coredns(dir.path(), &[("alice", true)]).await;
+    let alice = &users[0];
+    let case = store
+        .report(
+            NewReport {
+                project: "coredns".into(),
+                summary: "A crafted CNAME chain poisons the cache.".into(),
+                details: Secret::new("dig @127.0.0.1 evil.example".into()),
+                reporter: None,
+                public_link: None,
+                already_public: false,
+            },
+            "test",
+            at(0),
+        )
+        .await
+        .unwrap()
+        .record
+        .case
+        .reference;
+    let assign = Command::AssignFixLead {
+        lead: None,
+        override_reason: None,
+    };
+    run(&store, alice, case, assign, at(1)).await;
+    let stand_in = StandIn::start(10).await;
+    let vault = store
+        .open_vault(b"a key-encryption key of 32 bytes", at(0))
+        .await
+        .unwrap();
+    let settings = ServiceSettings::cve_services(Some(&stand_in.url), ORG, USER).unwrap();
+    let wrong = ServiceSecret::new("not-the-api-key").unwrap();
+    store
+        .put_service("coredns", &settings, &wrong, &vault, at(0))
+        .await
+        .unwrap();
+    let steps = CveSteps {
+        store: store.clone(),
+        accounts: Arc::new(ProjectAccounts {
+            store: store.clone(),
+            vault: vault.clone(),
+            patience: Patience {
+                attempts: 3,
+                max_retry_after: Duration::from_secs(5),
+                first_pause: Duration::from_millis(20),
+                timeout: Duration::from_secs(5),
+            },
+        }),
+        container: Arc::new(Cve5 {
+            public_url: "https://security.coredns.io".into(),
+            cna_org_id: Some(ORG_UUID.into()),
+        }),
+    };
+    run(&store, alice, case, Command::RequestCveReservation, at(2)).await;
+    let version = read(&store, alice, case).await.version;
+    assert_eq!(steps.round(at(2)).await.unwrap(), 1);
+    let step = reservation(&store, case).await;
+    assert_eq!(
+        (step.state, step.attempts, step.reason.as_deref()),
+        (
+            StepState::Failed,
+            1,
+            Some("CVE Services refused it (401): UNAUTHORIZED: Unauthorized")
+        )
+    );
+    assert_eq!(
+        stand_in.log().len(),
+        1,
+        "asked once: a refusal is not retried"
+    );
+    // Past the longest backoff, nothing is due.
+    assert_eq!(steps.round(at(2 + 24 * 60)).await.unwrap(), 0);
+    let after = read(&store, alice, case).await;
+    assert_eq!((after.version, after.cves.len()), (version, 0));
+
+    // The key put right, the next event on the case makes it due.
+    let key = ServiceSecret::new(KEY).unwrap();
+    store
+        .put_service("coredns", &settings, &key, &vault, at(2 + 24 * 60))
+        .await
+        .unwrap();
+    let mitigation = Command::RecordMitigation {
+        steps: "Disable the cache plugin.".into(),
+    };
+    run(&store, alice, case, mitigation, at(3 + 24 * 60)).await;
+    assert_eq!(steps.round(at(3 + 24 * 60)).await.unwrap(), 1);
+    assert_eq!(reservation(&store, case).await.state, StepState::Ok);
+    assert_eq!(stand_in.reserved().len(), 1);
+    assert_eq!(read(&store, alice, case).await.cves.len(), 1);
+}
+
+async fn reservation(store: &Store, case: CaseRef) -> StepStatus {
+    store
+        .steps(case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.step == Step::CveReservation)
+        .unwrap()
+}

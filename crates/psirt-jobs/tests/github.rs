@@ -106,15 +106,15 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
     store.add_pst_member("other", olga.id, now).await.unwrap();
     // Logins are set by an administrator; erin has none yet.
     store
-        .set_github_login(alice.id, Some(&"Alice".parse().unwrap()))
+        .set_github_login(alice.id, Some(&"Alice".parse().unwrap()), now)
         .await
         .unwrap();
     store
-        .set_github_login(dave.id, Some(&"dave".parse().unwrap()))
+        .set_github_login(dave.id, Some(&"dave".parse().unwrap()), now)
         .await
         .unwrap();
     let taken = store
-        .set_github_login(erin.id, Some(&"DAVE".parse().unwrap()))
+        .set_github_login(erin.id, Some(&"DAVE".parse().unwrap()), now)
         .await
         .unwrap_err();
     assert!(taken.to_string().contains("dave"), "{taken}");
@@ -200,7 +200,7 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
 
     // Erin gets a login and the team changes: she is a collaborator too.
     store
-        .set_github_login(erin.id, Some(&"erin".parse().unwrap()))
+        .set_github_login(erin.id, Some(&"erin".parse().unwrap()), now)
         .await
         .unwrap();
     let remove = Command::RemoveFixTeamMember {

@@ -43,7 +43,7 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
     let (store, users) = common::coredns(dir.path(), &[("alice", true), ("dave", false)]).await;
     for (user, name) in users.iter().zip(["alice", "dave"]) {
         store
-            .set_github_login(user.id, Some(&name.parse().unwrap()))
+            .set_github_login(user.id, Some(&name.parse().unwrap()), at(0))
             .await
             .unwrap();
     }

@@ -337,11 +337,15 @@ impl Store {
 
     /// Sets (or with `None` clears) the account's GitHub login: the one
     /// its holder uses, as an administrator or they themself say; no two
-    /// accounts share one.
+    /// accounts share one. The open, unreleased cases whose Fix Team or
+    /// Lead the account is on have their `github_advisory` step made due
+    /// again at `now`, in the same transaction, so that the draft
+    /// advisory's collaborators follow the new login.
     pub async fn set_github_login(
         &self,
         user: UserId,
         login: Option<&GitHubLogin>,
+        now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE users SET github_login = $1 WHERE id = $2")
@@ -358,12 +362,50 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("{user}")));
         }
+        // Only cases that have the step (connected to GitHub, the team
+        // formed) get it again; the job reads the logins afresh.
+        sqlx::query(
+            "UPDATE integration_steps SET state = 'pending', attempts = 0, reason = NULL, \
+             next_at = $1, lease_until = NULL, updated_at = $1 \
+             WHERE step = $2 AND case_id IN (SELECT p.case_id FROM case_summary_people p \
+             JOIN case_summaries s ON s.case_id = p.case_id \
+             WHERE p.user_id = $3 AND s.is_open = 1 AND s.released_at IS NULL)",
+        )
+        .bind(micros(now))
+        .bind(crate::Step::GitHubAdvisory.as_str())
+        .bind(user.get())
+        .execute(&mut *tx)
+        .await?;
         let detail = match login {
             Some(l) => format!("user {}: {l}", user.get()),
             None => format!("user {}: none", user.get()),
         };
         self.commit_audited(tx, "user.github_login", detail).await?;
         Ok(())
+    }
+
+    /// The GitHub login of the account a credit names, if it has one: the
+    /// credit's name is the account's email address, or the name of one
+    /// account only (case-insensitively). Anyone else has no login.
+    pub async fn github_login_credited(
+        &self,
+        name: &str,
+    ) -> Result<Option<GitHubLogin>, StoreError> {
+        let logins: Vec<Option<String>> = sqlx::query_scalar(
+            "SELECT github_login FROM users WHERE lower(email) = lower($1) \
+             UNION ALL SELECT github_login FROM users WHERE lower(name) = lower($1) \
+             AND NOT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1))",
+        )
+        .bind(name.trim())
+        .fetch_all(&self.pool)
+        .await?;
+        let [Some(login)] = logins.as_slice() else {
+            return Ok(None);
+        };
+        login
+            .parse()
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("GitHub login {login:?}: {e}")))
     }
 
     /// The GitHub logins of those of `users` who have one.

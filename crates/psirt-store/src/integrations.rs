@@ -156,18 +156,22 @@ pub(crate) async fn schedule_for_events(
     if github && asked(|c| matches!(c, Change::Released { .. })) {
         steps.push(Step::GitHubRelease);
     }
-    // A publication that failed (most often because the record could not
-    // fill the CNA container yet) is due again as soon as the case
-    // changes, rather than at the end of its backoff: the change may be
-    // the missing field. Retrying is safe, the client never publishes twice.
-    if !events.is_empty() && !steps.contains(&Step::CvePublication) {
+    // A CVE Services step that failed (most often a publication because
+    // the record could not fill the CNA container yet, or a request the
+    // service refused, which is not retried by backoff) is due again as
+    // soon as the case changes: the change may be the missing field.
+    // Retrying is safe, the client never reserves or publishes twice.
+    for step in [Step::CveReservation, Step::CvePublication] {
+        if events.is_empty() || steps.contains(&step) {
+            continue;
+        }
         sqlx::query(
             "UPDATE integration_steps SET next_at = $1 \
              WHERE case_id = $2 AND step = $3 AND state = 'failed' AND next_at > $1",
         )
         .bind(micros(now))
         .bind(case_id)
-        .bind(Step::CvePublication.as_str())
+        .bind(step.as_str())
         .execute(&mut *tx)
         .await?;
     }
@@ -186,6 +190,9 @@ pub(crate) async fn schedule_for_events(
     }
     Ok(())
 }
+
+/// 9999-01-01: never due again, and within what every column reads back.
+const NEVER: Timestamp = Timestamp::constant(253_370_764_800, 0);
 
 const DUE: &str = "SELECT s.case_id FROM integration_steps s JOIN cases c ON c.id = s.case_id \
      WHERE s.step = $1 AND c.is_open = 1 AND s.next_at <= $2 \
@@ -243,9 +250,7 @@ impl Store {
         step: Step,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        // 9999-01-01: never due again, and within what every column reads back.
-        let never = Timestamp::constant(253_370_764_800, 0);
-        self.set_step(reference, step, StepState::Ok, 0, None, now, never)
+        self.set_step(reference, step, StepState::Ok, 0, None, now, NEVER)
             .await
     }
 
@@ -290,6 +295,37 @@ impl Store {
         )
         .await?;
         Ok(next_at)
+    }
+
+    /// The service refused the step (a 4xx answer) with `reason`: it
+    /// stays failed, with no retry by backoff, since the same request
+    /// would be refused again. A new event on the case makes it due
+    /// again ([`schedule_for_events`]).
+    pub async fn step_refused(
+        &self,
+        reference: CaseRef,
+        step: Step,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let attempts = self
+            .steps(reference)
+            .await?
+            .into_iter()
+            .find(|s| s.step == step)
+            .map_or(0, |s| s.attempts)
+            + 1;
+        let reason: String = reason.chars().take(2000).collect();
+        self.set_step(
+            reference,
+            step,
+            StepState::Failed,
+            attempts,
+            Some(&reason),
+            now,
+            NEVER,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -147,11 +147,11 @@ both!(
             .unwrap();
         let login = |s: &str| s.parse::<psirt_core::GitHubLogin>().unwrap();
         store
-            .set_github_login(alice.id, Some(&login("Alice")))
+            .set_github_login(alice.id, Some(&login("Alice")), at(2))
             .await
             .unwrap();
         let taken = store
-            .set_github_login(bob.id, Some(&login("alice")))
+            .set_github_login(bob.id, Some(&login("alice")), at(2))
             .await
             .unwrap_err();
         assert!(
@@ -162,9 +162,9 @@ both!(
             store.github_logins(&[alice.id, bob.id]).await.unwrap(),
             [(alice.id, login("alice"))]
         );
-        store.set_github_login(alice.id, None).await.unwrap();
+        store.set_github_login(alice.id, None, at(2)).await.unwrap();
         store
-            .set_github_login(bob.id, Some(&login("alice")))
+            .set_github_login(bob.id, Some(&login("alice")), at(2))
             .await
             .unwrap();
         assert_eq!(
@@ -204,6 +204,47 @@ both!(
             names(store.steps(case).await.unwrap()),
             ["fix_repository", "github_advisory"]
         );
+        // A new login of someone on the team makes the step due again,
+        // in the same transaction; someone else's login does not.
+        store
+            .step_done(case, Step::GitHubAdvisory, at(5))
+            .await
+            .unwrap();
+        let advisory = |steps: Vec<psirt_store::StepStatus>| {
+            let s = steps.into_iter().find(|s| s.step == Step::GitHubAdvisory);
+            s.map(|s| (s.state, s.next_at)).unwrap()
+        };
+        let (carol, _) = store
+            .add_user(&"carol@example.org".parse().unwrap(), "Carol", false, at(5))
+            .await
+            .unwrap();
+        store
+            .set_github_login(carol.id, Some(&login("carol")), at(6))
+            .await
+            .unwrap();
+        let (state, _) = advisory(store.steps(case).await.unwrap());
+        assert_eq!(state, StepState::Ok, "carol is not on the case");
+        store
+            .set_github_login(bob.id, Some(&login("bob")), at(7))
+            .await
+            .unwrap();
+        assert_eq!(
+            advisory(store.steps(case).await.unwrap()),
+            (StepState::Pending, at(7))
+        );
+        // A credit names an account by its email address or its name.
+        for (name, credited) in [
+            ("BOB@example.org", Some(login("bob"))),
+            ("carol", Some(login("carol"))),
+            ("alice", None),
+            ("Nobody", None),
+        ] {
+            assert_eq!(
+                store.github_login_credited(name).await.unwrap(),
+                credited,
+                "{name}"
+            );
+        }
         store.drop_step(case, Step::GitHubAdvisory).await.unwrap();
         assert_eq!(names(store.steps(case).await.unwrap()), ["fix_repository"]);
     }

@@ -478,7 +478,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let user = store.user_by_email(&email.parse()?).await?;
                     let login: Option<psirt_core::GitHubLogin> =
                         login.map(|l| l.parse()).transpose()?;
-                    store.set_github_login(user.id, login.as_ref()).await?;
+                    store.set_github_login(user.id, login.as_ref(), now).await?;
                     match login {
                         Some(l) => println!("GitHub login of {} set to {l}", user.email),
                         None => println!("GitHub login of {} cleared", user.email),

@@ -86,6 +86,8 @@ fn the_advisorys_collaborators_follow_the_fix_team_until_the_release_revokes_the
     w.ok(Actor::System, advisory(&["Alice", "bob"]));
     let a = w.case.github_advisory.clone().unwrap();
     assert_eq!(a.ghsa_id, GHSA);
+    // The GHSA id is an alias on the record, once.
+    assert_eq!(w.case.record.aliases, [GHSA]);
     // Logins are case-insensitive: kept in lower case, in order.
     assert_eq!(a.collaborators, logins(&["alice", "bob"]));
     w.check(
@@ -94,6 +96,7 @@ fn the_advisorys_collaborators_follow_the_fix_team_until_the_release_revokes_the
         expect!["GitHub: the GitHub advisory and its collaborators are already recorded"],
     );
     w.ok(Actor::System, advisory(&["alice", "bob", "carol"]));
+    assert_eq!(w.case.record.aliases, [GHSA], "not added again");
     assert_eq!(
         w.case.github_advisory.as_ref().unwrap().collaborators,
         logins(&["alice", "bob", "carol"])

@@ -169,7 +169,7 @@ pub(crate) async fn put_own_github_login(
     state
         .store
         .by(&auth.caller)
-        .set_github_login(user.id, login.as_ref())
+        .set_github_login(user.id, login.as_ref(), state.settings.clock.now())
         .await?;
     Ok(axum::Json(GitHubLoginBody {
         login: login.map(|l| l.to_string()),

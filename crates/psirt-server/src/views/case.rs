@@ -35,6 +35,11 @@ pub struct CaseView {
     pub cve_reservation_requested: bool,
     /// Each CVE record's state at CVE Services, once psirt published it.
     pub cve_records: std::collections::BTreeMap<String, String>,
+    /// The forthcoming-fix issue psirt opened on GitHub, once it did.
+    pub github_issue: Option<GitHubIssueView>,
+    /// The case's repository security advisory on GitHub: who may see the
+    /// draft now, when access was revoked and when it was published.
+    pub github_advisory: Option<GitHubAdvisoryView>,
     pub cve_waiver: Option<String>,
     pub announcement: Option<String>,
     pub release: Option<ReleaseView>,
@@ -48,6 +53,43 @@ pub struct CaseView {
     /// triage on call, the targets' severity, access that ended.
     pub policy: CasePolicyView,
     pub timeline: Vec<EventView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GitHubIssueView {
+    pub number: u64,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GitHubAdvisoryView {
+    pub ghsa_id: String,
+    pub url: String,
+    /// The GitHub logins that are collaborators on the draft now.
+    pub collaborators: Vec<String>,
+    /// `draft` until psirt published it, then `published`.
+    pub state: &'static str,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl GitHubAdvisoryView {
+    fn new(a: &psirt_core::GitHubAdvisory) -> GitHubAdvisoryView {
+        GitHubAdvisoryView {
+            ghsa_id: a.ghsa_id.clone(),
+            url: a.url.clone(),
+            collaborators: a.collaborators.iter().map(ToString::to_string).collect(),
+            state: if a.published_at.is_some() {
+                "published"
+            } else {
+                "draft"
+            },
+            published_at: a.published_at,
+            revoked_at: a.revoked_at,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -393,6 +435,11 @@ impl CaseView {
                 .iter()
                 .map(|(id, state)| (id.to_string(), state.clone()))
                 .collect(),
+            github_issue: case.github_issue.as_ref().map(|i| GitHubIssueView {
+                number: i.number,
+                url: i.url.clone(),
+            }),
+            github_advisory: case.github_advisory.as_ref().map(GitHubAdvisoryView::new),
             cve_waiver: case.cve_waiver.clone(),
             announcement: case.announcement.clone(),
             release: case.release.as_ref().map(|r| ReleaseView {

@@ -143,6 +143,32 @@ pub(super) async fn case_markup(
                     None => "not final yet",
                 }
             }
+            @for cve in &case.cves {
+                dt { "CVE" }
+                dd.cve-record {
+                    (cve.to_string()) " — at CVE Services: "
+                    @match case.cve_record_states.get(cve) {
+                        Some(state) => { (state.to_lowercase()) }
+                        None => "reserved or recorded, not published by psirt yet",
+                    }
+                }
+            }
+            @if let Some(i) = &case.github_issue {
+                dt { "GitHub issue" }
+                dd #github-issue { a href=(i.url) { "#" (i.number) } " (the forthcoming-fix notice)" }
+            }
+            @if let Some(a) = &case.github_advisory {
+                dt { "GitHub advisory" }
+                dd #github-advisory {
+                    a href=(a.url) { (a.ghsa_id) }
+                    @if a.published_at.is_some() { " — published" } @else { " — draft" }
+                    @if a.collaborators.is_empty() {
+                        @if a.revoked_at.is_some() { "; the Fix Team's access revoked" } @else { "; no collaborators" }
+                    } @else {
+                        "; collaborators: " (a.collaborators.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                    }
+                }
+            }
             @if let Some(r) = &case.reporter {
                 dt { "Reporter" }
                 dd { (r.name.as_deref().unwrap_or("")) " " (r.email.as_ref().map(ToString::to_string).unwrap_or_default()) }
