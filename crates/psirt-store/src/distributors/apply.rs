@@ -11,7 +11,7 @@ use psirt_core::{Operation, UserId, authorize_instance};
 use sqlx::{AnyConnection, Row};
 
 use super::events::{EventMeta, append_event, load_org};
-use super::{Application, DistributorOrg, NewPerson, Who, deny, org_row, record, refused};
+use super::{Application, DistributorOrg, NewPerson, Who, deny, lock_org, record, refused};
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
 use crate::standing::{audit_actor, member_orgs};
@@ -171,7 +171,7 @@ impl Store {
         // written (the core decides again with the person's account below).
         let folded = match existing {
             Some(id) => {
-                let row = org_row(&mut tx, id).await?;
+                let row = lock_org(&mut tx, self.backend, id).await?;
                 let org = load_org(&mut tx, &row).await?;
                 check_founding(&org.name, org.state).map_err(refused)?;
                 Some(org)

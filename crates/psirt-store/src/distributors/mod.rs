@@ -398,14 +398,41 @@ struct OrgRow {
     voucher: Option<i64>,
 }
 
+const ORG_ROW: &str =
+    "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1";
+const ORG_ROW_LOCKED: &str =
+    "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1 FOR UPDATE";
+
 async fn org_row(conn: &mut AnyConnection, org: i64) -> Result<OrgRow, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1",
-    )
-    .bind(org)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("distributor organisation {org}")))?;
+    org_row_with(conn, ORG_ROW, org).await
+}
+
+/// The organisation's row, locked until the transaction ends, as a case
+/// is (`cases.rs`): a command is decided on the organisation loaded after
+/// this, so two commands on one organisation are decided one after the
+/// other, each on the state the other left. On SQLite the write
+/// transaction already holds the database's one write lock.
+async fn lock_org(
+    tx: &mut AnyConnection,
+    backend: crate::Backend,
+    org: i64,
+) -> Result<OrgRow, StoreError> {
+    match backend {
+        crate::Backend::Sqlite => org_row(tx, org).await,
+        crate::Backend::Postgres => org_row_with(tx, ORG_ROW_LOCKED, org).await,
+    }
+}
+
+async fn org_row_with(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    org: i64,
+) -> Result<OrgRow, StoreError> {
+    let row = sqlx::query(sql)
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("distributor organisation {org}")))?;
     Ok(OrgRow {
         id: row.try_get("id")?,
         project: row.try_get("project")?,
