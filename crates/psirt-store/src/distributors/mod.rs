@@ -39,27 +39,12 @@ use sqlx::{AnyConnection, Row};
 
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
+use crate::keys::CheckedKey;
 use crate::standing::audit_actor;
 use crate::{Caller, StoreError};
 
 pub(crate) use events::backfill_events;
 pub use psirt_core::distributors::{CRITERIA, FeedbackKind, OrgState, Outcome};
-
-/// A person's OpenPGP key, checked by the caller
-/// (`psirt_mail::PublicKey::from_armored`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PersonKey {
-    pub fingerprint: String,
-    pub armored: String,
-}
-
-impl fmt::Debug for PersonKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonKey")
-            .field("fingerprint", &self.fingerprint)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A person an organisation names: an individual, with their key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +53,9 @@ pub struct NewPerson {
     pub email: EmailAddress,
     /// Without one, the person is never sent a pre-notification (it is
     /// never sent in clear) and is listed on the case as not notified.
-    pub key: Option<PersonKey>,
+    /// Checked at the edge ([`CheckedKey::new`], after
+    /// `psirt_mail::PublicKey::from_armored`).
+    pub key: Option<CheckedKey>,
 }
 
 impl NewPerson {
@@ -77,10 +64,7 @@ impl NewPerson {
         psirt_core::distributors::ProposedPerson {
             name: &self.name,
             email: &self.email,
-            key: self
-                .key
-                .as_ref()
-                .map(|k| (k.fingerprint.as_str(), k.armored.as_str())),
+            key: self.key.as_ref().map(|k| (k.fingerprint(), k.armored())),
         }
     }
 }
