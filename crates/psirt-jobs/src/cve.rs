@@ -148,16 +148,15 @@ impl CveSteps {
                     Step::CveReservation => self.reserve(reference, now).await,
                     _ => self.publish(reference, now).await,
                 };
-                match outcome {
-                    Ok(()) => self.store.step_done(reference, step, now).await?,
-                    Err(e) => {
-                        let next = self
-                            .store
-                            .step_failed(reference, step, &e.to_string(), now)
-                            .await?;
-                        tracing::warn!(case = %reference, step = step.as_str(), error = %e, %next, "CVE Services step failed");
-                    }
-                }
+                crate::settle_step(
+                    &self.store,
+                    reference,
+                    step,
+                    outcome,
+                    now,
+                    "CVE Services step",
+                )
+                .await?;
             }
         }
         Ok(ran)
