@@ -182,8 +182,8 @@ fn read_key(path: &Path, now: jiff::Timestamp) -> anyhow::Result<CheckedKey> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let key = psirt_mail::PublicKey::from_armored(&armored, now)
         .with_context(|| format!("{}", path.display()))?;
-    Ok(CheckedKey::new(key.fingerprint().as_str(), &armored)
-        .with_context(|| format!("{}", path.display()))?)
+    CheckedKey::new(key.fingerprint().as_str(), &armored)
+        .with_context(|| format!("{}", path.display()))
 }
 
 fn print_org(org: &DistributorOrg) {

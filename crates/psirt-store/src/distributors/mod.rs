@@ -332,33 +332,6 @@ async fn record(
     events::append_event(tx, org, changes, meta).await
 }
 
-/// [`record`] for something that concerns one case.
-#[allow(clippy::too_many_arguments)]
-async fn record_case(
-    tx: &mut AnyConnection,
-    backend: crate::Backend,
-    caller: &Caller,
-    org: i64,
-    kind: &str,
-    changes: &[OrgChange],
-    detail: String,
-    case: CaseRef,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    record(
-        tx,
-        backend,
-        caller,
-        org,
-        kind,
-        changes,
-        detail,
-        Some(case),
-        now,
-    )
-    .await
-}
-
 /// Who the audit log names for a change: as `audit_actor` and the origin.
 struct Who {
     actor: String,

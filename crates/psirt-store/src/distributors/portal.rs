@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, Row};
 use super::events::load_org;
 use super::{
     FeedbackKind, HelpRequest, HelpTopic, NewLeak, NotifiedCase, OrgRow, Outcome,
-    PreNotificationText, deny, instant, lock_org, notified_org, record_case, refused,
+    PreNotificationText, deny, instant, lock_org, notified_org, refused,
 };
 use crate::audit::{self, AuditEntry};
 use crate::cases::CaseRecord;
@@ -159,7 +159,7 @@ impl Store {
         .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
-        record_case(
+        super::record(
             &mut tx,
             self.backend,
             caller,
@@ -167,7 +167,7 @@ impl Store {
             "feedback",
             &changes,
             format!("{} on {reference}: {}", kind.as_str(), outcome.as_str()),
-            reference,
+            Some(reference),
             now,
         )
         .await?;
@@ -273,7 +273,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(OrgRow { id: org, .. }) = responsible {
-            record_case(
+            super::record(
                 &mut tx,
                 self.backend,
                 caller,
@@ -281,7 +281,7 @@ impl Store {
                 "leak",
                 &blamed,
                 format!("leak on {reference}, this organisation responsible"),
-                reference,
+                Some(reference),
                 now,
             )
             .await?;
@@ -449,7 +449,7 @@ impl Store {
         .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
-        record_case(
+        super::record(
             &mut tx,
             self.backend,
             caller,
@@ -457,7 +457,7 @@ impl Store {
             "help_answer",
             &changes,
             format!("answer to request {request} on {reference}"),
-            reference,
+            Some(reference),
             now,
         )
         .await?;
