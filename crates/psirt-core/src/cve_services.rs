@@ -11,7 +11,7 @@ use std::fmt;
 
 use crate::case::Case;
 use crate::command::Command;
-use crate::engine::{Refusal, Rule, text};
+use crate::engine::{Refusal, Rule, verbatim};
 use crate::event::Change;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
             if !case.cves.contains(&cve) {
                 return Err(CveServicesRule::NotTheCasesCve.into());
             }
-            let state = text("state", &state, 32)?;
+            let state = verbatim("state", &state, 32)?;
             if case.cve_record_states.get(&cve) == Some(&state) {
                 return Err(CveServicesRule::StateUnchanged.into());
             }

@@ -45,8 +45,20 @@ pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Refusal
     }
 }
 
-/// A required free-text field: trimmed, not empty, bounded.
+/// A person's free text on a case (a reason, notes, steps, a message to
+/// the reporter, …): a [`crate::Text`], so trimmed, not empty, bounded,
+/// and without a control character other than a newline or a tab; a
+/// refusal names the field. Kept as the `String` the changes carry.
 pub(crate) fn text(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
+    crate::Text::new(field, value, max).map(crate::Text::into_string)
+}
+
+/// Verbatim material kept as it came (a report's body, a reporter's reply
+/// by mail, a patch, what git or a service answered): trimmed, not empty,
+/// without NUL, bounded, and otherwise as given, since refusing a stray
+/// control character there would lose what someone sent. Fields with a
+/// stricter form (a summary, a title) check it on top.
+pub(crate) fn verbatim(field: &'static str, value: &str, max: usize) -> Result<String, Refusal> {
     let value = value.trim();
     if value.is_empty() {
         return Err(invalid(field, "must not be empty"));
@@ -99,7 +111,7 @@ pub fn open_case(
     reference: CaseRef,
     policy: Policy,
 ) -> Result<Vec<Change>, Refusal> {
-    let summary = text("summary", &report.summary, SHORT)?;
+    let summary = verbatim("summary", &report.summary, SHORT)?;
     if summary.contains(['\n', '\r']) {
         return Err(invalid("summary", "must be a single line"));
     }
@@ -109,7 +121,7 @@ pub fn open_case(
             "must not contain control characters (such as ESC or BEL)",
         ));
     }
-    let details = text("details", report.details.expose(), 1_000_000)?;
+    let details = verbatim("details", report.details.expose(), 1_000_000)?;
     let public_link = optional_link("public_link", report.public_link.as_deref())?;
     if public_link.is_some() && !report.already_public {
         return Err(invalid(
@@ -420,7 +432,7 @@ pub fn decide(
             )?;
             let patches: Vec<String> = patches
                 .iter()
-                .map(|p| text("patches", p, 1_000_000))
+                .map(|p| verbatim("patches", p, 1_000_000))
                 .collect::<Result<_, _>>()?;
             if patches.is_empty() {
                 return Err(invalid("patches", "the pre-notification needs the patches"));
@@ -613,7 +625,7 @@ pub fn decide(
             text: text("text", &body, LONG)?,
         },
         Command::ReporterReply { text: body } => Change::ReporterReplied {
-            text: text("text", &body, LONG)?,
+            text: verbatim("text", &body, LONG)?,
         },
         Command::HoldRetrospective { notes } => {
             if case.policy.retrospective_within.is_none() {

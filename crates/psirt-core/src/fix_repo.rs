@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Case;
 use crate::command::Command;
-use crate::engine::{Refusal, Rule, invalid, text};
+use crate::engine::{Refusal, Rule, invalid, text, verbatim};
 use crate::event::Change;
 use crate::ids::{CommitId, Secret, UserId};
 use crate::notify::MailAttachment;
@@ -313,10 +313,10 @@ fn read_branch(case: &Case, commits: Vec<BranchCommit>) -> Result<Vec<Change>, R
         };
         changes.push(Change::FixCommitRead {
             commit: new.commit,
-            author_name: text("author_name", &or(&new.author_name, "(no name)"), 300)?,
-            author_email: text("author_email", &or(&new.author_email, "(no e-mail)"), 300)?,
+            author_name: verbatim("author_name", &or(&new.author_name, "(no name)"), 300)?,
+            author_email: verbatim("author_email", &or(&new.author_email, "(no e-mail)"), 300)?,
             author_user: new.author_user,
-            title: text("title", &or(&new.title, "(no subject)"), 1000)?,
+            title: verbatim("title", &or(&new.title, "(no subject)"), 1000)?,
         });
     }
     if changes.is_empty() {

@@ -20,7 +20,7 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Refusal, invalid, link, text};
+use crate::engine::{Refusal, invalid, link, text, verbatim};
 pub use crate::record_ids::{CweId, Purl, RecordValueError};
 
 /// The record's own facts, folded from `record_edited` events.
@@ -415,7 +415,7 @@ pub fn check_edit(record: &Record, edit: RecordEdit) -> Result<RecordEdit, Refus
 }
 
 fn one_line(field: &'static str, value: &str) -> Result<String, Refusal> {
-    let value = text(field, value, SHORT)?;
+    let value = verbatim(field, value, SHORT)?;
     if value.chars().any(char::is_control) {
         return Err(invalid(
             field,

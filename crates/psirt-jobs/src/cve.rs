@@ -149,7 +149,6 @@ impl CveSteps {
                     _ => self.publish(reference, now).await,
                 };
                 match outcome {
-                    Ok(()) => self.store.step_done(reference, step, now).await?,
                     // The same request would be refused again: no backoff,
                     // the service's message on the step until the case
                     // changes.
@@ -159,12 +158,16 @@ impl CveSteps {
                             .await?;
                         tracing::warn!(case = %reference, step = step.as_str(), error = %e, "CVE Services refused the step");
                     }
-                    Err(e) => {
-                        let next = self
-                            .store
-                            .step_failed(reference, step, &e.to_string(), now)
-                            .await?;
-                        tracing::warn!(case = %reference, step = step.as_str(), error = %e, %next, "CVE Services step failed");
+                    other => {
+                        crate::settle_step(
+                            &self.store,
+                            reference,
+                            step,
+                            other,
+                            now,
+                            "CVE Services step",
+                        )
+                        .await?
                     }
                 }
             }

@@ -159,16 +159,8 @@ impl GitHubSteps {
                     },
                     Err(e) => Err(e.into()),
                 };
-                match outcome {
-                    Ok(()) => self.store.step_done(reference, step, now).await?,
-                    Err(e) => {
-                        let next = self
-                            .store
-                            .step_failed(reference, step, &e.to_string(), now)
-                            .await?;
-                        tracing::warn!(case = %reference, step = step.as_str(), error = %e, %next, "GitHub step failed");
-                    }
-                }
+                crate::settle_step(&self.store, reference, step, outcome, now, "GitHub step")
+                    .await?;
             }
         }
         Ok(ran)

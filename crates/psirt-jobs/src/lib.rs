@@ -25,6 +25,29 @@ pub mod publish;
 pub mod remind;
 pub mod runs;
 
+/// Records how one run of a case's step ended: done, or failed with the
+/// error, which the store keeps and retries with backoff; a failure is
+/// logged as `what` with the case, the step and the next attempt.
+pub(crate) async fn settle_step<E: std::fmt::Display>(
+    store: &psirt_store::Store,
+    reference: psirt_core::CaseRef,
+    step: psirt_store::Step,
+    outcome: Result<(), E>,
+    now: jiff::Timestamp,
+    what: &str,
+) -> Result<(), psirt_store::StoreError> {
+    match outcome {
+        Ok(()) => store.step_done(reference, step, now).await,
+        Err(e) => {
+            let next = store
+                .step_failed(reference, step, &e.to_string(), now)
+                .await?;
+            tracing::warn!(case = %reference, step = step.as_str(), error = %e, %next, "{what} failed");
+            Ok(())
+        }
+    }
+}
+
 /// Everything a job can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

@@ -14,7 +14,7 @@ use psirt_core::{Command, DistributorDecision, MailKind, NewReport, PlanOutcome,
 use psirt_git::testing::{git, project};
 use psirt_jobs::fix_repo::FixRepositories;
 use psirt_mail::testing::gpg::Gpg;
-use psirt_store::{Caller, DraftDecision, NewPerson, PersonKey, Principal};
+use psirt_store::{Caller, CheckedKey, DraftDecision, NewPerson, Principal};
 use sha2::{Digest, Sha256};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,10 +31,13 @@ async fn each_encrypted_copy_carries_the_patch_sets_it_states() {
             NewPerson {
                 name: "Founder".into(),
                 email: "founder@origin.example".parse().unwrap(),
-                key: Some(PersonKey {
-                    fingerprint: gpg.fingerprint("founder@origin.example"),
-                    armored: gpg.export("founder@origin.example"),
-                }),
+                key: Some(
+                    CheckedKey::new(
+                        &gpg.fingerprint("founder@origin.example"),
+                        &gpg.export("founder@origin.example"),
+                    )
+                    .unwrap(),
+                ),
             },
             at(0),
         )

@@ -31,7 +31,7 @@ use psirt_jobs::fix_repo::FixRepositories;
 use psirt_jobs::github::{Connected, GitHubSteps};
 use psirt_mail::testing::gpg::Gpg;
 use psirt_store::{
-    Caller, DraftDecision, NewPerson, PersonKey, Principal, ServiceSecret, ServiceSettings,
+    Caller, CheckedKey, DraftDecision, NewPerson, Principal, ServiceSecret, ServiceSettings,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -57,10 +57,13 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
             NewPerson {
                 name: "Founder".into(),
                 email: "founder@origin.example".parse().unwrap(),
-                key: Some(PersonKey {
-                    fingerprint: gpg.fingerprint("founder@origin.example"),
-                    armored: gpg.export("founder@origin.example"),
-                }),
+                key: Some(
+                    CheckedKey::new(
+                        &gpg.fingerprint("founder@origin.example"),
+                        &gpg.export("founder@origin.example"),
+                    )
+                    .unwrap(),
+                ),
             },
             at(0),
         )

@@ -788,10 +788,7 @@ async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distrib
             psirt_store::NewPerson {
                 name: "Founder".into(),
                 email: "founder@origin.example".parse().unwrap(),
-                key: Some(psirt_store::PersonKey {
-                    fingerprint,
-                    armored,
-                }),
+                key: Some(psirt_store::CheckedKey::new(&fingerprint, &armored).unwrap()),
             },
             now,
         )

@@ -1478,10 +1478,7 @@ both!(
                 psirt_store::NewPerson {
                     name: "Founder".into(),
                     email: "founder@origin.example".parse().unwrap(),
-                    key: Some(psirt_store::PersonKey {
-                        fingerprint: founders_fpr.clone(),
-                        armored: founders_key.clone(),
-                    }),
+                    key: Some(psirt_store::CheckedKey::new(&founders_fpr, &founders_key).unwrap()),
                 },
                 now,
             )
@@ -1971,10 +1968,10 @@ both!(
                 psirt_store::NewPerson {
                     name: "Founder".into(),
                     email: "founder@origin.example".parse().unwrap(),
-                    key: Some(psirt_store::PersonKey {
-                        fingerprint: key.fingerprint().to_string(),
-                        armored: founder_key.clone(),
-                    }),
+                    key: Some(
+                        psirt_store::CheckedKey::new(&key.fingerprint().to_string(), &founder_key)
+                            .unwrap(),
+                    ),
                 },
                 now,
             )
@@ -2676,10 +2673,7 @@ impl Server {
                 psirt_store::NewPerson {
                     name: "Founder".into(),
                     email: email.parse().unwrap(),
-                    key: Some(psirt_store::PersonKey {
-                        fingerprint,
-                        armored,
-                    }),
+                    key: Some(psirt_store::CheckedKey::new(&fingerprint, &armored).unwrap()),
                 },
                 psirt_server::now(),
             )
@@ -3386,13 +3380,14 @@ both!(
         let now = psirt_server::now();
         let key = |who: &str| {
             let armored = gpg.export(who);
-            psirt_store::PersonKey {
-                fingerprint: psirt_mail::PublicKey::from_armored(&armored, now)
+            psirt_store::CheckedKey::new(
+                &psirt_mail::PublicKey::from_armored(&armored, now)
                     .unwrap()
                     .fingerprint()
                     .to_string(),
-                armored,
-            }
+                &armored,
+            )
+            .unwrap()
         };
         s.store
             .found_distributor(

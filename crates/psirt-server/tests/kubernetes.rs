@@ -165,10 +165,13 @@ async fn the_kubernetes_preset_through_the_api() {
             psirt_store::NewPerson {
                 name: "Founder".into(),
                 email: "founder@distro.example".parse().unwrap(),
-                key: Some(psirt_store::PersonKey {
-                    fingerprint: founder.fingerprint().to_string(),
-                    armored: founder.public_key_armored().unwrap(),
-                }),
+                key: Some(
+                    psirt_store::CheckedKey::new(
+                        &founder.fingerprint().to_string(),
+                        &founder.public_key_armored().unwrap(),
+                    )
+                    .unwrap(),
+                ),
             },
             now,
         )

@@ -34,7 +34,7 @@ use psirt_mail::testing::gpg::Gpg;
 use psirt_mail::testing::smtp_sink::SmtpSink;
 use psirt_server::advisories::{Clock, Publication};
 use psirt_server::{AppState, Settings, app};
-use psirt_store::{NewPerson, PersonKey, ServiceSecret, ServiceSettings, Store};
+use psirt_store::{CheckedKey, NewPerson, ServiceSecret, ServiceSettings, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -154,10 +154,13 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
             NewPerson {
                 name: "Founder".into(),
                 email: "founder@origin.example".parse().unwrap(),
-                key: Some(PersonKey {
-                    fingerprint: gpg.fingerprint("founder@origin.example"),
-                    armored: gpg.export("founder@origin.example"),
-                }),
+                key: Some(
+                    CheckedKey::new(
+                        &gpg.fingerprint("founder@origin.example"),
+                        &gpg.export("founder@origin.example"),
+                    )
+                    .unwrap(),
+                ),
             },
             at(0),
         )

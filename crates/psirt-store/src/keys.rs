@@ -108,8 +108,7 @@ impl Store {
             self.backend,
             (&actor, &caller.origin),
             email,
-            key.fingerprint(),
-            key.armored(),
+            key,
             now,
         )
         .await?;
@@ -138,10 +137,10 @@ pub(crate) async fn put_key_in(
     backend: crate::Backend,
     (actor, origin): (&str, &str),
     email: &EmailAddress,
-    fingerprint: &str,
-    armored: &str,
+    key: &CheckedKey,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let (fingerprint, armored) = (key.fingerprint(), key.armored());
     sqlx::query("DELETE FROM openpgp_keys WHERE email = $1")
         .bind(email.as_str())
         .execute(&mut *tx)

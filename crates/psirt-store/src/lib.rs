@@ -57,7 +57,7 @@ pub use cases::{CaseRecord, Intake};
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
     HelpRequest, HelpTopic, LeakCount, NewLeak, NewPerson, NotificationStatus, NotifiedCase,
-    OrgDecision, OrgEvent, OrgState, Outcome, PersonKey, PreNotificationText,
+    OrgDecision, OrgEvent, OrgState, Outcome, PreNotificationText,
 };
 pub use error::StoreError;
 pub use figures::Figures;

@@ -12,8 +12,8 @@ use psirt_core::{
     Secret,
 };
 use psirt_store::{
-    Application, Caller, Delivery, DraftDecision, FeedbackKind, HelpTopic, NewLeak, NewPerson,
-    OrgDecision, OrgState, Outcome, PersonKey, Principal, Retry, Store, StoreError, User,
+    Application, Caller, CheckedKey, Delivery, DraftDecision, FeedbackKind, HelpTopic, NewLeak,
+    NewPerson, OrgDecision, OrgState, Outcome, Principal, Retry, Store, StoreError, User,
 };
 
 #[macro_use]
@@ -33,14 +33,24 @@ fn person(user: &User) -> Caller {
     Caller::cli(Principal::User(user.clone()))
 }
 
-fn key(who: &str) -> Option<PersonKey> {
-    // The store keeps what the caller checked; the key itself is opaque here.
-    Some(PersonKey {
-        fingerprint: format!("FPR-{who}"),
-        armored: format!(
-            "-----BEGIN PGP PUBLIC KEY BLOCK-----\n{who}\n-----END PGP PUBLIC KEY BLOCK-----\n"
-        ),
-    })
+/// A fingerprint of the right form, made from the name.
+fn fingerprint(who: &str) -> String {
+    let hex: String = who.bytes().map(|b| format!("{b:02X}")).collect();
+    format!("{hex:0>40}")
+}
+
+fn key(who: &str) -> Option<CheckedKey> {
+    // The store keeps what the edge checked (`psirt_mail` for use,
+    // `CheckedKey` for form); the key's content is opaque here.
+    Some(
+        CheckedKey::new(
+            &fingerprint(who),
+            &format!(
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n{who}\n-----END PGP PUBLIC KEY BLOCK-----\n"
+            ),
+        )
+        .unwrap(),
+    )
 }
 
 fn new_person(name: &str, address: &str, with_key: bool) -> NewPerson {
@@ -294,7 +304,7 @@ both!(
             "Ann's key waits until she confirms it"
         );
         let named: Vec<_> = org.people.iter().map(|p| p.key_pending.clone()).collect();
-        assert_eq!(named, [Some("FPR-Ann".to_string()), None]);
+        assert_eq!(named, [Some(fingerprint("Ann")), None]);
         let distro = org.id;
 
         // The PST decides only after the voucher confirmed; only the

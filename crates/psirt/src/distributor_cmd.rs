@@ -13,8 +13,8 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use psirt_core::{CaseRef, EmailAddress};
 use psirt_store::{
-    Application, Caller, Delivery, DistributorOrg, FeedbackKind, HelpTopic, NewLeak, NewPerson,
-    OrgDecision, Outcome, PersonKey, Principal, Store,
+    Application, Caller, CheckedKey, Delivery, DistributorOrg, FeedbackKind, HelpTopic, NewLeak,
+    NewPerson, OrgDecision, Outcome, Principal, Store,
 };
 use serde::Deserialize;
 
@@ -177,15 +177,13 @@ struct PersonFile {
     key_file: Option<PathBuf>,
 }
 
-fn read_key(path: &Path, now: jiff::Timestamp) -> anyhow::Result<PersonKey> {
+fn read_key(path: &Path, now: jiff::Timestamp) -> anyhow::Result<CheckedKey> {
     let armored =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let key = psirt_mail::PublicKey::from_armored(&armored, now)
         .with_context(|| format!("{}", path.display()))?;
-    Ok(PersonKey {
-        fingerprint: key.fingerprint().as_str().to_string(),
-        armored,
-    })
+    CheckedKey::new(key.fingerprint().as_str(), &armored)
+        .with_context(|| format!("{}", path.display()))
 }
 
 fn print_org(org: &DistributorOrg) {

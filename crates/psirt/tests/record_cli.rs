@@ -210,23 +210,31 @@ fn the_record_is_set_once_and_exported_valid() {
     assert!(url.contains("url:"), "{url}");
     assert_eq!(p.version(r), before, "nothing written by a refused edit");
 
-    // `psirt case show` prints the record as it stands, an outsider's
-    // control characters shown, not obeyed.
+    // A control character other than a newline or a tab is refused,
+    // naming the field, and nothing is written.
+    let before = p.version(r);
+    let escape = p.refused(&[
+        "case",
+        "describe",
+        r,
+        "--impact",
+        "Clients are redirected\u{1b}]0;owned\u{7}.",
+    ]);
+    assert!(
+        escape.contains("impact: must not contain the control character U+001B"),
+        "{escape}"
+    );
+    assert_eq!(p.version(r), before, "nothing written by a refused edit");
+    // `psirt case show` prints the record as it stands.
     p.ok(
-        &[
-            "case",
-            "describe",
-            r,
-            "--impact",
-            "Clients are redirected\u{1b}]0;owned\u{7}.",
-        ],
+        &["case", "describe", r, "--impact", "Clients are redirected."],
         &[],
     );
     let shown = p.ok(&["case", "show", r], &[]).stdout;
     for line in [
         "advisory record (modified 2026-11-02T09:00:00Z):",
         "  description: A crafted chain of CNAME records poisons the cache.",
-        "  impact: Clients are redirected\\u{1b}]0;owned\\u{7}.",
+        "  impact: Clients are redirected.",
         "  product github.com/coredns/coredns (Go) pkg:golang/github.com/coredns/coredns",
         "    semver 1.9.0..1.11.2",
         "    branches: release-1.11",

@@ -226,6 +226,15 @@ pub fn decide_org(
             if org.current_person(user).is_some() {
                 return Err(Rule::AlreadyInOrg { email }.into());
             }
+            // The same bound as an application's: the store decides on
+            // the organisation locked, so two additions cannot both pass.
+            let current = org.people.iter().filter(|p| !p.removed).count();
+            if current >= super::MAX_PEOPLE {
+                return Err(Refusal::Invalid {
+                    field: "people",
+                    reason: format!("at most {} people; remove one first", super::MAX_PEOPLE),
+                });
+            }
             Ok(vec![OrgChange::PersonAdded { user, email }])
         }
         OrgCommand::RemovePerson { email } => {

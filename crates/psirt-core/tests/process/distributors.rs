@@ -417,6 +417,40 @@ fn members_manage_their_own_team() {
     );
 }
 
+#[test]
+fn a_team_holds_at_most_max_people_current_people() {
+    // Full: MAX_PEOPLE current people (Ann, Sam and the rest).
+    let mut full = org(OrgState::Approved, true);
+    for i in full.people.len()..MAX_PEOPLE {
+        full.people.push(OrgPerson {
+            user: UserId::new(100 + i as i64),
+            email: email(&format!("p{i}@distro.example")),
+            accepted: false,
+            removed: false,
+        });
+    }
+    let add_dave = || OrgCommand::AddPerson {
+        user: DAVE,
+        email: email("dave@distro.example"),
+    };
+    check(
+        &full,
+        member(ANN),
+        add_dave(),
+        expect!["invalid people: at most 50 people; remove one first"],
+    );
+    // A removed person no longer counts.
+    full.people.last_mut().unwrap().removed = true;
+    check(
+        &full,
+        member(ANN),
+        add_dave(),
+        expect![[
+            r#"[PersonAdded { user: UserId(4), email: EmailAddress("dave@distro.example") }]"#
+        ]],
+    );
+}
+
 fn proposed<'a>(name: &'a str, address: &'a EmailAddress) -> ProposedPerson<'a> {
     ProposedPerson {
         name,

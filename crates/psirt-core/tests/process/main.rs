@@ -6,6 +6,7 @@
 
 mod access;
 mod agenda;
+mod case_text;
 mod complete_policy;
 mod cve_services;
 mod distributors;

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use psirt_core::EmailAddress;
 use psirt_store::{
-    Application, FeedbackKind, HelpTopic, NewLeak, NewPerson, OrgDecision, Outcome, PersonKey,
+    Application, CheckedKey, FeedbackKind, HelpTopic, NewLeak, NewPerson, OrgDecision, Outcome,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -95,17 +95,14 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
 
 /// Checks an armored key (usable at `at`: not revoked or expired, able to
 /// encrypt) and returns it as the store keeps it, or why not.
-pub(crate) fn person_key(armored: &str, at: jiff::Timestamp) -> Result<PersonKey, String> {
+pub(crate) fn person_key(armored: &str, at: jiff::Timestamp) -> Result<CheckedKey, String> {
     if armored.trim().is_empty() {
         return Err(
             "an OpenPGP public key is required: the pre-notification is never sent in clear".into(),
         );
     }
     let key = psirt_mail::PublicKey::from_armored(armored, at).map_err(|e| e.to_string())?;
-    Ok(PersonKey {
-        fingerprint: key.fingerprint().to_string(),
-        armored: armored.trim().to_string(),
-    })
+    CheckedKey::new(key.fingerprint().as_str(), armored).map_err(|e| e.to_string())
 }
 
 /// A person from a request, checked: a name, an individual's address, a

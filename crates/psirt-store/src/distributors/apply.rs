@@ -11,9 +11,10 @@ use psirt_core::{Operation, UserId, authorize_instance};
 use sqlx::{AnyConnection, Row};
 
 use super::events::{EventMeta, append_event, load_org};
-use super::{Application, DistributorOrg, NewPerson, Who, deny, org_row, record, refused};
+use super::{Application, DistributorOrg, NewPerson, Who, deny, lock_org, record, refused};
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
+use crate::keys::CheckedKey;
 use crate::standing::{audit_actor, member_orgs};
 use crate::{Caller, Store, StoreError, micros};
 
@@ -171,7 +172,7 @@ impl Store {
         // written (the core decides again with the person's account below).
         let folded = match existing {
             Some(id) => {
-                let row = org_row(&mut tx, id).await?;
+                let row = lock_org(&mut tx, self.backend, id).await?;
                 let org = load_org(&mut tx, &row).await?;
                 check_founding(&org.name, org.state).map_err(refused)?;
                 Some(org)
@@ -214,8 +215,7 @@ impl Store {
                 self.backend,
                 (&who.actor, &who.origin),
                 &person.email,
-                &key.fingerprint,
-                &key.armored,
+                key,
                 now,
             )
             .await?;
@@ -286,7 +286,7 @@ impl Store {
                 project,
                 purpose: crate::invitations::Purpose::Distributor { org },
                 what: name,
-                key: person.key.as_ref().map(|k| k.armored.as_str()),
+                key: person.key.as_ref().map(|k| k.armored()),
                 by: (&who.actor, &who.origin),
             },
             now,
@@ -366,8 +366,8 @@ pub(super) async fn add_person(
             .bind(micros(now))
             .bind(added_by.map(UserId::get))
             .bind(&person.name)
-            .bind(person.key.as_ref().map(|k| k.fingerprint.clone()))
-            .bind(person.key.as_ref().map(|k| k.armored.clone()))
+            .bind(person.key.as_ref().map(|k| k.fingerprint().to_string()))
+            .bind(person.key.as_ref().map(|k| k.armored().to_string()))
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -382,8 +382,8 @@ pub(super) async fn add_person(
             .bind(micros(now))
             .bind(added_by.map(UserId::get))
             .bind(&person.name)
-            .bind(person.key.as_ref().map(|k| k.fingerprint.clone()))
-            .bind(person.key.as_ref().map(|k| k.armored.clone()))
+            .bind(person.key.as_ref().map(|k| k.fingerprint().to_string()))
+            .bind(person.key.as_ref().map(|k| k.armored().to_string()))
             .execute(&mut *tx)
             .await?;
         }
@@ -414,6 +414,10 @@ pub(super) async fn confirm_proposed_key(
     let (Some(fingerprint), Some(armored)) = (fingerprint, armored) else {
         return Ok(String::new());
     };
+    // Checked when it was named; checked again as it comes back from
+    // the database, so nothing here takes two strings on trust.
+    let key = CheckedKey::new(&fingerprint, &armored)
+        .map_err(|e| StoreError::Corrupt(format!("key named for person {person}: {e}")))?;
     sqlx::query(
         "UPDATE distributor_people SET proposed_fingerprint = NULL, proposed_key = NULL WHERE id = $1",
     )
@@ -437,8 +441,7 @@ pub(super) async fn confirm_proposed_key(
                 backend,
                 (&actor, &caller.origin),
                 &user.email,
-                &fingerprint,
-                &armored,
+                &key,
                 now,
             )
             .await?;

@@ -13,7 +13,7 @@ use sqlx::AnyConnection;
 
 use super::apply::{add_person, confirm_proposed_key, ensure_user};
 use super::events::load_org;
-use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, org_row, record};
+use super::{DistributorOrg, NewPerson, OrgDecision, OrgRow, Who, lock_org, record};
 use crate::standing::{Scope, standing};
 use crate::{Caller, Principal, Store, StoreError, micros};
 
@@ -114,7 +114,7 @@ impl Store {
             ..person
         };
         let mut tx = self.write().await?;
-        let row = org_row(&mut tx, org).await?;
+        let row = lock_org(&mut tx, self.backend, org).await?;
         let who = Who::of(caller);
         // The account first (rolled back with the rest on a refusal), so
         // that the core can tell whether it is already one of the people.
@@ -197,7 +197,7 @@ impl Store {
             .await?;
             for (org, user) in due {
                 let mut tx = self.write().await?;
-                let row = org_row(&mut tx, org).await?;
+                let row = lock_org(&mut tx, self.backend, org).await?;
                 let current = load_org(&mut tx, &row).await?;
                 // Read again under the write lock: they may have accepted
                 // anew since the list above was read.
@@ -267,7 +267,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<DistributorOrg, StoreError> {
         let mut tx = self.write().await?;
-        let row = org_row(&mut tx, org).await?;
+        let row = lock_org(&mut tx, self.backend, org).await?;
         let current = load_org(&mut tx, &row).await?;
         let actor = match command {
             // An organisation's own people are managed by its own members.

@@ -39,27 +39,12 @@ use sqlx::{AnyConnection, Row};
 
 use crate::accounts::User;
 use crate::audit::{self, AuditEntry};
+use crate::keys::CheckedKey;
 use crate::standing::audit_actor;
 use crate::{Caller, StoreError};
 
 pub(crate) use events::backfill_events;
 pub use psirt_core::distributors::{CRITERIA, FeedbackKind, OrgState, Outcome};
-
-/// A person's OpenPGP key, checked by the caller
-/// (`psirt_mail::PublicKey::from_armored`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PersonKey {
-    pub fingerprint: String,
-    pub armored: String,
-}
-
-impl fmt::Debug for PersonKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonKey")
-            .field("fingerprint", &self.fingerprint)
-            .finish_non_exhaustive()
-    }
-}
 
 /// A person an organisation names: an individual, with their key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +53,9 @@ pub struct NewPerson {
     pub email: EmailAddress,
     /// Without one, the person is never sent a pre-notification (it is
     /// never sent in clear) and is listed on the case as not notified.
-    pub key: Option<PersonKey>,
+    /// Checked at the edge ([`CheckedKey::new`], after
+    /// `psirt_mail::PublicKey::from_armored`).
+    pub key: Option<CheckedKey>,
 }
 
 impl NewPerson {
@@ -77,10 +64,7 @@ impl NewPerson {
         psirt_core::distributors::ProposedPerson {
             name: &self.name,
             email: &self.email,
-            key: self
-                .key
-                .as_ref()
-                .map(|k| (k.fingerprint.as_str(), k.armored.as_str())),
+            key: self.key.as_ref().map(|k| (k.fingerprint(), k.armored())),
         }
     }
 }
@@ -348,33 +332,6 @@ async fn record(
     events::append_event(tx, org, changes, meta).await
 }
 
-/// [`record`] for something that concerns one case.
-#[allow(clippy::too_many_arguments)]
-async fn record_case(
-    tx: &mut AnyConnection,
-    backend: crate::Backend,
-    caller: &Caller,
-    org: i64,
-    kind: &str,
-    changes: &[OrgChange],
-    detail: String,
-    case: CaseRef,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    record(
-        tx,
-        backend,
-        caller,
-        org,
-        kind,
-        changes,
-        detail,
-        Some(case),
-        now,
-    )
-    .await
-}
-
 /// Who the audit log names for a change: as `audit_actor` and the origin.
 struct Who {
     actor: String,
@@ -398,14 +355,41 @@ struct OrgRow {
     voucher: Option<i64>,
 }
 
+const ORG_ROW: &str =
+    "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1";
+const ORG_ROW_LOCKED: &str =
+    "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1 FOR UPDATE";
+
 async fn org_row(conn: &mut AnyConnection, org: i64) -> Result<OrgRow, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, project, name, state, voucher_id FROM distributor_orgs WHERE id = $1",
-    )
-    .bind(org)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("distributor organisation {org}")))?;
+    org_row_with(conn, ORG_ROW, org).await
+}
+
+/// The organisation's row, locked until the transaction ends, as a case
+/// is (`cases.rs`): a command is decided on the organisation loaded after
+/// this, so two commands on one organisation are decided one after the
+/// other, each on the state the other left. On SQLite the write
+/// transaction already holds the database's one write lock.
+async fn lock_org(
+    tx: &mut AnyConnection,
+    backend: crate::Backend,
+    org: i64,
+) -> Result<OrgRow, StoreError> {
+    match backend {
+        crate::Backend::Sqlite => org_row(tx, org).await,
+        crate::Backend::Postgres => org_row_with(tx, ORG_ROW_LOCKED, org).await,
+    }
+}
+
+async fn org_row_with(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    org: i64,
+) -> Result<OrgRow, StoreError> {
+    let row = sqlx::query(sql)
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("distributor organisation {org}")))?;
     Ok(OrgRow {
         id: row.try_get("id")?,
         project: row.try_get("project")?,

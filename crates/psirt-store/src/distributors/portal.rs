@@ -11,8 +11,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::events::load_org;
 use super::{
-    FeedbackKind, HelpRequest, HelpTopic, NewLeak, NotifiedCase, Outcome, PreNotificationText,
-    deny, instant, notified_org, org_row, record_case, refused,
+    FeedbackKind, HelpRequest, HelpTopic, NewLeak, NotifiedCase, OrgRow, Outcome,
+    PreNotificationText, deny, instant, lock_org, notified_org, refused,
 };
 use crate::audit::{self, AuditEntry};
 use crate::cases::CaseRecord;
@@ -159,7 +159,7 @@ impl Store {
         .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
-        record_case(
+        super::record(
             &mut tx,
             self.backend,
             caller,
@@ -167,7 +167,7 @@ impl Store {
             "feedback",
             &changes,
             format!("{} on {reference}: {}", kind.as_str(), outcome.as_str()),
-            reference,
+            Some(reference),
             now,
         )
         .await?;
@@ -194,6 +194,27 @@ impl Store {
         };
         let mut tx = self.write().await?;
         let (case_id, loaded) = self.load(reference).await?;
+        // The organisation named responsible is locked before the case
+        // (the order every transaction takes them in), so it is blamed on
+        // the state it is in; whether it exists is told only after the
+        // command below was authorized.
+        let named = match leak.responsible.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM distributor_orgs WHERE project = $1 AND name = $2",
+                )
+                .bind(&loaded.case.project)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let row = match id {
+                    Some(id) => Some(lock_org(&mut tx, self.backend, id).await?),
+                    None => None,
+                };
+                Some((name, row))
+            }
+            _ => None,
+        };
         // The command first: `authorize` decides before anything about the
         // list (which organisations exist) is told; a refusal below rolls
         // the transaction back.
@@ -213,32 +234,23 @@ impl Store {
             .await?;
         let reporter_org = notified_org(&mut tx, user, case_id).await.ok();
         let standing = crate::standing::actor(&mut tx, &caller.principal, &loaded.case).await?;
-        let responsible: Option<i64> = match leak.responsible.as_deref().map(str::trim) {
-            Some(name) if !name.is_empty() => {
-                let id: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM distributor_orgs WHERE project = $1 AND name = $2",
-                )
-                .bind(&loaded.case.project)
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?;
-                Some(id.ok_or_else(|| {
-                    super::invalid(
-                        "responsible",
-                        format!("{name:?} is not an organisation on the distributors list"),
-                    )
-                })?)
+        let responsible = match named {
+            Some((_, Some(row))) => Some(row),
+            Some((name, None)) => {
+                return Err(super::invalid(
+                    "responsible",
+                    format!("{name:?} is not an organisation on the distributors list"),
+                ));
             }
-            _ => None,
+            None => None,
         };
         // A distributor speaks for its own organisation (the core's rule),
         // and the organisation named responsible has it on its events.
-        let blamed = match responsible {
-            Some(org) => {
-                let row = org_row(&mut tx, org).await?;
-                let folded = load_org(&mut tx, &row).await?;
+        let blamed = match &responsible {
+            Some(row) => {
+                let folded = load_org(&mut tx, row).await?;
                 let command = OrgCaseCommand::BlameLeak {
-                    responsible: org,
+                    responsible: row.id,
                     reporter_org,
                 };
                 decide_org_on_case(Some(&folded), &standing, &loaded.case, command)
@@ -253,15 +265,15 @@ impl Store {
         .bind(case_id)
         .bind(user.get())
         .bind(reporter_org)
-        .bind(responsible)
+        .bind(responsible.as_ref().map(|row| row.id))
         .bind(leak.what.trim())
         .bind(leak.to_whom.trim())
         .bind(micros(leak.when))
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        if let Some(org) = responsible {
-            record_case(
+        if let Some(OrgRow { id: org, .. }) = responsible {
+            super::record(
                 &mut tx,
                 self.backend,
                 caller,
@@ -269,7 +281,7 @@ impl Store {
                 "leak",
                 &blamed,
                 format!("leak on {reference}, this organisation responsible"),
-                reference,
+                Some(reference),
                 now,
             )
             .await?;
@@ -301,7 +313,7 @@ impl Store {
         };
         let folded = match org {
             Some(org) => {
-                let row = org_row(tx, org).await?;
+                let row = lock_org(tx, self.backend, org).await?;
                 Some(load_org(tx, &row).await?)
             }
             None => None,
@@ -437,7 +449,7 @@ impl Store {
         .bind(body.into_string())
         .fetch_one(&mut *tx)
         .await?;
-        record_case(
+        super::record(
             &mut tx,
             self.backend,
             caller,
@@ -445,7 +457,7 @@ impl Store {
             "help_answer",
             &changes,
             format!("answer to request {request} on {reference}"),
-            reference,
+            Some(reference),
             now,
         )
         .await?;
