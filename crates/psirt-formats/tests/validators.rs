@@ -111,6 +111,7 @@ fn released(version: &str) -> Change {
         version: version.into(),
         base_release: "v1.11.1".into(),
         cherry_picks: vec!["abc1234".parse().unwrap()],
+        public_at: None,
     }
 }
 

@@ -324,6 +324,7 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
                 version: "v1.11.2".into(),
                 base_release: "v1.11.1".into(),
                 cherry_picks: vec![commit()],
+                public_at: None,
             },
         ),
     ] {

@@ -252,13 +252,13 @@ fn the_stored_form_of_events() {
         {"seq":26,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_waived","reason":"No CVE expected at first."}}
         {"seq":27,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_recorded","cve":"CVE-2026-12345"}}
         {"seq":28,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"announcement_drafted","text":"v1.12.1 fixes CVE-2026-12345."}}
-        {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"]}}
-        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributor_access_ended"}}
-        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
-        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
-        {"seq":33,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
-        {"seq":34,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
-        {"seq":35,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}"#]].assert_eq(&lines.join("\n"));
+        {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"],"public_at":"2026-03-07T09:00:00Z"}}
+        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
+        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
+        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
+        {"seq":33,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
+        {"seq":34,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}
+        {"seq":35,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributor_access_ended"}}"#]].assert_eq(&lines.join("\n"));
     let reported = serde_json::to_value(&w.events[0]).unwrap();
     expect![[r#"
         {
