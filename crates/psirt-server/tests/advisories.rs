@@ -494,6 +494,20 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "public_at", "{body}");
     s.ok(a, &r, release(embargo_end)).await;
+    // The publication step is due at the instant, not at the command.
+    let (_, _, steps) = s.get(&format!("/api/v1/cases/{r}/steps"), Some(a)).await;
+    let steps: Value = serde_json::from_slice(&steps).unwrap();
+    let publication = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["step"] == "publication")
+        .unwrap_or_else(|| panic!("no publication step: {steps}"));
+    assert_eq!(publication["state"], "pending");
+    assert_eq!(
+        publication["next_at"].as_str().unwrap().parse::<Timestamp>().unwrap(),
+        embargo_end
+    );
     // The Fix Lead approves the announcement now; it is held until the instant.
     let resp = s
         .http
