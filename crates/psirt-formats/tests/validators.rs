@@ -355,8 +355,14 @@ fn the_distributors_copy_is_amber_until_the_instant_and_white_after() {
     let mut clear: serde_json::Value =
         serde_json::from_str(&export(&case, Format::Csaf, &PUBLISHER, public).unwrap()).unwrap();
     clear["document"]["distribution"]["tlp"]["label"] = "CLEAR".into();
-    let (ok, output) = validate(Format::Csaf, &[write(&dir, "clear.json", &clear.to_string())]);
-    assert!(!ok && output.contains("/document/distribution/tlp/label"), "{output}");
+    let (ok, output) = validate(
+        Format::Csaf,
+        &[write(&dir, "clear.json", &clear.to_string())],
+    );
+    assert!(
+        !ok && output.contains("/document/distribution/tlp/label"),
+        "{output}"
+    );
 }
 
 /// A record broken past the core's checks (a stored event with a bad

@@ -505,7 +505,11 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
         .unwrap_or_else(|| panic!("no publication step: {steps}"));
     assert_eq!(publication["state"], "pending");
     assert_eq!(
-        publication["next_at"].as_str().unwrap().parse::<Timestamp>().unwrap(),
+        publication["next_at"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
         embargo_end
     );
     // The Fix Lead approves the announcement now; it is held until the instant.
@@ -519,7 +523,12 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK, "{}", resp.text().await.unwrap());
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap()
+    );
     let mut sink = SmtpSink::start(SinkOptions::default());
     let delivery = psirt_jobs::deliver::Delivery {
         store: s.store.clone(),
@@ -647,7 +656,11 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
         "https://github.com/coredns/coredns/pull/7001",
         "How to apply the fix: upgrade to coredns 1.11.2.",
     ] {
-        assert!(sent[0].contains(expected), "{expected:?} not in {}", sent[0]);
+        assert!(
+            sent[0].contains(expected),
+            "{expected:?} not in {}",
+            sent[0]
+        );
     }
     sink.stop();
     let recorded: Vec<String> = case["advisories"]

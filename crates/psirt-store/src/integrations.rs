@@ -108,11 +108,7 @@ pub fn backoff(attempts: u32) -> SignedDuration {
 /// The steps that wait for the release's public instant
 /// ([`psirt_core::public_at`]): they are due then, not at the Release
 /// command, and move with it if the PST moves the embargo's end forward.
-const AT_PUBLICATION: [Step; 3] = [
-    Step::Publication,
-    Step::CvePublication,
-    Step::GitHubRelease,
-];
+const AT_PUBLICATION: [Step; 3] = [Step::Publication, Step::CvePublication, Step::GitHubRelease];
 
 /// Schedules the steps that newly recorded `events` ask for on `case`
 /// (which has them applied). Called in the events' transaction, like the

@@ -316,14 +316,22 @@ fn a_release_before_the_upstream_embargo_ends_is_public_at_its_end() {
     );
     // psirt's publication job: not one second early, and once only.
     w.now = day0_plus("25d") - jiff::SignedDuration::from_secs(1);
-    w.check(Actor::System, Command::Publish, expect!["NotYetPublic: the case becomes public at 2026-03-27 09:00:00 UTC, not before"]);
+    w.check(
+        Actor::System,
+        Command::Publish,
+        expect!["NotYetPublic: the case becomes public at 2026-03-27 09:00:00 UTC, not before"],
+    );
     w.at("25d");
     w.ok(Actor::System, Command::Publish);
     assert_eq!(
         w.case.release.as_ref().unwrap().published_at,
         Some(day0_plus("25d"))
     );
-    w.check(Actor::System, Command::Publish, expect!["AlreadyPublished: the case is already published"]);
+    w.check(
+        Actor::System,
+        Command::Publish,
+        expect!["AlreadyPublished: the case is already published"],
+    );
 }
 
 #[test]
