@@ -85,6 +85,7 @@ fn case(n: u32) -> Case {
             version: format!("1.{minor}.7"),
             base_release: format!("v1.{minor}.6"),
             cherry_picks: vec![format!("{n:07x}").parse().unwrap()],
+            public_at: None,
         },
     ];
     let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();

@@ -105,6 +105,7 @@ async fn release(store: &Store, caller: &Caller, reference: CaseRef, now: Timest
             version: "v1.2.1".into(),
             base_release: "v1.2.0".into(),
             cherry_picks: vec![commit],
+            public_at: None,
         },
     ];
     for command in steps {

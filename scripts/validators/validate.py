@@ -3,7 +3,9 @@
 Usage: python3 validate.py osv|cve5 FILE...
 
 - osv: the OSV schema (validation/schema.json) shipped in PyPI `osv`
-  (installed without its dependencies, for the schema file only);
+  (installed without its dependencies, for the schema file only), which
+  must be a 1.6.x release: the schema's own CHANGELOG.md, shipped beside
+  it, names the last released version (osv 0.0.22 ships 1.6.7);
 - cve5: the CVE JSON 5.1.1 CNA published-container schema shipped in
   PyPI `cvelib`.
 
@@ -13,6 +15,7 @@ Prints each error and exits 1 if any document is invalid.
 import importlib.util
 import json
 import os
+import re
 import sys
 
 import jsonschema
@@ -23,9 +26,21 @@ def package_dir(name):
     return spec.submodule_search_locations[0]
 
 
+def osv_schema_version(root):
+    """The last version the OSV schema's CHANGELOG.md says was released."""
+    with open(os.path.join(root, "CHANGELOG.md")) as f:
+        versions = re.findall(r"Released version (\d+\.\d+\.\d+)", f.read())
+    return versions[-1] if versions else None
+
+
 def schema_for(kind):
     if kind == "osv":
-        path = os.path.join(package_dir("osv"), "osv-schema", "validation", "schema.json")
+        root = os.path.join(package_dir("osv"), "osv-schema")
+        version = osv_schema_version(root)
+        if version is None or not version.startswith("1.6."):
+            sys.exit(f"the installed OSV schema is {version}, not 1.6.x")
+        print(f"OSV schema {version}")
+        path = os.path.join(root, "validation", "schema.json")
     elif kind == "cve5":
         path = os.path.join(
             package_dir("cvelib"), "schemas", "CVE_JSON_cnaPublishedContainer_5.1.1.json"

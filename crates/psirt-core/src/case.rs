@@ -170,7 +170,14 @@ pub struct EmbargoBreak {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
+    /// When the Release command ran.
     pub at: Timestamp,
+    /// The agreed public instant the release was recorded for (`at` in
+    /// events from before it could be given).
+    pub public_at: Timestamp,
+    /// When psirt's publication job recorded the case public.
+    #[serde(default)]
+    pub published_at: Option<Timestamp>,
     pub version: String,
     /// The last release the fix was cherry-picked onto.
     pub base_release: String,
@@ -488,9 +495,12 @@ impl Case {
                 version,
                 base_release,
                 cherry_picks,
+                public_at,
             } => {
                 self.release = Some(Release {
                     at,
+                    public_at: public_at.unwrap_or(at),
+                    published_at: None,
                     version: version.clone(),
                     base_release: base_release.clone(),
                     cherry_picks: cherry_picks.clone(),
@@ -508,6 +518,11 @@ impl Case {
                 self.reporter_messages.push((true, text.clone(), at))
             }
             Change::RetrospectiveHeld { .. } => self.retrospective_at = Some(at),
+            Change::Published => {
+                if let Some(release) = &mut self.release {
+                    release.published_at = Some(at);
+                }
+            }
             Change::Closed => self.closed_at = Some(at),
             Change::FixRepositoryLinked(repo) => self.fix_repository = Some(repo.clone()),
             Change::FixCommitRead {

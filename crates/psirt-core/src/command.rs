@@ -109,10 +109,14 @@ pub enum Command {
     DraftAnnouncement {
         text: String,
     },
+    /// The Fix Lead records the release. `public_at` is the agreed
+    /// public instant, which may lie ahead: by default now, or the
+    /// embargo's end if that is later.
     Release {
         version: String,
         base_release: String,
         cherry_picks: Vec<CommitId>,
+        public_at: Option<Timestamp>,
     },
     RecordCredit(Credit),
     RecordAdvisory {
@@ -181,6 +185,9 @@ pub enum Command {
     RecordGitHubAccessRevoked {
         ghsa_id: String,
     },
+    /// psirt's publication job, at the release's public instant: the case
+    /// is public from now on everywhere at once.
+    Publish,
     /// The low-severity slow-down for the holidays of the project's
     /// calendar before the release is due.
     SlowDownForHolidays {
@@ -239,7 +246,8 @@ impl Command {
             | Command::RecordGitHubIssue { .. }
             | Command::RecordGitHubAdvisory { .. }
             | Command::RecordGitHubAdvisoryPublished { .. }
-            | Command::RecordGitHubAccessRevoked { .. } => Op::RecordServiceResult,
+            | Command::RecordGitHubAccessRevoked { .. }
+            | Command::Publish => Op::RecordServiceResult,
         }
     }
 }

@@ -3,10 +3,13 @@
 //! Access that ends with the case: when the policy says so, the Fix Team
 //! members who are not on the PST lose the case's private parts at the
 //! release (or at the close), and the notified distributors lose their
-//! portal access to the case at publication (the release). Each is a
-//! change recorded with the release or the close ([`on_release`],
-//! [`on_close`]), so it is on the timeline and in the audit log's range of
-//! that command, and `authorize` decides from the fold ([`Ended`]).
+//! portal access to the case at publication: the release's public instant,
+//! when psirt's publication job records the case published
+//! ([`decide_publication`]), or the close if that came first. Each is a
+//! change recorded with the release, the publication or the close
+//! ([`on_release`], [`on_close`]), so it is on the timeline and in the
+//! audit log's range of that command, and `authorize` decides from the
+//! fold ([`Ended`]).
 //!
 //! The final notice to distributors (Kubernetes: 24 hours before the
 //! release) is a milestone: psirt drafts it when its reminder window
@@ -51,26 +54,49 @@ impl Ended {
     }
 }
 
-/// The changes that follow a release on `case`: access ends.
+/// The changes that follow a release on `case`: the Fix Team's access
+/// ends where the policy says so.
 pub(crate) fn on_release(case: &Case, ctx: &Context<'_>) -> Vec<Change> {
-    let mut changes = Vec::new();
-    if case.distributors_notified_at.is_some() {
-        changes.push(Change::DistributorAccessEnded);
-    }
     if case.policy.fix_team_access_ends == Some(AccessEnds::Release) {
+        return fix_team_cut(case, ctx).into_iter().collect();
+    }
+    Vec::new()
+}
+
+/// psirt's publication job at the release's public instant: the case is
+/// published, once, and the notified distributors' portal access ends
+/// ("distributors' portal access to the case ends at publication").
+pub(crate) fn decide_publication(case: &Case, now: Timestamp) -> Result<Vec<Change>, Refusal> {
+    let Some(release) = &case.release else {
+        return Err(Rule::ReleaseNeededFirst.into());
+    };
+    if release.published_at.is_some() {
+        return Err(Rule::AlreadyPublished.into());
+    }
+    let at = crate::public_at(case).unwrap_or(release.public_at);
+    if now < at {
+        return Err(Rule::NotYetPublic { at }.into());
+    }
+    Ok(std::iter::once(Change::Published)
+        .chain(distributor_cut(case))
+        .collect())
+}
+
+/// The changes that follow closing `case`: a case closed before its
+/// publication job ran still ends the distributors' access.
+pub(crate) fn on_close(case: &Case, ctx: &Context<'_>) -> Vec<Change> {
+    let mut changes: Vec<Change> = distributor_cut(case).into_iter().collect();
+    if case.policy.fix_team_access_ends == Some(AccessEnds::Close)
+        && case.ended.fix_team_access.is_none()
+    {
         changes.extend(fix_team_cut(case, ctx));
     }
     changes
 }
 
-/// The changes that follow closing `case`.
-pub(crate) fn on_close(case: &Case, ctx: &Context<'_>) -> Vec<Change> {
-    if case.policy.fix_team_access_ends == Some(AccessEnds::Close)
-        && case.ended.fix_team_access.is_none()
-    {
-        return fix_team_cut(case, ctx).into_iter().collect();
-    }
-    Vec::new()
+fn distributor_cut(case: &Case) -> Option<Change> {
+    (case.distributors_notified_at.is_some() && case.ended.distributor_access.is_none())
+        .then_some(Change::DistributorAccessEnded)
 }
 
 fn fix_team_cut(case: &Case, ctx: &Context<'_>) -> Option<Change> {

@@ -198,6 +198,7 @@ pub fn decide(
             return crate::calendar::decide_holiday_slow_down(case, &reason, &discussion, now);
         }
         Command::RecordFinalDistributorNotice => return crate::ending::decide_final_notice(case),
+        Command::Publish => return crate::ending::decide_publication(case, now),
         command @ (Command::RecordGitHubIssue { .. }
         | Command::RecordGitHubAdvisory { .. }
         | Command::RecordGitHubAdvisoryPublished { .. }
@@ -569,10 +570,12 @@ pub fn decide(
             version,
             base_release,
             cherry_picks,
+            public_at,
         } => {
             let version = text("version", &version, 100)?;
             let base_release = text("base_release", &base_release, 100)?;
-            may_release(case, now)?;
+            may_release(case)?;
+            let public_at = public_instant(case, public_at, now)?;
             // With a fix repository, the picks are the commits the plan applied.
             let cherry_picks = match cherry_picks.is_empty() && case.fix_repository.is_some() {
                 true => case.current_fix_commits(),
@@ -591,6 +594,7 @@ pub fn decide(
                 version,
                 base_release,
                 cherry_picks,
+                public_at: Some(public_at),
             };
             return Ok(std::iter::once(released)
                 .chain(crate::ending::on_release(case, &ctx))
@@ -643,6 +647,11 @@ pub fn decide(
             if case.release.is_none() {
                 missing.push("the release");
             }
+            // Until its public instant the case still has a held
+            // announcement and publication steps to come.
+            if crate::public_at(case).is_some_and(|at| now < at) {
+                missing.push("the release's public instant");
+            }
             if case.advisories.is_empty() {
                 missing.push("an exported advisory");
             }
@@ -690,7 +699,7 @@ fn slow_down_allowed(case: &Case) -> Result<(), Refusal> {
 }
 
 /// The one rule that says whether a case may be released now.
-pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
+pub fn may_release(case: &Case) -> Result<(), Rule> {
     if case.release.is_some() {
         return Err(Rule::AlreadyReleased);
     }
@@ -711,16 +720,46 @@ pub fn may_release(case: &Case, now: Timestamp) -> Result<(), Rule> {
         return Err(Rule::ReleaseNeeds(missing));
     }
     crate::fix_repo::may_release(case)?;
-    if let Some(until) = case.embargo_end()
-        && now < until
-        && case.release_early_at.is_none()
-        // A public vulnerability has no embargo left to keep: its release
-        // is due as soon as possible, like one the PST chose to release early.
-        && !case.asap()
-    {
-        return Err(Rule::ReleaseEmbargoed { until });
-    }
     Ok(())
+}
+
+/// The public instant a release is recorded for: the one asked for, or by
+/// default now, or the embargo's end if that is later. The release may be
+/// recorded ahead of it; the case is public from it on
+/// ([`crate::public_at`]). An instant in the past is refused, and so is
+/// one after "the public disclosure date/time that was agreed upon" (the
+/// embargo end distributors were told, or upstream's), or before it while
+/// the embargo holds.
+pub fn public_instant(
+    case: &Case,
+    asked: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Timestamp, Refusal> {
+    // A public vulnerability has no embargo left to keep: it is published
+    // as soon as possible, like one the PST chose to release early (whose
+    // embargo end the assessment moved forward).
+    let embargo = case.embargo_end().filter(|_| !case.asap());
+    let Some(at) = asked else {
+        return Ok(embargo.map_or(now, |end| end.max(now)));
+    };
+    if at < now {
+        return Err(invalid("public_at", "must not be in the past"));
+    }
+    let Some(end) = embargo else {
+        return Ok(at);
+    };
+    if at > end {
+        return Err(invalid(
+            "public_at",
+            format!(
+                "must not be after the public disclosure date/time that was agreed upon ({end})"
+            ),
+        ));
+    }
+    if at < end && case.release_early_at.is_none() {
+        return Err(Rule::ReleaseEmbargoed { until: end }.into());
+    }
+    Ok(at)
 }
 
 fn scorable(vector: Vector) -> Result<Vector, Refusal> {

@@ -173,7 +173,13 @@ pub enum Change {
         version: String,
         base_release: String,
         cherry_picks: Vec<CommitId>,
+        /// The agreed public instant; absent in events written before it
+        /// existed, when the release itself was the instant.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_at: Option<Timestamp>,
     },
+    /// The release's public instant came and psirt published the case.
+    Published,
     CreditRecorded(Credit),
     AdvisoryRecorded {
         format: String,
@@ -297,6 +303,7 @@ impl Change {
             Change::CveWaived { .. } => "cve_waived",
             Change::AnnouncementDrafted { .. } => "announcement_drafted",
             Change::Released { .. } => "released",
+            Change::Published => "published",
             Change::CreditRecorded(_) => "credit_recorded",
             Change::AdvisoryRecorded { .. } => "advisory_recorded",
             Change::RecordEdited(_) => "record_edited",

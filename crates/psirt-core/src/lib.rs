@@ -59,7 +59,9 @@ pub use dues::{
 };
 pub use duration::{Duration, DurationError};
 pub use ending::{AccessEnds, Ended};
-pub use engine::{Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case};
+pub use engine::{
+    Context, Refusal, Rule, decide, distributors_suggested, may_release, open_case, public_instant,
+};
 pub use event::{ActorRef, Change, Event, NewReport, Reporter};
 pub use fix_repo::{
     BranchCommit, BranchPlan, CherryPickPlan, FixRepoRule, FixRepository, PlanOutcome, Resolutions,
@@ -68,7 +70,7 @@ pub use github::{GitHubAdvisory, GitHubIssue, GitHubRule};
 pub use ids::{CaseRef, CommitId, CveId, EmailAddress, GitHubLogin, IdError, Secret, UserId};
 pub use notify::{
     Audience, Mail, MailAttachment, MailKind, Protection, REMIND_BEFORE, Review, credit_lines,
-    forthcoming_notice_text, mails_for, release_announcement_text, reminders,
+    forthcoming_notice_text, hold_until, mails_for, release_announcement_text, reminders,
 };
 pub use on_call::{OnCall, triage_on_call};
 pub use policy::{Policy, PolicyError};

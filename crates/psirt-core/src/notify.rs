@@ -409,6 +409,17 @@ fn mail_for(case: &Case, change: &Change) -> Option<Mail> {
     })
 }
 
+/// The instant before which an approved message of `kind` must not go
+/// out: the release announcement is held until the release's public
+/// instant ([`crate::public_at`]), so that users hear of the fix when the
+/// embargo ends and not when the release was recorded.
+pub fn hold_until(case: &Case, kind: MailKind) -> Option<Timestamp> {
+    match kind {
+        MailKind::ReleaseAnnouncement => crate::public_at(case),
+        _ => None,
+    }
+}
+
 /// The forthcoming-fix notice the seed asks for: that a fix is coming,
 /// when, how severe, and the mitigation steps to take until then (the
 /// record's mitigation), without details of the vulnerability.

@@ -285,12 +285,14 @@ impl Record {
     }
 }
 
-/// The instant the case's advisories become public: its release, or the
-/// end of the embargo agreed with distributors (or upstream) if that comes
-/// first. Before it nothing of the record is public; the one rule every
-/// public URL and the publication job ask.
+/// The instant the case's advisories become public: the public instant
+/// the release was recorded for (which may lie ahead of the Release
+/// command), or the end of the embargo agreed with distributors (or
+/// upstream) if that comes first, as when the PST moved it forward after a
+/// break. Before it nothing of the record is public; the one rule every
+/// public URL, the held announcement and the publication job ask.
 pub fn public_at(case: &crate::Case) -> Option<Timestamp> {
-    let released = case.release.as_ref().map(|r| r.at);
+    let released = case.release.as_ref().map(|r| r.public_at);
     let embargo = case.embargo_end();
     match (released, embargo) {
         (Some(r), Some(e)) => Some(r.min(e)),

@@ -69,6 +69,12 @@ pub enum Rule {
     },
     CherryPickPlanNeeded,
     AlreadyReleased,
+    /// The publication job came before the release's public instant.
+    NotYetPublic {
+        at: Timestamp,
+    },
+    /// The case is already published (once only, on every replica).
+    AlreadyPublished,
     ReleaseNeededFirst,
     RetrospectiveNotInPolicy,
     CloseNeeds(Vec<&'static str>),
@@ -254,7 +260,7 @@ impl fmt::Display for Rule {
             Rule::ReleaseNeeds(missing) => write!(f, "the release needs {}", missing.join(", ")),
             Rule::ReleaseEmbargoed { until } => write!(
                 f,
-                "the release is embargoed until {until}; releasing earlier needs an embargo-break assessment to release early"
+                "the embargo holds until {until}; publishing earlier needs an embargo-break assessment to release early"
             ),
             Rule::CherryPickPlanNeeded => {
                 write!(
@@ -263,6 +269,12 @@ impl fmt::Display for Rule {
                 )
             }
             Rule::AlreadyReleased => write!(f, "the fix is already released"),
+            Rule::NotYetPublic { at } => write!(
+                f,
+                "the case becomes public at {}, not before",
+                at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            ),
+            Rule::AlreadyPublished => write!(f, "the case is already published"),
             Rule::ReleaseNeededFirst => write!(f, "that comes after the release"),
             Rule::RetrospectiveNotInPolicy => write!(f, "this case's policy has no retrospective"),
             Rule::CloseNeeds(missing) => write!(f, "closing the case needs {}", missing.join(", ")),

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 use crate::{ExportError, credit_name, modified, require, rfc3339, title};
 
-pub const SCHEMA_VERSION: &str = "1.6.0";
+/// The OSV schema release the export follows (it uses `CVSS_V4`, from 1.6.2,
+/// and the 1.6.4 ecosystems); the tests validate against that schema.
+pub const SCHEMA_VERSION: &str = "1.6.7";
 
 pub fn render(case: &Case, now: Timestamp) -> Result<Value, ExportError> {
     let record = &case.record;

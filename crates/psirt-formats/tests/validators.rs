@@ -111,6 +111,7 @@ fn released(version: &str) -> Change {
         version: version.into(),
         base_release: "v1.11.1".into(),
         cherry_picks: vec!["abc1234".parse().unwrap()],
+        public_at: None,
     }
 }
 
@@ -349,6 +350,19 @@ fn the_distributors_copy_is_amber_until_the_instant_and_white_after() {
     assert!(body.contains(r#""label": "AMBER""#));
     let (ok, output) = validate(Format::Csaf, &[write(&dir, "amber.json", &body)]);
     assert!(ok, "{output}");
+    // Why the public copy says WHITE where the issue says CLEAR: CSAF 2.0
+    // knows only the TLP 1.0 labels, and its validator refuses TLP 2.0's.
+    let mut clear: serde_json::Value =
+        serde_json::from_str(&export(&case, Format::Csaf, &PUBLISHER, public).unwrap()).unwrap();
+    clear["document"]["distribution"]["tlp"]["label"] = "CLEAR".into();
+    let (ok, output) = validate(
+        Format::Csaf,
+        &[write(&dir, "clear.json", &clear.to_string())],
+    );
+    assert!(
+        !ok && output.contains("/document/distribution/tlp/label"),
+        "{output}"
+    );
 }
 
 /// A record broken past the core's checks (a stored event with a bad

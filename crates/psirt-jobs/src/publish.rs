@@ -1,22 +1,26 @@
-//! Publication at the instant: every so often, each case whose advisory
-//! became public (`psirt_core::public_at`) gets its published advisories
-//! recorded on its timeline, as psirt, with their public URLs, one per
-//! format that renders. The public URLs themselves follow the clock, so
-//! the record is public everywhere at the same second whether or not this
-//! has run yet; this job is what makes "advisories exported" true on the
-//! case, so the Fix Lead need not remember it.
+//! Publication at the instant. A release schedules its `publication` step
+//! for the release's public instant (`psirt_core::public_at`, which may
+//! lie ahead of the Release command). When it is due, this job records
+//! the case published (`Command::Publish`, as psirt): in that event's
+//! transaction the held release announcement becomes due and the notified
+//! distributors' portal access ends. Then, for each case whose advisory is
+//! public, it records the published advisories on the timeline with their
+//! public URLs, one per format that renders, so the Fix Lead need not
+//! remember it. The public URLs themselves follow the clock, so the record
+//! is public everywhere at the same second whether or not this has run yet.
 //!
-//! Safe on several replicas, once only: each record is a command, decided
-//! in the case's own transaction, and the engine refuses one already
-//! recorded (`Rule::AdvisoryAlreadyRecorded`), which a replica that lost
-//! the race takes as done.
+//! Safe on several replicas, once only: a due step is claimed with a
+//! lease (the steps table's claim), and each record is a command decided
+//! in the case's own transaction; the engine refuses one already recorded
+//! (`Rule::AlreadyPublished`, `Rule::AdvisoryAlreadyRecorded`), which a
+//! replica that lost the race takes as done.
 
 use std::time::Duration;
 
 use jiff::Timestamp;
 use psirt_core::{Command, Refusal, Rule};
 use psirt_formats::{Format, Publisher};
-use psirt_store::{Caller, Principal, Store, StoreError};
+use psirt_store::{Caller, Principal, Step, Store, StoreError};
 
 /// How often newly public cases are looked for.
 pub const EVERY: Duration = Duration::from_secs(30);
@@ -29,7 +33,8 @@ const FILES: [(Format, &str); 4] = [
     (Format::Markdown, ".md"),
 ];
 
-/// One round at `now`: records what became public; returns how many.
+/// One round at `now`: publishes the cases whose instant came, and
+/// records their advisories; returns how many records it wrote.
 pub async fn round(
     store: &Store,
     public_url: &str,
@@ -37,7 +42,7 @@ pub async fn round(
     now: Timestamp,
 ) -> Result<usize, StoreError> {
     let caller = Caller::new(Principal::System, "publication");
-    let mut written = 0;
+    let mut written = publish_due(store, &caller, now).await?;
     for case in store.public_cases(now).await? {
         if !case.is_open() {
             continue;
@@ -69,6 +74,39 @@ pub async fn round(
         }
     }
     Ok(written)
+}
+
+/// Records published each case whose `publication` step is due; returns
+/// how many it published.
+async fn publish_due(store: &Store, caller: &Caller, now: Timestamp) -> Result<usize, StoreError> {
+    let lease = now + jiff::SignedDuration::from_mins(5);
+    let mut published = 0;
+    for reference in store.claim_steps(Step::Publication, 50, now, lease).await? {
+        let outcome = store
+            .execute(caller, reference, Command::Publish, None, now)
+            .await;
+        match outcome {
+            Ok(_) => published += 1,
+            Err(StoreError::Refused(Refusal::Rule(Rule::AlreadyPublished))) => {}
+            // The instant moved (or the clocks of the replicas differ):
+            // the step is due again then.
+            Err(StoreError::Refused(Refusal::Rule(Rule::NotYetPublic { at }))) => {
+                store
+                    .step_succeeded(reference, Step::Publication, now, at)
+                    .await?;
+                continue;
+            }
+            Err(e) => {
+                let next = store
+                    .step_failed(reference, Step::Publication, &e.to_string(), now)
+                    .await?;
+                tracing::warn!(case = %reference, error = %e, %next, "publication failed");
+                continue;
+            }
+        }
+        store.step_done(reference, Step::Publication, now).await?;
+    }
+    Ok(published)
 }
 
 /// Runs [`round`] every `every` until `stop` resolves.

@@ -187,6 +187,7 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
             version: "v1.11.2".into(),
             base_release: "v1.11.1".into(),
             cherry_picks: vec!["abc1234".parse().unwrap()],
+            public_at: None,
         },
         later,
     )

@@ -309,6 +309,7 @@ async fn the_job_follows_the_fix_branch_and_the_release_waits_for_the_plan() {
         version: "v1.11.2".into(),
         base_release: "v1.11.1".into(),
         cherry_picks: vec![],
+        public_at: None,
     };
     let refused = w.run(&w.alice, release.clone(), at(15)).await.unwrap_err();
     assert_eq!(

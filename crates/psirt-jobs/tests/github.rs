@@ -324,11 +324,31 @@ async fn the_notice_the_fix_team_and_the_release_on_github() {
                 version: "v1.11.2".into(),
                 base_release: "v1.11.1".into(),
                 cherry_picks: vec![commit()],
+                public_at: Some(now + SignedDuration::from_hours(1)),
             },
         ),
     ] {
         run(&store, who, case, command, now).await;
     }
+    // Recorded an hour ahead: the advisory is published at the release's
+    // public instant, not at the command.
+    // (The store keeps microseconds.)
+    let public =
+        Timestamp::from_microsecond((now + SignedDuration::from_hours(1)).as_microsecond())
+            .unwrap();
+    let release_step = store
+        .steps(case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.step == Step::GitHubRelease)
+        .unwrap();
+    assert_eq!(
+        (release_step.state, release_step.next_at),
+        (StepState::Pending, public)
+    );
+    assert_eq!(steps.round(now).await.unwrap(), 0, "not before the instant");
+    let now = public;
     let ghsa = advisory.ghsa_id.clone();
     for _ in 0..3 {
         stand_in.fault(

@@ -417,6 +417,7 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
         version: "v1.11.2".into(),
         base_release: "v1.11.1".into(),
         cherry_picks: vec![],
+        public_at: None,
     };
     let refused = store
         .execute(

@@ -170,12 +170,18 @@ pub enum CaseCommand {
         text: String,
     },
     /// With a fix repository linked, `cherry_picks` may be left out: the
-    /// release takes the commits the plan applied.
+    /// release takes the commits the plan applied. `public_at` is the
+    /// agreed public instant, which may lie ahead (default: now, or the
+    /// embargo's end if that is later); the case, its advisories and the
+    /// approved announcement are published then.
     Release {
         version: String,
         base_release: String,
         #[serde(default)]
         cherry_picks: Vec<String>,
+        #[serde(default)]
+        #[schema(value_type = Option<String>, format = DateTime)]
+        public_at: Option<Timestamp>,
     },
     /// `credit_type`: finder, reporter, analyst, coordinator, remediation_developer,
     /// remediation_reviewer, remediation_verifier, tool, sponsor, other.
@@ -484,6 +490,7 @@ impl CaseCommand {
                 version,
                 base_release,
                 cherry_picks,
+                public_at,
             } => Command::Release {
                 version,
                 base_release,
@@ -491,6 +498,7 @@ impl CaseCommand {
                     .iter()
                     .map(|c| parse("command.cherry_picks", c))
                     .collect::<Result<_, _>>()?,
+                public_at,
             },
             C::RecordCredit { name, credit_type } => {
                 let kind = CreditKind::parse(&credit_type).ok_or_else(|| {

@@ -115,7 +115,8 @@ fn branch(case: &Case, b: &psirt_core::BranchPlan) -> BranchPlanView {
 /// One of the case's steps in another system, as the API shows it.
 #[derive(Serialize, ToSchema)]
 pub struct StepView {
-    /// `fix_repository`, `cve_reservation` or `cve_publication`.
+    /// `fix_repository`, `cve_reservation`, `cve_publication`, `github_issue`,
+    /// `github_advisory`, `github_release` or `publication`.
     pub step: &'static str,
     /// `pending`, `ok` or `failed`.
     pub state: &'static str,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::Policy;
+use psirt_mail::testing::smtp_sink::{SinkOptions, SmtpSink};
 use psirt_server::advisories::{Clock, Publication};
 use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
@@ -479,8 +480,92 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     let (status, _, _) = s.get("/calendar/psirt_0000.ics", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    // One second before the instant: as if the case did not exist.
+    // The Fix Lead records the release an hour ahead, for the agreed
+    // instant; one in the past is refused naming the field, and so is the
+    // release before the instant with no public_at past it.
+    s.clock.set(embargo_end - SignedDuration::from_hours(1));
+    let release = |public_at: Timestamp| {
+        json!({"type": "release", "version": "1.11.2", "base_release": "v1.11.1",
+            "cherry_picks": ["abc1234"], "public_at": public_at.to_string()})
+    };
+    let (status, body) = s
+        .command(a, &r, release(embargo_end - SignedDuration::from_hours(2)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "public_at", "{body}");
+    s.ok(a, &r, release(embargo_end)).await;
+    // The publication step is due at the instant, not at the command.
+    let (_, _, steps) = s.get(&format!("/api/v1/cases/{r}/steps"), Some(a)).await;
+    let steps: Value = serde_json::from_slice(&steps).unwrap();
+    let publication = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["step"] == "publication")
+        .unwrap_or_else(|| panic!("no publication step: {steps}"));
+    assert_eq!(publication["state"], "pending");
+    assert_eq!(
+        publication["next_at"]
+            .as_str()
+            .unwrap()
+            .parse::<Timestamp>()
+            .unwrap(),
+        embargo_end
+    );
+    // The Fix Lead approves the announcement now; it is held until the instant.
+    let resp = s
+        .http
+        .post(format!(
+            "{}/api/v1/cases/{r}/mail/release_announcement/approve",
+            s.base
+        ))
+        .bearer_auth(a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let mut sink = SmtpSink::start(SinkOptions::default());
+    let delivery = psirt_jobs::deliver::Delivery {
+        store: s.store.clone(),
+        smtp: psirt_mail::Smtp::new(&sink.config()).unwrap(),
+        key: instance_key().clone(),
+        from: psirt_mail::Mailbox::new(Some("psirt"), "security@example.org".parse().unwrap()),
+        worker: "test".into(),
+        lease: SignedDuration::from_mins(5),
+        first_retry: SignedDuration::from_secs(30),
+        clock: psirt_server::now,
+    };
+    let base = "https://security.coredns.example";
+    let org = Some("f8d3a5b2-1c4e-4d6f-9a7b-2e5c8d1f0a93");
+    let to_users = |sink: &SmtpSink| -> Vec<String> {
+        sink.messages()
+            .into_iter()
+            .filter(|m| m.rcpt_to == ["announce@coredns.example"])
+            .map(|m| {
+                String::from_utf8_lossy(&m.bytes)
+                    .replace("=\r\n", "")
+                    .replace("=3D", "=")
+            })
+            .collect()
+    };
+
+    // One second before the instant: as if the case did not exist, and
+    // neither the publication job nor the delivery worker sends anything.
     s.clock.set(embargo_end - SignedDuration::from_secs(1));
+    let now = s.clock.now();
+    assert_eq!(
+        psirt_jobs::publish::round(&s.store, base, org, now)
+            .await
+            .unwrap(),
+        0
+    );
+    delivery.round(now).await.unwrap();
+    assert_eq!(to_users(&sink), Vec::<String>::new());
     let (_, _, missing) = s.get("/advisories/PSIRT-2099-9999.osv.json", None).await;
     for url in public_urls(&r) {
         let (status, _, body) = s.get(&url, None).await;
@@ -511,9 +596,7 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     let (_, _, zip) = s.get("/advisories/osv/all.zip", None).await;
     assert_eq!(zip_names(&zip), Vec::<String>::new());
 
-    // The instant: the Fix Lead releases, and everything is public at once.
-    s.clock.set(embargo_end);
-    s.ok(a, &r, json!({"type": "release", "version": "1.11.2", "base_release": "v1.11.1", "cherry_picks": ["abc1234"]})).await;
+    // One second after the instant, everything is public at once.
     s.clock.set(embargo_end + SignedDuration::from_secs(1));
     for url in public_urls(&r) {
         let (status, _, body) = s.get(&url, None).await;
@@ -539,16 +622,14 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/zip"));
     assert_eq!(zip_names(&zip), vec!["CVE-2026-12345.json".to_string()]);
 
-    // The publication job, on two replicas at once: each advisory is
-    // recorded on the case once, as psirt, with its public URL.
+    // The publication job, on two replicas at once: the case is recorded
+    // published once, and each advisory once, as psirt, with its public URL.
     let now = s.clock.now();
-    let base = "https://security.coredns.example";
-    let org = Some("f8d3a5b2-1c4e-4d6f-9a7b-2e5c8d1f0a93");
     let (one, two) = tokio::join!(
         psirt_jobs::publish::round(&s.store, base, org, now),
         psirt_jobs::publish::round(&s.store, base, org, now),
     );
-    assert_eq!(one.unwrap() + two.unwrap(), 4);
+    assert_eq!(one.unwrap() + two.unwrap(), 1 + 4);
     assert_eq!(
         psirt_jobs::publish::round(&s.store, base, org, now)
             .await
@@ -557,6 +638,31 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     );
     let (_, _, case) = s.get(&format!("/api/v1/cases/{r}"), Some(a)).await;
     let case: Value = serde_json::from_slice(&case).unwrap();
+    let published: Vec<&str> = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .filter(|t| *t == "published")
+        .collect();
+    assert_eq!(published, ["published"], "{}", case["timeline"]);
+    // The held announcement goes out now, over SMTP, naming the CVE, the
+    // fix pull request and how to apply the fix.
+    delivery.round(now).await.unwrap();
+    let sent = to_users(&sink);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    for expected in [
+        "Subject: Security release: coredns 1.11.2 fixes CVE-2026-12345",
+        "https://github.com/coredns/coredns/pull/7001",
+        "How to apply the fix: upgrade to coredns 1.11.2.",
+    ] {
+        assert!(
+            sent[0].contains(expected),
+            "{expected:?} not in {}",
+            sent[0]
+        );
+    }
+    sink.stop();
     let recorded: Vec<String> = case["advisories"]
         .as_array()
         .unwrap()

@@ -383,21 +383,44 @@ async fn the_kubernetes_preset_through_the_api() {
             && due <= released + jiff::SignedDuration::from_hours(72),
         "{due}"
     );
-    // Access ends with the case: the Fix Team member outside the PST and
-    // the notified distributor lose it, each an event on the timeline.
-    let kinds: Vec<&str> = view["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    // Access ends with the case: the Fix Team member outside the PST at
+    // the release, the notified distributor at publication (psirt's
+    // publication job at the release's public instant), each an event on
+    // the timeline.
+    let kinds = |view: &Value| -> Vec<String> {
+        view["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let released = kinds(&view);
     assert!(
-        kinds.ends_with(&[
-            "released",
-            "distributor_access_ended",
-            "fix_team_access_ended"
-        ]),
-        "{kinds:?}"
+        released.ends_with(&["released".into(), "fix_team_access_ended".into()]),
+        "{released:?}"
+    );
+    let (status, _) = api
+        .call(
+            "GET",
+            &format!("/api/v1/cases/{case}/pre-notification"),
+            &distro,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "until publication");
+    let published =
+        psirt_jobs::publish::round(&store, "https://security.example", None, clock.now())
+            .await
+            .unwrap();
+    assert!(published >= 1);
+    let (_, view) = api.case(&alice, case).await;
+    let after = kinds(&view);
+    let at_publication = &after[released.len()..];
+    assert_eq!(
+        at_publication[..2],
+        ["published", "distributor_access_ended"],
+        "{after:?}"
     );
     assert_eq!(
         view["policy"]["fix_team_access_ended"]

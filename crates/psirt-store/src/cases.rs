@@ -240,6 +240,7 @@ impl Store {
         };
         audit::append(tx, self.backend, &entry).await?;
         outbox::enqueue_for_events(tx, &self.mail_domain, locked.id, &case, &new, now).await?;
+        crate::held::release_for_events(tx, locked.id, &new, now).await?;
         crate::integrations::schedule_for_events(tx, locked.id, &case, &new, now).await?;
         events.extend(new);
         let notified_at = notified_at(tx, locked.id).await?;

@@ -33,9 +33,12 @@ pub enum Step {
     /// Draft the GitHub advisory and make its collaborators the Fix Team's
     /// logins (again whenever the team changes).
     GitHubAdvisory,
-    /// After the release: revoke everyone's access to the GitHub advisory
-    /// and publish it.
+    /// At the release's public instant: revoke everyone's access to the
+    /// GitHub advisory and publish it.
     GitHubRelease,
+    /// At the release's public instant: record the case published, let
+    /// the held announcement go, record the published advisories.
+    Publication,
 }
 
 impl Step {
@@ -47,6 +50,7 @@ impl Step {
             Step::GitHubIssue => "github_issue",
             Step::GitHubAdvisory => "github_advisory",
             Step::GitHubRelease => "github_release",
+            Step::Publication => "publication",
         }
     }
 
@@ -58,6 +62,7 @@ impl Step {
             "github_issue" => Ok(Step::GitHubIssue),
             "github_advisory" => Ok(Step::GitHubAdvisory),
             "github_release" => Ok(Step::GitHubRelease),
+            "publication" => Ok(Step::Publication),
             other => Err(StoreError::Corrupt(format!("integration step {other:?}"))),
         }
     }
@@ -100,6 +105,11 @@ pub fn backoff(attempts: u32) -> SignedDuration {
     SignedDuration::from_secs(secs.min(3600) as i64)
 }
 
+/// The steps that wait for the release's public instant
+/// ([`psirt_core::public_at`]): they are due then, not at the Release
+/// command, and move with it if the PST moves the embargo's end forward.
+const AT_PUBLICATION: [Step; 3] = [Step::Publication, Step::CvePublication, Step::GitHubRelease];
+
 /// Schedules the steps that newly recorded `events` ask for on `case`
 /// (which has them applied). Called in the events' transaction, like the
 /// outbox.
@@ -112,6 +122,9 @@ pub(crate) async fn schedule_for_events(
 ) -> Result<(), StoreError> {
     let asked = |f: fn(&Change) -> bool| events.iter().any(|e| f(&e.change));
     let mut steps = Vec::new();
+    if asked(|c| matches!(c, Change::Released { .. })) {
+        steps.push(Step::Publication);
+    }
     if asked(|c| matches!(c, Change::FixRepositoryLinked(_))) {
         steps.push(Step::FixRepository);
     }
@@ -175,16 +188,39 @@ pub(crate) async fn schedule_for_events(
         .execute(&mut *tx)
         .await?;
     }
+    let public_at = psirt_core::public_at(case).filter(|_| {
+        case.release
+            .as_ref()
+            .is_some_and(|r| r.published_at.is_none())
+    });
+    if let Some(at) = public_at.filter(|_| !events.is_empty()) {
+        for step in AT_PUBLICATION {
+            sqlx::query(
+                "UPDATE integration_steps SET next_at = $1 \
+                 WHERE case_id = $2 AND step = $3 AND state = 'pending' AND next_at > $1",
+            )
+            .bind(micros(at.max(now)))
+            .bind(case_id)
+            .bind(step.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     for step in steps {
+        let next_at = match public_at {
+            Some(at) if AT_PUBLICATION.contains(&step) => at.max(now),
+            _ => now,
+        };
         sqlx::query(
             "INSERT INTO integration_steps (case_id, step, state, attempts, next_at, updated_at) \
-             VALUES ($1, $2, 'pending', 0, $3, $3) \
+             VALUES ($1, $2, 'pending', 0, $4, $3) \
              ON CONFLICT (case_id, step) DO UPDATE SET state = 'pending', attempts = 0, \
-             reason = NULL, next_at = $3, lease_until = NULL, updated_at = $3",
+             reason = NULL, next_at = $4, lease_until = NULL, updated_at = $3",
         )
         .bind(case_id)
         .bind(step.as_str())
         .bind(micros(now))
+        .bind(micros(next_at))
         .execute(&mut *tx)
         .await?;
     }

@@ -23,6 +23,7 @@ mod cases;
 mod distributors;
 mod error;
 mod figures;
+mod held;
 mod inbound;
 mod instance_key;
 mod integrations;

@@ -424,7 +424,7 @@ impl Store {
                 .bind(state.as_str())
                 .bind(reviewer)
                 .bind(micros(now))
-                .bind(micros(now))
+                .bind(micros(crate::held::send_from(&record.case, kind, now)))
                 .bind(case_id)
                 .bind(kind.as_str())
                 .execute(&mut *tx)

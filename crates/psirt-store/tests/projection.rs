@@ -123,6 +123,7 @@ fn random_command(rng: &mut Lcg, users: &[User], now: Timestamp) -> Command {
             version: "v1.2.1".into(),
             base_release: "v1.2.0".into(),
             cherry_picks: vec![commit],
+            public_at: None,
         },
         10 => Command::MarkPubliclyDisclosed { link: None },
         11 => Command::SlowDown {
@@ -190,6 +191,7 @@ fn next_step(case: &psirt_core::Case, member: UserId, rng: &mut Lcg) -> Command 
             version: "v1.2.1".into(),
             base_release: "v1.2.0".into(),
             cherry_picks: vec![commit],
+            public_at: None,
         }
     } else if case.credits.is_empty() {
         // Recorded as the reporter (the caller below).

@@ -370,9 +370,11 @@ closed pending "
             "CoreDNS 1.12.1 fixes CVE-2026-41234.",
         ],
     );
+    // Published before the agreed instant? Not while the embargo holds.
+    let now_public: Vec<&str> = release.iter().copied().chain(["--public-at", t]).collect();
     assert_eq!(
-        p.refused(Some("alice"), t, &release),
-        "the release is embargoed until 2026-11-16T16:00:00Z; releasing earlier needs an embargo-break assessment to release early"
+        p.refused(Some("alice"), t, &now_public),
+        "the embargo holds until 2026-11-16T16:00:00Z; publishing earlier needs an embargo-break assessment to release early"
     );
     let t = "2026-11-16T16:00:00Z";
     p.ok(Some("alice"), t, &release);
@@ -433,7 +435,13 @@ closed done at +343h"
         .collect();
     assert_eq!(kinds.len(), case["version"].as_u64().unwrap() as usize);
     assert_eq!(kinds.first(), Some(&"reported"));
-    assert_eq!(kinds.last(), Some(&"closed"));
+    // No publication job ran (no `psirt serve` here): the close ends the
+    // notified distributors' access that publication would have ended.
+    assert!(
+        kinds.ends_with(&["closed", "distributor_access_ended"]),
+        "{kinds:?}"
+    );
+    assert!(!kinds.contains(&"published"));
 }
 
 #[test]
@@ -716,9 +724,10 @@ fn an_embargo_break_pulls_the_release_forward() {
         "--pick",
         "a1b2c3d4",
     ];
+    let now_public: Vec<&str> = release.iter().copied().chain(["--public-at", t]).collect();
     assert_eq!(
-        p.refused(Some("alice"), t, &release),
-        "the release is embargoed until 2026-11-13T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"
+        p.refused(Some("alice"), t, &now_public),
+        "the embargo holds until 2026-11-13T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"
     );
     let t = "2026-11-05T10:00:00Z";
     assert_eq!(

@@ -171,8 +171,8 @@ fn keeping_the_plan_after_an_embargo_break_changes_no_due_time() {
     );
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-20T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        release_for(w.now),
+        expect![["ReleaseEmbargoed: the embargo holds until 2026-03-20T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"]],
     );
 }
 
@@ -275,7 +275,7 @@ fn an_upstream_embargo_sets_the_release_due_time() {
 }
 
 #[test]
-fn a_release_before_the_upstream_embargo_ends_is_refused() {
+fn a_release_before_the_upstream_embargo_ends_is_public_at_its_end() {
     let mut w = World::private();
     w.ready_to_release();
     w.ok(
@@ -286,13 +286,26 @@ fn a_release_before_the_upstream_embargo_ends_is_refused() {
         },
     );
     w.at("21d");
+    // The public instant is the agreed one: not earlier, not later, not past.
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-27T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        release_for(day0_plus("22d")),
+        expect!["ReleaseEmbargoed: the embargo holds until 2026-03-27T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"],
     );
-    w.at("25d");
+    w.check(
+        w.lead(),
+        release_for(day0_plus("26d")),
+        expect!["invalid public_at: must not be after the public disclosure date/time that was agreed upon (2026-03-27T09:00:00Z)"],
+    );
+    w.check(
+        w.lead(),
+        release_for(day0_plus("20d")),
+        expect!["invalid public_at: must not be in the past"],
+    );
+    // Recorded ahead of the instant, public at the embargo's end.
     w.release();
+    assert_eq!(w.case.release.as_ref().unwrap().at, day0_plus("21d"));
+    assert_eq!(psirt_core::public_at(&w.case), Some(day0_plus("25d")));
     w.check(
         w.person(ALICE),
         Command::SetUpstreamEmbargo {
@@ -300,6 +313,24 @@ fn a_release_before_the_upstream_embargo_ends_is_refused() {
             until: day0_plus("30d"),
         },
         expect![["AlreadyReleased: the fix is already released"]],
+    );
+    // psirt's publication job: not one second early, and once only.
+    w.now = day0_plus("25d") - jiff::SignedDuration::from_secs(1);
+    w.check(
+        Actor::System,
+        Command::Publish,
+        expect!["NotYetPublic: the case becomes public at 2026-03-27 09:00:00 UTC, not before"],
+    );
+    w.at("25d");
+    w.ok(Actor::System, Command::Publish);
+    assert_eq!(
+        w.case.release.as_ref().unwrap().published_at,
+        Some(day0_plus("25d"))
+    );
+    w.check(
+        Actor::System,
+        Command::Publish,
+        expect!["AlreadyPublished: the case is already published"],
     );
 }
 
@@ -315,7 +346,9 @@ fn the_later_of_the_distributor_and_upstream_embargoes_holds_the_release() {
     );
     assert_eq!(w.case.embargo_end(), Some(day0_plus("20d")));
     w.at("19d");
-    assert!(w.run(w.lead(), release_command()).is_err());
+    assert!(w.run(w.lead(), release_for(day0_plus("19d"))).is_err());
+    w.release();
+    assert_eq!(psirt_core::public_at(&w.case), Some(day0_plus("20d")));
 }
 
 #[test]

@@ -347,6 +347,7 @@ fn release() -> Command {
         version: "v1.12.1".into(),
         base_release: "v1.12.0".into(),
         cherry_picks: vec![],
+        public_at: None,
     }
 }
 
@@ -479,7 +480,7 @@ fn a_failed_branch_blocks_the_release_and_a_changed_branch_needs_a_new_plan() {
         expect!["FixRepo: the release needs a cherry-pick plan of the current fix commits"],
     );
     assert!(matches!(
-        psirt_core::may_release(&w.case, w.now),
+        psirt_core::may_release(&w.case),
         Err(Rule::FixRepo(FixRepoRule::PlanNeeded))
     ));
 }

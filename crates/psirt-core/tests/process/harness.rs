@@ -474,10 +474,29 @@ pub fn outcome(result: Result<(), Refusal>) -> String {
     }
 }
 
+/// The release, recorded for the public instant `at`.
+pub fn release_for(at: Timestamp) -> psirt_core::Command {
+    match release_command() {
+        psirt_core::Command::Release {
+            version,
+            base_release,
+            cherry_picks,
+            ..
+        } => psirt_core::Command::Release {
+            version,
+            base_release,
+            cherry_picks,
+            public_at: Some(at),
+        },
+        other => other,
+    }
+}
+
 pub fn release_command() -> psirt_core::Command {
     psirt_core::Command::Release {
         version: "v1.12.1".into(),
         base_release: "v1.12.0".into(),
         cherry_picks: vec![commit("abc1234")],
+        public_at: None,
     }
 }

@@ -140,6 +140,7 @@ fn every_kind_of_event() -> World {
         },
     );
     w.release_and_wrap_up();
+    w.ok(Actor::System, Command::Publish);
     w.ok(
         w.person(DAVE),
         Command::RecordCredit(Credit {
@@ -190,6 +191,7 @@ fn the_timeline_holds_every_kind_of_event() {
         private_handling_answered
         private_handling_requested
         publicly_disclosed
+        published
         released
         reported
         retrospective_held
@@ -211,6 +213,30 @@ fn every_event_survives_a_json_round_trip() {
     let json = serde_json::to_string(&w.events).unwrap();
     let stored: Vec<Event> = serde_json::from_str(&json).unwrap();
     assert_eq!(Case::from_events(&stored).unwrap(), w.case);
+}
+
+/// A release stored before the public instant could be given reads back
+/// with the release itself as the instant, as it was then.
+#[test]
+fn a_release_stored_without_its_public_instant_is_public_at_the_release() {
+    let w = every_kind_of_event();
+    let released = w
+        .events
+        .iter()
+        .position(|e| e.change.name() == "released")
+        .unwrap();
+    let mut stored: Vec<serde_json::Value> = w.events[..=released]
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    let old = stored.last_mut().unwrap();
+    assert!(old["change"]["public_at"].is_string());
+    old["change"].as_object_mut().unwrap().remove("public_at");
+    let events: Vec<Event> = serde_json::from_value(serde_json::Value::Array(stored)).unwrap();
+    let case = Case::from_events(&events).unwrap();
+    let release = case.release.as_ref().unwrap();
+    assert_eq!(release.public_at, release.at);
+    assert_eq!(psirt_core::public_at(&case), Some(release.at));
 }
 
 #[test]
@@ -252,13 +278,14 @@ fn the_stored_form_of_events() {
         {"seq":26,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_waived","reason":"No CVE expected at first."}}
         {"seq":27,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"cve_recorded","cve":"CVE-2026-12345"}}
         {"seq":28,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"announcement_drafted","text":"v1.12.1 fixes CVE-2026-12345."}}
-        {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"]}}
-        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"distributor_access_ended"}}
-        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
-        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
-        {"seq":33,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
-        {"seq":34,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
-        {"seq":35,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}"#]].assert_eq(&lines.join("\n"));
+        {"seq":29,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"released","version":"v1.12.1","base_release":"v1.12.0","cherry_picks":["abc1234"],"public_at":"2026-03-07T09:00:00Z"}}
+        {"seq":30,"at":"2026-03-07T09:00:00Z","actor":{"kind":"reporter"},"change":{"type":"credit_recorded","name":"Jane Doe","kind":"finder"}}
+        {"seq":31,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"advisory_recorded","format":"osv","location":"https://github.com/coredns/coredns/security/advisories/GHSA-xxxx"}}
+        {"seq":32,"at":"2026-03-07T09:00:00Z","actor":{"kind":"system"},"change":{"type":"published"}}
+        {"seq":33,"at":"2026-03-07T09:00:00Z","actor":{"kind":"system"},"change":{"type":"distributor_access_ended"}}
+        {"seq":34,"at":"2026-03-07T09:00:00Z","actor":{"kind":"user","id":4},"change":{"type":"credit_recorded","name":null,"kind":"remediation_reviewer"}}
+        {"seq":35,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"retrospective_held","notes":"Leak came from CI logs."}}
+        {"seq":36,"at":"2026-03-08T09:00:00Z","actor":{"kind":"user","id":1},"change":{"type":"closed"}}"#]].assert_eq(&lines.join("\n"));
     let reported = serde_json::to_value(&w.events[0]).unwrap();
     expect![[r#"
         {

@@ -196,7 +196,7 @@ fn a_public_disclosure_after_the_distributor_notice_ends_the_embargo() {
     // public the embargo protects nothing ("When in doubt push forward and
     // go public ASAP").
     assert_eq!(w.case.embargo_end(), Some(day0_plus("14d")));
-    assert_eq!(may_release(&w.case, w.now), Ok(()));
+    assert_eq!(may_release(&w.case), Ok(()));
     w.check(w.lead(), release_command(), expect![["ok"]]);
 }
 
@@ -214,8 +214,8 @@ fn a_public_disclosure_also_ends_an_upstream_embargo() {
     w.at("2d");
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-27T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        release_for(w.now),
+        expect![["ReleaseEmbargoed: the embargo holds until 2026-03-27T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"]],
     );
     w.ok(
         Actor::System,
@@ -239,7 +239,7 @@ fn an_embargo_holds_again_once_the_reporter_agrees_to_private_handling() {
     w.notify_distributors("10d");
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-12T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        release_for(w.now),
+        expect![["ReleaseEmbargoed: the embargo holds until 2026-03-12T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"]],
     );
 }

@@ -59,6 +59,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::ReleaseEmbargoed { .. }
         | Rule::CherryPickPlanNeeded
         | Rule::AlreadyReleased
+        | Rule::NotYetPublic { .. }
+        | Rule::AlreadyPublished
         | Rule::ReleaseNeededFirst
         | Rule::RetrospectiveNotInPolicy
         | Rule::CloseNeeds(_)
@@ -405,6 +407,7 @@ fn unknown_commit() {
             version: "v1.12.1".into(),
             base_release: "v1.12.0".into(),
             cherry_picks: vec![commit("abc1234"), commit("fff0000")],
+            public_at: None,
         },
         expect![["UnknownCommit: commit fff0000 is not one of the case's fix commits"]],
     );
@@ -898,8 +901,8 @@ fn release_embargoed() {
     w.now -= jiff::SignedDuration::from_mins(1);
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-12T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        release_for(w.now),
+        expect![["ReleaseEmbargoed: the embargo holds until 2026-03-12T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"]],
     );
     // At the embargo's end exactly, the release may go out.
     w.now = day0_plus("10d");
@@ -916,6 +919,7 @@ fn cherry_pick_plan_needed() {
             version: "v1.12.1".into(),
             base_release: "v1.12.0".into(),
             cherry_picks: vec![],
+            public_at: None,
         },
         expect![["CherryPickPlanNeeded: the release needs a cherry-pick plan: the fix commits to pick onto the last release"]],
     );
@@ -1335,6 +1339,7 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
             version: "".into(),
             base_release: "v1.12.0".into(),
             cherry_picks: vec![],
+            public_at: None,
         },
         expect![["invalid version: must not be empty"]],
     );
@@ -1344,6 +1349,7 @@ fn the_notice_the_notification_and_the_release_validate_their_fields() {
             version: "v1.12.1".into(),
             base_release: "b".repeat(101),
             cherry_picks: vec![],
+            public_at: None,
         },
         expect![["invalid base_release: must be at most 100 characters"]],
     );

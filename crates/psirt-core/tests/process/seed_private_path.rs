@@ -252,20 +252,26 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
     w.at("17d");
     w.check(
         w.lead(),
-        release_command(),
-        expect![["ReleaseEmbargoed: the release is embargoed until 2026-03-20T09:00:00Z; releasing earlier needs an embargo-break assessment to release early"]],
+        Command::Release {
+            version: "v1.12.1".into(),
+            base_release: "v1.12.0".into(),
+            cherry_picks: vec![commit("aaaa111"), commit("bbbb222")],
+            public_at: Some(w.now),
+        },
+        expect![["ReleaseEmbargoed: the embargo holds until 2026-03-20T09:00:00Z; publishing earlier needs an embargo-break assessment to release early"]],
     );
 
     // "the Fix Team will selectively choose all needed commits ... on top of
     // the current last version released."
     w.at("18d");
-    assert_eq!(may_release(&w.case, w.now), Ok(()));
+    assert_eq!(may_release(&w.case), Ok(()));
     w.check(
         w.lead(),
         Command::Release {
             version: "v1.12.1".into(),
             base_release: "v1.12.0".into(),
             cherry_picks: vec![],
+            public_at: None,
         },
         expect![["CherryPickPlanNeeded: the release needs a cherry-pick plan: the fix commits to pick onto the last release"]],
     );
@@ -275,6 +281,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
             version: "v1.12.1".into(),
             base_release: "v1.12.0".into(),
             cherry_picks: vec![commit("aaaa111"), commit("bbbb222")],
+            public_at: None,
         },
     );
     expect![[r#"
@@ -365,10 +372,10 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         16  +10d  bob       cve_recorded
         17  +10d  carol     announcement_drafted
         18  +18d  bob       released
-        19  +18d  bob       distributor_access_ended
-        20  +19d  reporter  credit_recorded
-        21  +19d  bob       advisory_recorded
-        22  +19d  bob       closed"#]]
+        19  +19d  reporter  credit_recorded
+        20  +19d  bob       advisory_recorded
+        21  +19d  bob       closed
+        22  +19d  bob       distributor_access_ended"#]]
     .assert_eq(&timeline.join("\n"));
 
     // A closed case owes nothing, and nothing on it can change any more.

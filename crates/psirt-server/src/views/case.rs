@@ -207,8 +207,16 @@ pub struct EmbargoBreakView {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReleaseView {
+    /// When the release was recorded.
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
+    /// When the case, its advisories and the announcement are public
+    /// (`psirt_core::public_at`): the agreed instant, which may lie ahead.
+    #[schema(value_type = String, format = DateTime)]
+    pub public_at: Timestamp,
+    /// When psirt's publication job recorded the case published.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<Timestamp>,
     pub version: String,
     pub base_release: String,
     pub cherry_picks: Vec<String>,
@@ -444,6 +452,8 @@ impl CaseView {
             announcement: case.announcement.clone(),
             release: case.release.as_ref().map(|r| ReleaseView {
                 at: r.at,
+                public_at: psirt_core::public_at(case).unwrap_or(r.public_at),
+                published_at: r.published_at,
                 version: r.version.clone(),
                 base_release: r.base_release.clone(),
                 cherry_picks: r.cherry_picks.iter().map(ToString::to_string).collect(),

@@ -130,6 +130,8 @@ pub enum EventData<'a> {
         version: &'a str,
         base_release: &'a str,
         cherry_picks: &'a [CommitId],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        public_at: Option<Timestamp>,
     },
     CreditRecorded {
         name: Option<&'a str>,
@@ -260,6 +262,7 @@ impl<'a> EventData<'a> {
             Change::Acknowledged
             | Change::FixMarkedReady
             | Change::PrivateHandlingRequested
+            | Change::Published
             | Change::Closed => EventData::Nothing {},
             Change::FixLeadAssigned {
                 lead,
@@ -392,10 +395,12 @@ impl<'a> EventData<'a> {
                 version,
                 base_release,
                 cherry_picks,
+                public_at,
             } => EventData::Released {
                 version,
                 base_release,
                 cherry_picks,
+                public_at: *public_at,
             },
             Change::CreditRecorded(credit) => {
                 let psirt_core::Credit { name, kind } = credit;
@@ -607,7 +612,9 @@ mod tests {
                 version: text(),
                 base_release: text(),
                 cherry_picks: vec![commit()],
+                public_at: Some(at),
             },
+            Change::Published,
             Change::CreditRecorded(Credit {
                 name: Some(text()),
                 kind: CreditKind::Finder,

@@ -323,6 +323,10 @@ enum CaseCmd {
         base: String,
         #[arg(long = "pick", required = true)]
         picks: Vec<String>,
+        /// The agreed public instant (an instant or +2h), if not now or the
+        /// embargo's end: the case is published then.
+        #[arg(long)]
+        public_at: Option<String>,
     },
     /// Credit someone (or the reporter, anonymously).
     Credit {
@@ -702,14 +706,20 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             version,
             base,
             picks,
+            public_at,
         } => {
             let cherry_picks = picks.iter().map(|p| p.parse()).collect::<Result<_, _>>()?;
+            let public_at = public_at
+                .map(|t| parse_instant(&t, now))
+                .transpose()
+                .context("--public-at")?;
             (
                 reference,
                 Command::Release {
                     version,
                     base_release: base,
                     cherry_picks,
+                    public_at,
                 },
             )
         }
