@@ -209,10 +209,16 @@ pub enum Operation {
     /// Record what psirt's jobs obtained from other systems (a reserved
     /// CVE id, a published record's state): psirt only.
     RecordServiceResult,
+    /// Triage a report: accept it, close it (not a vulnerability, a
+    /// duplicate), move it to a public issue, or ask for more information.
+    Triage,
+    /// Close a case whose request for more information went unanswered:
+    /// psirt only, when the policy's time ran out.
+    CloseUnanswered,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 56] = [
+    pub const ALL: [Operation; 58] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -269,6 +275,8 @@ impl Operation {
         Operation::PutKey,
         Operation::ReadFixRepository,
         Operation::RecordServiceResult,
+        Operation::Triage,
+        Operation::CloseUnanswered,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -346,6 +354,9 @@ impl Operation {
             Operation::PutKey => &[AddressHolder, Admin, System],
             Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
             Operation::RecordServiceResult => &[System],
+            // Issue 18: "PST and the Fix Lead may triage".
+            Operation::Triage => &[Pst, FixLead],
+            Operation::CloseUnanswered => &[System],
         }
     }
 
@@ -407,6 +418,10 @@ impl Operation {
             Operation::PutKey => "put an OpenPGP key on file for this address",
             Operation::ReadFixRepository => "read the fix repository",
             Operation::RecordServiceResult => "record what psirt obtained from another system",
+            Operation::Triage => "triage the report",
+            Operation::CloseUnanswered => {
+                "close a case whose request for information went unanswered"
+            }
         }
     }
 }

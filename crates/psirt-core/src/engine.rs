@@ -186,6 +186,17 @@ pub fn decide(
             return crate::calendar::decide_holiday_slow_down(case, &reason, &discussion, now);
         }
         Command::RecordFinalDistributorNotice => return crate::ending::decide_final_notice(case),
+        Command::Triage(decision) => return crate::triage::decide(case, decision),
+        Command::RecordPublicFilingConsent { how } => {
+            return crate::triage::decide_consent(case, &how);
+        }
+        Command::RequestInformation {
+            questions,
+            template,
+        } => return crate::triage::decide_request(case, &questions, template, now),
+        Command::CloseUnanswered { template } => {
+            return crate::triage::decide_unanswered(case, template, now);
+        }
         command @ (Command::RecordGitHubIssue { .. }
         | Command::RecordGitHubAdvisory { .. }
         | Command::RecordGitHubAdvisoryPublished { .. }

@@ -264,6 +264,24 @@ pub enum Change {
     /// The final notice to the notified distributors was approved for
     /// sending.
     DistributorsFinalNoticeSent,
+    /// The triage decision; every outcome but acceptance closes the case
+    /// (which the team can still read).
+    Triaged {
+        #[serde(flatten)]
+        outcome: crate::triage::TriageOutcome,
+        reason: crate::triage::TriageReason,
+        text: String,
+    },
+    /// The reporter agreed that the team files the report as a public
+    /// issue; `how` says where they said so.
+    PublicFilingConsented {
+        how: String,
+    },
+    /// The team asked the reporter for more information: the case's clock
+    /// stands still until they answer.
+    InformationRequested {
+        questions: String,
+    },
 }
 
 impl Change {
@@ -321,6 +339,9 @@ impl Change {
             Change::FixTeamAccessEnded { .. } => "fix_team_access_ended",
             Change::DistributorAccessEnded => "distributor_access_ended",
             Change::DistributorsFinalNoticeSent => "distributors_final_notice_sent",
+            Change::Triaged { .. } => "triaged",
+            Change::PublicFilingConsented { .. } => "public_filing_consented",
+            Change::InformationRequested { .. } => "information_requested",
         }
     }
 }

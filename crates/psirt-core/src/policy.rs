@@ -78,6 +78,15 @@ pub struct Policy {
     /// When Fix Team members who are not on the PST lose the case's
     /// private parts; by default they keep them.
     pub fix_team_access_ends: Option<AccessEnds>,
+    // Triage (issue 18, section 1).
+    /// Triage the report (accept, close, move to a public issue); none by
+    /// default, and a severity's `triage` target sets one too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub triage_within: Option<Duration>,
+    /// How long a request for more information waits for the reporter's
+    /// answer before psirt closes the case; `None` is 14 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub information_window: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -106,7 +115,16 @@ impl Default for Policy {
             stale_after: StalePings::new(),
             triage_rotation: false,
             fix_team_access_ends: None,
+            triage_within: None,
+            information_window: None,
         }
+    }
+}
+
+impl Policy {
+    /// How long a request for more information waits for an answer.
+    pub fn information_window(&self) -> Duration {
+        self.information_window.unwrap_or(Duration::days(14))
     }
 }
 

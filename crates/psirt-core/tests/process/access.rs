@@ -145,6 +145,8 @@ fn the_access_matrix() {
         PutKey                            -        -        -        -      yes        -      yes        -        -        -
         ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
         RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
+        Triage                          yes      yes        -        -        -        -        -        -        -        -
+        CloseUnanswered                   -        -        -        -      yes        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.
