@@ -147,6 +147,26 @@ pub struct ReporterStatus {
     /// by Rita"), shown before the release so they can be corrected.
     pub announcement_credits: Vec<String>,
     pub messages: Vec<MessageView>,
+    /// What triage decided and why, once it did.
+    pub triage: Option<ReporterTriageView>,
+    /// Set while the team waits for the reporter's answer: the case is
+    /// closed at this instant without one.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub answer_needed_by: Option<jiff::Timestamp>,
+}
+
+/// The triage decision as the reporter reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterTriageView {
+    /// accepted, not_a_vulnerability, duplicate, moved_to_public_issue,
+    /// unanswered.
+    pub outcome: &'static str,
+    /// What happened, in a sentence ("Closed: a duplicate of CVE-…").
+    pub headline: String,
+    /// Why, from the short list, in words.
+    pub reason: &'static str,
+    /// The team's own words.
+    pub text: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +188,10 @@ impl ReporterStatus {
             "fix ready, release being prepared"
         } else if case.fix_lead.is_some() {
             "being fixed"
+        } else if case.awaiting_information() {
+            "waiting for your answer"
+        } else if case.triage.is_some() {
+            "accepted, awaiting a Fix Lead"
         } else {
             "received, awaiting triage"
         };
@@ -218,6 +242,13 @@ impl ReporterStatus {
                 .collect(),
             announcement_credits: psirt_core::credit_lines(case),
             messages,
+            triage: case.triage.as_ref().map(|t| ReporterTriageView {
+                outcome: t.outcome.as_str(),
+                headline: t.outcome.headline(),
+                reason: t.reason.title(),
+                text: t.text.clone(),
+            }),
+            answer_needed_by: psirt_core::information_closes_at(case),
         }
     }
 }

@@ -193,6 +193,13 @@ pub enum EventData<'a> {
     /// (`psirt_core::check_edit` admits nothing else), and its view names
     /// each of them ([`RecordEditData`]).
     RecordEdited(RecordEditData<'a>),
+    Triaged(super::TriagedData<'a>),
+    PublicFilingConsented {
+        how: &'a str,
+    },
+    InformationRequested {
+        questions: &'a str,
+    },
     /// An event that carries nothing but its type.
     Nothing {},
 }
@@ -365,6 +372,15 @@ impl<'a> EventData<'a> {
             Change::FixTeamAccessEnded { members } => EventData::FixTeamAccessEnded { members },
             Change::DistributorAccessEnded | Change::DistributorsFinalNoticeSent => {
                 EventData::Nothing {}
+            }
+            Change::Triaged {
+                outcome,
+                reason,
+                text,
+            } => EventData::Triaged(super::TriagedData::new(outcome, *reason, text)),
+            Change::PublicFilingConsented { how } => EventData::PublicFilingConsented { how },
+            Change::InformationRequested { questions } => {
+                EventData::InformationRequested { questions }
             }
             Change::EmbargoBreakReported {
                 what,
@@ -708,6 +724,30 @@ mod tests {
             },
             Change::DistributorAccessEnded,
             Change::DistributorsFinalNoticeSent,
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::Duplicate {
+                    of: psirt_core::DuplicateOf::Advisory {
+                        id: "CVE-2026-12345".into(),
+                        url: Some(text()),
+                    },
+                },
+                reason: psirt_core::TriageReason::KnownIssue,
+                text: text(),
+            },
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::MovedToPublicIssue {
+                    issue: psirt_core::PublicIssue::Team { url: text() },
+                },
+                reason: psirt_core::TriageReason::Hardening,
+                text: text(),
+            },
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::Accepted,
+                reason: psirt_core::TriageReason::Confirmed,
+                text: text(),
+            },
+            Change::PublicFilingConsented { how: text() },
+            Change::InformationRequested { questions: text() },
         ]
     }
 
@@ -766,7 +806,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            51,
+            54,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples

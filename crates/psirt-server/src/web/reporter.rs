@@ -465,6 +465,13 @@ fn status_page(
             dl.facts {
                 dt { "Received" } dd { (time(s.received_at)) }
                 dt { "Where it stands" } dd #stage { (s.stage) }
+                @if let Some(t) = &s.triage {
+                    dt { "Decision" } dd #triage { (t.headline) }
+                    dt { "Why" } dd #triage-reason { (t.reason) ": " (t.text) }
+                }
+                @if let Some(by) = s.answer_needed_by {
+                    dt { "Answer needed by" } dd #answer-needed-by { (time(by)) " (without an answer, the case is closed)" }
+                }
                 @if let Some(v) = &s.released_version { dt { "Fixed in" } dd { (v) } }
                 @if !s.cves.is_empty() { dt { "CVE" } dd { (s.cves.join(", ")) } }
                 dt { "Credit" }
