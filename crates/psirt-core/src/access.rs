@@ -215,10 +215,12 @@ pub enum Operation {
     /// Close a case whose request for more information went unanswered:
     /// psirt only, when the policy's time ran out.
     CloseUnanswered,
+    /// Edit the project's canned replies to reporters: its PST.
+    ManageReplyTemplates,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 58] = [
+    pub const ALL: [Operation; 59] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -277,6 +279,7 @@ impl Operation {
         Operation::RecordServiceResult,
         Operation::Triage,
         Operation::CloseUnanswered,
+        Operation::ManageReplyTemplates,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -357,6 +360,7 @@ impl Operation {
             // Issue 18: "PST and the Fix Lead may triage".
             Operation::Triage => &[Pst, FixLead],
             Operation::CloseUnanswered => &[System],
+            Operation::ManageReplyTemplates => &[Pst],
         }
     }
 
@@ -422,6 +426,7 @@ impl Operation {
             Operation::CloseUnanswered => {
                 "close a case whose request for information went unanswered"
             }
+            Operation::ManageReplyTemplates => "edit the project's canned replies",
         }
     }
 }

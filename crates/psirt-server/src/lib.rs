@@ -22,6 +22,7 @@ mod limits;
 pub mod metrics;
 pub mod projects;
 pub mod record;
+pub mod triage;
 pub mod views;
 pub mod web;
 
