@@ -87,6 +87,8 @@ pub struct Case {
     /// What ended with the case (access) and the final notice, as
     /// recorded ([`crate::ending`]).
     pub ended: crate::ending::Ended,
+    /// The reporter said they used AI tools to find or write the report.
+    pub ai_assisted: bool,
     /// The triage decision, once made ([`crate::triage`]).
     pub triage: Option<crate::triage::Triage>,
     /// How the reporter agreed that the team files the report publicly.
@@ -275,6 +277,7 @@ impl Case {
             reporter,
             public_link,
             already_public,
+            ai_assisted,
             policy,
         } = &first.change
         else {
@@ -334,6 +337,7 @@ impl Case {
             github_advisory: None,
             ended: Default::default(),
             triage: None,
+            ai_assisted: *ai_assisted,
             public_filing_consent: None,
             information_requested_at: None,
             paused_minutes: 0,

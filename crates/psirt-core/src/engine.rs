@@ -145,6 +145,7 @@ pub fn open_case(
             reporter,
             public_link,
             already_public: report.already_public,
+            ai_assisted: report.ai_assisted,
             policy: Box::new(policy),
         },
         Change::Acknowledged,

@@ -54,6 +54,8 @@ pub struct NewReport {
     /// Set when the vulnerability is already public: where it was disclosed.
     pub public_link: Option<String>,
     pub already_public: bool,
+    /// The reporter said they used AI tools to find or write the report.
+    pub ai_assisted: bool,
 }
 
 /// A state change, with everything needed to replay it.
@@ -69,6 +71,10 @@ pub enum Change {
         /// `Some` when the report was of a public disclosure.
         public_link: Option<String>,
         already_public: bool,
+        /// The reporter said they used AI tools to find or write it
+        /// (absent from events stored before the question was asked).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ai_assisted: bool,
         /// Boxed: the policy is the largest part of any event, and only
         /// the first event of a case carries it.
         policy: Box<Policy>,

@@ -1,5 +1,6 @@
 //! Due-time reminders: every so often, ask the store to write the reminders
-//! due now. The store writes each one once (a unique key per milestone and
+//! due now, and to close the cases whose request for more information
+//! went unanswered. The store writes each one once (a unique key per milestone and
 //! due time), so any number of replicas may run this.
 
 use std::time::Duration;
@@ -23,6 +24,12 @@ pub async fn run(
             Ok(0) => {}
             Ok(n) => tracing::info!(written = n, "reminders written"),
             Err(e) => tracing::error!(error = %e, "writing reminders failed"),
+        }
+        // Requests for more information that ran out close their cases.
+        match store.close_unanswered(clock()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "unanswered cases closed"),
+            Err(e) => tracing::error!(error = %e, "closing unanswered cases failed"),
         }
         tokio::select! {
             _ = &mut stop => return,

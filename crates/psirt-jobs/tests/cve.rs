@@ -41,6 +41,7 @@ async fn a_cve_is_reserved_once_and_published_after_the_release() {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             at(0),

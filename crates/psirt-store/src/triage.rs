@@ -172,6 +172,41 @@ impl Store {
         Ok(())
     }
 
+    /// Closes every open case whose request for more information went
+    /// unanswered past the policy's time, as psirt, with the project's
+    /// "unanswered" reply. Each is one command, so a replica that loses
+    /// the race finds the case closed and moves on.
+    pub async fn close_unanswered(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM cases WHERE is_open = 1 ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let caller = Caller::new(crate::Principal::System, "job");
+        let mut closed = 0;
+        for id in ids {
+            let events = crate::cases::load_events(&self.pool, id).await?;
+            let case = psirt_core::Case::from_events(&events)
+                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
+            if !psirt_core::information_request_expired(&case, now) {
+                continue;
+            }
+            let template = self
+                .reply_template_for_case(case.reference, CannedReply::Unanswered)
+                .await?;
+            let command = psirt_core::Command::CloseUnanswered { template };
+            match self
+                .execute(&caller, case.reference, command, Some(case.version), now)
+                .await
+            {
+                Ok(_) => closed += 1,
+                // Another replica closed it first.
+                Err(StoreError::Conflict { .. } | StoreError::Refused(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(closed)
+    }
+
     async fn may_manage_templates(&self, caller: &Caller, project: &str) -> Result<(), StoreError> {
         self.project(project).await?;
         let mut conn = self.pool.acquire().await?;

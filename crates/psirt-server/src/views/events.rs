@@ -30,6 +30,9 @@ pub enum EventData<'a> {
         reporter: Option<ReporterData<'a>>,
         public_link: Option<&'a str>,
         already_public: bool,
+        /// Shown only when the reporter said so (as the event stores it).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        ai_assisted: bool,
     },
     FixLeadAssigned {
         lead: UserId,
@@ -249,6 +252,7 @@ impl<'a> EventData<'a> {
                 reporter,
                 public_link,
                 already_public,
+                ai_assisted,
                 policy: _,
             } => EventData::Reported {
                 reference: *reference,
@@ -263,6 +267,7 @@ impl<'a> EventData<'a> {
                 }),
                 public_link: public_link.as_deref(),
                 already_public: *already_public,
+                ai_assisted: *ai_assisted,
             },
             Change::Acknowledged
             | Change::FixMarkedReady
@@ -544,6 +549,7 @@ mod tests {
                 }),
                 public_link: Some(text()),
                 already_public: true,
+                ai_assisted: true,
                 policy: Box::new(Policy::default()),
             },
             Change::Acknowledged,
@@ -826,7 +832,7 @@ mod tests {
             })
             .collect();
         expect![[r#"
-            reported: already_public, project, public_link, reference, reporter, summary
+            reported: ai_assisted, already_public, project, public_link, reference, reporter, summary
             acknowledged: (nothing)
             fix_lead_assigned: lead, override_reason
             fix_team_formed: members

@@ -114,7 +114,7 @@ fn files_not_kept(errors: &mut Errors, files: usize) {
     }
 }
 
-fn inputs() -> [Input<'static>; 10] {
+fn inputs() -> [Input<'static>; 11] {
     let i = |name, label, kind, required, hint| Input {
         form: FORM,
         name,
@@ -189,6 +189,13 @@ fn inputs() -> [Input<'static>; 10] {
             Kind::Email,
             false,
             Some("Optional; the status link works without it."),
+        ),
+        i(
+            "ai_assisted",
+            "I used AI tools to find or write this report",
+            Kind::Checkbox,
+            false,
+            Some("Optional; the security team sees it with your report."),
         ),
     ]
 }
@@ -317,6 +324,13 @@ pub(super) async fn submit_report(
             report_page(&f, &errors, &visitor, &state),
         ));
     }
+    if let Some(email) = &email {
+        state
+            .store
+            .count_reporter_intake(email, now(), state.settings.reports_per_email_per_day.get())
+            .await
+            .map_err(ApiError::from)?;
+    }
     let reporter = match (f.optional("reporter_name"), email) {
         (None, None) => None,
         (name, email) => Some(Reporter { name, email }),
@@ -328,6 +342,7 @@ pub(super) async fn submit_report(
         reporter,
         public_link,
         already_public,
+        ai_assisted: f.get("ai_assisted") == "on",
     };
     let count = files.len();
     let intake = match state

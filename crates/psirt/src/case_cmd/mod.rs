@@ -355,6 +355,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             reporter,
             public_link,
             already_public,
+            ai_assisted: false,
         };
         let intake = store.report(report, "cli", now).await?;
         eprintln!(
