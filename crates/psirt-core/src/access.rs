@@ -466,6 +466,7 @@ impl Operation {
                 | Operation::RemoveDistributorPerson
                 | Operation::ViewDistributorOrg
                 | Operation::PutKey
+                | Operation::ManageReplyTemplates
         )
     }
 }
