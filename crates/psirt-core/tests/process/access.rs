@@ -147,6 +147,7 @@ fn the_access_matrix() {
         RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
         Triage                          yes      yes        -        -        -        -        -        -        -        -
         CloseUnanswered                   -        -        -        -      yes        -        -        -        -        -
+        ManageReplyTemplates            yes        -        -        -        -        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.

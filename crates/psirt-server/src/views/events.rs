@@ -883,6 +883,11 @@ mod tests {
             fix_team_access_ended: members
             distributor_access_ended: (nothing)
             distributors_final_notice_sent: (nothing)
+            triaged: of, outcome, reason, text
+            triaged: issue, outcome, reason, text
+            triaged: outcome, reason, text
+            public_filing_consented: how
+            information_requested: questions
         "#]]
         .assert_eq(&listing);
     }
