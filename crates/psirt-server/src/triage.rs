@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiJson, ApiPath, Problem};
 use crate::{AppState, now};
 
 /// The decision from the command's `outcome` and its companions.
-pub(crate) fn outcome(
+pub fn outcome(
     outcome: &str,
     duplicate_of: Option<String>,
     duplicate_url: Option<String>,
@@ -75,7 +75,7 @@ pub(crate) fn outcome(
     })
 }
 
-pub(crate) fn reason(reason: &str) -> Result<TriageReason, ApiError> {
+pub fn reason(reason: &str) -> Result<TriageReason, ApiError> {
     TriageReason::parse(reason).ok_or_else(|| {
         let all: Vec<&str> = TriageReason::ALL.iter().map(|r| r.as_str()).collect();
         invalid(
@@ -165,6 +165,9 @@ pub(crate) async fn set_reply(
     ApiPath((slug, name)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<ReplyTemplateRequest>,
 ) -> Result<axum::Json<Vec<ReplyTemplateView>>, ApiError> {
+    // Asked first, so that nobody outside the PST learns which names
+    // exist: the store decides `ManageReplyTemplates` here.
+    state.store.reply_templates(&auth.caller, &slug).await?;
     let reply = reply_name(&name)?;
     state
         .store
