@@ -27,6 +27,7 @@ fn case(n: u32) -> Case {
             reporter: None,
             public_link: None,
             already_public: false,
+            ai_assisted: false,
             policy: Box::new(Policy::default()),
         },
         Change::Acknowledged,

@@ -59,6 +59,7 @@ async fn fill(dir: &std::path::Path, cases: usize) -> (Store, User, Timestamp) {
             }),
             public_link: None,
             already_public: false,
+            ai_assisted: false,
         };
         let reference = store
             .report(report, "bench", now)

@@ -212,10 +212,18 @@ pub enum Operation {
     /// Record what psirt's jobs obtained from other systems (a reserved
     /// CVE id, a published record's state): psirt only.
     RecordServiceResult,
+    /// Triage a report: accept it, close it (not a vulnerability, a
+    /// duplicate), move it to a public issue, or ask for more information.
+    Triage,
+    /// Close a case whose request for more information went unanswered:
+    /// psirt only, when the policy's time ran out.
+    CloseUnanswered,
+    /// Edit the project's canned replies to reporters: its PST.
+    ManageReplyTemplates,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 57] = [
+    pub const ALL: [Operation; 60] = [
         Operation::SubmitReport,
         Operation::ReadPublic,
         Operation::SignIn,
@@ -273,6 +281,9 @@ impl Operation {
         Operation::ReadFixRepository,
         Operation::RecordServiceResult,
         Operation::LapseEmbargoAcceptance,
+        Operation::Triage,
+        Operation::CloseUnanswered,
+        Operation::ManageReplyTemplates,
     ];
 
     /// Who may do it. The seed's words decide each row: "the Fix Lead makes
@@ -351,6 +362,10 @@ impl Operation {
             Operation::ReadFixRepository => &[Pst, FixLead, FixTeam, System],
             Operation::RecordServiceResult => &[System],
             Operation::LapseEmbargoAcceptance => &[System],
+            // Issue 18: "PST and the Fix Lead may triage".
+            Operation::Triage => &[Pst, FixLead],
+            Operation::CloseUnanswered => &[System],
+            Operation::ManageReplyTemplates => &[Pst],
         }
     }
 
@@ -415,6 +430,11 @@ impl Operation {
             Operation::LapseEmbargoAcceptance => {
                 "end an acceptance of the embargo policy that ran out"
             }
+            Operation::Triage => "triage the report",
+            Operation::CloseUnanswered => {
+                "close a case whose request for information went unanswered"
+            }
+            Operation::ManageReplyTemplates => "edit the project's canned replies",
         }
     }
 }
@@ -455,6 +475,7 @@ impl Operation {
                 | Operation::ViewDistributorOrg
                 | Operation::PutKey
                 | Operation::LapseEmbargoAcceptance
+                | Operation::ManageReplyTemplates
         )
     }
 }

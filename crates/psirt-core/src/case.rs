@@ -87,6 +87,18 @@ pub struct Case {
     /// What ended with the case (access) and the final notice, as
     /// recorded ([`crate::ending`]).
     pub ended: crate::ending::Ended,
+    /// The reporter said they used AI tools to find or write the report.
+    pub ai_assisted: bool,
+    /// The triage decision, once made ([`crate::triage`]).
+    pub triage: Option<crate::triage::Triage>,
+    /// How the reporter agreed that the team files the report publicly.
+    pub public_filing_consent: Option<String>,
+    /// Set while the case waits for the reporter's answer to a request
+    /// for more information: its clock stands still.
+    pub information_requested_at: Option<Timestamp>,
+    /// How long the clock stood still, in minutes, over every answered
+    /// request: pending due times move by it.
+    pub paused_minutes: i64,
     /// When the latest event happened: how long the case has been quiet.
     pub last_event_at: Timestamp,
     /// The number of events folded so far: the case's version for
@@ -272,6 +284,7 @@ impl Case {
             reporter,
             public_link,
             already_public,
+            ai_assisted,
             policy,
         } = &first.change
         else {
@@ -330,6 +343,11 @@ impl Case {
             github_issue: None,
             github_advisory: None,
             ended: Default::default(),
+            triage: None,
+            ai_assisted: *ai_assisted,
+            public_filing_consent: None,
+            information_requested_at: None,
+            paused_minutes: 0,
             last_event_at: first.at,
             version: 1,
         };
@@ -515,6 +533,8 @@ impl Case {
                 self.reporter_messages.push((false, text.clone(), at))
             }
             Change::ReporterReplied { text } => {
+                // The reporter's answer starts the clock again.
+                self.resume(at);
                 self.reporter_messages.push((true, text.clone(), at))
             }
             Change::RetrospectiveHeld { .. } => self.retrospective_at = Some(at),
@@ -565,6 +585,9 @@ impl Case {
             change @ (Change::FixTeamAccessEnded { .. }
             | Change::DistributorAccessEnded
             | Change::DistributorsFinalNoticeSent) => crate::ending::apply(self, change, at),
+            change @ (Change::Triaged { .. }
+            | Change::PublicFilingConsented { .. }
+            | Change::InformationRequested { .. }) => crate::triage::apply(self, change, at),
             Change::CherryPickResolved { branch, commits } => {
                 self.cherry_pick_resolutions
                     .insert(branch.clone(), commits.clone());

@@ -197,6 +197,22 @@ pub enum Command {
     /// The final notice to distributors was approved for sending (the
     /// store runs it when its draft is approved).
     RecordFinalDistributorNotice,
+    /// The triage decision, with the reporter's message.
+    Triage(crate::triage::TriageDecision),
+    /// The reporter agreed that the team files the report publicly.
+    RecordPublicFilingConsent {
+        how: String,
+    },
+    /// The canned reply "need more information": the clock stops until
+    /// the reporter answers. `template`: the wording, `None` the default.
+    RequestInformation {
+        questions: String,
+        template: Option<String>,
+    },
+    /// psirt closes a case whose request for more information ran out.
+    CloseUnanswered {
+        template: Option<String>,
+    },
 }
 
 impl Command {
@@ -225,6 +241,10 @@ impl Command {
             }
             Command::SlowDown { .. } | Command::SlowDownForHolidays { .. } => Op::SlowDown,
             Command::RecordFinalDistributorNotice => Op::ReviewMail,
+            Command::Triage(_)
+            | Command::RecordPublicFilingConsent { .. }
+            | Command::RequestInformation { .. } => Op::Triage,
+            Command::CloseUnanswered { .. } => Op::CloseUnanswered,
             Command::ReportEmbargoBreak { .. } => Op::ReportEmbargoBreak,
             Command::AssessEmbargoBreak { .. } => Op::AssessEmbargoBreak,
             Command::RecordCve { .. } | Command::WaiveCve { .. } => Op::RecordCve,

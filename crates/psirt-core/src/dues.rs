@@ -23,6 +23,9 @@ pub enum Milestone {
     /// A person on the team answered the reporter (where the policy has a
     /// first-response time).
     FirstResponse,
+    /// The triage decision (where the policy has a triage time, or once
+    /// the case is triaged).
+    Triaged,
     FixLeadAssigned,
     FixTeamFormed,
     CvssScored,
@@ -60,6 +63,7 @@ impl Milestone {
             Milestone::EmbargoBreakAssessed => "embargo_break_assessed",
             Milestone::Acknowledged => "acknowledged",
             Milestone::FirstResponse => "first_response",
+            Milestone::Triaged => "triaged",
             Milestone::FixLeadAssigned => "fix_lead_assigned",
             Milestone::FixTeamFormed => "fix_team_formed",
             Milestone::CvssScored => "cvss_scored",
@@ -79,6 +83,7 @@ impl Milestone {
             Milestone::EmbargoBreakAssessed => "Embargo break assessed",
             Milestone::Acknowledged => "Reporter acknowledged",
             Milestone::FirstResponse => "First response to the reporter",
+            Milestone::Triaged => "Report triaged",
             Milestone::FixLeadAssigned => "Fix Lead assigned",
             Milestone::FixTeamFormed => "Fix Team formed",
             Milestone::CvssScored => "CVSS scored",
@@ -142,9 +147,17 @@ impl Case {
     /// Every milestone of the case with its done time or due time.
     pub fn milestones(&self) -> Vec<MilestoneState> {
         let breaks = (!self.embargo_breaks.is_empty()).then_some(Milestone::EmbargoBreakAssessed);
+        // Triage is listed where the policy times it or once it happened,
+        // after the first response.
+        let triage = (self.triage.is_some() || crate::response::has_triage(&self.policy))
+            .then_some(Milestone::Triaged);
+        let all = Milestone::ALL.into_iter().flat_map(|m| match m {
+            Milestone::FirstResponse => vec![m].into_iter().chain(triage),
+            _ => vec![m].into_iter().chain(None),
+        });
         breaks
             .into_iter()
-            .chain(Milestone::ALL)
+            .chain(all)
             .map(|milestone| MilestoneState {
                 milestone,
                 status: self.status(milestone),
@@ -169,6 +182,7 @@ impl Case {
         let done = match m {
             Milestone::Acknowledged => self.acknowledged_at,
             Milestone::FirstResponse => self.first_response_at(),
+            Milestone::Triaged => self.triage.as_ref().map(|t| t.at),
             Milestone::FixLeadAssigned => self.fix_lead_assigned_at,
             Milestone::FixTeamFormed => self.fix_team_formed_at,
             Milestone::CvssScored => self.cvss_final_at,
@@ -191,6 +205,9 @@ impl Case {
         if m == Milestone::FirstResponse && !crate::response::has_first_response(&self.policy) {
             return MilestoneStatus::NotApplicable;
         }
+        if m == Milestone::Triaged && !crate::response::has_triage(&self.policy) {
+            return MilestoneStatus::NotApplicable;
+        }
         if m == Milestone::DistributorsNotified
             && let (Some(decision), Some(at)) = (&self.distributors, self.distributors_decided_at)
             && !decision.notify
@@ -200,6 +217,10 @@ impl Case {
         if self.closed_at.is_some() || (self.release.is_some() && m < Milestone::Released) {
             // A closed case owes nothing more, and a released one nothing
             // that should have come before the release.
+            return MilestoneStatus::Pending { due: None };
+        }
+        if self.awaiting_information() && !self.asap() {
+            // The clock stands still until the reporter answers.
             return MilestoneStatus::Pending { due: None };
         }
         MilestoneStatus::Pending { due: self.due(m) }
@@ -255,6 +276,7 @@ impl Case {
         let offset = match m {
             Milestone::Acknowledged => p.acknowledge_within,
             Milestone::FirstResponse => p.first_response_within.unwrap_or(p.acknowledge_within),
+            Milestone::Triaged => p.triage_within.unwrap_or(p.fix_team_within),
             Milestone::FixLeadAssigned | Milestone::FixTeamFormed => p.fix_team_within,
             Milestone::CvssScored => p.cvss_within,
             Milestone::FixReady => p.fix_within,
@@ -297,7 +319,11 @@ impl Case {
             true => p.calendar.add_business(self.reported_at, offset),
             false => add(self.reported_at, offset),
         };
-        let at = add(from, Duration::minutes(slowed));
+        // Time spent waiting for the reporter's answer does not count.
+        let at = add(
+            from,
+            Duration::minutes(slowed.saturating_add(self.paused_minutes)),
+        );
         Some(Due {
             at,
             asap: false,

@@ -157,6 +157,7 @@ pub fn open_case(
             reporter,
             public_link,
             already_public: report.already_public,
+            ai_assisted: report.ai_assisted,
             policy: Box::new(policy),
         },
         Change::Acknowledged,
@@ -199,6 +200,17 @@ pub fn decide(
         }
         Command::RecordFinalDistributorNotice => return crate::ending::decide_final_notice(case),
         Command::Publish => return crate::ending::decide_publication(case, now),
+        Command::Triage(decision) => return crate::triage::decide(case, decision),
+        Command::RecordPublicFilingConsent { how } => {
+            return crate::triage::decide_consent(case, &how);
+        }
+        Command::RequestInformation {
+            questions,
+            template,
+        } => return crate::triage::decide_request(case, &questions, template, now),
+        Command::CloseUnanswered { template } => {
+            return crate::triage::decide_unanswered(case, template, now);
+        }
         command @ (Command::RecordGitHubIssue { .. }
         | Command::RecordGitHubAdvisory { .. }
         | Command::RecordGitHubAdvisoryPublished { .. }

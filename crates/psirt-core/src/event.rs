@@ -54,6 +54,8 @@ pub struct NewReport {
     /// Set when the vulnerability is already public: where it was disclosed.
     pub public_link: Option<String>,
     pub already_public: bool,
+    /// The reporter said they used AI tools to find or write the report.
+    pub ai_assisted: bool,
 }
 
 /// A state change, with everything needed to replay it.
@@ -69,6 +71,10 @@ pub enum Change {
         /// `Some` when the report was of a public disclosure.
         public_link: Option<String>,
         already_public: bool,
+        /// The reporter said they used AI tools to find or write it
+        /// (absent from events stored before the question was asked).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ai_assisted: bool,
         /// Boxed: the policy is the largest part of any event, and only
         /// the first event of a case carries it.
         policy: Box<Policy>,
@@ -270,6 +276,24 @@ pub enum Change {
     /// The final notice to the notified distributors was approved for
     /// sending.
     DistributorsFinalNoticeSent,
+    /// The triage decision; every outcome but acceptance closes the case
+    /// (which the team can still read).
+    Triaged {
+        #[serde(flatten)]
+        outcome: crate::triage::TriageOutcome,
+        reason: crate::triage::TriageReason,
+        text: String,
+    },
+    /// The reporter agreed that the team files the report as a public
+    /// issue; `how` says where they said so.
+    PublicFilingConsented {
+        how: String,
+    },
+    /// The team asked the reporter for more information: the case's clock
+    /// stands still until they answer.
+    InformationRequested {
+        questions: String,
+    },
 }
 
 impl Change {
@@ -328,6 +352,9 @@ impl Change {
             Change::FixTeamAccessEnded { .. } => "fix_team_access_ended",
             Change::DistributorAccessEnded => "distributor_access_ended",
             Change::DistributorsFinalNoticeSent => "distributors_final_notice_sent",
+            Change::Triaged { .. } => "triaged",
+            Change::PublicFilingConsented { .. } => "public_filing_consented",
+            Change::InformationRequested { .. } => "information_requested",
         }
     }
 }

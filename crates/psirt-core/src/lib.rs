@@ -42,6 +42,7 @@ mod rotation;
 mod rule;
 mod summary;
 mod text;
+mod triage;
 
 pub use access::{
     About, Actor, Denied, Operation, Standing, authorize, authorize_about, authorize_instance,
@@ -85,3 +86,7 @@ pub use response::{ResponseTargets, Severity, StalePings, Targets};
 pub use rotation::{RosterEntry, next_fix_lead, take_turn};
 pub use summary::{CaseSummary, summary};
 pub use text::Text;
+pub use triage::{
+    CannedReply, DuplicateOf, PublicIssue, Triage, TriageDecision, TriageOutcome, TriageReason,
+    TriageRule, information_closes_at, information_request_expired,
+};

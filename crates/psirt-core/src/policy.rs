@@ -82,6 +82,15 @@ pub struct Policy {
     /// holds: after it they see nothing of the list until they accept
     /// again (yearly by default); none: it never lapses.
     pub embargo_acceptance_valid_for: Option<Duration>,
+    // Triage (issue 18, section 1).
+    /// Triage the report (accept, close, move to a public issue); none by
+    /// default, and a severity's `triage` target sets one too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub triage_within: Option<Duration>,
+    /// How long a request for more information waits for the reporter's
+    /// answer before psirt closes the case; `None` is 14 days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub information_window: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -111,7 +120,16 @@ impl Default for Policy {
             triage_rotation: false,
             fix_team_access_ends: None,
             embargo_acceptance_valid_for: Some(Duration::days(365)),
+            triage_within: None,
+            information_window: None,
         }
+    }
+}
+
+impl Policy {
+    /// How long a request for more information waits for an answer.
+    pub fn information_window(&self) -> Duration {
+        self.information_window.unwrap_or(Duration::days(14))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Response-time targets by severity, and the pings of stale cases.
 //!
 //! A policy may answer faster for worse vulnerabilities: per severity, a
-//! target for the first response to the reporter, for triage (the CVSS
-//! score agreed), for the fix and for the release. Once a case has a
+//! target for the first response to the reporter, for triage (the triage
+//! decision), for the fix and for the release. Once a case has a
 //! severity (its final CVSS, or until then its highest proposal), the
 //! target replaces the policy's general due time for that milestone;
 //! `dues.rs` asks [`target`] and stays the one place due times are
@@ -60,7 +60,7 @@ pub struct Targets {
     /// A person on the team answers the reporter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_response: Option<Duration>,
-    /// The report is triaged: its CVSS score agreed.
+    /// The report is triaged: accepted, closed or moved to a public issue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub triage: Option<Duration>,
     /// The fix is ready (an LGTM on every commit).
@@ -75,7 +75,7 @@ impl Targets {
     fn get(&self, m: Milestone) -> Option<Duration> {
         match m {
             Milestone::FirstResponse => self.first_response,
-            Milestone::CvssScored => self.triage,
+            Milestone::Triaged => self.triage,
             Milestone::FixReady => self.fix,
             Milestone::Released => self.release,
             _ => None,
@@ -121,6 +121,11 @@ pub(crate) fn has_first_response(policy: &crate::policy::Policy) -> bool {
             .response_targets
             .values()
             .any(|t| t.first_response.is_some())
+}
+
+/// Whether the policy times triage anywhere (the milestone applies then).
+pub(crate) fn has_triage(policy: &crate::policy::Policy) -> bool {
+    policy.triage_within.is_some() || policy.response_targets.values().any(|t| t.triage.is_some())
 }
 
 /// The ping of an open case that has been quiet for longer than its

@@ -113,6 +113,8 @@ pub enum Rule {
     /// A rule of the policy's later parts (announcement time, holidays,
     /// the final notice to distributors).
     Policy(crate::policy_rule::PolicyRule),
+    /// A rule of triage.
+    Triage(crate::triage::TriageRule),
 }
 
 impl fmt::Display for Rule {
@@ -306,6 +308,7 @@ impl fmt::Display for Rule {
             Rule::CveServices(rule) => rule.fmt(f),
             Rule::GitHub(rule) => rule.fmt(f),
             Rule::Policy(rule) => rule.fmt(f),
+            Rule::Triage(rule) => rule.fmt(f),
         }
     }
 }

@@ -55,6 +55,7 @@ fn reported(number: u32, summary: &str) -> Change {
         }),
         public_link: None,
         already_public: false,
+        ai_assisted: false,
         policy: Box::new(Policy::default()),
     }
 }

@@ -34,6 +34,7 @@ async fn queue(store: &Store, n: usize, tag: &str) {
                     }),
                     public_link: None,
                     already_public: false,
+                    ai_assisted: false,
                 },
                 "bench",
                 now(),

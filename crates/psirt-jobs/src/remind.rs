@@ -1,8 +1,9 @@
 //! Due-time reminders: every so often, ask the store to write the reminders
-//! due now. The store writes each one once (a unique key per milestone and
-//! due time), so any number of replicas may run this. The same round ends
-//! the distributors' acceptances of the embargo policy that ran out
-//! (`Store::lapse_embargo_acceptances`, each decided under the
+//! due now, and to close the cases whose request for more information
+//! went unanswered. The store writes each one once (a unique key per
+//! milestone and due time), so any number of replicas may run this. The
+//! same round ends the distributors' acceptances of the embargo policy that
+//! ran out (`Store::lapse_embargo_acceptances`, each decided under the
 //! organisation's lock, so once whichever replica gets there first).
 
 use std::time::Duration;
@@ -23,20 +24,24 @@ pub async fn run(
     tokio::pin!(stop);
     loop {
         let now = clock();
-        let result = match store.remind(now).await {
-            Ok(written) => store
-                .lapse_embargo_acceptances(now)
-                .await
-                .map(|lapsed| (written, lapsed)),
-            Err(e) => Err(e),
-        };
+        let result = async {
+            let written = store.remind(now).await?;
+            let lapsed = store.lapse_embargo_acceptances(now).await?;
+            // Requests for more information that ran out close their cases.
+            let closed = store.close_unanswered(now).await?;
+            Ok::<_, psirt_store::StoreError>((written, lapsed, closed))
+        }
+        .await;
         crate::runs::record(crate::runs::Job::Remind, result.is_ok());
         match result {
-            Ok((0, 0)) => {}
-            Ok((written, lapsed)) => {
-                tracing::info!(written, lapsed, "reminders written, acceptances lapsed")
-            }
-            Err(e) => tracing::error!(error = %e, "writing reminders failed"),
+            Ok((0, 0, 0)) => {}
+            Ok((written, lapsed, closed)) => tracing::info!(
+                written,
+                lapsed,
+                closed,
+                "reminders written, acceptances lapsed, unanswered cases closed"
+            ),
+            Err(e) => tracing::error!(error = %e, "the reminders round failed"),
         }
         tokio::select! {
             _ = &mut stop => return,

@@ -133,6 +133,7 @@ async fn world() -> World {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             at(0),

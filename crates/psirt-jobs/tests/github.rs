@@ -56,6 +56,7 @@ async fn report(store: &Store, project: &str, now: Timestamp) -> CaseRef {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             now,

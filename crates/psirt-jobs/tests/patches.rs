@@ -52,6 +52,7 @@ async fn each_encrypted_copy_carries_the_patch_sets_it_states() {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             at(0),

@@ -138,6 +138,7 @@ async fn the_seeds_private_path_runs_on_real_git_and_both_stand_ins() {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             at(0),

@@ -87,6 +87,8 @@ pub struct ReportUpload {
     /// `true` or `false` (`on` too, as a checkbox sends it).
     pub already_public: Option<bool>,
     pub public_link: Option<String>,
+    /// "I used AI tools to find or write this report" (`true`/`on`).
+    pub ai_assisted: Option<bool>,
     /// Up to 5 files, each at most 10 MiB (screenshots, packet captures, logs).
     #[schema(value_type = Option<Vec<String>>, format = Binary)]
     pub attachments: Option<Vec<Vec<u8>>>,
@@ -159,7 +161,7 @@ impl FromRequest<AppState> for ReportBody {
                 ));
             }
             let text = field.text().await.map_err(|e| multipart_error(&e))?;
-            let value = if name == "already_public" {
+            let value = if name == "already_public" || name == "ai_assisted" {
                 match text.trim() {
                     "true" | "on" | "1" => serde_json::Value::Bool(true),
                     "false" | "off" | "0" | "" => serde_json::Value::Bool(false),

@@ -270,6 +270,41 @@ pub enum CaseCommand {
     /// The Fix Lead asks psirt to reserve the case's CVE id from CVE
     /// Services (psirt's job does it, and records the id on the case).
     RequestCveReservation {},
+    /// The triage decision (the PST or the Fix Lead). `outcome`: accepted,
+    /// not_a_vulnerability, duplicate (with `duplicate_of`: a case
+    /// reference, a CVE or a GHSA id, and optionally `duplicate_url`),
+    /// moved_to_public_issue (with `issue_url` when the team filed it, the
+    /// reporter's consent recorded; without, the reporter is offered the
+    /// text). `reason`: confirmed (with accepted, and only with it),
+    /// out_of_scope, expected_behaviour, not_reproducible, hardening,
+    /// known_issue, unsubstantiated. `message`: the reporter's message as
+    /// edited for this case (default: the project's canned reply).
+    Triage {
+        outcome: String,
+        reason: String,
+        text: String,
+        #[serde(default)]
+        duplicate_of: Option<String>,
+        #[serde(default)]
+        duplicate_url: Option<String>,
+        #[serde(default)]
+        issue_url: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The reporter agreed that the team files the report as a public
+    /// issue: where and how they said so.
+    RecordPublicFilingConsent {
+        how: String,
+    },
+    /// The canned reply "need more information": the case's clock stops
+    /// until the reporter answers; without an answer within the policy's
+    /// `information_window` (default 14 days), psirt closes the case.
+    RequestInformation {
+        questions: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
 }
 }
 
@@ -573,6 +608,36 @@ impl CaseCommand {
                 tag_pattern: tag_pattern.unwrap_or_else(|| "v*".into()),
             }),
             C::RequestCveReservation {} => Command::RequestCveReservation,
+            C::Triage {
+                outcome,
+                reason,
+                text,
+                duplicate_of,
+                duplicate_url,
+                issue_url,
+                message,
+            } => {
+                let outcome =
+                    crate::triage::outcome(&outcome, duplicate_of, duplicate_url, issue_url)?;
+                let reason = crate::triage::reason(&reason)?;
+                let reply = psirt_core::CannedReply::for_decision(&outcome, reason);
+                Command::Triage(psirt_core::TriageDecision {
+                    outcome,
+                    reason,
+                    text,
+                    template: crate::triage::template(to, reply, message).await?,
+                })
+            }
+            C::RecordPublicFilingConsent { how } => Command::RecordPublicFilingConsent { how },
+            C::RequestInformation { questions, message } => Command::RequestInformation {
+                questions,
+                template: crate::triage::template(
+                    to,
+                    psirt_core::CannedReply::NeedMoreInformation,
+                    message,
+                )
+                .await?,
+            },
             C::ResolveCherryPick { branch, commits } => Command::ResolveCherryPick {
                 branch,
                 commits: commits

@@ -170,6 +170,10 @@ impl From<StoreError> for ApiError {
             },
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Gone(why) => ApiError::Gone(why),
+            StoreError::QuotaExceeded {
+                what: _,
+                retry_after_secs,
+            } => ApiError::TooManyRequests { retry_after_secs },
             e @ (StoreError::Conflict { .. } | StoreError::Duplicate(_)) => {
                 ApiError::Conflict(e.to_string())
             }

@@ -22,6 +22,7 @@ mod limits;
 pub mod metrics;
 pub mod projects;
 pub mod record;
+pub mod triage;
 pub mod views;
 pub mod web;
 
@@ -46,6 +47,9 @@ pub struct Settings {
     pub default_project: String,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: NonZeroU32,
+    /// Reports accepted per day (UTC) from one reporter e-mail address,
+    /// counted in the database so that it holds across replicas.
+    pub reports_per_email_per_day: NonZeroU32,
     /// Mark the session cookie `Secure` (psirt is reached over HTTPS).
     pub secure_cookies: bool,
     pub session_ttl: jiff::SignedDuration,
@@ -99,6 +103,7 @@ impl Default for Settings {
         Settings {
             default_project: "default".into(),
             intake_per_minute: NonZeroU32::new(30).expect("non-zero"),
+            reports_per_email_per_day: NonZeroU32::new(10).expect("non-zero"),
             secure_cookies: false,
             session_ttl: jiff::SignedDuration::from_hours(12),
             body_limit: 2 * 1024 * 1024,

@@ -228,6 +228,7 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
                 }),
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             t0,

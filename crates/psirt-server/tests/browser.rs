@@ -167,6 +167,7 @@ impl Site {
                     reporter: None,
                     public_link: None,
                     already_public: false,
+                    ai_assisted: false,
                 },
                 "test",
                 psirt_server::now(),

@@ -247,10 +247,12 @@ fn every_route_has_a_row_in_the_access_matrix() {
     // 33: link_fix_repository (RecordFixWork), resolve_cherry_pick
     // (Release, the Fix Lead) and request_cve_reservation (RecordCve, the
     // Fix Lead) were reviewed for issue 17; slow_down_for_holidays
-    // (SlowDown, like slow_down) for issue 18.
+    // (SlowDown, like slow_down) for issue 18; triage,
+    // record_public_filing_consent and request_information (Triage: the
+    // PST and the Fix Lead) for issue 18's triage.
     assert_eq!(
         variants.len(),
-        43,
+        46,
         "a new command type: check its operation's row in the core's access matrix"
     );
     // The case's record is described, field by field.

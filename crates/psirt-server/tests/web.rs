@@ -2166,6 +2166,7 @@ async fn the_case_page_shows_the_fix_commits_the_plan_and_the_steps() {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             now,
@@ -2445,6 +2446,7 @@ async fn the_dashboard_pages_through_the_open_cases() {
             reporter: None,
             public_link: None,
             already_public: false,
+            ai_assisted: false,
         };
         let at = start + jiff::SignedDuration::from_hours(i as i64);
         let intake = site.store.report(report, "test", at).await.unwrap();

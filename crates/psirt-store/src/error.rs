@@ -34,6 +34,10 @@ pub enum StoreError {
     /// Already exists (a user with that e-mail, a project with that slug).
     #[error("{0} already exists")]
     Duplicate(String),
+    /// A quota counted in the database (reports a day per reporter
+    /// address) is used up: `what` names the field and the limit.
+    #[error("{what}")]
+    QuotaExceeded { what: String, retry_after_secs: u64 },
     /// A stored row that does not read back as what was written.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),

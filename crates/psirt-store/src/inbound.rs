@@ -246,6 +246,7 @@ impl Store {
             }),
             public_link: None,
             already_public: false,
+            ai_assisted: false,
         };
         if let Err(e) = crate::check_attachments(&message.attachments) {
             return Ok((Ingested::Quarantined(format!("attachments: {e}")), None));

@@ -37,6 +37,7 @@ pub mod services;
 mod sessions;
 mod standing;
 mod summaries;
+mod triage;
 mod vault;
 mod witness;
 
@@ -71,6 +72,7 @@ pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceS
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
 pub use standing::{Caller, Principal};
 pub use summaries::{DEFAULT_PAGE, ListQuery, MAX_PAGE, Page, PageSize, StateFilter};
+pub use triage::{ReplyTemplate, TEMPLATE_MAX};
 pub use vault::{Unsealable, Vault};
 
 /// The Message-ID domain until one is configured.

@@ -94,6 +94,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "org_events",
         include_str!("../migrations/sqlite/0017_org_events.sql"),
     ),
+    (
+        18,
+        "triage",
+        include_str!("../migrations/sqlite/0018_triage.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -180,6 +185,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         17,
         "org_events",
         include_str!("../migrations/postgres/0017_org_events.sql"),
+    ),
+    (
+        18,
+        "triage",
+        include_str!("../migrations/postgres/0018_triage.sql"),
     ),
 ];
 

@@ -25,6 +25,7 @@ fn report() -> NewReport {
         reporter: None,
         public_link: None,
         already_public: false,
+        ai_assisted: false,
     }
 }
 

@@ -32,6 +32,7 @@ fn report() -> NewReport {
         }),
         public_link: None,
         already_public: false,
+        ai_assisted: false,
     }
 }
 

@@ -170,6 +170,7 @@ impl World {
                     }),
                     public_link: None,
                     already_public: false,
+                    ai_assisted: false,
                 },
                 "test",
                 at(hour),

@@ -36,6 +36,7 @@ async fn linked_case(store: &Store) -> CaseRef {
                 reporter: None,
                 public_link: None,
                 already_public: false,
+                ai_assisted: false,
             },
             "test",
             at(0),

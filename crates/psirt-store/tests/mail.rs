@@ -34,6 +34,7 @@ fn report(summary: &str, email: Option<&str>) -> NewReport {
         }),
         public_link: None,
         already_public: false,
+        ai_assisted: false,
     }
 }
 

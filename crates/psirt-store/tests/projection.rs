@@ -29,6 +29,7 @@ fn report(project: &str, summary: &str, public: bool) -> NewReport {
         }),
         public_link: None,
         already_public: public,
+        ai_assisted: false,
     }
 }
 

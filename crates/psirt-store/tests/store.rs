@@ -29,6 +29,7 @@ fn report(summary: &str) -> NewReport {
         }),
         public_link: None,
         already_public: false,
+        ai_assisted: false,
     }
 }
 

@@ -18,6 +18,7 @@ struct File {
     default_project: Option<String>,
     public_url: Option<String>,
     intake_per_minute: Option<u32>,
+    reports_per_email_per_day: Option<u32>,
     status_writes_per_hour: Option<u32>,
     body_memory_mib: Option<u32>,
     header_timeout: Option<String>,
@@ -54,6 +55,9 @@ pub struct Config {
     pub metrics_token: Option<MetricsToken>,
     /// Reports accepted per minute from one client address.
     pub intake_per_minute: std::num::NonZeroU32,
+    /// Reports accepted per UTC day from one reporter e-mail address
+    /// (counted in the database, across replicas).
+    pub reports_per_email_per_day: std::num::NonZeroU32,
     /// Writes through a reporter's status link per hour, per case and per
     /// client address.
     pub status_writes_per_hour: std::num::NonZeroU32,
@@ -225,6 +229,12 @@ impl Config {
             file.intake_per_minute,
         )?;
         let intake_per_minute = at_least_one("intake_per_minute", intake, 30)?;
+        let per_email = number(
+            "reports_per_email_per_day",
+            get("PSIRT_REPORTS_PER_EMAIL_PER_DAY"),
+            file.reports_per_email_per_day,
+        )?;
+        let reports_per_email_per_day = at_least_one("reports_per_email_per_day", per_email, 10)?;
         let status_writes = number(
             "status_writes_per_hour",
             get("PSIRT_STATUS_WRITES_PER_HOUR"),
@@ -330,6 +340,7 @@ impl Config {
             cna_org_id,
             metrics_token,
             intake_per_minute,
+            reports_per_email_per_day,
             status_writes_per_hour,
             body_memory: body_memory_mib as usize * 1024 * 1024,
             header_timeout,

@@ -361,6 +361,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = psirt_server::Settings {
                 default_project: config.default_project.clone(),
                 intake_per_minute: config.intake_per_minute,
+                reports_per_email_per_day: config.reports_per_email_per_day,
                 status_writes_per_hour: config.status_writes_per_hour,
                 body_memory: config.body_memory,
                 header_timeout: config.header_timeout,

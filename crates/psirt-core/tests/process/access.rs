@@ -146,6 +146,9 @@ fn the_access_matrix() {
         ReadFixRepository               yes      yes      yes        -      yes        -        -        -        -        -
         RecordServiceResult               -        -        -        -      yes        -        -        -        -        -
         LapseEmbargoAcceptance            -        -        -        -      yes        -        -        -        -        -
+        Triage                          yes      yes        -        -        -        -        -        -        -        -
+        CloseUnanswered                   -        -        -        -      yes        -        -        -        -        -
+        ManageReplyTemplates            yes        -        -        -        -        -        -        -        -        -
     "#]]
     .assert_eq(&table);
     // Standings add up: the usual Fix Lead is also on the PST.

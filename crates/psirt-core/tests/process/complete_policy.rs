@@ -120,6 +120,7 @@ fn response_targets_follow_the_severity_and_the_agenda_shows_what_is_missed() {
     w.form_team();
     // Without a severity, the general due times.
     expect![[r#"
+        triaged                 due      +1d
         fix_lead_assigned       done     +0m
         cvss_scored             due      +7d
         fix_ready               due      +7d
@@ -135,20 +136,22 @@ fn response_targets_follow_the_severity_and_the_agenda_shows_what_is_missed() {
         },
     );
     expect![[r#"
+        triaged                 due      +2d (critical target)
         fix_lead_assigned       done     +0m
-        cvss_scored             due      +2d (critical target)
+        cvss_scored             due      +7d
         fix_ready               due      +3d (critical target)
         released                due      +7d (critical target)
     "#]]
     .assert_eq(&pick(&w));
-    // Four days on: triage and fix miss their targets.
+    // Four days on: triage (the triage decision, not the CVSS score) and
+    // fix miss their targets.
     let agenda = psirt_core::agenda([&w.case], day0_plus("4d"));
     let missed: Vec<&str> = agenda.cases[0]
         .missed_targets
         .iter()
         .map(|(m, _)| m.as_str())
         .collect();
-    assert_eq!(missed, ["cvss_scored", "fix_ready"]);
+    assert_eq!(missed, ["triaged", "fix_ready"]);
     // Reminders follow the targets: the overdue one names them.
     let mails = reminders(&w.case, day0_plus("4d"));
     assert!(
@@ -164,6 +167,7 @@ fn pick(w: &World) -> String {
         if !matches!(
             s.milestone,
             Milestone::FixLeadAssigned
+                | Milestone::Triaged
                 | Milestone::CvssScored
                 | Milestone::FixReady
                 | Milestone::Released

@@ -101,6 +101,7 @@ pub fn private_report() -> NewReport {
         }),
         public_link: None,
         already_public: false,
+        ai_assisted: false,
     }
 }
 

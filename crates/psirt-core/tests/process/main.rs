@@ -24,3 +24,4 @@ mod rotation;
 mod rules;
 mod seed_private_path;
 mod summary;
+mod triage;

@@ -69,6 +69,8 @@ fn every_rule_is_shown(rule: &Rule) {
         | Rule::GitHub(_) => {}
         // The policy's later parts: shown in `complete_policy.rs`.
         Rule::Policy(_) => {}
+        // Triage's rules: shown in `triage.rs`.
+        Rule::Triage(_) => {}
         // The distributors list's rules: shown in `distributors.rs`.
         Rule::OrgNotInState { .. }
         | Rule::OrgNeedsAcceptance { .. }

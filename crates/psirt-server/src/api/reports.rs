@@ -20,6 +20,54 @@ pub struct ReportRequest {
     #[serde(default)]
     pub already_public: bool,
     pub public_link: Option<String>,
+    /// "I used AI tools to find or write this report": the team sees it
+    /// on the case.
+    #[serde(default)]
+    pub ai_assisted: bool,
+}
+
+/// The longest each field of a report may be, in characters: a flood of
+/// large reports is refused naming the field (422) before anything is
+/// stored. The body as a whole has its own limit (413).
+pub const FIELD_LIMITS: [(&str, usize); 7] = [
+    ("summary", 300),
+    ("details", 200_000),
+    ("impact", 20_000),
+    ("affected_versions", 2_000),
+    ("reporter_name", 300),
+    ("reporter_email", 320),
+    ("public_link", 2_048),
+];
+
+/// Refuses a field longer than [`FIELD_LIMITS`] allows, naming it.
+pub(crate) fn check_field(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let max = FIELD_LIMITS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map_or(usize::MAX, |(_, max)| *max);
+    if value.chars().count() > max {
+        return Err(ApiError::Invalid {
+            field: field.into(),
+            reason: format!("must be at most {max} characters"),
+        });
+    }
+    Ok(())
+}
+
+impl ReportRequest {
+    /// Every field within its limit.
+    pub(crate) fn check_sizes(&self) -> Result<(), ApiError> {
+        check_field("summary", Some(&self.summary))?;
+        check_field("details", Some(&self.details))?;
+        check_field("impact", self.impact.as_deref())?;
+        check_field("affected_versions", self.affected_versions.as_deref())?;
+        check_field("reporter_name", self.reporter_name.as_deref())?;
+        check_field("reporter_email", self.reporter_email.as_deref())?;
+        check_field("public_link", self.public_link.as_deref())
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,6 +99,7 @@ pub(crate) async fn submit_report(
     body: crate::attachments::ReportBody,
 ) -> Result<impl IntoResponse, ApiError> {
     let (req, files) = (body.request, body.files);
+    req.check_sizes()?;
     let email = match req
         .reporter_email
         .as_deref()
@@ -60,6 +109,16 @@ pub(crate) async fn submit_report(
         Some(e) => Some(email_field("reporter_email", e)?),
         None => None,
     };
+    if let Some(email) = &email {
+        state
+            .store
+            .count_reporter_intake(
+                email,
+                state.settings.clock.now(),
+                state.settings.reports_per_email_per_day.get(),
+            )
+            .await?;
+    }
     let reporter = match (req.reporter_name, email) {
         (None, None) => None,
         (name, email) => Some(Reporter { name, email }),
@@ -106,6 +165,7 @@ pub(crate) async fn submit_report(
         reporter,
         public_link: req.public_link.filter(|l| !l.trim().is_empty()),
         already_public: req.already_public,
+        ai_assisted: req.ai_assisted,
     };
     let intake = state
         .store
@@ -147,6 +207,26 @@ pub struct ReporterStatus {
     /// by Rita"), shown before the release so they can be corrected.
     pub announcement_credits: Vec<String>,
     pub messages: Vec<MessageView>,
+    /// What triage decided and why, once it did.
+    pub triage: Option<ReporterTriageView>,
+    /// Set while the team waits for the reporter's answer: the case is
+    /// closed at this instant without one.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub answer_needed_by: Option<jiff::Timestamp>,
+}
+
+/// The triage decision as the reporter reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReporterTriageView {
+    /// accepted, not_a_vulnerability, duplicate, moved_to_public_issue,
+    /// unanswered.
+    pub outcome: &'static str,
+    /// What happened, in a sentence ("Closed: a duplicate of CVE-…").
+    pub headline: String,
+    /// Why, from the short list, in words.
+    pub reason: &'static str,
+    /// The team's own words.
+    pub text: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -168,6 +248,10 @@ impl ReporterStatus {
             "fix ready, release being prepared"
         } else if case.fix_lead.is_some() {
             "being fixed"
+        } else if case.awaiting_information() {
+            "waiting for your answer"
+        } else if case.triage.is_some() {
+            "accepted, awaiting a Fix Lead"
         } else {
             "received, awaiting triage"
         };
@@ -218,6 +302,13 @@ impl ReporterStatus {
                 .collect(),
             announcement_credits: psirt_core::credit_lines(case),
             messages,
+            triage: case.triage.as_ref().map(|t| ReporterTriageView {
+                outcome: t.outcome.as_str(),
+                headline: t.outcome.headline(),
+                reason: t.reason.title(),
+                text: t.text.clone(),
+            }),
+            answer_needed_by: psirt_core::information_closes_at(case),
         }
     }
 }

@@ -350,6 +350,18 @@ pub const ROUTES: &[Route] = &[
         handler: Handler::Api(|| routes!(crate::projects::found_distributor)),
     },
     Route {
+        method: "get",
+        path: "/api/v1/projects/{slug}/replies",
+        door: Door::Store(Operation::ManageReplyTemplates),
+        handler: Handler::Api(|| routes!(crate::triage::list_replies)),
+    },
+    Route {
+        method: "put",
+        path: "/api/v1/projects/{slug}/replies/{name}",
+        door: Door::Store(Operation::ManageReplyTemplates),
+        handler: Handler::Api(|| routes!(crate::triage::set_reply)),
+    },
+    Route {
         method: "post",
         path: "/api/v1/distributors/applications",
         door: Door::Instance(Operation::ApplyAsDistributor),

@@ -52,6 +52,13 @@ pub struct CaseView {
     /// The case's policy at work now: the suggested announcement, the
     /// triage on call, the targets' severity, access that ended.
     pub policy: CasePolicyView,
+    /// The reporter said they used AI tools to find or write the report.
+    pub ai_assisted: bool,
+    /// The triage decision, once made.
+    pub triage: Option<TriageView>,
+    /// The request for more information the case waits on: its clock
+    /// stands still until the reporter answers.
+    pub awaiting_information: Option<AwaitingInformationView>,
     pub timeline: Vec<EventView>,
 }
 
@@ -478,6 +485,9 @@ impl CaseView {
             milestones: case.milestones().iter().map(MilestoneView::new).collect(),
             next_due: case.next_due().map(|(m, d)| MilestoneView::pending(m, d)),
             policy: CasePolicyView::default(),
+            ai_assisted: case.ai_assisted,
+            triage: case.triage.as_ref().map(TriageView::new),
+            awaiting_information: AwaitingInformationView::of(case),
             timeline: events.iter().map(EventView::new).collect(),
         }
     }

@@ -30,6 +30,9 @@ pub enum EventData<'a> {
         reporter: Option<ReporterData<'a>>,
         public_link: Option<&'a str>,
         already_public: bool,
+        /// Shown only when the reporter said so (as the event stores it).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        ai_assisted: bool,
     },
     FixLeadAssigned {
         lead: UserId,
@@ -195,6 +198,13 @@ pub enum EventData<'a> {
     /// (`psirt_core::check_edit` admits nothing else), and its view names
     /// each of them ([`RecordEditData`]).
     RecordEdited(RecordEditData<'a>),
+    Triaged(super::TriagedData<'a>),
+    PublicFilingConsented {
+        how: &'a str,
+    },
+    InformationRequested {
+        questions: &'a str,
+    },
     /// An event that carries nothing but its type.
     Nothing {},
 }
@@ -244,6 +254,7 @@ impl<'a> EventData<'a> {
                 reporter,
                 public_link,
                 already_public,
+                ai_assisted,
                 policy: _,
             } => EventData::Reported {
                 reference: *reference,
@@ -258,6 +269,7 @@ impl<'a> EventData<'a> {
                 }),
                 public_link: public_link.as_deref(),
                 already_public: *already_public,
+                ai_assisted: *ai_assisted,
             },
             Change::Acknowledged
             | Change::FixMarkedReady
@@ -368,6 +380,15 @@ impl<'a> EventData<'a> {
             Change::FixTeamAccessEnded { members } => EventData::FixTeamAccessEnded { members },
             Change::DistributorAccessEnded | Change::DistributorsFinalNoticeSent => {
                 EventData::Nothing {}
+            }
+            Change::Triaged {
+                outcome,
+                reason,
+                text,
+            } => EventData::Triaged(super::TriagedData::new(outcome, *reason, text)),
+            Change::PublicFilingConsented { how } => EventData::PublicFilingConsented { how },
+            Change::InformationRequested { questions } => {
+                EventData::InformationRequested { questions }
             }
             Change::EmbargoBreakReported {
                 what,
@@ -533,6 +554,7 @@ mod tests {
                 }),
                 public_link: Some(text()),
                 already_public: true,
+                ai_assisted: true,
                 policy: Box::new(Policy::default()),
             },
             Change::Acknowledged,
@@ -715,6 +737,30 @@ mod tests {
             },
             Change::DistributorAccessEnded,
             Change::DistributorsFinalNoticeSent,
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::Duplicate {
+                    of: psirt_core::DuplicateOf::Advisory {
+                        id: "CVE-2026-12345".into(),
+                        url: Some(text()),
+                    },
+                },
+                reason: psirt_core::TriageReason::KnownIssue,
+                text: text(),
+            },
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::MovedToPublicIssue {
+                    issue: psirt_core::PublicIssue::Team { url: text() },
+                },
+                reason: psirt_core::TriageReason::Hardening,
+                text: text(),
+            },
+            Change::Triaged {
+                outcome: psirt_core::TriageOutcome::Accepted,
+                reason: psirt_core::TriageReason::Confirmed,
+                text: text(),
+            },
+            Change::PublicFilingConsented { how: text() },
+            Change::InformationRequested { questions: text() },
         ]
     }
 
@@ -773,7 +819,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            51,
+            54,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples
@@ -793,7 +839,7 @@ mod tests {
             })
             .collect();
         expect![[r#"
-            reported: already_public, project, public_link, reference, reporter, summary
+            reported: ai_assisted, already_public, project, public_link, reference, reporter, summary
             acknowledged: (nothing)
             fix_lead_assigned: lead, override_reason
             fix_team_formed: members
@@ -844,6 +890,11 @@ mod tests {
             fix_team_access_ended: members
             distributor_access_ended: (nothing)
             distributors_final_notice_sent: (nothing)
+            triaged: of, outcome, reason, text
+            triaged: issue, outcome, reason, text
+            triaged: outcome, reason, text
+            public_filing_consented: how
+            information_requested: questions
         "#]]
         .assert_eq(&listing);
     }

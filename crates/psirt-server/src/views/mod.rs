@@ -24,6 +24,7 @@ mod mail;
 mod policy;
 mod record;
 mod record_edit;
+mod triage;
 
 pub use case::*;
 pub use distributors::*;
@@ -31,3 +32,4 @@ pub use events::{EventData, ReporterData};
 pub use mail::*;
 pub use policy::*;
 pub use record::*;
+pub use triage::*;

@@ -114,7 +114,7 @@ fn files_not_kept(errors: &mut Errors, files: usize) {
     }
 }
 
-fn inputs() -> [Input<'static>; 10] {
+fn inputs() -> [Input<'static>; 11] {
     let i = |name, label, kind, required, hint| Input {
         form: FORM,
         name,
@@ -189,6 +189,13 @@ fn inputs() -> [Input<'static>; 10] {
             Kind::Email,
             false,
             Some("Optional; the status link works without it."),
+        ),
+        i(
+            "ai_assisted",
+            "I used AI tools to find or write this report",
+            Kind::Checkbox,
+            false,
+            Some("Optional; the security team sees it with your report."),
         ),
     ]
 }
@@ -317,6 +324,13 @@ pub(super) async fn submit_report(
             report_page(&f, &errors, &visitor, &state),
         ));
     }
+    if let Some(email) = &email {
+        state
+            .store
+            .count_reporter_intake(email, now(), state.settings.reports_per_email_per_day.get())
+            .await
+            .map_err(ApiError::from)?;
+    }
     let reporter = match (f.optional("reporter_name"), email) {
         (None, None) => None,
         (name, email) => Some(Reporter { name, email }),
@@ -328,6 +342,7 @@ pub(super) async fn submit_report(
         reporter,
         public_link,
         already_public,
+        ai_assisted: f.get("ai_assisted") == "on",
     };
     let count = files.len();
     let intake = match state
@@ -465,6 +480,13 @@ fn status_page(
             dl.facts {
                 dt { "Received" } dd { (time(s.received_at)) }
                 dt { "Where it stands" } dd #stage { (s.stage) }
+                @if let Some(t) = &s.triage {
+                    dt { "Decision" } dd #triage { (t.headline) }
+                    dt { "Why" } dd #triage-reason { (t.reason) ": " (t.text) }
+                }
+                @if let Some(by) = s.answer_needed_by {
+                    dt { "Answer needed by" } dd #answer-needed-by { (time(by)) " (without an answer, the case is closed)" }
+                }
                 @if let Some(v) = &s.released_version { dt { "Fixed in" } dd { (v) } }
                 @if !s.cves.is_empty() { dt { "CVE" } dd { (s.cves.join(", ")) } }
                 dt { "Credit" }

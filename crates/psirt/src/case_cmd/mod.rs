@@ -22,6 +22,7 @@ use crate::term::safe;
 use crate::time::parse_instant;
 
 mod print;
+mod triage;
 
 pub(crate) use print::read_stdin;
 use print::*;
@@ -359,6 +360,26 @@ enum CaseCmd {
     },
     /// Close a released case.
     Close { reference: String },
+    /// Triage the report: accept it, close it (not a vulnerability, a
+    /// duplicate) or move it to a public issue, with a reason.
+    Triage(triage::TriageArgs),
+    /// Record that the reporter agreed that the team files the report as a
+    /// public issue (--how: where they said so).
+    PublicFilingConsent {
+        reference: String,
+        #[arg(long)]
+        how: String,
+    },
+    /// Ask the reporter for more information: the case's clock stops until
+    /// they answer, and it closes without an answer after the policy's
+    /// information_window.
+    RequestInformation {
+        reference: String,
+        #[arg(long)]
+        questions: String,
+        #[arg(long)]
+        message: Option<String>,
+    },
     #[command(flatten)]
     Record(crate::record_cmd::RecordCmd),
     /// Print the case's advisory: osv, cve5, csaf or markdown.
@@ -409,6 +430,7 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             reporter,
             public_link,
             already_public,
+            ai_assisted: false,
         };
         let intake = store.report(report, "cli", now).await?;
         eprintln!(
@@ -744,6 +766,15 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
             (reference, Command::HoldRetrospective { notes })
         }
         CaseCmd::Close { reference } => (reference, Command::Close),
+        CaseCmd::Triage(args) => args.into_command(store).await?,
+        CaseCmd::PublicFilingConsent { reference, how } => {
+            (reference, Command::RecordPublicFilingConsent { how })
+        }
+        CaseCmd::RequestInformation {
+            reference,
+            questions,
+            message,
+        } => triage::request_information(store, reference, questions, message).await?,
         CaseCmd::Record(edit) => edit.into_command()?,
         CaseCmd::Export { reference, format } => {
             return crate::record_cmd::export(
