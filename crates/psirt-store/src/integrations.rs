@@ -311,26 +311,10 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<Timestamp, StoreError> {
-        let attempts = self
-            .steps(reference)
-            .await?
-            .into_iter()
-            .find(|s| s.step == step)
-            .map_or(0, |s| s.attempts)
-            + 1;
-        let next_at = now + backoff(attempts);
-        let reason: String = reason.chars().take(2000).collect();
-        self.set_step(
-            reference,
-            step,
-            StepState::Failed,
-            attempts,
-            Some(&reason),
-            now,
-            next_at,
-        )
-        .await?;
-        Ok(next_at)
+        self.fail_step(reference, step, reason, now, |attempts| {
+            now + backoff(attempts)
+        })
+        .await
     }
 
     /// The service refused the step (a 4xx answer) with `reason`: it
@@ -344,6 +328,21 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        self.fail_step(reference, step, reason, now, |_| NEVER)
+            .await
+            .map(|_| ())
+    }
+
+    /// Records the step failed with `reason` (its first 2,000
+    /// characters), one more attempt, due again at `next(attempts)`.
+    async fn fail_step(
+        &self,
+        reference: CaseRef,
+        step: Step,
+        reason: &str,
+        now: Timestamp,
+        next: impl FnOnce(u32) -> Timestamp,
+    ) -> Result<Timestamp, StoreError> {
         let attempts = self
             .steps(reference)
             .await?
@@ -351,6 +350,7 @@ impl Store {
             .find(|s| s.step == step)
             .map_or(0, |s| s.attempts)
             + 1;
+        let next_at = next(attempts);
         let reason: String = reason.chars().take(2000).collect();
         self.set_step(
             reference,
@@ -359,9 +359,10 @@ impl Store {
             attempts,
             Some(&reason),
             now,
-            NEVER,
+            next_at,
         )
-        .await
+        .await?;
+        Ok(next_at)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -819,7 +819,7 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = samples.iter().map(|c| c.name()).collect();
         assert_eq!(
             names.len(),
-            54,
+            55,
             "a new kind of event: add a sample (and check what its view shows)"
         );
         let listing: String = samples
@@ -865,7 +865,8 @@ mod tests {
             cve_recorded: cve
             cve_waived: reason
             announcement_drafted: text
-            released: base_release, cherry_picks, version
+            released: base_release, cherry_picks, public_at, version
+            published: (nothing)
             credit_recorded: kind, name
             advisory_recorded: format, location
             message_to_reporter: text
