@@ -363,6 +363,20 @@ impl Canonical<'_> {
 ///
 /// `at` is the clock, not the instant the caller records a command as:
 /// `--now` may backdate an import, but not the audit log.
+/// Locks the audit head until the transaction ends, before any other row
+/// the transaction will lock (PostgreSQL; SQLite has one writer anyway):
+/// a batch of grouped requests (`group.rs`) and intake take it first, so
+/// that they and the year's case counter are always locked in one order.
+pub(crate) async fn lock_head(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query(HEAD_POSTGRES).fetch_one(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn append(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -464,10 +478,14 @@ impl Store {
     /// Appends one entry in its own write transaction: for reads, which
     /// change nothing else. A read whose entry cannot be written fails.
     pub(crate) async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        append(&mut tx, self.backend, entry).await?;
-        tx.commit().await?;
-        Ok(())
+        let (backend, entry) = (self.backend, entry.clone());
+        self.grouped(Box::new(move |tx| {
+            Box::pin(async move {
+                append(tx, backend, &entry).await?;
+                crate::group::answer(())
+            })
+        }))
+        .await
     }
 
     /// Walks the whole chain in order, a page at a time, and reports the

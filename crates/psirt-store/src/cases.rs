@@ -50,8 +50,9 @@ const LOCK_POSTGRES: &str =
 
 impl Store {
     /// Takes in a report: allocates its reference, records it and its
-    /// acknowledgement in one transaction. Once this returns, the report is
-    /// durable. `origin` is where it came from (a client address, `cli`),
+    /// acknowledgement in one transaction (shared with other requests that
+    /// arrive together, each in its own savepoint: see `group.rs`). Once
+    /// this returns, the report is durable. `origin` is where it came from (a client address, `cli`),
     /// for the audit log.
     pub async fn report(
         &self,
@@ -75,24 +76,30 @@ impl Store {
         now: Timestamp,
     ) -> Result<Intake, StoreError> {
         check_attachments(&attachments)?;
-        let mut tx = self.write().await?;
-        let (id, record, status_token) = self
-            .open_report(&mut tx, report, attachments, origin, now)
-            .await?;
-        outbox::enqueue_for_events(
-            &mut tx,
-            &self.mail_domain,
-            id,
-            &record.case,
-            &record.events,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Intake {
-            record,
-            status_token,
-        })
+        let (store, origin) = (self.clone(), origin.to_string());
+        // With the reports and audited reads that arrive meanwhile: see
+        // `group.rs`. Answered once committed.
+        self.grouped(Box::new(move |tx| {
+            Box::pin(async move {
+                let (id, record, status_token) = store
+                    .open_report(tx, report, attachments, &origin, now)
+                    .await?;
+                outbox::enqueue_for_events(
+                    tx,
+                    &store.mail_domain,
+                    id,
+                    &record.case,
+                    &record.events,
+                    now,
+                )
+                .await?;
+                crate::group::answer(Intake {
+                    record,
+                    status_token,
+                })
+            })
+        }))
+        .await
     }
 
     /// The part of intake that runs in the caller's transaction: the case,
@@ -117,6 +124,8 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("project {:?}", report.project)))?;
         let policy = serde_json::from_str(&policy_json)
             .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
+        // The audit head before the year's counter: see `audit::lock_head`.
+        audit::lock_head(tx, self.backend).await?;
         let year = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
         let number: i64 = sqlx::query_scalar(
             "INSERT INTO case_counters (year, last) VALUES ($1, 1) \

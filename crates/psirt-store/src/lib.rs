@@ -23,6 +23,7 @@ mod cases;
 mod distributors;
 mod error;
 mod figures;
+mod group;
 mod held;
 mod inbound;
 mod instance_key;
@@ -63,6 +64,7 @@ pub use distributors::{
 };
 pub use error::StoreError;
 pub use figures::Figures;
+pub use group::{MAX_BATCH, MAX_BATCH_TIME};
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
@@ -108,6 +110,9 @@ pub struct Store {
     by: Option<std::sync::Arc<(String, String)>>,
     /// The queue of this process's SQLite writers; see [`Store::write`].
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The queue of intake and audited reads that share a transaction;
+    /// see `group.rs`.
+    group: std::sync::Arc<group::Group>,
     /// The right-hand side of the Message-IDs the outbox makes; see
     /// [`Store::with_mail_domain`].
     mail_domain: std::sync::Arc<str>,
@@ -192,6 +197,7 @@ impl Store {
             backend,
             by: None,
             sqlite_writer: Default::default(),
+            group: Default::default(),
             mail_domain: DEFAULT_MAIL_DOMAIN.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
         };

@@ -145,22 +145,29 @@ impl Store {
         per_day: u32,
     ) -> Result<(), StoreError> {
         let day = now.strftime("%Y-%m-%d").to_string();
-        let mut tx = self.write().await?;
-        let reports: i64 = sqlx::query_scalar(
-            "INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
-             ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
-             RETURNING reports",
-        )
-        .bind(email.as_str().to_lowercase())
-        .bind(&day)
-        .fetch_one(&mut *tx)
-        .await?;
-        // Days gone by count for nothing.
-        sqlx::query("DELETE FROM intake_quota WHERE day < $1")
-            .bind(&day)
-            .execute(&mut *tx)
+        let email = email.as_str().to_lowercase();
+        // Grouped with the intake it precedes: see `group.rs`.
+        let reports: i64 = self
+            .grouped(Box::new(move |tx| {
+                Box::pin(async move {
+                    let reports: i64 = sqlx::query_scalar(
+                        "INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
+                         ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
+                         RETURNING reports",
+                    )
+                    .bind(email)
+                    .bind(&day)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    // Days gone by count for nothing.
+                    sqlx::query("DELETE FROM intake_quota WHERE day < $1")
+                        .bind(&day)
+                        .execute(&mut *tx)
+                        .await?;
+                    crate::group::answer(reports)
+                })
+            }))
             .await?;
-        tx.commit().await?;
         if reports > i64::from(per_day) {
             // Until the next UTC midnight, when the day's count starts over.
             let retry_after_secs = (86_400 - now.as_second().rem_euclid(86_400)) as u64;

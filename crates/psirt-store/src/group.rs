@@ -1,0 +1,220 @@
+//! Group commit: intake and audited reads that arrive together share one
+//! write transaction, each in its own SAVEPOINT.
+//!
+//! Every report and every audited read appends to the audit log, whose head
+//! is one row: one transaction per request serializes them on it, and each
+//! pays its own commit (an fsync). Here a request puts its work in this
+//! process's queue; whoever finds no batch running becomes the leader, takes
+//! what is queued and runs it as one batch on one transaction:
+//!
+//! - each request runs inside `SAVEPOINT`; its refusal or error rolls back
+//!   to that savepoint, so only its own writes go, and it gets its error;
+//! - the batch commits once, and only then is each request answered (a
+//!   request is acknowledged only once it is durable); if the commit fails,
+//!   every request in the batch gets the error and none is written;
+//! - the audit entries are appended one after the other in the transaction,
+//!   so the hash chain stays one order. On PostgreSQL the batch locks the
+//!   audit head first, so that batches of several replicas queue on it
+//!   instead of deadlocking on the other rows they lock (the year's case
+//!   counter);
+//! - bounds: a batch takes at most [`MAX_BATCH`] requests, and takes in
+//!   requests that arrive while it runs only until it is [`MAX_BATCH_TIME`]
+//!   old; a lone request runs at once (there is no fixed wait: the leader
+//!   takes what is queued, possibly only its own).
+//!
+//! The batch runs in its own task, so a request whose client goes away
+//! cannot abandon the others in its batch.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::AnyConnection;
+use tokio::sync::oneshot;
+
+use crate::{Store, StoreError};
+
+/// The most requests one batch takes.
+pub const MAX_BATCH: usize = 64;
+
+/// A batch takes in requests that arrive while it runs until it is this
+/// old; then it commits with what it has.
+pub const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
+
+/// What a request does inside the batch's transaction.
+pub(crate) type Work = Box<
+    dyn for<'c> FnOnce(
+            &'c mut AnyConnection,
+        ) -> Pin<
+            Box<dyn Future<Output = Result<Box<dyn Any + Send>, StoreError>> + Send + 'c>,
+        > + Send,
+>;
+
+/// A grouped request's result, as [`Work`] returns it.
+pub(crate) fn answer<T: Send + 'static>(value: T) -> Result<Box<dyn Any + Send>, StoreError> {
+    Ok(Box::new(value))
+}
+
+type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+
+struct Job {
+    work: Work,
+    reply: Reply,
+}
+
+/// This process's queue of grouped requests, shared by every clone of a
+/// [`Store`].
+#[derive(Default)]
+pub(crate) struct Group {
+    queue: Mutex<VecDeque<Job>>,
+    /// Held by the batch that runs; the next leader waits for it.
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// How many batches ran, for the tests.
+    batches: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group").finish_non_exhaustive()
+    }
+}
+
+impl Group {
+    fn take(&self, room: usize) -> Vec<Job> {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let n = room.min(queue.len());
+        queue.drain(..n).collect()
+    }
+}
+
+impl Store {
+    /// Runs `work` in the next batch's transaction (see the module) and
+    /// returns its result once the batch has committed.
+    pub(crate) async fn grouped<T: Send + 'static>(&self, work: Work) -> Result<T, StoreError> {
+        let (reply, mut answer) = oneshot::channel();
+        self.group
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(Job { work, reply });
+        let result = loop {
+            let turn = tokio::select! {
+                biased;
+                result = &mut answer => break result.ok(),
+                turn = self.group.turn.clone().lock_owned() => turn,
+            };
+            // A batch that ran before this turn may have answered already.
+            match answer.try_recv() {
+                Ok(result) => break Some(result),
+                Err(oneshot::error::TryRecvError::Closed) => break None,
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let jobs = self.group.take(MAX_BATCH);
+            let store = self.clone();
+            tokio::spawn(async move {
+                store.run_batch(jobs.into()).await;
+                drop(turn);
+            });
+        };
+        match result {
+            Some(Ok(value)) => Ok(*value
+                .downcast::<T>()
+                .expect("a grouped request gets back its own type")),
+            Some(Err(e)) => Err(e),
+            // The batch's task ended without answering (it panicked).
+            None => Err(failed("the batch ended without an answer")),
+        }
+    }
+
+    /// One batch: one transaction, one savepoint per request, one commit,
+    /// then the answers.
+    async fn run_batch(&self, mut pending: VecDeque<Job>) {
+        let started = Instant::now();
+        self.group
+            .batches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut done: Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)> = Vec::new();
+        let mut tx = match self.write().await {
+            Ok(tx) => tx,
+            Err(e) => return fail_all(done, pending, &e),
+        };
+        if let Err(e) = crate::audit::lock_head(&mut tx, self.backend).await {
+            return fail_all(done, pending, &e);
+        }
+        while let Some(job) = pending.pop_front() {
+            if let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await {
+                pending.push_front(job);
+                return fail_all(done, pending, &e.into());
+            }
+            let result = (job.work)(&mut tx).await;
+            let end = if result.is_ok() {
+                "RELEASE SAVEPOINT grouped"
+            } else {
+                "ROLLBACK TO SAVEPOINT grouped"
+            };
+            done.push((job.reply, result));
+            if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+                return fail_all(done, pending, &e.into());
+            }
+            if pending.is_empty() && started.elapsed() < MAX_BATCH_TIME {
+                pending.extend(self.group.take(MAX_BATCH.saturating_sub(done.len())));
+            }
+        }
+        match tx.commit().await {
+            Ok(()) => {
+                for (reply, result) in done {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => fail_all(done, pending, &e.into()),
+        }
+    }
+}
+
+/// The batch's transaction failed: nothing in it is written, and every
+/// request hears why (one refused on its own keeps its own refusal).
+fn fail_all(
+    done: Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)>,
+    pending: VecDeque<Job>,
+    e: &StoreError,
+) {
+    tracing::warn!(error = %e, "a grouped write transaction failed");
+    for (reply, result) in done {
+        let _ = reply.send(match result {
+            Ok(_) => Err(failed(e)),
+            Err(own) => Err(own),
+        });
+    }
+    for job in pending {
+        let _ = job.reply.send(Err(failed(e)));
+    }
+}
+
+/// The failure of a batch, for each of its requests (database errors are
+/// not `Clone`; their message is what the caller sees anyway).
+fn failed(why: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("group commit: {why}")))
+}
+
+/// Hooks for the group commit tests (the `testing` feature): hold the turn
+/// so that requests queue, see how many did, count the batches.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+impl Store {
+    pub async fn hold_group_for_tests(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.group.turn.clone().lock_owned().await
+    }
+
+    pub fn queued_for_tests(&self) -> usize {
+        self.group.queue.lock().unwrap().len()
+    }
+
+    pub fn batches_for_tests(&self) -> u64 {
+        self.group
+            .batches
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
