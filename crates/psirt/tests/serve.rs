@@ -6,6 +6,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::PgDatabase;
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -177,56 +180,96 @@ fn log_never_shows_report_bodies_or_tokens(format: &str) -> String {
 }
 
 /// DESIGN §6: a report that was acknowledged is never lost, even when the
-/// server dies (SIGKILL, no shutdown) right after answering 201.
+/// server dies (SIGKILL, no shutdown) in the middle of concurrent intake,
+/// whose reports are committed in groups (`psirt-store`'s `group.rs`):
+/// every report answered 201 before the kill is there afterwards.
 #[test]
 fn an_acknowledged_report_survives_a_crash_right_after_the_201() {
+    acknowledged_reports_survive_sigkill(&[]);
+}
+
+/// The same on PostgreSQL.
+#[test]
+fn an_acknowledged_report_survives_a_crash_on_postgres() {
+    let db = PgDatabase::create();
+    acknowledged_reports_survive_sigkill(&[("PSIRT_DATABASE_URL", &db.url())]);
+}
+
+fn acknowledged_reports_survive_sigkill(env: &[(&str, &str)]) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, addr) = Server::start(dir.path(), None);
-    let mut references = Vec::new();
-    for i in 0..5 {
-        let response = post_json(
-            &addr,
-            "/api/v1/reports",
-            &format!(r#"{{"summary": "Crash {i}", "details": "x"}}"#),
-        );
-        assert!(response.starts_with("HTTP/1.1 201"), "{response}");
-        let reference = response
-            .split(r#""reference":""#)
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        references.push(reference);
+    let mut server_env = env.to_vec();
+    server_env.push(("PSIRT_INTAKE_PER_MINUTE", "100000"));
+    let (mut server, addr) = Server::start_with(dir.path(), None, &server_env);
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Eight clients post reports as fast as they are answered.
+    let clients: Vec<_> = (0..8)
+        .map(|c| {
+            let (addr, acknowledged, stop) = (addr.clone(), acknowledged.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for i in 0.. {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let body = format!(r#"{{"summary": "Crash {c}.{i}", "details": "x"}}"#);
+                    let request = format!(
+                        "POST /api/v1/reports HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    // After the kill: refused, reset or cut short.
+                    let Ok(response) = send(&addr, &request) else {
+                        return;
+                    };
+                    if !response.starts_with("HTTP/1.1 201") {
+                        return;
+                    }
+                    let reference = response.split(r#""reference":""#).nth(1).unwrap();
+                    let reference = reference.split('"').next().unwrap().to_string();
+                    acknowledged.lock().unwrap().push(reference);
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 40 {
+        assert!(Instant::now() < deadline, "intake too slow");
+        std::thread::sleep(Duration::from_millis(5));
     }
-    // SIGKILL: no graceful shutdown, no chance to flush anything more.
+    // SIGKILL while the clients are still posting: no graceful shutdown,
+    // no chance to flush anything more.
     server.0.kill().unwrap();
     server.0.wait().unwrap();
-    let add = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .args([
-            "user",
-            "add",
-            "--email",
-            "pst@example.org",
-            "--name",
-            "PST",
-            "--role",
-            "pst",
-        ])
-        .current_dir(dir.path())
-        .env_clear()
-        .output()
-        .unwrap();
-    assert!(add.status.success());
-    let listed = Command::new(env!("CARGO_BIN_EXE_psirt"))
-        .args(["case", "list", "--as", "pst@example.org"])
-        .current_dir(dir.path())
-        .env_clear()
-        .output()
-        .unwrap();
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let psirt = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_psirt"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let add = psirt(&[
+        "user",
+        "add",
+        "--email",
+        "pst@example.org",
+        "--name",
+        "PST",
+        "--role",
+        "pst",
+    ]);
+    assert!(add.status.success(), "{add:?}");
+    let listed = psirt(&["case", "list", "--as", "pst@example.org", "--limit", "200"]);
     let listed = String::from_utf8(listed.stdout).unwrap();
-    for reference in &references {
+    let acknowledged = acknowledged.lock().unwrap();
+    assert!(acknowledged.len() >= 40);
+    for reference in acknowledged.iter() {
         assert!(
             listed.contains(reference.as_str()),
             "{reference} lost after the crash:\n{listed}"
