@@ -3,12 +3,17 @@
 //! `GET /api/v1/cases` serves), the dashboard's first page
 //! (`Store::agenda_page`, what `/cases` renders) and the public advisories'
 //! first page (`Store::public_page`, what `/advisories` renders), each at
-//! 1,000 cases and at `LARGE` cases, spread over 20 projects, on SQLite.
+//! 1,000 cases and at `LARGE` cases, spread over 20 projects, on SQLite and
+//! on PostgreSQL.
 //!
-//! `cargo bench -p psirt-store --bench lists [-- LARGE]` (default 20,000).
-//! The databases live under /dev/shm when it exists, so that filling them
-//! measures psirt rather than the disk; the reads are the same either way.
-//! It prints each measure's median over 50 reads and the large/small
+//! `cargo bench -p psirt-store --bench lists [-- LARGE]` (default 100,000);
+//! `BENCH_DATABASES` picks the databases (default `sqlite postgres`),
+//! `BENCH_POSTGRES` the PostgreSQL server (default
+//! `postgres://postgres@127.0.0.1:5432`; a fresh database per size, dropped
+//! after). The SQLite databases live under /dev/shm when it exists, and the
+//! PostgreSQL ones commit without waiting for the disk, so that filling
+//! them measures psirt rather than the disk; the reads are the same either
+//! way. It prints each measure's median over 50 reads and the large/small
 //! ratio. Not a test: nothing here passes or fails.
 
 use std::time::{Duration, Instant};
@@ -22,6 +27,8 @@ const PROJECTS: usize = 20;
 /// 1,000 cases that is 50, so the first public page is full at both sizes.
 const RELEASED_EVERY: usize = 20;
 const READS: usize = 50;
+/// Writers filling a database at once.
+const FILLERS: usize = 8;
 
 fn t0() -> Timestamp {
     "2026-01-05T09:00:00Z".parse().unwrap()
@@ -30,9 +37,8 @@ fn t0() -> Timestamp {
 /// A store with `cases` cases over [`PROJECTS`] projects, one PST member
 /// on every project (who sees every case), and one case in
 /// [`RELEASED_EVERY`] released.
-async fn fill(dir: &std::path::Path, cases: usize) -> (Store, User, Timestamp) {
-    let url = format!("sqlite://{}/lists-{cases}.db", dir.display());
-    let store = Store::open(&url).await.unwrap();
+async fn fill(url: &str, cases: usize) -> (Store, User, Timestamp) {
+    let store = Store::open(url).await.unwrap();
     let (lead, _) = store
         .add_user(&"lead@example.org".parse().unwrap(), "Lead", false, t0())
         .await
@@ -46,32 +52,44 @@ async fn fill(dir: &std::path::Path, cases: usize) -> (Store, User, Timestamp) {
         store.add_pst_member(&slug, lead.id, t0()).await.unwrap();
     }
     let caller = Caller::cli(Principal::User(lead.clone()));
-    let mut now = t0();
-    for i in 0..cases {
-        now += SignedDuration::from_secs(30);
-        let report = NewReport {
-            project: format!("project-{:02}", i % PROJECTS),
-            summary: format!("vulnerability number {i}"),
-            details: Secret::new("Send a crafted packet.".into()),
-            reporter: Some(Reporter {
-                name: Some("Rita".into()),
-                email: Some("rita@example.net".parse().unwrap()),
-            }),
-            public_link: None,
-            already_public: false,
-            ai_assisted: false,
-        };
-        let reference = store
-            .report(report, "bench", now)
-            .await
-            .unwrap()
-            .record
-            .case
-            .reference;
-        if i % RELEASED_EVERY == 0 {
-            release(&store, &caller, reference, now).await;
-        }
+    // FILLERS writers at once, as many clients would: the reports of a
+    // moment share a transaction (group commit), which makes filling
+    // 100,000 cases take minutes rather than an hour.
+    let mut fillers = Vec::new();
+    for k in 0..FILLERS {
+        let (store, caller) = (store.clone(), caller.clone());
+        fillers.push(tokio::spawn(async move {
+            for i in (k..cases).step_by(FILLERS) {
+                let now = t0() + SignedDuration::from_secs(30 * (i as i64 + 1));
+                let report = NewReport {
+                    project: format!("project-{:02}", i % PROJECTS),
+                    summary: format!("vulnerability number {i}"),
+                    details: Secret::new("Send a crafted packet.".into()),
+                    reporter: Some(Reporter {
+                        name: Some("Rita".into()),
+                        email: Some("rita@example.net".parse().unwrap()),
+                    }),
+                    public_link: None,
+                    already_public: false,
+                    ai_assisted: false,
+                };
+                let reference = store
+                    .report(report, "bench", now)
+                    .await
+                    .unwrap()
+                    .record
+                    .case
+                    .reference;
+                if i % RELEASED_EVERY == 0 {
+                    release(&store, &caller, reference, now).await;
+                }
+            }
+        }));
     }
+    for filler in fillers {
+        filler.await.unwrap();
+    }
+    let now = t0() + SignedDuration::from_secs(30 * cases as i64);
     (store, lead, now + SignedDuration::from_hours(1))
 }
 
@@ -167,11 +185,65 @@ async fn measure(store: &Store, lead: &User, now: Timestamp) -> Figures {
     }
 }
 
+/// Where one database of `cases` cases lives: a SQLite file in `dir`, or
+/// a fresh PostgreSQL database (made here, dropped by [`drop_postgres`])
+/// whose commits do not wait for the disk (`synchronous_commit = off`),
+/// like the SQLite files in /dev/shm: filling measures psirt, not the disk.
+async fn database(backend: &str, dir: &std::path::Path, cases: usize) -> String {
+    match backend {
+        "sqlite" => format!("sqlite://{}/lists-{cases}.db", dir.display()),
+        "postgres" => {
+            let name = format!("psirt_bench_lists_{}_{cases}", std::process::id());
+            let mut admin = postgres_admin().await;
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                format!("CREATE DATABASE {name}"),
+                format!("ALTER DATABASE {name} SET synchronous_commit = off"),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+            }
+            format!("{}/{name}", postgres_server())
+        }
+        other => panic!("BENCH_DATABASES: {other:?} is neither sqlite nor postgres"),
+    }
+}
+
+/// `BENCH_POSTGRES`: the server, without a database name.
+fn postgres_server() -> String {
+    std::env::var("BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+async fn postgres_admin() -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(&format!("{}/postgres", postgres_server()))
+        .await
+        .unwrap()
+}
+
+async fn drop_postgres(url: &str) {
+    if let Some((_, name)) = url.rsplit_once('/')
+        && url.starts_with("postgres")
+    {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut postgres_admin().await)
+        .await
+        .unwrap();
+    }
+}
+
 fn main() {
     let large: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(20_000);
+        .unwrap_or(100_000);
+    let backends =
+        std::env::var("BENCH_DATABASES").unwrap_or_else(|_| "sqlite postgres".into());
     let shm = std::path::Path::new("/dev/shm");
     let dir = if shm.is_dir() {
         tempfile::tempdir_in(shm).unwrap()
@@ -180,26 +252,29 @@ fn main() {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let mut figures = Vec::new();
-        for cases in [1_000, large] {
-            let start = Instant::now();
-            let (store, lead, now) = fill(dir.path(), cases).await;
-            eprintln!("filled {cases} cases in {:.1?}", start.elapsed());
-            figures.push((cases, measure(&store, &lead, now).await));
-            store.close().await;
-        }
-        let (small_n, small) = &figures[0];
-        let (large_n, large) = &figures[1];
-        println!("measure\t{small_n} cases\t{large_n} cases\tratio");
-        for (name, a, b) in [
-            ("case list page", small.list, large.list),
-            ("dashboard page", small.dashboard, large.dashboard),
-            ("/advisories page", small.advisories, large.advisories),
-        ] {
-            println!(
-                "{name}\t{a:.2?}\t{b:.2?}\t{:.2}",
-                b.as_secs_f64() / a.as_secs_f64()
-            );
+        println!("database\tmeasure\t1000 cases\t{large} cases\tratio");
+        for backend in backends.split_whitespace() {
+            let mut figures = Vec::new();
+            for cases in [1_000, large] {
+                let url = database(backend, dir.path(), cases).await;
+                let start = Instant::now();
+                let (store, lead, now) = fill(&url, cases).await;
+                eprintln!("{backend}: filled {cases} cases in {:.1?}", start.elapsed());
+                figures.push(measure(&store, &lead, now).await);
+                store.close().await;
+                drop_postgres(&url).await;
+            }
+            let (small, large) = (&figures[0], &figures[1]);
+            for (name, a, b) in [
+                ("case list page", small.list, large.list),
+                ("dashboard page", small.dashboard, large.dashboard),
+                ("/advisories page", small.advisories, large.advisories),
+            ] {
+                println!(
+                    "{backend}\t{name}\t{a:.2?}\t{b:.2?}\t{:.2}",
+                    b.as_secs_f64() / a.as_secs_f64()
+                );
+            }
         }
     });
 }

@@ -10,14 +10,20 @@
 #     with bench/pg_insert.sql at the same client count);
 #   - case reads: GET /api/v1/cases/{reference} with an API token (each read
 #     appends to the audit log, so it writes), against GET /healthz;
-#   - the server's resident memory: VmRSS idle (after start-up, before any
-#     load) and VmHWM (peak) after all runs.
-# Prints a Markdown table and writes it to target/bench/load.md.
+#   - the server's resident memory at BENCH_CASES cases: the database is
+#     filled to BENCH_CASES reports through the API, the server restarted on
+#     it; VmRSS idle (after start-up, before any load), then under load (case
+#     reads, the case list's first page, /advisories, intake, BENCH_REQUESTS
+#     each; their rates and latencies are reported too), VmHWM (peak) after.
+# Prints Markdown tables and writes them to target/bench/load.md.
 #
 # Not run in CI. Knobs: BENCH_REQUESTS (per measurement, default 10000),
 # BENCH_CONNECTIONS (default 16), BENCH_DATABASES
 # ("sqlite postgres"), BENCH_POSTGRES (server URL without database,
-# default postgres://postgres@127.0.0.1:5432).
+# default postgres://postgres@127.0.0.1:5432), BENCH_CASES (default 100000;
+# 0 skips the memory measure), BENCH_PSIRT (a psirt binary to measure
+# instead of building this checkout's: how the figures before a change are
+# taken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH=$PWD/bench
@@ -26,6 +32,7 @@ REQUESTS=${BENCH_REQUESTS:-10000}
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 DATABASES=${BENCH_DATABASES:-sqlite postgres}
 PG=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+CASES=${BENCH_CASES:-100000}
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian)" >&2
@@ -37,13 +44,17 @@ if [[ " $DATABASES " == *" postgres "* ]] && ! pg_isready -h 127.0.0.1 -p 5432 -
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 
-echo "building psirt (release)" >&2
-PSIRT=$(cargo build --release -p psirt --bin psirt --message-format=json-render-diagnostics | python3 -c '
+if [ -n "${BENCH_PSIRT:-}" ]; then
+  PSIRT=$BENCH_PSIRT
+else
+  echo "building psirt (release)" >&2
+  PSIRT=$(cargo build --release -p psirt --bin psirt --message-format=json-render-diagnostics | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "psirt":
         print(m["executable"])')
+fi
 [ -x "$PSIRT" ] || { echo "load.sh: could not find the psirt binary" >&2; exit 1; }
 
 WORK=$(mktemp -d)
@@ -75,7 +86,7 @@ mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 load() {
   local url=$1; shift
   local out
-  out=$(wrk -t 1 -c "$CONNECTIONS" -d 120s --latency -s "$BENCH/count.lua" "$url" -- "$REQUESTS" "$@")
+  out=$(wrk -t 1 -c "$CONNECTIONS" -d "${WRK_CAP:-120}s" --latency -s "$BENCH/count.lua" "$url" -- "$REQUESTS" "$@")
   local result
   result=$(grep '^RESULT' <<<"$out")
   if [ "$(field non2xx "$result")" != 0 ] || [ "$(field errors "$result")" != 0 ]; then
@@ -88,21 +99,34 @@ load() {
 ROWS=()
 row() { ROWS+=("| $(IFS='|'; echo "$*" | sed 's/|/ | /g') |"); }
 
+# start_server DIR BASE: `psirt serve` in the background (SERVER_PID),
+# once /healthz answers and a second more has passed.
+start_server() {
+  "$PSIRT" serve >>"$1/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    curl -fsS "$2/healthz" >/dev/null 2>&1 && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$1/server.log" >&2; return 1; }
+    sleep 0.1
+  done
+  sleep 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+
 bench_one() {
   local name=$1 url=$2 port dir base token ref
   dir="$WORK/$name"; mkdir -p "$dir"
   port=$(free_port)
   base=http://127.0.0.1:$port
-  export PSIRT_DATABASE_URL=$url PSIRT_LISTEN=127.0.0.1:$port PSIRT_INTAKE_PER_MINUTE=4000000000 PSIRT_LOG=warn
+  export PSIRT_DATABASE_URL=$url PSIRT_LISTEN=127.0.0.1:$port PSIRT_INTAKE_PER_MINUTE=4000000000 \
+    PSIRT_REPORTS_PER_EMAIL_PER_DAY=4000000000 PSIRT_LOG=warn
   token=$("$PSIRT" user add --email alice@example.org --name Alice --role pst)
-  "$PSIRT" serve >"$dir/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$dir/server.log" >&2; return 1; }
-    sleep 0.1
-  done
-  sleep 1
+  start_server "$dir" "$base"
   local idle_rss
   idle_rss=$(mem_kb "$SERVER_PID" VmRSS)
 
@@ -140,6 +164,29 @@ print(f"RESULT requests={len(lat)} duration_us={int(len(lat) / tps * 1e6)} p50_u
   local peak rss_after
   peak=$(mem_kb "$SERVER_PID" VmHWM)
   rss_after=$(mem_kb "$SERVER_PID" VmRSS)
+  MEM_ROWS+=("| $name | $((REQUESTS + 1)) | $((idle_rss / 1024)) | $((peak / 1024)) | $((rss_after / 1024)) | $(ratio "$peak" "$idle_rss") |")
+
+  if [ "$CASES" -gt $((REQUESTS + 1)) ]; then
+    echo "== $name: filling to $CASES cases" >&2
+    local fill=$((CASES - REQUESTS - 1))
+    REQUESTS=$fill WRK_CAP=3600 load "$base/api/v1/reports" POST "$dir/report.json" >/dev/null
+    stop_server
+    start_server "$dir" "$base"
+    idle_rss=$(mem_kb "$SERVER_PID" VmRSS)
+    echo "== $name: under load at $CASES cases" >&2
+    local big_reads big_list big_adv big_intake
+    big_reads=$(load "$base/api/v1/cases/$ref" GET - "Authorization=Bearer $token")
+    big_list=$(load "$base/api/v1/cases" GET - "Authorization=Bearer $token")
+    big_adv=$(load "$base/advisories")
+    big_intake=$(load "$base/api/v1/reports" POST "$dir/report.json")
+    peak=$(mem_kb "$SERVER_PID" VmHWM)
+    rss_after=$(mem_kb "$SERVER_PID" VmRSS)
+    MEM_ROWS+=("| $name | $CASES | $((idle_rss / 1024)) | $((peak / 1024)) | $((rss_after / 1024)) | $(ratio "$peak" "$idle_rss") |")
+    for m in "case read GET /api/v1/cases/{ref}:$big_reads" "case list GET /api/v1/cases:$big_list" \
+      "GET /advisories:$big_adv" "intake POST /api/v1/reports:$big_intake"; do
+      BIG_ROWS+=("| $name | ${m%%:*} | $(rate "${m#*:}") | $(ms "${m#*:}" p50_us) | $(ms "${m#*:}" p99_us) |")
+    done
+  fi
   cleanup
 
   row "$name" "intake POST /api/v1/reports" "$(rate "$intake")" "$(ms "$intake" p50_us)" "$(ms "$intake" p99_us)" \
@@ -148,10 +195,10 @@ print(f"RESULT requests={len(lat)} duration_us={int(len(lat) / tps * 1e6)} p50_u
   row "$name" "case read GET /api/v1/cases/{ref}" "$(rate "$reads")" "$(ms "$reads" p50_us)" "$(ms "$reads" p99_us)" \
     "$(ratio "$(rate "$reads")" "$(rate "$health")") of healthz"
   row "$name" "GET /healthz" "$(rate "$health")" "$(ms "$health" p50_us)" "$(ms "$health" p99_us)" "1.00"
-  MEM_ROWS+=("| $name | $((idle_rss / 1024)) | $((peak / 1024)) | $((rss_after / 1024)) | $(ratio "$peak" "$idle_rss") |")
 }
 
 MEM_ROWS=()
+BIG_ROWS=()
 for db in $DATABASES; do
   case $db in
     sqlite) bench_one sqlite "sqlite://$WORK/sqlite/psirt.db" ;;
@@ -167,13 +214,21 @@ done
 
 mkdir -p target/bench
 {
-  echo "psirt load benchmark: $REQUESTS requests per run, $CONNECTIONS connections (wrk -t 1, pgbench -j 2); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo "psirt load benchmark: $REQUESTS requests per run, $CONNECTIONS connections (wrk -t 1, pgbench -j 2); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); $("$PSIRT" --version 2>/dev/null || echo psirt) at ${BENCH_LABEL:-$(git rev-parse --short HEAD 2>/dev/null || echo '?')}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| database | measurement | req/s | p50 ms | p99 ms | ratio to baseline |"
   echo "|---|---|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
-  echo "| database | RSS idle MiB | VmHWM peak MiB | RSS after MiB | peak / idle |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| database | cases | RSS idle MiB | VmHWM peak MiB | RSS after MiB | peak / idle |"
+  echo "|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "${MEM_ROWS[@]}"
+  if [ ${#BIG_ROWS[@]} -gt 0 ]; then
+    echo
+    echo "At $CASES cases (one project), the load under which the memory above was measured:"
+    echo
+    echo "| database | measurement | req/s | p50 ms | p99 ms |"
+    echo "|---|---|---:|---:|---:|"
+    printf '%s\n' "${BIG_ROWS[@]}"
+  fi
 } | tee target/bench/load.md
