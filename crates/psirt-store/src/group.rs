@@ -17,10 +17,13 @@
 //!   audit head first, so that batches of several replicas queue on it
 //!   instead of deadlocking on the other rows they lock (the year's case
 //!   counter);
-//! - bounds: a batch takes at most [`MAX_BATCH`] requests, and takes in
-//!   requests that arrive while it runs only until it is [`MAX_BATCH_TIME`]
-//!   old; a lone request runs at once (there is no fixed wait: the leader
-//!   takes what is queued, possibly only its own).
+//! - bounds: a batch takes at most [`MAX_BATCH`] requests, and runs
+//!   requests (those queued when it started, and those that arrive while it
+//!   runs) only until it has held the audit head for [`MAX_BATCH_TIME`]:
+//!   then it commits, and what it did not run leads the next batch. Other
+//!   writers (commands, mail) wait for the head no longer than that and one
+//!   commit. A lone request runs at once (there is no fixed wait: the
+//!   leader takes what is queued, possibly only its own).
 //!
 //! The batch runs in its own task, so a request whose client goes away
 //! cannot abandon the others in its batch.
@@ -29,6 +32,7 @@ use std::any::Any;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,8 +44,8 @@ use crate::{Store, StoreError};
 /// The most requests one batch takes.
 pub const MAX_BATCH: usize = 64;
 
-/// A batch takes in requests that arrive while it runs until it is this
-/// old; then it commits with what it has.
+/// A batch runs requests until it has held the audit head this long; then
+/// it commits what it ran, and the rest go first in the next batch.
 pub const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
 
 /// What a request does inside the batch's transaction.
@@ -67,13 +71,25 @@ struct Job {
 
 /// This process's queue of grouped requests, shared by every clone of a
 /// [`Store`].
-#[derive(Default)]
 pub(crate) struct Group {
     queue: Mutex<VecDeque<Job>>,
     /// Held by the batch that runs; the next leader waits for it.
     turn: Arc<tokio::sync::Mutex<()>>,
     /// How many batches ran, for the tests.
-    batches: std::sync::atomic::AtomicU64,
+    batches: AtomicU64,
+    /// [`MAX_BATCH_TIME`] in microseconds; the tests change it.
+    time_bound: AtomicU64,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group {
+            queue: Mutex::default(),
+            turn: Arc::default(),
+            batches: AtomicU64::new(0),
+            time_bound: AtomicU64::new(MAX_BATCH_TIME.as_micros() as u64),
+        }
+    }
 }
 
 impl std::fmt::Debug for Group {
@@ -132,10 +148,8 @@ impl Store {
     /// One batch: one transaction, one savepoint per request, one commit,
     /// then the answers.
     async fn run_batch(&self, mut pending: VecDeque<Job>) {
-        let started = Instant::now();
-        self.group
-            .batches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.group.batches.fetch_add(1, Ordering::Relaxed);
+        let bound = Duration::from_micros(self.group.time_bound.load(Ordering::Relaxed));
         let mut done: Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)> = Vec::new();
         let mut tx = match self.write().await {
             Ok(tx) => tx,
@@ -144,7 +158,20 @@ impl Store {
         if let Err(e) = crate::audit::lock_head(&mut tx, self.backend).await {
             return fail_all(done, pending, &e);
         }
+        // From here the batch holds the audit head, which every other
+        // writer waits for: the time bound counts from here.
+        let started = Instant::now();
         while let Some(job) = pending.pop_front() {
+            if !done.is_empty() && started.elapsed() >= bound {
+                // Cut: the rest go first in the next batch, which one of
+                // their requests (waiting for the turn) will lead.
+                pending.push_front(job);
+                let mut queue = self.group.queue.lock().unwrap_or_else(|p| p.into_inner());
+                while let Some(job) = pending.pop_back() {
+                    queue.push_front(job);
+                }
+                break;
+            }
             if let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await {
                 pending.push_front(job);
                 return fail_all(done, pending, &e.into());
@@ -159,7 +186,7 @@ impl Store {
             if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
                 return fail_all(done, pending, &e.into());
             }
-            if pending.is_empty() && started.elapsed() < MAX_BATCH_TIME {
+            if pending.is_empty() && started.elapsed() < bound {
                 pending.extend(self.group.take(MAX_BATCH.saturating_sub(done.len())));
             }
         }
@@ -213,8 +240,13 @@ impl Store {
     }
 
     pub fn batches_for_tests(&self) -> u64 {
+        self.group.batches.load(Ordering::Relaxed)
+    }
+
+    /// Sets the time bound of this store's batches (all its clones').
+    pub fn set_batch_time_for_tests(&self, bound: Duration) {
         self.group
-            .batches
-            .load(std::sync::atomic::Ordering::Relaxed)
+            .time_bound
+            .store(bound.as_micros() as u64, Ordering::Relaxed);
     }
 }

@@ -78,6 +78,8 @@ both!(
     |store: Store| async move {
         setup(&store).await;
         let entries_before = intact(&store).await;
+        // Long enough for all twelve, however slow the machine.
+        store.set_batch_time_for_tests(Duration::from_secs(60));
         let held = store.hold_group_for_tests().await;
         let mut tasks = Vec::new();
         for i in 0..12 {
@@ -175,6 +177,7 @@ both!(
         assert_eq!(intact(&store).await, entries_before + 50);
 
         // And a batch made of reads only, queued behind the held turn.
+        store.set_batch_time_for_tests(Duration::from_secs(60));
         let held = store.hold_group_for_tests().await;
         let mut tasks = Vec::new();
         for i in 0..8 {
@@ -210,6 +213,7 @@ both!(
     the_quota_counts_in_a_batch_in_arrival_order,
     |store: Store| async move {
         setup(&store).await;
+        store.set_batch_time_for_tests(Duration::from_secs(60));
         let email: psirt_core::EmailAddress = "rita@example.net".parse().unwrap();
         let held = store.hold_group_for_tests().await;
         let mut tasks = Vec::new();
@@ -240,5 +244,36 @@ both!(
                 .await,
             6
         );
+    }
+);
+
+both!(
+    a_batch_past_its_time_bound_commits_and_the_rest_lead_the_next,
+    |store: Store| async move {
+        setup(&store).await;
+        // No time at all: each batch runs one request, commits, and hands
+        // the rest on, in order.
+        store.set_batch_time_for_tests(Duration::ZERO);
+        let held = store.hold_group_for_tests().await;
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.report(report("coredns", &format!("report {i}")), "test", t0())
+                    .await
+            }));
+            queued(&store, tasks.len()).await;
+        }
+        let batches = store.batches_for_tests();
+        drop(held);
+        let mut numbers = Vec::new();
+        for task in tasks {
+            numbers.push(task.await.unwrap().unwrap().record.case.reference.number());
+        }
+        // In arrival order, one batch each.
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(store.batches_for_tests() - batches, 6);
+        assert_eq!(store.raw_count("SELECT COUNT(*) FROM cases").await, 6);
+        intact(&store).await;
     }
 );
