@@ -242,8 +242,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let backends =
-        std::env::var("BENCH_DATABASES").unwrap_or_else(|_| "sqlite postgres".into());
+    let backends = std::env::var("BENCH_DATABASES").unwrap_or_else(|_| "sqlite postgres".into());
     let shm = std::path::Path::new("/dev/shm");
     let dir = if shm.is_dir() {
         tempfile::tempdir_in(shm).unwrap()

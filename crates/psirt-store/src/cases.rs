@@ -220,10 +220,13 @@ impl Store {
         let assigning = matches!(command, Command::AssignFixLead { .. });
         if assigning {
             // The rotation's state is the project's: lock it so that two
-            // cases assigned at once never hand out the same turn.
+            // cases assigned at once never hand out the same turn. `NO KEY`:
+            // a report's reference to its project (a foreign key's KEY
+            // SHARE, taken inside a grouped batch that already holds the
+            // audit head) must not wait for it, or the two would deadlock.
             sqlx::query(match self.backend {
                 Backend::Sqlite => "SELECT slug FROM projects WHERE slug = $1",
-                Backend::Postgres => "SELECT slug FROM projects WHERE slug = $1 FOR UPDATE",
+                Backend::Postgres => "SELECT slug FROM projects WHERE slug = $1 FOR NO KEY UPDATE",
             })
             .bind(&locked.project)
             .fetch_one(&mut *tx)

@@ -277,3 +277,47 @@ both!(
         intact(&store).await;
     }
 );
+
+both!(
+    reports_and_fix_lead_assignments_at_once_never_deadlock,
+    |store: Store| async move {
+        // A batch holds the audit head while its reports refer to their
+        // project; an assignment locks the project, then wants the head.
+        let (pst, _) = setup(&store).await;
+        let lead = Caller::cli(Principal::User(pst));
+        let mut cases = Vec::new();
+        for _ in 0..10 {
+            let intake = store
+                .report(report("coredns", "cache poisoning"), "test", t0())
+                .await
+                .unwrap();
+            cases.push(intake.record.case.reference);
+        }
+        let entries_before = intact(&store).await;
+        let mut tasks = Vec::new();
+        for reference in cases {
+            let (s, lead) = (store.clone(), lead.clone());
+            tasks.push(tokio::spawn(async move {
+                let assign = psirt_core::Command::AssignFixLead {
+                    lead: None,
+                    override_reason: None,
+                };
+                s.execute(&lead, reference, assign, None, t0())
+                    .await
+                    .map(|_| ())
+            }));
+            for _ in 0..3 {
+                let s = store.clone();
+                tasks.push(tokio::spawn(async move {
+                    s.report(report("coredns", "another"), "test", t0())
+                        .await
+                        .map(|_| ())
+                }));
+            }
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(intact(&store).await, entries_before + 40);
+    }
+);
