@@ -35,6 +35,7 @@ pub mod private;
 mod publication;
 pub mod services;
 mod sessions;
+mod similar;
 mod standing;
 mod summaries;
 mod triage;
@@ -70,6 +71,7 @@ pub use keys::CheckedKey;
 pub use outbox::{DraftDecision, MailRecord, MailState, Outgoing, Retry};
 pub use services::{Service, ServiceConfig, ServiceEntry, ServiceSecret, ServiceSettings};
 pub use sessions::{MIN_PASSWORD, NewSession, Revoked, Session};
+pub use similar::Suggestion;
 pub use standing::{Caller, Principal};
 pub use summaries::{DEFAULT_PAGE, ListQuery, MAX_PAGE, Page, PageSize, StateFilter};
 pub use triage::{ReplyTemplate, TEMPLATE_MAX};
@@ -197,6 +199,7 @@ impl Store {
         };
         migrations::run(&store).await?;
         store.fill_missing_summaries().await?;
+        store.fill_missing_similar().await?;
         if let Some(path) = sqlite_path {
             // SQLite made -wal and -shm with the database's mode; files an
             // older psirt left readable are tightened here.

@@ -185,7 +185,9 @@ pub(crate) async fn write(
             .execute(&mut *tx)
             .await?;
     }
-    Ok(())
+    // The duplicates' index is derived from the same fold, in the same
+    // transaction, so it can never lag behind the events either.
+    crate::similar::write(tx, case_id, case).await
 }
 
 /// Folds case `case_id` from its events (locked first on PostgreSQL, so an
@@ -223,13 +225,15 @@ fn decode(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(i64, CaseSummary)>, StoreEr
 }
 
 impl Store {
-    /// Rebuilds every case's summary from its events, in one transaction,
+    /// Rebuilds every case's summary and its duplicates' index entry from
+    /// its events, in one transaction,
     /// and returns how many cases it rebuilt: `psirt reindex`.
     pub async fn reindex(&self) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
+        crate::similar::clear(&mut tx).await?;
         for &id in &ids {
             rebuild_one(&mut tx, self.backend, id).await?;
         }

@@ -1,0 +1,453 @@
+//! Likely duplicates: what a report is made of for comparison (its terms
+//! and its exact keys) and how alike two reports are.
+//!
+//! The store keeps each case's [`Likeness`] material in the databases'
+//! full-text indexes and a table of exact keys, and asks them for a
+//! bounded set of candidates; the score that ranks those candidates is
+//! computed here, the same on SQLite and PostgreSQL, from 0 (nothing in
+//! common) to 1. This module never reads a database or the clock.
+
+use std::collections::BTreeSet;
+
+use crate::case::Case;
+
+/// The kinds of exact key a report can share with another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyKind {
+    /// A CVE id (`CVE-2026-12345`), upper-cased.
+    Cve,
+    /// A URL, scheme and host lower-cased, without fragment or final `/`.
+    Url,
+    /// A package and version, `name@1.2.3`, lower-cased: written that way,
+    /// as `name 1.2.3` or `name v1.2.3`, or taken from a purl.
+    Package,
+    /// A package URL (`pkg:npm/foo@1.2.3`), lower-cased, without
+    /// qualifiers.
+    Purl,
+}
+
+impl KeyKind {
+    pub const ALL: [KeyKind; 4] = [KeyKind::Cve, KeyKind::Url, KeyKind::Package, KeyKind::Purl];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Cve => "cve",
+            KeyKind::Url => "url",
+            KeyKind::Package => "package",
+            KeyKind::Purl => "purl",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyKind> {
+        KeyKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// How much one shared key of this kind says on its own: a CVE id
+    /// names the vulnerability, a URL may be the project's home page.
+    fn weight(self) -> f64 {
+        match self {
+            KeyKind::Cve => 0.6,
+            KeyKind::Purl => 0.5,
+            KeyKind::Package => 0.4,
+            KeyKind::Url => 0.3,
+        }
+    }
+}
+
+/// One exact key of a report.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    pub kind: KeyKind,
+    pub value: String,
+}
+
+/// What a case is compared by: the normalised terms of its summary, its
+/// details and its advisory's title and description, and its exact keys
+/// (those in the text, its CVE ids and its advisory's aliases).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Material {
+    pub terms: BTreeSet<String>,
+    pub keys: BTreeSet<Key>,
+}
+
+/// How alike two cases are.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Likeness {
+    /// The combined score, 0..=1: the text's and the keys' together.
+    pub score: f64,
+    /// The text's part alone, 0..=1: the cosine of the two term sets.
+    pub text: f64,
+    /// The kinds of key both share, each once, in [`KeyKind`] order.
+    pub matched: Vec<KeyKind>,
+}
+
+/// How many suggestions are shown, at most.
+pub const SHOWN: usize = 5;
+
+/// Below this a candidate is not shown: a few common words in common.
+pub const MIN_SCORE: f64 = 0.12;
+
+/// How many terms of a report are sent to the full-text index as its
+/// query, at most: the longest ones, which are the rarer ones.
+pub const QUERY_TERMS: usize = 32;
+
+/// What `case` is compared by.
+pub fn material(case: &Case) -> Material {
+    let mut text = String::new();
+    for part in [
+        Some(case.summary.as_str()),
+        Some(case.details.expose().as_str()),
+        case.record.title.as_deref(),
+        case.record.description.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.push_str(part);
+        text.push('\n');
+    }
+    let mut keys = keys(&text);
+    for cve in &case.cves {
+        keys.insert(Key {
+            kind: KeyKind::Cve,
+            value: cve.to_string().to_uppercase(),
+        });
+    }
+    for alias in &case.record.aliases {
+        keys.extend(self::keys(alias));
+    }
+    Material {
+        terms: terms(&text),
+        keys,
+    }
+}
+
+/// The terms of `text`: its words, lower-cased, without the words every
+/// report has, lightly stemmed so that "requests" meets "request".
+pub fn terms(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && w.chars().count() <= 40)
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .map(|w| stem(&w))
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect()
+}
+
+/// The terms of `material` to query the full-text index with: at most
+/// [`QUERY_TERMS`], longest first (then alphabetically, so the query is
+/// the same every time).
+pub fn query_terms(material: &Material) -> Vec<&str> {
+    let mut terms: Vec<&str> = material.terms.iter().map(String::as_str).collect();
+    terms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    terms.truncate(QUERY_TERMS);
+    terms
+}
+
+/// How alike `a` and `b` are: the cosine of their term sets, raised by
+/// each kind of key they share (a CVE id most, a URL least), so that two
+/// reports with one CVE id and nothing else in common score 0.6 and two
+/// paraphrases of one report score by their words.
+pub fn likeness(a: &Material, b: &Material) -> Likeness {
+    let common = a.terms.intersection(&b.terms).count() as f64;
+    let text = if common == 0.0 {
+        0.0
+    } else {
+        common / ((a.terms.len() as f64).sqrt() * (b.terms.len() as f64).sqrt())
+    };
+    let matched: Vec<KeyKind> = KeyKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            a.keys
+                .iter()
+                .filter(|k| k.kind == *kind)
+                .any(|k| b.keys.contains(k))
+        })
+        .collect();
+    let unexplained: f64 = matched.iter().map(|k| 1.0 - k.weight()).product();
+    let score = 1.0 - (1.0 - text) * unexplained;
+    Likeness {
+        score: score.clamp(0.0, 1.0),
+        text: text.clamp(0.0, 1.0),
+        matched,
+    }
+}
+
+/// Ranks `candidates` by their likeness to `of`: the best [`SHOWN`] with
+/// a score of at least [`MIN_SCORE`], best first (ties: the earlier
+/// candidate first, as given).
+pub fn rank<T>(of: &Material, candidates: Vec<(T, Material)>) -> Vec<(T, Likeness)> {
+    let mut ranked: Vec<(usize, T, Likeness)> = candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, m))| {
+            let l = likeness(of, &m);
+            (i, t, l)
+        })
+        .filter(|(_, _, l)| l.score >= MIN_SCORE)
+        .collect();
+    ranked.sort_by(|a, b| b.2.score.total_cmp(&a.2.score).then(a.0.cmp(&b.0)));
+    ranked.truncate(SHOWN);
+    ranked.into_iter().map(|(_, t, l)| (t, l)).collect()
+}
+
+/// The exact keys written in `text`.
+pub fn keys(text: &str) -> BTreeSet<Key> {
+    let mut keys = BTreeSet::new();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, raw) in words.iter().enumerate() {
+        let word = raw.trim_matches(|c: char| "\"'`()[]{}<>,;!?".contains(c));
+        let word = word.trim_end_matches(['.', ':']);
+        if let Some(cve) = cve(word) {
+            keys.insert(Key {
+                kind: KeyKind::Cve,
+                value: cve,
+            });
+        }
+        if let Some(url) = url(word) {
+            keys.insert(Key {
+                kind: KeyKind::Url,
+                value: url,
+            });
+            continue;
+        }
+        if let Some((purl, package)) = purl(word) {
+            keys.insert(Key {
+                kind: KeyKind::Purl,
+                value: purl,
+            });
+            keys.extend(package.map(|value| Key {
+                kind: KeyKind::Package,
+                value,
+            }));
+            continue;
+        }
+        if let Some(package) = at_version(word) {
+            keys.insert(Key {
+                kind: KeyKind::Package,
+                value: package,
+            });
+            continue;
+        }
+        let next = words
+            .get(i + 1)
+            .map(|w| w.trim_end_matches(['.', ',', ';', ':', ')']));
+        if let (Some(name), Some(version)) = (package_name(word), next.and_then(version)) {
+            keys.insert(Key {
+                kind: KeyKind::Package,
+                value: format!("{name}@{version}"),
+            });
+        }
+    }
+    keys
+}
+
+fn cve(word: &str) -> Option<String> {
+    let upper = word.to_uppercase();
+    let start = upper.find("CVE-")?;
+    let rest = &upper[start + 4..];
+    let (year, number) = rest.split_once('-')?;
+    let number: String = number.chars().take_while(char::is_ascii_digit).collect();
+    (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) && number.len() >= 4)
+        .then(|| format!("CVE-{year}-{number}"))
+}
+
+fn url(word: &str) -> Option<String> {
+    let lower = word.to_lowercase();
+    let start = lower.find("https://").or_else(|| lower.find("http://"))?;
+    let word = &word[start..];
+    let (scheme, rest) = word.split_once("://")?;
+    let rest = rest.split('#').next().unwrap_or_default();
+    let (host, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let path = path.trim_end_matches('/');
+    Some(format!(
+        "{}://{}{path}",
+        scheme.to_lowercase(),
+        host.to_lowercase()
+    ))
+}
+
+/// A purl and the `name@version` it names, if it has a version.
+fn purl(word: &str) -> Option<(String, Option<String>)> {
+    let lower = word.to_lowercase();
+    let rest = lower.strip_prefix("pkg:")?;
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    if !rest.contains('/') {
+        return None;
+    }
+    let package = rest.rsplit_once('@').and_then(|(path, version)| {
+        let name = path.rsplit('/').next()?;
+        let version = version.strip_prefix('v').unwrap_or(version);
+        (!name.is_empty() && !version.is_empty()).then(|| format!("{name}@{version}"))
+    });
+    Some((format!("pkg:{rest}"), package))
+}
+
+/// `name@1.2.3` (not an e-mail address: the version starts with a digit).
+fn at_version(word: &str) -> Option<String> {
+    let at = word.rfind('@').filter(|&i| i > 0)?;
+    let (name, version) = (&word[..at], &word[at + 1..]);
+    let name = package_name(name)?;
+    Some(format!("{name}@{}", self::version(version)?))
+}
+
+/// A package's name as people write it: letters, digits and `-_./@`,
+/// with at least one letter, and not a word that precedes version numbers
+/// in prose ("version 1.2.3", "before 2.0").
+fn package_name(word: &str) -> Option<String> {
+    let ok = word.len() >= 2
+        && word.chars().any(|c| c.is_ascii_alphabetic())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./@".contains(c))
+        && !word.ends_with('.');
+    let lower = word.to_lowercase();
+    (ok && !NOT_NAMES.contains(&lower.as_str())).then_some(lower)
+}
+
+/// A version: digits and dots with at least one dot, after an optional
+/// `v`, with an optional pre-release or build suffix.
+fn version(word: &str) -> Option<String> {
+    let word = word.strip_prefix(['v', 'V']).unwrap_or(word);
+    let core: String = word
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let rest = &word[core.len()..];
+    let core = core.trim_end_matches('.');
+    let parts: Vec<&str> = core.split('.').collect();
+    let ok = parts.len() >= 2 && parts.iter().all(|p| !p.is_empty());
+    let suffix_ok = rest.is_empty()
+        || (rest.starts_with(['-', '+'])
+            && rest[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.'));
+    (ok && suffix_ok).then(|| format!("{core}{}", rest.to_lowercase()))
+}
+
+/// A light suffix-stripping stemmer: plurals and the common verb endings.
+fn stem(word: &str) -> String {
+    let n = word.chars().count();
+    if n > 5
+        && let Some(s) = word.strip_suffix("ies")
+    {
+        return format!("{s}y");
+    }
+    for suffix in ["ing", "ed"] {
+        if n > suffix.len() + 3
+            && let Some(s) = word.strip_suffix(suffix)
+        {
+            return s.to_string();
+        }
+    }
+    if n > 4 && word.ends_with('s') && !word.ends_with("ss") {
+        return word[..word.len() - 1].to_string();
+    }
+    word.to_string()
+}
+
+/// Words that precede a version number without naming a package.
+const NOT_NAMES: &[&str] = &[
+    "version", "versions", "release", "releases", "from", "since", "before", "after", "and",
+    "or", "to", "in", "on", "at", "of", "is", "the", "than", "through", "until", "up", "prior",
+    "including", "fixed", "affected", "affects", "tested", "with", "ver", "v.", "rev", "tag",
+];
+
+/// Words every report has, and the process's own words: they say nothing
+/// about which vulnerability a report is about.
+const STOP: &[&str] = &[
+    "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
+    "one", "our", "out", "has", "have", "his", "how", "its", "may", "new", "now", "old", "see",
+    "two", "way", "who", "did", "get", "got", "let", "put", "say", "she", "too", "use", "used",
+    "using", "with", "this", "that", "from", "they", "will", "would", "there", "their", "what",
+    "when", "where", "which", "while", "about", "into", "than", "then", "them", "these", "those",
+    "some", "such", "only", "also", "been", "being", "were", "your", "yours", "each", "other",
+    "more", "most", "very", "just", "like", "does", "doing", "done", "should", "could", "must",
+    "here", "hello", "dear", "team", "thanks", "thank", "regard", "regards", "best", "please",
+    "hi", "found", "find", "think", "believe", "seem", "seems", "able", "following", "below",
+    "above", "attached", "report", "reported", "reporting", "issue", "issues", "problem",
+    "vulnerability", "vulnerabilitie", "vulnerable", "security", "attacker", "attack",
+    "exploit", "impact", "step", "steps", "reproduce", "version", "versions", "latest",
+    "affected", "affect", "affects", "allow", "allows", "possible", "because", "without",
+    "within", "through", "after", "before", "again", "same", "way", "make", "makes", "made",
+    "via", "per", "etc", "let", "know", "any", "many", "much", "well", "still", "even", "both",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_keys(text: &str, expected: &[(&str, &str)]) {
+        let got: Vec<(String, String)> = keys(text)
+            .into_iter()
+            .map(|k| (k.kind.as_str().to_string(), k.value))
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(got, expected, "{text}");
+    }
+
+    #[test]
+    fn keys_in_text() {
+        check_keys("see cve-2024-12345.", &[("cve", "CVE-2024-12345")]);
+        check_keys(
+            "at https://Example.COM/a/b/#frag, and (http://x.org/)",
+            &[("url", "http://x.org"), ("url", "https://example.com/a/b")],
+        );
+        check_keys(
+            "pkg:npm/%40scope/Left-Pad@1.2.3?arch=x",
+            &[
+                ("package", "left-pad@1.2.3"),
+                ("purl", "pkg:npm/%40scope/left-pad@1.2.3"),
+            ],
+        );
+        check_keys("in foo@1.2.3 and bar v2.0.1-rc.1;", &[
+            ("package", "bar@2.0.1-rc.1"),
+            ("package", "foo@1.2.3"),
+        ]);
+        check_keys("version 1.2.3, before 2.0, mail me@example.org", &[]);
+        check_keys("libfoo 3 and CVE-24-1", &[]);
+    }
+
+    #[test]
+    fn terms_drop_common_words_and_stem() {
+        let t: Vec<String> = terms("The attacker sends Requests; parsing request headers").into_iter().collect();
+        assert_eq!(t, ["header", "pars", "request", "send"]);
+    }
+
+    #[test]
+    fn likeness_combines_text_and_keys() {
+        let a = Material {
+            terms: terms("heap overflow in the header parser"),
+            keys: keys("CVE-2025-0001"),
+        };
+        let same = likeness(&a, &a);
+        assert!((same.score - 1.0).abs() < 1e-9);
+        let b = Material {
+            terms: terms("unrelated markdown renderer escapes"),
+            keys: keys("cve-2025-0001"),
+        };
+        let l = likeness(&a, &b);
+        assert_eq!(l.matched, [KeyKind::Cve]);
+        assert_eq!(l.text, 0.0);
+        assert!((l.score - 0.6).abs() < 1e-9);
+        let c = Material {
+            terms: terms("overflow of the header parser on the heap"),
+            keys: BTreeSet::new(),
+        };
+        let l = likeness(&a, &c);
+        assert!(l.matched.is_empty());
+        assert!(l.text > 0.99, "{l:?}");
+        let ranked = rank(&a, vec![("b", b), ("c", c), ("none", Material::default())]);
+        let order: Vec<&str> = ranked.iter().map(|(t, _)| *t).collect();
+        assert_eq!(order, ["c", "b"]);
+    }
+}
