@@ -87,6 +87,11 @@ pub const SHOWN: usize = 5;
 /// Below this a candidate is not shown: a few common words in common.
 pub const MIN_SCORE: f64 = 0.12;
 
+/// A key that more earlier cases of the project than this carry names the
+/// project (its home page, its current release), not a vulnerability: it
+/// is neither a candidate's reason nor part of a score.
+pub const COMMON_KEY: usize = 20;
+
 /// How many terms of a report are sent to the full-text index as its
 /// query, at most: the longest ones, which are the rarer ones.
 pub const QUERY_TERMS: usize = 32;
@@ -122,10 +127,19 @@ pub fn material(case: &Case) -> Material {
     }
 }
 
-/// The terms of `text`: its words, lower-cased, without the words every
-/// report has, lightly stemmed so that "requests" meets "request".
+/// The terms of `text`: its words but URLs and purls, lower-cased,
+/// without the words every report has, lightly stemmed so that
+/// "requests" meets "request".
 pub fn terms(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+    // URLs and purls are keys: their pieces ("github", "blob", "master")
+    // would only add the same words to every report that links code.
+    let prose: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !w.contains("://") && !w.to_lowercase().contains("pkg:"))
+        .collect();
+    prose
+        .join(" ")
+        .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| w.chars().count() >= 3 && w.chars().count() <= 40)
         .filter(|w| !STOP.contains(&w.as_str()))
@@ -134,27 +148,77 @@ pub fn terms(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// How rare each term is in a project: how many of its cases there are,
+/// and how many carry each term (a term absent carries none). Common
+/// words weigh little, a function's name much: the inverse document
+/// frequency.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rarity {
+    pub cases: u64,
+    pub carrying: std::collections::BTreeMap<String, u64>,
+}
+
+impl Rarity {
+    /// The smoothed inverse document frequency, at least 1.
+    pub fn weight(&self, term: &str) -> f64 {
+        let carrying = self.carrying.get(term).copied().unwrap_or(0);
+        ((1 + self.cases) as f64 / (1 + carrying.min(self.cases)) as f64).ln() + 1.0
+    }
+}
+
 /// The terms of `material` to query the full-text index with: at most
-/// [`QUERY_TERMS`], longest first (then alphabetically, so the query is
-/// the same every time).
-pub fn query_terms(material: &Material) -> Vec<&str> {
+/// [`QUERY_TERMS`], the rarest first (then alphabetically, so the query
+/// is the same every time).
+pub fn query_terms<'m>(material: &'m Material, rarity: &Rarity) -> Vec<&'m str> {
     let mut terms: Vec<&str> = material.terms.iter().map(String::as_str).collect();
-    terms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    let carrying = |t: &str| rarity.carrying.get(t).copied().unwrap_or(0);
+    terms.sort_by(|a, b| carrying(a).cmp(&carrying(b)).then(a.cmp(b)));
     terms.truncate(QUERY_TERMS);
     terms
 }
 
-/// How alike `a` and `b` are: the cosine of their term sets, raised by
-/// each kind of key they share (a CVE id most, a URL least), so that two
-/// reports with one CVE id and nothing else in common score 0.6 and two
-/// paraphrases of one report score by their words.
-pub fn likeness(a: &Material, b: &Material) -> Likeness {
-    let common = a.terms.intersection(&b.terms).count() as f64;
+/// `material` without the keys that `carried` (how many earlier cases of
+/// the project carry each key, counted up to `COMMON_KEY + 1`) says are
+/// common.
+pub fn without_common_keys(mut material: Material, carried: impl Fn(&Key) -> usize) -> Material {
+    material.keys.retain(|k| carried(k) <= COMMON_KEY);
+    material
+}
+
+/// How alike `a` and `b` are: the cosine of their term sets, each term
+/// weighed by its [`Rarity`], raised by each kind of key they share (a
+/// CVE id most, a URL least), so that two reports with one CVE id and
+/// nothing else in common score 0.6 and two paraphrases of one report
+/// score by their words; different CVE ids halve the text's part.
+pub fn likeness(a: &Material, b: &Material, rarity: &Rarity) -> Likeness {
+    let norm = |m: &Material| -> f64 {
+        m.terms
+            .iter()
+            .map(|t| rarity.weight(t).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let common: f64 = a
+        .terms
+        .intersection(&b.terms)
+        .map(|t| rarity.weight(t).powi(2))
+        .sum();
     let text = if common == 0.0 {
         0.0
     } else {
-        common / ((a.terms.len() as f64).sqrt() * (b.terms.len() as f64).sqrt())
+        common / (norm(a) * norm(b))
     };
+    // Two reports that name CVE ids, none of them the same, are about
+    // different vulnerabilities however alike their words ("is CVE-X
+    // fixed?", "is CVE-Y fixed?"): their text counts half.
+    let cves = |m: &Material| m.keys.iter().filter(|k| k.kind == KeyKind::Cve).count();
+    let other_cves = cves(a) > 0
+        && cves(b) > 0
+        && !a
+            .keys
+            .iter()
+            .any(|k| k.kind == KeyKind::Cve && b.keys.contains(k));
+    let text = if other_cves { text / 2.0 } else { text };
     let matched: Vec<KeyKind> = KeyKind::ALL
         .into_iter()
         .filter(|kind| {
@@ -176,12 +240,16 @@ pub fn likeness(a: &Material, b: &Material) -> Likeness {
 /// Ranks `candidates` by their likeness to `of`: the best [`SHOWN`] with
 /// a score of at least [`MIN_SCORE`], best first (ties: the earlier
 /// candidate first, as given).
-pub fn rank<T>(of: &Material, candidates: Vec<(T, Material)>) -> Vec<(T, Likeness)> {
+pub fn rank<T>(
+    of: &Material,
+    candidates: Vec<(T, Material)>,
+    rarity: &Rarity,
+) -> Vec<(T, Likeness)> {
     let mut ranked: Vec<(usize, T, Likeness)> = candidates
         .into_iter()
         .enumerate()
         .map(|(i, (t, m))| {
-            let l = likeness(of, &m);
+            let l = likeness(of, &m, rarity);
             (i, t, l)
         })
         .filter(|(_, _, l)| l.score >= MIN_SCORE)
@@ -354,29 +422,198 @@ fn stem(word: &str) -> String {
 
 /// Words that precede a version number without naming a package.
 const NOT_NAMES: &[&str] = &[
-    "version", "versions", "release", "releases", "from", "since", "before", "after", "and",
-    "or", "to", "in", "on", "at", "of", "is", "the", "than", "through", "until", "up", "prior",
-    "including", "fixed", "affected", "affects", "tested", "with", "ver", "v.", "rev", "tag",
+    "version",
+    "versions",
+    "release",
+    "releases",
+    "from",
+    "since",
+    "before",
+    "after",
+    "and",
+    "or",
+    "to",
+    "in",
+    "on",
+    "at",
+    "of",
+    "is",
+    "the",
+    "than",
+    "through",
+    "until",
+    "up",
+    "prior",
+    "including",
+    "fixed",
+    "affected",
+    "affects",
+    "tested",
+    "with",
+    "ver",
+    "v.",
+    "rev",
+    "tag",
 ];
 
 /// Words every report has, and the process's own words: they say nothing
 /// about which vulnerability a report is about.
 const STOP: &[&str] = &[
-    "the", "and", "for", "are", "but", "not", "you", "all", "any", "can", "had", "her", "was",
-    "one", "our", "out", "has", "have", "his", "how", "its", "may", "new", "now", "old", "see",
-    "two", "way", "who", "did", "get", "got", "let", "put", "say", "she", "too", "use", "used",
-    "using", "with", "this", "that", "from", "they", "will", "would", "there", "their", "what",
-    "when", "where", "which", "while", "about", "into", "than", "then", "them", "these", "those",
-    "some", "such", "only", "also", "been", "being", "were", "your", "yours", "each", "other",
-    "more", "most", "very", "just", "like", "does", "doing", "done", "should", "could", "must",
-    "here", "hello", "dear", "team", "thanks", "thank", "regard", "regards", "best", "please",
-    "hi", "found", "find", "think", "believe", "seem", "seems", "able", "following", "below",
-    "above", "attached", "report", "reported", "reporting", "issue", "issues", "problem",
-    "vulnerability", "vulnerabilitie", "vulnerable", "security", "attacker", "attack",
-    "exploit", "impact", "step", "steps", "reproduce", "version", "versions", "latest",
-    "affected", "affect", "affects", "allow", "allows", "possible", "because", "without",
-    "within", "through", "after", "before", "again", "same", "way", "make", "makes", "made",
-    "via", "per", "etc", "let", "know", "any", "many", "much", "well", "still", "even", "both",
+    "the",
+    "and",
+    "for",
+    "are",
+    "but",
+    "not",
+    "you",
+    "all",
+    "any",
+    "can",
+    "had",
+    "her",
+    "was",
+    "one",
+    "our",
+    "out",
+    "has",
+    "have",
+    "his",
+    "how",
+    "its",
+    "may",
+    "new",
+    "now",
+    "old",
+    "see",
+    "two",
+    "way",
+    "who",
+    "did",
+    "get",
+    "got",
+    "let",
+    "put",
+    "say",
+    "she",
+    "too",
+    "use",
+    "used",
+    "using",
+    "with",
+    "this",
+    "that",
+    "from",
+    "they",
+    "will",
+    "would",
+    "there",
+    "their",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "about",
+    "into",
+    "than",
+    "then",
+    "them",
+    "these",
+    "those",
+    "some",
+    "such",
+    "only",
+    "also",
+    "been",
+    "being",
+    "were",
+    "your",
+    "yours",
+    "each",
+    "other",
+    "more",
+    "most",
+    "very",
+    "just",
+    "like",
+    "does",
+    "doing",
+    "done",
+    "should",
+    "could",
+    "must",
+    "here",
+    "hello",
+    "dear",
+    "team",
+    "thanks",
+    "thank",
+    "regard",
+    "regards",
+    "best",
+    "please",
+    "hi",
+    "found",
+    "find",
+    "think",
+    "believe",
+    "seem",
+    "seems",
+    "able",
+    "following",
+    "below",
+    "above",
+    "attached",
+    "report",
+    "reported",
+    "reporting",
+    "issue",
+    "issues",
+    "problem",
+    "vulnerability",
+    "vulnerabilitie",
+    "vulnerable",
+    "security",
+    "attacker",
+    "attack",
+    "exploit",
+    "impact",
+    "step",
+    "steps",
+    "reproduce",
+    "version",
+    "versions",
+    "latest",
+    "affected",
+    "affect",
+    "affects",
+    "allow",
+    "allows",
+    "possible",
+    "because",
+    "without",
+    "within",
+    "through",
+    "after",
+    "before",
+    "again",
+    "same",
+    "way",
+    "make",
+    "makes",
+    "made",
+    "via",
+    "per",
+    "etc",
+    "let",
+    "know",
+    "any",
+    "many",
+    "much",
+    "well",
+    "still",
+    "even",
+    "both",
 ];
 
 #[cfg(test)]
@@ -409,17 +646,19 @@ mod tests {
                 ("purl", "pkg:npm/%40scope/left-pad@1.2.3"),
             ],
         );
-        check_keys("in foo@1.2.3 and bar v2.0.1-rc.1;", &[
-            ("package", "bar@2.0.1-rc.1"),
-            ("package", "foo@1.2.3"),
-        ]);
+        check_keys(
+            "in foo@1.2.3 and bar v2.0.1-rc.1;",
+            &[("package", "bar@2.0.1-rc.1"), ("package", "foo@1.2.3")],
+        );
         check_keys("version 1.2.3, before 2.0, mail me@example.org", &[]);
         check_keys("libfoo 3 and CVE-24-1", &[]);
     }
 
     #[test]
     fn terms_drop_common_words_and_stem() {
-        let t: Vec<String> = terms("The attacker sends Requests; parsing request headers").into_iter().collect();
+        let t: Vec<String> = terms("The attacker sends Requests; parsing request headers")
+            .into_iter()
+            .collect();
         assert_eq!(t, ["header", "pars", "request", "send"]);
     }
 
@@ -429,13 +668,14 @@ mod tests {
             terms: terms("heap overflow in the header parser"),
             keys: keys("CVE-2025-0001"),
         };
-        let same = likeness(&a, &a);
+        let r = Rarity::default();
+        let same = likeness(&a, &a, &r);
         assert!((same.score - 1.0).abs() < 1e-9);
         let b = Material {
             terms: terms("unrelated markdown renderer escapes"),
             keys: keys("cve-2025-0001"),
         };
-        let l = likeness(&a, &b);
+        let l = likeness(&a, &b, &r);
         assert_eq!(l.matched, [KeyKind::Cve]);
         assert_eq!(l.text, 0.0);
         assert!((l.score - 0.6).abs() < 1e-9);
@@ -443,10 +683,36 @@ mod tests {
             terms: terms("overflow of the header parser on the heap"),
             keys: BTreeSet::new(),
         };
-        let l = likeness(&a, &c);
+        let l = likeness(&a, &c, &r);
         assert!(l.matched.is_empty());
         assert!(l.text > 0.99, "{l:?}");
-        let ranked = rank(&a, vec![("b", b), ("c", c), ("none", Material::default())]);
+        let other_cve = Material {
+            terms: c.terms.clone(),
+            keys: keys("CVE-2025-0002"),
+        };
+        let halved = likeness(&a, &other_cve, &r);
+        assert!((halved.text - 0.5).abs() < 0.01, "{halved:?}");
+        // A term most cases carry weighs less than one only these two do.
+        let mut rare = Rarity {
+            cases: 100,
+            ..Rarity::default()
+        };
+        rare.carrying.insert("heap".into(), 90);
+        assert!(rare.weight("heap") < rare.weight("overflow"));
+        let d = Material {
+            terms: terms("heap spray"),
+            keys: BTreeSet::new(),
+        };
+        let e = Material {
+            terms: terms("overflow spray"),
+            keys: BTreeSet::new(),
+        };
+        assert!(likeness(&a, &d, &rare).text < likeness(&a, &e, &rare).text);
+        let ranked = rank(
+            &a,
+            vec![("b", b), ("c", c), ("none", Material::default())],
+            &r,
+        );
         let order: Vec<&str> = ranked.iter().map(|(t, _)| *t).collect();
         assert_eq!(order, ["c", "b"]);
     }

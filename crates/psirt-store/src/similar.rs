@@ -11,7 +11,7 @@
 //! core decides, so both databases rank alike. Nothing here scans every
 //! case. Derived, rebuilt by [`Store::reindex`].
 
-use psirt_core::similar::{Key, KeyKind, Likeness, Material};
+use psirt_core::similar::{Key, KeyKind, Likeness, Material, Rarity};
 use psirt_core::{Case, CaseRef, CaseSummary, Operation, authorize, authorize_summary};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
@@ -58,7 +58,11 @@ fn keys_text(material: &Material) -> String {
 
 fn parse_material(terms: &str, keys: &str) -> Material {
     Material {
-        terms: terms.split(' ').filter(|t| !t.is_empty()).map(String::from).collect(),
+        terms: terms
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect(),
         keys: keys
             .lines()
             .filter_map(|line| {
@@ -132,6 +136,13 @@ pub(crate) async fn write(
             .execute(&mut *tx)
             .await?;
     }
+    count_terms(
+        tx,
+        &case.project,
+        material.terms.iter().map(String::as_str),
+        1,
+    )
+    .await?;
     for key in &material.keys {
         sqlx::query(
             "INSERT INTO similar_keys (project, kind, key, case_id) VALUES ($1, $2, $3, $4)",
@@ -146,7 +157,69 @@ pub(crate) async fn write(
     Ok(())
 }
 
+/// Adds `by` (1 or -1) to the count of cases of `project` carrying each
+/// of `terms`, and to the project's count of cases (the term '').
+async fn count_terms(
+    tx: &mut AnyConnection,
+    project: &str,
+    terms: impl Iterator<Item = &str>,
+    by: i64,
+) -> Result<(), StoreError> {
+    for term in std::iter::once("").chain(terms) {
+        sqlx::query(
+            "INSERT INTO similar_terms (project, term, cases) VALUES ($1, $2, $3) \
+             ON CONFLICT (project, term) DO UPDATE SET cases = similar_terms.cases + $3",
+        )
+        .bind(project)
+        .bind(term)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rarity of `terms` in `project`, added to `rarity`, asked in
+/// batches of the terms it does not know yet.
+async fn rarity_of(
+    conn: &mut AnyConnection,
+    project: &str,
+    terms: &std::collections::BTreeSet<String>,
+    rarity: &mut Rarity,
+) -> Result<(), StoreError> {
+    let unknown: Vec<&String> = terms
+        .iter()
+        .filter(|t| !rarity.carrying.contains_key(*t))
+        .collect();
+    for batch in unknown.chunks(200) {
+        let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT term, cases FROM similar_terms WHERE project = $1 AND term IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(project);
+        for term in batch {
+            query = query.bind(term.as_str());
+        }
+        for term in batch {
+            rarity.carrying.insert((*term).clone(), 0);
+        }
+        for (term, cases) in query.fetch_all(&mut *conn).await? {
+            rarity.carrying.insert(term, cases.max(0) as u64);
+        }
+    }
+    Ok(())
+}
+
 async fn remove(tx: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
+    let indexed: Option<(String, String)> =
+        sqlx::query_as("SELECT project, terms FROM similar_docs WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((project, terms)) = indexed {
+        count_terms(tx, &project, terms.split(' ').filter(|t| !t.is_empty()), -1).await?;
+    }
     if !is_postgres(tx) {
         sqlx::query("DELETE FROM similar_text WHERE rowid = $1")
             .bind(case_id)
@@ -172,7 +245,11 @@ pub(crate) async fn clear(tx: &mut AnyConnection) -> Result<(), StoreError> {
             .execute(&mut *tx)
             .await?;
     }
-    for statement in ["DELETE FROM similar_docs", "DELETE FROM similar_keys"] {
+    for statement in [
+        "DELETE FROM similar_docs",
+        "DELETE FROM similar_keys",
+        "DELETE FROM similar_terms",
+    ] {
         sqlx::query(statement).execute(&mut *tx).await?;
     }
     Ok(())
@@ -185,9 +262,10 @@ async fn full_text(
     project: &str,
     case_id: i64,
     material: &Material,
+    rarity: &Rarity,
 ) -> Result<Vec<i64>, StoreError> {
     let tag = tag(project);
-    let terms = psirt_core::similar::query_terms(material);
+    let terms = psirt_core::similar::query_terms(material, rarity);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
@@ -230,21 +308,42 @@ async fn full_text(
         .collect()
 }
 
-/// The project's earlier cases that share an exact key with `case_id`,
-/// the latest first.
+/// The project's earlier cases that share one of `material`'s keys, each
+/// key's at most [`psirt_core::similar::COMMON_KEY`] + 1, and `material`
+/// without the keys that turned out common.
 async fn shared_keys(
     conn: &mut AnyConnection,
+    project: &str,
     case_id: i64,
-) -> Result<Vec<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT o.case_id FROM similar_keys k JOIN similar_keys o \
-           ON o.project = k.project AND o.kind = k.kind AND o.key = k.key \
-         WHERE k.case_id = $1 AND o.case_id < $1 ORDER BY o.case_id DESC LIMIT $2",
-    )
-    .bind(case_id)
-    .bind(FULL_TEXT)
-    .fetch_all(&mut *conn)
-    .await?)
+    material: Material,
+) -> Result<(Vec<i64>, Material), StoreError> {
+    let mut carriers = std::collections::BTreeMap::new();
+    for key in &material.keys {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT case_id FROM similar_keys \
+             WHERE project = $1 AND kind = $2 AND key = $3 AND case_id < $4 \
+             ORDER BY case_id DESC LIMIT $5",
+        )
+        .bind(project)
+        .bind(key.kind.as_str())
+        .bind(&key.value)
+        .bind(case_id)
+        .bind(psirt_core::similar::COMMON_KEY as i64 + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+        carriers.insert(key.clone(), ids);
+    }
+    let material =
+        psirt_core::similar::without_common_keys(material, |k| carriers.get(k).map_or(0, Vec::len));
+    let mut ids = Vec::new();
+    for key in &material.keys {
+        for &id in carriers.get(key).into_iter().flatten() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok((ids, material))
 }
 
 impl Store {
@@ -260,8 +359,15 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         let actor = actor(&mut conn, &caller.principal, &record.case).await?;
         let decision = authorize(&actor, Operation::ViewCase, &record.case);
-        self.audit_read(caller, reference, decision, "case.similar", String::new(), "")
-            .await?;
+        self.audit_read(
+            caller,
+            reference,
+            decision,
+            "case.similar",
+            String::new(),
+            "",
+        )
+        .await?;
         let project = record.case.project.as_str();
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT terms, keys FROM similar_docs WHERE case_id = $1")
@@ -272,8 +378,19 @@ impl Store {
             Some((terms, keys)) => parse_material(&terms, &keys),
             None => psirt_core::similar::material(&record.case),
         };
-        let mut ids = full_text(&mut conn, project, case_id, &material).await?;
-        for id in shared_keys(&mut conn, case_id).await? {
+        let cases: Option<i64> =
+            sqlx::query_scalar("SELECT cases FROM similar_terms WHERE project = $1 AND term = ''")
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let mut rarity = Rarity {
+            cases: cases.unwrap_or(0).max(0) as u64,
+            ..Rarity::default()
+        };
+        rarity_of(&mut conn, project, &material.terms, &mut rarity).await?;
+        let mut ids = full_text(&mut conn, project, case_id, &material, &rarity).await?;
+        let (by_key, material) = shared_keys(&mut conn, project, case_id, material).await?;
+        for id in by_key {
             if !ids.contains(&id) {
                 ids.push(id);
             }
@@ -301,9 +418,11 @@ impl Store {
             {
                 continue;
             }
-            candidates.push((summary, parse_material(&terms, &keys)));
+            let candidate = parse_material(&terms, &keys);
+            rarity_of(&mut conn, project, &candidate.terms, &mut rarity).await?;
+            candidates.push((summary, candidate));
         }
-        Ok(psirt_core::similar::rank(&material, candidates)
+        Ok(psirt_core::similar::rank(&material, candidates, &rarity)
             .into_iter()
             .map(|(s, likeness)| Suggestion {
                 reference: s.reference,

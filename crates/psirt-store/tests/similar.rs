@@ -47,7 +47,13 @@ async fn setup(store: &Store) -> (User, User) {
 }
 
 async fn file(store: &Store, r: NewReport) -> CaseRef {
-    store.report(r, "test", t(T0)).await.unwrap().record.case.reference
+    store
+        .report(r, "test", t(T0))
+        .await
+        .unwrap()
+        .record
+        .case
+        .reference
 }
 
 /// "REFERENCE SCORE matched" per suggestion, the score to two decimals.
@@ -79,79 +85,98 @@ const CACHE_AGAIN: &str = "With a zero source prefix in the EDNS0 client subnet 
     option, one query makes the cache plugin dereference a nil pointer and crash \
     (dig +subnet=0.0.0.0/0). Tested on coredns 1.11.3.";
 
-both!(suggestions_by_text_and_keys_within_the_project, |store: Store| async move {
-    let (alice, olga) = setup(&store).await;
-    let alice = Caller::cli(Principal::User(alice));
-    let olga = Caller::cli(Principal::User(olga));
-    let original = file(&store, report("coredns", "Cache crash on ECS", CACHE)).await;
-    let unrelated = file(
-        &store,
-        report(
-            "coredns",
-            "Zone transfer without TSIG",
-            "The transfer plugin answers AXFR requests from any address when \
+both!(
+    suggestions_by_text_and_keys_within_the_project,
+    |store: Store| async move {
+        let (alice, olga) = setup(&store).await;
+        let alice = Caller::cli(Principal::User(alice));
+        let olga = Caller::cli(Principal::User(olga));
+        let original = file(&store, report("coredns", "Cache crash on ECS", CACHE)).await;
+        let unrelated = file(
+            &store,
+            report(
+                "coredns",
+                "Zone transfer without TSIG",
+                "The transfer plugin answers AXFR requests from any address when \
              the allow list is empty; the zone's records leak.",
-        ),
-    )
-    .await;
-    let elsewhere = file(&store, report("other", "Cache crash on ECS", CACHE)).await;
-    let again = file(&store, report("coredns", "Nil dereference in cache", CACHE_AGAIN)).await;
-    let same_cve = file(
-        &store,
-        report(
-            "coredns",
-            "Question about CVE-2026-1111",
-            "Is CVE-2026-1111 fixed in the forward plugin's healthcheck?",
-        ),
-    )
-    .await;
-    let cve_too = file(
-        &store,
-        report(
-            "coredns",
-            "Timeouts in forward",
-            "The upstream health checks stall; this looks like cve-2026-1111.",
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
+        let elsewhere = file(&store, report("other", "Cache crash on ECS", CACHE)).await;
+        let again = file(
+            &store,
+            report("coredns", "Nil dereference in cache", CACHE_AGAIN),
+        )
+        .await;
+        let same_cve = file(
+            &store,
+            report(
+                "coredns",
+                "Question about CVE-2026-1111",
+                "Is CVE-2026-1111 fixed in the forward plugin's healthcheck?",
+            ),
+        )
+        .await;
+        let cve_too = file(
+            &store,
+            report(
+                "coredns",
+                "Timeouts in forward",
+                "The upstream health checks stall; this looks like cve-2026-1111.",
+            ),
+        )
+        .await;
 
-    // The paraphrase finds the original by its words and its package
-    // version, and never the identical report of the other project.
-    check(&store, &alice, again, &[format!("{original} 0.86 [package]")]).await;
-    // Sharing only a CVE id is a suggestion too, named by its key.
-    check(&store, &alice, cve_too, &[format!("{same_cve} 0.78 [cve]")]).await;
-    // Only earlier cases are suggested.
-    check(&store, &alice, original, &[]).await;
-    check(&store, &alice, unrelated, &[]).await;
-    check(&store, &olga, elsewhere, &[]).await;
-    // Someone without standing on the case learns nothing, and the
-    // attempt is audited like a refused read.
-    assert!(store.similar(&olga, again).await.is_err());
-    assert_eq!(
-        store
-            .raw_count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.similar'")
-            .await,
-        5
-    );
-    assert_eq!(
-        store
-            .raw_count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.similar.denied'")
-            .await,
-        1
-    );
+        // The paraphrase finds the original by its words and its package
+        // version, and never the identical report of the other project.
+        check(
+            &store,
+            &alice,
+            again,
+            &[format!("{original} 0.88 [package]")],
+        )
+        .await;
+        // Sharing only a CVE id is a suggestion too, named by its key.
+        check(&store, &alice, cve_too, &[format!("{same_cve} 0.75 [cve]")]).await;
+        // Only earlier cases are suggested.
+        check(&store, &alice, original, &[]).await;
+        check(&store, &alice, unrelated, &[]).await;
+        check(&store, &olga, elsewhere, &[]).await;
+        // Someone without standing on the case learns nothing, and the
+        // attempt is audited like a refused read.
+        assert!(store.similar(&olga, again).await.is_err());
+        assert_eq!(
+            store
+                .raw_count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.similar'")
+                .await,
+            5
+        );
+        assert_eq!(
+            store
+                .raw_count("SELECT COUNT(*) FROM audit_log WHERE action = 'case.similar.denied'")
+                .await,
+            1
+        );
 
-    // The index is derived: rebuilt from the events, it answers the same.
-    assert_eq!(
-        store
-            .raw_count("SELECT COUNT(*) FROM similar_keys WHERE kind = 'cve'")
-            .await,
-        2
-    );
-    store.reindex().await.unwrap();
-    assert_eq!(
-        store.raw_count("SELECT COUNT(*) FROM similar_docs").await,
-        store.raw_count("SELECT COUNT(*) FROM cases").await
-    );
-    check(&store, &alice, again, &[format!("{original} 0.86 [package]")]).await;
-    check(&store, &alice, cve_too, &[format!("{same_cve} 0.78 [cve]")]).await;
-});
+        // The index is derived: rebuilt from the events, it answers the same.
+        assert_eq!(
+            store
+                .raw_count("SELECT COUNT(*) FROM similar_keys WHERE kind = 'cve'")
+                .await,
+            2
+        );
+        store.reindex().await.unwrap();
+        assert_eq!(
+            store.raw_count("SELECT COUNT(*) FROM similar_docs").await,
+            store.raw_count("SELECT COUNT(*) FROM cases").await
+        );
+        check(
+            &store,
+            &alice,
+            again,
+            &[format!("{original} 0.88 [package]")],
+        )
+        .await;
+        check(&store, &alice, cve_too, &[format!("{same_cve} 0.75 [cve]")]).await;
+    }
+);

@@ -24,3 +24,12 @@ CREATE TABLE similar_keys (
     PRIMARY KEY (project, kind, key, case_id)
 );
 CREATE INDEX similar_keys_case ON similar_keys (case_id);
+
+-- How many of a project's cases carry each term (the term '' counts the
+-- project's cases): the terms' rarity, which weighs them in the score.
+CREATE TABLE similar_terms (
+    project     TEXT NOT NULL,
+    term        TEXT NOT NULL,
+    cases       BIGINT NOT NULL,
+    PRIMARY KEY (project, term)
+);
