@@ -2486,18 +2486,30 @@ async fn the_triage_form_starts_from_the_likeliest_duplicate_and_its_canned_repl
     // acceptance with the accepted reply.
     let (_, page) = site.get(&format!("/cases/{first}"), Some(&session)).await;
     assert!(page.contains("No earlier report of this project is much like this one."));
-    assert!(page.contains("<option value=\"accepted\" selected>"), "{page}");
+    assert!(
+        page.contains("<option value=\"accepted\" selected>"),
+        "{page}"
+    );
 
     // The second shows the first as its likely duplicate, and the form
     // starts as a duplicate of it with the duplicate reply to edit.
     let path = format!("/cases/{second}");
     let (_, page) = site.get(&path, Some(&session)).await;
     let similar = between(&page, "<ol id=\"similar\"", "</ol>");
-    assert!(similar.contains(&format!("href=\"/cases/{first}\"")), "{similar}");
+    assert!(
+        similar.contains(&format!("href=\"/cases/{first}\"")),
+        "{similar}"
+    );
     assert!(similar.contains("Cache poisoning via EDNS"), "{similar}");
     assert!(page.contains("id=\"action-triage\""));
-    assert!(page.contains("<option value=\"duplicate\" selected>"), "{page}");
-    assert!(page.contains("<option value=\"known_issue\" selected>"), "{page}");
+    assert!(
+        page.contains("<option value=\"duplicate\" selected>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"known_issue\" selected>"),
+        "{page}"
+    );
     assert!(
         page.contains(&format!("name=\"duplicate_of\" value=\"{first}\"")),
         "{page}"
@@ -2535,7 +2547,10 @@ async fn the_triage_form_starts_from_the_likeliest_duplicate_and_its_canned_repl
                 ("reason", "known_issue"),
                 ("text", "Same packet."),
                 ("duplicate_of", &first),
-                ("message", "{reference} is {duplicate_of} again; thank you all the same."),
+                (
+                    "message",
+                    "{reference} is {duplicate_of} again; thank you all the same.",
+                ),
             ],
         )
         .await;
@@ -2557,7 +2572,9 @@ async fn the_triage_form_starts_from_the_likeliest_duplicate_and_its_canned_repl
     assert_eq!(case["triage"]["duplicate_of"], first);
     let (_, page) = site.get(&status, None).await;
     assert!(
-        page.contains(&format!("{second} is {first} again; thank you all the same.")),
+        page.contains(&format!(
+            "{second} is {first} again; thank you all the same."
+        )),
         "{page}"
     );
 }

@@ -14,6 +14,7 @@ mod distributor_cmd;
 mod kek;
 mod mail_cmd;
 mod record_cmd;
+mod replies_cmd;
 mod service_cmd;
 mod term;
 mod time;
@@ -207,6 +208,27 @@ enum ProjectCmd {
         slug: String,
         #[arg(long)]
         address: Option<String>,
+    },
+    /// List the project's canned replies to reporters (as a member of its
+    /// PST, --as).
+    Replies {
+        project: String,
+        #[command(flatten)]
+        acting: replies_cmd::Acting,
+    },
+    /// Set the project's wording of one canned reply (accepted,
+    /// not_a_vulnerability, out_of_scope, need_more_information,
+    /// known_issue, duplicate, public_issue, unanswered) from a file, or
+    /// go back to psirt's default with --reset (as a member of its PST).
+    Reply {
+        project: String,
+        kind: String,
+        #[arg(long)]
+        text_file: Option<PathBuf>,
+        #[arg(long)]
+        reset: bool,
+        #[command(flatten)]
+        acting: replies_cmd::Acting,
     },
     /// Connect the project to GitHub, CVE Services or its fix
     /// repositories' host; secrets are read from a file and kept sealed.
@@ -525,6 +547,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => println!("{slug} has no announcement list"),
                     }
                 }
+                ProjectCmd::Replies { project, acting } => {
+                    replies_cmd::list(&store, &project, &acting).await?
+                }
+                ProjectCmd::Reply {
+                    project,
+                    kind,
+                    text_file,
+                    reset,
+                    acting,
+                } => replies_cmd::set(&store, &project, &kind, text_file, reset, &acting).await?,
                 ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
                 ProjectCmd::Distributor { slug, email, name } => {
                     eprintln!(

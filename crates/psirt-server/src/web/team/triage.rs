@@ -52,11 +52,7 @@ pub(super) fn section(suggestions: &[Suggestion]) -> Markup {
 /// The triage form's starting values: a duplicate of the top suggestion
 /// when it is likely, else an acceptance, each with the project's wording
 /// of its canned reply to edit.
-pub(super) async fn defaults(
-    state: &AppState,
-    case: &Case,
-    suggestions: &[Suggestion],
-) -> Fields {
+pub(super) async fn defaults(state: &AppState, case: &Case, suggestions: &[Suggestion]) -> Fields {
     let mut values = Fields::default();
     let top = suggestions.first().filter(|s| s.likeness.score >= LIKELY);
     let (outcome, reason) = match top {
