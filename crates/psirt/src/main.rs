@@ -69,8 +69,9 @@ enum Top {
     /// Put a backup into the configured database, which must be empty;
     /// the audit log is verified before the restore is recorded.
     Restore { file: PathBuf },
-    /// Rebuild the case summaries the lists read from the cases' events
-    /// (derived data; run after restoring or repairing a database).
+    /// Rebuild the case summaries the lists read, and the likely
+    /// duplicates' index, from the cases' events (derived data; run after
+    /// restoring or repairing a database).
     Reindex,
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
@@ -640,7 +641,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Reindex => {
             let store = open(&config).await?;
             let n = store.reindex().await?;
-            println!("rebuilt the summaries of {n} cases from their events");
+            println!(
+                "rebuilt the summaries and the duplicates index of {n} cases from their events"
+            );
         }
         Top::Audit(cmd) => {
             let store = open(&config).await?;
