@@ -2517,43 +2517,27 @@ async fn the_triage_form_starts_from_the_likeliest_duplicate_and_its_canned_repl
     assert!(page.contains("It describes the same issue as"), "{page}");
 
     // A duplicate without what it duplicates is refused next to the field.
-    let res = site
-        .post(
-            &path,
-            Some(&session),
-            &[
-                ("csrf", &csrf),
-                ("action", "triage"),
-                ("outcome", "duplicate"),
-                ("reason", "known_issue"),
-                ("text", "Same packet."),
-            ],
-        )
-        .await;
+    let decision = [
+        ("csrf", csrf.as_str()),
+        ("action", "triage"),
+        ("outcome", "duplicate"),
+        ("reason", "known_issue"),
+        ("text", "Same packet."),
+    ];
+    let res = site.post(&path, Some(&session), &decision).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = res.text().await.unwrap();
     assert!(page.contains("id=\"triage-duplicate_of-error\""), "{page}");
 
     // Submitted with the reply edited: the case closes as a duplicate,
     // the timeline shows the decision and the reporter reads the reply.
-    let res = site
-        .post(
-            &path,
-            Some(&session),
-            &[
-                ("csrf", &csrf),
-                ("action", "triage"),
-                ("outcome", "duplicate"),
-                ("reason", "known_issue"),
-                ("text", "Same packet."),
-                ("duplicate_of", &first),
-                (
-                    "message",
-                    "{reference} is {duplicate_of} again; thank you all the same.",
-                ),
-            ],
-        )
-        .await;
+    let mut complete = decision.to_vec();
+    complete.push(("duplicate_of", &first));
+    complete.push((
+        "message",
+        "{reference} is {duplicate_of} again; thank you all the same.",
+    ));
+    let res = site.post(&path, Some(&session), &complete).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let event = last_event(&site, &second).await;
     assert_eq!(event["type"], "message_to_reporter", "{event}");

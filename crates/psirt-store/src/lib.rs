@@ -199,7 +199,6 @@ impl Store {
         };
         migrations::run(&store).await?;
         store.fill_missing_summaries().await?;
-        store.fill_missing_similar().await?;
         if let Some(path) = sqlite_path {
             // SQLite made -wal and -shm with the database's mode; files an
             // older psirt left readable are tightened here.

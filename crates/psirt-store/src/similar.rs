@@ -432,27 +432,4 @@ impl Store {
             })
             .collect())
     }
-
-    /// Writes the comparison material of the cases a database from before
-    /// migration 0019 lacks; one indexed query that finds nothing after.
-    pub(crate) async fn fill_missing_similar(&self) -> Result<(), StoreError> {
-        let missing: Vec<i64> = sqlx::query_scalar(
-            "SELECT c.id FROM cases c LEFT JOIN similar_docs d ON d.case_id = c.id \
-             WHERE d.case_id IS NULL ORDER BY c.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.write().await?;
-        for id in missing {
-            let events = crate::cases::load_events(&mut *tx, id).await?;
-            let case = Case::from_events(&events)
-                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-            write(&mut tx, id, &case).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
 }

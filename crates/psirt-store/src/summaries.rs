@@ -241,13 +241,15 @@ impl Store {
         Ok(ids.len() as u64)
     }
 
-    /// Writes the summaries a database migrated from an older psirt lacks
-    /// (the projection came with migration 0016); on an up-to-date database
-    /// it is one indexed query that finds nothing.
+    /// Writes the summaries and duplicates' index entries a database
+    /// migrated from an older psirt lacks (the projection came with
+    /// migration 0016, the index with 0019); on an up-to-date database it
+    /// is one indexed query that finds nothing.
     pub(crate) async fn fill_missing_summaries(&self) -> Result<(), StoreError> {
         let missing: Vec<i64> = sqlx::query_scalar(
             "SELECT c.id FROM cases c LEFT JOIN case_summaries s ON s.case_id = c.id \
-             WHERE s.case_id IS NULL ORDER BY c.id",
+             LEFT JOIN similar_docs d ON d.case_id = c.id \
+             WHERE s.case_id IS NULL OR d.case_id IS NULL ORDER BY c.id",
         )
         .fetch_all(&self.pool)
         .await?;

@@ -1,7 +1,8 @@
 //! Likely duplicates on both databases: the index written at intake, the
 //! suggestions read through it (text, exact keys, the project's own
 //! cases only, the caller's cases only), audited as reads, rebuilt by
-//! `reindex`, and the same ranking on SQLite and PostgreSQL.
+//! `reindex` and filled in at start on a database from before it, and
+//! the same ranking on SQLite and PostgreSQL.
 
 use jiff::Timestamp;
 use psirt_core::{CaseRef, NewReport, Policy, Secret};
@@ -177,6 +178,21 @@ both!(
             &[format!("{original} 0.88 [package]")],
         )
         .await;
+        check(&store, &alice, cve_too, &[format!("{same_cve} 0.75 [cve]")]).await;
+
+        // A database from before the index (migration 0019) gets it when
+        // psirt starts.
+        for table in [
+            "DELETE FROM similar_docs",
+            "DELETE FROM similar_keys",
+            "DELETE FROM similar_terms",
+        ] {
+            store.raw_execute(table).await;
+        }
+        check(&store, &alice, again, &[]).await;
+        store.fill_missing_summaries_for_tests().await;
+        let expected = [format!("{original} 0.88 [package]")];
+        check(&store, &alice, again, &expected).await;
         check(&store, &alice, cve_too, &[format!("{same_cve} 0.75 [cve]")]).await;
     }
 );
