@@ -601,11 +601,14 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
     };
     let (mut shown, mut right, mut top1, mut found, mut original_found, mut dups) =
         (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut reading = std::time::Duration::ZERO;
     for (kind, reference, _) in &cases {
         let Kind::Duplicate(g) = *kind else { continue };
         dups += 1;
         let path = format!("/api/v1/cases/{reference}/similar");
+        let asked = std::time::Instant::now();
         let (status, list) = call(&http, &base, "GET", &path, Some(&pst), None).await;
+        reading += asked.elapsed();
         assert_eq!(status, StatusCode::OK, "{list}");
         let top3: Vec<String> = list
             .as_array()
@@ -666,12 +669,13 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
     let precision = right as f64 / shown.max(1) as f64;
     let recall = found as f64 / dups as f64;
     eprintln!(
-        "flood: 500 reports taken in in {:.1} s; near-duplicates: precision@3 {precision:.3} \
+        "flood: 500 reports taken in {:.1} s, suggestions read in {:.1} ms on average; near-duplicates: precision@3 {precision:.3} \
          ({right} of {shown} shown suggestions in the right group), recall@3 {recall:.3} \
          ({found} of {dups} with a right suggestion in the top 3), top-1 {top1}/{dups}, \
          original in the top 3 {original_found}/{dups}; mean top score {:.3} for the \
          near-duplicates, {:.3} for the unrelated reports",
         intake.as_secs_f64(),
+        reading.as_secs_f64() * 1000.0 / dups as f64,
         mean(&duplicate_top),
         mean(&unrelated_top)
     );
