@@ -8,6 +8,7 @@
 //! common) to 1. This module never reads a database or the clock.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use crate::case::Case;
 
@@ -142,9 +143,9 @@ pub fn terms(text: &str) -> BTreeSet<String> {
         .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
         .filter(|w| w.chars().count() >= 3 && w.chars().count() <= 40)
-        .filter(|w| !STOP.contains(&w.as_str()))
+        .filter(|w| !STOP_SET.contains(w.as_str()))
         .map(|w| stem(&w))
-        .filter(|w| !STOP.contains(&w.as_str()))
+        .filter(|w| !STOP_SET.contains(w.as_str()))
         .collect()
 }
 
@@ -376,7 +377,7 @@ fn package_name(word: &str) -> Option<String> {
             .all(|c| c.is_ascii_alphanumeric() || "-_./@".contains(c))
         && !word.ends_with('.');
     let lower = word.to_lowercase();
-    (ok && !NOT_NAMES.contains(&lower.as_str())).then_some(lower)
+    (ok && !NOT_NAMES_SET.contains(lower.as_str())).then_some(lower)
 }
 
 /// A version: digits and dots with at least one dot, after an optional
@@ -420,201 +421,30 @@ fn stem(word: &str) -> String {
     word.to_string()
 }
 
+static NOT_NAMES_SET: LazyLock<BTreeSet<&str>> =
+    LazyLock::new(|| NOT_NAMES.split_whitespace().collect());
+static STOP_SET: LazyLock<BTreeSet<&str>> = LazyLock::new(|| STOP.split_whitespace().collect());
+
 /// Words that precede a version number without naming a package.
-const NOT_NAMES: &[&str] = &[
-    "version",
-    "versions",
-    "release",
-    "releases",
-    "from",
-    "since",
-    "before",
-    "after",
-    "and",
-    "or",
-    "to",
-    "in",
-    "on",
-    "at",
-    "of",
-    "is",
-    "the",
-    "than",
-    "through",
-    "until",
-    "up",
-    "prior",
-    "including",
-    "fixed",
-    "affected",
-    "affects",
-    "tested",
-    "with",
-    "ver",
-    "v.",
-    "rev",
-    "tag",
-];
+const NOT_NAMES: &str = "version versions release releases from since before after and or to in \
+     on at of is the than through until up prior including fixed affected \
+     affects tested with ver v. rev tag";
 
 /// Words every report has, and the process's own words: they say nothing
 /// about which vulnerability a report is about.
-const STOP: &[&str] = &[
-    "the",
-    "and",
-    "for",
-    "are",
-    "but",
-    "not",
-    "you",
-    "all",
-    "any",
-    "can",
-    "had",
-    "her",
-    "was",
-    "one",
-    "our",
-    "out",
-    "has",
-    "have",
-    "his",
-    "how",
-    "its",
-    "may",
-    "new",
-    "now",
-    "old",
-    "see",
-    "two",
-    "way",
-    "who",
-    "did",
-    "get",
-    "got",
-    "let",
-    "put",
-    "say",
-    "she",
-    "too",
-    "use",
-    "used",
-    "using",
-    "with",
-    "this",
-    "that",
-    "from",
-    "they",
-    "will",
-    "would",
-    "there",
-    "their",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "about",
-    "into",
-    "than",
-    "then",
-    "them",
-    "these",
-    "those",
-    "some",
-    "such",
-    "only",
-    "also",
-    "been",
-    "being",
-    "were",
-    "your",
-    "yours",
-    "each",
-    "other",
-    "more",
-    "most",
-    "very",
-    "just",
-    "like",
-    "does",
-    "doing",
-    "done",
-    "should",
-    "could",
-    "must",
-    "here",
-    "hello",
-    "dear",
-    "team",
-    "thanks",
-    "thank",
-    "regard",
-    "regards",
-    "best",
-    "please",
-    "hi",
-    "found",
-    "find",
-    "think",
-    "believe",
-    "seem",
-    "seems",
-    "able",
-    "following",
-    "below",
-    "above",
-    "attached",
-    "report",
-    "reported",
-    "reporting",
-    "issue",
-    "issues",
-    "problem",
-    "vulnerability",
-    "vulnerabilitie",
-    "vulnerable",
-    "security",
-    "attacker",
-    "attack",
-    "exploit",
-    "impact",
-    "step",
-    "steps",
-    "reproduce",
-    "version",
-    "versions",
-    "latest",
-    "affected",
-    "affect",
-    "affects",
-    "allow",
-    "allows",
-    "possible",
-    "because",
-    "without",
-    "within",
-    "through",
-    "after",
-    "before",
-    "again",
-    "same",
-    "way",
-    "make",
-    "makes",
-    "made",
-    "via",
-    "per",
-    "etc",
-    "let",
-    "know",
-    "any",
-    "many",
-    "much",
-    "well",
-    "still",
-    "even",
-    "both",
-];
+const STOP: &str = "the and for are but not you all any can had her was one our out has have \
+     his how its may new now old see two way who did get got let put say she \
+     too use used using with this that from they will would there their what \
+     when where which while about into than then them these those some such \
+     only also been being were your yours each other more most very just like \
+     does doing done should could must here hello dear team thanks thank \
+     regard regards best please hi found find think believe seem seems able \
+     following below above attached report reported reporting issue issues \
+     problem vulnerability vulnerabilitie vulnerable security attacker attack \
+     exploit impact step steps reproduce version versions latest affected \
+     affect affects allow allows possible because without within through \
+     after before again same way make makes made via per etc let know any \
+     many much well still even both";
 
 #[cfg(test)]
 mod tests {
