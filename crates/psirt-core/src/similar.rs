@@ -94,8 +94,12 @@ pub const MIN_SCORE: f64 = 0.12;
 pub const COMMON_KEY: usize = 20;
 
 /// How many terms of a report are sent to the full-text index as its
-/// query, at most: the longest ones, which are the rarer ones.
+/// query, at most: the rarest ones.
 pub const QUERY_TERMS: usize = 32;
+
+/// How many postings (a case carrying a term) a query's terms may have
+/// together: the bound on what one query reads of the full-text index.
+pub const POSTINGS: u64 = 1_000;
 
 /// What `case` is compared by.
 pub fn material(case: &Case) -> Material {
@@ -167,15 +171,25 @@ impl Rarity {
     }
 }
 
-/// The terms of `material` to query the full-text index with: at most
-/// [`QUERY_TERMS`], the rarest first (then alphabetically, so the query
-/// is the same every time).
+/// The terms of `material` to query the full-text index with: the
+/// rarest first (then alphabetically, so the query is the same every
+/// time), at most [`QUERY_TERMS`], and only while the cases carrying them
+/// add up to at most [`POSTINGS`], so that the query reads a bounded part
+/// of the index however many cases the project has (a term most cases
+/// carry finds no duplicate anyway).
 pub fn query_terms<'m>(material: &'m Material, rarity: &Rarity) -> Vec<&'m str> {
     let mut terms: Vec<&str> = material.terms.iter().map(String::as_str).collect();
     let carrying = |t: &str| rarity.carrying.get(t).copied().unwrap_or(0);
     terms.sort_by(|a, b| carrying(a).cmp(&carrying(b)).then(a.cmp(b)));
-    terms.truncate(QUERY_TERMS);
+    let mut postings = 0;
     terms
+        .into_iter()
+        .take(QUERY_TERMS)
+        .take_while(|t| {
+            postings += carrying(t);
+            postings <= POSTINGS
+        })
+        .collect()
 }
 
 /// `material` without the keys that `carried` (how many earlier cases of
