@@ -499,6 +499,30 @@ mod tests {
     }
 
     #[test]
+    fn the_query_takes_the_rarest_terms_within_the_postings_bound() {
+        let m = Material {
+            terms: terms("alpha bravo charlie delta"),
+            keys: BTreeSet::new(),
+        };
+        let mut rarity = Rarity {
+            cases: 10_000,
+            ..Rarity::default()
+        };
+        for (term, cases) in [
+            ("alpha", 900),
+            ("bravo", 3),
+            ("charlie", 90),
+            ("delta", 5_000),
+        ] {
+            rarity.carrying.insert(term.into(), cases);
+        }
+        // 3 + 90 + 900 postings fit; delta's 5,000 would not.
+        assert_eq!(query_terms(&m, &rarity), ["bravo", "charlie", "alpha"]);
+        rarity.carrying.insert("alpha".into(), 950);
+        assert_eq!(query_terms(&m, &rarity), ["bravo", "charlie"]);
+    }
+
+    #[test]
     fn terms_drop_common_words_and_stem() {
         let t: Vec<String> = terms("The attacker sends Requests; parsing request headers")
             .into_iter()
