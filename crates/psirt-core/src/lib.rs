@@ -40,6 +40,7 @@ mod record_ids;
 mod response;
 mod rotation;
 mod rule;
+pub mod similar;
 mod summary;
 mod text;
 mod triage;

@@ -175,3 +175,51 @@ pub(crate) async fn set_reply(
         .await?;
     list_replies(State(state), auth, ApiPath(slug)).await
 }
+
+/// An earlier case of the same project like this one: a likely duplicate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionView {
+    /// PSIRT-YYYY-NNNN.
+    pub reference: String,
+    /// Its one-line summary.
+    pub summary: String,
+    pub open: bool,
+    /// How alike, from 0 to 1: the text's likeness raised by each kind of
+    /// exact key both share. The same on SQLite and PostgreSQL.
+    pub score: f64,
+    /// The text's part alone, from 0 to 1.
+    pub text_score: f64,
+    /// The kinds of exact key both mention: cve, url, package, purl.
+    pub matched: Vec<&'static str>,
+}
+
+impl SuggestionView {
+    pub(crate) fn of(s: &psirt_store::Suggestion) -> SuggestionView {
+        SuggestionView {
+            reference: s.reference.to_string(),
+            summary: s.summary.clone(),
+            open: s.open,
+            score: (s.likeness.score * 1000.0).round() / 1000.0,
+            text_score: (s.likeness.text * 1000.0).round() / 1000.0,
+            matched: s.likeness.matched.iter().map(|k| k.as_str()).collect(),
+        }
+    }
+}
+
+/// The likely duplicates of a case: the earlier cases of its project most
+/// like it, best first, at most five (whoever may read the case; audited
+/// as a read, `case.similar`).
+#[utoipa::path(get, path = "/api/v1/cases/{reference}/similar", tag = "cases",
+    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN")),
+    responses((status = 200, body = Vec<SuggestionView>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub(crate) async fn similar_cases(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(r): ApiPath<String>,
+) -> Result<axum::Json<Vec<SuggestionView>>, ApiError> {
+    let reference = crate::api::reference(&r)?;
+    let suggestions = state.store.similar(&auth.caller, reference).await?;
+    Ok(axum::Json(
+        suggestions.iter().map(SuggestionView::of).collect(),
+    ))
+}

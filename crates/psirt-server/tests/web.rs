@@ -2474,3 +2474,91 @@ async fn the_dashboard_pages_through_the_open_cases() {
     // Oldest report first: its due times come first.
     assert_eq!(seen, made);
 }
+
+#[tokio::test]
+async fn the_triage_form_starts_from_the_likeliest_duplicate_and_its_canned_reply() {
+    let site = Site::start().await;
+    let (first, _) = site.report("Cache poisoning via EDNS").await;
+    let (second, status) = site.report("Cache poisoning via EDNS options").await;
+    let (session, csrf) = site.sign_in("alice@example.org").await;
+
+    // The first report has nothing before it: the form starts as an
+    // acceptance with the accepted reply.
+    let (_, page) = site.get(&format!("/cases/{first}"), Some(&session)).await;
+    assert!(page.contains("No earlier report of this project is much like this one."));
+    assert!(
+        page.contains("<option value=\"accepted\" selected>"),
+        "{page}"
+    );
+
+    // The second shows the first as its likely duplicate, and the form
+    // starts as a duplicate of it with the duplicate reply to edit.
+    let path = format!("/cases/{second}");
+    let (_, page) = site.get(&path, Some(&session)).await;
+    let similar = between(&page, "<ol id=\"similar\"", "</ol>");
+    assert!(
+        similar.contains(&format!("href=\"/cases/{first}\"")),
+        "{similar}"
+    );
+    assert!(similar.contains("Cache poisoning via EDNS"), "{similar}");
+    assert!(page.contains("id=\"action-triage\""));
+    assert!(
+        page.contains("<option value=\"duplicate\" selected>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"known_issue\" selected>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("name=\"duplicate_of\" value=\"{first}\"")),
+        "{page}"
+    );
+    assert!(page.contains("It describes the same issue as"), "{page}");
+
+    // A duplicate without what it duplicates is refused next to the field.
+    let decision = [
+        ("csrf", csrf.as_str()),
+        ("action", "triage"),
+        ("outcome", "duplicate"),
+        ("reason", "known_issue"),
+        ("text", "Same packet."),
+    ];
+    let res = site.post(&path, Some(&session), &decision).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"triage-duplicate_of-error\""), "{page}");
+
+    // Submitted with the reply edited: the case closes as a duplicate,
+    // the timeline shows the decision and the reporter reads the reply.
+    let mut complete = decision.to_vec();
+    complete.push(("duplicate_of", &first));
+    complete.push((
+        "message",
+        "{reference} is {duplicate_of} again; thank you all the same.",
+    ));
+    let res = site.post(&path, Some(&session), &complete).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let event = last_event(&site, &second).await;
+    assert_eq!(event["type"], "message_to_reporter", "{event}");
+    let case: serde_json::Value = site
+        .http
+        .get(site.url(&format!("/api/v1/cases/{second}")))
+        .bearer_auth(&site.alice_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["open"], false);
+    assert_eq!(case["triage"]["outcome"], "duplicate");
+    assert_eq!(case["triage"]["duplicate_of"], first);
+    let (_, page) = site.get(&status, None).await;
+    assert!(
+        page.contains(&format!(
+            "{second} is {first} again; thank you all the same."
+        )),
+        "{page}"
+    );
+}

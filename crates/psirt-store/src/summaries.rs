@@ -185,7 +185,9 @@ pub(crate) async fn write(
             .execute(&mut *tx)
             .await?;
     }
-    Ok(())
+    // The duplicates' index is derived from the same fold, in the same
+    // transaction, so it can never lag behind the events either.
+    crate::similar::write(tx, case_id, case).await
 }
 
 /// Folds case `case_id` from its events (locked first on PostgreSQL, so an
@@ -223,13 +225,15 @@ fn decode(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(i64, CaseSummary)>, StoreEr
 }
 
 impl Store {
-    /// Rebuilds every case's summary from its events, in one transaction,
+    /// Rebuilds every case's summary and its duplicates' index entry from
+    /// its events, in one transaction,
     /// and returns how many cases it rebuilt: `psirt reindex`.
     pub async fn reindex(&self) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cases ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
+        crate::similar::clear(&mut tx).await?;
         for &id in &ids {
             rebuild_one(&mut tx, self.backend, id).await?;
         }
@@ -237,13 +241,15 @@ impl Store {
         Ok(ids.len() as u64)
     }
 
-    /// Writes the summaries a database migrated from an older psirt lacks
-    /// (the projection came with migration 0016); on an up-to-date database
-    /// it is one indexed query that finds nothing.
+    /// Writes the summaries and duplicates' index entries a database
+    /// migrated from an older psirt lacks (the projection came with
+    /// migration 0016, the index with 0019); on an up-to-date database it
+    /// is one indexed query that finds nothing.
     pub(crate) async fn fill_missing_summaries(&self) -> Result<(), StoreError> {
         let missing: Vec<i64> = sqlx::query_scalar(
             "SELECT c.id FROM cases c LEFT JOIN case_summaries s ON s.case_id = c.id \
-             WHERE s.case_id IS NULL ORDER BY c.id",
+             LEFT JOIN similar_docs d ON d.case_id = c.id \
+             WHERE s.case_id IS NULL OR d.case_id IS NULL ORDER BY c.id",
         )
         .fetch_all(&self.pool)
         .await?;

@@ -14,6 +14,7 @@ mod distributor_cmd;
 mod kek;
 mod mail_cmd;
 mod record_cmd;
+mod replies_cmd;
 mod service_cmd;
 mod term;
 mod time;
@@ -68,8 +69,9 @@ enum Top {
     /// Put a backup into the configured database, which must be empty;
     /// the audit log is verified before the restore is recorded.
     Restore { file: PathBuf },
-    /// Rebuild the case summaries the lists read from the cases' events
-    /// (derived data; run after restoring or repairing a database).
+    /// Rebuild the case summaries the lists read, and the likely
+    /// duplicates' index, from the cases' events (derived data; run after
+    /// restoring or repairing a database).
     Reindex,
     /// Run the background jobs only (outbox delivery, reminders, the IMAP
     /// poller), as a replica beside the servers.
@@ -207,6 +209,27 @@ enum ProjectCmd {
         slug: String,
         #[arg(long)]
         address: Option<String>,
+    },
+    /// List the project's canned replies to reporters (as a member of its
+    /// PST, --as).
+    Replies {
+        project: String,
+        #[command(flatten)]
+        acting: replies_cmd::Acting,
+    },
+    /// Set the project's wording of one canned reply (accepted,
+    /// not_a_vulnerability, out_of_scope, need_more_information,
+    /// known_issue, duplicate, public_issue, unanswered) from a file, or
+    /// go back to psirt's default with --reset (as a member of its PST).
+    Reply {
+        project: String,
+        kind: String,
+        #[arg(long)]
+        text_file: Option<PathBuf>,
+        #[arg(long)]
+        reset: bool,
+        #[command(flatten)]
+        acting: replies_cmd::Acting,
     },
     /// Connect the project to GitHub, CVE Services or its fix
     /// repositories' host; secrets are read from a file and kept sealed.
@@ -525,6 +548,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => println!("{slug} has no announcement list"),
                     }
                 }
+                ProjectCmd::Replies { project, acting } => {
+                    replies_cmd::list(&store, &project, &acting).await?
+                }
+                ProjectCmd::Reply {
+                    project,
+                    kind,
+                    text_file,
+                    reset,
+                    acting,
+                } => replies_cmd::set(&store, &project, &kind, text_file, reset, &acting).await?,
                 ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
                 ProjectCmd::Distributor { slug, email, name } => {
                     eprintln!(
@@ -608,7 +641,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Top::Reindex => {
             let store = open(&config).await?;
             let n = store.reindex().await?;
-            println!("rebuilt the summaries of {n} cases from their events");
+            println!(
+                "rebuilt the summaries and the duplicates index of {n} cases from their events"
+            );
         }
         Top::Audit(cmd) => {
             let store = open(&config).await?;

@@ -213,6 +213,12 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "get",
+        path: "/api/v1/cases/{reference}/similar",
+        door: Door::Store(Operation::ViewCase),
+        handler: Handler::Api(|| routes!(crate::triage::similar_cases)),
+    },
+    Route {
+        method: "get",
         path: "/api/v1/cases/{reference}/audit",
         door: Door::Store(Operation::ViewCaseAudit),
         handler: Handler::Api(|| routes!(crate::api::case_audit)),

@@ -397,6 +397,8 @@ pub(crate) enum Kind {
     YesNo,
     /// Files to upload (several); a form with one is `multipart/form-data`.
     Files,
+    /// One of a short list: `(value, label)`.
+    Choice(fn() -> Vec<(&'static str, &'static str)>),
 }
 
 /// One labelled input, its value kept and its error next to it.
@@ -463,6 +465,15 @@ impl Input<'_> {
                             option value="" selected[value.is_empty()] { "Choose…" }
                             option value="yes" selected[value == "yes"] { "Yes" }
                             option value="no" selected[value == "no"] { "No" }
+                        }
+                    }
+                    Kind::Choice(choices) => {
+                        select id=(id) name=(self.name) required[self.required] aria-invalid=[invalid]
+                            aria-describedby=[described.as_deref()] {
+                            option value="" selected[value.is_empty()] { "Choose…" }
+                            @for (choice, label) in choices() {
+                                option value=(choice) selected[value == choice] { (label) }
+                            }
                         }
                     }
                     Kind::Files => {

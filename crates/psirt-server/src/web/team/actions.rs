@@ -74,9 +74,66 @@ pub(super) const CVSS_FIELDS: &[Field] = &[h(
     "v3.1 or v4.0, for example CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
 )];
 
+/// The triage decisions, as the `triage` command names them.
+fn triage_outcomes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("accepted", "Accept: the process continues"),
+        ("not_a_vulnerability", "Close: not a vulnerability"),
+        ("duplicate", "Close: a duplicate"),
+        ("moved_to_public_issue", "Close: move to a public issue"),
+    ]
+}
+
+/// The short list of reasons, as the reporter reads them.
+fn triage_reasons() -> Vec<(&'static str, &'static str)> {
+    psirt_core::TriageReason::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.title()))
+        .collect()
+}
+
 /// The forms of the case page, in the order of the process. The CVSS
 /// form is drawn separately (it previews), but submits like the others.
+/// Triage's form starts filled in by the page (`triage::defaults`).
 pub(super) const ACTIONS: &[Action] = &[
+    Action {
+        command: "triage",
+        title: "Triage the report",
+        op: Operation::Triage,
+        button: "Record the decision",
+        fields: &[
+            f("outcome", "Decision", Kind::Choice(triage_outcomes), true),
+            f("reason", "Reason", Kind::Choice(triage_reasons), true),
+            h(
+                "text",
+                "Why, in a few words",
+                Kind::Area,
+                true,
+                "On the timeline and in the reply to the reporter.",
+            ),
+            h(
+                "duplicate_of",
+                "Duplicate of",
+                Kind::Text,
+                false,
+                "A case (PSIRT-YYYY-NNNN), a CVE or a GHSA id; filled in from the likeliest duplicate.",
+            ),
+            h(
+                "issue_url",
+                "Public issue",
+                Kind::Url,
+                false,
+                "When the team filed the report publicly (with the reporter's consent); leave empty to offer the text to the reporter.",
+            ),
+            h(
+                "message",
+                "Reply to the reporter",
+                Kind::Area,
+                false,
+                "The project's canned reply for the decision shown; edit it for this message, or empty it to send the canned reply of the decision you choose.",
+            ),
+        ],
+    },
     Action {
         command: "assign_fix_lead",
         title: "Assign the Fix Lead",

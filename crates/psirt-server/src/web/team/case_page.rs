@@ -89,6 +89,8 @@ pub(super) async fn case_markup(
     // The steps are a side panel: the case page shows without them rather
     // than fail when they cannot be read.
     let steps = state.store.steps(case.reference).await.unwrap_or_default();
+    let suggestions = triage::suggestions(state, who, case).await;
+    let triage_defaults = triage::defaults(state, case, &suggestions).await;
     let mut timeline = Vec::new();
     for e in &record.events {
         let view = EventView::new(e);
@@ -188,6 +190,7 @@ pub(super) async fn case_markup(
                 }
             }
         }
+        (triage::section(&suggestions))
         @if let Some(t) = case.suggested_announcement(at) {
             p #suggested-announcement { "Suggested announcement (the policy's time): " strong { (time(t)) } }
         }
@@ -269,7 +272,7 @@ pub(super) async fn case_markup(
             @for a in &offered {
                 @let failed = outcome.form.as_deref() == Some(a.command);
                 @let errors = if failed { &outcome.errors } else { &no_errors };
-                @let fresh = defaults(a);
+                @let fresh = if a.command == "triage" { triage_defaults.clone() } else { defaults(a) };
                 @let values = if failed { &outcome.values } else { &fresh };
                 details.action id=(format!("action-{}", a.command)) open[failed] {
                     summary { (a.title) }

@@ -36,6 +36,7 @@ mod downloads;
 mod mail;
 mod record;
 mod sign_in;
+mod triage;
 
 use actions::*;
 pub(crate) use case_action::*;

@@ -1,0 +1,435 @@
+//! Likely duplicates: the index of every case's comparison material, and
+//! the suggestions read from it.
+//!
+//! The material (`psirt_core::similar::material`) is written in the
+//! transaction of every append, like the summary, when it changed: its
+//! terms into the database's own full-text index (SQLite FTS5, PostgreSQL
+//! `tsvector` under GIN), its exact keys into `similar_keys`. A read asks
+//! each index for a bounded set of the project's earlier cases (the
+//! full-text engine's best [`FULL_TEXT`] and the cases sharing a key),
+//! and `psirt_core::similar::rank` scores them: the database narrows, the
+//! core decides, so both databases rank alike. Nothing here scans every
+//! case. Derived, rebuilt by [`Store::reindex`].
+
+use psirt_core::similar::{Key, KeyKind, Likeness, Material, Rarity};
+use psirt_core::{Case, CaseRef, CaseSummary, Operation, authorize, authorize_summary};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::standing::actor;
+use crate::{Caller, Store, StoreError};
+
+/// How many candidates the full-text engine gives, at most, and how many
+/// the exact keys give: the core ranks these and no others.
+pub const FULL_TEXT: i64 = 25;
+
+/// An earlier case like the one asked about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suggestion {
+    pub reference: CaseRef,
+    /// Its one-line summary (embargoed like the case it belongs to).
+    pub summary: String,
+    pub open: bool,
+    pub likeness: Likeness,
+}
+
+fn is_postgres(tx: &AnyConnection) -> bool {
+    tx.backend_name().eq_ignore_ascii_case("postgresql")
+}
+
+/// The project's tag: letters only, so that a tagged term is one token to
+/// both full-text engines, and a query reads only that project's terms.
+fn tag(project: &str) -> String {
+    Sha256::digest(project.as_bytes())[..6]
+        .iter()
+        .flat_map(|b| [b >> 4, b & 15])
+        .map(|n| char::from(b'a' + n))
+        .collect()
+}
+
+fn keys_text(material: &Material) -> String {
+    material
+        .keys
+        .iter()
+        .map(|k| format!("{} {}", k.kind.as_str(), k.value))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_material(terms: &str, keys: &str) -> Material {
+    Material {
+        terms: terms
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect(),
+        keys: keys
+            .lines()
+            .filter_map(|line| {
+                let (kind, value) = line.split_once(' ')?;
+                Some(Key {
+                    kind: KeyKind::parse(kind)?,
+                    value: value.to_string(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Rewrites the comparison material of `case` (just folded), in the
+/// append's transaction, when it differs from what is indexed.
+pub(crate) async fn write(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    case: &Case,
+) -> Result<(), StoreError> {
+    let material = psirt_core::similar::material(case);
+    let terms = material.terms.iter().cloned().collect::<Vec<_>>().join(" ");
+    let keys = keys_text(&material);
+    let digest = hex::encode(Sha256::digest(
+        format!("{}\0{terms}\0{keys}", case.project).as_bytes(),
+    ));
+    let indexed: Option<String> =
+        sqlx::query_scalar("SELECT digest FROM similar_docs WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if indexed.as_deref() == Some(digest.as_str()) {
+        return Ok(());
+    }
+    remove(tx, case_id).await?;
+    let tag = tag(&case.project);
+    let doc = material
+        .terms
+        .iter()
+        .map(|t| format!("{tag}{t}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if is_postgres(tx) {
+        sqlx::query(
+            "INSERT INTO similar_docs (case_id, project, digest, terms, keys, doc) \
+             VALUES ($1, $2, $3, $4, $5, CAST($6 AS tsvector))",
+        )
+        .bind(case_id)
+        .bind(&case.project)
+        .bind(&digest)
+        .bind(&terms)
+        .bind(&keys)
+        .bind(&doc)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO similar_docs (case_id, project, digest, terms, keys) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(case_id)
+        .bind(&case.project)
+        .bind(&digest)
+        .bind(&terms)
+        .bind(&keys)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO similar_text (rowid, doc) VALUES ($1, $2)")
+            .bind(case_id)
+            .bind(&doc)
+            .execute(&mut *tx)
+            .await?;
+    }
+    count_terms(
+        tx,
+        &case.project,
+        material.terms.iter().map(String::as_str),
+        1,
+    )
+    .await?;
+    for key in &material.keys {
+        sqlx::query(
+            "INSERT INTO similar_keys (project, kind, key, case_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&case.project)
+        .bind(key.kind.as_str())
+        .bind(&key.value)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds `by` (1 or -1) to the count of cases of `project` carrying each
+/// of `terms`, and to the project's count of cases (the term '').
+async fn count_terms(
+    tx: &mut AnyConnection,
+    project: &str,
+    terms: impl Iterator<Item = &str>,
+    by: i64,
+) -> Result<(), StoreError> {
+    for term in std::iter::once("").chain(terms) {
+        sqlx::query(
+            "INSERT INTO similar_terms (project, term, cases) VALUES ($1, $2, $3) \
+             ON CONFLICT (project, term) DO UPDATE SET cases = similar_terms.cases + $3",
+        )
+        .bind(project)
+        .bind(term)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rarity of `terms` in `project`, added to `rarity`, asked in
+/// batches of the terms it does not know yet.
+async fn rarity_of(
+    conn: &mut AnyConnection,
+    project: &str,
+    terms: &std::collections::BTreeSet<String>,
+    rarity: &mut Rarity,
+) -> Result<(), StoreError> {
+    let unknown: Vec<&String> = terms
+        .iter()
+        .filter(|t| !rarity.carrying.contains_key(*t))
+        .collect();
+    for batch in unknown.chunks(200) {
+        let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT term, cases FROM similar_terms WHERE project = $1 AND term IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql)).bind(project);
+        for term in batch {
+            query = query.bind(term.as_str());
+        }
+        for term in batch {
+            rarity.carrying.insert((*term).clone(), 0);
+        }
+        for (term, cases) in query.fetch_all(&mut *conn).await? {
+            rarity.carrying.insert(term, cases.max(0) as u64);
+        }
+    }
+    Ok(())
+}
+
+async fn remove(tx: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
+    let indexed: Option<(String, String)> =
+        sqlx::query_as("SELECT project, terms FROM similar_docs WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((project, terms)) = indexed {
+        count_terms(tx, &project, terms.split(' ').filter(|t| !t.is_empty()), -1).await?;
+    }
+    if !is_postgres(tx) {
+        sqlx::query("DELETE FROM similar_text WHERE rowid = $1")
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for statement in [
+        "DELETE FROM similar_docs WHERE case_id = $1",
+        "DELETE FROM similar_keys WHERE case_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Empties the index, before [`Store::reindex`] writes it again.
+pub(crate) async fn clear(tx: &mut AnyConnection) -> Result<(), StoreError> {
+    if !is_postgres(tx) {
+        sqlx::query("DELETE FROM similar_text")
+            .execute(&mut *tx)
+            .await?;
+    }
+    for statement in [
+        "DELETE FROM similar_docs",
+        "DELETE FROM similar_keys",
+        "DELETE FROM similar_terms",
+    ] {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// The project's earlier cases that the full-text engine ranks best for
+/// `material`'s rarest terms.
+async fn full_text(
+    conn: &mut AnyConnection,
+    project: &str,
+    case_id: i64,
+    material: &Material,
+    rarity: &Rarity,
+) -> Result<Vec<i64>, StoreError> {
+    let tag = tag(project);
+    let terms = psirt_core::similar::query_terms(material, rarity);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = if is_postgres(conn) {
+        let query = terms
+            .iter()
+            .map(|t| format!("'{tag}{t}'"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        sqlx::query(
+            "SELECT case_id FROM similar_docs \
+             WHERE doc @@ CAST($1 AS tsquery) AND project = $2 AND case_id < $3 \
+             ORDER BY ts_rank_cd(doc, CAST($1 AS tsquery)) DESC, case_id DESC LIMIT $4",
+        )
+        .bind(query)
+        .bind(project)
+        .bind(case_id)
+        .bind(FULL_TEXT)
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        let query = terms
+            .iter()
+            .map(|t| format!("\"{tag}{t}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        sqlx::query(
+            "SELECT rowid AS case_id FROM similar_text \
+             WHERE similar_text MATCH $1 AND rowid < $2 \
+             ORDER BY bm25(similar_text), rowid DESC LIMIT $3",
+        )
+        .bind(query)
+        .bind(case_id)
+        .bind(FULL_TEXT)
+        .fetch_all(&mut *conn)
+        .await?
+    };
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>("case_id").map_err(StoreError::from))
+        .collect()
+}
+
+/// The project's earlier cases that share one of `material`'s keys, each
+/// key's at most [`psirt_core::similar::COMMON_KEY`] + 1, and `material`
+/// without the keys that turned out common.
+async fn shared_keys(
+    conn: &mut AnyConnection,
+    project: &str,
+    case_id: i64,
+    material: Material,
+) -> Result<(Vec<i64>, Material), StoreError> {
+    let mut carriers = std::collections::BTreeMap::new();
+    for key in &material.keys {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT case_id FROM similar_keys \
+             WHERE project = $1 AND kind = $2 AND key = $3 AND case_id < $4 \
+             ORDER BY case_id DESC LIMIT $5",
+        )
+        .bind(project)
+        .bind(key.kind.as_str())
+        .bind(&key.value)
+        .bind(case_id)
+        .bind(psirt_core::similar::COMMON_KEY as i64 + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+        carriers.insert(key.clone(), ids);
+    }
+    let material =
+        psirt_core::similar::without_common_keys(material, |k| carriers.get(k).map_or(0, Vec::len));
+    let mut ids = Vec::new();
+    for key in &material.keys {
+        for &id in carriers.get(key).into_iter().flatten() {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok((ids, material))
+}
+
+impl Store {
+    /// The earlier cases of the same project most like case `reference`,
+    /// best first, among those the caller may see; authorized and audited
+    /// as a read of the case (`case.similar`).
+    pub async fn similar(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+    ) -> Result<Vec<Suggestion>, StoreError> {
+        let (case_id, record) = self.load(reference).await?;
+        let mut conn = self.pool.acquire().await?;
+        let actor = actor(&mut conn, &caller.principal, &record.case).await?;
+        let decision = authorize(&actor, Operation::ViewCase, &record.case);
+        self.audit_read(
+            caller,
+            reference,
+            decision,
+            "case.similar",
+            String::new(),
+            "",
+        )
+        .await?;
+        let project = record.case.project.as_str();
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT terms, keys FROM similar_docs WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let material = match row {
+            Some((terms, keys)) => parse_material(&terms, &keys),
+            None => psirt_core::similar::material(&record.case),
+        };
+        let cases: Option<i64> =
+            sqlx::query_scalar("SELECT cases FROM similar_terms WHERE project = $1 AND term = ''")
+                .bind(project)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let mut rarity = Rarity {
+            cases: cases.unwrap_or(0).max(0) as u64,
+            ..Rarity::default()
+        };
+        rarity_of(&mut conn, project, &material.terms, &mut rarity).await?;
+        let mut ids = full_text(&mut conn, project, case_id, &material, &rarity).await?;
+        let (by_key, material) = shared_keys(&mut conn, project, case_id, material).await?;
+        for id in by_key {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let mut candidates = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<(String, String, String)> = sqlx::query_as(
+                "SELECT d.terms, d.keys, s.body FROM similar_docs d \
+                 JOIN case_summaries s ON s.case_id = d.case_id \
+                 WHERE d.case_id = $1 AND d.project = $2",
+            )
+            .bind(id)
+            .bind(project)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some((terms, keys, body)) = row else {
+                continue;
+            };
+            let summary: CaseSummary = serde_json::from_str(&body)
+                .map_err(|e| StoreError::Corrupt(format!("summary of case #{id}: {e}")))?;
+            // Never a case of another project, nor one the caller may not
+            // see: the suggestion names it and shows its summary.
+            if summary.project != project
+                || authorize_summary(&actor, Operation::ViewCase, &summary).is_err()
+            {
+                continue;
+            }
+            let candidate = parse_material(&terms, &keys);
+            rarity_of(&mut conn, project, &candidate.terms, &mut rarity).await?;
+            candidates.push((summary, candidate));
+        }
+        Ok(psirt_core::similar::rank(&material, candidates, &rarity)
+            .into_iter()
+            .map(|(s, likeness)| Suggestion {
+                reference: s.reference,
+                summary: s.summary,
+                open: s.open,
+                likeness,
+            })
+            .collect())
+    }
+}
