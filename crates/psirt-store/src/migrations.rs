@@ -99,6 +99,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "triage",
         include_str!("../migrations/sqlite/0018_triage.sql"),
     ),
+    (
+        19,
+        "projects15",
+        include_str!("../migrations/sqlite/0019_projects15.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -190,6 +195,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         18,
         "triage",
         include_str!("../migrations/postgres/0018_triage.sql"),
+    ),
+    (
+        19,
+        "projects15",
+        include_str!("../migrations/postgres/0019_projects15.sql"),
     ),
 ];
 
