@@ -208,6 +208,15 @@ enum ProjectCmd {
         #[arg(long)]
         address: Option<String>,
     },
+    /// Publish the project's security policy (its pages under
+    /// `/p/{slug}/` and a line on the front page), or with --withdraw keep
+    /// the project private (its pages answer 404).
+    Publish {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        withdraw: bool,
+    },
     /// Connect the project to GitHub, CVE Services or its fix
     /// repositories' host; secrets are read from a file and kept sealed.
     #[command(subcommand)]
@@ -523,6 +532,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     match address {
                         Some(a) => println!("{slug}'s notices and announcements go to {a}"),
                         None => println!("{slug} has no announcement list"),
+                    }
+                }
+                ProjectCmd::Publish { slug, withdraw } => {
+                    store.set_policy_published(&slug, !withdraw).await?;
+                    match withdraw {
+                        false => println!("{slug} publishes its policy, at /p/{slug}/"),
+                        true => println!("{slug} is private: its pages answer 404"),
                     }
                 }
                 ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
