@@ -4299,6 +4299,15 @@ both!(
         assert_eq!(status, StatusCode::OK);
         let (status, _) = page(&format!("/p/default/cases/{}", beta.reference)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "B's case under A's prefix");
+        let (status, _) = page(&format!("/p/default/distributors/admin/{}", beta.org)).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "B's organisation under A's prefix"
+        );
+        let (status, org_page) = page(&format!("/p/beta/distributors/admin/{}", beta.org)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(org_page.contains("BetaDistro"));
         let (_, api) = s.call("GET", "/api/v1/cases", Some(&beta.bea), None).await;
         assert!(api.to_string().contains(&beta.reference));
 

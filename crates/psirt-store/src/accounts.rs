@@ -227,6 +227,17 @@ impl Store {
         )
     }
 
+    /// The project whose distributors list an organisation is on (`None`
+    /// for no such organisation).
+    pub async fn org_project(&self, org: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT project FROM distributor_orgs WHERE id = $1")
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The project of the case behind a status link (`None` for no such
     /// link).
     pub async fn status_project(&self, token: &str) -> Result<Option<String>, StoreError> {

@@ -8,8 +8,8 @@
 //! the [`Site`] extractor gives it to the handlers; the links and
 //! redirects of the page that comes back are put under the same prefix,
 //! so that a project's pages lead to its own pages. An unknown project, a
-//! project that does not publish its policy, and a case's or status
-//! link's page under another project's prefix are all the same 404: the
+//! project that does not publish its policy, and a case's, organisation's
+//! or status link's page under another project's prefix are all the same 404: the
 //! answer does not tell whether a private project exists. What a caller
 //! may see on a project's pages is decided as everywhere else, by
 //! `psirt_core::authorize` through the store; the prefix narrows, never
@@ -142,9 +142,10 @@ async fn in_project(
     relink(response, &format!("{PREFIX}/{}", project.slug)).await
 }
 
-/// Whether the case or status link a page is about (its `{reference}` or
-/// status `{token}`, found by the rows of `PAGES`) belongs to `project`;
-/// a page about neither, or about no such case, answers for itself.
+/// Whether the case, organisation or status link a page is about (its
+/// `{reference}`, `{org}` or status `{token}`, found by the rows of
+/// `PAGES`) belongs to `project`; a page about none of them, or about one
+/// that does not exist, answers for itself.
 async fn owned_by(state: &AppState, project: &str, rest: &str) -> Result<bool, WebError> {
     let segments: Vec<&str> = rest.split('/').collect();
     for page in PAGES {
@@ -160,6 +161,10 @@ async fn owned_by(state: &AppState, project: &str, rest: &str) -> Result<bool, W
         for (r, s) in row.iter().zip(&segments) {
             let owner = match *r {
                 "{reference}" => state.store.case_project(s).await?,
+                "{org}" => match s.parse() {
+                    Ok(id) => state.store.org_project(id).await?,
+                    Err(_) => None,
+                },
                 "{token}" if row[0] == "status" => state.store.status_project(s).await?,
                 _ => continue,
             };
