@@ -959,3 +959,95 @@ async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distrib
         .expect("the embargo update");
     assert!(update.contains(&reference), "{update}");
 }
+
+/// Two projects on one instance: a report filed through project Beta's
+/// pages (`/p/beta/`) lands on Beta's dashboard, where its PST signs in
+/// and finds it, and not on the default project's, whose PST member does
+/// not see it anywhere.
+#[tokio::test]
+async fn a_report_filed_on_a_projects_pages_reaches_that_projects_dashboard_only() {
+    let site = Site::start().await;
+    let now = psirt_server::now();
+    site.store
+        .add_project("beta", "Beta", &Policy::default(), now)
+        .await
+        .unwrap();
+    let (bea, _) = site
+        .store
+        .add_user(&"bea@example.org".parse().unwrap(), "Bea", false, now)
+        .await
+        .unwrap();
+    site.store.set_password(bea.id, PASSWORD).await.unwrap();
+    site.store
+        .add_pst_member("beta", bea.id, now)
+        .await
+        .unwrap();
+    let (client, _driver) = browser().await;
+
+    // From the instance's front page to Beta's policy and report form.
+    client.goto(&site.url("/")).await.unwrap();
+    navigate(&client, "#projects a[href='/p/beta/']").await;
+    assert_eq!(text(&client, "main h1").await, "Security policy of Beta");
+    navigate(&client, "main a[href='/p/beta/report']").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/p/beta/report");
+    fill(&client, "report-summary", "Beta's parser overflows").await;
+    fill(
+        &client,
+        "report-location",
+        "beta/parser: a crafted header overflows the buffer.",
+    )
+    .await;
+    navigate(&client, "main form button[type=submit]").await;
+    let lead = text(&client, "main .lead").await;
+    let reference = lead
+        .split_whitespace()
+        .find(|w| w.starts_with("PSIRT-"))
+        .unwrap_or_else(|| panic!("no reference in {lead:?}"))
+        .to_string();
+    shot(&client, "projects-1-beta-report-filed").await;
+    navigate(&client, "#status-link").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/p/beta/status/psirt_")
+    );
+
+    // Beta's PST signs in on Beta's pages and lands on Beta's dashboard.
+    client.goto(&site.url("/p/beta/signin")).await.unwrap();
+    fill(&client, "signin-email", "bea@example.org").await;
+    fill(&client, "signin-password", PASSWORD).await;
+    navigate(&client, "main form button[type=submit]").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/p/beta/cases");
+    assert!(
+        text(&client, "#cases")
+            .await
+            .contains("Beta's parser overflows")
+    );
+    navigate(
+        &client,
+        &format!("#cases a[href='/p/beta/cases/{reference}']"),
+    )
+    .await;
+    assert!(text(&client, "main").await.contains(&reference));
+    shot(&client, "projects-2-beta-dashboard-case").await;
+    navigate(&client, "form.signout button[type=submit]").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/p/beta/signin");
+
+    // The default project's PST member sees nothing of it.
+    client.goto(&site.url("/p/default/signin")).await.unwrap();
+    fill(&client, "signin-email", "alice@example.org").await;
+    fill(&client, "signin-password", PASSWORD).await;
+    navigate(&client, "main form button[type=submit]").await;
+    assert_eq!(
+        client.current_url().await.unwrap().path(),
+        "/p/default/cases"
+    );
+    assert!(!client.source().await.unwrap().contains(&reference));
+    client.goto(&site.url("/cases")).await.unwrap();
+    assert!(!client.source().await.unwrap().contains(&reference));
+    shot(&client, "projects-3-default-dashboard").await;
+    client.close().await.unwrap();
+}

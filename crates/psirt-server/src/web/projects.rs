@@ -5,8 +5,8 @@
 //!
 //! A request under `/p/{project}/` is answered by the pages' own router
 //! with the prefix taken off and the project put beside the request, where
-//! the [`Site`] extractor gives it to the handlers; the links and
-//! redirects of the page that comes back are put under the same prefix,
+//! the [`Site`] extractor gives it to the handlers; the links, redirects
+//! and page cookies of the answer that comes back are put under the same prefix,
 //! so that a project's pages lead to its own pages. An unknown project, a
 //! project that does not publish its policy, and a case's, organisation's
 //! or status link's page under another project's prefix are all the same 404: the
@@ -189,6 +189,22 @@ async fn relink(response: Response, prefix: &str) -> Result<Response, WebError> 
             HeaderValue::from_str(&moved).map_err(|e| WebError::Internal(e.to_string()))?,
         );
     }
+    // A cookie for one page (the sign-in form's) goes with that page.
+    let cookies: Vec<HeaderValue> = parts
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(
+            |c| match c.to_str().ok().and_then(|c| cookie_under(prefix, c)) {
+                Some(moved) => HeaderValue::from_str(&moved).unwrap_or_else(|_| c.clone()),
+                None => c.clone(),
+            },
+        )
+        .collect();
+    parts.headers.remove(header::SET_COOKIE);
+    for c in cookies {
+        parts.headers.append(header::SET_COOKIE, c);
+    }
     let html = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -215,6 +231,15 @@ fn under(prefix: &str, path: &str) -> Option<String> {
         && !path.starts_with("/api/")
         && !path.starts_with("/openpgp-key.asc");
     page.then(|| format!("{prefix}{path}"))
+}
+
+/// A `Set-Cookie` whose `Path` is one page's, with the page under
+/// `prefix`; a cookie for the whole site (`Path=/`) stays as it is.
+fn cookie_under(prefix: &str, cookie: &str) -> Option<String> {
+    let at = cookie.find("; Path=/")? + "; Path=".len();
+    let end = cookie[at..].find(';').map_or(cookie.len(), |i| at + i);
+    let path = &cookie[at..end];
+    (path != "/").then(|| format!("{}{prefix}{path}{}", &cookie[..at], &cookie[end..]))
 }
 
 /// Every `href="/…"`, `action="/…"` and `formaction="/…"` of a page's
@@ -245,6 +270,19 @@ pub(crate) fn relink_html(html: &str, prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::relink_html;
+
+    #[test]
+    fn a_pages_cookie_goes_under_the_prefix_and_a_sites_stays() {
+        assert_eq!(
+            super::cookie_under("/p/b", "t=1; HttpOnly; Path=/signin; Max-Age=3600").as_deref(),
+            Some("t=1; HttpOnly; Path=/p/b/signin; Max-Age=3600")
+        );
+        assert_eq!(
+            super::cookie_under("/p/b", "s=1; HttpOnly; Path=/; Max-Age=3600"),
+            None
+        );
+        assert_eq!(super::cookie_under("/p/b", "s=1; HttpOnly"), None);
+    }
 
     #[test]
     fn links_and_forms_go_under_the_prefix_but_not_the_apis() {
