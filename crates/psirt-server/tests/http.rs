@@ -4392,6 +4392,11 @@ both!(
             .await
             .unwrap();
         s.store.set_policy_published("hidden", false).await.unwrap();
+        let (entries, _) = s.store.audit_all_for_tests().await;
+        assert!(
+            entries.iter().any(|(_, a, _)| a == "project.publish"),
+            "{entries:?}"
+        );
         let anonymous = |path: &'static str| {
             let req = s.http.get(s.url(path));
             async move {
