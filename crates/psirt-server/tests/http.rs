@@ -4420,5 +4420,15 @@ both!(
         assert!(front.contains("href=\"/p/beta/\""), "{front}");
         assert!(front.contains("href=\"/p/default/\""));
         assert!(!front.contains("/p/hidden/"));
+        let (_, metrics) = s.call("GET", "/metrics", Some(&s.admin), None).await;
+        let metrics = metrics.as_str().unwrap().to_string();
+        // A project's pages are counted by their row's template.
+        assert!(
+            metrics.contains(
+                "psirt_http_requests_total{route=\"/p/{project}/cases/{reference}\",method=\"GET\",status=\"404\"}"
+            ),
+            "{metrics}"
+        );
+        assert!(!metrics.contains("unmatched"), "{metrics}");
     }
 );

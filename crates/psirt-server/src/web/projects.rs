@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
 use super::WebError;
-use super::pages::PAGES;
+use super::pages::{PAGES, Page};
 use crate::AppState;
 
 /// Where the per-project pages are mounted.
@@ -97,10 +97,23 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
     let dispatch = move |State(state): State<AppState>, request: Request| {
         let pages = pages.clone();
         async move {
-            match in_project(&state, pages, request).await {
+            // The nest took `/p` off: the path is `/{project}/{rest}`.
+            let path = request.uri().path().to_string();
+            let path = path.strip_prefix('/').unwrap_or(&path);
+            let (slug, rest) = path.split_once('/').unwrap_or((path, ""));
+            let row = row_of(rest);
+            let mut response = match in_project(&state, pages, slug, rest, row, request).await {
                 Ok(response) => response,
                 Err(e) => e.into_response(),
-            }
+            };
+            // The router names no route for what it hands on: the row does.
+            response
+                .extensions_mut()
+                .insert(crate::metrics::RouteTemplate(format!(
+                    "{PREFIX}/{{project}}{}",
+                    row.map_or("/{unknown}", |r| r.path)
+                )));
+            response
         }
     };
     // Nested under a fixed path, so that the pages' own path parameters
@@ -111,18 +124,19 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
 async fn in_project(
     state: &AppState,
     mut pages: Router,
+    slug: &str,
+    rest: &str,
+    row: Option<&Page>,
     mut request: Request,
 ) -> Result<Response, WebError> {
-    // The nest took `/p` off: the path is `/{project}/{rest}`.
-    let path = request.uri().path().to_string();
-    let path = path.strip_prefix('/').unwrap_or(&path);
-    let (slug, rest) = path.split_once('/').unwrap_or((path, ""));
     let project = match state.store.published_project(slug).await {
         Ok(p) => p,
         Err(psirt_store::StoreError::NotFound(_)) => return Err(not_found()),
         Err(e) => return Err(e.into()),
     };
-    if !owned_by(state, &project.slug, rest).await? {
+    if let Some(row) = row
+        && !owned_by(state, &project.slug, row, rest).await?
+    {
         return Err(not_found());
     }
     let query = request
@@ -142,34 +156,42 @@ async fn in_project(
     relink(response, &format!("{PREFIX}/{}", project.slug)).await
 }
 
-/// Whether the case, organisation or status link a page is about (its
-/// `{reference}`, `{org}` or status `{token}`, found by the rows of
-/// `PAGES`) belongs to `project`; a page about none of them, or about one
-/// that does not exist, answers for itself.
-async fn owned_by(state: &AppState, project: &str, rest: &str) -> Result<bool, WebError> {
+/// The row of `PAGES` whose path `rest` (a path without its leading `/`)
+/// is.
+fn row_of(rest: &str) -> Option<&'static Page> {
     let segments: Vec<&str> = rest.split('/').collect();
-    for page in PAGES {
+    PAGES.iter().find(|page| {
         let row: Vec<&str> = page.path.trim_start_matches('/').split('/').collect();
-        if row.len() != segments.len()
-            || row
+        row.len() == segments.len()
+            && row
                 .iter()
                 .zip(&segments)
-                .any(|(r, s)| !r.starts_with('{') && r != s)
-        {
-            continue;
-        }
-        for (r, s) in row.iter().zip(&segments) {
-            let owner = match *r {
-                "{reference}" => state.store.case_project(s).await?,
-                "{org}" => match s.parse() {
-                    Ok(id) => state.store.org_project(id).await?,
-                    Err(_) => None,
-                },
-                "{token}" if row[0] == "status" => state.store.status_project(s).await?,
-                _ => continue,
-            };
-            return Ok(owner.is_none_or(|p| p == project));
-        }
+                .all(|(r, s)| r.starts_with('{') || r == s)
+    })
+}
+
+/// Whether the case, organisation or status link a page is about (its
+/// row's `{reference}`, `{org}` or status `{token}`) belongs to
+/// `project`; a page about none of them, or about one that does not
+/// exist, answers for itself.
+async fn owned_by(
+    state: &AppState,
+    project: &str,
+    row: &Page,
+    rest: &str,
+) -> Result<bool, WebError> {
+    let template = row.path.trim_start_matches('/').split('/');
+    for (r, s) in template.clone().zip(rest.split('/')) {
+        let owner = match r {
+            "{reference}" => state.store.case_project(s).await?,
+            "{org}" => match s.parse() {
+                Ok(id) => state.store.org_project(id).await?,
+                Err(_) => None,
+            },
+            "{token}" if row.path.starts_with("/status/") => state.store.status_project(s).await?,
+            _ => continue,
+        };
+        return Ok(owner.is_none_or(|p| p == project));
     }
     Ok(true)
 }
