@@ -4416,6 +4416,26 @@ both!(
             !policy.contains("href=\"/report\""),
             "a link out of /p/beta/"
         );
+        // The API's intake answers the same for both.
+        let file = |project: &'static str| {
+            s.call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"project": project, "summary": "S", "details": "D"})),
+            )
+        };
+        let (status, unknown) = file("nosuch").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+        let (status, private) = file("hidden").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{private}");
+        assert_eq!(
+            private["detail"]
+                .as_str()
+                .unwrap()
+                .replace("hidden", "nosuch"),
+            unknown["detail"].as_str().unwrap()
+        );
         let (_, front) = anonymous("/").await;
         assert!(front.contains("href=\"/p/beta/\""), "{front}");
         assert!(front.contains("href=\"/p/default/\""));
