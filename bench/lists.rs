@@ -171,7 +171,7 @@ async fn measure(store: &Store, lead: &User, now: Timestamp) -> Figures {
     .await;
     let advisories = median(|| async {
         store
-            .public_page(now, PageSize::default(), None)
+            .public_page(now, PageSize::default(), None, None)
             .await
             .unwrap()
             .items

@@ -43,7 +43,7 @@ pub async fn round(
 ) -> Result<usize, StoreError> {
     let caller = Caller::new(Principal::System, "publication");
     let mut written = publish_due(store, &caller, now).await?;
-    for case in store.public_cases(now).await? {
+    for case in store.public_cases(now, None).await? {
         if !case.is_open() {
             continue;
         }

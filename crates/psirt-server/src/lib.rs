@@ -276,6 +276,11 @@ mod tests {
             "/status/<redacted>"
         );
         assert_eq!(
+            super::redact_path("/p/beta/status/psirt_abc"),
+            "/p/beta/status/<redacted>"
+        );
+        assert_eq!(super::redact_path("/p/beta/cases"), "/p/beta/cases");
+        assert_eq!(
             super::redact_path("/api/v1/cases/PSIRT-2026-0001"),
             "/api/v1/cases/PSIRT-2026-0001"
         );
@@ -423,7 +428,7 @@ pub fn app(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(api::routes::router(&state))
         .split_for_parts();
     // The HTML pages are not part of the API's description.
-    let router = router.merge(web::router());
+    let router = router.merge(web::router(&state));
     // After the merge: the routes' own operations are only there now.
     problem_responses(&mut api);
     let spec = Arc::new(serde_json::to_value(&api).unwrap_or_default());
@@ -474,9 +479,15 @@ async fn log_request(
     response
 }
 
-/// `/api/v1/status/<token>/…` (and the status page, `/status/<token>`)
-/// with the token replaced: the link is a secret.
+/// `/api/v1/status/<token>/…` (and the status page, `/status/<token>`,
+/// also under a project's `/p/{project}/`) with the token replaced: the
+/// link is a secret.
 pub fn redact_path(path: &str) -> String {
+    if let Some(in_project) = path.strip_prefix("/p/")
+        && let Some((project, rest)) = in_project.split_once('/')
+    {
+        return format!("/p/{project}{}", redact_path(&format!("/{rest}")));
+    }
     for prefix in ["/api/v1/status/", "/status/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest

@@ -213,6 +213,12 @@ impl ScrapeToken {
     }
 }
 
+/// The route template of an answer the router could not name: a
+/// project's page, which `web::projects` hands to the pages' own router
+/// (`/p/{project}/cases/{reference}`).
+#[derive(Clone)]
+pub(crate) struct RouteTemplate(pub String);
+
 /// Counts every request: its route template, method, status and time.
 pub(crate) async fn record(
     State(metrics): State<Arc<Metrics>>,
@@ -227,6 +233,10 @@ pub(crate) async fn record(
     let method = request.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteTemplate>()
+        .map_or(route, |t| t.0.clone());
     let status = response.status().as_u16();
     metrics
         .latency

@@ -623,6 +623,46 @@ async fn the_seed_private_path_publishes_on_the_instant(s: &Server) {
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/zip"));
     assert_eq!(zip_names(&zip), vec!["CVE-2026-12345.json".to_string()]);
 
+    // The project's own pages publish it too, at its /p/coredns address;
+    // another project's pages know nothing of it (issue 15 §2).
+    s.store
+        .add_project("other", "Other", &Policy::default(), s.clock.now())
+        .await
+        .unwrap();
+    for url in public_urls(&r) {
+        let (status, _, _) = s.get(&format!("/p/coredns{url}"), None).await;
+        assert_eq!(status, StatusCode::OK, "/p/coredns{url}");
+        let (status, _, _) = s.get(&format!("/p/other{url}"), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "/p/other{url}");
+    }
+    let (_, _, list) = s.get("/p/coredns/advisories", None).await;
+    let list = String::from_utf8_lossy(&list);
+    assert!(
+        list.contains(&format!("href=\"/p/coredns/advisories/{r}\"")),
+        "{list}"
+    );
+    let (_, _, list) = s.get("/p/other/advisories", None).await;
+    assert!(!String::from_utf8_lossy(&list).contains(&r));
+    let (_, _, zip) = s.get("/p/coredns/advisories/osv/all.zip", None).await;
+    assert_eq!(zip_names(&zip), vec!["CVE-2026-12345.json".to_string()]);
+    let (_, _, zip) = s.get("/p/other/advisories/osv/all.zip", None).await;
+    assert_eq!(zip_names(&zip), Vec::<String>::new());
+    let (_, _, atom) = s.get("/p/coredns/advisories/feed.atom", None).await;
+    assert!(
+        String::from_utf8_lossy(&atom).contains(&format!("{base}/p/coredns/advisories/{r}")),
+        "{}",
+        String::from_utf8_lossy(&atom)
+    );
+    let (_, _, atom) = s.get("/p/other/advisories/feed.atom", None).await;
+    assert!(!String::from_utf8_lossy(&atom).contains(&r));
+    let (_, _, txt) = s.get("/p/other/.well-known/security.txt", None).await;
+    let txt = String::from_utf8_lossy(&txt);
+    assert!(txt.contains(&format!("Policy: {base}/p/other/")), "{txt}");
+    assert!(
+        txt.contains(&format!("Contact: {base}/p/other/report")),
+        "{txt}"
+    );
+
     // The publication job, on two replicas at once: the case is recorded
     // published once, and each advisory once, as psirt, with its public URL.
     let now = s.clock.now();

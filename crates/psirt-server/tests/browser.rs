@@ -259,7 +259,16 @@ async fn sign_in(client: &Client, site: &Site, email: &str) {
 
 /// Signs in through the form and checks the page it lands on.
 async fn sign_in_to(client: &Client, site: &Site, email: &str, landing: &str) {
-    client.goto(&site.url("/signin")).await.unwrap();
+    sign_in_at(client, site, "", email, landing).await;
+}
+
+/// Signs in through the form of the pages under `prefix` (a project's
+/// `/p/{project}`, or none).
+async fn sign_in_at(client: &Client, site: &Site, prefix: &str, email: &str, landing: &str) {
+    client
+        .goto(&site.url(&format!("{prefix}/signin")))
+        .await
+        .unwrap();
     fill(client, "signin-email", email).await;
     fill(client, "signin-password", PASSWORD).await;
     navigate(client, "main form button[type=submit]").await;
@@ -273,6 +282,25 @@ async fn sign_in_to(client: &Client, site: &Site, email: &str, landing: &str) {
 async fn sign_out(client: &Client) {
     navigate(client, "form.signout button[type=submit]").await;
     assert_eq!(client.current_url().await.unwrap().path(), "/signin");
+}
+
+/// The confirmation of a report just filed: its reference, and its status
+/// link under `prefix`, followed.
+async fn filed(client: &Client, prefix: &str, screenshot: &str) -> String {
+    let lead = text(client, "main .lead").await;
+    let reference = lead
+        .split_whitespace()
+        .find(|w| w.starts_with("PSIRT-"))
+        .unwrap_or_else(|| panic!("no reference in {lead:?}"))
+        .to_string();
+    shot(client, screenshot).await;
+    navigate(client, "#status-link").await;
+    let path = client.current_url().await.unwrap().path().to_string();
+    assert!(
+        path.starts_with(&format!("{prefix}/status/psirt_")),
+        "{path}"
+    );
+    reference
 }
 
 #[tokio::test]
@@ -342,24 +370,7 @@ async fn a_reporter_files_a_report_and_follows_it_through_the_status_link() {
         .await
         .unwrap();
     navigate(&client, "main form button[type=submit]").await;
-    let lead = text(&client, "main .lead").await;
-    assert!(lead.contains("PSIRT-"), "{lead}");
-    let reference = lead
-        .split_whitespace()
-        .find(|w| w.starts_with("PSIRT-"))
-        .unwrap()
-        .to_string();
-    shot(&client, "reporter-2-confirmation").await;
-
-    navigate(&client, "#status-link").await;
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/status/psirt_")
-    );
+    let reference = filed(&client, "", "reporter-2-confirmation").await;
     assert_eq!(text(&client, "#stage").await, "received, awaiting triage");
     assert_eq!(
         text(&client, "main .lead").await,
@@ -958,4 +969,84 @@ async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distrib
         .find(|text| text.contains("now ends EARLIER"))
         .expect("the embargo update");
     assert!(update.contains(&reference), "{update}");
+}
+
+/// Two projects on one instance: a report filed through project Beta's
+/// pages (`/p/beta/`) lands on Beta's dashboard, where its PST signs in
+/// and finds it, and not on the default project's, whose PST member does
+/// not see it anywhere.
+#[tokio::test]
+async fn a_report_filed_on_a_projects_pages_reaches_that_projects_dashboard_only() {
+    let site = Site::start().await;
+    let now = psirt_server::now();
+    site.store
+        .add_project("beta", "Beta", &Policy::default(), now)
+        .await
+        .unwrap();
+    let (bea, _) = site
+        .store
+        .add_user(&"bea@example.org".parse().unwrap(), "Bea", false, now)
+        .await
+        .unwrap();
+    site.store.set_password(bea.id, PASSWORD).await.unwrap();
+    site.store
+        .add_pst_member("beta", bea.id, now)
+        .await
+        .unwrap();
+    let (client, _driver) = browser().await;
+
+    // From the instance's front page to Beta's policy and report form.
+    client.goto(&site.url("/")).await.unwrap();
+    navigate(&client, "#projects a[href='/p/beta/']").await;
+    assert_eq!(text(&client, "main h1").await, "Security policy of Beta");
+    navigate(&client, "main a[href='/p/beta/report']").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/p/beta/report");
+    fill(&client, "report-summary", "Beta's parser overflows").await;
+    fill(
+        &client,
+        "report-location",
+        "beta/parser: a crafted header overflows the buffer.",
+    )
+    .await;
+    navigate(&client, "main form button[type=submit]").await;
+    let reference = filed(&client, "/p/beta", "projects-1-beta-report-filed").await;
+
+    // Beta's PST signs in on Beta's pages and lands on Beta's dashboard.
+    sign_in_at(
+        &client,
+        &site,
+        "/p/beta",
+        "bea@example.org",
+        "/p/beta/cases",
+    )
+    .await;
+    assert!(
+        text(&client, "#cases")
+            .await
+            .contains("Beta's parser overflows")
+    );
+    navigate(
+        &client,
+        &format!("#cases a[href='/p/beta/cases/{reference}']"),
+    )
+    .await;
+    assert!(text(&client, "main").await.contains(&reference));
+    shot(&client, "projects-2-beta-dashboard-case").await;
+    navigate(&client, "form.signout button[type=submit]").await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/p/beta/signin");
+
+    // The default project's PST member sees nothing of it.
+    sign_in_at(
+        &client,
+        &site,
+        "/p/default",
+        "alice@example.org",
+        "/p/default/cases",
+    )
+    .await;
+    assert!(!client.source().await.unwrap().contains(&reference));
+    client.goto(&site.url("/cases")).await.unwrap();
+    assert!(!client.source().await.unwrap().contains(&reference));
+    shot(&client, "projects-3-default-dashboard").await;
+    client.close().await.unwrap();
 }

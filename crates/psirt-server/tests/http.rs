@@ -3625,31 +3625,7 @@ both!(
                 .replace("{slug}", "default")
                 .replace("{format}", "osv")
         };
-        // Bodies that pass the handler's own checks, so that the store is
-        // asked; the routes not named take none, or are refused first.
-        let body = |method: &str, path: &str| -> Option<Value> {
-            let tail = path.rsplit('/').next().unwrap();
-            Some(match (method, tail) {
-                ("put", "{kind}") => json!({"subject": "S", "body": "B"}),
-                ("post", "commands") => json!({"command": {"type": "assign_fix_lead"}}),
-                ("post", "vouch") => json!({"confirm": true}),
-                ("post", "accept") => json!({}),
-                ("post", "decision") => json!({"decision": "approve"}),
-                ("post", "people") => {
-                    json!({"name": "New", "email": "new@origin.example", "key": key})
-                }
-                ("post", "distributor-feedback") => {
-                    json!({"kind": "review", "outcome": "no_issues_found", "text": "Fine."})
-                }
-                ("post", "leaks") => {
-                    json!({"what": "The patch", "to_whom": "A blog", "when": "2026-01-01T00:00:00Z"})
-                }
-                ("post", "help-requests") => json!({"topic": "release_notes", "text": "Help?"}),
-                ("post", "answers") => json!({"text": "Here."}),
-                ("get" | "delete", _) => return None,
-                _ => json!({}),
-            })
-        };
+        let body = |method: &str, path: &str| row_body(method, path, &key);
         let refused =
             |status: StatusCode| matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
         let mut wrong = Vec::new();
@@ -3872,5 +3848,608 @@ both!(
         let (status, body) = put(&s.dev, Value::Null).await;
         assert_eq!((status, &body), (StatusCode::OK, &json!({ "login": null })));
         assert!(s.store.github_logins(&[dev.id]).await.unwrap().is_empty());
+    }
+);
+
+// ---------------------------------------------------------------------------
+// Many projects on one instance (issue 15 §2).
+
+/// A body that passes a route's own checks, so that the store is asked;
+/// the routes not named take none, or are refused first.
+fn row_body(method: &str, path: &str, key: &str) -> Option<Value> {
+    let tail = path.rsplit('/').next().unwrap();
+    Some(match (method, tail) {
+        ("put", "{kind}") => json!({"subject": "S", "body": "B"}),
+        ("post", "commands") => json!({"command": {"type": "assign_fix_lead"}}),
+        ("post", "vouch") => json!({"confirm": true}),
+        ("post", "accept") => json!({}),
+        ("post", "decision") => json!({"decision": "approve"}),
+        ("post", "people") => {
+            json!({"name": "New", "email": "new@origin.example", "key": key})
+        }
+        ("post", "distributor-feedback") => {
+            json!({"kind": "review", "outcome": "no_issues_found", "text": "Fine."})
+        }
+        ("post", "leaks") => {
+            json!({"what": "The patch", "to_whom": "A blog", "when": "2026-01-01T00:00:00Z"})
+        }
+        ("post", "help-requests") => json!({"topic": "release_notes", "text": "Help?"}),
+        ("post", "answers") => json!({"text": "Here."}),
+        ("post", "{token}") => json!({"password": "a long enough passphrase"}),
+        ("get" | "delete", _) => return None,
+        _ => json!({}),
+    })
+}
+
+/// What a PST member of project A gets on a route called with project B's
+/// case, status link, organisation, people and slug.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cross {
+    /// Refused or not found (403 or 404): the route is about B's things.
+    Refused,
+    /// Answered, but nothing of B's in it: the route is the caller's own,
+    /// or a list that B's things must not appear in.
+    Hidden,
+}
+
+/// Every API route's cross-project case. A route missing here fails
+/// `a_pst_member_of_one_project_sees_nothing_of_another`.
+const CROSS_API: &[(&str, &str, Cross)] = {
+    use Cross::*;
+    &[
+        ("get", "/healthz", Hidden),
+        ("get", "/openapi.json", Hidden),
+        ("get", "/openpgp-key.asc", Hidden),
+        ("get", "/metrics", Refused),
+        ("post", "/api/v1/reports", Hidden),
+        ("get", "/api/v1/status/{token}", Refused),
+        ("post", "/api/v1/status/{token}/replies", Refused),
+        ("post", "/api/v1/status/{token}/credit", Refused),
+        ("post", "/api/v1/session", Hidden),
+        ("delete", "/api/v1/session", Hidden),
+        ("get", "/api/v1/me", Hidden),
+        ("post", "/api/v1/me/calendar", Hidden),
+        ("get", "/api/v1/me/distributors", Hidden),
+        ("get", "/api/v1/me/notified-cases", Hidden),
+        ("put", "/api/v1/me/openpgp-key", Hidden),
+        ("put", "/api/v1/me/github-login", Hidden),
+        ("delete", "/api/v1/me/sessions", Hidden),
+        ("get", "/api/v1/cases", Hidden),
+        ("get", "/api/v1/agenda", Hidden),
+        ("get", "/api/v1/cases/{reference}", Refused),
+        ("get", "/api/v1/cases/{reference}/attachments", Refused),
+        ("get", "/api/v1/cases/{reference}/attachments/{id}", Refused),
+        ("get", "/api/v1/cases/{reference}/audit", Refused),
+        ("post", "/api/v1/cases/{reference}/commands", Refused),
+        (
+            "get",
+            "/api/v1/cases/{reference}/distributor-feedback",
+            Refused,
+        ),
+        (
+            "post",
+            "/api/v1/cases/{reference}/distributor-feedback",
+            Refused,
+        ),
+        (
+            "get",
+            "/api/v1/cases/{reference}/distributor-notifications",
+            Refused,
+        ),
+        ("get", "/api/v1/cases/{reference}/export/{format}", Refused),
+        ("get", "/api/v1/cases/{reference}/help-requests", Refused),
+        ("post", "/api/v1/cases/{reference}/help-requests", Refused),
+        (
+            "post",
+            "/api/v1/cases/{reference}/help-requests/{id}/answers",
+            Refused,
+        ),
+        ("post", "/api/v1/cases/{reference}/leaks", Refused),
+        ("get", "/api/v1/cases/{reference}/mail", Refused),
+        ("put", "/api/v1/cases/{reference}/mail/{kind}", Refused),
+        (
+            "post",
+            "/api/v1/cases/{reference}/mail/{kind}/approve",
+            Refused,
+        ),
+        (
+            "post",
+            "/api/v1/cases/{reference}/mail/{kind}/discard",
+            Refused,
+        ),
+        ("get", "/api/v1/cases/{reference}/pre-notification", Refused),
+        ("get", "/api/v1/cases/{reference}/steps", Refused),
+        ("get", "/api/v1/cases/{reference}/similar", Refused),
+        ("get", "/api/v1/distributors", Hidden),
+        ("post", "/api/v1/distributors/applications", Hidden),
+        ("get", "/api/v1/distributors/leaks", Hidden),
+        ("get", "/api/v1/distributors/{org}", Refused),
+        ("post", "/api/v1/distributors/{org}/accept", Refused),
+        ("post", "/api/v1/distributors/{org}/decision", Refused),
+        ("post", "/api/v1/distributors/{org}/people", Refused),
+        (
+            "delete",
+            "/api/v1/distributors/{org}/people/{email}",
+            Refused,
+        ),
+        ("post", "/api/v1/distributors/{org}/vouch", Refused),
+        ("get", "/api/v1/inbound", Hidden),
+        ("get", "/api/v1/invitations", Hidden),
+        ("post", "/api/v1/invitations/{token}", Refused),
+        ("get", "/api/v1/projects", Refused),
+        ("post", "/api/v1/projects", Refused),
+        ("get", "/api/v1/projects/{slug}", Refused),
+        ("put", "/api/v1/projects/{slug}/announce", Refused),
+        (
+            "post",
+            "/api/v1/projects/{slug}/founding-distributors",
+            Refused,
+        ),
+        ("get", "/api/v1/projects/{slug}/policy", Refused),
+        ("put", "/api/v1/projects/{slug}/policy", Refused),
+        ("get", "/api/v1/projects/{slug}/pst", Refused),
+        ("post", "/api/v1/projects/{slug}/pst", Refused),
+        ("put", "/api/v1/projects/{slug}/pst/{email}", Refused),
+        ("get", "/api/v1/projects/{slug}/replies", Refused),
+        ("put", "/api/v1/projects/{slug}/replies/{name}", Refused),
+        ("post", "/api/v1/users", Refused),
+        ("post", "/api/v1/users/{email}/revoke", Refused),
+        ("put", "/api/v1/users/{email}/openpgp-key", Refused),
+        ("get", "/api/v1/audit/verify", Refused),
+    ]
+};
+
+/// Every page's cross-project case, for its unprefixed path and under
+/// `/p/{A}/` and `/p/{B}/`. A page missing here fails
+/// `a_pst_member_of_one_project_sees_nothing_of_another`.
+const CROSS_PAGES: &[(&str, &str, Cross)] = {
+    use Cross::*;
+    &[
+        ("get", "/", Hidden),
+        ("get", "/advisories", Hidden),
+        ("get", "/advisories/{file}", Refused),
+        ("get", "/advisories/osv/all.zip", Hidden),
+        ("get", "/advisories/feed.atom", Hidden),
+        ("get", "/advisories/csaf/feed-tlp-white.json", Hidden),
+        ("get", "/.well-known/csaf/provider-metadata.json", Hidden),
+        ("get", "/.well-known/security.txt", Hidden),
+        ("get", "/calendar/{file}", Refused),
+        ("get", "/static/psirt.css", Hidden),
+        ("get", "/report", Hidden),
+        ("post", "/report", Hidden),
+        ("get", "/status/{token}", Refused),
+        ("post", "/status/{token}", Refused),
+        // The form, whatever the link; sending it is refused.
+        ("get", "/invitations/{token}", Hidden),
+        ("post", "/invitations/{token}", Refused),
+        ("get", "/signin", Hidden),
+        ("post", "/signin", Hidden),
+        ("post", "/signout", Hidden),
+        ("post", "/signout/everywhere", Hidden),
+        ("get", "/cases", Hidden),
+        ("get", "/cases/{reference}", Refused),
+        ("post", "/cases/{reference}", Refused),
+        ("get", "/cases/{reference}/attachments/{id}", Refused),
+        ("post", "/cases/{reference}/mail/{kind}", Refused),
+        ("get", "/cases/{reference}/distributors", Refused),
+        ("post", "/cases/{reference}/distributors", Refused),
+        ("get", "/distributors/apply", Hidden),
+        ("post", "/distributors/apply", Hidden),
+        ("get", "/distributors", Hidden),
+        // Alice's own portal again, with nothing on it.
+        ("post", "/distributors", Hidden),
+        ("get", "/distributors/cases/{reference}", Refused),
+        ("post", "/distributors/cases/{reference}", Refused),
+        ("get", "/distributors/admin", Hidden),
+        ("get", "/distributors/admin/{org}", Refused),
+        ("post", "/distributors/admin/{org}", Refused),
+    ]
+};
+
+/// The action a page's form sends, so that the store is asked.
+fn page_action(path: &str) -> &'static str {
+    match path {
+        "/cases/{reference}" => "assign_fix_lead",
+        "/cases/{reference}/mail/{kind}" => "approve",
+        "/distributors/cases/{reference}" => "feedback",
+        _ => "accept",
+    }
+}
+
+/// Project B ("beta") beside the default project A: its PST member Bea,
+/// a case with a report only B's team may read, and an organisation on
+/// its distributors list.
+struct Beta {
+    bea: String,
+    reference: String,
+    org: String,
+    /// What no answer to A's PST may contain.
+    secrets: Vec<String>,
+}
+
+const BETA_SUMMARY: &str = "Beta-only heap overflow";
+
+async fn with_beta(s: &Server) -> Beta {
+    let now = psirt_server::now();
+    s.store
+        .add_project("beta", "Beta", &Policy::default(), now)
+        .await
+        .unwrap();
+    let (bea, token) = s
+        .store
+        .add_user(&"bea@example.org".parse().unwrap(), "Bea", false, now)
+        .await
+        .unwrap();
+    s.store.add_pst_member("beta", bea.id, now).await.unwrap();
+    let (status, body) = s
+        .call(
+            "POST",
+            "/api/v1/reports",
+            None,
+            Some(json!({"project": "beta", "summary": BETA_SUMMARY, "details": "Beta's crafted packet."})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_string();
+    let (key, _) = person_key("founder@beta-distro.example");
+    let (status, org) = s
+        .call(
+            "POST",
+            "/api/v1/projects/beta/founding-distributors",
+            Some(&s.admin),
+            Some(json!({"organisation": "BetaDistro", "person": {"name": "Founder", "email": "founder@beta-distro.example", "key": key}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let org = org["id"].to_string();
+    Beta {
+        bea: token.reveal().to_string(),
+        secrets: vec![
+            reference.clone(),
+            BETA_SUMMARY.into(),
+            "BetaDistro".into(),
+            "beta-distro.example".into(),
+        ],
+        reference,
+        org,
+    }
+}
+
+/// A route's path with B's things in its placeholders; links are ones
+/// nobody was given.
+fn fill_beta(path: &str, beta: &Beta) -> String {
+    path.replace("{reference}", &beta.reference)
+        .replace("{file}", &beta.reference)
+        .replace("{token}", "psirt_not-a-link-anyone-was-given")
+        .replace("{email}", "founder@beta-distro.example")
+        .replace("{kind}", "pre_notification")
+        .replace("{org}", &beta.org)
+        .replace("{id}", "1")
+        .replace("{slug}", "beta")
+        .replace("{format}", "osv")
+        .replace("{name}", "acknowledgement")
+}
+
+/// The cross-project table against the rows: a row without a case, or a
+/// case without a row, fails.
+fn cross_rows<'a>(
+    table: &'a [(&'a str, &'a str, Cross)],
+    rows: impl Iterator<Item = (&'static str, &'static str)>,
+) -> Vec<(&'static str, &'static str, Cross)> {
+    let rows: Vec<_> = rows.collect();
+    let listed: BTreeSet<(&str, &str)> = table.iter().map(|(m, p, _)| (*m, *p)).collect();
+    let routes: BTreeSet<(&str, &str)> = rows.iter().copied().collect();
+    assert_eq!(
+        routes, listed,
+        "every route needs its cross-project case, and every case a route"
+    );
+    rows.into_iter()
+        .map(|(m, p)| {
+            let cross = table
+                .iter()
+                .find(|(tm, tp, _)| (*tm, *tp) == (m, p))
+                .unwrap()
+                .2;
+            (m, p, cross)
+        })
+        .collect()
+}
+
+// A PST member of project A (alice, of the default project) calls every
+// API route and every page (unprefixed, under /p/default/ and under
+// /p/beta/) with project B's case, organisation, people and slug: the
+// routes about B's things refuse, and no answer carries anything of B's.
+both!(
+    a_pst_member_of_one_project_sees_nothing_of_another,
+    Settings::default(),
+    async |s: &Server| {
+        let beta = with_beta(s).await;
+        let (key, _) = person_key("new@origin.example");
+        let mut wrong = Vec::new();
+        let leaked = |text: &str| {
+            beta.secrets
+                .iter()
+                .find(|m| text.contains(m.as_str()))
+                .cloned()
+        };
+        let api = cross_rows(CROSS_API, ROUTES.iter().map(|r| (r.method, r.path)));
+        for (method, path, cross) in api {
+            let filled = fill_beta(path, &beta);
+            let body = row_body(method, path, &key);
+            let (status, answer) = s
+                .call(&method.to_uppercase(), &filled, Some(&s.alice), body)
+                .await;
+            let text = answer.to_string();
+            match cross {
+                Cross::Refused
+                    if !matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
+                {
+                    wrong.push(format!("{method} {path}: {status} {text}"));
+                }
+                Cross::Hidden if leaked(&text).is_some() => {
+                    wrong.push(format!(
+                        "{method} {path}: shows {:?}: {text}",
+                        leaked(&text)
+                    ));
+                }
+                _ => {}
+            }
+        }
+
+        // The pages, as alice in a browser session; the sign-out rows last.
+        let alice = s
+            .store
+            .user_by_email(&"alice@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        let pages = cross_rows(
+            CROSS_PAGES,
+            psirt_server::web::pages::PAGES
+                .iter()
+                .map(|p| (p.method, p.path)),
+        );
+        let (mut pages, signouts): (Vec<_>, Vec<_>) = pages
+            .into_iter()
+            .partition(|(_, p, _)| !p.starts_with("/signout"));
+        pages.extend(signouts);
+        for prefix in ["", "/p/default", "/p/beta"] {
+            let session = s
+                .store
+                .create_session(
+                    &alice,
+                    psirt_server::now(),
+                    jiff::SignedDuration::from_hours(1),
+                )
+                .await
+                .unwrap();
+            let cookie = format!("psirt_session={}", session.cookie.reveal());
+            for (method, path, cross) in &pages {
+                let url = s.url(&format!("{prefix}{}", fill_beta(path, &beta)));
+                let req = match *method {
+                    "get" => s.http.get(url),
+                    _ => s.http.post(url).form(&[
+                        ("csrf", session.csrf.as_str()),
+                        ("action", page_action(path)),
+                        ("summary", "A's own report"),
+                        ("location", "somewhere"),
+                        ("org", &beta.org),
+                        ("decision", "approve"),
+                        ("kind", "review"),
+                        ("outcome", "no_issues_found"),
+                        ("text", "Fine."),
+                        ("topic", "release_notes"),
+                        ("password", "a long enough passphrase"),
+                    ]),
+                };
+                let res = req.header("cookie", &cookie).send().await.unwrap();
+                let status = res.status();
+                let text = res.text().await.unwrap();
+                let row = format!("{method} {prefix}{path}");
+                match cross {
+                    Cross::Refused
+                        if !matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) =>
+                    {
+                        let detail = text.split("<main").nth(1).unwrap_or(&text);
+                        wrong.push(format!(
+                            "{row}: {status} {}",
+                            &detail[..detail.len().min(400)]
+                        ));
+                    }
+                    Cross::Hidden if leaked(&text).is_some() => {
+                        wrong.push(format!("{row}: {status} shows {:?}", leaked(&text)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+        // B's own PST sees its case, on B's pages and not on A's.
+        let bea = s
+            .store
+            .user_by_email(&"bea@example.org".parse().unwrap())
+            .await
+            .unwrap();
+        let session = s
+            .store
+            .create_session(
+                &bea,
+                psirt_server::now(),
+                jiff::SignedDuration::from_hours(1),
+            )
+            .await
+            .unwrap();
+        let cookie = format!("psirt_session={}", session.cookie.reveal());
+        let page = |path: &str| {
+            let req = s.http.get(s.url(path)).header("cookie", &cookie);
+            async move {
+                let res = req.send().await.unwrap();
+                (res.status(), res.text().await.unwrap())
+            }
+        };
+        let (status, dashboard) = page("/p/beta/cases").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(dashboard.contains(BETA_SUMMARY), "{dashboard}");
+        assert!(dashboard.contains(&format!("href=\"/p/beta/cases/{}\"", beta.reference)));
+        let (_, dashboard) = page("/p/default/cases").await;
+        assert!(
+            !dashboard.contains(BETA_SUMMARY),
+            "B's case on A's dashboard"
+        );
+        let (status, _) = page(&format!("/p/beta/cases/{}", beta.reference)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = page(&format!("/p/default/cases/{}", beta.reference)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "B's case under A's prefix");
+        let (status, _) = page(&format!("/p/default/distributors/admin/{}", beta.org)).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "B's organisation under A's prefix"
+        );
+        let (status, org_page) = page(&format!("/p/beta/distributors/admin/{}", beta.org)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(org_page.contains("BetaDistro"));
+        let (_, api) = s.call("GET", "/api/v1/cases", Some(&beta.bea), None).await;
+        assert!(api.to_string().contains(&beta.reference));
+
+        // A report filed on B's form goes to B, with its status link under
+        // B's prefix, and appears on B's dashboard only.
+        let res = s
+            .http
+            .post(s.url("/p/beta/report"))
+            .form(&[
+                ("summary", "Filed on Beta's form"),
+                ("location", "beta/parser: a crafted header"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body = res.text().await.unwrap();
+        let filed = body
+            .split("recorded as <strong>")
+            .nth(1)
+            .and_then(|b| b.split("</strong>").next())
+            .unwrap()
+            .to_string();
+        let status_link = body
+            .split("href=\"/p/beta/status/")
+            .nth(1)
+            .and_then(|b| b.split('"').next())
+            .unwrap_or_else(|| panic!("no status link under /p/beta/: {body}"))
+            .to_string();
+        assert_eq!(
+            s.store.case_project(&filed).await.unwrap().as_deref(),
+            Some("beta")
+        );
+        let (_, dashboard) = page("/p/beta/cases").await;
+        assert!(dashboard.contains("Filed on Beta"), "{dashboard}");
+        let (_, dashboard) = page("/p/default/cases").await;
+        assert!(!dashboard.contains("Filed on Beta"));
+        let alice_session = s
+            .store
+            .create_session(
+                &alice,
+                psirt_server::now(),
+                jiff::SignedDuration::from_hours(1),
+            )
+            .await
+            .unwrap();
+        for path in ["/cases", "/p/default/cases", "/p/beta/cases"] {
+            let res = s
+                .http
+                .get(s.url(path))
+                .header(
+                    "cookie",
+                    format!("psirt_session={}", alice_session.cookie.reveal()),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(
+                !res.text().await.unwrap().contains(&filed),
+                "B's report on {path}"
+            );
+        }
+        let status = |path: String| {
+            let req = s.http.get(s.url(&path));
+            async move { req.send().await.unwrap().status() }
+        };
+        assert_eq!(
+            status(format!("/p/beta/status/{status_link}")).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status(format!("/p/default/status/{status_link}")).await,
+            StatusCode::NOT_FOUND,
+            "B's status link under A's prefix"
+        );
+
+        // An unknown project and a private one answer alike; the front
+        // page lists the projects that publish their policy.
+        s.store
+            .add_project("hidden", "Hidden", &Policy::default(), psirt_server::now())
+            .await
+            .unwrap();
+        s.store.set_policy_published("hidden", false).await.unwrap();
+        let (entries, _) = s.store.audit_all_for_tests().await;
+        assert!(
+            entries.iter().any(|(_, a, _)| a == "project.publish"),
+            "{entries:?}"
+        );
+        let anonymous = |path: &'static str| {
+            let req = s.http.get(s.url(path));
+            async move {
+                let res = req.send().await.unwrap();
+                (res.status(), res.text().await.unwrap())
+            }
+        };
+        let unknown = anonymous("/p/nosuch/").await;
+        assert_eq!(unknown.0, StatusCode::NOT_FOUND);
+        assert_eq!(anonymous("/p/hidden/").await, unknown);
+        assert_eq!(anonymous("/p/hidden/report").await, unknown);
+        let (status, policy) = anonymous("/p/beta/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(policy.contains("Security policy of Beta"), "{policy}");
+        assert!(policy.contains("href=\"/p/beta/report\""));
+        assert!(
+            !policy.contains("href=\"/report\""),
+            "a link out of /p/beta/"
+        );
+        // The API's intake answers the same for both.
+        let file = |project: &'static str| {
+            s.call(
+                "POST",
+                "/api/v1/reports",
+                None,
+                Some(json!({"project": project, "summary": "S", "details": "D"})),
+            )
+        };
+        let (status, unknown) = file("nosuch").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+        let (status, private) = file("hidden").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{private}");
+        assert_eq!(
+            private["detail"]
+                .as_str()
+                .unwrap()
+                .replace("hidden", "nosuch"),
+            unknown["detail"].as_str().unwrap()
+        );
+        let (_, front) = anonymous("/").await;
+        assert!(front.contains("href=\"/p/beta/\""), "{front}");
+        assert!(front.contains("href=\"/p/default/\""));
+        assert!(!front.contains("/p/hidden/"));
+        let (_, metrics) = s.call("GET", "/metrics", Some(&s.admin), None).await;
+        let metrics = metrics.as_str().unwrap().to_string();
+        // A project's pages are counted by their row's template.
+        assert!(
+            metrics.contains(
+                "psirt_http_requests_total{route=\"/p/{project}/cases/{reference}\",method=\"GET\",status=\"404\"}"
+            ),
+            "{metrics}"
+        );
+        assert!(!metrics.contains("unmatched"), "{metrics}");
     }
 );

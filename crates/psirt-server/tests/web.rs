@@ -2121,14 +2121,20 @@ async fn every_page_needs_what_its_row_says() {
     let (reference, status) = site.report("Rows").await;
     let token = status.strip_prefix("/status/").unwrap();
     let mut wrong = Vec::new();
-    for page in PAGES {
-        let path = page
-            .path
-            .replace("{reference}", &reference)
-            .replace("{token}", token)
-            .replace("{id}", "1")
-            .replace("{kind}", "pre_notification")
-            .replace("{org}", "Origin");
+    // The same rows under the default project's `/p/default/`, whose
+    // sign-in page is its own.
+    for (prefix, page) in ["", "/p/default"]
+        .into_iter()
+        .flat_map(|prefix| PAGES.iter().map(move |page| (prefix, page)))
+    {
+        let path = prefix.to_string()
+            + &page
+                .path
+                .replace("{reference}", &reference)
+                .replace("{token}", token)
+                .replace("{id}", "1")
+                .replace("{kind}", "pre_notification")
+                .replace("{org}", "Origin");
         let res = match page.method {
             "get" => site.http.get(site.url(&path)).send().await.unwrap(),
             _ => site.post(&path, None, &[]).await,
@@ -2136,11 +2142,11 @@ async fn every_page_needs_what_its_row_says() {
         let to_sign_in = res
             .headers()
             .get("location")
-            .is_some_and(|l| l.to_str().unwrap() == "/signin");
+            .is_some_and(|l| l.to_str().unwrap() == format!("{prefix}/signin"));
         let status = res.status();
         if to_sign_in != (page.needs == Needs::SignedIn) {
             wrong.push(format!(
-                "{} {} ({:?}): {status}, to sign in: {to_sign_in}",
+                "{} {prefix}{} ({:?}): {status}, to sign in: {to_sign_in}",
                 page.method, page.path, page.needs
             ));
         }

@@ -187,6 +187,88 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("policy of {slug}: {e}")))
     }
 
+    /// The projects that publish their security policy, by slug: the
+    /// instance's front page lists them, and only they have pages under
+    /// `/p/{slug}/`.
+    pub async fn published_projects(&self) -> Result<Vec<Project>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT slug, name, announce_address FROM projects \
+             WHERE policy_published <> 0 ORDER BY slug",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(project_from_row).collect()
+    }
+
+    /// The project, if it publishes its policy: an unknown project and
+    /// one that does not publish are the same `NotFound`, so that the
+    /// answer does not tell whether a private project exists.
+    pub async fn published_project(&self, slug: &str) -> Result<Project, StoreError> {
+        let row = sqlx::query(
+            "SELECT slug, name, announce_address FROM projects \
+             WHERE slug = $1 AND policy_published <> 0",
+        )
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("project {slug:?}")))?;
+        project_from_row(&row)
+    }
+
+    /// The project a case belongs to (`None` for no such case): which
+    /// project's pages a case's URLs live under. It tells nothing of the
+    /// case but its project, and decides no access.
+    pub async fn case_project(&self, reference: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT project FROM cases WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The project whose distributors list an organisation is on (`None`
+    /// for no such organisation).
+    pub async fn org_project(&self, org: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT project FROM distributor_orgs WHERE id = $1")
+                .bind(org)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The project of the case behind a status link (`None` for no such
+    /// link).
+    pub async fn status_project(&self, token: &str) -> Result<Option<String>, StoreError> {
+        match self.status_case(token).await? {
+            Some(case) => self.case_project(&case.to_string()).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the project publishes its policy (and has its pages); a
+    /// project created since publishes it until this withdraws it.
+    pub async fn set_policy_published(
+        &self,
+        slug: &str,
+        published: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query("UPDATE projects SET policy_published = $1 WHERE slug = $2")
+            .bind(i64::from(published))
+            .bind(slug)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project {slug:?}")));
+        }
+        let what = if published { "published" } else { "private" };
+        self.commit_audited(tx, "project.publish", format!("project {slug}: {what}"))
+            .await
+    }
+
     /// Replaces the policy for cases opened from now on; open cases keep theirs.
     pub async fn set_project_policy(&self, slug: &str, policy: &Policy) -> Result<(), StoreError> {
         policy.validate().map_err(|e| StoreError::Invalid {

@@ -104,6 +104,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "similar",
         include_str!("../migrations/sqlite/0019_similar.sql"),
     ),
+    (
+        20,
+        "projects",
+        include_str!("../migrations/sqlite/0020_projects.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -200,6 +205,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         19,
         "similar",
         include_str!("../migrations/postgres/0019_similar.sql"),
+    ),
+    (
+        20,
+        "projects",
+        include_str!("../migrations/postgres/0020_projects.sql"),
     ),
 ];
 

@@ -503,6 +503,7 @@ impl Store {
         now: Timestamp,
         limit: PageSize,
         cursor: Option<&str>,
+        project: Option<&str>,
     ) -> Result<Page<Case>, StoreError> {
         let bad = || StoreError::Invalid {
             field: "cursor",
@@ -522,33 +523,29 @@ impl Store {
             None => None,
         };
         let n = i64::from(limit.get()) + 1;
-        let rows = match after {
-            None => {
-                sqlx::query(
-                    "SELECT case_id, public_from FROM case_summaries \
-                     WHERE public_from IS NOT NULL AND public_from <= $1 \
-                     ORDER BY public_from DESC, case_id DESC LIMIT $2",
-                )
-                .bind(micros(now))
-                .bind(n)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some((at, id)) => {
-                sqlx::query(
-                    "SELECT case_id, public_from FROM case_summaries \
-                     WHERE public_from IS NOT NULL AND public_from <= $1 \
-                       AND (public_from < $2 OR (public_from = $2 AND case_id < $3)) \
-                     ORDER BY public_from DESC, case_id DESC LIMIT $4",
-                )
-                .bind(micros(now))
-                .bind(at)
-                .bind(id)
-                .bind(n)
-                .fetch_all(&self.pool)
-                .await?
-            }
+        // The first page starts after the largest key; the project, when
+        // one is asked, is the last parameter.
+        let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+        let in_project = if project.is_some() {
+            "AND project = $5"
+        } else {
+            ""
         };
+        let sql = format!(
+            "SELECT case_id, public_from FROM case_summaries \
+             WHERE public_from IS NOT NULL AND public_from <= $1 \
+               AND (public_from < $2 OR (public_from = $2 AND case_id < $3)) {in_project} \
+             ORDER BY public_from DESC, case_id DESC LIMIT $4"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(micros(now))
+            .bind(at)
+            .bind(id)
+            .bind(n);
+        if let Some(project) = project {
+            query = query.bind(project.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut keys: Vec<(i64, i64)> = rows
             .iter()
             .map(|r| Ok((r.try_get("case_id")?, r.try_get("public_from")?)))
@@ -569,15 +566,27 @@ impl Store {
     /// Every case whose advisory is public at `now`, the most recently
     /// published first: what the bulk OSV archive and the publication job
     /// need. Only the public cases are folded.
-    pub async fn public_cases(&self, now: Timestamp) -> Result<Vec<Case>, StoreError> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+    /// `project`, when given, narrows them to its cases.
+    pub async fn public_cases(
+        &self,
+        now: Timestamp,
+        project: Option<&str>,
+    ) -> Result<Vec<Case>, StoreError> {
+        let in_project = if project.is_some() {
+            "AND project = $2"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT case_id FROM case_summaries \
-             WHERE public_from IS NOT NULL AND public_from <= $1 \
-             ORDER BY public_from DESC, case_id DESC",
-        )
-        .bind(micros(now))
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE public_from IS NOT NULL AND public_from <= $1 {in_project} \
+             ORDER BY public_from DESC, case_id DESC"
+        );
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(micros(now));
+        if let Some(project) = project {
+            query = query.bind(project.to_string());
+        }
+        let ids: Vec<i64> = query.fetch_all(&self.pool).await?;
         let mut public = Vec::with_capacity(ids.len());
         for id in ids {
             public.extend(self.public_fold(id, now).await?);

@@ -311,7 +311,7 @@ both!(
         let mut cursor: Option<String> = None;
         loop {
             let page = store
-                .public_page(now, PageSize::new(3).unwrap(), cursor.as_deref())
+                .public_page(now, PageSize::new(3).unwrap(), cursor.as_deref(), None)
                 .await
                 .unwrap();
             assert!(page.items.len() <= 3);
@@ -322,7 +322,7 @@ both!(
             }
         }
         let all: Vec<CaseRef> = store
-            .public_cases(now)
+            .public_cases(now, None)
             .await
             .unwrap()
             .iter()

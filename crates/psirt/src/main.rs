@@ -231,6 +231,15 @@ enum ProjectCmd {
         #[command(flatten)]
         acting: replies_cmd::Acting,
     },
+    /// Publish the project's security policy (its pages under
+    /// `/p/{slug}/` and a line on the front page), or with --withdraw keep
+    /// the project private (its pages answer 404).
+    Publish {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        withdraw: bool,
+    },
     /// Connect the project to GitHub, CVE Services or its fix
     /// repositories' host; secrets are read from a file and kept sealed.
     #[command(subcommand)]
@@ -558,6 +567,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     reset,
                     acting,
                 } => replies_cmd::set(&store, &project, &kind, text_file, reset, &acting).await?,
+                ProjectCmd::Publish { slug, withdraw } => {
+                    store.set_policy_published(&slug, !withdraw).await?;
+                    match withdraw {
+                        false => println!("{slug} publishes its policy, at /p/{slug}/"),
+                        true => println!("{slug} is private: its pages answer 404"),
+                    }
+                }
                 ProjectCmd::Service(cmd) => service_cmd::run(&store, &config, cmd).await?,
                 ProjectCmd::Distributor { slug, email, name } => {
                     eprintln!(

@@ -1,7 +1,7 @@
 //! `psirt project add --policy`: a preset by name (`kubernetes`), printed
 //! back as the TOML the README documents; a policy file whose calendar
 //! names an iCalendar file of holidays, read into dates; a bad calendar
-//! refused with its line, and nothing created.
+//! refused with its line, and nothing created; `psirt project publish`.
 
 use std::process::Command;
 
@@ -110,4 +110,29 @@ fn the_kubernetes_preset_and_a_calendar_file() {
     );
     let listed = psirt(&dir, &["project", "show-policy", "--slug", "bad"]);
     assert_ne!(listed.code, 0, "nothing was created: {}", listed.stdout);
+}
+
+/// `psirt project publish`: a project publishes its policy (and has its
+/// pages under `/p/{slug}/`) until `--withdraw`; an unknown project is an
+/// error that changes nothing.
+#[test]
+fn a_project_publishes_its_policy_until_withdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = psirt(
+        &dir,
+        &["project", "add", "--slug", "beta", "--name", "Beta"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = psirt(
+        &dir,
+        &["project", "publish", "--slug", "beta", "--withdraw"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "beta is private: its pages answer 404\n");
+    let run = psirt(&dir, &["project", "publish", "--slug", "beta"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "beta publishes its policy, at /p/beta/\n");
+    let run = psirt(&dir, &["project", "publish", "--slug", "nosuch"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("nosuch"), "{}", run.stderr);
 }

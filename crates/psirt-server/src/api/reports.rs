@@ -7,7 +7,8 @@ use super::*;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
-    /// The project (default: the instance's default project).
+    /// The project (default: the instance's default project): one that
+    /// publishes its policy; a private project is a 404 like an unknown one.
     pub project: Option<String>,
     /// One line: what is vulnerable, and how badly.
     pub summary: String,
@@ -100,6 +101,11 @@ pub(crate) async fn submit_report(
 ) -> Result<impl IntoResponse, ApiError> {
     let (req, files) = (body.request, body.files);
     req.check_sizes()?;
+    // A report names a project that publishes its policy: a private one
+    // is the same 404 as one that does not exist, before anything counts.
+    if let Some(project) = &req.project {
+        state.store.published_project(project).await?;
+    }
     let email = match req
         .reporter_email
         .as_deref()

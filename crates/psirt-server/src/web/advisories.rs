@@ -10,6 +10,10 @@
 //! under embargo answers exactly like a case that does not exist until
 //! the second it becomes public, and then everywhere at once. Nothing here
 //! is rendered by hand that a format owns: `psirt-formats` writes them all.
+//!
+//! Unprefixed, they are the whole instance's; under `/p/{project}/` the
+//! project's alone (its advisories, feeds and `security.txt`), a case of
+//! another project answering like one that does not exist.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -18,7 +22,7 @@ use maud::html;
 use psirt_core::Case;
 use psirt_formats::{Format, feeds};
 
-use super::{Visitor, WebError, layout, ok, time};
+use super::{Site, Visitor, WebError, layout, ok, time};
 use crate::AppState;
 use crate::advisories::document;
 use crate::error::{ApiError, ApiPath};
@@ -41,13 +45,19 @@ pub(super) struct ListQuery {
 pub(super) async fn list(
     State(state): State<AppState>,
     visitor: Visitor,
+    site: Site,
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
     // One page from the projection; only its cases are folded.
     let page = state
         .store
-        .public_page(now, psirt_store::PageSize::default(), q.cursor.as_deref())
+        .public_page(
+            now,
+            psirt_store::PageSize::default(),
+            q.cursor.as_deref(),
+            site.only(),
+        )
         .await?;
     let published = &page.items;
     let body = html! {
@@ -106,6 +116,7 @@ fn title(case: &Case) -> &str {
 pub(super) async fn advisory(
     State(state): State<AppState>,
     visitor: Visitor,
+    site: Site,
     ApiPath(file): ApiPath<String>,
 ) -> Result<Response, WebError> {
     let (name, format) = [
@@ -129,6 +140,9 @@ pub(super) async fn advisory(
             psirt_store::StoreError::NotFound(_) => not_found(),
             other => other.into(),
         })?;
+    if site.only().is_some_and(|p| p != case.project) {
+        return Err(not_found().into());
+    }
     let publisher = publication.publisher(&case);
     if let Some(format) = format {
         let body = psirt_formats::export(&case, format, &publisher, now)
@@ -188,48 +202,79 @@ pub(super) async fn advisory(
 
 /// Every published case as OSV, one `<id>.json` per entry (OSV's bulk
 /// convention). Cases whose OSV export is refused are left out.
-pub(super) async fn osv_all(State(state): State<AppState>) -> Result<Response, WebError> {
+pub(super) async fn osv_all(
+    State(state): State<AppState>,
+    site: Site,
+) -> Result<Response, WebError> {
     let publication = &state.settings.publication;
     let now = state.settings.clock.now();
-    let cases = state.store.public_cases(now).await?;
+    let cases = state.store.public_cases(now, site.only()).await?;
     let bytes = crate::advisories::osv_archive(&cases, publication, now)
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(with_type(bytes, "application/zip"))
 }
 
-/// The feeds name one publisher: the instance's default project.
-fn instance_publisher<'a>(state: &'a AppState) -> psirt_formats::Publisher<'a> {
+/// The feeds name one publisher: the instance's default project, or the
+/// project whose pages they are, at its pages' address.
+fn publisher<'a>(
+    state: &'a AppState,
+    site: &'a Site,
+    base: &'a str,
+) -> psirt_formats::Publisher<'a> {
     psirt_formats::Publisher {
-        name: &state.settings.default_project,
-        namespace: &state.settings.publication.public_url,
+        name: &site.project,
+        namespace: base,
         cna_org_id: state.settings.publication.cna_org_id.as_deref(),
+    }
+}
+
+/// The public URL of the site's pages: the instance's, or under the
+/// project's `/p/{project}`.
+fn base(state: &AppState, site: &Site) -> String {
+    let url = &state.settings.publication.public_url;
+    match site.scoped {
+        true => format!("{}{}", url.trim_end_matches('/'), site.prefix()),
+        false => url.clone(),
     }
 }
 
 /// The newest advisories, one page of the projection ([`psirt_store::MAX_PAGE`]):
 /// what the feeds list, each case on it folded and no other.
-async fn newest(state: &AppState, now: jiff::Timestamp) -> Result<Vec<Case>, WebError> {
+async fn newest(
+    state: &AppState,
+    site: &Site,
+    now: jiff::Timestamp,
+) -> Result<Vec<Case>, WebError> {
     let limit = psirt_store::PageSize::new(psirt_store::MAX_PAGE)?;
-    Ok(state.store.public_page(now, limit, None).await?.items)
+    Ok(state
+        .store
+        .public_page(now, limit, None, site.only())
+        .await?
+        .items)
 }
 
-pub(super) async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
+pub(super) async fn atom(State(state): State<AppState>, site: Site) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = newest(&state, now).await?;
-    let feed = feeds::atom(&cases, &instance_publisher(&state), now);
+    let cases = newest(&state, &site, now).await?;
+    let base = base(&state, &site);
+    let feed = feeds::atom(&cases, &publisher(&state, &site, &base), now);
     Ok(with_type(feed, "application/atom+xml; charset=utf-8"))
 }
 
-pub(super) async fn rolie(State(state): State<AppState>) -> Result<Response, WebError> {
+pub(super) async fn rolie(State(state): State<AppState>, site: Site) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = newest(&state, now).await?;
-    let feed = feeds::rolie(&cases, &instance_publisher(&state), now);
+    let cases = newest(&state, &site, now).await?;
+    let base = base(&state, &site);
+    let feed = feeds::rolie(&cases, &publisher(&state, &site, &base), now);
     Ok(with_type(axum::Json(feed), "application/json"))
 }
 
-pub(super) async fn provider_metadata(State(state): State<AppState>) -> Result<Response, WebError> {
+pub(super) async fn provider_metadata(
+    State(state): State<AppState>,
+    site: Site,
+) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
-    let cases = newest(&state, now).await?;
+    let cases = newest(&state, &site, now).await?;
     let key_url = format!(
         "{}/openpgp-key.asc",
         state.settings.publication.public_url.trim_end_matches('/')
@@ -239,20 +284,24 @@ pub(super) async fn provider_metadata(State(state): State<AppState>) -> Result<R
         .openpgp
         .as_ref()
         .map(|k| (k.fingerprint.as_str(), key_url.as_str()));
-    let metadata = feeds::provider_metadata(&cases, &instance_publisher(&state), key, now);
+    let base = base(&state, &site);
+    let metadata = feeds::provider_metadata(&cases, &publisher(&state, &site, &base), key, now);
     Ok(with_type(axum::Json(metadata), "application/json"))
 }
 
 /// `/.well-known/security.txt` (RFC 9116), signed with the instance key
 /// (a cleartext signature) when the instance has one. It expires a week
 /// after the day it is served, so it is renewed as long as psirt runs.
-pub(super) async fn security_txt(State(state): State<AppState>) -> Result<Response, WebError> {
+pub(super) async fn security_txt(
+    State(state): State<AppState>,
+    site: Site,
+) -> Result<Response, WebError> {
     let now = state.settings.clock.now();
     let midnight =
         jiff::Timestamp::from_second(now.as_second() - now.as_second().rem_euclid(86_400))
             .unwrap_or(now);
     let text = psirt_formats::security_txt::render(&psirt_formats::security_txt::SecurityTxt {
-        base: &state.settings.publication.public_url,
+        base: &base(&state, &site),
         contacts: &[],
         encryption: state.settings.openpgp.is_some(),
         languages: &["en"],

@@ -18,6 +18,7 @@ mod distributors;
 mod fix_repo;
 mod invitations;
 pub mod pages;
+mod projects;
 mod public;
 mod reporter;
 mod team;
@@ -41,9 +42,12 @@ pub const STYLESHEET: &str = "/static/psirt.css";
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The pages, with their security headers.
-pub fn router() -> Router<AppState> {
-    pages::router()
+pub(crate) use projects::Site;
+
+/// The pages: the unprefixed ones (the default project's) and every
+/// published project's under `/p/{project}/`.
+pub fn router(state: &AppState) -> Router<AppState> {
+    pages::router().merge(projects::router(state))
 }
 
 /// Headers every response gets, pages, JSON, problem documents and files

@@ -1,13 +1,14 @@
-//! Pages for anyone: the security policy, generated from the default
-//! project's policy and the process itself, the published advisories,
-//! and the stylesheet.
+//! Pages for anyone: the security policy, generated from the project's
+//! policy (the default project's on the instance's front page, which
+//! also lists every project that publishes its policy) and the process
+//! itself, and the stylesheet.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::{Visitor, WebError, layout, ok};
+use super::{Site, Visitor, WebError, layout, ok};
 use crate::AppState;
 
 pub(super) async fn stylesheet() -> Response {
@@ -56,11 +57,18 @@ fn spoken(d: psirt_core::Duration) -> String {
 pub(super) async fn policy(
     State(state): State<AppState>,
     visitor: Visitor,
+    site: Site,
 ) -> Result<Response, WebError> {
-    let p = state
-        .store
-        .project_policy(&state.settings.default_project)
-        .await?;
+    let p = state.store.project_policy(&site.project).await?;
+    // The front page lists the projects with pages of their own.
+    let projects = match site.scoped {
+        true => Vec::new(),
+        false => state.store.published_projects().await?,
+    };
+    let named = match site.scoped {
+        true => Some(state.store.project(&site.project).await?.name),
+        false => None,
+    };
     let low = f64::from(p.low_severity_below_tenths) / 10.0;
     let timelines = [
         ("We acknowledge your report", p.acknowledge_within),
@@ -81,7 +89,7 @@ pub(super) async fn policy(
         ("The fix is released and announced", p.release_within),
     ];
     let body = html! {
-        h1 { "Security policy" }
+        h1 { "Security policy" @if let Some(name) = &named { " of " (name) } }
         p.lead {
             "Security vulnerabilities should be handled quickly and sometimes privately. "
             "The goal of this process is to reduce the time users are vulnerable to publicly known exploits."
@@ -156,6 +164,15 @@ pub(super) async fn policy(
             a href="/distributors/apply" { "Apply with the distributors list form" } ", "
             "stating how you fulfil each criterion above, naming the people who should receive the notices "
             "(each with their OpenPGP key) and the member of the list who vouches for you."
+        }
+        @if projects.len() > 1 {
+            h2 { "Projects" }
+            p { "Each project on this instance has its own security policy, report form and advisories:" }
+            ul #projects {
+                @for project in &projects {
+                    li { a href=(format!("/p/{}/", project.slug)) { (project.name) } }
+                }
+            }
         }
     };
     Ok(ok(layout(

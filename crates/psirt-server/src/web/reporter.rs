@@ -23,7 +23,7 @@ use psirt_core::{Command, Credit, CreditKind, NewReport, Operation, Reporter, Se
 use psirt_store::{Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal};
 
 use super::{
-    Errors, Fields, Input, Kind, PlainForm, Visitor, WebError, error_summary, layout, ok,
+    Errors, Fields, Input, Kind, PlainForm, Site, Visitor, WebError, error_summary, layout, ok,
     page_response, time,
 };
 use crate::api::ReporterStatus;
@@ -267,6 +267,7 @@ pub(super) async fn submit_report(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
+    site: Site,
     ReportForm { fields: f, files }: ReportForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
@@ -336,7 +337,7 @@ pub(super) async fn submit_report(
         (name, email) => Some(Reporter { name, email }),
     };
     let report = NewReport {
-        project: state.settings.default_project.clone(),
+        project: site.project,
         summary: summary.to_string(),
         details: Secret::new(details(&plain)),
         reporter,

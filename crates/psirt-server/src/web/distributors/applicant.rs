@@ -178,11 +178,12 @@ pub(crate) async fn application(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota<WebError>,
     visitor: Visitor,
+    site: Site,
     PlainForm(f): PlainForm,
 ) -> Result<Response, WebError> {
     let caller = Caller::new(Principal::Anonymous, visitor.origin.clone());
     let (input, rows) = application_input(&f);
-    let (errors, status) = match input.check(&state.settings.default_project, now()) {
+    let (errors, status) = match input.check(&site.project, now()) {
         Err(list) => (
             application_errors(list, &rows),
             StatusCode::UNPROCESSABLE_ENTITY,

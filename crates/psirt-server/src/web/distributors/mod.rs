@@ -21,7 +21,7 @@ use psirt_core::{CaseRef, EmailAddress};
 use psirt_store::{Caller, DistributorOrg, NewLeak, OrgState, Principal, StoreError};
 
 use super::{
-    Errors, Fields, Input, Kind, PlainForm, SignedIn, Visitor, WebError, WebForm, WebSession,
+    Errors, Fields, Input, Kind, PlainForm, SignedIn, Site, Visitor, WebError, WebForm, WebSession,
     csrf_field, error_summary, layout, ok, page_response, parse_instant, time,
 };
 use crate::distributors::{ApplicationInput, DecisionKind, PersonInput, feedback_kind, person};

@@ -6,6 +6,7 @@ use super::*;
 
 pub(super) async fn render_portal(
     state: &AppState,
+    site: &Site,
     who: &SignedIn,
     refused: Option<Refused>,
     done: Option<&'static str>,
@@ -22,17 +23,13 @@ pub(super) async fn render_portal(
     let member_of_approved = psirt_core::authorize_instance(
         &state
             .store
-            .project_actor(&who.caller, &state.settings.default_project)
+            .project_actor(&who.caller, &site.project)
             .await?,
         psirt_core::Operation::ListNotifiedCases,
     )
     .is_ok();
     let cases = if member_of_approved {
-        match state
-            .store
-            .notified_cases(&who.caller, &state.settings.default_project)
-            .await
-        {
+        match state.store.notified_cases(&who.caller, &site.project).await {
             Ok(c) => c,
             Err(StoreError::Refused(_)) => Vec::new(),
             Err(e) => return Err(e.into()),
@@ -174,11 +171,12 @@ pub(super) async fn render_portal(
 
 pub(crate) async fn portal(
     State(state): State<AppState>,
+    site: Site,
     WebSession(who): WebSession,
     Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
     let done = q.done.as_deref().and_then(done_text);
-    render_portal(&state, &who, None, done, StatusCode::OK).await
+    render_portal(&state, &site, &who, None, done, StatusCode::OK).await
 }
 
 pub(super) fn org_field(f: &Fields) -> Result<i64, WebError> {
@@ -193,6 +191,7 @@ pub(super) fn org_field(f: &Fields) -> Result<i64, WebError> {
 
 pub(crate) async fn portal_action(
     State(state): State<AppState>,
+    site: Site,
     form: WebForm,
 ) -> Result<Response, WebError> {
     let WebForm { who, fields } = form;
@@ -262,6 +261,7 @@ pub(crate) async fn portal_action(
                         };
                         return render_portal(
                             &state,
+                            &site,
                             &who,
                             Some(refused),
                             None,
@@ -314,7 +314,7 @@ pub(crate) async fn portal_action(
         values: fields,
         errors,
     };
-    render_portal(&state, &who, Some(refused), None, status).await
+    render_portal(&state, &site, &who, Some(refused), None, status).await
 }
 
 // ---------------------------------------------------------------------------

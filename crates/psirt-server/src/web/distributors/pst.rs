@@ -16,9 +16,10 @@ pub(super) const STATES: [OrgState; 7] = [
 
 pub(crate) async fn admin(
     State(state): State<AppState>,
+    site: Site,
     WebSession(who): WebSession,
 ) -> Result<Response, WebError> {
-    let project = &state.settings.default_project;
+    let project = &site.project;
     let orgs = state.store.distributor_orgs(&who.caller, project).await?;
     let leaks = state.store.leak_counts(&who.caller, project).await?;
     let leaks_of = |id: i64| leaks.iter().find(|l| l.org_id == id).map_or(0, |l| l.leaks);

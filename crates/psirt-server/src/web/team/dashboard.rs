@@ -1,4 +1,5 @@
-//! The dashboard: the open cases the signed-in person may see, with
+//! The dashboard: the open cases the signed-in person may see (under
+//! `/p/{project}/`, of that project only), with
 //! what is due next, a page at a time from the cases' summaries (it never
 //! folds a case).
 
@@ -45,13 +46,16 @@ pub(crate) struct DashboardQuery {
 
 pub(crate) async fn dashboard(
     State(state): State<AppState>,
+    site: Site,
     WebSession(who): WebSession,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
     let at = now();
     // One page of the projection, most pressing first: nothing is folded.
+    // Under a project's prefix, that project's cases only.
     let query = psirt_store::ListQuery {
         cursor: q.cursor.clone(),
+        project: site.only().map(str::to_string),
         ..Default::default()
     };
     let (agenda, page) = state.store.agenda_page(&who.caller, &query, at).await?;

@@ -19,7 +19,7 @@ use psirt_store::{Caller, DraftDecision, MailRecord, MailState, Principal, Store
 use serde_json::{Map, Value};
 
 use super::{
-    Errors, Fields, Input, Kind, PlainForm, SignedIn, Visitor, WebError, WebForm, WebSession,
+    Errors, Fields, Input, Kind, PlainForm, SignedIn, Site, Visitor, WebError, WebForm, WebSession,
     csrf_field, error_summary, layout, ok, page_response, parse_instant, random_token, same, time,
 };
 use crate::auth::SESSION_COOKIE;
