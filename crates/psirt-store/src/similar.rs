@@ -191,7 +191,7 @@ async fn rarity_of(
         .iter()
         .filter(|t| !rarity.carrying.contains_key(*t))
         .collect();
-    for batch in unknown.chunks(200) {
+    for batch in unknown.chunks(500) {
         let marks: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT term, cases FROM similar_terms WHERE project = $1 AND term IN ({})",
@@ -308,6 +308,33 @@ async fn full_text(
         .collect()
 }
 
+/// The indexed terms, keys and summary of the cases `ids` of `project`,
+/// in the order of `ids`, in one query.
+async fn candidate_rows(
+    conn: &mut AnyConnection,
+    project: &str,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT d.case_id, d.terms, d.keys, s.body FROM similar_docs d \
+         JOIN case_summaries s ON s.case_id = d.case_id \
+         WHERE d.project = $1 AND d.case_id IN ({})",
+        marks.join(", ")
+    );
+    let mut query =
+        sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql)).bind(project);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut rows = query.fetch_all(&mut *conn).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.0));
+    Ok(rows)
+}
+
 /// The project's earlier cases that share one of `material`'s keys, each
 /// key's at most [`psirt_core::similar::COMMON_KEY`] + 1, and `material`
 /// without the keys that turned out common.
@@ -396,19 +423,7 @@ impl Store {
             }
         }
         let mut candidates = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row: Option<(String, String, String)> = sqlx::query_as(
-                "SELECT d.terms, d.keys, s.body FROM similar_docs d \
-                 JOIN case_summaries s ON s.case_id = d.case_id \
-                 WHERE d.case_id = $1 AND d.project = $2",
-            )
-            .bind(id)
-            .bind(project)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some((terms, keys, body)) = row else {
-                continue;
-            };
+        for (id, terms, keys, body) in candidate_rows(&mut conn, project, &ids).await? {
             let summary: CaseSummary = serde_json::from_str(&body)
                 .map_err(|e| StoreError::Corrupt(format!("summary of case #{id}: {e}")))?;
             // Never a case of another project, nor one the caller may not
@@ -418,10 +433,13 @@ impl Store {
             {
                 continue;
             }
-            let candidate = parse_material(&terms, &keys);
-            rarity_of(&mut conn, project, &candidate.terms, &mut rarity).await?;
-            candidates.push((summary, candidate));
+            candidates.push((summary, parse_material(&terms, &keys)));
         }
+        let terms: std::collections::BTreeSet<String> = candidates
+            .iter()
+            .flat_map(|(_, m)| m.terms.iter().cloned())
+            .collect();
+        rarity_of(&mut conn, project, &terms, &mut rarity).await?;
         Ok(psirt_core::similar::rank(&material, candidates, &rarity)
             .into_iter()
             .map(|(s, likeness)| Suggestion {
