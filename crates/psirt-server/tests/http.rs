@@ -3874,3 +3874,97 @@ both!(
         assert!(s.store.github_logins(&[dev.id]).await.unwrap().is_empty());
     }
 );
+
+/// Every row's door, over HTTP: for an anonymous caller and for a
+/// signed-in person with no standing (no PST, no administrator, no
+/// distributor; a fresh account for each row, so a row that ends its
+/// caller's sessions touches no other), the answer is the one the row's
+/// door and the access matrix give. The operations checked are then
+/// compared with the rows' operations: each row's operation is exercised.
+both!(
+    every_rows_door_answers_as_the_access_matrix_says,
+    Settings::default(),
+    async |s: &Server| {
+        let (reference, _) = s.report("A door for every row").await;
+        let now = psirt_server::now();
+        let mut exercised = std::collections::HashSet::new();
+        for (i, route) in ROUTES.iter().enumerate() {
+            let path = route
+                .path
+                .replace("{reference}", &reference)
+                .replace("{token}", "0000000000000000000000000000000000000000")
+                .replace("{id}", "1")
+                .replace("{kind}", "forthcoming_fix_notice")
+                .replace("{email}", "alice@example.org")
+                .replace("{slug}", "default")
+                .replace("{name}", "fix_ready")
+                .replace("{org}", "1")
+                .replace("{format}", "osv");
+            let method = route.method.to_uppercase();
+            let what = format!("{method} {} ({:?})", route.path, route.door);
+            let (user, token) = s
+                .store
+                .add_user(
+                    &format!("probe{i}@example.org").parse().unwrap(),
+                    "Probe",
+                    false,
+                    now,
+                )
+                .await
+                .unwrap();
+            let person = psirt_core::Actor::Person {
+                user: user.id,
+                pst: false,
+                admin: false,
+            };
+            let (anonymous, _) = s.call(&method, &path, None, None).await;
+            let (signed_in, _) = s.call(&method, &path, Some(token.reveal()), None).await;
+            let refused = |status: StatusCode| {
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+            };
+            match route.door {
+                Door::Instance(op) if op.allowed().contains(&Standing::Anyone) => {
+                    assert!(!refused(anonymous), "{what}: anonymous got {anonymous}");
+                    assert!(!refused(signed_in), "{what}: a person got {signed_in}");
+                    exercised.insert(op);
+                }
+                Door::Instance(op) | Door::Scrape(op) => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    if psirt_core::authorize_instance(&person, op).is_ok() {
+                        assert!(!refused(signed_in), "{what}: a person got {signed_in}");
+                    } else {
+                        assert_eq!(signed_in, StatusCode::FORBIDDEN, "{what}: a person");
+                    }
+                    exercised.insert(op);
+                }
+                // The store finds no case by a link that is not one.
+                Door::Link(op) => {
+                    assert_eq!(anonymous, StatusCode::NOT_FOUND, "{what}: anonymous");
+                    exercised.insert(op);
+                }
+                // Signed in, or 401; then the handler reads its input and
+                // the store decides with what it loads: a person with no
+                // standing on it never succeeds (sent without a body, a
+                // route that needs one answers 400 or 422 first) unless any
+                // signed-in person may.
+                Door::Store(op) => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    assert_ne!(signed_in, StatusCode::UNAUTHORIZED, "{what}: a person");
+                    assert!(
+                        !signed_in.is_success() || op.allowed().contains(&Standing::Person),
+                        "{what}: a person with no standing got {signed_in}"
+                    );
+                    exercised.insert(op);
+                }
+                Door::Command => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    assert_ne!(signed_in, StatusCode::UNAUTHORIZED, "{what}: a person");
+                }
+            }
+        }
+        let rows: std::collections::HashSet<Operation> =
+            ROUTES.iter().filter_map(|r| r.door.operation()).collect();
+        assert_eq!(exercised, rows, "a row's operation went unexercised");
+        assert!(rows.len() > 20);
+    }
+);
