@@ -391,19 +391,13 @@ async fn list_issues(
             invalid(json!([{ "resource": "Issue", "field": "state", "code": "invalid" }])),
         );
     }
-    let mut items: Vec<Value> = inner
+    let items: Vec<Value> = inner
         .issues
         .iter()
         .filter(|i| state == "all" || i["state"] == state)
         .cloned()
         .collect();
-    // Newest first unless asked otherwise, as GitHub sorts by default.
-    if q.get("direction").map_or("desc", String::as_str) == "desc" {
-        items.reverse();
-    }
-    let path = format!("/repos/{OWNER}/{REPO}/issues");
-    let resp = page(&inner, &path, &q, items);
-    with_limits(&inner, resp)
+    listed(&inner, "issues", &q, items)
 }
 
 async fn create_issue(
@@ -581,18 +575,29 @@ async fn list_advisories(
     ) {
         return with_limits(&inner, r);
     }
-    let mut items: Vec<Value> = inner
+    let items: Vec<Value> = inner
         .advisories
         .iter()
         .filter(|a| q.get("state").is_none_or(|s| a["state"] == s.as_str()))
         .cloned()
         .collect();
+    listed(&inner, "security-advisories", &q, items)
+}
+
+/// A list of the repository's `resource`, newest first unless asked
+/// otherwise (as GitHub sorts by default), a page of it with its `Link`.
+fn listed(
+    inner: &Inner,
+    resource: &str,
+    q: &BTreeMap<String, String>,
+    mut items: Vec<Value>,
+) -> Response {
     if q.get("direction").map_or("desc", String::as_str) == "desc" {
         items.reverse();
     }
-    let path = format!("/repos/{OWNER}/{REPO}/security-advisories");
-    let resp = page(&inner, &path, &q, items);
-    with_limits(&inner, resp)
+    let path = format!("/repos/{OWNER}/{REPO}/{resource}");
+    let resp = page(inner, &path, q, items);
+    with_limits(inner, resp)
 }
 
 async fn create_advisory(
