@@ -3875,12 +3875,12 @@ both!(
     }
 );
 
-/// Every row's door, over HTTP: for an anonymous caller and for a
-/// signed-in person with no standing (no PST, no administrator, no
-/// distributor; a fresh account for each row, so a row that ends its
-/// caller's sessions touches no other), the answer is the one the row's
-/// door and the access matrix give. The operations checked are then
-/// compared with the rows' operations: each row's operation is exercised.
+// Every row's door, over HTTP: for an anonymous caller and for a
+// signed-in person with no standing (no PST, no administrator, no
+// distributor; a fresh account for each row, so a row that ends its
+// caller's sessions touches no other), the answer is the one the row's
+// door and the access matrix give. The operations checked are then
+// compared with the rows' operations: each row's operation is exercised.
 both!(
     every_rows_door_answers_as_the_access_matrix_says,
     Settings::default(),
