@@ -63,13 +63,7 @@ pub(super) async fn list(
         } @else {
             table {
                 caption { "Released security fixes, newest first" }
-                thead { tr {
-                    th scope="col" { "Reference" }
-                    th scope="col" { "Summary" }
-                    th scope="col" { "CVE" }
-                    th scope="col" { "Fixed in" }
-                    th scope="col" { "Published" }
-                } }
+                (crate::web::column_heads(&["Reference", "Summary", "CVE", "Fixed in", "Published"]))
                 tbody {
                     @for c in published {
                         tr {
@@ -151,7 +145,7 @@ pub(super) async fn advisory(
         @if !record.products.is_empty() {
             h2 { "Affected" }
             table {
-                thead { tr { th scope="col" { "Package" } th scope="col" { "Ecosystem" } th scope="col" { "Introduced" } th scope="col" { "Fixed" } } }
+                (crate::web::column_heads(&["Package", "Ecosystem", "Introduced", "Fixed"]))
                 tbody {
                     @for p in &record.products {
                         @for r in &p.ranges {

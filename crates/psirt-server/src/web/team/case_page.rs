@@ -195,7 +195,7 @@ pub(super) async fn case_markup(
         div.scroll {
         table {
             caption { "Milestones, with their due and done times (UTC)" }
-            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Status" } th scope="col" { "Due" } th scope="col" { "Done" } } }
+            (crate::web::column_heads(&["Milestone", "Status", "Due", "Done"]))
             tbody {
                 @for m in case.milestones() {
                     @let id = format!("m-{}", m.milestone.as_str());
