@@ -6,7 +6,8 @@
 //! answer, and the intake's limits (reports per reporter address per day,
 //! a size limit per field, the "AI tools" answer the team sees).
 
-use std::net::SocketAddr;
+mod support;
+
 use std::num::NonZeroU32;
 
 use psirt_core::Policy;
@@ -14,7 +15,6 @@ use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 struct Server {
     base: String,
@@ -30,32 +30,9 @@ struct Server {
     root: String,
 }
 
-fn admin_url() -> String {
-    std::env::var("PSIRT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 impl Server {
     async fn start(postgres: bool) -> Server {
-        let (store, pg, dir) = if postgres {
-            sqlx::any::install_default_drivers();
-            let admin = admin_url();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let name = format!("psirt_triage_{}", hex::encode(suffix));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
-            let store = Store::open(&format!("{base}/{name}")).await.unwrap();
-            (store, Some(name), None)
-        } else {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}/psirt.db", dir.path().display());
-            (Store::open(&url).await.unwrap(), None, Some(dir))
-        };
+        let (store, pg, dir) = support::open(postgres, "psirt_triage").await;
         let now = psirt_server::now();
         store
             .add_project("default", "Default", &Policy::default(), now)
@@ -82,18 +59,9 @@ impl Server {
             ..Settings::default()
         };
         let (router, _) = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Server {
-            base: format!("http://{addr}"),
+            base,
             store,
             pg,
             _dir: dir,
@@ -105,16 +73,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.store.close().await;
-        if let Some(name) = self.pg {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
+        support::close(&self.store, self.pg).await;
     }
 
     async fn call(
