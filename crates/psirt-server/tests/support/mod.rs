@@ -9,6 +9,8 @@
 use std::net::SocketAddr;
 
 use psirt_store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use sqlx::Connection;
 
 pub fn admin_url() -> String {
@@ -78,4 +80,61 @@ pub async fn serve(router: axum::Router) -> String {
         .unwrap();
     });
     format!("http://{addr}")
+}
+
+/// A client of the API at `base`; an empty token is no token.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: String) -> Api {
+        Api {
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn command(&self, token: &str, case: &str, command: Value) -> (StatusCode, Value) {
+        let path = format!("/api/v1/cases/{case}/commands");
+        self.call("POST", &path, token, Some(json!({ "command": command })))
+            .await
+    }
+
+    pub async fn ok(&self, token: &str, case: &str, command: Value) -> Value {
+        let (status, body) = self.command(token, case, command.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{command}: {body}");
+        body
+    }
+
+    pub async fn case(&self, token: &str, case: &str) -> (StatusCode, Value) {
+        self.call("GET", &format!("/api/v1/cases/{case}"), token, None)
+            .await
+    }
 }
