@@ -117,7 +117,7 @@ pub(super) fn decide(case: &Case, command: Command, now: Timestamp) -> Result<Ch
             }
         }
         Command::SetUpstreamEmbargo { upstream, until } => {
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             if until <= now {
@@ -137,7 +137,7 @@ pub(super) fn decide(case: &Case, command: Command, now: Timestamp) -> Result<Ch
             }
         }
         Command::RequestPrivateHandling => {
-            if case.public.is_none() {
+            if case.public().is_none() {
                 return Err(Rule::PrivateHandlingNeedsPublicCase.into());
             }
             Change::PrivateHandlingRequested
@@ -230,7 +230,7 @@ pub(super) fn slow_down_allowed(case: &Case) -> Result<(), Refusal> {
         let score = vector.base_score().to_string();
         return Err(Rule::SlowDownNeedsLowSeverity { score, threshold }.into());
     }
-    if case.release.is_some() {
+    if case.release().is_some() {
         return Err(Rule::AlreadyReleased.into());
     }
     Ok(())

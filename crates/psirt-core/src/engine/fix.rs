@@ -38,11 +38,11 @@ pub(super) fn decide(
             if !ctx.pst.iter().any(|m| m.user == lead) {
                 return Err(Rule::FixLeadMustBePst.into());
             }
-            if case.fix_lead == Some(lead) {
+            if case.fix_lead() == Some(lead) {
                 return Err(Rule::FixLeadUnchanged.into());
             }
             // Anyone but the rotation's choice, or a change of lead, is an override.
-            let is_override = Some(lead) != next || case.fix_lead.is_some();
+            let is_override = Some(lead) != next || case.fix_lead().is_some();
             if is_override && override_reason.is_none() {
                 return Err(Rule::FixLeadOverrideNeedsReason.into());
             }
@@ -56,7 +56,7 @@ pub(super) fn decide(
                 return Err(Rule::FixTeamAlreadyFormed.into());
             }
             let lead = case
-                .fix_lead
+                .fix_lead()
                 .expect("authorize: only the Fix Lead forms the team");
             let mut team: BTreeSet<UserId> = members.into_iter().collect();
             team.insert(lead);
@@ -71,7 +71,7 @@ pub(super) fn decide(
             Change::FixTeamMemberAdded { member }
         }
         Command::RemoveFixTeamMember { member, reason } => {
-            if case.fix_lead == Some(member) {
+            if case.fix_lead() == Some(member) {
                 return Err(Rule::FixLeadStaysOnTeam.into());
             }
             if !case.fix_team.contains(&member) {
@@ -141,7 +141,7 @@ pub(super) fn decide(
             if case.fix_ready_at.is_none() {
                 return Err(Rule::FixNotReady.into());
             }
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             Change::FixReopened {

@@ -233,7 +233,7 @@ pub fn decide(
         Command::ProposeCvss { .. }
         | Command::FinalizeCvss { .. }
         | Command::PublishNotice { .. }
-            if case.release.is_some() =>
+            if case.release().is_some() =>
         {
             return Err(Rule::AlreadyReleased.into());
         }
@@ -272,7 +272,7 @@ pub fn decide(
             }
         }
         Command::DraftAnnouncement { text: body } => {
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             Change::AnnouncementDrafted {

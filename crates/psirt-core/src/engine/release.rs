@@ -52,7 +52,7 @@ pub(super) fn decide(
                 .collect());
         }
         Command::RecordAdvisory { format, location } => {
-            if case.release.is_none() {
+            if case.release().is_none() {
                 return Err(Rule::ReleaseNeededFirst.into());
             }
             let (format, location) = (
@@ -73,7 +73,7 @@ pub(super) fn decide(
             if case.policy.retrospective_within.is_none() {
                 return Err(Rule::RetrospectiveNotInPolicy.into());
             }
-            if case.release.is_none() {
+            if case.release().is_none() {
                 return Err(Rule::ReleaseNeededFirst.into());
             }
             Change::RetrospectiveHeld {
@@ -82,7 +82,7 @@ pub(super) fn decide(
         }
         Command::Close => {
             let mut missing = Vec::new();
-            if case.release.is_none() {
+            if case.release().is_none() {
                 missing.push("the release");
             }
             // Until its public instant the case still has a held
@@ -117,7 +117,7 @@ pub(super) fn decide(
 
 /// The one rule that says whether a case may be released now.
 pub fn may_release(case: &Case) -> Result<(), Rule> {
-    if case.release.is_some() {
+    if case.release().is_some() {
         return Err(Rule::AlreadyReleased);
     }
     let mut missing = Vec::new();

@@ -76,7 +76,7 @@ pub(super) async fn list(
                                     (cve.to_string())
                                 }
                             }
-                            td { (c.release.as_ref().map(|r| r.version.as_str()).unwrap_or("—")) }
+                            td { (c.release().map(|r| r.version.as_str()).unwrap_or("—")) }
                             td { @if let Some(at) = psirt_core::public_at(c) { (time(at)) } }
                         }
                     }

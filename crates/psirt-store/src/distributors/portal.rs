@@ -66,7 +66,7 @@ impl Store {
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
             let (_, record) = self.load(reference).await?;
-            if record.case.release.is_some() {
+            if record.case.release().is_some() {
                 continue;
             }
             out.push(NotifiedCase {

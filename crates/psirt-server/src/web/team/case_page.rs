@@ -66,7 +66,7 @@ pub(super) async fn case_markup(
     let at = now();
     let may = |op: Operation| authorize(actor, op, case).is_ok();
     let mut names = Names::new(&state.store);
-    let lead = match case.fix_lead {
+    let lead = match case.fix_lead() {
         Some(l) => names.of(l).await,
         None => "not assigned".into(),
     };
@@ -129,7 +129,7 @@ pub(super) async fn case_markup(
         div.badges {
             @if case.urgent() { span.badge.bad { "Urgent" } " " }
             @if !case.is_open() { span.badge { "Closed" } " " }
-            @if case.public.is_some() { span.badge.bad { "Publicly disclosed" } " " }
+            @if case.public().is_some() { span.badge.bad { "Publicly disclosed" } " " }
         }
         dl.facts {
             dt { "Project" } dd { (case.project) }
