@@ -17,11 +17,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 struct Server {
-    base: String,
+    api: support::Api,
     store: Store,
     pg: Option<String>,
     _dir: Option<tempfile::TempDir>,
-    http: reqwest::Client,
     /// On the PST.
     alice: String,
     /// Not on the PST.
@@ -61,11 +60,10 @@ impl Server {
         let (router, _) = app(AppState::new(store.clone(), settings));
         let base = support::serve(router).await;
         Server {
-            base,
+            api: support::Api::new(base),
             store,
             pg,
             _dir: dir,
-            http: reqwest::Client::new(),
             alice: tokens[0].clone(),
             dev: tokens[1].clone(),
             root: tokens[2].clone(),
@@ -83,22 +81,7 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        self.api.call(method, path, token.unwrap_or(""), body).await
     }
 
     /// A report; returns its reference and status URL.
