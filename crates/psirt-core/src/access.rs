@@ -492,7 +492,7 @@ enum Subject<'a> {
 impl Subject<'_> {
     fn fix_lead(self) -> Option<UserId> {
         match self {
-            Subject::Case(c) => c.fix_lead,
+            Subject::Case(c) => c.fix_lead(),
             Subject::Summary(s) => s.fix_lead,
         }
     }

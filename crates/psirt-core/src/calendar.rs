@@ -208,7 +208,7 @@ impl crate::case::Case {
     /// from `now` (a notice must leave distributors that long).
     pub fn suggested_announcement(&self, now: Timestamp) -> Option<Timestamp> {
         self.policy.announce_at.as_ref()?;
-        if self.release.is_some() {
+        if self.release().is_some() {
             return None;
         }
         let due = self

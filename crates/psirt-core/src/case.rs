@@ -29,13 +29,13 @@ pub struct Case {
     /// When the report reached the team.
     pub reported_at: Timestamp,
     /// `Some` once the vulnerability is known to be public.
-    pub public: Option<PublicDisclosure>,
+    public: Option<PublicDisclosure>,
     pub private_handling_requested_at: Option<Timestamp>,
     /// The reporter's answer to the request to handle a public report privately.
     pub private_handling_agreed: Option<bool>,
     pub acknowledged_at: Option<Timestamp>,
-    pub fix_lead: Option<UserId>,
-    pub fix_lead_assigned_at: Option<Timestamp>,
+    fix_lead: Option<UserId>,
+    fix_lead_assigned_at: Option<Timestamp>,
     pub fix_team: BTreeSet<UserId>,
     pub fix_team_formed_at: Option<Timestamp>,
     pub cvss_proposals: Vec<(UserId, Vector, Timestamp)>,
@@ -59,7 +59,7 @@ pub struct Case {
     pub cves: Vec<CveId>,
     pub cve_waiver: Option<String>,
     pub announcement: Option<String>,
-    pub release: Option<Release>,
+    release: Option<Release>,
     pub credits: Vec<Credit>,
     pub advisories: Vec<(String, String)>,
     /// The advisory record's own facts (products, weaknesses, description,
@@ -593,6 +593,30 @@ impl Case {
                     .insert(branch.clone(), commits.clone());
             }
         }
+    }
+
+    /// `Some` once the vulnerability is known to be public: when the team
+    /// learned of it (every due time becomes that instant) and the link.
+    /// Set by the fold alone, from the report or `PubliclyDisclosed`.
+    pub fn public(&self) -> Option<&PublicDisclosure> {
+        self.public.as_ref()
+    }
+
+    /// The Fix Lead, as the latest assignment named them.
+    pub fn fix_lead(&self) -> Option<UserId> {
+        self.fix_lead
+    }
+
+    /// When the case first had a Fix Lead: kept when the lead changes, so
+    /// the milestone stays met. `Some` exactly when [`Case::fix_lead`] is.
+    pub fn fix_lead_assigned_at(&self) -> Option<Timestamp> {
+        self.fix_lead_assigned_at
+    }
+
+    /// The release, once recorded, with its public instant and (once
+    /// published) the instant it was published at.
+    pub fn release(&self) -> Option<&Release> {
+        self.release.as_ref()
     }
 
     /// Every due time is "as soon as possible": the vulnerability is public

@@ -50,7 +50,7 @@ impl From<CveServicesRule> for Refusal {
 pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refusal> {
     match command {
         Command::RequestCveReservation => {
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             if !case.cves.is_empty()

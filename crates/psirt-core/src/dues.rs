@@ -183,13 +183,13 @@ impl Case {
             Milestone::Acknowledged => self.acknowledged_at,
             Milestone::FirstResponse => self.first_response_at(),
             Milestone::Triaged => self.triage.as_ref().map(|t| t.at),
-            Milestone::FixLeadAssigned => self.fix_lead_assigned_at,
+            Milestone::FixLeadAssigned => self.fix_lead_assigned_at(),
             Milestone::FixTeamFormed => self.fix_team_formed_at,
             Milestone::CvssScored => self.cvss_final_at,
             Milestone::FixReady => self.fix_ready_at,
             Milestone::NoticePublished => self.notice.as_ref().map(|n| n.published_at),
             Milestone::DistributorsNotified => self.distributors_notified_at,
-            Milestone::Released => self.release.as_ref().map(|r| r.at),
+            Milestone::Released => self.release().map(|r| r.at),
             Milestone::Retrospective => self.retrospective_at,
             Milestone::Closed => self.closed_at,
             Milestone::EmbargoBreakAssessed | Milestone::DistributorsFinalNotice => {
@@ -214,7 +214,7 @@ impl Case {
         {
             return MilestoneStatus::Skipped { at };
         }
-        if self.closed_at.is_some() || (self.release.is_some() && m < Milestone::Released) {
+        if self.closed_at.is_some() || (self.release().is_some() && m < Milestone::Released) {
             // A closed case owes nothing more, and a released one nothing
             // that should have come before the release.
             return MilestoneStatus::Pending { due: None };
@@ -237,7 +237,7 @@ impl Case {
     fn due(&self, m: Milestone) -> Option<Due> {
         let after_release = matches!(m, Milestone::Retrospective | Milestone::Closed);
         if after_release {
-            let released = self.release.as_ref()?.at;
+            let released = self.release()?.at;
             let within = match m {
                 Milestone::Retrospective => self.policy.retrospective_within?,
                 _ => return None,
@@ -263,7 +263,7 @@ impl Case {
         }
         if self.asap() {
             let at = self
-                .public
+                .public()
                 .as_ref()
                 .map_or(self.reported_at, |p| p.learned_at);
             return Some(Due {

@@ -67,7 +67,7 @@ pub(crate) fn on_release(case: &Case, ctx: &Context<'_>) -> Vec<Change> {
 /// published, once, and the notified distributors' portal access ends
 /// ("distributors' portal access to the case ends at publication").
 pub(crate) fn decide_publication(case: &Case, now: Timestamp) -> Result<Vec<Change>, Refusal> {
-    let Some(release) = &case.release else {
+    let Some(release) = &case.release() else {
         return Err(Rule::ReleaseNeededFirst.into());
     };
     if release.published_at.is_some() {
@@ -129,7 +129,7 @@ pub(crate) fn decide_final_notice(case: &Case) -> Result<Vec<Change>, Refusal> {
     if case.distributors_notified_at.is_none() {
         return Err(Rule::Policy(PolicyRule::FinalNoticeNeedsPreNotification).into());
     }
-    if case.release.is_some() {
+    if case.release().is_some() {
         return Err(Rule::AlreadyReleased.into());
     }
     if case.ended.final_notice.is_some() {
@@ -153,7 +153,7 @@ pub(crate) fn final_notice_status(case: &Case) -> MilestoneStatus {
         return MilestoneStatus::Skipped { at };
     }
     let due = match (case.distributors_notified_at, case.embargo_end()) {
-        (Some(_), Some(end)) if case.release.is_none() && case.is_open() => Some(Due {
+        (Some(_), Some(end)) if case.release().is_none() && case.is_open() => Some(Due {
             at: end
                 .saturating_sub(before.to_signed())
                 .unwrap_or(Timestamp::MIN),

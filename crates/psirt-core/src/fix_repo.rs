@@ -211,7 +211,7 @@ fn tag_pattern(value: &str) -> Result<String, Refusal> {
 pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refusal> {
     match command {
         Command::LinkFixRepository(repo) => {
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             if repo.release_branches.is_empty() {
@@ -237,7 +237,7 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
             if case.fix_repository.is_none() {
                 return Err(FixRepoRule::NoFixRepository.into());
             }
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             if plan.commits.is_empty() {
@@ -255,7 +255,7 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
             Ok(vec![Change::CherryPickPlanned(plan)])
         }
         Command::ResolveCherryPick { branch, commits } => {
-            if case.release.is_some() {
+            if case.release().is_some() {
                 return Err(Rule::AlreadyReleased.into());
             }
             let plan = case
@@ -284,7 +284,7 @@ fn read_branch(case: &Case, commits: Vec<BranchCommit>) -> Result<Vec<Change>, R
     if case.fix_repository.is_none() {
         return Err(FixRepoRule::NoFixRepository.into());
     }
-    if case.release.is_some() {
+    if case.release().is_some() {
         return Err(Rule::AlreadyReleased.into());
     }
     let mut changes = Vec::new();

@@ -148,7 +148,7 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
             let id = ghsa_id(&id)?;
             let url = link("url", &url, false)?;
             let collaborators = logins(collaborators);
-            if case.release.is_some() && !collaborators.is_empty() {
+            if case.release().is_some() && !collaborators.is_empty() {
                 return Err(GitHubRule::CollaboratorsAfterRelease.into());
             }
             let mut changes = Vec::new();
@@ -188,7 +188,7 @@ pub(crate) fn decide(case: &Case, command: Command) -> Result<Vec<Change>, Refus
         }
         Command::RecordGitHubAdvisoryPublished { ghsa_id: id } => {
             let advisory = the_cases(case, &id)?;
-            if case.release.is_none() {
+            if case.release().is_none() {
                 return Err(GitHubRule::NotReleased.into());
             }
             if advisory.published_at.is_some() {

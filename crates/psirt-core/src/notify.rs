@@ -207,7 +207,7 @@ fn embargo_mails(case: &Case, change: &Change) -> Vec<Mail> {
                 attachments: Vec::new(),
             };
             let mut mails = vec![mail(Audience::Pst)];
-            mails.extend(case.fix_lead.map(|lead| mail(Audience::User(lead))));
+            mails.extend(case.fix_lead().map(|lead| mail(Audience::User(lead))));
             mails
         }
         Change::EmbargoBreakAssessed {
@@ -564,7 +564,7 @@ pub fn reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
 
 /// The due-soon and overdue reminders of [`reminders`].
 fn due_reminders(case: &Case, now: Timestamp) -> Vec<Mail> {
-    let audience = match case.fix_lead {
+    let audience = match case.fix_lead() {
         Some(lead) => Audience::User(lead),
         None => Audience::Pst,
     };

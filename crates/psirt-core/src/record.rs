@@ -292,7 +292,7 @@ impl Record {
 /// break. Before it nothing of the record is public; the one rule every
 /// public URL, the held announcement and the publication job ask.
 pub fn public_at(case: &crate::Case) -> Option<Timestamp> {
-    let released = case.release.as_ref().map(|r| r.public_at);
+    let released = case.release().map(|r| r.public_at);
     let embargo = case.embargo_end();
     match (released, embargo) {
         (Some(r), Some(e)) => Some(r.min(e)),

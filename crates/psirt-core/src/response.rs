@@ -132,7 +132,7 @@ pub(crate) fn has_triage(policy: &crate::policy::Policy) -> bool {
 /// severity allows: to the Fix Lead (the PST while there is none), once
 /// per quiet spell (the key names the last event).
 pub(crate) fn stale_ping(case: &Case, now: Timestamp) -> Option<Mail> {
-    if !case.is_open() || case.release.is_some() {
+    if !case.is_open() || case.release().is_some() {
         return None;
     }
     let severity = case.target_severity()?;
@@ -163,7 +163,7 @@ pub(crate) fn stale_ping(case: &Case, now: Timestamp) -> Option<Mail> {
     }
     Some(Mail {
         kind: MailKind::Reminder,
-        audience: case.fix_lead.map_or(Audience::Pst, Audience::User),
+        audience: case.fix_lead().map_or(Audience::Pst, Audience::User),
         subject: format!("[{reference}] No activity for {after}"),
         body,
         review: Review::Send,

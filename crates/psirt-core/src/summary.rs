@@ -74,15 +74,15 @@ pub fn summary(case: &Case) -> CaseSummary {
         summary: case.summary.clone(),
         open: case.is_open(),
         urgent: case.urgent(),
-        disclosed: case.public.is_some(),
-        fix_lead: case.fix_lead,
+        disclosed: case.public().is_some(),
+        fix_lead: case.fix_lead(),
         fix_team: case.fix_team.clone(),
         score: case.cvss_final.as_ref().map(|v| v.base_score()),
         next_due: case.next_due(),
         pending,
         due_soon_window: case.policy.due_soon_window,
         public_from: crate::record::public_at(case),
-        released: case.release.as_ref().map(|r| (r.at, r.version.clone())),
+        released: case.release().map(|r| (r.at, r.version.clone())),
         access_ended: case
             .ended
             .fix_team_access

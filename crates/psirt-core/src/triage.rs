@@ -415,7 +415,7 @@ fn triageable(case: &Case) -> Result<(), Refusal> {
             outcome: t.outcome.as_str(),
         }));
     }
-    if case.release.is_some() {
+    if case.release().is_some() {
         return Err(refuse(TriageRule::AfterRelease));
     }
     Ok(())

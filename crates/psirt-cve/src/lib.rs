@@ -174,39 +174,23 @@ impl CveServices {
             ("cve_year", year.to_string()),
             ("short_name", self.credentials.org.clone()),
         ];
-        let mut pause = self.patience.first_pause;
-        for attempt in 1..=self.patience.attempts {
-            match self
-                .send(reqwest::Method::POST, "cve-id", &query, None)
-                .await
-            {
-                Ok(a) if a.status == 200 => {
-                    let ids: Vec<IdRecord> = serde_json::from_value(a.body["cve_ids"].clone())
-                        .map_err(|e| CveError::Unexpected(format!("cve_ids: {e}")))?;
-                    let first = ids
-                        .first()
-                        .ok_or_else(|| CveError::Unexpected("no cve_ids reserved".into()))?;
-                    return parse_id(&first.cve_id);
-                }
-                Ok(a) => return Err(refused(a)),
-                Err(Transient {
-                    wait,
-                    give_up,
-                    reason,
-                }) => {
-                    // It may have acted before failing: look before retrying.
-                    if let Some(id) = self.reserved_since(year, since).await? {
-                        return Ok(id);
-                    }
-                    if give_up || attempt == self.patience.attempts {
-                        return Err(CveError::Unavailable(reason));
-                    }
-                    tokio::time::sleep(wait.unwrap_or(pause)).await;
-                    pause *= 2;
-                }
+        // It may have acted before failing: look before retrying.
+        let look = || self.reserved_since(year, since);
+        match self
+            .acting(reqwest::Method::POST, "cve-id", &query, None, look)
+            .await?
+        {
+            Acted::Found(id) => Ok(id),
+            Acted::Answer(a) if a.status == 200 => {
+                let ids: Vec<IdRecord> = serde_json::from_value(a.body["cve_ids"].clone())
+                    .map_err(|e| CveError::Unexpected(format!("cve_ids: {e}")))?;
+                let first = ids
+                    .first()
+                    .ok_or_else(|| CveError::Unexpected("no cve_ids reserved".into()))?;
+                parse_id(&first.cve_id)
             }
+            Acted::Answer(a) => Err(refused(a)),
         }
-        unreachable!("the loop returns on its last attempt")
     }
 
     /// The id this user reserved for `year` since `since`, if any
@@ -252,34 +236,19 @@ impl CveServices {
         }
         let path = format!("cve/{id}/cna");
         let body = json!({ "cnaContainer": cna });
-        let mut pause = self.patience.first_pause;
-        for attempt in 1..=self.patience.attempts {
-            match self
-                .send(reqwest::Method::POST, &path, &[], Some(&body))
-                .await
-            {
-                Ok(a) if a.status == 200 => return record_in(id, &a.body["created"]),
-                Ok(a) if a.body["error"] == "CVE_RECORD_EXISTS" => {
-                    return self.update(id, cna).await;
-                }
-                Ok(a) => return Err(refused(a)),
-                Err(Transient {
-                    wait,
-                    give_up,
-                    reason,
-                }) => {
-                    if let Some(published) = self.record(id).await? {
-                        return Ok(published);
-                    }
-                    if give_up || attempt == self.patience.attempts {
-                        return Err(CveError::Unavailable(reason));
-                    }
-                    tokio::time::sleep(wait.unwrap_or(pause)).await;
-                    pause *= 2;
-                }
+        match self
+            .acting(reqwest::Method::POST, &path, &[], Some(&body), || {
+                self.record(id)
+            })
+            .await?
+        {
+            Acted::Found(published) => Ok(published),
+            Acted::Answer(a) if a.status == 200 => record_in(id, &a.body["created"]),
+            Acted::Answer(a) if a.body["error"] == "CVE_RECORD_EXISTS" => {
+                self.update(id, cna).await
             }
+            Acted::Answer(a) => Err(refused(a)),
         }
-        unreachable!("the loop returns on its last attempt")
     }
 
     /// Replaces the published record's CNA container (`PUT`, idempotent).
@@ -319,16 +288,44 @@ impl CveServices {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Answer, CveError> {
+        let nothing = || async { Ok(None::<()>) };
+        match self.acting(method, path, query, body, nothing).await? {
+            Acted::Answer(a) => Ok(a),
+            Acted::Found(()) => unreachable!("nothing is looked for"),
+        }
+    }
+
+    /// Sends the request until an answer comes, with the patience's
+    /// pauses (or the `Retry-After` wait); after each transient failure,
+    /// `look` says whether an earlier attempt acted after all, which ends
+    /// the retries with what it found.
+    async fn acting<T, F, Fut>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        look: F,
+    ) -> Result<Acted<T>, CveError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, CveError>>,
+    {
         let mut pause = self.patience.first_pause;
         for attempt in 1..=self.patience.attempts {
             match self.send(method.clone(), path, query, body).await {
-                Ok(a) => return Ok(a),
+                Ok(a) => return Ok(Acted::Answer(a)),
                 Err(Transient {
-                    reason, give_up, ..
-                }) if give_up || attempt == self.patience.attempts => {
-                    return Err(CveError::Unavailable(reason));
-                }
-                Err(Transient { wait, .. }) => {
+                    wait,
+                    give_up,
+                    reason,
+                }) => {
+                    if let Some(found) = look().await? {
+                        return Ok(Acted::Found(found));
+                    }
+                    if give_up || attempt == self.patience.attempts {
+                        return Err(CveError::Unavailable(reason));
+                    }
                     tokio::time::sleep(wait.unwrap_or(pause)).await;
                     pause *= 2;
                 }
@@ -390,6 +387,13 @@ impl CveServices {
         }
         Ok(Answer { status, body })
     }
+}
+
+/// What came of acting: the service's answer, or what an earlier attempt
+/// did, found by looking.
+enum Acted<T> {
+    Answer(Answer),
+    Found(T),
 }
 
 struct Transient {

@@ -44,7 +44,7 @@ pub fn calendar(cases: &[Case], base: &str, now: Timestamp) -> String {
                 &url,
             );
         }
-        if let Some(end) = case.embargo_end().filter(|_| case.release.is_none()) {
+        if let Some(end) = case.embargo_end().filter(|_| case.release().is_none()) {
             event(
                 &mut lines,
                 &format!("{reference}-embargo-end@{host}"),

@@ -161,7 +161,7 @@ fn modified(case: &Case) -> Timestamp {
     [
         case.record.modified_at,
         case.cvss_final_at,
-        case.release.as_ref().map(|r| r.at),
+        case.release().map(|r| r.at),
         Some(case.reported_at),
     ]
     .into_iter()

@@ -232,31 +232,25 @@ impl GitHub {
     /// The issue whose body carries `marker`, looking through every issue
     /// of the repository, open or closed.
     pub async fn find_issue(&self, marker: &str) -> Result<Option<Issue>, GitHubError> {
-        let mut next = Some(format!(
+        let first = format!(
             "{}issues?state=all&sort=created&direction=desc&per_page=100",
             self.repo
-        ));
-        while let Some(url) = next {
-            let a = self
-                .http
-                .patiently(reqwest::Method::GET, &url, None)
-                .await?;
-            if a.status != 200 {
-                return Err(refused(a));
-            }
-            let issues: Vec<IssueJson> = serde_json::from_value(a.body)
+        );
+        self.find_in_pages(first, |body| {
+            let issues: Vec<IssueJson> = serde_json::from_value(body)
                 .map_err(|e| GitHubError::Unexpected(format!("issues: {e}")))?;
-            if let Some(mine) = issues.into_iter().find(|i| {
-                i.pull_request.is_none() && i.body.as_deref().is_some_and(|b| b.contains(marker))
-            }) {
-                return Ok(Some(Issue {
+            Ok(issues
+                .into_iter()
+                .find(|i| {
+                    i.pull_request.is_none()
+                        && i.body.as_deref().is_some_and(|b| b.contains(marker))
+                })
+                .map(|mine| Issue {
                     number: mine.number,
                     url: mine.html_url,
-                }));
-            }
-            next = a.next;
-        }
-        Ok(None)
+                }))
+        })
+        .await
     }
 
     /// The case's draft advisory: the one psirt made (found by `marker` in
@@ -287,10 +281,34 @@ impl GitHub {
 
     /// The advisory whose description carries `marker`, in any state.
     pub async fn find_advisory(&self, marker: &str) -> Result<Option<Advisory>, GitHubError> {
-        let mut next = Some(format!(
+        let first = format!(
             "{}security-advisories?sort=created&direction=desc&per_page=100",
             self.repo
-        ));
+        );
+        self.find_in_pages(first, |body| {
+            let list = body
+                .as_array()
+                .ok_or_else(|| GitHubError::Unexpected("advisories: not a list".into()))?;
+            list.iter()
+                .find(|v| {
+                    v["description"]
+                        .as_str()
+                        .is_some_and(|d| d.contains(marker))
+                })
+                .map(advisory_of)
+                .transpose()
+        })
+        .await
+    }
+
+    /// Reads a list page by page (each page's `Link: rel="next"`) from
+    /// `first` until `find` finds what it looks for in a page.
+    async fn find_in_pages<T>(
+        &self,
+        first: String,
+        find: impl Fn(serde_json::Value) -> Result<Option<T>, GitHubError>,
+    ) -> Result<Option<T>, GitHubError> {
+        let mut next = Some(first);
         while let Some(url) = next {
             let a = self
                 .http
@@ -299,18 +317,10 @@ impl GitHub {
             if a.status != 200 {
                 return Err(refused(a));
             }
-            let list = a
-                .body
-                .as_array()
-                .ok_or_else(|| GitHubError::Unexpected("advisories: not a list".into()))?;
-            if let Some(mine) = list.iter().find(|v| {
-                v["description"]
-                    .as_str()
-                    .is_some_and(|d| d.contains(marker))
-            }) {
-                return advisory_of(mine).map(Some);
-            }
             next = a.next;
+            if let Some(found) = find(a.body)? {
+                return Ok(Some(found));
+            }
         }
         Ok(None)
     }

@@ -282,8 +282,19 @@ fn finish(fault: Option<Fault>, answer: Response) -> Response {
     }
 }
 
-/// One page of `items` and its `Link` header, as GitHub pages lists.
-fn page(inner: &Inner, path: &str, q: &BTreeMap<String, String>, items: Vec<Value>) -> Response {
+/// A list of the repository's `resource`: one page of `items`, newest
+/// first unless asked otherwise (as GitHub sorts by default), and its
+/// `Link` header, as GitHub pages lists.
+fn page(
+    inner: &Inner,
+    resource: &str,
+    q: &BTreeMap<String, String>,
+    mut items: Vec<Value>,
+) -> Response {
+    if q.get("direction").map_or("desc", String::as_str) == "desc" {
+        items.reverse();
+    }
+    let path = format!("/repos/{OWNER}/{REPO}/{resource}");
     let per_page = q
         .get("per_page")
         .and_then(|p| p.parse::<usize>().ok())
@@ -324,7 +335,7 @@ fn page(inner: &Inner, path: &str, q: &BTreeMap<String, String>, items: Vec<Valu
         resp.headers_mut()
             .insert("link", HeaderValue::from_str(&links.join(", ")).unwrap());
     }
-    resp
+    with_limits(inner, resp)
 }
 
 async fn repository(
@@ -391,19 +402,13 @@ async fn list_issues(
             invalid(json!([{ "resource": "Issue", "field": "state", "code": "invalid" }])),
         );
     }
-    let mut items: Vec<Value> = inner
+    let items: Vec<Value> = inner
         .issues
         .iter()
         .filter(|i| state == "all" || i["state"] == state)
         .cloned()
         .collect();
-    // Newest first unless asked otherwise, as GitHub sorts by default.
-    if q.get("direction").map_or("desc", String::as_str) == "desc" {
-        items.reverse();
-    }
-    let path = format!("/repos/{OWNER}/{REPO}/issues");
-    let resp = page(&inner, &path, &q, items);
-    with_limits(&inner, resp)
+    page(&inner, "issues", &q, items)
 }
 
 async fn create_issue(
@@ -581,18 +586,13 @@ async fn list_advisories(
     ) {
         return with_limits(&inner, r);
     }
-    let mut items: Vec<Value> = inner
+    let items: Vec<Value> = inner
         .advisories
         .iter()
         .filter(|a| q.get("state").is_none_or(|s| a["state"] == s.as_str()))
         .cloned()
         .collect();
-    if q.get("direction").map_or("desc", String::as_str) == "desc" {
-        items.reverse();
-    }
-    let path = format!("/repos/{OWNER}/{REPO}/security-advisories");
-    let resp = page(&inner, &path, &q, items);
-    with_limits(&inner, resp)
+    page(&inner, "security-advisories", &q, items)
 }
 
 async fn create_advisory(

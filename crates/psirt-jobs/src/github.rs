@@ -209,11 +209,11 @@ impl GitHubSteps {
         now: Timestamp,
     ) -> Result<(), GitHubStepError> {
         // After the release the release step takes everyone's access away.
-        if case.release.is_some() {
+        if case.release().is_some() {
             return Ok(());
         }
         let members: Vec<_> = case
-            .fix_lead
+            .fix_lead()
             .iter()
             .chain(&case.fix_team)
             .copied()
@@ -253,7 +253,7 @@ impl GitHubSteps {
         case: &Case,
         now: Timestamp,
     ) -> Result<(), GitHubStepError> {
-        if case.release.is_none() {
+        if case.release().is_none() {
             return Ok(());
         }
         let m = marker(&case.reference.to_string());

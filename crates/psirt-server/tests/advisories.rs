@@ -6,7 +6,8 @@
 //! embargo's instant every public URL answers as for a case that does not
 //! exist, and from the instant all of them serve it.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
@@ -17,7 +18,6 @@ use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 struct Server {
     base: String,
@@ -30,39 +30,9 @@ struct Server {
     bob: String,
 }
 
-fn admin_url() -> String {
-    std::env::var("PSIRT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 impl Server {
     async fn start(postgres: bool, now: Timestamp) -> Server {
-        let (store, pg, dir) = if postgres {
-            sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let name = format!("psirt_adv_{}", hex::encode(suffix));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, _) = admin_url()
-                .rsplit_once('/')
-                .map(|(b, n)| (b.to_string(), n.to_string()))
-                .unwrap();
-            (
-                Store::open(&format!("{base}/{name}")).await.unwrap(),
-                Some(name),
-                None,
-            )
-        } else {
-            let dir = tempfile::tempdir().unwrap();
-            let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-                .await
-                .unwrap();
-            (store, None, Some(dir))
-        };
+        let (store, pg, dir) = support::open(postgres, "psirt_adv").await;
         store
             .add_project("coredns", "CoreDNS", &Policy::default(), now)
             .await
@@ -100,18 +70,9 @@ impl Server {
             ..Settings::default()
         };
         let (router, _) = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Server {
-            base: format!("http://{addr}"),
+            base,
             store,
             clock,
             pg,
@@ -123,16 +84,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.store.close().await;
-        if let Some(name) = self.pg {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
+        support::close(&self.store, self.pg).await;
     }
 
     /// GET: the status, the content type and the body.

@@ -8,7 +8,8 @@
 //! Chromium and chromedriver come from Debian (`scripts/test` installs
 //! them); the tests fail, never skip, when they are missing.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -132,18 +133,9 @@ impl Site {
             users.push(user);
         }
         let (router, _) = app(AppState::new(store.clone(), Settings::default()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Site {
-            base: format!("http://{addr}"),
+            base,
             store,
             users,
             _dir: dir,

@@ -6,7 +6,9 @@
 //! and the release is a 409 until the Fix Lead resolves the conflict; the
 //! step's state and a failure's reason are on `/steps`.
 
-use std::net::SocketAddr;
+mod support;
+
+use support::Api;
 
 use psirt_core::Policy;
 use psirt_git::testing::project;
@@ -14,51 +16,7 @@ use psirt_jobs::fix_repo::FixRepositories;
 use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if !token.is_empty() {
-            req = req.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn command(&self, token: &str, case: &str, command: Value) -> (StatusCode, Value) {
-        let path = format!("/api/v1/cases/{case}/commands");
-        self.call("POST", &path, token, Some(json!({ "command": command })))
-            .await
-    }
-
-    async fn ok(&self, token: &str, case: &str, command: Value) -> Value {
-        let (status, body) = self.command(token, case, command.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{command}: {body}");
-        body
-    }
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fix_branch_and_its_plan_through_the_api() {
@@ -84,20 +42,7 @@ async fn the_fix_branch_and_its_plan_through_the_api() {
     }
     let (alice, dave) = (tokens[0].as_str(), tokens[1].as_str());
     let (router, _) = app(AppState::new(store.clone(), Settings::default()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let api = Api {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-    };
+    let api = Api::new(support::serve(router).await);
     let (status, body) = api
         .call(
             "POST",

@@ -2,8 +2,9 @@
 //! SQLite file and a fresh database on the real PostgreSQL server
 //! (`PSIRT_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use psirt_core::{Operation, Policy, Standing};
@@ -11,7 +12,6 @@ use psirt_server::{AppState, Settings, api::Door, api::ROUTES, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 struct Server {
     base: String,
@@ -25,42 +25,9 @@ struct Server {
     admin: String,
 }
 
-fn admin_url() -> String {
-    std::env::var("PSIRT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-async fn open(postgres: bool) -> (Store, Option<String>, Option<tempfile::TempDir>) {
-    if !postgres {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-            .await
-            .unwrap();
-        return (store, None, Some(dir));
-    }
-    sqlx::any::install_default_drivers();
-    let admin = admin_url();
-    let mut conn = sqlx::AnyConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL must be running for the HTTP tests ({admin}): {e}"));
-    let mut suffix = [0u8; 6];
-    getrandom::fill(&mut suffix).unwrap();
-    let name = format!("psirt_http_{}", hex::encode(suffix));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    (
-        Store::open(&format!("{base}/{name}")).await.unwrap(),
-        Some(name),
-        None,
-    )
-}
-
 impl Server {
     async fn start(postgres: bool, settings: Settings) -> Server {
-        let (store, pg, dir) = open(postgres).await;
+        let (store, pg, dir) = support::open(postgres, "psirt_http").await;
         let now = psirt_server::now();
         store
             .add_project("default", "Default", &Policy::default(), now)
@@ -83,18 +50,9 @@ impl Server {
             tokens.push(token.reveal().to_string());
         }
         let (router, _) = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Server {
-            base: format!("http://{addr}"),
+            base,
             store,
             pg,
             _dir: dir,
@@ -110,16 +68,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.store.close().await;
-        if let Some(name) = self.pg {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
+        support::close(&self.store, self.pg).await;
     }
 
     fn url(&self, path: &str) -> String {
@@ -214,7 +163,7 @@ fn every_route_has_a_row_in_the_access_matrix() {
     let (_, api) = {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let (store, _, _dir) = open(false).await;
+            let (store, _, _dir) = support::open(false, "psirt_http").await;
             app(AppState::new(store, Settings::default()))
         })
     };
@@ -4451,5 +4400,99 @@ both!(
             "{metrics}"
         );
         assert!(!metrics.contains("unmatched"), "{metrics}");
+    }
+);
+
+// Every row's door, over HTTP: for an anonymous caller and for a
+// signed-in person with no standing (no PST, no administrator, no
+// distributor; a fresh account for each row, so a row that ends its
+// caller's sessions touches no other), the answer is the one the row's
+// door and the access matrix give. The operations checked are then
+// compared with the rows' operations: each row's operation is exercised.
+both!(
+    every_rows_door_answers_as_the_access_matrix_says,
+    Settings::default(),
+    async |s: &Server| {
+        let (reference, _) = s.report("A door for every row").await;
+        let now = psirt_server::now();
+        let mut exercised = std::collections::HashSet::new();
+        for (i, route) in ROUTES.iter().enumerate() {
+            let path = route
+                .path
+                .replace("{reference}", &reference)
+                .replace("{token}", "0000000000000000000000000000000000000000")
+                .replace("{id}", "1")
+                .replace("{kind}", "forthcoming_fix_notice")
+                .replace("{email}", "alice@example.org")
+                .replace("{slug}", "default")
+                .replace("{name}", "fix_ready")
+                .replace("{org}", "1")
+                .replace("{format}", "osv");
+            let method = route.method.to_uppercase();
+            let what = format!("{method} {} ({:?})", route.path, route.door);
+            let (user, token) = s
+                .store
+                .add_user(
+                    &format!("probe{i}@example.org").parse().unwrap(),
+                    "Probe",
+                    false,
+                    now,
+                )
+                .await
+                .unwrap();
+            let person = psirt_core::Actor::Person {
+                user: user.id,
+                pst: false,
+                admin: false,
+            };
+            let (anonymous, _) = s.call(&method, &path, None, None).await;
+            let (signed_in, _) = s.call(&method, &path, Some(token.reveal()), None).await;
+            let refused = |status: StatusCode| {
+                status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+            };
+            match route.door {
+                Door::Instance(op) if op.allowed().contains(&Standing::Anyone) => {
+                    assert!(!refused(anonymous), "{what}: anonymous got {anonymous}");
+                    assert!(!refused(signed_in), "{what}: a person got {signed_in}");
+                    exercised.insert(op);
+                }
+                Door::Instance(op) | Door::Scrape(op) => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    if psirt_core::authorize_instance(&person, op).is_ok() {
+                        assert!(!refused(signed_in), "{what}: a person got {signed_in}");
+                    } else {
+                        assert_eq!(signed_in, StatusCode::FORBIDDEN, "{what}: a person");
+                    }
+                    exercised.insert(op);
+                }
+                // The store finds no case by a link that is not one.
+                Door::Link(op) => {
+                    assert_eq!(anonymous, StatusCode::NOT_FOUND, "{what}: anonymous");
+                    exercised.insert(op);
+                }
+                // Signed in, or 401; then the handler reads its input and
+                // the store decides with what it loads: a person with no
+                // standing on it never succeeds (sent without a body, a
+                // route that needs one answers 400 or 422 first) unless any
+                // signed-in person may.
+                Door::Store(op) => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    assert_ne!(signed_in, StatusCode::UNAUTHORIZED, "{what}: a person");
+                    assert!(
+                        !signed_in.is_success() || op.allowed().contains(&Standing::Person),
+                        "{what}: a person with no standing got {signed_in}"
+                    );
+                    exercised.insert(op);
+                }
+                Door::Command => {
+                    assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
+                    assert_ne!(signed_in, StatusCode::UNAUTHORIZED, "{what}: a person");
+                }
+            }
+        }
+        let rows: std::collections::HashSet<Operation> =
+            ROUTES.iter().filter_map(|r| r.door.operation()).collect();
+        assert_eq!(exercised, rows, "a row's operation went unexercised");
+        assert!(rows.len() > 20);
     }
 );

@@ -9,7 +9,9 @@
 //! the Fix Team member outside the PST and the notified distributor
 //! losing access at the release.
 
-use std::net::SocketAddr;
+mod support;
+
+use support::Api;
 
 use jiff::Timestamp;
 use psirt_server::advisories::Clock;
@@ -17,55 +19,6 @@ use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if !token.is_empty() {
-            req = req.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn command(&self, token: &str, case: &str, command: Value) -> (StatusCode, Value) {
-        let path = format!("/api/v1/cases/{case}/commands");
-        self.call("POST", &path, token, Some(json!({ "command": command })))
-            .await
-    }
-
-    async fn ok(&self, token: &str, case: &str, command: Value) -> Value {
-        let (status, body) = self.command(token, case, command.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{command}: {body}");
-        body
-    }
-
-    async fn case(&self, token: &str, case: &str) -> (StatusCode, Value) {
-        self.call("GET", &format!("/api/v1/cases/{case}"), token, None)
-            .await
-    }
-}
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
@@ -109,20 +62,7 @@ async fn the_kubernetes_preset_through_the_api() {
         ..Settings::default()
     };
     let (router, _) = app(AppState::new(store.clone(), settings));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let api = Api {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-    };
+    let api = Api::new(support::serve(router).await);
 
     // The project adopts the Kubernetes preset by name; a name that is no
     // preset is refused naming the field.

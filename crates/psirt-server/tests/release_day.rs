@@ -16,7 +16,8 @@
 //! way. SQLite only: the walk is heavy (git, gpg, two stand-ins) and the
 //! two-database tests of each piece are in psirt-store and psirt-jobs.
 
-use std::net::SocketAddr;
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,9 +45,9 @@ fn at(minutes: i64) -> Timestamp {
     "2026-11-02T09:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
 }
 
+/// The API's client on the case the walk follows.
 struct Api {
-    base: String,
-    http: reqwest::Client,
+    client: support::Api,
     case: String,
 }
 
@@ -58,35 +59,16 @@ impl Api {
         token: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if !token.is_empty() {
-            req = req.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        self.client.call(method, path, token, body).await
     }
 
     async fn command(&self, token: &str, command: Value) -> (StatusCode, Value) {
-        let path = format!("/api/v1/cases/{}/commands", self.case);
-        self.call("POST", &path, token, Some(json!({ "command": command })))
-            .await
+        self.client.command(token, &self.case, command).await
     }
 
     /// Runs the command; anything but a 200 fails the test with the answer.
     async fn ok(&self, token: &str, command: Value) -> Value {
-        let (status, body) = self.command(token, command.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{command}: {body}");
-        body
+        self.client.ok(token, &self.case, command).await
     }
 
     async fn view(&self, token: &str) -> Value {
@@ -206,16 +188,7 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
         ..Settings::default()
     };
     let (router, _) = app(AppState::new(store.clone(), settings));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let base = support::serve(router).await;
     let github_steps = GitHubSteps {
         store: store.clone(),
         targets: Arc::new(Connected {
@@ -250,8 +223,7 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
 
     // The report, through the public intake.
     let mut api = Api {
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
+        client: support::Api::new(base),
         case: String::new(),
     };
     let report = json!({"summary": "Cache poisoning through CNAME chains",
@@ -615,8 +587,9 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
         .await
         .unwrap();
     let page = api
+        .client
         .http
-        .get(format!("{}/cases/{}", api.base, api.case))
+        .get(format!("{}/cases/{}", api.client.base, api.case))
         .header(
             "cookie",
             format!("psirt_session={}", session.cookie.reveal()),

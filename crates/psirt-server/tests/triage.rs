@@ -6,7 +6,8 @@
 //! answer, and the intake's limits (reports per reporter address per day,
 //! a size limit per field, the "AI tools" answer the team sees).
 
-use std::net::SocketAddr;
+mod support;
+
 use std::num::NonZeroU32;
 
 use psirt_core::Policy;
@@ -14,14 +15,12 @@ use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 struct Server {
-    base: String,
+    api: support::Api,
     store: Store,
     pg: Option<String>,
     _dir: Option<tempfile::TempDir>,
-    http: reqwest::Client,
     /// On the PST.
     alice: String,
     /// Not on the PST.
@@ -30,32 +29,9 @@ struct Server {
     root: String,
 }
 
-fn admin_url() -> String {
-    std::env::var("PSIRT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
 impl Server {
     async fn start(postgres: bool) -> Server {
-        let (store, pg, dir) = if postgres {
-            sqlx::any::install_default_drivers();
-            let admin = admin_url();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-            let mut suffix = [0u8; 6];
-            getrandom::fill(&mut suffix).unwrap();
-            let name = format!("psirt_triage_{}", hex::encode(suffix));
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
-            let store = Store::open(&format!("{base}/{name}")).await.unwrap();
-            (store, Some(name), None)
-        } else {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}/psirt.db", dir.path().display());
-            (Store::open(&url).await.unwrap(), None, Some(dir))
-        };
+        let (store, pg, dir) = support::open(postgres, "psirt_triage").await;
         let now = psirt_server::now();
         store
             .add_project("default", "Default", &Policy::default(), now)
@@ -82,22 +58,12 @@ impl Server {
             ..Settings::default()
         };
         let (router, _) = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Server {
-            base: format!("http://{addr}"),
+            api: support::Api::new(base),
             store,
             pg,
             _dir: dir,
-            http: reqwest::Client::new(),
             alice: tokens[0].clone(),
             dev: tokens[1].clone(),
             root: tokens[2].clone(),
@@ -105,16 +71,7 @@ impl Server {
     }
 
     async fn stop(self) {
-        self.store.close().await;
-        if let Some(name) = self.pg {
-            let mut conn = sqlx::AnyConnection::connect(&admin_url()).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        }
+        support::close(&self.store, self.pg).await;
     }
 
     async fn call(
@@ -124,22 +81,7 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        self.api.call(method, path, token.unwrap_or(""), body).await
     }
 
     /// A report; returns its reference and status URL.

@@ -3,7 +3,7 @@
 //! with its pre-session token, CSRF on every signed-in form, forms shown
 //! again with the input kept and each error next to its field, and access.
 
-use std::net::SocketAddr;
+mod support;
 
 use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
@@ -55,18 +55,9 @@ impl Site {
             }
         }
         let (router, _) = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let base = support::serve(router).await;
         Site {
-            base: format!("http://{addr}"),
+            base,
             store,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

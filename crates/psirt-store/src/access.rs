@@ -31,15 +31,8 @@ impl Store {
         caller: &Caller,
         reference: psirt_core::CaseRef,
     ) -> Result<Vec<crate::AuditRecord>, StoreError> {
-        let (_, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(
-            &mut *self.pool.acquire().await?,
-            &caller.principal,
-            &record.case,
-        )
-        .await?;
-        psirt_core::authorize(&actor, psirt_core::Operation::ViewCaseAudit, &record.case)
-            .map_err(psirt_core::Refusal::from)?;
+        self.may(caller, reference, psirt_core::Operation::ViewCaseAudit)
+            .await?;
         self.audit_show(reference).await
     }
 }

@@ -520,12 +520,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT slug FROM projects WHERE slug = $1")
-                .bind(project)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
+        if !project_exists(&mut tx, project).await? {
             return Err(StoreError::NotFound(format!("project {project:?}")));
         }
         let position: i64 = sqlx::query_scalar(
@@ -671,6 +666,18 @@ impl Store {
 /// Writes a new account (no token, no password), in the caller's
 /// transaction: the one place accounts are created. The caller writes the
 /// `user.add` audit entry.
+/// Whether the project exists, asked in the caller's transaction.
+pub(crate) async fn project_exists(
+    conn: &mut sqlx::AnyConnection,
+    slug: &str,
+) -> Result<bool, StoreError> {
+    let exists: Option<String> = sqlx::query_scalar("SELECT slug FROM projects WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?;
+    Ok(exists.is_some())
+}
+
 pub(crate) async fn insert_user(
     tx: &mut sqlx::AnyConnection,
     email: &EmailAddress,

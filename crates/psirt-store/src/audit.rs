@@ -85,6 +85,24 @@ pub(crate) struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// What `caller` did or read, with the caller's actor and origin.
+    pub(crate) fn by(
+        caller: &crate::Caller,
+        action: impl Into<String>,
+        case: Option<CaseRef>,
+        detail: String,
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: crate::standing::audit_actor(&caller.principal),
+            action: action.into(),
+            case,
+            origin: caller.origin.clone(),
+            detail,
+        }
+    }
+}
+
 /// Actor and origin of the account operations the command line performs
 /// as the local administrator. They take no caller yet; when the server
 /// exposes them, it will pass its own.

@@ -305,14 +305,8 @@ impl Store {
                 format!("{denied_prefix}{denied}"),
             ),
         };
-        self.audit(&AuditEntry {
-            actor: audit_actor(&caller.principal),
-            action,
-            case: Some(reference),
-            origin: caller.origin.clone(),
-            detail,
-        })
-        .await?;
+        self.audit(&AuditEntry::by(caller, action, Some(reference), detail))
+            .await?;
         decision.map_err(psirt_core::Refusal::from)?;
         Ok(())
     }

@@ -162,7 +162,10 @@ pub(crate) async fn schedule_for_events(
                 | Change::FixLeadAssigned { .. }
         )
     };
-    if github && case.release.is_none() && case.fix_team_formed_at.is_some() && asked(team_changed)
+    if github
+        && case.release().is_none()
+        && case.fix_team_formed_at.is_some()
+        && asked(team_changed)
     {
         steps.push(Step::GitHubAdvisory);
     }
@@ -189,7 +192,7 @@ pub(crate) async fn schedule_for_events(
         .await?;
     }
     let public_at = psirt_core::public_at(case).filter(|_| {
-        case.release
+        case.release()
             .as_ref()
             .is_some_and(|r| r.published_at.is_none())
     });

@@ -484,13 +484,12 @@ impl Store {
         audit::append(
             &mut tx,
             self.backend,
-            &AuditEntry {
-                actor: audit_actor(&caller.principal),
-                action: action.into(),
-                case: Some(reference),
-                origin: caller.origin.clone(),
-                detail: format!("{}: {changed} copies", kind.as_str()),
-            },
+            &AuditEntry::by(
+                caller,
+                action,
+                Some(reference),
+                format!("{}: {changed} copies", kind.as_str()),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -691,36 +690,38 @@ fn outgoing(row: &sqlx::any::AnyRow) -> Result<Outgoing, StoreError> {
     })
 }
 
-/// A copy's attachments as the `attachments` column keeps them (migration
-/// 0015): a JSON array, or NULL for none.
+/// One attachment as the `attachments` column keeps it (migration 0015),
+/// written and read by this one shape (its keys in the order they have
+/// always been stored).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredAttachment<C> {
+    content: C,
+    content_type: String,
+    name: String,
+}
+
+/// A copy's attachments as the `attachments` column keeps them: a JSON
+/// array, or NULL for none.
 fn attachments_json(attachments: &[MailAttachment]) -> Option<String> {
     if attachments.is_empty() {
         return None;
     }
-    let list: Vec<serde_json::Value> = attachments
+    let list: Vec<StoredAttachment<&str>> = attachments
         .iter()
-        .map(|a| {
-            serde_json::json!({
-                "name": a.name,
-                "content_type": a.content_type,
-                "content": a.content.expose(),
-            })
+        .map(|a| StoredAttachment {
+            content: a.content.expose().as_str(),
+            content_type: a.content_type.clone(),
+            name: a.name.clone(),
         })
         .collect();
-    Some(serde_json::Value::Array(list).to_string())
+    Some(serde_json::to_string(&list).expect("strings serialize"))
 }
 
 fn attachments_from(column: Option<String>) -> Result<Vec<MailAttachment>, StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Stored {
-        name: String,
-        content_type: String,
-        content: String,
-    }
     let Some(json) = column else {
         return Ok(Vec::new());
     };
-    let stored: Vec<Stored> = serde_json::from_str(&json)
+    let stored: Vec<StoredAttachment<String>> = serde_json::from_str(&json)
         .map_err(|e| StoreError::Corrupt(format!("outbox attachments: {e}")))?;
     Ok(stored
         .into_iter()

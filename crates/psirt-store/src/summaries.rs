@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use psirt_core::{Case, CaseSummary, Operation, UserId, authorize_summary};
 use sqlx::{AnyConnection, Row};
 
-use crate::standing::{Caller, Principal, actor_for_summary, audit_actor, instance_actor};
+use crate::standing::{Caller, Principal, actor_for_summary, instance_actor};
 use crate::{Backend, Store, StoreError, micros};
 
 /// The largest page a list returns; a longer one is refused, naming `limit`.
@@ -485,13 +485,12 @@ impl Store {
             return Ok(());
         }
         let references: Vec<String> = shown.iter().map(|c| c.reference.to_string()).collect();
-        self.audit(&crate::audit::AuditEntry {
-            actor: audit_actor(&caller.principal),
-            action: crate::audit::LIST.into(),
-            case: None,
-            origin: caller.origin.clone(),
-            detail: references.join(" "),
-        })
+        self.audit(&crate::audit::AuditEntry::by(
+            caller,
+            crate::audit::LIST,
+            None,
+            references.join(" "),
+        ))
         .await
     }
 

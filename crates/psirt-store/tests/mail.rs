@@ -153,7 +153,7 @@ both!(
             .await
             .unwrap()
             .case
-            .fix_lead
+            .fix_lead()
             .unwrap();
         let lead_email = users
             .iter()

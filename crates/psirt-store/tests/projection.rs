@@ -153,7 +153,7 @@ fn random_command(rng: &mut Lcg, users: &[User], now: Timestamp) -> Command {
 /// also carries cases to their release and close.
 fn next_step(case: &psirt_core::Case, member: UserId, rng: &mut Lcg) -> Command {
     let commit: CommitId = "abc1234".parse().unwrap();
-    if case.fix_lead.is_none() {
+    if case.fix_lead().is_none() {
         Command::AssignFixLead {
             lead: None,
             override_reason: None,
@@ -187,7 +187,7 @@ fn next_step(case: &psirt_core::Case, member: UserId, rng: &mut Lcg) -> Command 
         Command::DraftAnnouncement {
             text: "A release fixes it.".into(),
         }
-    } else if case.release.is_none() {
+    } else if case.release().is_none() {
         Command::Release {
             version: "v1.2.1".into(),
             base_release: "v1.2.0".into(),
@@ -261,7 +261,7 @@ both!(
                 &users[0]
             };
             let (actor, command) = if rng.below(10) < 7 {
-                let actor = match case.fix_lead {
+                let actor = match case.fix_lead() {
                     Some(lead) => users.iter().find(|u| u.id == lead).unwrap().clone(),
                     None => pst_of_case.clone(),
                 };
@@ -417,7 +417,7 @@ both!(
             .await
             .unwrap()
             .case
-            .fix_lead
+            .fix_lead()
             .unwrap();
         let lead_user = users.iter().find(|u| u.id == lead).unwrap();
         store

@@ -172,7 +172,7 @@ both!(
             let after = assign(&store, &pst, case.reference, None, None, t(T0))
                 .await
                 .unwrap();
-            let lead = after.case.fix_lead.unwrap();
+            let lead = after.case.fix_lead().unwrap();
             let name = users.iter().find(|u| u.id == lead).unwrap().name.clone();
             order.push(name.chars().next().unwrap());
             *led.entry(name).or_default() += 1;
@@ -200,7 +200,7 @@ both!(
             .reference;
         let r1 = assign(&store, &pst, c1, None, None, t(T0)).await.unwrap();
         assert_eq!(
-            r1.case.fix_lead,
+            r1.case.fix_lead(),
             Some(users[1].id),
             "alice is away: bob leads"
         );
@@ -241,7 +241,7 @@ both!(
         )
         .await
         .unwrap();
-        assert_eq!(r2.case.fix_lead, Some(users[2].id));
+        assert_eq!(r2.case.fix_lead(), Some(users[2].id));
         let last = r2.events.last().unwrap();
         assert_eq!(
             serde_json::to_string(&last.change).unwrap(),
@@ -256,7 +256,7 @@ both!(
             .case
             .reference;
         let r3 = assign(&store, &pst, c3, None, None, t(T0)).await.unwrap();
-        assert_eq!(r3.case.fix_lead, Some(users[0].id));
+        assert_eq!(r3.case.fix_lead(), Some(users[0].id));
 
         // Nobody available: a clear error, nothing recorded.
         for u in &users {
@@ -660,7 +660,7 @@ both!(
         }
         let mut led: BTreeMap<i64, usize> = BTreeMap::new();
         for task in tasks {
-            let lead = task.await.unwrap().unwrap().case.fix_lead.unwrap();
+            let lead = task.await.unwrap().unwrap().case.fix_lead().unwrap();
             *led.entry(lead.get()).or_default() += 1;
         }
         assert_eq!(

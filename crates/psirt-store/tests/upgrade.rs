@@ -35,7 +35,7 @@ async fn reads_the_same(store: &Store, fixture: &str) {
         .await
         .unwrap()
         .id;
-    assert_eq!(case.fix_lead, Some(lead_id), "{fixture}");
+    assert_eq!(case.fix_lead(), Some(lead_id), "{fixture}");
     assert_eq!(
         case.cvss_final.as_ref().map(|v| v.to_string()).as_deref(),
         Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"),

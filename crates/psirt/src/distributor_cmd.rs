@@ -336,55 +336,16 @@ pub async fn run(
                 .await?;
             println!("you accepted the embargo policy of {}", org.name);
         }
-        DistributorCmd::Approve { org } => {
-            decide(
-                store,
-                &caller,
-                org_id(org).await?,
-                OrgDecision::Approve,
-                now,
-            )
-            .await?
-        }
-        DistributorCmd::Reject { org, reason } => {
-            decide(
-                store,
-                &caller,
-                org_id(org).await?,
-                OrgDecision::Reject { reason },
-                now,
-            )
-            .await?
-        }
-        DistributorCmd::Suspend { org, reason } => {
-            decide(
-                store,
-                &caller,
-                org_id(org).await?,
-                OrgDecision::Suspend { reason },
-                now,
-            )
-            .await?
-        }
-        DistributorCmd::Reinstate { org, reason } => {
-            decide(
-                store,
-                &caller,
-                org_id(org).await?,
-                OrgDecision::Reinstate { reason },
-                now,
-            )
-            .await?
-        }
-        DistributorCmd::Remove { org, reason } => {
-            decide(
-                store,
-                &caller,
-                org_id(org).await?,
-                OrgDecision::Remove { reason },
-                now,
-            )
-            .await?
+        cmd @ (DistributorCmd::Approve { .. }
+        | DistributorCmd::Reject { .. }
+        | DistributorCmd::Suspend { .. }
+        | DistributorCmd::Reinstate { .. }
+        | DistributorCmd::Remove { .. }) => {
+            let (org, decision) = cmd.decision().expect("a PST's decision");
+            let org = store
+                .decide_distributor(&caller, org_id(org).await?, decision, now)
+                .await?;
+            println!("{} is {}", org.name, org.state.as_str());
         }
         DistributorCmd::AddPerson {
             org,
@@ -551,14 +512,16 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn decide(
-    store: &Store,
-    caller: &Caller,
-    org: i64,
-    decision: OrgDecision,
-    now: jiff::Timestamp,
-) -> anyhow::Result<()> {
-    let org = store.decide_distributor(caller, org, decision, now).await?;
-    println!("{} is {}", org.name, org.state.as_str());
-    Ok(())
+impl DistributorCmd {
+    /// The PST's decision this command asks for, on which organisation.
+    fn decision(self) -> Option<(String, OrgDecision)> {
+        Some(match self {
+            DistributorCmd::Approve { org } => (org, OrgDecision::Approve),
+            DistributorCmd::Reject { org, reason } => (org, OrgDecision::Reject { reason }),
+            DistributorCmd::Suspend { org, reason } => (org, OrgDecision::Suspend { reason }),
+            DistributorCmd::Reinstate { org, reason } => (org, OrgDecision::Reinstate { reason }),
+            DistributorCmd::Remove { org, reason } => (org, OrgDecision::Remove { reason }),
+            _ => return None,
+        })
+    }
 }

@@ -351,7 +351,7 @@ fn the_retrospective_is_due_within_three_days_of_the_release_and_stale_cases_are
     let mut w = k8s_ready();
     w.release();
     let due = w.case.milestone(Milestone::Retrospective).due().unwrap();
-    let released = w.case.release.as_ref().unwrap().at;
+    let released = w.case.release().unwrap().at;
     assert_eq!(relative(released, due.at), "+3d");
     // Stale pings, by severity: a critical case quiet for two days.
     let mut w = k8s_at("2026-12-01T09:00:00Z");

@@ -220,7 +220,7 @@ fn releasing_early_after_an_embargo_break_pulls_every_due_time_to_the_assessment
     "#]].assert_eq(&crate::mail::show(&w.mails()));
     w.at("9d");
     w.release();
-    assert_eq!(w.rel(w.case.release.as_ref().unwrap().at), "+9d");
+    assert_eq!(w.rel(w.case.release().unwrap().at), "+9d");
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn a_release_before_the_upstream_embargo_ends_is_public_at_its_end() {
     );
     // Recorded ahead of the instant, public at the embargo's end.
     w.release();
-    assert_eq!(w.case.release.as_ref().unwrap().at, day0_plus("21d"));
+    assert_eq!(w.case.release().unwrap().at, day0_plus("21d"));
     assert_eq!(psirt_core::public_at(&w.case), Some(day0_plus("25d")));
     w.check(
         w.person(ALICE),
@@ -324,7 +324,7 @@ fn a_release_before_the_upstream_embargo_ends_is_public_at_its_end() {
     w.at("25d");
     w.ok(Actor::System, Command::Publish);
     assert_eq!(
-        w.case.release.as_ref().unwrap().published_at,
+        w.case.release().unwrap().published_at,
         Some(day0_plus("25d"))
     );
     w.check(

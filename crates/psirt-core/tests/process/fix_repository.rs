@@ -417,10 +417,7 @@ fn a_release_waits_for_a_plan_of_the_current_commits_with_every_conflict_resolve
     w.ok(w.lead(), resolve("release-1.11"));
     w.ok(w.lead(), release());
     // With a fix repository, the picks are the plan's commits.
-    assert_eq!(
-        w.case.release.as_ref().unwrap().cherry_picks,
-        [commit("aaa1111")]
-    );
+    assert_eq!(w.case.release().unwrap().cherry_picks, [commit("aaa1111")]);
 }
 
 #[test]

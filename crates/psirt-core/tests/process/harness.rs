@@ -197,7 +197,7 @@ impl World {
     }
 
     pub fn lead(&self) -> Actor {
-        self.person(self.case.fix_lead.expect("the case has a Fix Lead"))
+        self.person(self.case.fix_lead().expect("the case has a Fix Lead"))
     }
 
     pub fn try_run(&mut self, actor: Actor, command: psirt_core::Command) -> Result<(), Refusal> {
@@ -292,7 +292,7 @@ impl World {
                 override_reason: None,
             },
         );
-        assert_eq!(self.case.fix_lead, Some(lead));
+        assert_eq!(self.case.fix_lead(), Some(lead));
     }
 
     /// Alice leads, with Dave on the Fix Team.
@@ -336,7 +336,7 @@ impl World {
     /// Everything the release needs: team, final CVSS, a ready fix, a CVE
     /// and the announcement draft.
     pub fn ready_to_release(&mut self) {
-        if self.case.fix_lead.is_none() {
+        if self.case.fix_lead().is_none() {
             self.form_team();
         }
         self.finalize_cvss(CRITICAL);

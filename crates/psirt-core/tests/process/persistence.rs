@@ -234,7 +234,7 @@ fn a_release_stored_without_its_public_instant_is_public_at_the_release() {
     old["change"].as_object_mut().unwrap().remove("public_at");
     let events: Vec<Event> = serde_json::from_value(serde_json::Value::Array(stored)).unwrap();
     let case = Case::from_events(&events).unwrap();
-    let release = case.release.as_ref().unwrap();
+    let release = case.release().unwrap();
     assert_eq!(release.public_at, release.at);
     assert_eq!(psirt_core::public_at(&case), Some(release.at));
 }

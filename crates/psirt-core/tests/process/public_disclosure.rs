@@ -28,7 +28,7 @@ fn a_public_disclosure_makes_every_due_time_asap() {
     "#]]
     .assert_eq(&w.milestones());
     assert_eq!(
-        w.case.public.as_ref().unwrap().link.as_deref(),
+        w.case.public().unwrap().link.as_deref(),
         Some("https://github.com/coredns/coredns/issues/9999")
     );
 }

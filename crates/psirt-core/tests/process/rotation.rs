@@ -47,7 +47,7 @@ impl Project {
         )?;
         self.roster = w.pst.clone();
         self.turn = w.turn;
-        let lead = w.case.fix_lead.unwrap();
+        let lead = w.case.fix_lead().unwrap();
         self.cases.push(w);
         Ok(lead)
     }
@@ -64,7 +64,7 @@ impl Project {
     fn leads(&self) -> String {
         self.cases
             .iter()
-            .map(|w| initial(w.case.fix_lead.unwrap()))
+            .map(|w| initial(w.case.fix_lead().unwrap()))
             .collect()
     }
 }
@@ -89,7 +89,7 @@ fn the_fix_lead_rotates_round_robin_across_the_pst() {
         let led = p
             .cases
             .iter()
-            .filter(|w| w.case.fix_lead == Some(member))
+            .filter(|w| w.case.fix_lead() == Some(member))
             .count();
         assert_eq!(led, 3, "{member}");
     }
@@ -226,7 +226,7 @@ fn the_rotation_skips_the_unavailable_within_one_case() {
             override_reason: None,
         },
     );
-    assert_eq!(w.case.fix_lead, Some(BOB));
+    assert_eq!(w.case.fix_lead(), Some(BOB));
     // Bob took the project's first turn.
     expect![[r#"
         [
@@ -288,9 +288,9 @@ fn reassigning_the_fix_lead_needs_a_reason() {
             override_reason: Some("Bob is ill for two weeks.".into()),
         },
     );
-    assert_eq!(w.case.fix_lead, Some(CAROL));
+    assert_eq!(w.case.fix_lead(), Some(CAROL));
     // The milestone was met when the first lead was assigned.
-    assert_eq!(w.rel(w.case.fix_lead_assigned_at.unwrap()), "+0m");
+    assert_eq!(w.rel(w.case.fix_lead_assigned_at().unwrap()), "+0m");
     // The new lead runs the case; the old one stays on the Fix Team.
     w.check(
         w.lead(),

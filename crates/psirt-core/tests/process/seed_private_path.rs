@@ -60,7 +60,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
             override_reason: None,
         },
     );
-    assert_eq!(w.case.fix_lead, Some(BOB));
+    assert_eq!(w.case.fix_lead(), Some(BOB));
     // Bob took the project's next turn: Carol leads the next case.
     assert_eq!(w.pst[1].last_turn, Some(13));
     assert_eq!(next_fix_lead(&w.pst), Some(CAROL));
@@ -388,7 +388,7 @@ fn a_private_report_runs_the_whole_process_within_21_days() {
         expect![["CaseClosed: the case is closed: nothing on it can change any more"]],
     );
     // The release records the cherry-pick plan onto the last release.
-    let release = w.case.release.as_ref().unwrap();
+    let release = w.case.release().unwrap();
     assert_eq!(
         (release.version.as_str(), release.base_release.as_str()),
         ("v1.12.1", "v1.12.0")

@@ -34,7 +34,7 @@ fn the_summary_follows_the_fold_through_the_whole_process() {
         assert_eq!(s.project, w.case.project);
         assert_eq!(s.open, w.case.is_open());
         assert_eq!(s.urgent, w.case.urgent());
-        assert_eq!(s.fix_lead, w.case.fix_lead);
+        assert_eq!(s.fix_lead, w.case.fix_lead());
         assert_eq!(s.fix_team, w.case.fix_team);
         assert_eq!(s.next_due, w.case.next_due());
         assert_eq!(s.public_from, psirt_core::public_at(&w.case));
@@ -64,8 +64,8 @@ fn the_summary_follows_the_fold_through_the_whole_process() {
     }
     let s = summary(&w.case);
     let (at, version) = s.released.clone().expect("released");
-    assert_eq!(at, w.case.release.as_ref().unwrap().at);
-    assert_eq!(version, w.case.release.as_ref().unwrap().version);
+    assert_eq!(at, w.case.release().unwrap().at);
+    assert_eq!(version, w.case.release().unwrap().version);
     assert!(
         s.public_from.is_some_and(|p| p <= at),
         "public at the release at the latest"

@@ -248,11 +248,11 @@ impl ReporterStatus {
     pub(crate) fn new(case: &psirt_core::Case) -> ReporterStatus {
         let stage = if !case.is_open() {
             "closed"
-        } else if case.release.is_some() {
+        } else if case.release().is_some() {
             "released"
         } else if case.fix_ready_at.is_some() {
             "fix ready, release being prepared"
-        } else if case.fix_lead.is_some() {
+        } else if case.fix_lead().is_some() {
             "being fixed"
         } else if case.awaiting_information() {
             "waiting for your answer"
@@ -278,7 +278,7 @@ impl ReporterStatus {
                     text: text.clone(),
                 }),
         );
-        let released = case.release.is_some();
+        let released = case.release().is_some();
         ReporterStatus {
             reference: case.reference.to_string(),
             summary: case.summary.clone(),
@@ -292,7 +292,7 @@ impl ReporterStatus {
                 .map(MilestoneView::new)
                 .filter(|m| m.status != "not_applicable")
                 .collect(),
-            released_version: case.release.as_ref().map(|r| r.version.clone()),
+            released_version: case.release().map(|r| r.version.clone()),
             cves: if released {
                 case.cves.iter().map(ToString::to_string).collect()
             } else {

@@ -297,13 +297,40 @@ pub(crate) fn unaddressable_name(name: &str) -> Option<String> {
         .then(|| format!("{name:?} names a route of the API; choose another name"))
 }
 
-/// The organisation a `{org}` path parameter names: digits are its id,
-/// anything else its name on the project's list (`project`, or the
-/// default project). An unknown name is a 404.
-pub(crate) async fn org_id(state: &AppState, q: ProjectQuery, org: &str) -> Result<i64, ApiError> {
-    if let Ok(id) = org.parse::<i64>() {
-        return Ok(id);
+/// A route's `{org}` path parameter with the `project` query that names
+/// its list, read before the body and resolved by [`OrgParam::id`] after
+/// it (so a bad body is refused before an unknown name).
+pub(crate) struct OrgParam {
+    org: String,
+    query: ProjectQuery,
+}
+
+impl axum::extract::FromRequestParts<AppState> for OrgParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<OrgParam, ApiError> {
+        #[derive(Deserialize)]
+        struct Named {
+            org: String,
+        }
+        let ApiPath(Named { org }) = ApiPath::from_request_parts(parts, state).await?;
+        let ApiQuery(query) = ApiQuery::from_request_parts(parts, state).await?;
+        Ok(OrgParam { org, query })
     }
-    let project = q.or_default(state);
-    Ok(state.store.distributor_org_id(&project, org).await?)
+}
+
+impl OrgParam {
+    /// The organisation it names: digits are its id, anything else its
+    /// name on the project's list (`project`, or the default project). An
+    /// unknown name is a 404.
+    pub(crate) async fn id(self, state: &AppState) -> Result<i64, ApiError> {
+        if let Ok(id) = self.org.parse::<i64>() {
+            return Ok(id);
+        }
+        let project = self.query.or_default(state);
+        Ok(state.store.distributor_org_id(&project, &self.org).await?)
+    }
 }

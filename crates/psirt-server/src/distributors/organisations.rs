@@ -73,10 +73,9 @@ pub(crate) async fn my_orgs(
 pub(crate) async fn get_org(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let org = state.store.distributor_org(&auth.caller, org).await?;
     Ok(axum::Json(DistributorOrgView::new(&org)))
 }
@@ -98,11 +97,10 @@ pub struct VouchRequest {
 pub(crate) async fn vouch(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
     ApiJson(req): ApiJson<VouchRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let org = if req.confirm {
         state
             .store
@@ -127,10 +125,9 @@ pub(crate) async fn vouch(
 pub(crate) async fn accept(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let org = state
         .store
         .accept_embargo_policy(&auth.caller, org, now())
@@ -210,11 +207,10 @@ pub struct DecisionRequest {
 pub(crate) async fn decide(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
     ApiJson(req): ApiJson<DecisionRequest>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let decision = req.decision.with(req.reason)?;
     let org = state
         .store
@@ -241,11 +237,10 @@ fn first_error(errors: Vec<(String, String)>) -> ApiError {
 pub(crate) async fn add_person(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath(org): ApiPath<String>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
     ApiJson(req): ApiJson<PersonInput>,
 ) -> Result<(StatusCode, axum::Json<DistributorOrgView>), ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let mut errors = Vec::new();
     let person = person("", &req, now(), &mut errors).ok_or_else(|| first_error(errors))?;
     let org = state
@@ -266,10 +261,10 @@ pub(crate) async fn add_person(
 pub(crate) async fn remove_person(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath((org, email)): ApiPath<(String, String)>,
-    ApiQuery(q): ApiQuery<ProjectQuery>,
+    org: OrgParam,
+    ApiPath((_org, email)): ApiPath<(String, String)>,
 ) -> Result<axum::Json<DistributorOrgView>, ApiError> {
-    let org = org_id(&state, q, &org).await?;
+    let org = org.id(&state).await?;
     let email: EmailAddress = email
         .parse()
         .map_err(|_| ApiError::NotFound(format!("person {email:?} not found")))?;

@@ -356,16 +356,16 @@ impl CaseView {
                 name: r.name.clone(),
                 email: r.email.as_ref().map(ToString::to_string),
             }),
-            disclosure: if case.public.is_some() {
+            disclosure: if case.public().is_some() {
                 "public"
             } else {
                 "private"
             },
             reported_at: case.reported_at,
-            public_link: case.public.as_ref().and_then(|p| p.link.clone()),
+            public_link: case.public().and_then(|p| p.link.clone()),
             urgent: case.urgent(),
             open: case.is_open(),
-            fix_lead: case.fix_lead.map(|u| u.get()),
+            fix_lead: case.fix_lead().map(|u| u.get()),
             fix_team: case.fix_team.iter().map(|u| u.get()).collect(),
             cvss: CvssView {
                 proposals: case
@@ -457,7 +457,7 @@ impl CaseView {
             github_advisory: case.github_advisory.as_ref().map(GitHubAdvisoryView::new),
             cve_waiver: case.cve_waiver.clone(),
             announcement: case.announcement.clone(),
-            release: case.release.as_ref().map(|r| ReleaseView {
+            release: case.release().map(|r| ReleaseView {
                 at: r.at,
                 public_at: psirt_core::public_at(case).unwrap_or(r.public_at),
                 published_at: r.published_at,

@@ -73,13 +73,7 @@ pub(super) async fn list(
         } @else {
             table {
                 caption { "Released security fixes, newest first" }
-                thead { tr {
-                    th scope="col" { "Reference" }
-                    th scope="col" { "Summary" }
-                    th scope="col" { "CVE" }
-                    th scope="col" { "Fixed in" }
-                    th scope="col" { "Published" }
-                } }
+                (crate::web::column_heads(&["Reference", "Summary", "CVE", "Fixed in", "Published"]))
                 tbody {
                     @for c in published {
                         tr {
@@ -92,7 +86,7 @@ pub(super) async fn list(
                                     (cve.to_string())
                                 }
                             }
-                            td { (c.release.as_ref().map(|r| r.version.as_str()).unwrap_or("—")) }
+                            td { (c.release().map(|r| r.version.as_str()).unwrap_or("—")) }
                             td { @if let Some(at) = psirt_core::public_at(c) { (time(at)) } }
                         }
                     }
@@ -165,7 +159,7 @@ pub(super) async fn advisory(
         @if !record.products.is_empty() {
             h2 { "Affected" }
             table {
-                thead { tr { th scope="col" { "Package" } th scope="col" { "Ecosystem" } th scope="col" { "Introduced" } th scope="col" { "Fixed" } } }
+                (crate::web::column_heads(&["Package", "Ecosystem", "Introduced", "Fixed"]))
                 tbody {
                     @for p in &record.products {
                         @for r in &p.ranges {

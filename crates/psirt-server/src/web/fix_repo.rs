@@ -56,7 +56,7 @@ pub(super) fn section(case: &Case, name: impl Fn(psirt_core::UserId) -> String) 
                 div.scroll {
                 table #fix-commits {
                     caption { "Fix commits: an LGTM from a maintainer who is not the author on each" }
-                    thead { tr { th scope="col" { "Commit" } th scope="col" { "Title" } th scope="col" { "Author (account)" } th scope="col" { "LGTM" } } }
+                    (crate::web::column_heads(&["Commit", "Title", "Author (account)", "LGTM"]))
                     tbody {
                         @for c in &case.fix_commits {
                             tr class=(if c.replaced { "replaced" } else { "" }) {
@@ -77,7 +77,7 @@ pub(super) fn section(case: &Case, name: impl Fn(psirt_core::UserId) -> String) 
                     div.scroll {
                     table #cherry-pick-plan {
                         caption { "Cherry-pick plan onto the last release of each branch" }
-                        thead { tr { th scope="col" { "Branch" } th scope="col" { "Last release" } th scope="col" { "Outcome" } } }
+                        (crate::web::column_heads(&["Branch", "Last release", "Outcome"]))
                         tbody {
                             @for b in &plan.branches {
                                 tr {

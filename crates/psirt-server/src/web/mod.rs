@@ -520,6 +520,18 @@ pub(crate) fn error_summary(errors: &Errors) -> Markup {
 }
 
 /// A hidden CSRF field.
+/// A table's head: one row of column headers, each scoped to its column
+/// for screen readers.
+pub(crate) fn column_heads(names: &[&str]) -> Markup {
+    html! {
+        thead { tr {
+            @for name in names {
+                th scope="col" { (name) }
+            }
+        } }
+    }
+}
+
 pub(crate) fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
 }

@@ -130,7 +130,7 @@ pub(super) async fn policy(
         p { "From the moment your report reaches us (for a private report):" }
         table {
             caption { "Timelines of the security release process" }
-            thead { tr { th scope="col" { "Step" } th scope="col" { "Within" } } }
+            (crate::web::column_heads(&["Step", "Within"]))
             tbody {
                 @for (step, within) in timelines {
                     tr { td { (step) } td { (spoken(within)) } }

@@ -503,7 +503,7 @@ fn status_page(
             h2 { "Progress" }
             table {
                 caption { "The steps of the process" }
-                thead { tr { th scope="col" { "Step" } th scope="col" { "Status" } th scope="col" { "When" } } }
+                (crate::web::column_heads(&["Step", "Status", "When"]))
                 tbody {
                     @for m in &s.milestones {
                         tr {

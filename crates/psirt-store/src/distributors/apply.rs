@@ -50,12 +50,7 @@ impl Store {
             })
             .collect();
         let mut tx = self.write().await?;
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT slug FROM projects WHERE slug = $1")
-                .bind(&application.project)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
+        if !crate::accounts::project_exists(&mut tx, &application.project).await? {
             return Err(StoreError::Invalid {
                 field: "project",
                 reason: format!("there is no project {:?}", application.project),
@@ -154,12 +149,7 @@ impl Store {
             origin: entry.origin.clone(),
         };
         let mut tx = self.write().await?;
-        let exists: Option<String> =
-            sqlx::query_scalar("SELECT slug FROM projects WHERE slug = $1")
-                .bind(project)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
+        if !crate::accounts::project_exists(&mut tx, project).await? {
             return Err(StoreError::NotFound(format!("project {project:?}")));
         }
         let existing: Option<i64> =

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::audit::{self, AuditEntry};
 use crate::cases::CaseRecord;
-use crate::standing::{Scope, audit_actor, standing};
+use crate::standing::{Scope, standing};
 use crate::{Caller, Store, StoreError, micros};
 
 /// A required text, as the list's rules bound it.
@@ -39,13 +39,12 @@ impl Store {
         let user = caller.user().map(|u| u.id);
         drop(conn);
         if let Err(denied) = decision {
-            self.audit(&AuditEntry {
-                actor: audit_actor(&caller.principal),
-                action: "distributor.cases.denied".into(),
-                case: None,
-                origin: caller.origin.clone(),
-                detail: format!("{project}: {denied}"),
-            })
+            self.audit(&AuditEntry::by(
+                caller,
+                "distributor.cases.denied",
+                None,
+                format!("{project}: {denied}"),
+            ))
             .await?;
             return Err(StoreError::Refused(denied.into()));
         }
@@ -67,7 +66,7 @@ impl Store {
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
             let (_, record) = self.load(reference).await?;
-            if record.case.release.is_some() {
+            if record.case.release().is_some() {
                 continue;
             }
             out.push(NotifiedCase {
@@ -79,13 +78,12 @@ impl Store {
             });
         }
         let references: Vec<String> = out.iter().map(|c| c.reference.to_string()).collect();
-        self.audit(&AuditEntry {
-            actor: audit_actor(&caller.principal),
-            action: audit::LIST.into(),
-            case: None,
-            origin: caller.origin.clone(),
-            detail: references.join(" "),
-        })
+        self.audit(&AuditEntry::by(
+            caller,
+            audit::LIST,
+            None,
+            references.join(" "),
+        ))
         .await?;
         Ok(out)
     }
@@ -360,13 +358,12 @@ impl Store {
         audit::append(
             &mut tx,
             self.backend,
-            &AuditEntry {
-                actor: audit_actor(&caller.principal),
-                action: "distributor.help.ask".into(),
-                case: Some(reference),
-                origin: caller.origin.clone(),
-                detail: format!("request {id}: {}", topic.as_str()),
-            },
+            &AuditEntry::by(
+                caller,
+                "distributor.help.ask",
+                Some(reference),
+                format!("request {id}: {}", topic.as_str()),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -145,7 +145,7 @@ pub(super) async fn render_portal(
             } @else {
                 table {
                     caption { "Cases under embargo, notified to your organisation" }
-                    thead { tr { th scope="col" { "Case" } th scope="col" { "Summary" } th scope="col" { "Embargo ends" } th scope="col" { "Notified" } } }
+                    (crate::web::column_heads(&["Case", "Summary", "Embargo ends", "Notified"]))
                     tbody {
                         @for c in &cases {
                             tr {

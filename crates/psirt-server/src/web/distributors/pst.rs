@@ -32,13 +32,7 @@ pub(crate) async fn admin(
                 h2 { (state_text(s)) }
                 table {
                     caption { (state_text(s)) " (" (these.len()) ")" }
-                    thead { tr {
-                        th scope="col" { "Organisation" }
-                        th scope="col" { "People" }
-                        th scope="col" { "Accepted the policy" }
-                        th scope="col" { "Leaks" }
-                        th scope="col" { "Updated" }
-                    } }
+                    (crate::web::column_heads(&["Organisation", "People", "Accepted the policy", "Leaks", "Updated"]))
                     tbody {
                         @for o in these {
                             @let current: Vec<_> = o.people.iter().filter(|p| p.removed_at.is_none()).collect();
@@ -279,7 +273,7 @@ pub(super) async fn render_team_case(
         } @else {
             table {
                 caption { "Each distributor's copy of the pre-notification" }
-                thead { tr { th scope="col" { "Organisation" } th scope="col" { "Person" } th scope="col" { "State" } } }
+                (crate::web::column_heads(&["Organisation", "Person", "State"]))
                 tbody {
                     @for r in &rows {
                         tr {

@@ -57,12 +57,8 @@ pub(super) const fn h(
     hint: &'static str,
 ) -> Field {
     Field {
-        name,
-        label,
-        kind,
-        required,
         hint: Some(hint),
-        default: None,
+        ..f(name, label, kind, required)
     }
 }
 

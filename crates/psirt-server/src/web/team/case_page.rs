@@ -66,7 +66,7 @@ pub(super) async fn case_markup(
     let at = now();
     let may = |op: Operation| authorize(actor, op, case).is_ok();
     let mut names = Names::new(&state.store);
-    let lead = match case.fix_lead {
+    let lead = match case.fix_lead() {
         Some(l) => names.of(l).await,
         None => "not assigned".into(),
     };
@@ -131,7 +131,7 @@ pub(super) async fn case_markup(
         div.badges {
             @if case.urgent() { span.badge.bad { "Urgent" } " " }
             @if !case.is_open() { span.badge { "Closed" } " " }
-            @if case.public.is_some() { span.badge.bad { "Publicly disclosed" } " " }
+            @if case.public().is_some() { span.badge.bad { "Publicly disclosed" } " " }
         }
         dl.facts {
             dt { "Project" } dd { (case.project) }
@@ -198,7 +198,7 @@ pub(super) async fn case_markup(
         div.scroll {
         table {
             caption { "Milestones, with their due and done times (UTC)" }
-            thead { tr { th scope="col" { "Milestone" } th scope="col" { "Status" } th scope="col" { "Due" } th scope="col" { "Done" } } }
+            (crate::web::column_heads(&["Milestone", "Status", "Due", "Done"]))
             tbody {
                 @for m in case.milestones() {
                     @let id = format!("m-{}", m.milestone.as_str());

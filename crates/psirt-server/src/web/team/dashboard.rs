@@ -77,14 +77,7 @@ pub(crate) async fn dashboard(
             div.scroll {
             table #cases {
                 caption { "Open cases, most pressing first" }
-                thead { tr {
-                    th scope="col" { "Case" }
-                    th scope="col" { "Summary" }
-                    th scope="col" { "Due next" }
-                    th scope="col" { "Fix Lead" }
-                    th scope="col" { "Severity" }
-                    th scope="col" { "Urgency" }
-                } }
+                (crate::web::column_heads(&["Case", "Summary", "Due next", "Fix Lead", "Severity", "Urgency"]))
                 tbody {
                     @for e in &agenda.cases {
                         @let case = by_ref.get(&e.reference);

@@ -67,16 +67,7 @@ pub(super) fn mail_section(
             div.scroll {
             table #mail-copies {
                 caption { "Every copy psirt wrote about this case, oldest first (UTC)" }
-                thead { tr {
-                    th scope="col" { "Kind" }
-                    th scope="col" { "To" }
-                    th scope="col" { "Subject" }
-                    th scope="col" { "State" }
-                    th scope="col" { "Attempts" }
-                    th scope="col" { "Last error" }
-                    th scope="col" { "Protection" }
-                    th scope="col" { "Sent" }
-                } }
+                (crate::web::column_heads(&["Kind", "To", "Subject", "State", "Attempts", "Last error", "Protection", "Sent"]))
                 tbody {
                     @for m in mail {
                         tr id=(format!("mail-copy-{}", m.id)) {

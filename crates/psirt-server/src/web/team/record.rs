@@ -23,7 +23,7 @@ pub(super) fn section(record: &psirt_core::Record) -> Markup {
             } @else {
                 div.scroll {
                 table #record-products aria-labelledby="record-products-title" {
-                    thead { tr { th scope="col" { "Package" } th scope="col" { "Ecosystem" } th scope="col" { "purl" } th scope="col" { "Affected versions" } th scope="col" { "Release branches" } } }
+                    (crate::web::column_heads(&["Package", "Ecosystem", "purl", "Affected versions", "Release branches"]))
                     tbody {
                         @for p in &record.products {
                             tr {
