@@ -48,21 +48,21 @@ pub const MAX_BATCH: usize = 64;
 /// it commits what it ran, and the rest go first in the next batch.
 pub const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
 
+/// A grouped request's result, its type erased until it is answered.
+type Outcome = Result<Box<dyn Any + Send>, StoreError>;
+
 /// What a request does inside the batch's transaction.
 pub(crate) type Work = Box<
-    dyn for<'c> FnOnce(
-            &'c mut AnyConnection,
-        ) -> Pin<
-            Box<dyn Future<Output = Result<Box<dyn Any + Send>, StoreError>> + Send + 'c>,
-        > + Send,
+    dyn for<'c> FnOnce(&'c mut AnyConnection) -> Pin<Box<dyn Future<Output = Outcome> + Send + 'c>>
+        + Send,
 >;
 
 /// A grouped request's result, as [`Work`] returns it.
-pub(crate) fn answer<T: Send + 'static>(value: T) -> Result<Box<dyn Any + Send>, StoreError> {
+pub(crate) fn answer<T: Send + 'static>(value: T) -> Outcome {
     Ok(Box::new(value))
 }
 
-type Reply = oneshot::Sender<Result<Box<dyn Any + Send>, StoreError>>;
+type Reply = oneshot::Sender<Outcome>;
 
 struct Job {
     work: Work,
@@ -150,7 +150,7 @@ impl Store {
     async fn run_batch(&self, mut pending: VecDeque<Job>) {
         self.group.batches.fetch_add(1, Ordering::Relaxed);
         let bound = Duration::from_micros(self.group.time_bound.load(Ordering::Relaxed));
-        let mut done: Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)> = Vec::new();
+        let mut done: Vec<(Reply, Outcome)> = Vec::new();
         let mut tx = match self.write().await {
             Ok(tx) => tx,
             Err(e) => return fail_all(done, pending, &e),
@@ -203,11 +203,7 @@ impl Store {
 
 /// The batch's transaction failed: nothing in it is written, and every
 /// request hears why (one refused on its own keeps its own refusal).
-fn fail_all(
-    done: Vec<(Reply, Result<Box<dyn Any + Send>, StoreError>)>,
-    pending: VecDeque<Job>,
-    e: &StoreError,
-) {
+fn fail_all(done: Vec<(Reply, Outcome)>, pending: VecDeque<Job>, e: &StoreError) {
     tracing::warn!(error = %e, "a grouped write transaction failed");
     for (reply, result) in done {
         let _ = reply.send(match result {
