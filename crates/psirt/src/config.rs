@@ -116,6 +116,7 @@ const KNOWN_ENV: &[&str] = &[
     "PSIRT_CNA_ORG_ID",
     "PSIRT_METRICS_TOKEN_FILE",
     "PSIRT_INTAKE_PER_MINUTE",
+    "PSIRT_REPORTS_PER_EMAIL_PER_DAY",
     "PSIRT_STATUS_WRITES_PER_HOUR",
     "PSIRT_BODY_MEMORY_MIB",
     "PSIRT_HEADER_TIMEOUT",
@@ -459,6 +460,31 @@ mod tests {
         );
     }
 
+    /// Every key of the file can be set from the environment too: the
+    /// file's keys are read from serde's own list of them, so a key added
+    /// to the file without its variable fails here.
+    #[test]
+    fn every_file_key_has_its_environment_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("psirt.toml");
+        std::fs::write(&path, "no_such_key = 1\n").unwrap();
+        let message = Config::from_sources(Some(&path), &[])
+            .unwrap_err()
+            .to_string();
+        let keys: Vec<&str> = message
+            .split_once("expected one of ")
+            .expect("serde lists the keys")
+            .1
+            .split(", ")
+            .map(|k| k.trim_matches('`'))
+            .collect();
+        assert!(keys.len() > 20, "{keys:?}");
+        for key in keys {
+            let var = format!("PSIRT_{}", key.to_uppercase());
+            assert!(KNOWN_ENV.contains(&var.as_str()), "{var} is not known");
+        }
+    }
+
     #[test]
     fn unknown_keys_and_bad_values_name_the_key() {
         check(
@@ -469,7 +495,7 @@ mod tests {
         check(
             "",
             &[("PSIRT_LISTN", "x")],
-            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_CNA_ORG_ID, PSIRT_METRICS_TOKEN_FILE, PSIRT_INTAKE_PER_MINUTE, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG, PSIRT_LOG_FORMAT)",
+            "error: unknown environment variable PSIRT_LISTN (known: PSIRT_CONFIG, PSIRT_DATABASE_URL, PSIRT_LISTEN, PSIRT_DEFAULT_PROJECT, PSIRT_PUBLIC_URL, PSIRT_CNA_ORG_ID, PSIRT_METRICS_TOKEN_FILE, PSIRT_INTAKE_PER_MINUTE, PSIRT_REPORTS_PER_EMAIL_PER_DAY, PSIRT_STATUS_WRITES_PER_HOUR, PSIRT_BODY_MEMORY_MIB, PSIRT_HEADER_TIMEOUT, PSIRT_MAX_CONNECTIONS, PSIRT_BODY_IDLE_TIMEOUT, PSIRT_BODY_TIMEOUT, PSIRT_MAIL_FROM, PSIRT_SMTP_URL, PSIRT_SMTP_CA_FILE, PSIRT_IMAP_URL, PSIRT_IMAP_CA_FILE, PSIRT_MAIL_AUTHSERV_ID, PSIRT_OUTBOX_LEASE, PSIRT_OUTBOX_RETRY, PSIRT_KEY_FILE, PSIRT_GIT_DIR, PSIRT_INSTANCE_KEY_PASSPHRASE, PSIRT_AS, PSIRT_NOW, PSIRT_IMPORT, PSIRT_LOG, PSIRT_LOG_FORMAT)",
         );
         check(
             "listen = \"localhost\"\n",
