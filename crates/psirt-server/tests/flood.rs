@@ -13,16 +13,17 @@
 //! The test set is generated here, deterministically: templates filled
 //! from small tables, with a fixed-seed generator choosing among them.
 
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A linear congruential generator: the same test set on every run.
+mod support;
+
 struct Lcg(u64);
 
 impl Lcg {
@@ -461,30 +462,6 @@ fn shuffle<T>(items: &mut [T], rng: &mut Lcg) {
     }
 }
 
-async fn call(
-    http: &reqwest::Client,
-    base: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = http.request(method.parse().unwrap(), format!("{base}{path}"));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggestions() {
     let dir = tempfile::tempdir().unwrap();
@@ -513,17 +490,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
         ..Settings::default()
     };
     let (router, _) = app(AppState::new(store.clone(), settings));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let http = reqwest::Client::new();
+    let api = support::Api::new(support::serve(router).await);
 
     let set = test_set();
     assert_eq!(set.len(), 500);
@@ -535,7 +502,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
             "details": details,
             "reporter_email": format!("reporter{i}@example.net"),
         });
-        let (status, body) = call(&http, &base, "POST", "/api/v1/reports", None, Some(body)).await;
+        let (status, body) = api.call("POST", "/api/v1/reports", "", Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         cases.push((
             kind,
@@ -546,15 +513,16 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
     let intake = started.elapsed();
 
     // The junk: one canned reply, the project's wording, for all of it.
-    let (status, _) = call(
-        &http,
-        &base,
-        "PUT",
-        "/api/v1/projects/default/replies/not_a_vulnerability",
-        Some(&pst),
-        Some(json!({"body": "Thank you for {reference}. The team closed it: {reason}. {text}"})),
-    )
-    .await;
+    let (status, _) = api
+        .call(
+            "PUT",
+            "/api/v1/projects/default/replies/not_a_vulnerability",
+            &pst,
+            Some(
+                json!({"body": "Thank you for {reference}. The team closed it: {reason}. {text}"}),
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     for (_, reference, status_url) in cases.iter().filter(|c| c.0 == Kind::Junk) {
         let decision = json!({"command": {
@@ -564,7 +532,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
             "text": "No security impact is shown.",
         }});
         let path = format!("/api/v1/cases/{reference}/commands");
-        let (status, case) = call(&http, &base, "POST", &path, Some(&pst), Some(decision)).await;
+        let (status, case) = api.call("POST", &path, &pst, Some(decision)).await;
         assert_eq!(status, StatusCode::OK, "{case}");
         assert_eq!(case["open"], false);
         let kinds: Vec<&str> = case["timeline"]
@@ -574,7 +542,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
             .map(|e| e["type"].as_str().unwrap())
             .collect();
         assert_eq!(kinds[kinds.len() - 2..], ["triaged", "message_to_reporter"]);
-        let (status, page) = call(&http, &base, "GET", status_url, None, None).await;
+        let (status, page) = api.call("GET", status_url, "", None).await;
         assert_eq!(status, StatusCode::OK);
         let last = page["messages"].as_array().unwrap().last().unwrap()["text"].clone();
         assert_eq!(
@@ -607,7 +575,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
         dups += 1;
         let path = format!("/api/v1/cases/{reference}/similar");
         let asked = std::time::Instant::now();
-        let (status, list) = call(&http, &base, "GET", &path, Some(&pst), None).await;
+        let (status, list) = api.call("GET", &path, &pst, None).await;
         reading += asked.elapsed();
         assert_eq!(status, StatusCode::OK, "{list}");
         let top3: Vec<String> = list
@@ -640,7 +608,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
             "duplicate_of": of,
         }});
         let path = format!("/api/v1/cases/{reference}/commands");
-        let (status, case) = call(&http, &base, "POST", &path, Some(&pst), Some(decision)).await;
+        let (status, case) = api.call("POST", &path, &pst, Some(decision)).await;
         assert_eq!(status, StatusCode::OK, "{case}");
         assert_eq!(case["triage"]["duplicate_of"], json!(of));
     }
@@ -656,7 +624,7 @@ async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggest
             Kind::Duplicate(_) => &mut duplicate_top,
             _ => continue,
         };
-        let (_, list) = call(&http, &base, "GET", &path, Some(&pst), None).await;
+        let (_, list) = api.call("GET", &path, &pst, None).await;
         let top = list
             .as_array()
             .unwrap()
