@@ -109,6 +109,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "projects",
         include_str!("../migrations/sqlite/0020_projects.sql"),
     ),
+    (
+        21,
+        "people_project",
+        include_str!("../migrations/sqlite/0021_people_project.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -210,6 +215,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         20,
         "projects",
         include_str!("../migrations/postgres/0020_projects.sql"),
+    ),
+    (
+        21,
+        "people_project",
+        include_str!("../migrations/postgres/0021_people_project.sql"),
     ),
 ];
 
