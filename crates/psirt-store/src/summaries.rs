@@ -458,28 +458,24 @@ impl Store {
         let marks: Vec<String> = projects.iter().map(|_| param()).collect();
         let mut sql = match on {
             None => format!(
-                "SELECT s.case_id, s.agenda_key, s.body FROM case_summaries s \
-                 WHERE s.project IN ({})",
+                "SELECT case_id, agenda_key, body FROM case_summaries WHERE project IN ({})",
                 marks.join(", ")
             ),
-            // Driven by the person's rows: a person on no case there reads
-            // nothing, rather than the whole order index looking for one.
             Some(_) => format!(
-                "SELECT s.case_id, s.agenda_key, s.body FROM case_summary_people p \
-                 JOIN case_summaries s ON s.case_id = p.case_id \
-                 WHERE p.project IN ({}) AND p.user_id = {}",
+                "SELECT case_id, agenda_key, body FROM case_summaries WHERE case_id IN \
+                 (SELECT case_id FROM case_summary_people WHERE project IN ({}) AND user_id = {})",
                 marks.join(", "),
                 param()
             ),
         };
         match query.state {
-            StateFilter::Open => sql.push_str(" AND s.is_open = 1"),
-            StateFilter::Closed => sql.push_str(" AND s.is_open = 0"),
-            StateFilter::Released => sql.push_str(" AND s.released_at IS NOT NULL"),
+            StateFilter::Open => sql.push_str(" AND is_open = 1"),
+            StateFilter::Closed => sql.push_str(" AND is_open = 0"),
+            StateFilter::Released => sql.push_str(" AND released_at IS NOT NULL"),
             StateFilter::All => {}
         }
         if query.fix_lead.is_some() {
-            sql.push_str(&format!(" AND s.fix_lead = {}", param()));
+            sql.push_str(&format!(" AND fix_lead = {}", param()));
         }
         let after_id =
             match (order, after) {
@@ -489,13 +485,13 @@ impl Store {
                 _ => None,
             };
         match (order, after) {
-            (Order::Case, Some(_)) => sql.push_str(&format!(" AND s.case_id > {}", param())),
-            (Order::Agenda, Some(_)) => sql.push_str(&format!(" AND s.agenda_key > {}", param())),
+            (Order::Case, Some(_)) => sql.push_str(&format!(" AND case_id > {}", param())),
+            (Order::Agenda, Some(_)) => sql.push_str(&format!(" AND agenda_key > {}", param())),
             (_, None) => {}
         }
         sql.push_str(match order {
-            Order::Case => " ORDER BY s.case_id",
-            Order::Agenda => " ORDER BY s.agenda_key",
+            Order::Case => " ORDER BY case_id",
+            Order::Agenda => " ORDER BY agenda_key",
         });
         sql.push_str(&format!(" LIMIT {n}"));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
