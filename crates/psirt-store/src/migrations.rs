@@ -109,11 +109,6 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "projects",
         include_str!("../migrations/sqlite/0020_projects.sql"),
     ),
-    (
-        21,
-        "people_project",
-        include_str!("../migrations/sqlite/0021_people_project.sql"),
-    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -215,11 +210,6 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         20,
         "projects",
         include_str!("../migrations/postgres/0020_projects.sql"),
-    ),
-    (
-        21,
-        "people_project",
-        include_str!("../migrations/postgres/0021_people_project.sql"),
     ),
 ];
 

@@ -179,14 +179,11 @@ pub(crate) async fn write(
         .execute(&mut *tx)
         .await?;
     for user in people {
-        sqlx::query(
-            "INSERT INTO case_summary_people (case_id, user_id, project) VALUES ($1, $2, $3)",
-        )
-        .bind(case_id)
-        .bind(user.get())
-        .bind(&s.project)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO case_summary_people (case_id, user_id) VALUES ($1, $2)")
+            .bind(case_id)
+            .bind(user.get())
+            .execute(&mut *tx)
+            .await?;
     }
     // The duplicates' index is derived from the same fold, in the same
     // transaction, so it can never lag behind the events either.
@@ -397,12 +394,7 @@ impl Store {
         ))
     }
 
-    /// Up to `n` rows after `after` in `order` that the caller might see:
-    /// the cases of the caller's PST projects, and the cases the caller
-    /// leads or is on in the other projects, each read as one bounded
-    /// index range and merged in `order`. (One query with `OR` made
-    /// PostgreSQL hash every case the caller is on before reading a row,
-    /// a cost that grew with the caller's history.)
+    /// Up to `n` rows after `after` in `order` that the caller might see.
     async fn candidate_rows(
         &self,
         user: UserId,
@@ -412,67 +404,28 @@ impl Store {
         after: Option<&str>,
         n: usize,
     ) -> Result<Vec<(i64, String, CaseSummary)>, StoreError> {
-        let wanted = |p: &String| query.project.as_ref().is_none_or(|q| q == p);
-        let own: Vec<String> = pst.iter().filter(|p| wanted(p)).cloned().collect();
-        let others: Vec<String> = sqlx::query_scalar::<_, String>("SELECT slug FROM projects")
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .filter(|p| wanted(p) && !pst.contains(p))
-            .collect();
-        let mut rows = Vec::new();
-        if !own.is_empty() {
-            rows.extend(self.arm(None, &own, query, order, after, n).await?);
-        }
-        if !others.is_empty() {
-            rows.extend(
-                self.arm(Some(user), &others, query, order, after, n)
-                    .await?,
-            );
-        }
-        match order {
-            Order::Case => rows.sort_by_key(|(id, _, _)| *id),
-            Order::Agenda => rows.sort_by(|a, b| a.1.cmp(&b.1)),
-        }
-        rows.truncate(n);
-        Ok(rows)
-    }
-
-    /// One arm of [`Store::candidate_rows`]: up to `n` rows of `projects`
-    /// after `after` in `order`, narrowed to the cases `on` leads or is on
-    /// when given (through `case_summary_people`'s (user, project) index).
-    async fn arm(
-        &self,
-        on: Option<UserId>,
-        projects: &[String],
-        query: &ListQuery,
-        order: Order,
-        after: Option<&str>,
-        n: usize,
-    ) -> Result<Vec<(i64, String, CaseSummary)>, StoreError> {
-        let mut n_param = 0;
+        let mut sql = String::from(
+            "SELECT case_id, agenda_key, body FROM case_summaries WHERE (case_id IN \
+             (SELECT case_id FROM case_summary_people WHERE user_id = $1)",
+        );
+        let mut n_param = 1;
         let mut param = || {
             n_param += 1;
             format!("${n_param}")
         };
-        let marks: Vec<String> = projects.iter().map(|_| param()).collect();
-        let mut sql = match on {
-            None => format!(
-                "SELECT case_id, agenda_key, body FROM case_summaries WHERE project IN ({})",
-                marks.join(", ")
-            ),
-            Some(_) => format!(
-                "SELECT case_id, agenda_key, body FROM case_summaries WHERE case_id IN \
-                 (SELECT case_id FROM case_summary_people WHERE project IN ({}) AND user_id = {})",
-                marks.join(", "),
-                param()
-            ),
-        };
+        if !pst.is_empty() {
+            let marks: Vec<String> = pst.iter().map(|_| param()).collect();
+            sql.push_str(&format!(" OR project IN ({})", marks.join(", ")));
+        }
+        sql.push(')');
         match query.state {
             StateFilter::Open => sql.push_str(" AND is_open = 1"),
             StateFilter::Closed => sql.push_str(" AND is_open = 0"),
             StateFilter::Released => sql.push_str(" AND released_at IS NOT NULL"),
             StateFilter::All => {}
+        }
+        if query.project.is_some() {
+            sql.push_str(&format!(" AND project = {}", param()));
         }
         if query.fix_lead.is_some() {
             sql.push_str(&format!(" AND fix_lead = {}", param()));
@@ -494,12 +447,12 @@ impl Store {
             Order::Agenda => " ORDER BY agenda_key",
         });
         sql.push_str(&format!(" LIMIT {n}"));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for p in projects {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.get());
+        for p in pst {
             q = q.bind(p.clone());
         }
-        if let Some(user) = on {
-            q = q.bind(user.get());
+        if let Some(project) = &query.project {
+            q = q.bind(project.clone());
         }
         if let Some(lead) = query.fix_lead {
             q = q.bind(lead.get());
