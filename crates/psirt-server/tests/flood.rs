@@ -17,7 +17,6 @@ use std::num::NonZeroU32;
 
 use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
-use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -464,10 +463,7 @@ fn shuffle<T>(items: &mut [T], rng: &mut Lcg) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggestions() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (store, _, _dir) = support::open(false, "psirt_flood").await;
     let now = psirt_server::now();
     store
         .add_project("default", "Default", &Policy::default(), now)
