@@ -13,12 +13,16 @@
 //! began, and before it retries a publication it reads the record. It
 //! never logs or shows the API key (`Credentials` redacts it).
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use psirt_core::{CveId, Secret};
+use psirt_http::{Acted, Answer, Transient};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+/// How hard the client tries within one step: attempts per request, the
+/// longest `Retry-After` it waits for, the first pause after a 5xx or a
+/// timeout (doubling), each request's timeout; the GitHub client's too.
+pub use psirt_http::Patience;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -49,6 +53,12 @@ impl CveError {
     }
 }
 
+impl From<psirt_http::Unavailable> for CveError {
+    fn from(psirt_http::Unavailable(reason): psirt_http::Unavailable) -> CveError {
+        CveError::Unavailable(reason)
+    }
+}
+
 /// A project's CNA account: the organisation's short name, the user, and
 /// the API key (secret).
 #[derive(Clone)]
@@ -75,29 +85,6 @@ impl std::fmt::Debug for Credentials {
             .field("user", &self.user)
             .field("key", &"<redacted>")
             .finish()
-    }
-}
-
-/// How hard the client tries within one step: attempts per request, the
-/// longest `Retry-After` it waits for, the first pause after a 5xx or a
-/// timeout (doubling), and each request's timeout. Longer outages are the
-/// job's, with its own backoff.
-#[derive(Clone, Copy, Debug)]
-pub struct Patience {
-    pub attempts: u32,
-    pub max_retry_after: Duration,
-    pub first_pause: Duration,
-    pub timeout: Duration,
-}
-
-impl Default for Patience {
-    fn default() -> Patience {
-        Patience {
-            attempts: 3,
-            max_retry_after: Duration::from_secs(60),
-            first_pause: Duration::from_secs(2),
-            timeout: Duration::from_secs(30),
-        }
     }
 }
 
@@ -132,12 +119,6 @@ struct RequestedBy {
     user: String,
 }
 
-/// One answer: the status and the JSON body (or `Null`).
-struct Answer {
-    status: u16,
-    body: Value,
-}
-
 impl CveServices {
     pub fn new(
         base: impl Into<String>,
@@ -148,10 +129,8 @@ impl CveServices {
         if !base.ends_with('/') {
             base.push('/');
         }
-        let http = reqwest::Client::builder()
-            .timeout(patience.timeout)
-            .user_agent("psirt")
-            .build()
+        let http = patience
+            .client("psirt")
             .map_err(|e| CveError::Unexpected(format!("HTTP client: {e}")))?;
         Ok(CveServices {
             base,
@@ -175,11 +154,9 @@ impl CveServices {
             ("short_name", self.credentials.org.clone()),
         ];
         // It may have acted before failing: look before retrying.
+        let send = || self.send(reqwest::Method::POST, "cve-id", &query, None);
         let look = || self.reserved_since(year, since);
-        match self
-            .acting(reqwest::Method::POST, "cve-id", &query, None, look)
-            .await?
-        {
+        match self.patience.acting(send, look).await? {
             Acted::Found(id) => Ok(id),
             Acted::Answer(a) if a.status == 200 => {
                 let ids: Vec<IdRecord> = serde_json::from_value(a.body["cve_ids"].clone())
@@ -236,12 +213,8 @@ impl CveServices {
         }
         let path = format!("cve/{id}/cna");
         let body = json!({ "cnaContainer": cna });
-        match self
-            .acting(reqwest::Method::POST, &path, &[], Some(&body), || {
-                self.record(id)
-            })
-            .await?
-        {
+        let send = || self.send(reqwest::Method::POST, &path, &[], Some(&body));
+        match self.patience.acting(send, || self.record(id)).await? {
             Acted::Found(published) => Ok(published),
             Acted::Answer(a) if a.status == 200 => record_in(id, &a.body["created"]),
             Acted::Answer(a) if a.body["error"] == "CVE_RECORD_EXISTS" => {
@@ -288,55 +261,13 @@ impl CveServices {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Answer, CveError> {
-        let nothing = || async { Ok(None::<()>) };
-        match self.acting(method, path, query, body, nothing).await? {
-            Acted::Answer(a) => Ok(a),
-            Acted::Found(()) => unreachable!("nothing is looked for"),
-        }
-    }
-
-    /// Sends the request until an answer comes, with the patience's
-    /// pauses (or the `Retry-After` wait); after each transient failure,
-    /// `look` says whether an earlier attempt acted after all, which ends
-    /// the retries with what it found.
-    async fn acting<T, F, Fut>(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-        look: F,
-    ) -> Result<Acted<T>, CveError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<Option<T>, CveError>>,
-    {
-        let mut pause = self.patience.first_pause;
-        for attempt in 1..=self.patience.attempts {
-            match self.send(method.clone(), path, query, body).await {
-                Ok(a) => return Ok(Acted::Answer(a)),
-                Err(Transient {
-                    wait,
-                    give_up,
-                    reason,
-                }) => {
-                    if let Some(found) = look().await? {
-                        return Ok(Acted::Found(found));
-                    }
-                    if give_up || attempt == self.patience.attempts {
-                        return Err(CveError::Unavailable(reason));
-                    }
-                    tokio::time::sleep(wait.unwrap_or(pause)).await;
-                    pause *= 2;
-                }
-            }
-        }
-        unreachable!("the loop returns on its last attempt")
+        let send = || self.send(method.clone(), path, query, body);
+        self.patience.patiently(send).await
     }
 
     /// One request. 429, 5xx, timeouts and connection failures are
-    /// `Transient` (with the `Retry-After` wait, where one was given and is
-    /// not too long); every other answer is returned.
+    /// `Transient` (with the `Retry-After` wait, where one was given);
+    /// every other answer is returned.
     async fn send(
         &self,
         method: reqwest::Method,
@@ -354,53 +285,14 @@ impl CveServices {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| Transient {
-            wait: None,
-            give_up: false,
-            reason: match e.is_timeout() {
-                true => "no answer in time".into(),
-                false => "could not connect".into(),
-            },
-        })?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = resp.text().await.map_err(|_| Transient {
-            wait: None,
-            give_up: false,
-            reason: "the answer broke off".into(),
-        })?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if status == 429 || status >= 500 {
-            let reason = format!("{status} {}", message_of(&body));
-            // Asked to wait longer than a step waits: the job retries later.
-            let give_up = retry_after.is_some_and(|w| w > self.patience.max_retry_after);
-            return Err(Transient {
-                wait: retry_after,
-                give_up,
-                reason,
-            });
+        let a = psirt_http::exchange(req).await?;
+        if a.status == 429 || a.status >= 500 {
+            let reason = format!("{} {}", a.status, message_of(&a.body));
+            let wait = psirt_http::retry_after(&a.headers);
+            return Err(self.patience.transient(wait, reason));
         }
-        Ok(Answer { status, body })
+        Ok(a)
     }
-}
-
-/// What came of acting: the service's answer, or what an earlier attempt
-/// did, found by looking.
-enum Acted<T> {
-    Answer(Answer),
-    Found(T),
-}
-
-struct Transient {
-    wait: Option<Duration>,
-    /// Do not retry within this step.
-    give_up: bool,
-    reason: String,
 }
 
 fn message_of(body: &Value) -> String {

@@ -12,16 +12,18 @@
 // to a test server.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
+use psirt_http::testing::{Faults, Loopback};
 use serde_json::{Value, json};
 
 /// One CNA organisation with one user.
@@ -46,8 +48,7 @@ struct Inner {
     next_number: u32,
     ids: BTreeMap<String, Value>,
     records: BTreeMap<String, Value>,
-    /// `(method, route)` → faults, oldest first.
-    faults: Vec<(String, String, VecDeque<Fault>)>,
+    faults: Faults<Fault>,
     /// Every request as `METHOD route`, in order.
     log: Vec<String>,
     /// Every CNA container published or updated, in order.
@@ -71,33 +72,24 @@ impl StandIn {
             ..Inner::default()
         }));
         let app = Router::new()
-            .route("/api/health-check", get(|| async { "ok" }))
             .route("/api/org/{org}", get(org))
             .route("/api/cve-id", post(reserve).get(list_ids))
             .route("/api/cve-id/{id}", get(show_id))
             .route("/api/cve/{id}", get(show_record))
             .route("/api/cve/{id}/cna", post(publish).put(update))
+            .layer(from_fn_with_state(inner.clone(), scripted))
+            .route("/api/health-check", get(|| async { "ok" }))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/api/", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let loopback = Loopback::bind().await;
+        let url = format!("{}/api/", loopback.url());
+        loopback.serve(app);
         StandIn { url, inner }
     }
 
-    /// Queues a fault for the next request to `route` (`cve-id`,
-    /// `cve/{id}`, `cve/{id}/cna`) with `method`.
+    /// Queues a fault for the next request to `route` (the path below the
+    /// API root: `cve-id`, `cve/{id}`, `cve/{id}/cna`) with `method`.
     pub fn fault(&self, method: &str, route: &str, fault: Fault) {
-        let mut inner = self.inner.lock().unwrap();
-        match inner
-            .faults
-            .iter_mut()
-            .find(|(m, r, _)| m == method && r == route)
-        {
-            Some((_, _, q)) => q.push_back(fault),
-            None => inner
-                .faults
-                .push((method.into(), route.into(), VecDeque::from([fault]))),
-        }
+        self.inner.lock().unwrap().faults.push(method, route, fault);
     }
 
     /// The ids reserved so far.
@@ -105,7 +97,7 @@ impl StandIn {
         self.inner.lock().unwrap().ids.keys().cloned().collect()
     }
 
-    /// Requests so far, as `METHOD route`.
+    /// Requests so far, as `METHOD route` (the path below the API root).
     pub fn log(&self) -> Vec<String> {
         self.inner.lock().unwrap().log.clone()
     }
@@ -123,6 +115,10 @@ impl StandIn {
 }
 
 type Shared = Arc<Mutex<Inner>>;
+
+/// A handler's answer: a refusal is the `Err` side, so that `?` ends a
+/// handler with it.
+type Reply = Result<Response, Response>;
 
 fn problem(status: u16, error: &str, message: &str) -> Response {
     (
@@ -148,12 +144,7 @@ fn begin(
     {
         return Err(problem(401, "UNAUTHORIZED", "Unauthorized"));
     }
-    let fault = inner
-        .faults
-        .iter_mut()
-        .find(|(m, r, _)| m == method && r == route)
-        .and_then(|(_, _, q)| q.pop_front());
-    match fault {
+    match inner.faults.take(method, route) {
         Some(Fault::Fail(status)) => Err(problem(
             status,
             "SERVICE_UNAVAILABLE",
@@ -169,11 +160,23 @@ fn begin(
     }
 }
 
-/// The answer, or the lost one after acting.
-fn finish(fault: Option<Fault>, answer: Response) -> Response {
+/// Every request but the health check, before its handler: logged, its
+/// headers checked and its queued fault taken. A fault that fails answers
+/// at once, without acting; `ActThenFail` lets the handler act and, when it
+/// did, loses its answer.
+async fn scripted(State(s): State<Shared>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let route = request.uri().path().trim_start_matches("/api/").to_owned();
+    let fault = begin(&mut s.lock().unwrap(), request.headers(), &method, &route);
     match fault {
-        Some(Fault::ActThenFail) => problem(500, "INTERNAL_ERROR", "Something went wrong."),
-        _ => answer,
+        Err(refusal) => refusal,
+        Ok(Some(Fault::ActThenFail)) => match next.run(request).await {
+            acted if acted.status().is_success() => {
+                problem(500, "INTERNAL_ERROR", "Something went wrong.")
+            }
+            refused => refused,
+        },
+        Ok(_) => next.run(request).await,
     }
 }
 
@@ -200,71 +203,63 @@ fn new_id(inner: &mut Inner, year: i16, user: &str) -> String {
     id
 }
 
-async fn org(State(s): State<Shared>, headers: HeaderMap, Path(org): Path<String>) -> Response {
-    let mut inner = s.lock().unwrap();
-    if let Err(r) = begin(&mut inner, &headers, "GET", "org") {
-        return r;
-    }
+async fn org(Path(org): Path<String>) -> Reply {
     if org != ORG {
-        return problem(404, "ORG_DNE_PARAM", "The organization does not exist.");
+        return Err(problem(
+            404,
+            "ORG_DNE_PARAM",
+            "The organization does not exist.",
+        ));
     }
-    Json(json!({ "UUID": ORG_UUID, "short_name": ORG, "name": "CoreDNS", "authority": { "active_roles": ["CNA"] } }))
-        .into_response()
+    Ok(Json(json!({ "UUID": ORG_UUID, "short_name": ORG, "name": "CoreDNS", "authority": { "active_roles": ["CNA"] } }))
+        .into_response())
 }
 
-async fn reserve(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Response {
+async fn reserve(State(s): State<Shared>, Query(q): Query<BTreeMap<String, String>>) -> Reply {
     let mut inner = s.lock().unwrap();
-    let fault = match begin(&mut inner, &headers, "POST", "cve-id") {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let amount = match q.get("amount").map(|a| a.parse::<u32>()) {
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
         _ => {
-            return problem(
+            return Err(problem(
                 400,
                 "BAD_INPUT",
                 "Parameters were invalid: amount must be a positive integer.",
-            );
+            ));
         }
     };
     let year = match q.get("cve_year").map(|y| y.parse::<i16>()) {
         Some(Ok(y)) if (1999..=2100).contains(&y) => y,
         _ => {
-            return problem(
+            return Err(problem(
                 400,
                 "BAD_INPUT",
                 "Parameters were invalid: cve_year must be a 4-digit year.",
-            );
+            ));
         }
     };
     match q.get("short_name") {
         Some(org) if org == ORG => {}
         Some(_) => {
-            return problem(
+            return Err(problem(
                 403,
                 "ORG_CANNOT_RESERVE_FOR_OTHER",
                 "Organizations may only reserve CVE IDs for themselves.",
-            );
+            ));
         }
         None => {
-            return problem(
+            return Err(problem(
                 400,
                 "BAD_INPUT",
                 "Parameters were invalid: short_name is required.",
-            );
+            ));
         }
     }
     if amount > 1 && !q.contains_key("batch_type") {
-        return problem(
+        return Err(problem(
             400,
             "NO_BATCH_TYPE",
             "The batch_type parameter is required when amount is greater than 1.",
-        );
+        ));
     }
     let ids: Vec<Value> = (0..amount)
         .map(|_| {
@@ -272,22 +267,14 @@ async fn reserve(
             inner.ids[&id].clone()
         })
         .collect();
-    finish(
-        fault,
+    Ok(
         Json(json!({ "cve_ids": ids, "meta": { "remaining_quota": 1000 - inner.ids.len() } }))
             .into_response(),
     )
 }
 
-async fn list_ids(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Response {
-    let mut inner = s.lock().unwrap();
-    if let Err(r) = begin(&mut inner, &headers, "GET", "cve-id") {
-        return r;
-    }
+async fn list_ids(State(s): State<Shared>, Query(q): Query<BTreeMap<String, String>>) -> Reply {
+    let inner = s.lock().unwrap();
     let instant = |key: &str| -> Result<Option<Timestamp>, Response> {
         q.get(key)
             .map(|v| {
@@ -301,10 +288,7 @@ async fn list_ids(
             })
             .transpose()
     };
-    let (gt, lt) = match (instant("time_reserved.gt"), instant("time_reserved.lt")) {
-        (Ok(gt), Ok(lt)) => (gt, lt),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+    let (gt, lt) = (instant("time_reserved.gt")?, instant("time_reserved.lt")?);
     let matching: Vec<Value> = inner
         .ids
         .values()
@@ -346,37 +330,30 @@ async fn list_ids(
             Value::Null
         };
     }
-    Json(body).into_response()
+    Ok(Json(body).into_response())
 }
 
-async fn show_id(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let mut inner = s.lock().unwrap();
-    if let Err(r) = begin(&mut inner, &headers, "GET", "cve-id/{id}") {
-        return r;
-    }
+async fn show_id(State(s): State<Shared>, Path(id): Path<String>) -> Reply {
+    let inner = s.lock().unwrap();
     match inner.ids.get(&id) {
-        Some(r) => Json(r.clone()).into_response(),
-        None => problem(404, "CVEID_NOT_FOUND", &format!("{id} does not exist.")),
+        Some(r) => Ok(Json(r.clone()).into_response()),
+        None => Err(problem(
+            404,
+            "CVEID_NOT_FOUND",
+            &format!("{id} does not exist."),
+        )),
     }
 }
 
-async fn show_record(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let mut inner = s.lock().unwrap();
-    let route = format!("cve/{id}");
-    if let Err(r) = begin(&mut inner, &headers, "GET", &route) {
-        return r;
-    }
+async fn show_record(State(s): State<Shared>, Path(id): Path<String>) -> Reply {
+    let inner = s.lock().unwrap();
     match inner.records.get(&id) {
-        Some(r) => Json(r.clone()).into_response(),
-        None => problem(
+        Some(r) => Ok(Json(r.clone()).into_response()),
+        None => Err(problem(
             404,
             "CVE_RECORD_DNE",
             &format!("The {id} record does not exist."),
-        ),
+        )),
     }
 }
 
@@ -398,30 +375,25 @@ fn container(body: &Value) -> Result<Value, Response> {
 
 async fn publish(
     State(s): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Json(body): Json<Value>,
-) -> Response {
+) -> Reply {
     let mut inner = s.lock().unwrap();
-    let route = format!("cve/{id}/cna");
-    let fault = match begin(&mut inner, &headers, "POST", &route) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let Some(reserved) = inner.ids.get(&id).cloned() else {
-        return problem(404, "CVEID_NOT_FOUND", &format!("{id} does not exist."));
+        return Err(problem(
+            404,
+            "CVEID_NOT_FOUND",
+            &format!("{id} does not exist."),
+        ));
     };
     if inner.records.contains_key(&id) {
-        return problem(
+        return Err(problem(
             400,
             "CVE_RECORD_EXISTS",
             &format!("The {id} record already exists."),
-        );
+        ));
     }
-    let cna = match container(&body) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let cna = container(&body)?;
     let t = now();
     let record = json!({
         "dataType": "CVE_RECORD",
@@ -442,44 +414,29 @@ async fn publish(
     if let Some(r) = inner.ids.get_mut(&id) {
         r["state"] = json!("PUBLISHED");
     }
-    finish(
-        fault,
-        Json(json!({ "created": record, "message": format!("{id} record was successfully created.") }))
-            .into_response(),
+    Ok(Json(
+        json!({ "created": record, "message": format!("{id} record was successfully created.") }),
     )
+    .into_response())
 }
 
-async fn update(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> Response {
+async fn update(State(s): State<Shared>, Path(id): Path<String>, Json(body): Json<Value>) -> Reply {
     let mut inner = s.lock().unwrap();
-    let route = format!("cve/{id}/cna");
-    let fault = match begin(&mut inner, &headers, "PUT", &route) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     if !inner.records.contains_key(&id) {
-        return problem(
+        return Err(problem(
             404,
             "CVE_RECORD_DNE",
             &format!("The {id} record does not exist."),
-        );
+        ));
     }
-    let cna = match container(&body) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let cna = container(&body)?;
     let record = inner.records.get_mut(&id).unwrap();
     record["containers"]["cna"] = cna.clone();
     record["cveMetadata"]["dateUpdated"] = json!(now());
     let record = record.clone();
     inner.containers.push(cna);
-    finish(
-        fault,
-        Json(json!({ "updated": record, "message": format!("{id} record was successfully updated.") }))
-            .into_response(),
+    Ok(Json(
+        json!({ "updated": record, "message": format!("{id} record was successfully updated.") }),
     )
+    .into_response())
 }

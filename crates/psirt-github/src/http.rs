@@ -1,56 +1,20 @@
-//! One request to GitHub and the patience around it: the headers GitHub
-//! asks for (`Authorization: Bearer`, `Accept: application/vnd.github+json`,
-//! `X-GitHub-Api-Version`, a `User-Agent`), its rate limits (primary:
-//! `x-ratelimit-remaining: 0` until `x-ratelimit-reset`; secondary: 403 or
-//! 429 with `retry-after`), 5xx and timeouts as transient, and the `Link`
-//! header's next page.
+//! One request to GitHub: the headers GitHub asks for (`Authorization:
+//! Bearer`, `Accept: application/vnd.github+json`, `X-GitHub-Api-Version`,
+//! a `User-Agent`), which answers are transient (its rate limits, primary:
+//! `x-ratelimit-remaining: 0` until `x-ratelimit-reset`, secondary: 403 or
+//! 429 with `retry-after`; 5xx), and the `Link` header's next page. The
+//! exchange, timeouts, pauses and retries are psirt-http's, shared with
+//! the CVE Services client.
 //!
 //! It never decides what a request means, and never logs the token or a
 //! body.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use psirt_http::{Answer, Patience, Transient};
 use serde_json::Value;
 
 use crate::{GitHubError, Token};
-
-/// How hard the client tries within one step: attempts per request, the
-/// longest rate-limit wait it sits out, the first pause after a 5xx or a
-/// timeout (doubling), and each request's timeout. Longer outages are the
-/// job's, with its own backoff.
-#[derive(Clone, Copy, Debug)]
-pub struct Patience {
-    pub attempts: u32,
-    pub max_retry_after: Duration,
-    pub first_pause: Duration,
-    pub timeout: Duration,
-}
-
-impl Default for Patience {
-    fn default() -> Patience {
-        Patience {
-            attempts: 3,
-            max_retry_after: Duration::from_secs(60),
-            first_pause: Duration::from_secs(2),
-            timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// One answer: the status, the JSON body (or `Null`), and the next page.
-pub(crate) struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub next: Option<String>,
-}
-
-/// A failure worth retrying: a rate limit, a 5xx, a timeout.
-pub(crate) struct Transient {
-    pub wait: Option<Duration>,
-    /// Asked to wait longer than a step waits: leave it to the job.
-    pub give_up: bool,
-    pub reason: String,
-}
 
 #[derive(Clone)]
 pub(crate) struct Client {
@@ -70,10 +34,8 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     pub fn new(token: Token, patience: Patience) -> Result<Client, GitHubError> {
-        let http = reqwest::Client::builder()
-            .timeout(patience.timeout)
-            .user_agent(concat!("psirt/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = patience
+            .client(concat!("psirt/", env!("CARGO_PKG_VERSION")))
             .map_err(|e| GitHubError::Unexpected(format!("HTTP client: {e}")))?;
         Ok(Client {
             token,
@@ -90,22 +52,8 @@ impl Client {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
-        let mut pause = self.patience.first_pause;
-        for attempt in 1..=self.patience.attempts {
-            match self.send(method.clone(), url, body).await {
-                Ok(a) => return Ok(a),
-                Err(Transient {
-                    reason, give_up, ..
-                }) if give_up || attempt == self.patience.attempts => {
-                    return Err(GitHubError::Unavailable(reason));
-                }
-                Err(Transient { wait, .. }) => {
-                    tokio::time::sleep(wait.unwrap_or(pause)).await;
-                    pause *= 2;
-                }
-            }
-        }
-        unreachable!("the loop returns on its last attempt")
+        let send = || self.send(method.clone(), url, body);
+        self.patience.patiently(send).await
     }
 
     /// One request; every answer but a transient failure is returned.
@@ -124,48 +72,32 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| Transient {
-            wait: None,
-            give_up: false,
-            reason: match e.is_timeout() {
-                true => "no answer in time".into(),
-                false => "could not connect".into(),
-            },
-        })?;
-        let status = resp.status().as_u16();
+        let a = psirt_http::exchange(req).await?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let wait = crate::wait_of(resp.headers(), now);
-        let next = resp
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link);
-        let text = resp.text().await.map_err(|_| Transient {
-            wait: None,
-            give_up: false,
-            reason: "the answer broke off".into(),
-        })?;
-        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let wait = crate::wait_of(&a.headers, now);
         // A 403 is a rate limit only when GitHub says when to come back;
         // otherwise it is a refusal (no permission).
-        let limited = status == 429 || (status == 403 && wait.is_some());
-        if limited || status >= 500 {
-            let message = body["message"].as_str().unwrap_or("no reason given");
+        let limited = a.status == 429 || (a.status == 403 && wait.is_some());
+        if limited || a.status >= 500 {
+            let message = a.body["message"].as_str().unwrap_or("no reason given");
             let reason = match limited {
-                true => format!("{status} rate limited: {message}"),
-                false => format!("{status} {message}"),
+                true => format!("{} rate limited: {message}", a.status),
+                false => format!("{} {message}", a.status),
             };
-            let give_up = wait.is_some_and(|w| w > self.patience.max_retry_after);
-            return Err(Transient {
-                wait,
-                give_up,
-                reason,
-            });
+            return Err(self.patience.transient(wait, reason));
         }
-        Ok(Answer { status, body, next })
+        Ok(a)
     }
+}
+
+/// The next page of a list, from the answer's `Link` header.
+pub(crate) fn next_page(a: &Answer) -> Option<String> {
+    a.headers
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .and_then(next_link)
 }
 
 /// The `rel="next"` URL of a `Link` header.

@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use psirt_core::Secret;
+use psirt_http::{Acted, Answer};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -22,8 +23,11 @@ mod http;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use http::Patience;
-use http::{Answer, Transient};
+/// How hard the client tries within one step: attempts per request, the
+/// longest rate-limit wait it sits out, the first pause after a 5xx or a
+/// timeout (doubling), each request's timeout; the CVE Services client's
+/// too.
+pub use psirt_http::Patience;
 
 /// What went wrong, with GitHub's own words where it gave them.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,12 @@ impl GitHubError {
     /// Whether the job may try the step again later.
     pub fn retryable(&self) -> bool {
         matches!(self, GitHubError::Unavailable(_))
+    }
+}
+
+impl From<psirt_http::Unavailable> for GitHubError {
+    fn from(psirt_http::Unavailable(reason): psirt_http::Unavailable) -> GitHubError {
+        GitHubError::Unavailable(reason)
     }
 }
 
@@ -224,8 +234,8 @@ impl GitHub {
             })
             .await?;
         match issue {
-            Created::Found(issue) => Ok(issue),
-            Created::Answer(a) => issue_of(&a.body),
+            Acted::Found(issue) => Ok(issue),
+            Acted::Answer(a) => issue_of(&a.body),
         }
     }
 
@@ -274,8 +284,8 @@ impl GitHub {
             })
             .await?
         {
-            Created::Found(advisory) => Ok(advisory),
-            Created::Answer(a) => advisory_of(&a.body),
+            Acted::Found(advisory) => Ok(advisory),
+            Acted::Answer(a) => advisory_of(&a.body),
         }
     }
 
@@ -317,7 +327,7 @@ impl GitHub {
             if a.status != 200 {
                 return Err(refused(a));
             }
-            next = a.next;
+            next = http::next_page(&a);
             if let Some(found) = find(a.body)? {
                 return Ok(Some(found));
             }
@@ -369,8 +379,8 @@ impl GitHub {
             .once(reqwest::Method::PATCH, &url, &patch, published)
             .await?
         {
-            Created::Found(advisory) => Ok(advisory),
-            Created::Answer(a) => advisory_of(&a.body),
+            Acted::Found(advisory) => Ok(advisory),
+            Acted::Answer(a) => advisory_of(&a.body),
         }
     }
 
@@ -395,44 +405,20 @@ impl GitHub {
         url: &str,
         body: &Value,
         find: F,
-    ) -> Result<Created<T>, GitHubError>
+    ) -> Result<Acted<Answer, T>, GitHubError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, GitHubError>>,
     {
-        let patience = self.http.patience;
-        let mut pause = patience.first_pause;
-        for attempt in 1..=patience.attempts {
-            if let Some(found) = find().await? {
-                return Ok(Created::Found(found));
-            }
-            match self.http.send(method.clone(), url, Some(body)).await {
-                Ok(a) if a.status == 200 || a.status == 201 => return Ok(Created::Answer(a)),
-                Ok(a) => return Err(refused(a)),
-                Err(Transient {
-                    wait,
-                    give_up,
-                    reason,
-                }) => {
-                    if give_up || attempt == patience.attempts {
-                        // It may have acted before failing: one last look.
-                        if let Some(found) = find().await? {
-                            return Ok(Created::Found(found));
-                        }
-                        return Err(GitHubError::Unavailable(reason));
-                    }
-                    tokio::time::sleep(wait.unwrap_or(pause)).await;
-                    pause *= 2;
-                }
-            }
+        if let Some(found) = find().await? {
+            return Ok(Acted::Found(found));
         }
-        unreachable!("the loop returns on its last attempt")
+        let send = || self.http.send(method.clone(), url, Some(body));
+        match self.http.patience.acting(send, find).await? {
+            Acted::Answer(a) if a.status != 200 && a.status != 201 => Err(refused(a)),
+            acted => Ok(acted),
+        }
     }
-}
-
-enum Created<T> {
-    Found(T),
-    Answer(Answer),
 }
 
 /// GitHub's `message`, with a 422's `errors` (objects or strings).
@@ -506,14 +492,9 @@ fn advisory_of(v: &Value) -> Result<Advisory, GitHubError> {
 /// (seconds), or for the primary rate limit the reset time
 /// (`x-ratelimit-reset`, epoch seconds) when `x-ratelimit-remaining` is 0.
 fn wait_of(headers: &reqwest::header::HeaderMap, now_epoch: u64) -> Option<Duration> {
-    let num = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    if let Some(secs) = num("retry-after") {
-        return Some(Duration::from_secs(secs));
+    let num = |name: &str| psirt_http::number(headers, name);
+    if let Some(wait) = psirt_http::retry_after(headers) {
+        return Some(wait);
     }
     if num("x-ratelimit-remaining") == Some(0) {
         let reset = num("x-ratelimit-reset")?;
