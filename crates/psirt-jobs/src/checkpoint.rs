@@ -16,6 +16,7 @@ use psirt_mail::InstanceKey;
 use psirt_store::{Checkpoint, Store};
 
 use crate::JobError;
+use crate::runs::Job;
 
 /// How often the job looks whether today's checkpoint is written.
 pub const EVERY: Duration = Duration::from_secs(60);
@@ -58,18 +59,13 @@ pub async fn run(
     every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let result = daily(store, key, clock()).await;
-        crate::runs::record(crate::runs::Job::Checkpoint, result.is_ok());
-        match result {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(written = n, "audit checkpoints written"),
-            Err(e) => tracing::error!(error = %e, "writing the audit checkpoint failed"),
+    let failed = "writing the audit checkpoint failed";
+    crate::every(Job::Checkpoint, every, stop, failed, move || async move {
+        let n = daily(store, key, clock()).await?;
+        if n > 0 {
+            tracing::info!(written = n, "audit checkpoints written");
         }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+        Ok::<_, JobError>(())
+    })
+    .await
 }

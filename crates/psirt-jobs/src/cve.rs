@@ -20,8 +20,12 @@ use jiff::Timestamp;
 use psirt_core::{Case, CaseRef, Command, CveId, CveServicesRule, Refusal, Rule};
 use psirt_cve::{Credentials, CveError, CveServices, Patience};
 use psirt_formats::{ExportError, Publisher};
-use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
+use psirt_store::{
+    Caller, Principal, Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault,
+};
 use serde_json::Value;
+
+use crate::runs::Job;
 
 /// The case's CVE JSON 5.1 CNA container, rendered at `now`.
 pub trait CnaContainer: Send + Sync {
@@ -92,22 +96,20 @@ impl ProjectAccounts {
 impl CnaAccounts for ProjectAccounts {
     fn account<'a>(&'a self, project: &'a str) -> Lookup<'a> {
         Box::pin(async move {
-            let Some(config) = self
+            let config = self
                 .store
                 .service(project, Service::CveServices, &self.vault)
-                .await?
+                .await?;
+            let Some(ServiceConfig {
+                settings: ServiceSettings::CveServices { api_url, org, user },
+                secret,
+                ..
+            }) = config
             else {
                 return Ok(None);
             };
-            let ServiceSettings::CveServices { api_url, org, user } = &config.settings else {
-                return Ok(None);
-            };
-            let credentials = Credentials::new(org, user, config.secret.reveal());
-            Ok(Some(CveServices::new(
-                api_url.as_str(),
-                credentials,
-                self.patience,
-            )?))
+            let credentials = Credentials::new(org, user, secret.reveal());
+            Ok(Some(CveServices::new(api_url, credentials, self.patience)?))
         })
     }
 }
@@ -176,11 +178,8 @@ impl CveSteps {
     }
 
     async fn reserve(&self, reference: CaseRef, now: Timestamp) -> Result<(), CveStepError> {
-        let record = self
-            .store
-            .case_for_step(reference, Step::CveReservation)
-            .await?;
-        let case = record.case;
+        let step = Step::CveReservation;
+        let case = self.store.case_for_step(reference, step).await?.case;
         let Some(asked) = case.cve_reservation_requested_at else {
             return Ok(());
         };
@@ -201,11 +200,8 @@ impl CveSteps {
     }
 
     async fn publish(&self, reference: CaseRef, now: Timestamp) -> Result<(), CveStepError> {
-        let record = self
-            .store
-            .case_for_step(reference, Step::CvePublication)
-            .await?;
-        let case = record.case;
+        let step = Step::CvePublication;
+        let case = self.store.case_for_step(reference, step).await?.case;
         // Every container is rendered before anything is sent, so a record
         // that cannot fill one publishes nothing.
         let containers = case
@@ -267,18 +263,13 @@ pub async fn run(
     every: Duration,
     stop: impl Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let result = steps.round(clock()).await;
-        crate::runs::record(crate::runs::Job::CveServices, result.is_ok());
-        match result {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(steps = n, "CVE Services steps ran"),
-            Err(e) => tracing::error!(error = %e, "CVE Services steps failed"),
+    let failed = "CVE Services steps failed";
+    crate::every(Job::CveServices, every, stop, failed, move || async move {
+        let n = steps.round(clock()).await?;
+        if n > 0 {
+            tracing::info!(steps = n, "CVE Services steps ran");
         }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+        Ok::<_, StoreError>(())
+    })
+    .await
 }

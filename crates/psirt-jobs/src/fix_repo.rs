@@ -19,7 +19,11 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use psirt_core::{CaseRef, Command, FixRepoRule, Refusal, Rule};
 use psirt_git::{GitError, Mirror};
-use psirt_store::{Caller, Principal, Step, Store, StoreError};
+use psirt_store::{
+    Caller, Principal, Service, ServiceConfig, ServiceSettings, Step, Store, StoreError,
+};
+
+use crate::runs::Job;
 
 /// How often a linked fix branch is looked at again.
 pub const POLL: SignedDuration = SignedDuration::from_secs(300);
@@ -88,19 +92,21 @@ impl FixRepositories {
         if !psirt_store::services::may_carry_secrets(location) {
             return Ok(None);
         }
-        let Some(config) = self
+        let config = self
             .store
-            .service(project, psirt_store::Service::FixRepositories, vault)
-            .await?
+            .service(project, Service::FixRepositories, vault)
+            .await?;
+        let Some(ServiceConfig {
+            settings: ServiceSettings::FixRepositories { username },
+            secret,
+            ..
+        }) = config
         else {
             return Ok(None);
         };
-        let psirt_store::ServiceSettings::FixRepositories { username } = &config.settings else {
-            return Ok(None);
-        };
         Ok(Some(psirt_git::Credentials::basic(
-            username,
-            config.secret.reveal(),
+            &username,
+            secret.reveal(),
         )))
     }
 
@@ -237,16 +243,13 @@ pub async fn run(
     every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let result = job.round(clock()).await;
-        crate::runs::record(crate::runs::Job::FixRepository, result.is_ok());
-        if let Err(e) = result {
-            tracing::error!(error = %e, "the fix repository round failed");
-        }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+    let failed = "the fix repository round failed";
+    crate::every(
+        Job::FixRepository,
+        every,
+        stop,
+        failed,
+        move || async move { job.round(clock()).await.map(|_| ()) },
+    )
+    .await
 }

@@ -27,7 +27,11 @@ use psirt_core::{
 use psirt_github::{
     AdvisoryDraft, Credit, GitHub, GitHubError, Patience, Token, Vulnerability, marker,
 };
-use psirt_store::{Caller, Principal, Service, ServiceSettings, Step, Store, StoreError, Vault};
+use psirt_store::{
+    Caller, Principal, Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault,
+};
+
+use crate::runs::Job;
 
 /// Where a project's GitHub steps go: the API root, the public
 /// repository (`owner/name`) and the token.
@@ -57,24 +61,28 @@ pub struct Connected {
 impl GitHubTargets for Connected {
     fn target<'a>(&'a self, project: &'a str) -> Lookup<'a> {
         Box::pin(async move {
-            let Some(config) = self
+            let config = self
                 .store
                 .service(project, Service::GitHub, &self.vault)
-                .await?
-            else {
-                return Ok(None);
-            };
-            match config.settings {
-                ServiceSettings::GitHub {
+                .await?;
+            match config {
+                None => Ok(None),
+                Some(ServiceConfig {
+                    settings:
+                        ServiceSettings::GitHub {
+                            api_url,
+                            repository,
+                        },
+                    secret,
+                    ..
+                }) => Ok(Some(GitHubTarget {
                     api_url,
                     repository,
-                } => Ok(Some(GitHubTarget {
-                    api_url,
-                    repository,
-                    token: Token::new(config.secret.reveal()),
+                    token: Token::new(secret.reveal()),
                 })),
-                other => Err(StoreError::Corrupt(format!(
-                    "the GitHub settings of {project} are {other:?}"
+                Some(other) => Err(StoreError::Corrupt(format!(
+                    "the GitHub settings of {project} are {:?}",
+                    other.settings
                 ))),
             }
         })
@@ -88,18 +96,11 @@ pub async fn run(
     every: std::time::Duration,
     stop: impl Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let result = job.round(clock()).await;
-        crate::runs::record(crate::runs::Job::GitHub, result.is_ok());
-        if let Err(e) = result {
-            tracing::error!(error = %e, "the GitHub round failed");
-        }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+    let failed = "the GitHub round failed";
+    crate::every(Job::GitHub, every, stop, failed, move || async move {
+        job.round(clock()).await.map(|_| ())
+    })
+    .await
 }
 
 #[derive(Debug, thiserror::Error)]

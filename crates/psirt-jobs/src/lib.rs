@@ -48,6 +48,35 @@ pub(crate) async fn settle_step<E: std::fmt::Display>(
     }
 }
 
+/// Runs a job's `round` every `period` until `stop` resolves: each round
+/// counted as `job`'s in this process ([`runs::record`]), a failed one
+/// logged as `failed` with its error, and the next one `period` later all
+/// the same. What a round did is the round's to log.
+pub(crate) async fn every<E, F, Fut>(
+    job: runs::Job,
+    period: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+    failed: &str,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    tokio::pin!(stop);
+    loop {
+        let result = round().await;
+        runs::record(job, result.is_ok());
+        if let Err(e) = result {
+            tracing::error!(error = %e, "{failed}");
+        }
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+    }
+}
+
 /// Everything a job can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {

@@ -22,6 +22,8 @@ use psirt_core::{Command, Refusal, Rule};
 use psirt_formats::{Format, Publisher};
 use psirt_store::{Caller, Principal, Step, Store, StoreError};
 
+use crate::runs::Job;
+
 /// How often newly public cases are looked for.
 pub const EVERY: Duration = Duration::from_secs(30);
 
@@ -118,18 +120,14 @@ pub async fn run(
     every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
-        let result = round(store, &public_url, cna_org_id.as_deref(), clock()).await;
-        crate::runs::record(crate::runs::Job::Publish, result.is_ok());
-        match result {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(written = n, "advisories published"),
-            Err(e) => tracing::error!(error = %e, "publishing advisories failed"),
+    let (public_url, cna_org_id) = (public_url.as_str(), cna_org_id.as_deref());
+    let failed = "publishing advisories failed";
+    crate::every(Job::Publish, every, stop, failed, move || async move {
+        let n = round(store, public_url, cna_org_id, clock()).await?;
+        if n > 0 {
+            tracing::info!(written = n, "advisories published");
         }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+        Ok::<_, StoreError>(())
+    })
+    .await
 }

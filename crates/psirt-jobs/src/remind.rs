@@ -11,6 +11,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use psirt_store::Store;
 
+use crate::runs::Job;
+
 /// How often reminders are looked for.
 pub const EVERY: Duration = Duration::from_secs(60);
 
@@ -21,31 +23,22 @@ pub async fn run(
     every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    tokio::pin!(stop);
-    loop {
+    let failed = "the reminders round failed";
+    crate::every(Job::Remind, every, stop, failed, move || async move {
         let now = clock();
-        let result = async {
-            let written = store.remind(now).await?;
-            let lapsed = store.lapse_embargo_acceptances(now).await?;
-            // Requests for more information that ran out close their cases.
-            let closed = store.close_unanswered(now).await?;
-            Ok::<_, psirt_store::StoreError>((written, lapsed, closed))
-        }
-        .await;
-        crate::runs::record(crate::runs::Job::Remind, result.is_ok());
-        match result {
-            Ok((0, 0, 0)) => {}
-            Ok((written, lapsed, closed)) => tracing::info!(
+        let written = store.remind(now).await?;
+        let lapsed = store.lapse_embargo_acceptances(now).await?;
+        // Requests for more information that ran out close their cases.
+        let closed = store.close_unanswered(now).await?;
+        if (written, lapsed, closed) != (0, 0, 0) {
+            tracing::info!(
                 written,
                 lapsed,
                 closed,
                 "reminders written, acceptances lapsed, unanswered cases closed"
-            ),
-            Err(e) => tracing::error!(error = %e, "the reminders round failed"),
+            );
         }
-        tokio::select! {
-            _ = &mut stop => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
+        Ok::<_, psirt_store::StoreError>(())
+    })
+    .await
 }
