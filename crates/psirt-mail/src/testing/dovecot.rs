@@ -470,36 +470,20 @@ fn make_certificates(root: &Path) -> Result<PathBuf, String> {
             )),
         }
     };
-    let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-    openssl(
-        &[
-            &[
-                "req",
-                "-x509",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=psirt test CA",
-            ][..],
-            &key,
-            &["-keyout", "ca.key", "-out", "ca.pem"],
-        ]
-        .concat(),
+    // `openssl req -x509` with a new P-256 key, valid two days.
+    let certificate = |subject: &str, rest: &[&str]| {
+        let new = ["req", "-x509", "-nodes", "-days", "2", "-subj", subject];
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+        openssl(&[&new[..], &key, rest].concat())
+    };
+    certificate(
+        "/CN=psirt test CA",
+        &["-keyout", "ca.key", "-out", "ca.pem"],
     )?;
-    openssl(
+    certificate(
+        "/CN=localhost",
         &[
-            &[
-                "req",
-                "-x509",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-            ][..],
-            &["-CA", "ca.pem", "-CAkey", "ca.key"],
-            &key,
+            &["-CA", "ca.pem", "-CAkey", "ca.key"][..],
             &["-keyout", "server.key", "-out", "server.pem"],
             &["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
             &["-addext", "basicConstraints=critical,CA:FALSE"],
