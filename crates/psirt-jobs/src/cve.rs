@@ -20,9 +20,7 @@ use jiff::Timestamp;
 use psirt_core::{Case, CaseRef, Command, CveId, CveServicesRule, Refusal, Rule};
 use psirt_cve::{Credentials, CveError, CveServices, Patience};
 use psirt_formats::{ExportError, Publisher};
-use psirt_store::{
-    Caller, Principal, Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault,
-};
+use psirt_store::{Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault};
 use serde_json::Value;
 
 use crate::runs::Job;
@@ -190,10 +188,8 @@ impl CveSteps {
         let year = asked.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
         let cve = services.reserve(year, asked).await?;
         tracing::info!(case = %reference, cve = %cve, "CVE id reserved");
-        match self
-            .system(reference, Command::RecordReservedCve { cve }, now)
-            .await
-        {
+        let command = Command::RecordReservedCve { cve };
+        match crate::record_as_psirt(&self.store, reference, command, now).await {
             Err(StoreError::Refused(Refusal::Rule(Rule::CveAlreadyRecorded))) => Ok(()),
             other => other.map_err(Into::into),
         }
@@ -220,7 +216,7 @@ impl CveSteps {
                 cve: cve.clone(),
                 state: published.state,
             };
-            match self.system(reference, command, now).await {
+            match crate::record_as_psirt(&self.store, reference, command, now).await {
                 Err(StoreError::Refused(Refusal::Rule(Rule::CveServices(
                     CveServicesRule::StateUnchanged,
                 )))) => {}
@@ -235,24 +231,6 @@ impl CveSteps {
             .account(project)
             .await?
             .ok_or_else(|| CveStepError::NotConfigured(project.to_string()))
-    }
-
-    async fn system(
-        &self,
-        reference: CaseRef,
-        command: Command,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.store
-            .execute(
-                &Caller::new(Principal::System, "job"),
-                reference,
-                command,
-                None,
-                now,
-            )
-            .await
-            .map(|_| ())
     }
 }
 

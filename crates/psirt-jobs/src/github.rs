@@ -27,9 +27,7 @@ use psirt_core::{
 use psirt_github::{
     AdvisoryDraft, Credit, GitHub, GitHubError, Patience, Token, Vulnerability, marker,
 };
-use psirt_store::{
-    Caller, Principal, Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault,
-};
+use psirt_store::{Service, ServiceConfig, ServiceSettings, Step, Store, StoreError, Vault};
 
 use crate::runs::Job;
 
@@ -327,20 +325,9 @@ impl GitHubSteps {
         now: Timestamp,
         done: GitHubRule,
     ) -> Result<(), GitHubStepError> {
-        match self
-            .store
-            .execute(
-                &Caller::new(Principal::System, "job"),
-                reference,
-                command,
-                None,
-                now,
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
+        match crate::record_as_psirt(&self.store, reference, command, now).await {
             Err(StoreError::Refused(Refusal::Rule(Rule::GitHub(rule)))) if rule == done => Ok(()),
-            Err(e) => Err(e.into()),
+            other => Ok(other?),
         }
     }
 }

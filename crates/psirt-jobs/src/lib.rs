@@ -48,6 +48,22 @@ pub(crate) async fn settle_step<E: std::fmt::Display>(
     }
 }
 
+/// Hands a step's result to the core as psirt's own command on the case
+/// (the system principal, `job` in the audit log); the core refuses what
+/// is already recorded, which a retried step may meet.
+pub(crate) async fn record_as_psirt(
+    store: &psirt_store::Store,
+    reference: psirt_core::CaseRef,
+    command: psirt_core::Command,
+    now: jiff::Timestamp,
+) -> Result<(), psirt_store::StoreError> {
+    let psirt = psirt_store::Caller::new(psirt_store::Principal::System, "job");
+    store
+        .execute(&psirt, reference, command, None, now)
+        .await
+        .map(|_| ())
+}
+
 /// Runs a job's `round` every `period` until `stop` resolves: each round
 /// counted as `job`'s in this process ([`runs::record`]), a failed one
 /// logged as `failed` with its error, and the next one `period` later all
