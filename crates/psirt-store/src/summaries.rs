@@ -404,10 +404,25 @@ impl Store {
         after: Option<&str>,
         n: usize,
     ) -> Result<Vec<(i64, String, CaseSummary)>, StoreError> {
-        let mut sql = String::from(
-            "SELECT case_id, agenda_key, body FROM case_summaries WHERE (case_id IN \
-             (SELECT case_id FROM case_summary_people WHERE user_id = $1)",
-        );
+        // Without PST projects the reader's own rows drive the query (a
+        // semi-join over what they lead or are on). With them, the page
+        // walks its order's index and asks the people key of each row it
+        // passes (a left join on the primary key): never a scan of every
+        // case the reader has ever been on, which a PST member of long
+        // standing would pay on each page as an `IN (subquery)` (hashed by
+        // PostgreSQL, materialized by SQLite).
+        let mut sql = if pst.is_empty() {
+            String::from(
+                "SELECT s.case_id, s.agenda_key, s.body FROM case_summaries s WHERE s.case_id IN \
+                 (SELECT case_id FROM case_summary_people WHERE user_id = $1)",
+            )
+        } else {
+            String::from(
+                "SELECT s.case_id, s.agenda_key, s.body FROM case_summaries s \
+                 LEFT JOIN case_summary_people p ON p.case_id = s.case_id AND p.user_id = $1 \
+                 WHERE (p.user_id IS NOT NULL",
+            )
+        };
         let mut n_param = 1;
         let mut param = || {
             n_param += 1;
@@ -415,20 +430,19 @@ impl Store {
         };
         if !pst.is_empty() {
             let marks: Vec<String> = pst.iter().map(|_| param()).collect();
-            sql.push_str(&format!(" OR project IN ({})", marks.join(", ")));
+            sql.push_str(&format!(" OR s.project IN ({}))", marks.join(", ")));
         }
-        sql.push(')');
         match query.state {
-            StateFilter::Open => sql.push_str(" AND is_open = 1"),
-            StateFilter::Closed => sql.push_str(" AND is_open = 0"),
-            StateFilter::Released => sql.push_str(" AND released_at IS NOT NULL"),
+            StateFilter::Open => sql.push_str(" AND s.is_open = 1"),
+            StateFilter::Closed => sql.push_str(" AND s.is_open = 0"),
+            StateFilter::Released => sql.push_str(" AND s.released_at IS NOT NULL"),
             StateFilter::All => {}
         }
         if query.project.is_some() {
-            sql.push_str(&format!(" AND project = {}", param()));
+            sql.push_str(&format!(" AND s.project = {}", param()));
         }
         if query.fix_lead.is_some() {
-            sql.push_str(&format!(" AND fix_lead = {}", param()));
+            sql.push_str(&format!(" AND s.fix_lead = {}", param()));
         }
         let after_id =
             match (order, after) {
@@ -438,13 +452,13 @@ impl Store {
                 _ => None,
             };
         match (order, after) {
-            (Order::Case, Some(_)) => sql.push_str(&format!(" AND case_id > {}", param())),
-            (Order::Agenda, Some(_)) => sql.push_str(&format!(" AND agenda_key > {}", param())),
+            (Order::Case, Some(_)) => sql.push_str(&format!(" AND s.case_id > {}", param())),
+            (Order::Agenda, Some(_)) => sql.push_str(&format!(" AND s.agenda_key > {}", param())),
             (_, None) => {}
         }
         sql.push_str(match order {
-            Order::Case => " ORDER BY case_id",
-            Order::Agenda => " ORDER BY agenda_key",
+            Order::Case => " ORDER BY s.case_id",
+            Order::Agenda => " ORDER BY s.agenda_key",
         });
         sql.push_str(&format!(" LIMIT {n}"));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.get());
