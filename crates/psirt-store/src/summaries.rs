@@ -565,11 +565,8 @@ impl Store {
             .collect::<Result<_, sqlx::Error>>()?;
         let more = keys.len() > limit.get() as usize;
         keys.truncate(limit.get() as usize);
-        let mut items = Vec::with_capacity(keys.len());
-        for &(id, _) in &keys {
-            let case = self.public_fold(id, now).await?;
-            items.extend(case);
-        }
+        let ids: Vec<i64> = keys.iter().map(|&(id, _)| id).collect();
+        let items = self.public_folds(&ids, now).await?;
         let next_cursor = more
             .then(|| keys.last().map(|(id, at)| format!("p{at}.{id}")))
             .flatten();
@@ -600,25 +597,33 @@ impl Store {
             query = query.bind(project.to_string());
         }
         let ids: Vec<i64> = query.fetch_all(&self.pool).await?;
+        self.public_folds(&ids, now).await
+    }
+
+    /// Folds the cases `ids`, in that order, and keeps those the fold
+    /// agrees are public at `now`: the projection picks the rows,
+    /// `public_at` on the fold still has the last word. The events are
+    /// read [`FOLD_CHUNK`] cases to a query, not one query a case.
+    async fn public_folds(&self, ids: &[i64], now: Timestamp) -> Result<Vec<Case>, StoreError> {
         let mut public = Vec::with_capacity(ids.len());
-        for id in ids {
-            public.extend(self.public_fold(id, now).await?);
+        for chunk in ids.chunks(FOLD_CHUNK) {
+            let mut events = crate::cases::load_events_of(&self.pool, chunk).await?;
+            for id in chunk {
+                let case = Case::from_events(&events.remove(id).unwrap_or_default())
+                    .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
+                if psirt_core::public_at(&case).is_some_and(|at| at <= now) {
+                    public.push(case);
+                }
+            }
         }
         Ok(public)
     }
-
-    /// Folds case `id`, and gives it only if the fold agrees that it is
-    /// public at `now`: the projection picks the rows, `public_at` on the
-    /// fold still has the last word.
-    async fn public_fold(&self, id: i64, now: Timestamp) -> Result<Option<Case>, StoreError> {
-        let events = crate::cases::load_events(&self.pool, id).await?;
-        let case =
-            Case::from_events(&events).ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-        Ok(psirt_core::public_at(&case)
-            .is_some_and(|at| at <= now)
-            .then_some(case))
-    }
 }
+
+/// How many cases' events one query reads when a list folds its cases:
+/// a page's worth and more, far below either database's limit on bound
+/// parameters.
+const FOLD_CHUNK: usize = 200;
 
 /// Hooks for this crate's own integration tests (the `testing` feature):
 /// the projection's rows, to compare the maintained with the rebuilt.
