@@ -451,4 +451,20 @@ impl crate::Store {
             .await?;
         Ok((case_id, record, actor))
     }
+    /// The rows `sql` selects for the case (its one parameter the case's
+    /// id), read as [`Store::audited_case_read`] reads the case: decided
+    /// and audited before anything is returned.
+    async fn audited_case_rows(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        operation: psirt_core::Operation,
+        action: &str,
+        sql: &'static str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let (case_id, _, _) = self
+            .audited_case_read(caller, reference, operation, action)
+            .await?;
+        Ok(sqlx::query(sql).bind(case_id).fetch_all(&self.pool).await?)
+    }
 }
