@@ -648,19 +648,15 @@ impl Store {
         project: &str,
         address: Option<&EmailAddress>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
-        let n = sqlx::query("UPDATE projects SET announce_address = $1 WHERE slug = $2")
-            .bind(address.map(|a| a.to_string()))
-            .bind(project)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound(format!("project {project:?}")));
-        }
         let to = address.map_or_else(|| "nowhere".to_string(), ToString::to_string);
-        self.commit_audited(tx, "project.announce", format!("project {project}: {to}"))
-            .await
+        self.update_project(
+            project,
+            "UPDATE projects SET announce_address = $1 WHERE slug = $2",
+            address.map(|a| a.to_string()),
+            "project.announce",
+            format!("project {project}: {to}"),
+        )
+        .await
     }
 }
 
