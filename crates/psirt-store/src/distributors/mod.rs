@@ -16,7 +16,7 @@
 //! embargoed content (a notified case, its notice, feedback, help
 //! requests) is in the audit log, allowed or denied, before anything is
 //! returned. Removal and suspension discard the people's pending
-//! pre-notification copies (through `outbox.rs`) in the same transaction.
+//! pre-notification copies (through `outbox/`) in the same transaction.
 //!
 //! `events.rs`: the organisation's events, their fold and the backfill;
 //! `apply.rs`: applications, founding members and the people they name;
