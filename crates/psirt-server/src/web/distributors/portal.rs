@@ -299,15 +299,8 @@ pub(crate) async fn portal_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["name", "email", "key", "reason"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["name", "email", "key", "reason"])?;
+    let status = errors.status();
     let refused = Refused {
         org,
         form,
@@ -319,16 +312,6 @@ pub(crate) async fn portal_action(
 
 // ---------------------------------------------------------------------------
 // A notified case: the notice and the forms.
-
-pub(super) fn case_ref(text: &str) -> Result<CaseRef, WebError> {
-    text.parse().map_err(|_| {
-        WebError::Page(
-            StatusCode::NOT_FOUND,
-            "Not found".into(),
-            format!("There is no case {text:?}."),
-        )
-    })
-}
 
 pub(super) async fn render_case_notice(
     state: &AppState,
@@ -444,7 +427,7 @@ pub(crate) async fn case_notice(
     Path(r): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let done = q.done.as_deref().and_then(done_text);
     render_case_notice(&state, &who, reference, None, done, StatusCode::OK).await
 }
@@ -454,7 +437,7 @@ pub(crate) async fn case_action(
     Path(r): Path<String>,
     form: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let WebForm { who, fields } = form;
     let at = now();
     let (form, result, done): (&'static str, Result<(), ApiError>, &str) = match fields
@@ -533,9 +516,6 @@ pub(crate) async fn case_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
     let known = [
         "kind",
         "outcome",
@@ -545,12 +525,8 @@ pub(crate) async fn case_action(
         "when",
         "responsible",
     ];
-    let errors = Errors::from_api(e, &known)?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &known)?;
+    let status = errors.status();
     render_case_notice(
         &state,
         &who,

@@ -195,15 +195,8 @@ pub(crate) async fn admin_decision(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["reason"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["reason"])?;
+    let status = errors.status();
     let refused = Some((AdminForm::Decide, fields, errors));
     render_admin_org(&state, &who, org, refused, None, status).await
 }
@@ -232,10 +225,7 @@ pub(super) async fn admin_remove_person(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &[])?;
+    let errors = Errors::from_refusal(e, &[])?;
     let refused = Some((AdminForm::RemovePerson, fields, errors));
     render_admin_org(state, &who, org, refused, None, StatusCode::CONFLICT).await
 }
@@ -344,7 +334,7 @@ pub(crate) async fn team_case(
     Path(r): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let done = q.done.as_deref().and_then(|d| match d {
         "asked" => Some("the notified distributors are asked for help"),
         _ => None,
@@ -357,7 +347,7 @@ pub(crate) async fn team_case_action(
     Path(r): Path<String>,
     form: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let WebForm { who, fields } = form;
     let result = match psirt_store::HelpTopic::parse(fields.get("topic")) {
         Some(topic) => state
@@ -380,15 +370,8 @@ pub(crate) async fn team_case_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["topic", "text"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["topic", "text"])?;
+    let status = errors.status();
     render_team_case(
         &state,
         &who,

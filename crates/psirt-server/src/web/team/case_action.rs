@@ -8,7 +8,7 @@ pub(crate) async fn case_action(
     Path(r): Path<String>,
     form: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let WebForm { who, fields } = form;
     let name = fields.get("action").to_string();
     if name == "preview_cvss" {
@@ -80,11 +80,7 @@ pub(crate) async fn case_action(
         },
     };
     let errors = result.err().unwrap_or_default();
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let outcome = Outcome {
         form: Some(name),
         values: fields,

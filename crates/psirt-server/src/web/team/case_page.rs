@@ -25,7 +25,7 @@ pub(crate) async fn case_page(
     Path(r): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let outcome = Outcome {
         done: q.done.and_then(|d| done_text(&d)),
         ..Outcome::default()

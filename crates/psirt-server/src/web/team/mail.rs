@@ -137,7 +137,7 @@ pub(crate) async fn mail_action(
     Path((r, kind)): Path<(String, String)>,
     form: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let Some(kind) = MailKind::parse(&kind) else {
         return Err(WebError::Page(
             StatusCode::NOT_FOUND,
@@ -184,15 +184,8 @@ pub(crate) async fn mail_action(
         }
         Err(e) => ApiError::from(e),
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["subject", "body"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["subject", "body"])?;
+    let status = errors.status();
     let outcome = Outcome {
         form: Some(mail_form(kind)),
         values: fields,
