@@ -537,6 +537,16 @@ impl Input<'_> {
     }
 }
 
+/// What a form saved, said at the top of the page it went back to (its
+/// `done` query), when it saved something.
+pub(crate) fn saved_notice(done: Option<&str>) -> Markup {
+    html! {
+        @if let Some(done) = done {
+            div.notice role="status" { p { "Saved: " (done) "." } }
+        }
+    }
+}
+
 /// The error summary at the top of a form, when there are errors.
 pub(crate) fn error_summary(errors: &Errors) -> Markup {
     html! {

@@ -47,9 +47,7 @@ pub(super) async fn render_portal(
     };
     let body = html! {
         h1 { "Distributors list" }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         @if pst {
             p { a href="/distributors/admin" { "Organisations on the list and applications (security team)" } }
         }
@@ -344,9 +342,7 @@ pub(super) async fn render_case_notice(
     let body = html! {
         p.crumbs { a href="/distributors" { "Distributors list" } }
         h1 { "Pre-notification " (reference.to_string()) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         dl.facts {
             dt { "Subject" } dd { (notice.subject.expose()) }
             dt { "Embargo ends" } dd {

@@ -92,9 +92,7 @@ pub(super) async fn render_admin_org(
     let body = html! {
         p.crumbs { a href="/distributors/admin" { "Distributors list" } }
         h1 { (org.name) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         dl.facts {
             dt { "State" } dd { (state_text(org.state)) }
             @if let Some(reason) = &org.reason { dt { "Reason" } dd { (reason) } }
@@ -254,9 +252,7 @@ pub(super) async fn render_team_case(
     let body = html! {
         p.crumbs { a href=(format!("/cases/{reference}")) { (reference.to_string()) } }
         h1 { "Distributors on " (reference.to_string()) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         h2 { "Pre-notification" }
         @if rows.is_empty() {
             p { "Nobody has a copy of the pre-notification yet." }
