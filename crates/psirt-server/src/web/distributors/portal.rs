@@ -190,9 +190,8 @@ pub(super) fn org_field(f: &Fields) -> Result<i64, WebError> {
 pub(crate) async fn portal_action(
     State(state): State<AppState>,
     site: Site,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let WebForm { who, fields } = form;
     let org = org_field(&fields)?;
     let at = now();
     let (form, result, done): (&'static str, Result<(), ApiError>, &str) =
@@ -431,10 +430,9 @@ pub(crate) async fn case_notice(
 pub(crate) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let reference = case_reference(&r)?;
-    let WebForm { who, fields } = form;
     let at = now();
     let (form, result, done): (&'static str, Result<(), ApiError>, &str) = match fields
         .get("action")

@@ -162,10 +162,9 @@ pub(super) enum AdminForm {
 pub(crate) async fn admin_decision(
     State(state): State<AppState>,
     Path(org): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let org = org_id(&org)?;
-    let WebForm { who, fields } = form;
     if fields.get("action") == "remove_person" {
         return admin_remove_person(&state, who, org, fields).await;
     }
@@ -341,10 +340,9 @@ pub(crate) async fn team_case(
 pub(crate) async fn team_case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let reference = case_reference(&r)?;
-    let WebForm { who, fields } = form;
     let result = match psirt_store::HelpTopic::parse(fields.get("topic")) {
         Some(topic) => state
             .store

@@ -6,10 +6,9 @@ use super::*;
 pub(crate) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let reference = case_reference(&r)?;
-    let WebForm { who, fields } = form;
     let name = fields.get("action").to_string();
     if name == "preview_cvss" {
         let mut outcome = Outcome {

@@ -135,7 +135,7 @@ pub(super) fn mail_section(
 pub(crate) async fn mail_action(
     State(state): State<AppState>,
     Path((r, kind)): Path<(String, String)>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let reference = case_reference(&r)?;
     let Some(kind) = MailKind::parse(&kind) else {
@@ -145,7 +145,6 @@ pub(crate) async fn mail_action(
             format!("{kind:?} is not a kind of mail."),
         ));
     };
-    let WebForm { who, fields } = form;
     let edit = || DraftDecision::Edit {
         subject: fields.get("subject").trim().to_string(),
         body: fields.get("body").to_string(),
