@@ -10,7 +10,8 @@
 //! `BENCH_DATABASES` picks the databases (default `sqlite postgres`),
 //! `BENCH_POSTGRES` the PostgreSQL server (default
 //! `postgres://postgres@127.0.0.1:5432`; a fresh database per size, dropped
-//! after). The SQLite databases live under /dev/shm when it exists, and the
+//! after unless `BENCH_KEEP` is set, so that its plans can be read with
+//! `EXPLAIN ANALYZE`). The SQLite databases live under /dev/shm when it exists, and the
 //! PostgreSQL ones commit without waiting for the disk, so that filling
 //! them measures psirt rather than the disk; the reads are the same either
 //! way. It prints each measure's median over 50 reads and the large/small
@@ -261,7 +262,11 @@ fn main() {
                 eprintln!("{backend}: filled {cases} cases in {:.1?}", start.elapsed());
                 figures.push(measure(&store, &lead, now).await);
                 store.close().await;
-                drop_postgres(&url).await;
+                if std::env::var_os("BENCH_KEEP").is_some() {
+                    eprintln!("{backend}: kept {url}");
+                } else {
+                    drop_postgres(&url).await;
+                }
             }
             let (small, large) = (&figures[0], &figures[1]);
             for (name, a, b) in [

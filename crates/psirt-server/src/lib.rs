@@ -263,27 +263,22 @@ mod tests {
 
     #[test]
     fn status_tokens_are_redacted_from_logged_paths() {
-        assert_eq!(
-            super::redact_path("/api/v1/status/psirt_abc"),
-            "/api/v1/status/<redacted>"
-        );
-        assert_eq!(
-            super::redact_path("/api/v1/status/psirt_abc/replies"),
-            "/api/v1/status/<redacted>/replies"
-        );
-        assert_eq!(
-            super::redact_path("/status/psirt_abc"),
-            "/status/<redacted>"
-        );
-        assert_eq!(
-            super::redact_path("/p/beta/status/psirt_abc"),
-            "/p/beta/status/<redacted>"
-        );
-        assert_eq!(super::redact_path("/p/beta/cases"), "/p/beta/cases");
-        assert_eq!(
-            super::redact_path("/api/v1/cases/PSIRT-2026-0001"),
-            "/api/v1/cases/PSIRT-2026-0001"
-        );
+        for (path, logged) in [
+            ("/api/v1/status/psirt_abc", "/api/v1/status/<redacted>"),
+            (
+                "/api/v1/status/psirt_abc/replies",
+                "/api/v1/status/<redacted>/replies",
+            ),
+            ("/status/psirt_abc", "/status/<redacted>"),
+            ("/p/beta/status/psirt_abc", "/p/beta/status/<redacted>"),
+            ("/p/beta/cases", "/p/beta/cases"),
+            (
+                "/api/v1/cases/PSIRT-2026-0001",
+                "/api/v1/cases/PSIRT-2026-0001",
+            ),
+        ] {
+            assert_eq!(super::redact_path(path), logged, "{path}");
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{Role, Team};
 
 struct Server {
     base: String,
@@ -33,10 +34,11 @@ struct Server {
 impl Server {
     async fn start(postgres: bool, now: Timestamp) -> Server {
         let (store, pg, dir) = support::open(postgres, "psirt_adv").await;
-        store
-            .add_project("coredns", "CoreDNS", &Policy::default(), now)
-            .await
-            .unwrap();
+        let [alice, bob] = Team::on("coredns", "CoreDNS")
+            .person("alice@example.org", Role::Pst)
+            .person("bob@example.org", Role::Pst)
+            .add(&store, now)
+            .await;
         store
             .set_announce_address(
                 "coredns",
@@ -44,15 +46,6 @@ impl Server {
             )
             .await
             .unwrap();
-        let mut tokens = Vec::new();
-        for email in ["alice@example.org", "bob@example.org"] {
-            let (user, token) = store
-                .add_user(&email.parse().unwrap(), email, false, now)
-                .await
-                .unwrap();
-            store.add_pst_member("coredns", user.id, now).await.unwrap();
-            tokens.push(token.reveal().to_string());
-        }
         let clock = Clock::fixed(now);
         let key = instance_key();
         let settings = Settings {
@@ -78,8 +71,8 @@ impl Server {
             pg,
             _dir: dir,
             http: reqwest::Client::new(),
-            alice: tokens[0].clone(),
-            bob: tokens[1].clone(),
+            alice: alice.token,
+            bob: bob.token,
         }
     }
 

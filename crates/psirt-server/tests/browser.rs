@@ -15,9 +15,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use psirt_core::{Command as CaseCommand, NewReport, Policy, Secret};
+use psirt_core::{Command as CaseCommand, NewReport, Secret};
 use psirt_server::{AppState, Settings, app};
 use psirt_store::{Caller, Principal, Store, User};
+use support::{Role, Team};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -100,38 +101,22 @@ async fn browser() -> (Client, Driver) {
 struct Site {
     base: String,
     store: Store,
-    users: Vec<User>,
+    users: [User; 3],
     _dir: tempfile::TempDir,
 }
 
 impl Site {
     /// The server with alice and bob on the PST and dev, a developer.
     async fn start() -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
+        let (store, dir) = support::sqlite().await;
+        let users = Team::on("default", "Default")
+            .named("alice@example.org", "Alice", Role::Pst)
+            .named("bob@example.org", "Bob", Role::Pst)
+            .named("dev@example.org", "Dev", Role::Developer)
+            .password(PASSWORD)
+            .add::<3>(&store, psirt_server::now())
             .await
-            .unwrap();
-        let now = psirt_server::now();
-        store
-            .add_project("default", "Default", &Policy::default(), now)
-            .await
-            .unwrap();
-        let mut users = Vec::new();
-        for (email, name, pst) in [
-            ("alice@example.org", "Alice", true),
-            ("bob@example.org", "Bob", true),
-            ("dev@example.org", "Dev", false),
-        ] {
-            let (user, _) = store
-                .add_user(&email.parse().unwrap(), name, false, now)
-                .await
-                .unwrap();
-            store.set_password(user.id, PASSWORD).await.unwrap();
-            if pst {
-                store.add_pst_member("default", user.id, now).await.unwrap();
-            }
-            users.push(user);
-        }
+            .map(|p| p.user);
         let (router, _) = app(AppState::new(store.clone(), Settings::default()));
         let base = support::serve(router).await;
         Site {
@@ -970,21 +955,11 @@ async fn an_embargo_break_raises_the_alarm_and_releasing_early_tells_the_distrib
 #[tokio::test]
 async fn a_report_filed_on_a_projects_pages_reaches_that_projects_dashboard_only() {
     let site = Site::start().await;
-    let now = psirt_server::now();
-    site.store
-        .add_project("beta", "Beta", &Policy::default(), now)
-        .await
-        .unwrap();
-    let (bea, _) = site
-        .store
-        .add_user(&"bea@example.org".parse().unwrap(), "Bea", false, now)
-        .await
-        .unwrap();
-    site.store.set_password(bea.id, PASSWORD).await.unwrap();
-    site.store
-        .add_pst_member("beta", bea.id, now)
-        .await
-        .unwrap();
+    Team::on("beta", "Beta")
+        .named("bea@example.org", "Bea", Role::Pst)
+        .password(PASSWORD)
+        .add::<1>(&site.store, psirt_server::now())
+        .await;
     let (client, _driver) = browser().await;
 
     // From the instance's front page to Beta's policy and report form.

@@ -8,39 +8,24 @@
 
 mod support;
 
-use support::Api;
+use support::{Api, Role, Team};
 
-use psirt_core::Policy;
 use psirt_git::testing::project;
 use psirt_jobs::fix_repo::FixRepositories;
 use psirt_server::{AppState, Settings, app};
-use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fix_branch_and_its_plan_through_the_api() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (store, dir) = support::sqlite().await;
     let now = psirt_server::now();
-    store
-        .add_project("default", "Default", &Policy::default(), now)
-        .await
-        .unwrap();
-    let mut tokens = Vec::new();
-    for (email, pst) in [("alice@example.org", true), ("dave@example.org", false)] {
-        let (user, token) = store
-            .add_user(&email.parse().unwrap(), email, false, now)
-            .await
-            .unwrap();
-        if pst {
-            store.add_pst_member("default", user.id, now).await.unwrap();
-        }
-        tokens.push(token.reveal().to_string());
-    }
-    let (alice, dave) = (tokens[0].as_str(), tokens[1].as_str());
+    let [alice, dave] = Team::on("default", "Default")
+        .person("alice@example.org", Role::Pst)
+        .person("dave@example.org", Role::Developer)
+        .add(&store, now)
+        .await;
+    let (alice, dave) = (alice.token.as_str(), dave.token.as_str());
     let (router, _) = app(AppState::new(store.clone(), Settings::default()));
     let api = Api::new(support::serve(router).await);
     let (status, body) = api

@@ -13,16 +13,16 @@
 //! The test set is generated here, deterministically: templates filled
 //! from small tables, with a fixed-seed generator choosing among them.
 
+mod support;
+
 use std::num::NonZeroU32;
 
-use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
 use reqwest::StatusCode;
 use serde_json::json;
+use support::{Role, Team};
 
 /// A linear congruential generator: the same test set on every run.
-mod support;
-
 struct Lcg(u64);
 
 impl Lcg {
@@ -464,20 +464,11 @@ fn shuffle<T>(items: &mut [T], rng: &mut Lcg) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_reports_is_triaged_with_canned_replies_and_duplicate_suggestions() {
     let (store, _, _dir) = support::open(false, "psirt_flood").await;
-    let now = psirt_server::now();
-    store
-        .add_project("default", "Default", &Policy::default(), now)
-        .await
-        .unwrap();
-    let (alice, token) = store
-        .add_user(&"alice@example.org".parse().unwrap(), "Alice", false, now)
-        .await
-        .unwrap();
-    store
-        .add_pst_member("default", alice.id, now)
-        .await
-        .unwrap();
-    let pst = token.reveal().to_string();
+    let [alice] = Team::on("default", "Default")
+        .named("alice@example.org", "Alice", Role::Pst)
+        .add(&store, psirt_server::now())
+        .await;
+    let pst = alice.token;
     // The flood comes from one address; the per-address limits are
     // raised so that all of it is taken in and triaged.
     let settings = Settings {

@@ -13,16 +13,18 @@
 //! Raw requests are written by hand where a client library would send the
 //! whole body before reading the answer.
 
+mod support;
+
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use psirt_core::Policy;
 use psirt_server::Settings;
 use psirt_server::api::ROUTES;
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{Role, Team};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -43,27 +45,12 @@ struct Server {
 
 impl Server {
     async fn start(settings: Settings) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-            .await
-            .unwrap();
-        let now = psirt_server::now();
-        store
-            .add_project("default", "Default", &Policy::default(), now)
-            .await
-            .unwrap();
-        let (alice, alice_token) = store
-            .add_user(&"alice@example.org".parse().unwrap(), "Alice", false, now)
-            .await
-            .unwrap();
-        store
-            .add_pst_member("default", alice.id, now)
-            .await
-            .unwrap();
-        let (_, admin_token) = store
-            .add_user(&"root@example.org".parse().unwrap(), "Root", true, now)
-            .await
-            .unwrap();
+        let (store, dir) = support::sqlite().await;
+        let [alice, admin] = Team::on("default", "Default")
+            .named("alice@example.org", "Alice", Role::Pst)
+            .named("root@example.org", "Root", Role::Admin)
+            .add(&store, psirt_server::now())
+            .await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(psirt_server::serve(
@@ -77,8 +64,8 @@ impl Server {
             store,
             _dir: dir,
             http: client(None),
-            alice: alice_token.reveal().to_string(),
-            admin: admin_token.reveal().to_string(),
+            alice: alice.token,
+            admin: admin.token,
         }
     }
 

@@ -12,6 +12,7 @@ use psirt_server::{AppState, Settings, api::Door, api::ROUTES, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{Role, Team};
 
 struct Server {
     base: String,
@@ -28,27 +29,13 @@ struct Server {
 impl Server {
     async fn start(postgres: bool, settings: Settings) -> Server {
         let (store, pg, dir) = support::open(postgres, "psirt_http").await;
-        let now = psirt_server::now();
-        store
-            .add_project("default", "Default", &Policy::default(), now)
-            .await
-            .unwrap();
-        let mut tokens = Vec::new();
-        for (email, admin, pst) in [
-            ("alice@example.org", false, true),
-            ("bob@example.org", false, true),
-            ("dev@example.org", false, false),
-            ("root@example.org", true, false),
-        ] {
-            let (user, token) = store
-                .add_user(&email.parse().unwrap(), email, admin, now)
-                .await
-                .unwrap();
-            if pst {
-                store.add_pst_member("default", user.id, now).await.unwrap();
-            }
-            tokens.push(token.reveal().to_string());
-        }
+        let [alice, bob, dev, admin] = Team::on("default", "Default")
+            .person("alice@example.org", Role::Pst)
+            .person("bob@example.org", Role::Pst)
+            .person("dev@example.org", Role::Developer)
+            .person("root@example.org", Role::Admin)
+            .add(&store, psirt_server::now())
+            .await;
         let (router, _) = app(AppState::new(store.clone(), settings));
         let base = support::serve(router).await;
         Server {
@@ -60,10 +47,10 @@ impl Server {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            alice: tokens[0].clone(),
-            bob: tokens[1].clone(),
-            dev: tokens[2].clone(),
-            admin: tokens[3].clone(),
+            alice: alice.token,
+            bob: bob.token,
+            dev: dev.token,
+            admin: admin.token,
         }
     }
 
@@ -4019,17 +4006,10 @@ struct Beta {
 const BETA_SUMMARY: &str = "Beta-only heap overflow";
 
 async fn with_beta(s: &Server) -> Beta {
-    let now = psirt_server::now();
-    s.store
-        .add_project("beta", "Beta", &Policy::default(), now)
-        .await
-        .unwrap();
-    let (bea, token) = s
-        .store
-        .add_user(&"bea@example.org".parse().unwrap(), "Bea", false, now)
-        .await
-        .unwrap();
-    s.store.add_pst_member("beta", bea.id, now).await.unwrap();
+    let [bea] = Team::on("beta", "Beta")
+        .named("bea@example.org", "Bea", Role::Pst)
+        .add(&s.store, psirt_server::now())
+        .await;
     let (status, body) = s
         .call(
             "POST",
@@ -4052,7 +4032,7 @@ async fn with_beta(s: &Server) -> Beta {
     assert_eq!(status, StatusCode::CREATED, "{org}");
     let org = org["id"].to_string();
     Beta {
-        bea: token.reveal().to_string(),
+        bea: bea.token,
         secrets: vec![
             reference.clone(),
             BETA_SUMMARY.into(),

@@ -11,12 +11,11 @@
 
 mod support;
 
-use support::Api;
+use support::{Api, Role, Team};
 
 use jiff::Timestamp;
 use psirt_server::advisories::Clock;
 use psirt_server::{AppState, Settings, app};
-use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -35,27 +34,19 @@ fn milestone<'a>(case: &'a Value, name: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kubernetes_preset_through_the_api() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
+    let (store, _dir) = support::sqlite().await;
     // Friday 13 November 2026, 09:00 UTC: the report arrives.
     let clock = Clock::fixed(at("2026-11-13T09:00:00Z"));
     let now = clock.now();
-    let mut tokens = Vec::new();
-    for (email, admin) in [
-        ("root@example.org", true),
-        ("alice@example.org", false),
-        ("bob@example.org", false),
-        ("dave@example.org", false),
-    ] {
-        let (_, token) = store
-            .add_user(&email.parse().unwrap(), email, admin, now)
-            .await
-            .unwrap();
-        tokens.push(token.reveal().to_string());
-    }
-    let [root, alice, bob, dave] = [0, 1, 2, 3].map(|i| tokens[i].clone());
+    // The project, with alice and bob on its PST, is made through the API.
+    let [root, alice, bob, dave] = Team::without_project()
+        .person("root@example.org", Role::Admin)
+        .person("alice@example.org", Role::Developer)
+        .person("bob@example.org", Role::Developer)
+        .person("dave@example.org", Role::Developer)
+        .add(&store, now)
+        .await
+        .map(|p| p.token);
     let settings = Settings {
         default_project: "k8s".into(),
         clock: clock.clone(),

@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use mail_parser::MimeHeaders;
-use psirt_core::Policy;
 use psirt_cve::testing::{KEY, ORG, ORG_UUID, StandIn as CveStandIn, USER};
 use psirt_git::testing::{commit_all, git, project, write};
 use psirt_github::testing::{OWNER, REPO, StandIn as GitHubStandIn, TOKEN};
@@ -35,10 +34,11 @@ use psirt_mail::testing::gpg::Gpg;
 use psirt_mail::testing::smtp_sink::SmtpSink;
 use psirt_server::advisories::{Clock, Publication};
 use psirt_server::{AppState, Settings, app};
-use psirt_store::{CheckedKey, NewPerson, ServiceSecret, ServiceSettings, Store};
+use psirt_store::{CheckedKey, NewPerson, ServiceSecret, ServiceSettings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use support::{Role, Team};
 
 /// Minutes after a fixed morning.
 fn at(minutes: i64) -> Timestamp {
@@ -102,31 +102,14 @@ fn logins(users: &Value) -> Vec<String> {
 async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_ins() {
     // The instance: the CoreDNS project, its Product Security Team
     // (alice), a maintainer (dave) and a distributor with a GnuPG key.
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-        .await
-        .unwrap();
-    store
-        .add_project("coredns", "CoreDNS", &Policy::default(), at(0))
-        .await
-        .unwrap();
-    let mut tokens = Vec::new();
-    let mut ids = Vec::new();
-    let mut accounts = Vec::new();
-    for (name, pst) in [("alice", true), ("dave", false)] {
-        let email = format!("{name}@example.org").parse().unwrap();
-        let (user, token) = store.add_user(&email, name, false, at(0)).await.unwrap();
-        if pst {
-            store
-                .add_pst_member("coredns", user.id, at(0))
-                .await
-                .unwrap();
-        }
-        ids.push(user.id.get());
-        accounts.push(user);
-        tokens.push(token.reveal().to_string());
-    }
-    let (alice, dave) = (tokens[0].as_str(), tokens[1].as_str());
+    let (store, dir) = support::sqlite().await;
+    let [alice, dave] = Team::on("coredns", "CoreDNS")
+        .named("alice@example.org", "alice", Role::Pst)
+        .named("dave@example.org", "dave", Role::Developer)
+        .add(&store, at(0))
+        .await;
+    let (alice_user, dave_user) = (alice.user, dave.user);
+    let (alice, dave) = (alice.token.as_str(), dave.token.as_str());
     let gpg = Gpg::new();
     gpg.gen_key("founder@origin.example", "0");
     store
@@ -317,11 +300,11 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
         [
             (
                 "Dave <dave@example.org> \"cache: bound CNAME chains\"".to_string(),
-                json!(ids[1])
+                json!(dave_user.id.get())
             ),
             (
                 "Alice <alice@example.org> \"cache: test the bound\"".to_string(),
-                json!(ids[0])
+                json!(alice_user.id.get())
             ),
         ],
         "read from git, the authors matched to accounts"
@@ -583,7 +566,7 @@ async fn the_seeds_private_path_runs_through_the_api_on_real_git_and_both_stand_
     assert_eq!(view["record"]["aliases"], json!([on["ghsa_id"]]));
     // The case page shows the same to the team.
     let session = store
-        .create_session(&accounts[0], at(0), SignedDuration::from_hours(24 * 365))
+        .create_session(&alice_user, at(0), SignedDuration::from_hours(24 * 365))
         .await
         .unwrap();
     let page = api

@@ -10,11 +10,11 @@ mod support;
 
 use std::num::NonZeroU32;
 
-use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use support::{Role, Team};
 
 struct Server {
     api: support::Api,
@@ -32,26 +32,12 @@ struct Server {
 impl Server {
     async fn start(postgres: bool) -> Server {
         let (store, pg, dir) = support::open(postgres, "psirt_triage").await;
-        let now = psirt_server::now();
-        store
-            .add_project("default", "Default", &Policy::default(), now)
-            .await
-            .unwrap();
-        let mut tokens = Vec::new();
-        for (email, admin, pst) in [
-            ("alice@example.org", false, true),
-            ("dev@example.org", false, false),
-            ("root@example.org", true, false),
-        ] {
-            let (user, token) = store
-                .add_user(&email.parse().unwrap(), email, admin, now)
-                .await
-                .unwrap();
-            if pst {
-                store.add_pst_member("default", user.id, now).await.unwrap();
-            }
-            tokens.push(token.reveal().to_string());
-        }
+        let [alice, dev, root] = Team::on("default", "Default")
+            .person("alice@example.org", Role::Pst)
+            .person("dev@example.org", Role::Developer)
+            .person("root@example.org", Role::Admin)
+            .add(&store, psirt_server::now())
+            .await;
         let settings = Settings {
             intake_per_minute: NonZeroU32::new(1000).unwrap(),
             reports_per_email_per_day: NonZeroU32::new(2).unwrap(),
@@ -64,9 +50,9 @@ impl Server {
             store,
             pg,
             _dir: dir,
-            alice: tokens[0].clone(),
-            dev: tokens[1].clone(),
-            root: tokens[2].clone(),
+            alice: alice.token,
+            dev: dev.token,
+            root: root.token,
         }
     }
 

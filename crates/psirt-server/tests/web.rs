@@ -5,10 +5,10 @@
 
 mod support;
 
-use psirt_core::Policy;
 use psirt_server::{AppState, Settings, app};
 use psirt_store::Store;
 use reqwest::StatusCode;
+use support::{Role, Team};
 
 const PASSWORD: &str = "correct horse battery staple";
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -27,33 +27,14 @@ impl Site {
     }
 
     async fn start_with(settings: Settings) -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}/psirt.db", dir.path().display()))
-            .await
-            .unwrap();
-        let now = psirt_server::now();
-        store
-            .add_project("default", "Default", &Policy::default(), now)
-            .await
-            .unwrap();
-        let mut alice_token = String::new();
-        for (email, pst) in [
-            ("alice@example.org", true),
-            ("bob@example.org", true),
-            ("dev@example.org", false),
-        ] {
-            let (user, token) = store
-                .add_user(&email.parse().unwrap(), email, false, now)
-                .await
-                .unwrap();
-            store.set_password(user.id, PASSWORD).await.unwrap();
-            if pst {
-                store.add_pst_member("default", user.id, now).await.unwrap();
-            }
-            if email.starts_with("alice") {
-                alice_token = token.reveal().to_string();
-            }
-        }
+        let (store, dir) = support::sqlite().await;
+        let [alice, _, _] = Team::on("default", "Default")
+            .person("alice@example.org", Role::Pst)
+            .person("bob@example.org", Role::Pst)
+            .person("dev@example.org", Role::Developer)
+            .password(PASSWORD)
+            .add(&store, psirt_server::now())
+            .await;
         let (router, _) = app(AppState::new(store.clone(), settings));
         let base = support::serve(router).await;
         Site {
@@ -63,7 +44,7 @@ impl Site {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            alice_token,
+            alice_token: alice.token,
             _dir: dir,
         }
     }

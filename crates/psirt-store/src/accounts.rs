@@ -125,11 +125,7 @@ impl Store {
                 reason: "must not be empty".into(),
             });
         }
-        policy.validate().map_err(|e| StoreError::Invalid {
-            field: "policy",
-            reason: e.to_string(),
-        })?;
-        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = policy_json(policy)?;
         let mut tx = self.write().await?;
         sqlx::query("INSERT INTO projects (slug, name, policy, lead_turns, created_at) VALUES ($1, $2, $3, 0, $4)")
             .bind(slug)
@@ -254,9 +250,47 @@ impl Store {
         slug: &str,
         published: bool,
     ) -> Result<(), StoreError> {
+        let what = if published { "published" } else { "private" };
+        self.update_project(
+            slug,
+            "UPDATE projects SET policy_published = $1 WHERE slug = $2",
+            i64::from(published),
+            "project.publish",
+            format!("project {slug}: {what}"),
+        )
+        .await
+    }
+
+    /// Replaces the policy for cases opened from now on; open cases keep theirs.
+    pub async fn set_project_policy(&self, slug: &str, policy: &Policy) -> Result<(), StoreError> {
+        let json = policy_json(policy)?;
+        self.update_project(
+            slug,
+            "UPDATE projects SET policy = $1 WHERE slug = $2",
+            json,
+            "project.policy",
+            format!("project {slug}"),
+        )
+        .await
+    }
+
+    /// Changes one setting of a project, audited as `action`: `sql`
+    /// updates the project named by `$2` with `value` as `$1`. No such
+    /// project is `NotFound`, and nothing is recorded.
+    pub(crate) async fn update_project<T>(
+        &self,
+        slug: &str,
+        sql: &'static str,
+        value: T,
+        action: &str,
+        detail: String,
+    ) -> Result<(), StoreError>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+    {
         let mut tx = self.write().await?;
-        let n = sqlx::query("UPDATE projects SET policy_published = $1 WHERE slug = $2")
-            .bind(i64::from(published))
+        let n = sqlx::query(sql)
+            .bind(value)
             .bind(slug)
             .execute(&mut *tx)
             .await?
@@ -264,30 +298,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("project {slug:?}")));
         }
-        let what = if published { "published" } else { "private" };
-        self.commit_audited(tx, "project.publish", format!("project {slug}: {what}"))
-            .await
-    }
-
-    /// Replaces the policy for cases opened from now on; open cases keep theirs.
-    pub async fn set_project_policy(&self, slug: &str, policy: &Policy) -> Result<(), StoreError> {
-        policy.validate().map_err(|e| StoreError::Invalid {
-            field: "policy",
-            reason: e.to_string(),
-        })?;
-        let json = serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE projects SET policy = $1 WHERE slug = $2")
-            .bind(json)
-            .bind(slug)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("project {slug:?}")));
-        }
-        self.commit_audited(tx, "project.policy", format!("project {slug}"))
-            .await?;
-        Ok(())
+        self.commit_audited(tx, action, detail).await
     }
 
     /// Creates an account and its first API token, in one transaction.
@@ -307,13 +318,7 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let id = insert_user(&mut tx, email, name, is_admin, now).await?;
-        let token = ApiToken::generate()?;
-        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(token_hash(token.reveal()))
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
+        let token = insert_token(&mut tx, UserId::new(id), now).await?;
         let role = if is_admin { ", instance admin" } else { "" };
         self.commit_audited(tx, "user.add", format!("user {id} {email}{role}"))
             .await?;
@@ -328,14 +333,8 @@ impl Store {
 
     /// Issues another API token for an existing user.
     pub async fn issue_token(&self, user: UserId, now: Timestamp) -> Result<ApiToken, StoreError> {
-        let token = ApiToken::generate()?;
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-            .bind(user.get())
-            .bind(token_hash(token.reveal()))
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
+        let token = insert_token(&mut tx, user, now).await?;
         self.commit_audited(tx, "token.issue", format!("user {}", user.get()))
             .await?;
         Ok(token)
@@ -343,13 +342,25 @@ impl Store {
 
     /// The user a token belongs to, if the token exists and is not revoked.
     pub async fn authenticate(&self, token: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
+        self.user_by_token(
             "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            token,
         )
-        .bind(token_hash(token))
-        .fetch_optional(&self.pool)
-        .await?;
+        .await
+    }
+
+    /// The account `sql` finds by a secret token's hash (its `$1`), if
+    /// any: tokens are looked up only by hash, never as they are.
+    pub(crate) async fn user_by_token(
+        &self,
+        sql: &'static str,
+        token: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(sql)
+            .bind(token_hash(token))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -663,9 +674,32 @@ impl Store {
     }
 }
 
-/// Writes a new account (no token, no password), in the caller's
-/// transaction: the one place accounts are created. The caller writes the
-/// `user.add` audit entry.
+/// A project's policy as it is stored, checked first.
+fn policy_json(policy: &Policy) -> Result<String, StoreError> {
+    policy.validate().map_err(|e| StoreError::Invalid {
+        field: "policy",
+        reason: e.to_string(),
+    })?;
+    serde_json::to_string(policy).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Issues a new API token for the account, in the caller's transaction;
+/// only its hash is stored.
+async fn insert_token(
+    tx: &mut sqlx::AnyConnection,
+    user: UserId,
+    now: Timestamp,
+) -> Result<ApiToken, StoreError> {
+    let token = ApiToken::generate()?;
+    sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+        .bind(user.get())
+        .bind(token_hash(token.reveal()))
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+    Ok(token)
+}
+
 /// Whether the project exists, asked in the caller's transaction.
 pub(crate) async fn project_exists(
     conn: &mut sqlx::AnyConnection,
@@ -678,6 +712,9 @@ pub(crate) async fn project_exists(
     Ok(exists.is_some())
 }
 
+/// Writes a new account (no token, no password), in the caller's
+/// transaction: the one place accounts are created. The caller writes the
+/// `user.add` audit entry.
 pub(crate) async fn insert_user(
     tx: &mut sqlx::AnyConnection,
     email: &EmailAddress,

@@ -38,13 +38,11 @@ impl Store {
 
     /// The person whose calendar link this token is, if it is current.
     pub async fn calendar_owner(&self, token: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(
+        self.user_by_token(
             "SELECT u.id, u.email, u.name, u.is_admin FROM calendar_links c JOIN users u ON u.id = c.user_id \
              WHERE c.token_hash = $1",
+            token,
         )
-        .bind(token_hash(token))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(crate::accounts::user_from_row).transpose()
+        .await
     }
 }

@@ -493,6 +493,38 @@ where
         .collect()
 }
 
+/// The events of each of the cases `ids`, in order: one query for them
+/// all. A case with no events is absent from the map.
+pub(crate) async fn load_events_of<'e, E>(
+    executor: E,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<Event>>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let mut events: std::collections::HashMap<i64, Vec<Event>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(events);
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT case_id, payload FROM case_events WHERE case_id IN ({}) ORDER BY case_id, seq",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(executor).await? {
+        let case_id: i64 = row.try_get("case_id")?;
+        let payload: String = row.try_get("payload")?;
+        let event = serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("event of case #{case_id}: {e}")))?;
+        events.entry(case_id).or_default().push(event);
+    }
+    Ok(events)
+}
+
 /// Appends the events of `changes` to `case` (folded to its latest
 /// event), folds them into it and rewrites its summary: with
 /// [`append_first`], the only way events are written, so the projection

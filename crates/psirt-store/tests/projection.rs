@@ -425,7 +425,7 @@ both!(
                 &person(lead_user),
                 etcd_case,
                 Command::FormFixTeam {
-                    members: vec![erin.id],
+                    members: vec![erin.id, alice.id],
                 },
                 None,
                 now,
@@ -436,15 +436,26 @@ both!(
             all_pages(&store, &person(erin), three.clone()).await,
             [etcd_case.to_string()]
         );
+        // Alice, coredns's PST, now also on an etcd case's Fix Team: both
+        // kinds of standing on one list, in case order, across pages.
+        let alices: Vec<String> = refs
+            .iter()
+            .filter(|(p, r)| *p == "coredns" || *r == etcd_case.to_string())
+            .map(|(_, r)| r.clone())
+            .collect();
+        assert_eq!(alices.len(), coredns.len() + 1);
+        assert_eq!(
+            all_pages(&store, &person(alice), three.clone()).await,
+            alices
+        );
         // Filters: by project, by Fix Lead, by state.
         let etcd_only = ListQuery {
             project: Some("etcd".into()),
             ..three.clone()
         };
-        assert!(
-            all_pages(&store, &person(alice), etcd_only.clone())
-                .await
-                .is_empty()
+        assert_eq!(
+            all_pages(&store, &person(alice), etcd_only.clone()).await,
+            [etcd_case.to_string()]
         );
         assert_eq!(all_pages(&store, &person(carol), etcd_only).await.len(), 2);
         let by_lead = ListQuery {

@@ -220,41 +220,43 @@ impl Config {
                 .map_err(|_| anyhow::anyhow!("{key}: {v:?} is not a whole number")),
             None => Ok(from_file),
         };
-        let at_least_one = |key: &str, value: Option<u32>, default: u32| {
-            std::num::NonZeroU32::new(value.unwrap_or(default))
+        // A count the file or the environment may set, at least 1.
+        let at_least_one = |key: &str, value: Option<String>, from_file: Option<u32>, default| {
+            let count = number(key, value, from_file)?.unwrap_or(default);
+            std::num::NonZeroU32::new(count)
                 .ok_or_else(|| anyhow::anyhow!("{key}: must be at least 1"))
         };
-        let intake = number(
+        let intake_per_minute = at_least_one(
             "intake_per_minute",
             get("PSIRT_INTAKE_PER_MINUTE"),
             file.intake_per_minute,
+            30,
         )?;
-        let intake_per_minute = at_least_one("intake_per_minute", intake, 30)?;
-        let per_email = number(
+        let reports_per_email_per_day = at_least_one(
             "reports_per_email_per_day",
             get("PSIRT_REPORTS_PER_EMAIL_PER_DAY"),
             file.reports_per_email_per_day,
+            10,
         )?;
-        let reports_per_email_per_day = at_least_one("reports_per_email_per_day", per_email, 10)?;
-        let status_writes = number(
+        let status_writes_per_hour = at_least_one(
             "status_writes_per_hour",
             get("PSIRT_STATUS_WRITES_PER_HOUR"),
             file.status_writes_per_hour,
+            20,
         )?;
-        let status_writes_per_hour = at_least_one("status_writes_per_hour", status_writes, 20)?;
         let body_memory_mib = number(
             "body_memory_mib",
             get("PSIRT_BODY_MEMORY_MIB"),
             file.body_memory_mib,
         )?
         .unwrap_or(DEFAULT_BODY_MEMORY_MIB);
-        let max_connections = number(
+        let max_connections = at_least_one(
             "max_connections",
             get("PSIRT_MAX_CONNECTIONS"),
             file.max_connections,
-        )?;
-        let max_connections =
-            at_least_one("max_connections", max_connections, 1024)?.get() as usize;
+            1024,
+        )?
+        .get() as usize;
         if body_memory_mib < MIN_BODY_MEMORY_MIB {
             bail!(
                 "body_memory_mib: must be at least {MIN_BODY_MEMORY_MIB}, room for one report form with its files"

@@ -74,13 +74,8 @@ pub enum DistributorCmd {
     /// As a member: add a person of your own team (they accept the policy themselves).
     AddPerson {
         org: String,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        /// Their ASCII-armored OpenPGP public key.
-        #[arg(long)]
-        key: Option<PathBuf>,
+        #[command(flatten)]
+        person: PersonArgs,
     },
     /// As a member of the organisation or the PST: remove a person.
     RemovePerson {
@@ -92,12 +87,8 @@ pub enum DistributorCmd {
     /// on the list before psirt (approved, acceptance given before psirt).
     Found {
         org: String,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        key: Option<PathBuf>,
+        #[command(flatten)]
+        person: PersonArgs,
     },
     /// As the PST: the project's organisations.
     List,
@@ -177,6 +168,29 @@ struct PersonFile {
     key_file: Option<PathBuf>,
 }
 
+/// A person of an organisation as the command line names them.
+#[derive(clap::Args)]
+pub struct PersonArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Their ASCII-armored OpenPGP public key.
+    #[arg(long)]
+    key: Option<PathBuf>,
+}
+
+impl PersonArgs {
+    /// The person with their address checked and their key read.
+    fn read(&self, now: jiff::Timestamp) -> anyhow::Result<NewPerson> {
+        Ok(NewPerson {
+            name: self.name.clone(),
+            email: self.email.parse()?,
+            key: self.key.as_deref().map(|k| read_key(k, now)).transpose()?,
+        })
+    }
+}
+
 fn read_key(path: &Path, now: jiff::Timestamp) -> anyhow::Result<CheckedKey> {
     let armored =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -246,19 +260,11 @@ pub async fn run(
     now: jiff::Timestamp,
 ) -> anyhow::Result<ExitCode> {
     let project = project.unwrap_or_else(|| config.default_project.clone());
-    if let DistributorCmd::Found {
-        org,
-        email,
-        name,
-        key,
-    } = &cmd
-    {
-        let person = NewPerson {
-            name: name.clone(),
-            email: email.parse()?,
-            key: key.as_deref().map(|k| read_key(k, now)).transpose()?,
-        };
-        let org = store.found_distributor(&project, org, person, now).await?;
+    if let DistributorCmd::Found { org, person } = &cmd {
+        let email = &person.email;
+        let org = store
+            .found_distributor(&project, org, person.read(now)?, now)
+            .await?;
         println!(
             "{email} is a founding member of {} on {project}'s list",
             org.name
@@ -347,23 +353,13 @@ pub async fn run(
                 .await?;
             println!("{} is {}", org.name, org.state.as_str());
         }
-        DistributorCmd::AddPerson {
-            org,
-            email,
-            name,
-            key,
-        } => {
-            let person = NewPerson {
-                name,
-                email: email.parse()?,
-                key: key.as_deref().map(|k| read_key(k, now)).transpose()?,
-            };
+        DistributorCmd::AddPerson { org, person } => {
             let org = store
-                .add_distributor_person(&caller, org_id(org).await?, person, now)
+                .add_distributor_person(&caller, org_id(org).await?, person.read(now)?, now)
                 .await?;
             println!(
-                "{email} added to {}; they see nothing until they accept the embargo policy",
-                org.name
+                "{} added to {}; they see nothing until they accept the embargo policy",
+                person.email, org.name
             );
         }
         DistributorCmd::RemovePerson { org, email } => {

@@ -4,6 +4,7 @@
 
 use std::io::Read;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -99,34 +100,15 @@ pub async fn run(
             reference: r,
             kind: k,
         } => {
-            let n = store
-                .review_drafts(
-                    &caller,
-                    reference(&r)?,
-                    kind(&k)?,
-                    DraftDecision::Approve,
-                    now,
-                )
-                .await?;
-            println!(
-                "approved {n} cop{} for sending",
-                if n == 1 { "y" } else { "ies" }
-            );
+            let n = review(store, &caller, &r, &k, DraftDecision::Approve, now).await?;
+            println!("approved {n} {} for sending", copies(n));
         }
         MailCmd::Discard {
             reference: r,
             kind: k,
         } => {
-            let n = store
-                .review_drafts(
-                    &caller,
-                    reference(&r)?,
-                    kind(&k)?,
-                    DraftDecision::Discard,
-                    now,
-                )
-                .await?;
-            println!("discarded {n} cop{}", if n == 1 { "y" } else { "ies" });
+            let n = review(store, &caller, &r, &k, DraftDecision::Discard, now).await?;
+            println!("discarded {n} {}", copies(n));
         }
         MailCmd::Edit {
             reference: r,
@@ -142,16 +124,9 @@ pub async fn run(
                 std::fs::read_to_string(&body_file)
                     .with_context(|| format!("reading {}", body_file.display()))?
             };
-            let n = store
-                .review_drafts(
-                    &caller,
-                    reference(&r)?,
-                    kind(&k)?,
-                    DraftDecision::Edit { subject, body },
-                    now,
-                )
-                .await?;
-            println!("edited {n} draft cop{}", if n == 1 { "y" } else { "ies" });
+            let decision = DraftDecision::Edit { subject, body };
+            let n = review(store, &caller, &r, &k, decision, now).await?;
+            println!("edited {n} draft {}", copies(n));
         }
         MailCmd::Inbound { json } => {
             for m in store.inbound_review(&caller).await? {
@@ -178,6 +153,25 @@ pub async fn run(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Approves, discards or edits the case's drafts of one kind; how many.
+async fn review(
+    store: &Store,
+    caller: &Caller,
+    reference: &str,
+    kind_: &str,
+    decision: DraftDecision,
+    now: jiff::Timestamp,
+) -> anyhow::Result<u64> {
+    let reference: CaseRef = reference.parse()?;
+    Ok(store
+        .review_drafts(caller, reference, kind(kind_)?, decision, now)
+        .await?)
+}
+
+fn copies(n: u64) -> &'static str {
+    if n == 1 { "copy" } else { "copies" }
 }
 
 /// The exit status an MTA takes as "try again later" (sysexits EX_TEMPFAIL).
@@ -272,110 +266,60 @@ pub async fn add_key(store: &Store, email: &str, file: &std::path::Path) -> anyh
 /// poller when an IMAP mailbox is.
 pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<()> {
     let key = instance_key(&store, config).await?;
-    let mut tasks = tokio::task::JoinSet::new();
-    {
-        let store = store.clone();
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            psirt_jobs::remind::run(
-                &store,
-                crate::time::now,
-                psirt_jobs::remind::EVERY,
-                stop.wait(),
-            )
-            .await;
-        });
-    }
-    {
-        let (store, stop) = (store.clone(), stop.clone());
-        let (public_url, cna_org_id) = (config.public_url.clone(), config.cna_org_id.clone());
-        tasks.spawn(async move {
-            psirt_jobs::publish::run(
-                &store,
-                public_url,
-                cna_org_id,
-                crate::time::now,
-                psirt_jobs::publish::EVERY,
-                stop.wait(),
-            )
-            .await;
-        });
-    }
-    {
-        let (store, key, stop) = (store.clone(), key.clone(), stop.clone());
-        tasks.spawn(async move {
-            psirt_jobs::checkpoint::run(
-                &store,
-                &key,
-                crate::time::now,
-                psirt_jobs::checkpoint::EVERY,
-                stop.wait(),
-            )
-            .await;
-        });
-    }
+    let mut jobs = Jobs {
+        tasks: tokio::task::JoinSet::new(),
+        store: store.clone(),
+        stop,
+    };
+    let now = crate::time::now;
+    jobs.spawn(|store, stop| async move {
+        psirt_jobs::remind::run(&store, now, psirt_jobs::remind::EVERY, stop.wait()).await
+    });
+    let (public_url, cna_org_id) = (config.public_url.clone(), config.cna_org_id.clone());
+    jobs.spawn(|store, stop| async move {
+        let every = psirt_jobs::publish::EVERY;
+        psirt_jobs::publish::run(&store, public_url, cna_org_id, now, every, stop.wait()).await
+    });
+    let checkpoint_key = key.clone();
+    jobs.spawn(|store, stop| async move {
+        let every = psirt_jobs::checkpoint::EVERY;
+        psirt_jobs::checkpoint::run(&store, &checkpoint_key, now, every, stop.wait()).await
+    });
     // The services' secrets (fix-repository credentials, CNA keys, GitHub
     // tokens), opened in memory only by the jobs that use them.
     let vault = crate::kek::vault(&store, &config.kek).await?;
-    {
-        let job = psirt_jobs::fix_repo::FixRepositories::new(store.clone(), &config.git_dir)
-            .with_vault(vault.clone());
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            psirt_jobs::fix_repo::run(
-                &job,
-                crate::time::now,
-                std::time::Duration::from_secs(15),
-                stop.wait(),
-            )
-            .await;
-        });
-    }
-    {
-        // The CVE Services steps run whether or not a project is connected
-        // yet: a Fix Lead's request on a project without an account then
-        // shows why it waits (on the step) instead of waiting silently.
-        let connected = store
-            .projects_with(psirt_store::Service::CveServices)
-            .await?;
-        tracing::info!(projects = connected.len(), "CVE Services steps");
-        let steps = psirt_jobs::cve::CveSteps {
-            store: store.clone(),
-            accounts: std::sync::Arc::new(psirt_jobs::cve::ProjectAccounts::new(
-                store.clone(),
-                vault.clone(),
-            )),
-            container: std::sync::Arc::new(psirt_jobs::cve::Cve5 {
-                public_url: config.public_url.clone(),
-                cna_org_id: config.cna_org_id.clone(),
-            }),
-        };
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            psirt_jobs::cve::run(
-                &steps,
-                crate::time::now,
-                psirt_jobs::cve::EVERY,
-                stop.wait(),
-            )
-            .await;
-        });
-    }
-    {
-        // The GitHub steps of the projects connected to GitHub; the vault
-        // opens their tokens in memory only.
-        let job = psirt_jobs::github::GitHubSteps::connected(store.clone(), vault);
-        let stop = stop.clone();
-        tasks.spawn(async move {
-            psirt_jobs::github::run(
-                &job,
-                crate::time::now,
-                std::time::Duration::from_secs(15),
-                stop.wait(),
-            )
-            .await;
-        });
-    }
+    let fix_repos = psirt_jobs::fix_repo::FixRepositories::new(store.clone(), &config.git_dir)
+        .with_vault(vault.clone());
+    jobs.spawn(|_, stop| async move {
+        psirt_jobs::fix_repo::run(&fix_repos, now, Duration::from_secs(15), stop.wait()).await
+    });
+    // The CVE Services steps run whether or not a project is connected
+    // yet: a Fix Lead's request on a project without an account then
+    // shows why it waits (on the step) instead of waiting silently.
+    let connected = store
+        .projects_with(psirt_store::Service::CveServices)
+        .await?;
+    tracing::info!(projects = connected.len(), "CVE Services steps");
+    let cve_steps = psirt_jobs::cve::CveSteps {
+        store: store.clone(),
+        accounts: std::sync::Arc::new(psirt_jobs::cve::ProjectAccounts::new(
+            store.clone(),
+            vault.clone(),
+        )),
+        container: std::sync::Arc::new(psirt_jobs::cve::Cve5 {
+            public_url: config.public_url.clone(),
+            cna_org_id: config.cna_org_id.clone(),
+        }),
+    };
+    jobs.spawn(|_, stop| async move {
+        psirt_jobs::cve::run(&cve_steps, now, psirt_jobs::cve::EVERY, stop.wait()).await
+    });
+    // The GitHub steps of the projects connected to GitHub; the vault
+    // opens their tokens in memory only.
+    let github = psirt_jobs::github::GitHubSteps::connected(store.clone(), vault);
+    jobs.spawn(|_, stop| async move {
+        psirt_jobs::github::run(&github, now, Duration::from_secs(15), stop.wait()).await
+    });
     match (&config.smtp_url, &config.mail_from) {
         (Some(url), Some(from)) => {
             let mut smtp = SmtpConfig::from_url(url).context("smtp_url")?;
@@ -390,15 +334,12 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
                 worker: format!("{}:{}", hostname(), std::process::id()),
                 lease: config.outbox_lease,
                 first_retry: config.outbox_retry,
-                clock: crate::time::now,
+                clock: now,
             };
-            let stop = stop.clone();
             tracing::info!(server = %url_host(url), "delivering the outbox");
-            tasks.spawn(async move {
-                delivery
-                    .run(std::time::Duration::from_secs(1), stop.wait())
-                    .await;
-            });
+            jobs.spawn(
+                |_, stop| async move { delivery.run(Duration::from_secs(1), stop.wait()).await },
+            );
         }
         _ => tracing::warn!("no smtp_url: mail waits in the outbox until one is configured"),
     }
@@ -413,15 +354,31 @@ pub async fn jobs(store: Store, config: &Config, stop: Stop) -> anyhow::Result<(
             config: imap,
             project: config.default_project.clone(),
             authserv_id: config.mail_authserv_id.clone(),
-            clock: crate::time::now,
-            wait: std::time::Duration::from_secs(25 * 60),
+            clock: now,
+            wait: Duration::from_secs(25 * 60),
         };
-        let stop = stop.clone();
         tracing::info!(server = %url_host(url), "reading inbound mail");
-        tasks.spawn(async move { poller.run(stop.wait()).await });
+        jobs.spawn(|_, stop| async move { poller.run(stop.wait()).await });
     }
-    while tasks.join_next().await.is_some() {}
+    while jobs.tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The background jobs under way: each is handed its own handle on the
+/// store and on the stop signal it runs until.
+struct Jobs {
+    tasks: tokio::task::JoinSet<()>,
+    store: Store,
+    stop: Stop,
+}
+
+impl Jobs {
+    fn spawn<F>(&mut self, job: impl FnOnce(Store, Stop) -> F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.spawn(job(self.store.clone(), self.stop.clone()));
+    }
 }
 
 /// A stop signal that the server and every job wait on: Ctrl-C (SIGINT).

@@ -46,15 +46,26 @@ pub struct DraftEdit {
     pub body: String,
 }
 
+/// The path of a kind of mail on a case.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub(crate) struct DraftPath {
+    /// PSIRT-YYYY-NNNN
+    reference: String,
+    /// The kind of mail, e.g. forthcoming_fix_notice
+    kind: String,
+}
+
+/// The three reviews of a case's drafts of one kind differ only in the
+/// decision: one store call, and the copies' state after it.
 async fn review(
     state: &AppState,
     auth: &Auth,
-    r: &str,
-    kind: &str,
+    path: DraftPath,
     decision: psirt_store::DraftDecision,
 ) -> Result<axum::Json<DraftReviewed>, ApiError> {
-    let reference = reference(r)?;
-    let kind = mail_kind(kind)?;
+    let reference = reference(&path.reference)?;
+    let kind = mail_kind(&path.kind)?;
     let after = match decision {
         psirt_store::DraftDecision::Approve => psirt_store::MailState::Queued,
         psirt_store::DraftDecision::Discard => psirt_store::MailState::Discarded,
@@ -79,65 +90,45 @@ async fn review(
 
 /// Replaces the subject and body of the case's drafts of one kind (every
 /// copy); they stay drafts.
-#[utoipa::path(put, path = "/api/v1/cases/{reference}/mail/{kind}", tag = "mail",
-    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN"),
-        ("kind" = String, Path, description = "The kind of mail, e.g. forthcoming_fix_notice")),
+#[utoipa::path(put, path = "/api/v1/cases/{reference}/mail/{kind}", tag = "mail", params(DraftPath),
     request_body = DraftEdit,
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
 pub(crate) async fn edit_draft(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath((r, kind)): ApiPath<(String, String)>,
+    ApiPath(path): ApiPath<DraftPath>,
     ApiJson(req): ApiJson<DraftEdit>,
 ) -> Result<axum::Json<DraftReviewed>, ApiError> {
     let decision = psirt_store::DraftDecision::Edit {
         subject: req.subject,
         body: req.body,
     };
-    review(&state, &auth, &r, &kind, decision).await
+    review(&state, &auth, path, decision).await
 }
 
 /// Approves the case's drafts of one kind: every copy is queued to be sent.
-#[utoipa::path(post, path = "/api/v1/cases/{reference}/mail/{kind}/approve", tag = "mail",
-    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN"),
-        ("kind" = String, Path, description = "The kind of mail, e.g. forthcoming_fix_notice")),
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/mail/{kind}/approve", tag = "mail", params(DraftPath),
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
 pub(crate) async fn approve_draft(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath((r, kind)): ApiPath<(String, String)>,
+    ApiPath(path): ApiPath<DraftPath>,
 ) -> Result<axum::Json<DraftReviewed>, ApiError> {
-    review(
-        &state,
-        &auth,
-        &r,
-        &kind,
-        psirt_store::DraftDecision::Approve,
-    )
-    .await
+    review(&state, &auth, path, psirt_store::DraftDecision::Approve).await
 }
 
 /// Discards the case's drafts of one kind: nothing of them is sent.
-#[utoipa::path(post, path = "/api/v1/cases/{reference}/mail/{kind}/discard", tag = "mail",
-    params(("reference" = String, Path, description = "PSIRT-YYYY-NNNN"),
-        ("kind" = String, Path, description = "The kind of mail, e.g. forthcoming_fix_notice")),
+#[utoipa::path(post, path = "/api/v1/cases/{reference}/mail/{kind}/discard", tag = "mail", params(DraftPath),
     responses((status = 200, body = DraftReviewed), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such case, or no draft of that kind"), (status = 422, body = Problem)))]
 pub(crate) async fn discard_draft(
     State(state): State<AppState>,
     auth: Auth,
-    ApiPath((r, kind)): ApiPath<(String, String)>,
+    ApiPath(path): ApiPath<DraftPath>,
 ) -> Result<axum::Json<DraftReviewed>, ApiError> {
-    review(
-        &state,
-        &auth,
-        &r,
-        &kind,
-        psirt_store::DraftDecision::Discard,
-    )
-    .await
+    review(&state, &auth, path, psirt_store::DraftDecision::Discard).await
 }
 
 /// Inbound mail that opened no case, newest first: quarantined messages

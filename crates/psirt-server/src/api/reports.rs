@@ -346,6 +346,24 @@ pub(crate) async fn reporter_writer(
     Ok((caller, case))
 }
 
+/// A write through the link: the limits first, then the body, then the
+/// command it makes, executed as the reporter; the status after it.
+async fn reporter_write<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    token: &str,
+    origin: String,
+    request: axum::extract::Request,
+    command: impl FnOnce(T) -> Command,
+) -> Result<ReporterStatus, ApiError> {
+    let (caller, case) = reporter_writer(state, token, origin).await?;
+    let ApiJson(req) = ApiJson::<T>::from_request(request, state).await?;
+    let record = state
+        .store
+        .execute(&caller, case, command(req), None, now())
+        .await?;
+    Ok(ReporterStatus::new(&record.case))
+}
+
 /// The reporter's view of their case.
 #[utoipa::path(get, path = "/api/v1/status/{token}", tag = "reports",
     params(("token" = String, Path, description = "The token of the private status link")),
@@ -379,22 +397,15 @@ pub(crate) async fn reporter_reply(
     ApiPath(token): ApiPath<String>,
     request: axum::extract::Request,
 ) -> Result<(StatusCode, axum::Json<ReporterStatus>), ApiError> {
-    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
-    let ApiJson(req) = ApiJson::<ReplyRequest>::from_request(request, &state).await?;
-    let record = state
-        .store
-        .execute(
-            &caller,
-            case,
-            Command::ReporterReply { text: req.text },
-            None,
-            now(),
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(ReporterStatus::new(&record.case)),
-    ))
+    let status = reporter_write(
+        &state,
+        &token,
+        auth.caller.origin,
+        request,
+        |req: ReplyRequest| Command::ReporterReply { text: req.text },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(status)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -417,15 +428,18 @@ pub(crate) async fn reporter_credit(
     ApiPath(token): ApiPath<String>,
     request: axum::extract::Request,
 ) -> Result<axum::Json<ReporterStatus>, ApiError> {
-    let (caller, case) = reporter_writer(&state, &token, auth.caller.origin).await?;
-    let ApiJson(req) = ApiJson::<CreditRequest>::from_request(request, &state).await?;
-    let credit = Credit {
-        name: req.name,
-        kind: CreditKind::Reporter,
-    };
-    let record = state
-        .store
-        .execute(&caller, case, Command::RecordCredit(credit), None, now())
-        .await?;
-    Ok(axum::Json(ReporterStatus::new(&record.case)))
+    let status = reporter_write(
+        &state,
+        &token,
+        auth.caller.origin,
+        request,
+        |req: CreditRequest| {
+            Command::RecordCredit(Credit {
+                name: req.name,
+                kind: CreditKind::Reporter,
+            })
+        },
+    )
+    .await?;
+    Ok(axum::Json(status))
 }

@@ -31,6 +31,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use psirt_core::CaseRef;
 use psirt_store::{Caller, Principal, StoreError, User};
 
 use crate::AppState;
@@ -320,6 +321,18 @@ impl IntoResponse for WebError {
     }
 }
 
+/// A case's reference from a page's path; one that is not a reference at
+/// all is a 404 page naming it.
+pub(crate) fn case_reference(text: &str) -> Result<CaseRef, WebError> {
+    text.parse().map_err(|_| {
+        WebError::Page(
+            StatusCode::NOT_FOUND,
+            "Not found".into(),
+            format!("There is no case {text:?}."),
+        )
+    })
+}
+
 /// What went wrong with a submitted form: an error next to each field it
 /// concerns, or one for the whole form.
 #[derive(Default, Debug)]
@@ -359,6 +372,26 @@ impl Errors {
             other => errors.form = Some(form_error_text(&other)),
         }
         Ok(errors)
+    }
+
+    /// A refused form's errors, as [`Errors::from_api`] places them, except
+    /// that a refusal for want of permission is not the form's to show:
+    /// the caller gets the forbidden page instead.
+    pub fn from_refusal(e: ApiError, known: &[&str]) -> Result<Errors, WebError> {
+        if matches!(e, ApiError::Forbidden(_)) {
+            return Err(e.into());
+        }
+        Errors::from_api(e, known)
+    }
+
+    /// The status of a form shown again with these errors: 422 when a
+    /// field is wrong, 409 when the form as a whole was refused.
+    pub fn status(&self) -> StatusCode {
+        if self.fields.is_empty() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 
@@ -500,6 +533,16 @@ impl Input<'_> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// What a form saved, said at the top of the page it went back to (its
+/// `done` query), when it saved something.
+pub(crate) fn saved_notice(done: Option<&str>) -> Markup {
+    html! {
+        @if let Some(done) = done {
+            div.notice role="status" { p { "Saved: " (done) "." } }
         }
     }
 }

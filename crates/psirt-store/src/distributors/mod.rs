@@ -16,7 +16,7 @@
 //! embargoed content (a notified case, its notice, feedback, help
 //! requests) is in the audit log, allowed or denied, before anything is
 //! returned. Removal and suspension discard the people's pending
-//! pre-notification copies (through `outbox.rs`) in the same transaction.
+//! pre-notification copies (through `outbox/`) in the same transaction.
 //!
 //! `events.rs`: the organisation's events, their fold and the backfill;
 //! `apply.rs`: applications, founding members and the people they name;
@@ -450,5 +450,21 @@ impl crate::Store {
         self.audit_read(caller, reference, decision, action, String::new(), "")
             .await?;
         Ok((case_id, record, actor))
+    }
+    /// The rows `sql` selects for the case (its one parameter the case's
+    /// id), read as [`Store::audited_case_read`] reads the case: decided
+    /// and audited before anything is returned.
+    async fn audited_case_rows(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        operation: psirt_core::Operation,
+        action: &str,
+        sql: &'static str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let (case_id, _, _) = self
+            .audited_case_read(caller, reference, operation, action)
+            .await?;
+        Ok(sqlx::query(sql).bind(case_id).fetch_all(&self.pool).await?)
     }
 }

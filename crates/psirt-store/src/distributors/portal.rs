@@ -7,7 +7,7 @@ use psirt_core::distributors::{MAX_TEXT, OrgCaseCommand, OrgChange, decide_org_o
 use psirt_core::{
     CaseRef, Command, Operation, Secret, Text, UserId, authorize, authorize_instance,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use super::events::load_org;
 use super::{
@@ -17,7 +17,7 @@ use super::{
 use crate::audit::{self, AuditEntry};
 use crate::cases::CaseRecord;
 use crate::standing::{Scope, standing};
-use crate::{Caller, Store, StoreError, micros};
+use crate::{Caller, Store, StoreError, WriteTx, micros};
 
 /// A required text, as the list's rules bound it.
 fn text(field: &'static str, value: &str) -> Result<Text, StoreError> {
@@ -137,39 +137,30 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let body = text("text", text_)?;
-        let mut tx = self.write().await?;
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
-        let command = OrgCaseCommand::RecordFeedback { kind, outcome };
-        let (org, user, changes) = self
-            .decide_notified(&mut tx, caller, &actor, case_id, &record.case, command)
+        let mut write = self
+            .begin_notified(
+                caller,
+                reference,
+                OrgCaseCommand::RecordFeedback { kind, outcome },
+            )
             .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, outcome, text) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(case_id)
-        .bind(org)
-        .bind(user.get())
+        .bind(write.case_id)
+        .bind(write.org)
+        .bind(write.user.get())
         .bind(micros(now))
         .bind(kind.as_str())
         .bind(outcome.as_str())
         .bind(body.into_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *write.tx)
         .await?;
-        super::record(
-            &mut tx,
-            self.backend,
-            caller,
-            org,
-            "feedback",
-            &changes,
-            format!("{} on {reference}: {}", kind.as_str(), outcome.as_str()),
-            Some(reference),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = format!("{} on {reference}: {}", kind.as_str(), outcome.as_str());
+        write
+            .commit(self, caller, "feedback", detail, reference, now)
+            .await?;
         Ok(id)
     }
 
@@ -288,21 +279,22 @@ impl Store {
         Ok(record)
     }
 
-    /// Decides `command` for the caller's organisation notified on the
-    /// case (`decide_org_on_case` asks `authorize` first): the
-    /// organisation's id, the caller's account and the changes.
-    async fn decide_notified(
+    /// Opens the write of a notified distributor's `command` on the case
+    /// and decides it for the caller's organisation notified on the case
+    /// (`decide_org_on_case` asks `authorize` first), with that
+    /// organisation locked in the transaction.
+    async fn begin_notified(
         &self,
-        tx: &mut AnyConnection,
         caller: &Caller,
-        actor: &psirt_core::Actor,
-        case_id: i64,
-        case: &psirt_core::Case,
+        reference: CaseRef,
         command: OrgCaseCommand,
-    ) -> Result<(i64, UserId, Vec<OrgChange>), StoreError> {
+    ) -> Result<NotifiedWrite, StoreError> {
+        let mut tx = self.write().await?;
+        let (case_id, record) = self.load(reference).await?;
+        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
         let user = caller.user().map(|u| u.id);
         let org = match user {
-            Some(user) => match notified_org(tx, user, case_id).await {
+            Some(user) => match notified_org(&mut tx, user, case_id).await {
                 Ok(org) => Some(org),
                 Err(StoreError::NotFound(_)) => None,
                 Err(e) => return Err(e),
@@ -311,19 +303,26 @@ impl Store {
         };
         let folded = match org {
             Some(org) => {
-                let row = lock_org(tx, self.backend, org).await?;
-                Some(load_org(tx, &row).await?)
+                let row = lock_org(&mut tx, self.backend, org).await?;
+                Some(load_org(&mut tx, &row).await?)
             }
             None => None,
         };
-        let changes = decide_org_on_case(folded.as_ref(), actor, case, command).map_err(refused)?;
+        let changes =
+            decide_org_on_case(folded.as_ref(), &actor, &record.case, command).map_err(refused)?;
         // `decide_org_on_case` refuses without an organisation.
         let (Some(org), Some(user)) = (org, user) else {
             return Err(StoreError::NotFound(
                 "your organisation's notification".into(),
             ));
         };
-        Ok((org, user, changes))
+        Ok(NotifiedWrite {
+            tx,
+            case_id,
+            org,
+            user,
+            changes,
+        })
     }
 
     /// The PST or the Fix Lead asks the notified distributors for help.
@@ -377,19 +376,13 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<HelpRequest>, StoreError> {
-        let (case_id, _, _) = self
-            .audited_case_read(
-                caller,
-                reference,
-                Operation::ViewPreNotification,
-                "distributor.help.view",
-            )
-            .await?;
-        sqlx::query(
+        self.audited_case_rows(
+            caller,
+            reference,
+            Operation::ViewPreNotification,
+            "distributor.help.view",
             "SELECT id, topic, text, asked_at FROM distributor_help_requests WHERE case_id = $1 ORDER BY id",
         )
-        .bind(case_id)
-        .fetch_all(&self.pool)
         .await?
         .iter()
         .map(|r| {
@@ -415,19 +408,15 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let body = text("text", text_)?;
-        let mut tx = self.write().await?;
-        let (case_id, record) = self.load(reference).await?;
-        let actor = crate::standing::actor(&mut tx, &caller.principal, &record.case).await?;
-        let command = OrgCaseCommand::AnswerHelp { request };
-        let (org, user, changes) = self
-            .decide_notified(&mut tx, caller, &actor, case_id, &record.case, command)
+        let mut write = self
+            .begin_notified(caller, reference, OrgCaseCommand::AnswerHelp { request })
             .await?;
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM distributor_help_requests WHERE id = $1 AND case_id = $2",
         )
         .bind(request)
-        .bind(case_id)
-        .fetch_optional(&mut *tx)
+        .bind(write.case_id)
+        .fetch_optional(&mut *write.tx)
         .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound(format!(
@@ -438,27 +427,59 @@ impl Store {
             "INSERT INTO distributor_feedback (case_id, org_id, user_id, at, kind, request_id, text) \
              VALUES ($1, $2, $3, $4, 'help', $5, $6) RETURNING id",
         )
-        .bind(case_id)
-        .bind(org)
-        .bind(user.get())
+        .bind(write.case_id)
+        .bind(write.org)
+        .bind(write.user.get())
         .bind(micros(now))
         .bind(request)
         .bind(body.into_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *write.tx)
         .await?;
+        let detail = format!("answer to request {request} on {reference}");
+        write
+            .commit(self, caller, "help_answer", detail, reference, now)
+            .await?;
+        Ok(id)
+    }
+}
+
+/// A notified distributor's write on a case, decided and not yet
+/// recorded: the transaction (holding the organisation locked), the case,
+/// the organisation and the caller's account, and the organisation's
+/// changes the command makes.
+struct NotifiedWrite {
+    tx: WriteTx,
+    case_id: i64,
+    org: i64,
+    user: UserId,
+    changes: Vec<OrgChange>,
+}
+
+impl NotifiedWrite {
+    /// Records the write as the organisation's next event and in the
+    /// audit log (as `distributor.{kind}`, with `detail`), and commits.
+    async fn commit(
+        mut self,
+        store: &Store,
+        caller: &Caller,
+        kind: &str,
+        detail: String,
+        reference: CaseRef,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         super::record(
-            &mut tx,
-            self.backend,
+            &mut self.tx,
+            store.backend,
             caller,
-            org,
-            "help_answer",
-            &changes,
-            format!("answer to request {request} on {reference}"),
+            self.org,
+            kind,
+            &self.changes,
+            detail,
             Some(reference),
             now,
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+        self.tx.commit().await?;
+        Ok(())
     }
 }

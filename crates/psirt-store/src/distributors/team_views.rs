@@ -224,21 +224,15 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<Feedback>, StoreError> {
-        let (case_id, _, _) = self
-            .audited_case_read(
-                caller,
-                reference,
-                Operation::ViewDistributorFeedback,
-                "distributor.feedback.view",
-            )
-            .await?;
-        sqlx::query(
+        self.audited_case_rows(
+            caller,
+            reference,
+            Operation::ViewDistributorFeedback,
+            "distributor.feedback.view",
             "SELECT f.id, o.name, u.email, f.at, f.kind, f.outcome, f.request_id, f.text FROM distributor_feedback f \
              JOIN distributor_orgs o ON o.id = f.org_id JOIN users u ON u.id = f.user_id \
              WHERE f.case_id = $1 ORDER BY f.id",
         )
-        .bind(case_id)
-        .fetch_all(&self.pool)
         .await?
         .iter()
         .map(|r| {
@@ -268,22 +262,16 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<Vec<NotificationStatus>, StoreError> {
-        let (case_id, _, _) = self
-            .audited_case_read(
-                caller,
-                reference,
-                Operation::ViewMail,
-                "distributor.notifications.view",
-            )
-            .await?;
-        sqlx::query(
+        self.audited_case_rows(
+            caller,
+            reference,
+            Operation::ViewMail,
+            "distributor.notifications.view",
             "SELECT COALESCE(d.name, '') AS org, m.recipient, m.state, m.last_error FROM outbox m \
              LEFT JOIN distributor_people p ON p.id = m.distributor_person_id \
              LEFT JOIN distributor_orgs d ON d.id = p.org_id \
              WHERE m.case_id = $1 AND m.kind = 'pre_notification' ORDER BY d.name, m.recipient",
         )
-        .bind(case_id)
-        .fetch_all(&self.pool)
         .await?
         .iter()
         .map(|r| {

@@ -8,22 +8,22 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
-use psirt_core::{
-    CaseRef, Command, Credit, CreditKind, DistributorDecision, NewReport, Reporter, Secret,
-};
-use psirt_server::api::CaseSummary;
+use psirt_core::{CaseRef, Command, Credit, CreditKind, DistributorDecision};
 use psirt_server::views::{AgendaView, CaseView, MilestoneView, RecordView};
-use psirt_store::{Caller, CaseRecord, ListQuery, PageSize, Principal, StateFilter, Store};
+use psirt_store::{Caller, CaseRecord, Principal, Store};
 
 use crate::config::Config;
 use crate::term::safe;
 use crate::time::parse_instant;
 
+mod lists;
 mod print;
+mod report;
 mod triage;
 
+use lists::PageArgs;
 pub(crate) use print::read_stdin;
 use print::*;
 
@@ -49,71 +49,10 @@ pub struct CaseArgs {
     command: CaseCmd,
 }
 
-/// Which page of a list: the API's paging, on the command line.
-#[derive(Args)]
-pub struct PageArgs {
-    /// Cases per page, from 1 to 200.
-    #[arg(long, default_value_t = 50)]
-    limit: u32,
-    /// Where the page starts: the cursor the previous page printed.
-    #[arg(long)]
-    cursor: Option<String>,
-    /// Only the cases of this project (its slug).
-    #[arg(long)]
-    project: Option<String>,
-    /// Only the cases this person (an email address) leads.
-    #[arg(long)]
-    fix_lead: Option<String>,
-}
-
-impl PageArgs {
-    async fn query(self, state: StateFilter, store: &Store) -> anyhow::Result<ListQuery> {
-        let fix_lead = match self.fix_lead {
-            Some(email) => Some(store.user_by_email(&email.parse()?).await?.id),
-            None => None,
-        };
-        Ok(ListQuery {
-            limit: PageSize::new(self.limit)?,
-            cursor: self.cursor,
-            project: self.project,
-            state,
-            fix_lead,
-        })
-    }
-}
-
-/// Tells (on stderr, so the listing stays one line per case) how to ask
-/// for the next page.
-fn next_page(cursor: &Option<String>) {
-    if let Some(cursor) = cursor {
-        eprintln!("more: --cursor {cursor}");
-    }
-}
-
 #[derive(Subcommand)]
 enum CaseCmd {
     /// Take in a new report (as psirt's intake does) and acknowledge it.
-    Report {
-        #[arg(long)]
-        summary: String,
-        /// The details; `-` reads them from standard input.
-        #[arg(long, conflicts_with = "details_file")]
-        details: Option<String>,
-        #[arg(long)]
-        details_file: Option<std::path::PathBuf>,
-        #[arg(long)]
-        project: Option<String>,
-        #[arg(long)]
-        reporter_name: Option<String>,
-        #[arg(long)]
-        reporter_email: Option<String>,
-        /// The vulnerability is already public (all due times become ASAP).
-        #[arg(long)]
-        already_public: bool,
-        /// Where it was made public.
-        #[arg(long, requires = "already_public")]
-        public_link: Option<String>,
-    },
+    Report(report::ReportArgs),
     /// Show a case with its milestones and timeline.
     Show { reference: String },
     /// List the cases you may see, one page at a time (oldest first).
@@ -398,45 +337,8 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
     let expect = args.expect_version;
 
     // Intake is psirt's own act; everything else is done as a person.
-    if let CaseCmd::Report {
-        summary,
-        details,
-        details_file,
-        project,
-        reporter_name,
-        reporter_email,
-        already_public,
-        public_link,
-    } = args.command
-    {
-        let details = match (details, details_file) {
-            (Some(d), _) if d == "-" => read_stdin()?,
-            (Some(d), _) => d,
-            (None, Some(path)) => std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?,
-            (None, None) => bail!("--details or --details-file is required"),
-        };
-        let reporter = match (reporter_name, reporter_email) {
-            (None, None) => None,
-            (name, email) => Some(Reporter {
-                name,
-                email: email.map(|e| e.parse()).transpose()?,
-            }),
-        };
-        let report = NewReport {
-            project: project.unwrap_or_else(|| config.default_project.clone()),
-            summary,
-            details: Secret::new(details),
-            reporter,
-            public_link,
-            already_public,
-            ai_assisted: false,
-        };
-        let intake = store.report(report, "cli", now).await?;
-        eprintln!(
-            "the reporter's status token (shown once; their link is /api/v1/status/TOKEN): {}",
-            intake.status_token.reveal()
-        );
+    if let CaseCmd::Report(report) = args.command {
+        let intake = report.take_in(store, config, now).await?;
         return output(store, &intake.record, json, "reported and acknowledged").await;
     }
 
@@ -451,36 +353,9 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
         |email: String| async move { anyhow::Ok(store.user_by_email(&email.parse()?).await?.id) };
 
     let (reference, command) = match args.command {
-        CaseCmd::Report { .. } => unreachable!("handled above"),
-        CaseCmd::Show { reference } => {
-            let record = store.case(&principal, r(&reference)?).await?;
-            return output(store, &record, json, "").await;
-        }
+        CaseCmd::Report(_) => unreachable!("handled above"),
         CaseCmd::List { all, state, page } => {
-            let state = match (state, all) {
-                (Some(s), _) => s.parse()?,
-                (None, true) => StateFilter::All,
-                (None, false) => StateFilter::Open,
-            };
-            let query = page.query(state, store).await?;
-            let page = store.case_page(&principal, &query).await?;
-            for case in &page.items {
-                if json {
-                    println!("{}", serde_json::to_string(&CaseSummary::of(case))?);
-                } else {
-                    let next = case
-                        .next_due
-                        .map(|(m, d)| format!("{} due {}", m.as_str(), d.at))
-                        .unwrap_or_default();
-                    let state = if case.open { "open" } else { "closed" };
-                    println!(
-                        "{}\t{state}\t{}\t{next}",
-                        case.reference,
-                        safe(&case.summary)
-                    );
-                }
-            }
-            next_page(&page.next_cursor);
+            lists::list(store, &principal, all, state, page, json).await?;
             return Ok(ExitCode::SUCCESS);
         }
         CaseCmd::Dues { at, page } => {
@@ -488,16 +363,12 @@ pub async fn run(store: &Store, config: &Config, args: CaseArgs) -> anyhow::Resu
                 Some(t) => parse_instant(&t, clock)?,
                 None => now,
             };
-            let query = page.query(StateFilter::Open, store).await?;
-            let (agenda, page) = store.agenda_page(&principal, &query, at).await?;
-            let view = AgendaView::new(&agenda);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&view)?);
-            } else {
-                print_agenda(&view);
-            }
-            next_page(&page.next_cursor);
+            lists::dues(store, &principal, at, page, json).await?;
             return Ok(ExitCode::SUCCESS);
+        }
+        CaseCmd::Show { reference } => {
+            let record = store.case(&principal, r(&reference)?).await?;
+            return output(store, &record, json, "").await;
         }
         CaseCmd::Assign {
             reference,

@@ -22,7 +22,8 @@ use psirt_store::{Caller, DistributorOrg, NewLeak, OrgState, Principal, StoreErr
 
 use super::{
     Errors, Fields, Input, Kind, PlainForm, SignedIn, Site, Visitor, WebError, WebForm, WebSession,
-    csrf_field, error_summary, layout, ok, page_response, parse_instant, time,
+    case_reference, csrf_field, error_summary, layout, ok, page_response, parse_instant,
+    saved_notice, time,
 };
 use crate::distributors::{ApplicationInput, DecisionKind, PersonInput, feedback_kind, person};
 use crate::error::ApiError;

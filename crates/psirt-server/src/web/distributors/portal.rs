@@ -47,9 +47,7 @@ pub(super) async fn render_portal(
     };
     let body = html! {
         h1 { "Distributors list" }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         @if pst {
             p { a href="/distributors/admin" { "Organisations on the list and applications (security team)" } }
         }
@@ -192,9 +190,8 @@ pub(super) fn org_field(f: &Fields) -> Result<i64, WebError> {
 pub(crate) async fn portal_action(
     State(state): State<AppState>,
     site: Site,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let WebForm { who, fields } = form;
     let org = org_field(&fields)?;
     let at = now();
     let (form, result, done): (&'static str, Result<(), ApiError>, &str) =
@@ -299,15 +296,8 @@ pub(crate) async fn portal_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["name", "email", "key", "reason"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["name", "email", "key", "reason"])?;
+    let status = errors.status();
     let refused = Refused {
         org,
         form,
@@ -319,16 +309,6 @@ pub(crate) async fn portal_action(
 
 // ---------------------------------------------------------------------------
 // A notified case: the notice and the forms.
-
-pub(super) fn case_ref(text: &str) -> Result<CaseRef, WebError> {
-    text.parse().map_err(|_| {
-        WebError::Page(
-            StatusCode::NOT_FOUND,
-            "Not found".into(),
-            format!("There is no case {text:?}."),
-        )
-    })
-}
 
 pub(super) async fn render_case_notice(
     state: &AppState,
@@ -361,9 +341,7 @@ pub(super) async fn render_case_notice(
     let body = html! {
         p.crumbs { a href="/distributors" { "Distributors list" } }
         h1 { "Pre-notification " (reference.to_string()) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         dl.facts {
             dt { "Subject" } dd { (notice.subject.expose()) }
             dt { "Embargo ends" } dd {
@@ -444,7 +422,7 @@ pub(crate) async fn case_notice(
     Path(r): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let done = q.done.as_deref().and_then(done_text);
     render_case_notice(&state, &who, reference, None, done, StatusCode::OK).await
 }
@@ -452,10 +430,9 @@ pub(crate) async fn case_notice(
 pub(crate) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
-    let WebForm { who, fields } = form;
+    let reference = case_reference(&r)?;
     let at = now();
     let (form, result, done): (&'static str, Result<(), ApiError>, &str) = match fields
         .get("action")
@@ -533,9 +510,6 @@ pub(crate) async fn case_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
     let known = [
         "kind",
         "outcome",
@@ -545,12 +519,8 @@ pub(crate) async fn case_action(
         "when",
         "responsible",
     ];
-    let errors = Errors::from_api(e, &known)?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &known)?;
+    let status = errors.status();
     render_case_notice(
         &state,
         &who,

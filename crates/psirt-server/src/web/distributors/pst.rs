@@ -92,9 +92,7 @@ pub(super) async fn render_admin_org(
     let body = html! {
         p.crumbs { a href="/distributors/admin" { "Distributors list" } }
         h1 { (org.name) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         dl.facts {
             dt { "State" } dd { (state_text(org.state)) }
             @if let Some(reason) = &org.reason { dt { "Reason" } dd { (reason) } }
@@ -164,10 +162,9 @@ pub(super) enum AdminForm {
 pub(crate) async fn admin_decision(
     State(state): State<AppState>,
     Path(org): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
     let org = org_id(&org)?;
-    let WebForm { who, fields } = form;
     if fields.get("action") == "remove_person" {
         return admin_remove_person(&state, who, org, fields).await;
     }
@@ -195,15 +192,8 @@ pub(crate) async fn admin_decision(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["reason"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["reason"])?;
+    let status = errors.status();
     let refused = Some((AdminForm::Decide, fields, errors));
     render_admin_org(&state, &who, org, refused, None, status).await
 }
@@ -232,10 +222,7 @@ pub(super) async fn admin_remove_person(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &[])?;
+    let errors = Errors::from_refusal(e, &[])?;
     let refused = Some((AdminForm::RemovePerson, fields, errors));
     render_admin_org(state, &who, org, refused, None, StatusCode::CONFLICT).await
 }
@@ -264,9 +251,7 @@ pub(super) async fn render_team_case(
     let body = html! {
         p.crumbs { a href=(format!("/cases/{reference}")) { (reference.to_string()) } }
         h1 { "Distributors on " (reference.to_string()) }
-        @if let Some(done) = done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(done))
         h2 { "Pre-notification" }
         @if rows.is_empty() {
             p { "Nobody has a copy of the pre-notification yet." }
@@ -344,7 +329,7 @@ pub(crate) async fn team_case(
     Path(r): Path<String>,
     Query(q): Query<Done>,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
+    let reference = case_reference(&r)?;
     let done = q.done.as_deref().and_then(|d| match d {
         "asked" => Some("the notified distributors are asked for help"),
         _ => None,
@@ -355,10 +340,9 @@ pub(crate) async fn team_case(
 pub(crate) async fn team_case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = case_ref(&r)?;
-    let WebForm { who, fields } = form;
+    let reference = case_reference(&r)?;
     let result = match psirt_store::HelpTopic::parse(fields.get("topic")) {
         Some(topic) => state
             .store
@@ -380,15 +364,8 @@ pub(crate) async fn team_case_action(
         }
         Err(e) => e,
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["topic", "text"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["topic", "text"])?;
+    let status = errors.status();
     render_team_case(
         &state,
         &who,

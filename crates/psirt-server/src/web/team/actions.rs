@@ -3,16 +3,6 @@
 
 use super::*;
 
-pub(super) fn reference(text: &str) -> Result<CaseRef, WebError> {
-    text.parse().map_err(|_| {
-        WebError::Page(
-            StatusCode::NOT_FOUND,
-            "Not found".into(),
-            format!("There is no case {text:?}."),
-        )
-    })
-}
-
 /// An action of the case page: its form, the operation that decides
 /// whether the form is offered, and the `CaseCommand` tag it becomes.
 pub(super) struct Action {

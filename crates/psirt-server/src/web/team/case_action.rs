@@ -6,10 +6,9 @@ use super::*;
 pub(crate) async fn case_action(
     State(state): State<AppState>,
     Path(r): Path<String>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
-    let WebForm { who, fields } = form;
+    let reference = case_reference(&r)?;
     let name = fields.get("action").to_string();
     if name == "preview_cvss" {
         let mut outcome = Outcome {
@@ -80,11 +79,7 @@ pub(crate) async fn case_action(
         },
     };
     let errors = result.err().unwrap_or_default();
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let outcome = Outcome {
         form: Some(name),
         values: fields,

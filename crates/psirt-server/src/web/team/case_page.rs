@@ -25,7 +25,7 @@ pub(crate) async fn case_page(
     Path(r): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let outcome = Outcome {
         done: q.done.and_then(|d| done_text(&d)),
         ..Outcome::default()
@@ -119,9 +119,7 @@ pub(super) async fn case_markup(
     let body = html! {
         p.crumbs { a href="/cases" { "Cases" } " › " (case.reference.to_string()) }
         h1 { (case.reference.to_string()) ": " (case.summary) }
-        @if let Some(done) = &outcome.done {
-            div.notice role="status" { p { "Saved: " (done) "." } }
-        }
+        (saved_notice(outcome.done.as_deref()))
         @if may(Operation::ReviewMail) && mail.iter().any(|m| m.state == MailState::Draft) {
             p.notice #drafts-waiting { a href="#mail" { "Mail drafts wait for review" } ": nothing of them is sent until someone approves it." }
         }

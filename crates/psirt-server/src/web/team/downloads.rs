@@ -10,7 +10,7 @@ pub(crate) async fn attachment(
     WebSession(who): WebSession,
     Path((r, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let id: i64 = id.parse().map_err(|_| {
         WebError::Page(
             StatusCode::NOT_FOUND,

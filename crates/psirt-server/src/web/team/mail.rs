@@ -135,9 +135,9 @@ pub(super) fn mail_section(
 pub(crate) async fn mail_action(
     State(state): State<AppState>,
     Path((r, kind)): Path<(String, String)>,
-    form: WebForm,
+    WebForm { who, fields }: WebForm,
 ) -> Result<Response, WebError> {
-    let reference = reference(&r)?;
+    let reference = case_reference(&r)?;
     let Some(kind) = MailKind::parse(&kind) else {
         return Err(WebError::Page(
             StatusCode::NOT_FOUND,
@@ -145,7 +145,6 @@ pub(crate) async fn mail_action(
             format!("{kind:?} is not a kind of mail."),
         ));
     };
-    let WebForm { who, fields } = form;
     let edit = || DraftDecision::Edit {
         subject: fields.get("subject").trim().to_string(),
         body: fields.get("body").to_string(),
@@ -184,15 +183,8 @@ pub(crate) async fn mail_action(
         }
         Err(e) => ApiError::from(e),
     };
-    if matches!(e, ApiError::Forbidden(_)) {
-        return Err(e.into());
-    }
-    let errors = Errors::from_api(e, &["subject", "body"])?;
-    let status = if errors.fields.is_empty() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let errors = Errors::from_refusal(e, &["subject", "body"])?;
+    let status = errors.status();
     let outcome = Outcome {
         form: Some(mail_form(kind)),
         values: fields,

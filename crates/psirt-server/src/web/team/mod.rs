@@ -20,7 +20,8 @@ use serde_json::{Map, Value};
 
 use super::{
     Errors, Fields, Input, Kind, PlainForm, SignedIn, Site, Visitor, WebError, WebForm, WebSession,
-    csrf_field, error_summary, layout, ok, page_response, parse_instant, random_token, same, time,
+    case_reference, csrf_field, error_summary, layout, ok, page_response, parse_instant,
+    random_token, same, saved_notice, time,
 };
 use crate::auth::SESSION_COOKIE;
 use crate::commands::CaseCommand;
