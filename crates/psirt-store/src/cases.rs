@@ -272,7 +272,7 @@ impl Store {
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
         let principal = &caller.principal;
-        let (_, record) = self.load(reference).await?;
+        let record = self.read(reference).await?;
         let actor = actor(&mut *self.pool.acquire().await?, principal, &record.case).await?;
         let (op, action) = match principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
@@ -340,6 +340,48 @@ impl Store {
         let shown: Vec<psirt_core::CaseSummary> = visible.into_iter().map(|(_, s)| s).collect();
         self.audit_list(caller, &shown).await?;
         Ok(psirt_core::agenda_of(&shown, now))
+    }
+
+    /// [`Store::load`] for a read: one query for the case's row, then its
+    /// fold kept from an earlier read at the same version (`folds.rs`), or
+    /// its events loaded and folded (and kept).
+    async fn read(&self, reference: CaseRef) -> Result<CaseRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, version, (SELECT MIN(notified_at) FROM distributor_notifications n \
+               WHERE n.case_id = cases.id) AS notified_at \
+             FROM cases WHERE reference = $1",
+        )
+        .bind(reference.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
+        let id: i64 = row.try_get("id")?;
+        let version: i64 = row.try_get("version")?;
+        let notified_at = row
+            .try_get::<Option<i64>, _>("notified_at")?
+            .map(|us| {
+                Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()?;
+        let folded = match self.folds.get(id, version as u64) {
+            Some(folded) => folded,
+            None => {
+                // Possibly a later version than the row read above (an
+                // append committed in between): the fold is kept at its
+                // own version, which its events define.
+                let events = load_events(&self.pool, id).await?;
+                let case = Case::from_events(&events)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
+                let folded = std::sync::Arc::new(crate::folds::Folded { case, events });
+                self.folds.put(id, folded.clone());
+                folded
+            }
+        };
+        Ok(CaseRecord {
+            case: folded.case.clone(),
+            events: folded.events.clone(),
+            notified_at,
+        })
     }
 
     pub(crate) async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {

@@ -23,6 +23,7 @@ mod cases;
 mod distributors;
 mod error;
 mod figures;
+mod folds;
 mod group;
 mod held;
 mod inbound;
@@ -115,6 +116,8 @@ pub struct Store {
     /// The queue of intake and audited reads that share a transaction;
     /// see `group.rs`.
     group: std::sync::Arc<group::Group>,
+    /// Cases folded by earlier reads; see `folds.rs`.
+    folds: std::sync::Arc<folds::Folds>,
     /// The right-hand side of the Message-IDs the outbox makes; see
     /// [`Store::with_mail_domain`].
     mail_domain: std::sync::Arc<str>,
@@ -200,6 +203,7 @@ impl Store {
             by: None,
             sqlite_writer: Default::default(),
             group: Default::default(),
+            folds: Default::default(),
             mail_domain: DEFAULT_MAIL_DOMAIN.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
         };
