@@ -277,8 +277,12 @@ impl Store {
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
         let principal = &caller.principal;
-        let record = self.read(reference).await?;
-        let actor = actor(&mut *self.pool.acquire().await?, principal, &record.case).await?;
+        // One connection for the case and the caller's standing: each
+        // connection taken from the pool costs round trips of its own.
+        let mut conn = self.pool.acquire().await?;
+        let record = self.read(&mut conn, reference).await?;
+        let actor = actor(&mut conn, principal, &record.case).await?;
+        drop(conn);
         let (op, action) = match principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
             _ => (Operation::ViewCase, "case.view"),
@@ -350,14 +354,18 @@ impl Store {
     /// [`Store::load`] for a read: one query for the case's row, then its
     /// fold kept from an earlier read at the same version (`folds.rs`), or
     /// its events loaded and folded (and kept).
-    async fn read(&self, reference: CaseRef) -> Result<CaseRecord, StoreError> {
+    async fn read(
+        &self,
+        conn: &mut AnyConnection,
+        reference: CaseRef,
+    ) -> Result<CaseRecord, StoreError> {
         let row = sqlx::query(
             "SELECT id, version, (SELECT MIN(notified_at) FROM distributor_notifications n \
                WHERE n.case_id = cases.id) AS notified_at \
              FROM cases WHERE reference = $1",
         )
         .bind(reference.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
         let id: i64 = row.try_get("id")?;
@@ -374,7 +382,7 @@ impl Store {
                 // Possibly a later version than the row read above (an
                 // append committed in between): the fold is kept at its
                 // own version, which its events define.
-                let events = load_events(&self.pool, id).await?;
+                let events = load_events(&mut *conn, id).await?;
                 let case = Case::from_events(&events)
                     .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
                 let folded = std::sync::Arc::new(crate::folds::Folded { case, events });
