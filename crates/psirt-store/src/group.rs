@@ -211,38 +211,8 @@ impl Store {
                     ok
                 }
                 Task::Audit(entry) => {
-                    let mut entries = vec![entry];
-                    let mut replies = vec![job.reply];
-                    while let Some(Job {
-                        task: Task::Audit(_),
-                        ..
-                    }) = pending.front()
-                    {
-                        let Some(Job {
-                            task: Task::Audit(entry),
-                            reply,
-                        }) = pending.pop_front()
-                        else {
-                            unreachable!("the front was an audit entry");
-                        };
-                        entries.push(entry);
-                        replies.push(reply);
-                    }
-                    match crate::audit::append_all(&mut tx, self.backend, &entries).await {
-                        Ok(()) => {
-                            done.extend(replies.into_iter().map(|r| (r, answer(()))));
-                            true
-                        }
-                        Err(e) => {
-                            // The first read hears the error itself; the
-                            // others, that their shared INSERT failed.
-                            let why = e.to_string();
-                            let mut errors =
-                                std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
-                            done.extend(replies.into_iter().zip(errors.by_ref().map(Err)));
-                            false
-                        }
-                    }
+                    let run = take_audit_run(entry, job.reply, &mut pending);
+                    self.append_run(&mut tx, run, &mut done).await
                 }
             };
             let end = if ok {
@@ -264,6 +234,68 @@ impl Store {
                 }
             }
             Err(e) => fail_all(done, pending, &e.into()),
+        }
+    }
+}
+
+/// A run of audited reads: their entries, in queue order, and their replies.
+struct AuditRun {
+    entries: Vec<crate::audit::AuditEntry>,
+    replies: Vec<Reply>,
+}
+
+/// `first`, and the audited reads queued right after it, taken off
+/// `pending` (up to the first request of another kind).
+fn take_audit_run(
+    first: crate::audit::AuditEntry,
+    reply: Reply,
+    pending: &mut VecDeque<Job>,
+) -> AuditRun {
+    let mut run = AuditRun {
+        entries: vec![first],
+        replies: vec![reply],
+    };
+    while let Some(job) = pending.pop_front() {
+        match job.task {
+            Task::Audit(entry) => {
+                run.entries.push(entry);
+                run.replies.push(job.reply);
+            }
+            task => {
+                pending.push_front(Job {
+                    task,
+                    reply: job.reply,
+                });
+                break;
+            }
+        }
+    }
+    run
+}
+
+impl Store {
+    /// Appends a run's entries in the batch's transaction (inside the
+    /// savepoint the caller opened) and files each read's outcome in
+    /// `done`; whether they were written.
+    async fn append_run(
+        &self,
+        tx: &mut AnyConnection,
+        run: AuditRun,
+        done: &mut Vec<(Reply, Outcome)>,
+    ) -> bool {
+        match crate::audit::append_all(tx, self.backend, &run.entries).await {
+            Ok(()) => {
+                done.extend(run.replies.into_iter().map(|r| (r, answer(()))));
+                true
+            }
+            Err(e) => {
+                // The first read hears the error itself; the others, that
+                // their shared INSERT failed.
+                let why = e.to_string();
+                let errors = std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
+                done.extend(run.replies.into_iter().zip(errors.map(Err)));
+                false
+            }
         }
     }
 }
