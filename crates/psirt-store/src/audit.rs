@@ -428,11 +428,11 @@ pub(crate) async fn append_all(
     let mut seq = head.try_get::<i64, _>("seq")? as u64;
     let mut prev: String = head.try_get("hash")?;
     for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<Chained> = chunk
+        let rows: Vec<NewRow> = chunk
             .iter()
             .map(|entry| {
                 seq += 1;
-                let row = Chained::chained(seq, entry, &prev)?;
+                let row = NewRow::chained(seq, entry, &prev)?;
                 prev.clone_from(&row.hash);
                 Ok(row)
             })
@@ -472,7 +472,7 @@ pub(crate) async fn append_all(
 }
 
 /// The nine values of an entry's row, its hash chained to `prev`.
-struct Chained {
+struct NewRow {
     seq: u64,
     at: i64,
     actor: String,
@@ -484,8 +484,8 @@ struct Chained {
     hash: String,
 }
 
-impl Chained {
-    fn chained(seq: u64, entry: &AuditEntry, prev: &str) -> Result<Chained, StoreError> {
+impl NewRow {
+    fn chained(seq: u64, entry: &AuditEntry, prev: &str) -> Result<NewRow, StoreError> {
         let at = micros(Timestamp::now());
         let case = entry.case.map(|c| c.to_string());
         let hash = Canonical {
@@ -499,7 +499,7 @@ impl Chained {
         }
         .hash(prev)
         .ok_or_else(|| StoreError::Corrupt("the audit log's head is not a hash".into()))?;
-        Ok(Chained {
+        Ok(NewRow {
             seq,
             at,
             actor: entry.actor.clone(),
