@@ -78,7 +78,8 @@ impl Store {
         check_attachments(&attachments)?;
         let (store, origin) = (self.clone(), origin.to_string());
         // With the reports and audited reads that arrive meanwhile: see
-        // `group.rs`. Answered once committed.
+        // `group.rs`, whose batch holds the audit head. Answered once
+        // committed.
         self.grouped(Box::new(move |tx| {
             Box::pin(async move {
                 let (id, record, status_token) = store
@@ -104,7 +105,9 @@ impl Store {
 
     /// The part of intake that runs in the caller's transaction: the case,
     /// its first events, its status token, its attachments and the audit
-    /// entry. The caller writes the mail and commits.
+    /// entry. The caller holds the audit head already (`audit::lock_head`:
+    /// before the year's counter, which this locks), writes the mail and
+    /// commits.
     pub(crate) async fn open_report(
         &self,
         tx: &mut AnyConnection,
@@ -124,8 +127,6 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("project {:?}", report.project)))?;
         let policy = serde_json::from_str(&policy_json)
             .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
-        // The audit head before the year's counter: see `audit::lock_head`.
-        audit::lock_head(tx, self.backend).await?;
         let year = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
         let number: i64 = sqlx::query_scalar(
             "INSERT INTO case_counters (year, last) VALUES ($1, 1) \
@@ -138,12 +139,16 @@ impl Store {
             CaseRef::new(year, number as u32).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let project = report.project.clone();
         let changes = psirt_core::open_case(report, reference, policy)?;
+        // At the version its first events make: they follow at once.
+        let (version, is_open) = moved(0, &changes);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (reference, project, version, is_open, opened_at, updated_at) \
-             VALUES ($1, $2, 0, 1, $3, $4) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(reference.to_string())
         .bind(&project)
+        .bind(version)
+        .bind(i64::from(is_open))
         .bind(micros(now))
         .bind(micros(now))
         .fetch_one(&mut *tx)
@@ -272,8 +277,12 @@ impl Store {
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
         let principal = &caller.principal;
-        let (_, record) = self.load(reference).await?;
-        let actor = actor(&mut *self.pool.acquire().await?, principal, &record.case).await?;
+        // One connection for the case and the caller's standing: each
+        // connection taken from the pool costs round trips of its own.
+        let mut conn = self.pool.acquire().await?;
+        let record = self.read(&mut conn, reference).await?;
+        let actor = actor(&mut conn, principal, &record.case).await?;
+        drop(conn);
         let (op, action) = match principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
             _ => (Operation::ViewCase, "case.view"),
@@ -340,6 +349,52 @@ impl Store {
         let shown: Vec<psirt_core::CaseSummary> = visible.into_iter().map(|(_, s)| s).collect();
         self.audit_list(caller, &shown).await?;
         Ok(psirt_core::agenda_of(&shown, now))
+    }
+
+    /// [`Store::load`] for a read: one query for the case's row, then its
+    /// fold kept from an earlier read at the same version (`folds.rs`), or
+    /// its events loaded and folded (and kept).
+    async fn read(
+        &self,
+        conn: &mut AnyConnection,
+        reference: CaseRef,
+    ) -> Result<CaseRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, version, (SELECT MIN(notified_at) FROM distributor_notifications n \
+               WHERE n.case_id = cases.id) AS notified_at \
+             FROM cases WHERE reference = $1",
+        )
+        .bind(reference.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
+        let id: i64 = row.try_get("id")?;
+        let version: i64 = row.try_get("version")?;
+        let notified_at = row
+            .try_get::<Option<i64>, _>("notified_at")?
+            .map(|us| {
+                Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()?;
+        let folded = match self.folds.get(id, version as u64) {
+            Some(folded) => folded,
+            None => {
+                // Possibly a later version than the row read above (an
+                // append committed in between): the fold is kept at its
+                // own version, which its events define.
+                let events = load_events(&mut *conn, id).await?;
+                let case = Case::from_events(&events)
+                    .ok_or_else(|| StoreError::Corrupt(format!("case {reference}")))?;
+                let folded = std::sync::Arc::new(crate::folds::Folded { case, events });
+                self.folds.put(id, folded.clone());
+                folded
+            }
+        };
+        Ok(CaseRecord {
+            case: folded.case.clone(),
+            events: folded.events.clone(),
+            notified_at,
+        })
     }
 
     pub(crate) async fn load(&self, reference: CaseRef) -> Result<(i64, CaseRecord), StoreError> {
@@ -538,13 +593,15 @@ async fn append(
     now: Timestamp,
 ) -> Result<Vec<Event>, StoreError> {
     let events = insert_events(tx, case_id, case.version, changes, actor, now).await?;
+    move_case(tx, case_id, case.version, changes, now).await?;
     events.iter().for_each(|e| case.apply(e));
     crate::summaries::write(tx, case_id, case, now).await?;
     Ok(events)
 }
 
 /// [`append`] for a new case: its first events, by psirt itself, and the
-/// case they start.
+/// case they start (its row was written at their version by
+/// [`Store::open_report`]).
 async fn append_first(
     tx: &mut AnyConnection,
     case_id: i64,
@@ -557,9 +614,15 @@ async fn append_first(
     Ok((events, case))
 }
 
-/// Inserts events after `version`; the primary key (case_id, seq) makes a
-/// second writer with the same view fail instead of interleaving. Called
-/// only by [`append`] and [`append_first`].
+/// The most events one INSERT writes (six values each).
+const EVENTS_PER_INSERT: usize = 100;
+
+/// Inserts events after `version`, an INSERT per [`EVENTS_PER_INSERT`]
+/// (one round trip for a command's or a report's events); the primary
+/// key (case_id, seq) makes a second writer with the same view fail
+/// instead of interleaving. Called only by [`append`] and
+/// [`append_first`]; the case's row moves with [`move_case`], or is
+/// written at its version by intake.
 async fn insert_events(
     tx: &mut AnyConnection,
     case_id: i64,
@@ -568,31 +631,70 @@ async fn insert_events(
     actor: ActorRef,
     now: Timestamp,
 ) -> Result<Vec<Event>, StoreError> {
-    let mut events = Vec::with_capacity(changes.len());
-    for (i, change) in changes.iter().enumerate() {
-        let event = Event {
+    let actor_json =
+        serde_json::to_string(&actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let events: Vec<Event> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, change)| Event {
             seq: version + 1 + i as u64,
             at: now,
             actor,
             change: change.clone(),
-        };
-        let payload =
-            serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let actor_json =
-            serde_json::to_string(&actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO case_events (case_id, seq, at, kind, actor, payload) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(case_id)
-            .bind(event.seq as i64)
-            .bind(micros(now))
-            .bind(change.name())
-            .bind(actor_json)
-            .bind(payload)
-            .execute(&mut *tx)
-            .await?;
-        events.push(event);
+        })
+        .collect();
+    for chunk in events.chunks(EVENTS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_events (case_id, seq, at, kind, actor, payload) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            let payload =
+                serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            query = query
+                .bind(case_id)
+                .bind(event.seq as i64)
+                .bind(micros(now))
+                .bind(event.change.name())
+                .bind(actor_json.clone())
+                .bind(payload);
+        }
+        query.execute(&mut *tx).await?;
     }
-    let new_version = (version + changes.len() as u64) as i64;
+    Ok(events)
+}
+
+/// The case's row after `changes` appended at `version`: its new version,
+/// and whether it is still open.
+fn moved(version: u64, changes: &[Change]) -> (i64, bool) {
     let is_open = !changes.iter().any(|c| matches!(c, Change::Closed));
+    ((version + changes.len() as u64) as i64, is_open)
+}
+
+/// Moves the case's row past `changes`, appended at `version`.
+async fn move_case(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    version: u64,
+    changes: &[Change],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (new_version, is_open) = moved(version, changes);
     sqlx::query("UPDATE cases SET version = $1, is_open = $2, updated_at = $3 WHERE id = $4 AND version = $5")
         .bind(new_version)
         .bind(i64::from(is_open))
@@ -601,5 +703,5 @@ async fn insert_events(
         .bind(version as i64)
         .execute(&mut *tx)
         .await?;
-    Ok(events)
+    Ok(())
 }

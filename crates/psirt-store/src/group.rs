@@ -25,6 +25,11 @@
 //!   commit. A lone request runs at once (there is no fixed wait: the
 //!   leader takes what is queued, possibly only its own).
 //!
+//! Audited reads only append an entry each: the batch writes a run of them
+//! that follow one another in the queue together (`audit::append_all`:
+//! one INSERT, the head read and moved once), in one savepoint, so a read
+//! costs the batch a row instead of five statements.
+//!
 //! The batch runs in its own task, so a request whose client goes away
 //! cannot abandon the others in its batch.
 
@@ -64,8 +69,16 @@ pub(crate) fn answer<T: Send + 'static>(value: T) -> Outcome {
 
 type Reply = oneshot::Sender<Outcome>;
 
+/// What a request asks of the batch.
+enum Task {
+    /// Runs in its own savepoint.
+    Work(Work),
+    /// Appends this entry, with the entries queued right after it.
+    Audit(crate::audit::AuditEntry),
+}
+
 struct Job {
-    work: Work,
+    task: Task,
     reply: Reply,
 }
 
@@ -110,12 +123,26 @@ impl Store {
     /// Runs `work` in the next batch's transaction (see the module) and
     /// returns its result once the batch has committed.
     pub(crate) async fn grouped<T: Send + 'static>(&self, work: Work) -> Result<T, StoreError> {
+        self.queue(Task::Work(work)).await
+    }
+
+    /// Appends `entry` to the audit log in the next batch's transaction,
+    /// with the entries of the other reads queued next to it, and returns
+    /// once the batch has committed.
+    pub(crate) async fn grouped_audit(
+        &self,
+        entry: crate::audit::AuditEntry,
+    ) -> Result<(), StoreError> {
+        self.queue(Task::Audit(entry)).await
+    }
+
+    async fn queue<T: Send + 'static>(&self, task: Task) -> Result<T, StoreError> {
         let (reply, mut answer) = oneshot::channel();
         self.group
             .queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push_back(Job { work, reply });
+            .push_back(Job { task, reply });
         let result = loop {
             let turn = tokio::select! {
                 biased;
@@ -176,13 +203,23 @@ impl Store {
                 pending.push_front(job);
                 return fail_all(done, pending, &e.into());
             }
-            let result = (job.work)(&mut tx).await;
-            let end = if result.is_ok() {
+            let ok = match job.task {
+                Task::Work(work) => {
+                    let result = work(&mut tx).await;
+                    let ok = result.is_ok();
+                    done.push((job.reply, result));
+                    ok
+                }
+                Task::Audit(entry) => {
+                    let run = take_audit_run(entry, job.reply, &mut pending);
+                    self.append_run(&mut tx, run, &mut done).await
+                }
+            };
+            let end = if ok {
                 "RELEASE SAVEPOINT grouped"
             } else {
                 "ROLLBACK TO SAVEPOINT grouped"
             };
-            done.push((job.reply, result));
             if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
                 return fail_all(done, pending, &e.into());
             }
@@ -197,6 +234,68 @@ impl Store {
                 }
             }
             Err(e) => fail_all(done, pending, &e.into()),
+        }
+    }
+}
+
+/// A run of audited reads: their entries, in queue order, and their replies.
+struct AuditRun {
+    entries: Vec<crate::audit::AuditEntry>,
+    replies: Vec<Reply>,
+}
+
+/// `first`, and the audited reads queued right after it, taken off
+/// `pending` (up to the first request of another kind).
+fn take_audit_run(
+    first: crate::audit::AuditEntry,
+    reply: Reply,
+    pending: &mut VecDeque<Job>,
+) -> AuditRun {
+    let mut run = AuditRun {
+        entries: vec![first],
+        replies: vec![reply],
+    };
+    while let Some(job) = pending.pop_front() {
+        match job.task {
+            Task::Audit(entry) => {
+                run.entries.push(entry);
+                run.replies.push(job.reply);
+            }
+            task => {
+                pending.push_front(Job {
+                    task,
+                    reply: job.reply,
+                });
+                break;
+            }
+        }
+    }
+    run
+}
+
+impl Store {
+    /// Appends a run's entries in the batch's transaction (inside the
+    /// savepoint the caller opened) and files each read's outcome in
+    /// `done`; whether they were written.
+    async fn append_run(
+        &self,
+        tx: &mut AnyConnection,
+        run: AuditRun,
+        done: &mut Vec<(Reply, Outcome)>,
+    ) -> bool {
+        match crate::audit::append_all(tx, self.backend, &run.entries).await {
+            Ok(()) => {
+                done.extend(run.replies.into_iter().map(|r| (r, answer(()))));
+                true
+            }
+            Err(e) => {
+                // The first read hears the error itself; the others, that
+                // their shared INSERT failed.
+                let why = e.to_string();
+                let errors = std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
+                done.extend(run.replies.into_iter().zip(errors.map(Err)));
+                false
+            }
         }
     }
 }

@@ -251,6 +251,8 @@ impl Store {
         if let Err(e) = crate::check_attachments(&message.attachments) {
             return Ok((Ingested::Quarantined(format!("attachments: {e}")), None));
         }
+        // The audit head before the year's counter: see `audit::lock_head`.
+        crate::audit::lock_head(tx, self.backend).await?;
         match self
             .open_report(tx, report, message.attachments, source, now)
             .await

@@ -23,6 +23,7 @@ mod cases;
 mod distributors;
 mod error;
 mod figures;
+mod folds;
 mod group;
 mod held;
 mod inbound;
@@ -85,6 +86,10 @@ pub const DEFAULT_MAIL_DOMAIN: &str = "psirt.localhost";
 /// The address links in mail point to until [`Store::with_public_url`].
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
+/// How long a pooled connection may sit idle before it is tested again
+/// when taken (it was tested when it was put back).
+const RETEST_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -115,6 +120,8 @@ pub struct Store {
     /// The queue of intake and audited reads that share a transaction;
     /// see `group.rs`.
     group: std::sync::Arc<group::Group>,
+    /// Cases folded by earlier reads; see `folds.rs`.
+    folds: std::sync::Arc<folds::Folds>,
     /// The right-hand side of the Message-IDs the outbox makes; see
     /// [`Store::with_mail_domain`].
     mail_domain: std::sync::Arc<str>,
@@ -180,6 +187,22 @@ impl Store {
         let pool = AnyPoolOptions::new()
             // SQLite has one writer; extra connections only help readers.
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            // sqlx tests every connection as it goes back to the pool; by
+            // default it tests it again as it is taken, a second round
+            // trip for every query (on SQLite, a hop to the connection's
+            // thread and back; on PostgreSQL, to the server). Only a
+            // connection that sat idle long enough to have been dropped
+            // (a server restart, a firewall) is tested again.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= RETEST_AFTER_IDLE {
+                        use sqlx::Connection;
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -200,6 +223,7 @@ impl Store {
             by: None,
             sqlite_writer: Default::default(),
             group: Default::default(),
+            folds: Default::default(),
             mail_domain: DEFAULT_MAIL_DOMAIN.into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
         };

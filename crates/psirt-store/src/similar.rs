@@ -89,15 +89,18 @@ pub(crate) async fn write(
     let digest = hex::encode(Sha256::digest(
         format!("{}\0{terms}\0{keys}", case.project).as_bytes(),
     ));
-    let indexed: Option<String> =
-        sqlx::query_scalar("SELECT digest FROM similar_docs WHERE case_id = $1")
+    let indexed: Option<(String, String, String)> =
+        sqlx::query_as("SELECT digest, project, terms FROM similar_docs WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&mut *tx)
             .await?;
-    if indexed.as_deref() == Some(digest.as_str()) {
-        return Ok(());
+    match &indexed {
+        Some((indexed, _, _)) if *indexed == digest => return Ok(()),
+        Some((_, project, terms)) => remove_indexed(tx, case_id, project, terms).await?,
+        // Never indexed (a new case): its keys and text are written only
+        // with its document, so there is nothing of it to remove.
+        None => {}
     }
-    remove(tx, case_id).await?;
     let tag = tag(&case.project);
     let doc = material
         .terms
@@ -157,6 +160,10 @@ pub(crate) async fn write(
     Ok(())
 }
 
+/// The most terms one upsert counts (one bound value each, under SQLite's
+/// 999).
+const TERMS_PER_UPSERT: usize = 500;
+
 /// Adds `by` (1 or -1) to the count of cases of `project` carrying each
 /// of `terms`, and to the project's count of cases (the term '').
 async fn count_terms(
@@ -165,16 +172,24 @@ async fn count_terms(
     terms: impl Iterator<Item = &str>,
     by: i64,
 ) -> Result<(), StoreError> {
-    for term in std::iter::once("").chain(terms) {
-        sqlx::query(
-            "INSERT INTO similar_terms (project, term, cases) VALUES ($1, $2, $3) \
-             ON CONFLICT (project, term) DO UPDATE SET cases = similar_terms.cases + $3",
-        )
-        .bind(project)
-        .bind(term)
-        .bind(by)
-        .execute(&mut *tx)
-        .await?;
+    // One statement per chunk: a row may appear only once in an upsert,
+    // so the terms are made distinct first.
+    let terms: std::collections::BTreeSet<&str> = std::iter::once("").chain(terms).collect();
+    let terms: Vec<&str> = terms.into_iter().collect();
+    for chunk in terms.chunks(TERMS_PER_UPSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO similar_terms (project, term, cases) VALUES {} \
+             ON CONFLICT (project, term) DO UPDATE SET cases = similar_terms.cases + excluded.cases",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project).bind(by);
+        for term in chunk {
+            query = query.bind(*term);
+        }
+        query.execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -211,15 +226,20 @@ async fn rarity_of(
     Ok(())
 }
 
-async fn remove(tx: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
-    let indexed: Option<(String, String)> =
-        sqlx::query_as("SELECT project, terms FROM similar_docs WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some((project, terms)) = indexed {
-        count_terms(tx, &project, terms.split(' ').filter(|t| !t.is_empty()), -1).await?;
-    }
+/// Takes case `case_id`, indexed in `project` with `terms`, out of the
+/// index.
+async fn remove_indexed(
+    tx: &mut AnyConnection,
+    case_id: i64,
+    project: &str,
+    terms: &str,
+) -> Result<(), StoreError> {
+    count_terms(tx, project, terms.split(' ').filter(|t| !t.is_empty()), -1).await?;
+    remove_rows(tx, case_id).await
+}
+
+/// The case's document, text and keys.
+async fn remove_rows(tx: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
     if !is_postgres(tx) {
         sqlx::query("DELETE FROM similar_text WHERE rowid = $1")
             .bind(case_id)

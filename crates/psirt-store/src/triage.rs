@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use psirt_core::{CannedReply, EmailAddress, Operation, Refusal, authorize_instance};
 
 use crate::standing::{Scope, standing};
-use crate::{Caller, Store, StoreError, micros};
+use crate::{Backend, Caller, Store, StoreError, micros};
 
 /// One canned reply of a project: its wording now, and whether the
 /// project edited it (else it is psirt's default).
@@ -25,6 +25,18 @@ pub struct ReplyTemplate {
 
 /// The longest wording a template may have.
 pub const TEMPLATE_MAX: usize = 20_000;
+
+/// Counts a report from `$1` on day `$2` and answers the day's count.
+const COUNT_SQLITE: &str = "INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
+     ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
+     RETURNING reports";
+
+/// [`COUNT_SQLITE`], with the earlier days' rows deleted by the same
+/// statement (they are other rows than the one it counts in).
+const COUNT_POSTGRES: &str = "WITH gone AS (DELETE FROM intake_quota WHERE day < $2) \
+     INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
+     ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
+     RETURNING reports";
 
 impl Store {
     /// Every canned reply of `project` as its PST sees them.
@@ -146,24 +158,28 @@ impl Store {
     ) -> Result<(), StoreError> {
         let day = now.strftime("%Y-%m-%d").to_string();
         let email = email.as_str().to_lowercase();
+        let backend = self.backend;
         // Grouped with the intake it precedes: see `group.rs`.
         let reports: i64 = self
             .grouped(Box::new(move |tx| {
                 Box::pin(async move {
-                    let reports: i64 = sqlx::query_scalar(
-                        "INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
-                         ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
-                         RETURNING reports",
-                    )
-                    .bind(email)
-                    .bind(&day)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    // Days gone by count for nothing.
-                    sqlx::query("DELETE FROM intake_quota WHERE day < $1")
+                    let count = match backend {
+                        // Days gone by count for nothing: removed in the
+                        // same statement, one round trip.
+                        Backend::Postgres => COUNT_POSTGRES,
+                        Backend::Sqlite => COUNT_SQLITE,
+                    };
+                    let reports: i64 = sqlx::query_scalar(count)
+                        .bind(email)
                         .bind(&day)
-                        .execute(&mut *tx)
+                        .fetch_one(&mut *tx)
                         .await?;
+                    if backend == Backend::Sqlite {
+                        sqlx::query("DELETE FROM intake_quota WHERE day < $1")
+                            .bind(&day)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     crate::group::answer(reports)
                 })
             }))

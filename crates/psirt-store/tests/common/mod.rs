@@ -10,6 +10,9 @@ use sqlx::Connection;
 /// A database for one test; dropped (PostgreSQL) or deleted (SQLite) after.
 pub struct TestDb {
     pub store: Store,
+    /// Where the database is: for a second `Store` on it (a replica).
+    #[allow(dead_code)] // Only the replicas' tests open a second one.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -34,6 +37,7 @@ impl TestDb {
         let url = format!("sqlite://{}/psirt.db", dir.path().display());
         TestDb {
             store: Store::open(&url).await.unwrap(),
+            url,
             _dir: Some(dir),
             pg_name: None,
         }
@@ -56,9 +60,11 @@ impl TestDb {
             .unwrap();
         conn.close().await.unwrap();
         let (base, _) = admin.rsplit_once('/').unwrap();
-        let store = Store::open(&format!("{base}/{name}")).await.unwrap();
+        let url = format!("{base}/{name}");
+        let store = Store::open(&url).await.unwrap();
         TestDb {
             store,
+            url,
             _dir: None,
             pg_name: Some(name),
         }
@@ -101,6 +107,7 @@ impl TestDb {
         conn.close().await.unwrap();
         TestDb {
             store: Store::open(&url).await.unwrap(),
+            url,
             _dir: dir,
             pg_name,
         }
