@@ -3,7 +3,7 @@
 //! nothing stored, and reads decided by `authorize` and audited.
 
 use jiff::Timestamp;
-use psirt_core::{NewReport, Policy, Secret};
+use psirt_core::{NewReport, Policy};
 use psirt_store::{
     Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal, Store, StoreError,
 };
@@ -19,13 +19,8 @@ fn t(s: &str) -> Timestamp {
 
 fn report() -> NewReport {
     NewReport {
-        project: "coredns".into(),
-        summary: "Cache poisoning via EDNS".into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
         reporter: None,
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
+        ..common::report("coredns", "Cache poisoning via EDNS")
     }
 }
 

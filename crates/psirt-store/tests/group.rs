@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use psirt_core::{NewReport, Policy, Reporter, Secret};
+use psirt_core::{NewReport, Policy};
 use psirt_store::{AuditReport, Caller, Principal, Store, StoreError, User};
 
 #[macro_use]
@@ -18,18 +18,7 @@ fn t0() -> Timestamp {
 }
 
 fn report(project: &str, summary: &str) -> NewReport {
-    NewReport {
-        project: project.into(),
-        summary: summary.into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
-        reporter: Some(Reporter {
-            name: Some("Rita".into()),
-            email: Some("rita@example.net".parse().unwrap()),
-        }),
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
-    }
+    common::report(project, summary)
 }
 
 /// A project with one PST member, and a developer on no team.

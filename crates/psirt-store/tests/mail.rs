@@ -25,16 +25,11 @@ fn at(hours: i64) -> Timestamp {
 
 fn report(summary: &str, email: Option<&str>) -> NewReport {
     NewReport {
-        project: "coredns".into(),
-        summary: summary.into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
         reporter: Some(Reporter {
             name: Some("Rita".into()),
             email: email.map(|e| e.parse().unwrap()),
         }),
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
+        ..common::report("coredns", summary)
     }
 }
 

@@ -4,9 +4,7 @@
 //! backends.
 
 use jiff::Timestamp;
-use psirt_core::{
-    CaseRef, Command, CommitId, CveId, NewReport, Policy, Reporter, Secret, UserId, cvss::Vector,
-};
+use psirt_core::{CaseRef, Command, CommitId, CveId, NewReport, Policy, UserId, cvss::Vector};
 use psirt_store::{Caller, ListQuery, PageSize, Principal, StateFilter, Store, StoreError, User};
 
 #[macro_use]
@@ -20,16 +18,8 @@ const T0: &str = "2026-11-02T09:00:00Z";
 
 fn report(project: &str, summary: &str, public: bool) -> NewReport {
     NewReport {
-        project: project.into(),
-        summary: summary.into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
-        reporter: Some(Reporter {
-            name: Some("Rita".into()),
-            email: Some("rita@example.net".parse().unwrap()),
-        }),
-        public_link: None,
         already_public: public,
-        ai_assisted: false,
+        ..common::report(project, summary)
     }
 }
 

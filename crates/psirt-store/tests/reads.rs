@@ -4,7 +4,7 @@
 //! `Store` on the same database) appended in between.
 
 use jiff::Timestamp;
-use psirt_core::{Command, NewReport, Policy, Reporter, Secret};
+use psirt_core::{Command, NewReport, Policy};
 use psirt_store::{Caller, CaseRecord, Principal, Store};
 
 // Two stores on one database: `both!` hands a test only one.
@@ -16,18 +16,7 @@ fn t0() -> Timestamp {
 }
 
 fn report() -> NewReport {
-    NewReport {
-        project: "coredns".into(),
-        summary: "Cache poisoning via EDNS".into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
-        reporter: Some(Reporter {
-            name: Some("Rita".into()),
-            email: Some("rita@example.net".parse().unwrap()),
-        }),
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
-    }
+    common::report("coredns", "Cache poisoning via EDNS")
 }
 
 /// What a read shows of a case: its version and its timeline's kinds.

@@ -19,13 +19,9 @@ const T0: &str = "2026-11-02T09:00:00Z";
 
 fn report(project: &str, summary: &str, details: &str) -> NewReport {
     NewReport {
-        project: project.into(),
-        summary: summary.into(),
         details: Secret::new(details.into()),
         reporter: None,
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
+        ..common::report(project, summary)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use psirt_core::{CaseRef, Command, NewReport, Policy, Refusal, Reporter, Secret, UserId};
+use psirt_core::{CaseRef, Command, NewReport, Policy, Refusal, UserId};
 use psirt_store::{Caller, Principal, Store, StoreError, User};
 
 #[macro_use]
@@ -19,18 +19,7 @@ fn t(s: &str) -> Timestamp {
 const T0: &str = "2026-11-02T09:00:00Z";
 
 fn report(summary: &str) -> NewReport {
-    NewReport {
-        project: "coredns".into(),
-        summary: summary.into(),
-        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
-        reporter: Some(Reporter {
-            name: Some("Rita".into()),
-            email: Some("rita@example.net".parse().unwrap()),
-        }),
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
-    }
+    common::report("coredns", summary)
 }
 
 /// A project with a three-person PST: alice, bob, carol (roster order).

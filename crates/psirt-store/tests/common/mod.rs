@@ -4,6 +4,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), and the `both!` macro
 //! that runs a test once per backend.
 
+use psirt_core::{NewReport, Reporter, Secret};
 use psirt_store::{Backend, Store};
 use sqlx::Connection;
 
@@ -148,4 +149,23 @@ macro_rules! both {
             }
         }
     };
+}
+
+/// A report to `project` from Rita, who gives her name and address: what
+/// most tests file; a test that needs another reporter or body changes
+/// the fields it cares about (`NewReport { reporter: None, ..report(..) }`).
+#[allow(dead_code)] // Not every test file files reports.
+pub fn report(project: &str, summary: &str) -> NewReport {
+    NewReport {
+        project: project.into(),
+        summary: summary.into(),
+        details: Secret::new("Send a crafted DNS packet to port 53.".into()),
+        reporter: Some(Reporter {
+            name: Some("Rita".into()),
+            email: Some("rita@example.net".parse().unwrap()),
+        }),
+        public_link: None,
+        already_public: false,
+        ai_assisted: false,
+    }
 }
