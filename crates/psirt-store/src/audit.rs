@@ -326,8 +326,8 @@ impl Checkpoint {
     }
 }
 
-/// The fields the hash covers, borrowed from an entry to append or a row
-/// read back.
+/// The fields the hash covers, borrowed from a [`LogRow`] (one to append or
+/// one read back).
 struct Canonical<'a> {
     seq: u64,
     at: i64,
@@ -428,11 +428,11 @@ pub(crate) async fn append_all(
     let mut seq = head.try_get::<i64, _>("seq")? as u64;
     let mut prev: String = head.try_get("hash")?;
     for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let rows: Vec<NewRow> = chunk
+        let rows: Vec<LogRow> = chunk
             .iter()
             .map(|entry| {
                 seq += 1;
-                let row = NewRow::chained(seq, entry, &prev)?;
+                let row = LogRow::chained(seq, entry, &prev)?;
                 prev.clone_from(&row.hash);
                 Ok(row)
             })
@@ -451,7 +451,7 @@ pub(crate) async fn append_all(
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in rows {
             query = query
-                .bind(row.seq as i64)
+                .bind(row.seq)
                 .bind(row.at)
                 .bind(row.actor)
                 .bind(row.action)
@@ -471,50 +471,9 @@ pub(crate) async fn append_all(
     Ok(())
 }
 
-/// The nine values of an entry's row, its hash chained to `prev`.
-struct NewRow {
-    seq: u64,
-    at: i64,
-    actor: String,
-    action: String,
-    case: Option<String>,
-    origin: String,
-    detail: String,
-    prev_hash: String,
-    hash: String,
-}
-
-impl NewRow {
-    fn chained(seq: u64, entry: &AuditEntry, prev: &str) -> Result<NewRow, StoreError> {
-        let at = micros(Timestamp::now());
-        let case = entry.case.map(|c| c.to_string());
-        let hash = Canonical {
-            seq,
-            at,
-            actor: &entry.actor,
-            action: &entry.action,
-            case: case.as_deref(),
-            origin: &entry.origin,
-            detail: &entry.detail,
-        }
-        .hash(prev)
-        .ok_or_else(|| StoreError::Corrupt("the audit log's head is not a hash".into()))?;
-        Ok(NewRow {
-            seq,
-            at,
-            actor: entry.actor.clone(),
-            action: entry.action.clone(),
-            case,
-            origin: entry.origin.clone(),
-            detail: entry.detail.clone(),
-            prev_hash: prev.to_string(),
-            hash,
-        })
-    }
-}
-
-/// A row as stored, read back for verification.
-struct Stored {
+/// An entry's row in `audit_log`: the nine values written when it is
+/// appended, and read back when the chain is verified.
+struct LogRow {
     seq: i64,
     at: i64,
     actor: String,
@@ -526,9 +485,29 @@ struct Stored {
     hash: String,
 }
 
-impl Stored {
-    fn from_row(row: &sqlx::any::AnyRow) -> Result<Stored, StoreError> {
-        Ok(Stored {
+impl LogRow {
+    /// `entry` as the row at `seq` after `prev`, stamped with the clock
+    /// and hashed.
+    fn chained(seq: u64, entry: &AuditEntry, prev: &str) -> Result<LogRow, StoreError> {
+        let mut row = LogRow {
+            seq: seq as i64,
+            at: micros(Timestamp::now()),
+            actor: entry.actor.clone(),
+            action: entry.action.clone(),
+            case: entry.case.map(|c| c.to_string()),
+            origin: entry.origin.clone(),
+            detail: entry.detail.clone(),
+            prev_hash: prev.to_string(),
+            hash: String::new(),
+        };
+        row.hash = row
+            .hash_at(seq)
+            .ok_or_else(|| StoreError::Corrupt("the audit log's head is not a hash".into()))?;
+        Ok(row)
+    }
+
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<LogRow, StoreError> {
+        Ok(LogRow {
             seq: row.try_get("seq")?,
             at: row.try_get("at")?,
             actor: row.try_get("actor")?,
@@ -541,9 +520,10 @@ impl Stored {
         })
     }
 
-    /// Whether the stored hash is this row's hash if it sat at `seq`.
-    fn hashes_at(&self, seq: u64) -> bool {
-        let canonical = Canonical {
+    /// This row's hash if it sat at `seq`, chained to its `prev_hash`;
+    /// `None` when that is not a hash.
+    fn hash_at(&self, seq: u64) -> Option<String> {
+        Canonical {
             seq,
             at: self.at,
             actor: &self.actor,
@@ -551,8 +531,13 @@ impl Stored {
             case: self.case.as_deref(),
             origin: &self.origin,
             detail: &self.detail,
-        };
-        canonical.hash(&self.prev_hash).as_deref() == Some(self.hash.as_str())
+        }
+        .hash(&self.prev_hash)
+    }
+
+    /// Whether the stored hash is this row's hash if it sat at `seq`.
+    fn hashes_at(&self, seq: u64) -> bool {
+        self.hash_at(seq).as_deref() == Some(self.hash.as_str())
     }
 }
 
@@ -597,7 +582,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
             for row in &rows {
-                let entry = Stored::from_row(row)?;
+                let entry = LogRow::from_row(row)?;
                 if let Some(kind) = self.check(&entry, expected, &prev).await? {
                     let seq = match kind {
                         // The link is intact but leads from an entry that
@@ -693,7 +678,7 @@ impl Store {
     /// How `entry`, read where entry `expected` should be, differs from it.
     async fn check(
         &self,
-        entry: &Stored,
+        entry: &LogRow,
         expected: u64,
         prev: &str,
     ) -> Result<Option<Flaw>, StoreError> {
