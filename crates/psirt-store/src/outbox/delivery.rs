@@ -56,8 +56,6 @@ pub enum Retry {
 
 const DUE: &str = "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= $1) \
                    OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT $2";
-const DUE_SKIP_LOCKED: &str = "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= $1) \
-                   OR (state = 'sending' AND lease_until < $1) ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
 
 impl Store {
     /// Claims up to `limit` messages that are due at `now` for `worker`
@@ -74,10 +72,10 @@ impl Store {
         // SQLite has one writer at a time, so the claim is exclusive by
         // itself; PostgreSQL replicas skip the rows another one is taking.
         let pick = match self.backend {
-            Backend::Sqlite => DUE,
-            Backend::Postgres => DUE_SKIP_LOCKED,
+            Backend::Sqlite => DUE.to_string(),
+            Backend::Postgres => format!("{DUE} FOR UPDATE SKIP LOCKED"),
         };
-        let ids: Vec<i64> = sqlx::query_scalar(pick)
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(pick))
             .bind(micros(now))
             .bind(i64::from(limit))
             .fetch_all(&mut *tx)
