@@ -329,14 +329,8 @@ impl Store {
             StateFilter::Open
         };
         let visible = self.visible_summaries(caller, state).await?;
-        let mut cases = Vec::with_capacity(visible.len());
-        for (id, _) in &visible {
-            let events = load_events(&self.pool, *id).await?;
-            cases.push(
-                Case::from_events(&events)
-                    .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?,
-            );
-        }
+        let ids: Vec<i64> = visible.iter().map(|(id, _)| *id).collect();
+        let cases = self.fold_all(&ids).await?;
         let shown: Vec<psirt_core::CaseSummary> = visible.into_iter().map(|(_, s)| s).collect();
         self.audit_list(caller, &shown).await?;
         Ok(cases)
@@ -539,18 +533,18 @@ where
             .bind(case_id)
             .fetch_all(executor)
             .await?;
-    payloads
-        .iter()
-        .map(|p| {
-            serde_json::from_str(p)
-                .map_err(|e| StoreError::Corrupt(format!("event of case #{case_id}: {e}")))
-        })
-        .collect()
+    payloads.iter().map(|p| parse_event(case_id, p)).collect()
+}
+
+/// One stored event of case `case_id`.
+fn parse_event(case_id: i64, payload: &str) -> Result<Event, StoreError> {
+    serde_json::from_str(payload)
+        .map_err(|e| StoreError::Corrupt(format!("event of case #{case_id}: {e}")))
 }
 
 /// The events of each of the cases `ids`, in order: one query for them
 /// all. A case with no events is absent from the map.
-pub(crate) async fn load_events_of<'e, E>(
+async fn load_events_of<'e, E>(
     executor: E,
     ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Vec<Event>>, StoreError>
@@ -573,11 +567,33 @@ where
     for row in query.fetch_all(executor).await? {
         let case_id: i64 = row.try_get("case_id")?;
         let payload: String = row.try_get("payload")?;
-        let event = serde_json::from_str(&payload)
-            .map_err(|e| StoreError::Corrupt(format!("event of case #{case_id}: {e}")))?;
+        let event = parse_event(case_id, &payload)?;
         events.entry(case_id).or_default().push(event);
     }
     Ok(events)
+}
+
+/// How many cases' events one query reads when a list folds its cases:
+/// a page's worth and more, far below either database's limit on bound
+/// parameters.
+const FOLD_CHUNK: usize = 200;
+
+impl Store {
+    /// The cases `ids`, folded, in that order: their events read
+    /// [`FOLD_CHUNK`] cases to a query, not one query a case.
+    pub(crate) async fn fold_all(&self, ids: &[i64]) -> Result<Vec<Case>, StoreError> {
+        let mut cases = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(FOLD_CHUNK) {
+            let mut events = load_events_of(&self.pool, chunk).await?;
+            for id in chunk {
+                cases.push(
+                    Case::from_events(&events.remove(id).unwrap_or_default())
+                        .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?,
+                );
+            }
+        }
+        Ok(cases)
+    }
 }
 
 /// Appends the events of `changes` to `case` (folded to its latest

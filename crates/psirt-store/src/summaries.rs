@@ -602,28 +602,13 @@ impl Store {
 
     /// Folds the cases `ids`, in that order, and keeps those the fold
     /// agrees are public at `now`: the projection picks the rows,
-    /// `public_at` on the fold still has the last word. The events are
-    /// read [`FOLD_CHUNK`] cases to a query, not one query a case.
+    /// `public_at` on the fold still has the last word.
     async fn public_folds(&self, ids: &[i64], now: Timestamp) -> Result<Vec<Case>, StoreError> {
-        let mut public = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(FOLD_CHUNK) {
-            let mut events = crate::cases::load_events_of(&self.pool, chunk).await?;
-            for id in chunk {
-                let case = Case::from_events(&events.remove(id).unwrap_or_default())
-                    .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-                if psirt_core::public_at(&case).is_some_and(|at| at <= now) {
-                    public.push(case);
-                }
-            }
-        }
-        Ok(public)
+        let mut cases = self.fold_all(ids).await?;
+        cases.retain(|case| psirt_core::public_at(case).is_some_and(|at| at <= now));
+        Ok(cases)
     }
 }
-
-/// How many cases' events one query reads when a list folds its cases:
-/// a page's worth and more, far below either database's limit on bound
-/// parameters.
-const FOLD_CHUNK: usize = 200;
 
 /// Hooks for this crate's own integration tests (the `testing` feature):
 /// the projection's rows, to compare the maintained with the rebuilt.
