@@ -4,7 +4,7 @@
 //! ever in it.
 
 use jiff::Timestamp;
-use psirt_core::{CaseRef, Command, NewReport, Policy, Reporter, Secret};
+use psirt_core::{CaseRef, Command, NewReport, Policy, Secret};
 use psirt_store::{AuditReport, Caller, Principal, Store, User, Witnessed};
 
 #[macro_use]
@@ -22,17 +22,11 @@ fn t(s: &str) -> Timestamp {
 const T0: &str = "2026-11-02T09:00:00Z";
 
 fn report() -> NewReport {
+    // The details named here, not the harness's: the tests look for them
+    // in the log, so they must be what was sent.
     NewReport {
-        project: "coredns".into(),
-        summary: SUMMARY.into(),
         details: Secret::new(DETAILS.into()),
-        reporter: Some(Reporter {
-            name: Some("Rita".into()),
-            email: Some("rita@example.net".parse().unwrap()),
-        }),
-        public_link: None,
-        already_public: false,
-        ai_assisted: false,
+        ..common::report("coredns", SUMMARY)
     }
 }
 
