@@ -7,26 +7,15 @@
 
 use jiff::Timestamp;
 use psirt_core::{
-    ActorRef, Agenda, Case, CaseRef, Change, Command, Context, Event, NewReport, Operation, UserId,
-    authorize,
+    ActorRef, Agenda, Case, CaseRef, Change, Command, Context, Event, Operation, UserId, authorize,
 };
 use sqlx::{AnyConnection, Row};
 
-use crate::accounts::{ApiToken, token_hash};
-use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::outbox;
 use crate::standing::{Caller, Principal, actor, audit_actor};
 use crate::summaries::StateFilter;
 use crate::{Backend, Store, StoreError, micros};
-
-/// A report just taken in: its case, and the reporter's status-link
-/// token (shown once, stored only hashed).
-#[derive(Clone, Debug)]
-pub struct Intake {
-    pub record: CaseRecord,
-    pub status_token: ApiToken,
-}
 
 /// A case with its full timeline.
 #[derive(Clone, Debug)]
@@ -49,145 +38,6 @@ const LOCK_POSTGRES: &str =
     "SELECT id, project, version FROM cases WHERE reference = $1 FOR UPDATE";
 
 impl Store {
-    /// Takes in a report: allocates its reference, records it and its
-    /// acknowledgement in one transaction (shared with other requests that
-    /// arrive together, each in its own savepoint: see `group.rs`). Once
-    /// this returns, the report is durable. `origin` is where it came from (a client address, `cli`),
-    /// for the audit log.
-    pub async fn report(
-        &self,
-        report: NewReport,
-        origin: &str,
-        now: Timestamp,
-    ) -> Result<Intake, StoreError> {
-        self.report_with_attachments(report, Vec::new(), origin, now)
-            .await
-    }
-
-    /// [`Store::report`] with files attached, written in the same
-    /// transaction: the limits are checked first
-    /// ([`crate::check_attachments`]), and a file that breaks one stores
-    /// nothing at all.
-    pub async fn report_with_attachments(
-        &self,
-        report: NewReport,
-        attachments: Vec<NewAttachment>,
-        origin: &str,
-        now: Timestamp,
-    ) -> Result<Intake, StoreError> {
-        check_attachments(&attachments)?;
-        let (store, origin) = (self.clone(), origin.to_string());
-        // With the reports and audited reads that arrive meanwhile: see
-        // `group.rs`, whose batch holds the audit head. Answered once
-        // committed.
-        self.grouped(Box::new(move |tx| {
-            Box::pin(async move {
-                let (id, record, status_token) = store
-                    .open_report(tx, report, attachments, &origin, now)
-                    .await?;
-                outbox::enqueue_for_events(
-                    tx,
-                    &store.mail_domain,
-                    id,
-                    &record.case,
-                    &record.events,
-                    now,
-                )
-                .await?;
-                crate::group::answer(Intake {
-                    record,
-                    status_token,
-                })
-            })
-        }))
-        .await
-    }
-
-    /// The part of intake that runs in the caller's transaction: the case,
-    /// its first events, its status token, its attachments and the audit
-    /// entry. The caller holds the audit head already (`audit::lock_head`:
-    /// before the year's counter, which this locks), writes the mail and
-    /// commits.
-    pub(crate) async fn open_report(
-        &self,
-        tx: &mut AnyConnection,
-        report: NewReport,
-        attachments: Vec<NewAttachment>,
-        origin: &str,
-        now: Timestamp,
-    ) -> Result<(i64, CaseRecord, ApiToken), StoreError> {
-        check_attachments(&attachments)?;
-        let files = attachments.len();
-        let policy_json: Option<String> =
-            sqlx::query_scalar("SELECT policy FROM projects WHERE slug = $1")
-                .bind(&report.project)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let policy_json = policy_json
-            .ok_or_else(|| StoreError::NotFound(format!("project {:?}", report.project)))?;
-        let policy = serde_json::from_str(&policy_json)
-            .map_err(|e| StoreError::Corrupt(format!("policy: {e}")))?;
-        let year = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
-        let number: i64 = sqlx::query_scalar(
-            "INSERT INTO case_counters (year, last) VALUES ($1, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
-        )
-        .bind(i64::from(year))
-        .fetch_one(&mut *tx)
-        .await?;
-        let reference =
-            CaseRef::new(year, number as u32).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let project = report.project.clone();
-        let changes = psirt_core::open_case(report, reference, policy)?;
-        // At the version its first events make: they follow at once.
-        let (version, is_open) = moved(0, &changes);
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO cases (reference, project, version, is_open, opened_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(reference.to_string())
-        .bind(&project)
-        .bind(version)
-        .bind(i64::from(is_open))
-        .bind(micros(now))
-        .bind(micros(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let (events, case) = append_first(tx, id, &changes, now).await?;
-        let status_token = ApiToken::generate()?;
-        sqlx::query(
-            "INSERT INTO status_tokens (token_hash, case_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(token_hash(status_token.reveal()))
-        .bind(id)
-        .bind(micros(now))
-        .execute(&mut *tx)
-        .await?;
-        attachments::insert(tx, id, attachments, now).await?;
-        let mut detail = format!("project {project}, {}", event_range(&events));
-        if files > 0 {
-            // The count only: names are report content.
-            detail.push_str(&format!(", attachments: {files}"));
-        }
-        let entry = AuditEntry {
-            actor: audit_actor(&Principal::System),
-            action: "case.report".into(),
-            case: Some(reference),
-            origin: origin.into(),
-            detail,
-        };
-        audit::append(tx, self.backend, &entry).await?;
-        Ok((
-            id,
-            CaseRecord {
-                case,
-                events,
-                notified_at: None,
-            },
-            status_token,
-        ))
-    }
-
     /// Runs one command on a case as one transaction. `expected_version`,
     /// when given, must match the case's version (optimistic concurrency).
     /// Assigning the Fix Lead also moves the project's rotation, in the
@@ -467,7 +317,7 @@ impl Store {
 
 /// `events 3-4: fix_lead_assigned, fix_team_formed`: what a command wrote,
 /// by name only (the events' content may be embargoed).
-fn event_range(events: &[Event]) -> String {
+pub(crate) fn event_range(events: &[Event]) -> String {
     let names: Vec<&str> = events.iter().map(|e| e.change.name()).collect();
     match (events.first(), events.last()) {
         (Some(first), Some(last)) if first.seq == last.seq => {
@@ -597,8 +447,8 @@ impl Store {
 }
 
 /// Appends the events of `changes` to `case` (folded to its latest
-/// event), folds them into it and rewrites its summary: with
-/// [`append_first`], the only way events are written, so the projection
+/// event), folds them into it and rewrites its summary: with intake's
+/// `open_reports`, the only way events are written, so the projection
 /// moves in the transaction of every append.
 async fn append(
     tx: &mut AnyConnection,
@@ -608,48 +458,23 @@ async fn append(
     actor: ActorRef,
     now: Timestamp,
 ) -> Result<Vec<Event>, StoreError> {
-    let events = insert_events(tx, case_id, case.version, changes, actor, now).await?;
+    let events = new_events(case.version, changes, actor, now);
+    write_events(tx, &[(case_id, &events)]).await?;
     move_case(tx, case_id, case.version, changes, now).await?;
     events.iter().for_each(|e| case.apply(e));
     crate::summaries::write(tx, case_id, case, now).await?;
     Ok(events)
 }
 
-/// [`append`] for a new case: its first events, by psirt itself, and the
-/// case they start (its row was written at their version by
-/// [`Store::open_report`]).
-async fn append_first(
-    tx: &mut AnyConnection,
-    case_id: i64,
-    changes: &[Change],
-    now: Timestamp,
-) -> Result<(Vec<Event>, Case), StoreError> {
-    let events = insert_events(tx, case_id, 0, changes, ActorRef::System, now).await?;
-    let case = Case::from_events(&events).ok_or_else(|| StoreError::Corrupt("new case".into()))?;
-    crate::summaries::write(tx, case_id, &case, now).await?;
-    Ok((events, case))
-}
-
-/// The most events one INSERT writes (six values each).
-const EVENTS_PER_INSERT: usize = 100;
-
-/// Inserts events after `version`, an INSERT per [`EVENTS_PER_INSERT`]
-/// (one round trip for a command's or a report's events); the primary
-/// key (case_id, seq) makes a second writer with the same view fail
-/// instead of interleaving. Called only by [`append`] and
-/// [`append_first`]; the case's row moves with [`move_case`], or is
-/// written at its version by intake.
-async fn insert_events(
-    tx: &mut AnyConnection,
-    case_id: i64,
+/// The events `changes` make, appended after `version` by `actor` at
+/// `now`.
+pub(crate) fn new_events(
     version: u64,
     changes: &[Change],
     actor: ActorRef,
     now: Timestamp,
-) -> Result<Vec<Event>, StoreError> {
-    let actor_json =
-        serde_json::to_string(&actor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let events: Vec<Event> = changes
+) -> Vec<Event> {
+    changes
         .iter()
         .enumerate()
         .map(|(i, change)| Event {
@@ -658,46 +483,51 @@ async fn insert_events(
             actor,
             change: change.clone(),
         })
+        .collect()
+}
+
+/// The most events one INSERT writes (six values each).
+const EVENTS_PER_INSERT: usize = 100;
+
+/// Inserts the events of each case in `cases`, an INSERT per
+/// [`EVENTS_PER_INSERT`] events (one round trip for a command's events,
+/// or for the first events of all the reports a batch opens); the primary
+/// key (case_id, seq) makes a second writer with the same view fail
+/// instead of interleaving. Called only by [`append`] and intake
+/// (`intake.rs`); the case's row moves with [`move_case`], or is written
+/// at its version by intake.
+pub(crate) async fn write_events(
+    tx: &mut AnyConnection,
+    cases: &[(i64, &[Event])],
+) -> Result<(), StoreError> {
+    let rows: Vec<(i64, &Event)> = cases
+        .iter()
+        .flat_map(|(id, events)| events.iter().map(move |e| (*id, e)))
         .collect();
-    for chunk in events.chunks(EVENTS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let n = i * 6;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    n + 1,
-                    n + 2,
-                    n + 3,
-                    n + 4,
-                    n + 5,
-                    n + 6
-                )
-            })
-            .collect();
+    for chunk in rows.chunks(EVENTS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO case_events (case_id, seq, at, kind, actor, payload) VALUES {}",
-            values.join(", ")
+            crate::values_list(chunk.len(), 6)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for event in chunk {
-            let payload =
-                serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        for (case_id, event) in chunk {
+            let corrupt = |e: serde_json::Error| StoreError::Corrupt(e.to_string());
             query = query
-                .bind(case_id)
+                .bind(*case_id)
                 .bind(event.seq as i64)
-                .bind(micros(now))
+                .bind(micros(event.at))
                 .bind(event.change.name())
-                .bind(actor_json.clone())
-                .bind(payload);
+                .bind(serde_json::to_string(&event.actor).map_err(corrupt)?)
+                .bind(serde_json::to_string(event).map_err(corrupt)?);
         }
         query.execute(&mut *tx).await?;
     }
-    Ok(events)
+    Ok(())
 }
 
 /// The case's row after `changes` appended at `version`: its new version,
 /// and whether it is still open.
-fn moved(version: u64, changes: &[Change]) -> (i64, bool) {
+pub(crate) fn moved(version: u64, changes: &[Change]) -> (i64, bool) {
     let is_open = !changes.iter().any(|c| matches!(c, Change::Closed));
     ((version + changes.len() as u64) as i64, is_open)
 }

@@ -44,6 +44,7 @@ use std::time::{Duration, Instant};
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
+use crate::intake::{Intake, Opened, Submitted};
 use crate::{Store, StoreError};
 
 /// The most requests one batch takes.
@@ -75,6 +76,8 @@ enum Task {
     Work(Work),
     /// Appends this entry, with the entries queued right after it.
     Audit(crate::audit::AuditEntry),
+    /// Opens this report, with the reports queued right after it.
+    Report(Box<Submitted>),
 }
 
 struct Job {
@@ -134,6 +137,13 @@ impl Store {
         entry: crate::audit::AuditEntry,
     ) -> Result<(), StoreError> {
         self.queue(Task::Audit(entry)).await
+    }
+
+    /// Opens `report` in the next batch's transaction, with the other
+    /// reports queued next to it (`intake.rs`: each table written once for
+    /// all of them), and returns once the batch has committed.
+    pub(crate) async fn grouped_report(&self, report: Submitted) -> Result<Intake, StoreError> {
+        self.queue(Task::Report(Box::new(report))).await
     }
 
     async fn queue<T: Send + 'static>(&self, task: Task) -> Result<T, StoreError> {
@@ -214,6 +224,13 @@ impl Store {
                     let run = take_audit_run(entry, job.reply, &mut pending);
                     self.append_run(&mut tx, run, &mut done).await
                 }
+                Task::Report(report) => {
+                    let run = take_report_run(*report, job.reply, &mut pending);
+                    match self.open_run(&mut tx, run, &mut done).await {
+                        Ok(keep) => keep,
+                        Err(e) => return fail_all(done, pending, &e),
+                    }
+                }
             };
             let end = if ok {
                 "RELEASE SAVEPOINT grouped"
@@ -273,7 +290,114 @@ fn take_audit_run(
     run
 }
 
+/// A run of reports: in queue order, with their replies.
+struct ReportRun {
+    reports: Vec<Submitted>,
+    replies: Vec<Reply>,
+}
+
+/// `first`, and the reports queued right after it, taken off `pending`
+/// (up to the first request of another kind).
+fn take_report_run(first: Submitted, reply: Reply, pending: &mut VecDeque<Job>) -> ReportRun {
+    let mut run = ReportRun {
+        reports: vec![first],
+        replies: vec![reply],
+    };
+    while let Some(job) = pending.pop_front() {
+        match job.task {
+            Task::Report(report) => {
+                run.reports.push(*report);
+                run.replies.push(job.reply);
+            }
+            task => {
+                pending.push_front(Job {
+                    task,
+                    reply: job.reply,
+                });
+                break;
+            }
+        }
+    }
+    run
+}
+
 impl Store {
+    /// Opens a run's reports in the batch's transaction, inside the
+    /// savepoint the caller opened, and files each report's outcome in
+    /// `done`; whether the savepoint keeps what was written. When a run of
+    /// several fails as a whole (the database refused a statement), it is
+    /// rolled back and each report runs again alone in a savepoint of its
+    /// own, so that only the one that causes the error hears it. An `Err`
+    /// is a failure of the batch's transaction itself.
+    async fn open_run(
+        &self,
+        tx: &mut AnyConnection,
+        run: ReportRun,
+        done: &mut Vec<(Reply, Outcome)>,
+    ) -> Result<bool, StoreError> {
+        let ReportRun { reports, replies } = run;
+        // Kept for a retry one by one, since the run consumes its reports.
+        let copies = (reports.len() > 1).then(|| reports.clone());
+        match (self.open_and_mail(tx, reports).await, copies) {
+            (Ok(outcomes), _) => {
+                done.extend(replies.into_iter().zip(outcomes.into_iter().map(intake)));
+                Ok(true)
+            }
+            // Alone: the caller's savepoint goes.
+            (Err(e), None) => {
+                done.extend(replies.into_iter().zip([Err(e)]));
+                Ok(false)
+            }
+            (Err(_), Some(reports)) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT grouped")
+                    .execute(&mut *tx)
+                    .await?;
+                let mut replies = replies.into_iter();
+                for report in reports {
+                    let reply = replies.next().expect("a reply for each report");
+                    if let Err(e) = sqlx::query("SAVEPOINT alone").execute(&mut *tx).await {
+                        let e = StoreError::from(e);
+                        for reply in std::iter::once(reply).chain(replies) {
+                            done.push((reply, Err(failed(&e))));
+                        }
+                        return Err(e);
+                    }
+                    let outcome = self
+                        .open_and_mail(tx, vec![report])
+                        .await
+                        .and_then(|mut o| o.pop().expect("one outcome per report"));
+                    let end = match outcome {
+                        Ok(_) => "RELEASE SAVEPOINT alone",
+                        Err(_) => "ROLLBACK TO SAVEPOINT alone",
+                    };
+                    done.push((reply, intake(outcome)));
+                    if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+                        let e = StoreError::from(e);
+                        for reply in replies {
+                            done.push((reply, Err(failed(&e))));
+                        }
+                        return Err(e);
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// Opens `reports` and writes the mail of those opened.
+    async fn open_and_mail(
+        &self,
+        tx: &mut AnyConnection,
+        reports: Vec<Submitted>,
+    ) -> Result<Vec<Result<Opened, StoreError>>, StoreError> {
+        let outcomes = self.open_reports(tx, reports).await?;
+        let opened: Vec<&Opened> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+        if !opened.is_empty() {
+            self.enqueue_opened(tx, &opened).await?;
+        }
+        Ok(outcomes)
+    }
+
     /// Appends a run's entries in the batch's transaction (inside the
     /// savepoint the caller opened) and files each read's outcome in
     /// `done`; whether they were written.
@@ -298,6 +422,11 @@ impl Store {
             }
         }
     }
+}
+
+/// A report's outcome, as its request is answered.
+fn intake(outcome: Result<Opened, StoreError>) -> Outcome {
+    outcome.and_then(|opened| answer(opened.intake))
 }
 
 /// The batch's transaction failed: nothing in it is written, and every

@@ -254,12 +254,21 @@ impl Store {
         // The audit head before the year's counter: see `audit::lock_head`.
         crate::audit::lock_head(tx, self.backend).await?;
         match self
-            .open_report(tx, report, message.attachments, source, now)
+            .open_report(
+                tx,
+                crate::intake::Submitted {
+                    report,
+                    attachments: message.attachments,
+                    origin: source.to_string(),
+                    now,
+                },
+            )
             .await
         {
-            Ok((case_id, record, _status_token)) => {
-                Ok((Ingested::Opened(record.case.reference), Some(case_id)))
-            }
+            Ok(opened) => Ok((
+                Ingested::Opened(opened.intake.record.case.reference),
+                Some(opened.id),
+            )),
             Err(StoreError::Refused(refusal)) => Ok((
                 Ingested::Quarantined(format!("not a report psirt can open: {refusal}")),
                 None,

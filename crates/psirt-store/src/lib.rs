@@ -28,6 +28,7 @@ mod group;
 mod held;
 mod inbound;
 mod instance_key;
+mod intake;
 mod integrations;
 mod invitations;
 mod keys;
@@ -58,7 +59,7 @@ pub use audit::{
     AuditBreak, AuditHead, AuditRecord, AuditReport, BreakKind, Checkpoint, Witnessed,
 };
 pub use backup::database_is_empty;
-pub use cases::{CaseRecord, Intake};
+pub use cases::CaseRecord;
 pub use distributors::{
     Application, CRITERIA, Delivery, DistributorOrg, DistributorPerson, Feedback, FeedbackKind,
     HelpRequest, HelpTopic, LeakCount, NewLeak, NewPerson, NotificationStatus, NotifiedCase,
@@ -68,6 +69,7 @@ pub use error::StoreError;
 pub use figures::Figures;
 pub use group::{MAX_BATCH, MAX_BATCH_TIME};
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
+pub use intake::Intake;
 pub use integrations::{Step, StepState, StepStatus, backoff};
 pub use invitations::{Invitation, Invited};
 pub use keys::CheckedKey;
@@ -348,6 +350,26 @@ fn micros(t: jiff::Timestamp) -> i64 {
     t.as_microsecond()
 }
 
+/// The `VALUES` of a multi-row INSERT: `rows` tuples of `columns`
+/// placeholders, numbered from `$1`: `($1, $2), ($3, $4)`.
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("${}", row * columns + column + 1));
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Hooks for this crate's own integration tests, which must look at the
 /// rows themselves (to prove nothing was half-written, or that a token is
 /// stored only hashed). Not part of the API: enabled by the `testing`
@@ -375,6 +397,14 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .expect("count query")
+    }
+
+    /// The one text column of each row of `sql`, in its order.
+    pub async fn raw_strings(&self, sql: &'static str) -> Vec<String> {
+        sqlx::query_scalar(sql)
+            .fetch_all(&self.pool)
+            .await
+            .expect("text query")
     }
 
     /// Runs one statement as is: how the audit tests tamper with the log.

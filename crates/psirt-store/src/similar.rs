@@ -11,13 +11,15 @@
 //! core decides, so both databases rank alike. Nothing here scans every
 //! case. Derived, rebuilt by [`Store::reindex`].
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use psirt_core::similar::{Key, KeyKind, Likeness, Material, Rarity};
 use psirt_core::{Case, CaseRef, CaseSummary, Operation, authorize, authorize_summary};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::standing::actor;
-use crate::{Caller, Store, StoreError};
+use crate::{Caller, Store, StoreError, values_list};
 
 /// How many candidates the full-text engine gives, at most, and how many
 /// the exact keys give: the core ranks these and no others.
@@ -76,118 +78,194 @@ fn parse_material(terms: &str, keys: &str) -> Material {
     }
 }
 
-/// Rewrites the comparison material of `case` (just folded), in the
-/// append's transaction, when it differs from what is indexed.
-pub(crate) async fn write(
+/// Rewrites the comparison material of each of `cases` (just folded), in
+/// the append's transaction, where it differs from what is indexed: each
+/// table written once for all of them.
+pub(crate) async fn write_all(
     tx: &mut AnyConnection,
-    case_id: i64,
-    case: &Case,
+    cases: &[(i64, &Case)],
 ) -> Result<(), StoreError> {
-    let material = psirt_core::similar::material(case);
-    let terms = material.terms.iter().cloned().collect::<Vec<_>>().join(" ");
-    let keys = keys_text(&material);
-    let digest = hex::encode(Sha256::digest(
-        format!("{}\0{terms}\0{keys}", case.project).as_bytes(),
-    ));
-    let indexed: Option<(String, String, String)> =
-        sqlx::query_as("SELECT digest, project, terms FROM similar_docs WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    match &indexed {
-        Some((indexed, _, _)) if *indexed == digest => return Ok(()),
-        Some((_, project, terms)) => remove_indexed(tx, case_id, project, terms).await?,
-        // Never indexed (a new case): its keys and text are written only
-        // with its document, so there is nothing of it to remove.
-        None => {}
+    struct Doc<'a> {
+        case_id: i64,
+        project: &'a str,
+        material: Material,
+        terms: String,
+        keys: String,
+        digest: String,
     }
-    let tag = tag(&case.project);
-    let doc = material
-        .terms
+    let docs: Vec<Doc> = cases
         .iter()
-        .map(|t| format!("{tag}{t}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if is_postgres(tx) {
-        sqlx::query(
-            "INSERT INTO similar_docs (case_id, project, digest, terms, keys, doc) \
-             VALUES ($1, $2, $3, $4, $5, CAST($6 AS tsvector))",
-        )
-        .bind(case_id)
-        .bind(&case.project)
-        .bind(&digest)
-        .bind(&terms)
-        .bind(&keys)
-        .bind(&doc)
-        .execute(&mut *tx)
-        .await?;
-    } else {
-        sqlx::query(
-            "INSERT INTO similar_docs (case_id, project, digest, terms, keys) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(case_id)
-        .bind(&case.project)
-        .bind(&digest)
-        .bind(&terms)
-        .bind(&keys)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO similar_text (rowid, doc) VALUES ($1, $2)")
-            .bind(case_id)
-            .bind(&doc)
-            .execute(&mut *tx)
-            .await?;
+        .map(|(case_id, case)| {
+            let material = psirt_core::similar::material(case);
+            let terms = material.terms.iter().cloned().collect::<Vec<_>>().join(" ");
+            let keys = keys_text(&material);
+            let digest = hex::encode(Sha256::digest(
+                format!("{}\0{terms}\0{keys}", case.project).as_bytes(),
+            ));
+            Doc {
+                case_id: *case_id,
+                project: &case.project,
+                material,
+                terms,
+                keys,
+                digest,
+            }
+        })
+        .collect();
+    let marks: Vec<String> = (1..=docs.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT case_id, digest, project, terms FROM similar_docs WHERE case_id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
+    for doc in &docs {
+        query = query.bind(doc.case_id);
     }
-    count_terms(
-        tx,
-        &case.project,
-        material.terms.iter().map(String::as_str),
-        1,
-    )
-    .await?;
-    for key in &material.keys {
-        sqlx::query(
-            "INSERT INTO similar_keys (project, kind, key, case_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&case.project)
-        .bind(key.kind.as_str())
-        .bind(&key.value)
-        .bind(case_id)
-        .execute(&mut *tx)
-        .await?;
+    let indexed: HashMap<i64, (String, String, String)> = query
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|(id, digest, project, terms)| (id, (digest, project, terms)))
+        .collect();
+    let mut changed = Vec::new();
+    for doc in &docs {
+        match indexed.get(&doc.case_id) {
+            Some((digest, _, _)) if *digest == doc.digest => continue,
+            Some((_, project, terms)) => remove_indexed(tx, doc.case_id, project, terms).await?,
+            // Never indexed (a new case): its keys and text are written only
+            // with its document, so there is nothing of it to remove.
+            None => {}
+        }
+        changed.push(doc);
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = changed
+        .iter()
+        .map(|doc| {
+            let tag = tag(doc.project);
+            doc.material
+                .terms
+                .iter()
+                .map(|t| format!("{tag}{t}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let postgres = is_postgres(tx);
+    for (docs, text) in changed
+        .chunks(DOCS_PER_INSERT)
+        .zip(text.chunks(DOCS_PER_INSERT))
+    {
+        let sql = if postgres {
+            // The last of each row's six values is its text, as a tsvector.
+            let rows: Vec<String> = (0..docs.len())
+                .map(|i| {
+                    let n = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, CAST(${} AS tsvector))",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            format!(
+                "INSERT INTO similar_docs (case_id, project, digest, terms, keys, doc) VALUES {}",
+                rows.join(", ")
+            )
+        } else {
+            format!(
+                "INSERT INTO similar_docs (case_id, project, digest, terms, keys) VALUES {}",
+                values_list(docs.len(), 5)
+            )
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (doc, text) in docs.iter().zip(text) {
+            query = query
+                .bind(doc.case_id)
+                .bind(doc.project)
+                .bind(&doc.digest)
+                .bind(&doc.terms)
+                .bind(&doc.keys);
+            if postgres {
+                query = query.bind(text);
+            }
+        }
+        query.execute(&mut *tx).await?;
+        if !postgres {
+            let sql = format!(
+                "INSERT INTO similar_text (rowid, doc) VALUES {}",
+                values_list(docs.len(), 2)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (doc, text) in docs.iter().zip(text) {
+                query = query.bind(doc.case_id).bind(text);
+            }
+            query.execute(&mut *tx).await?;
+        }
+    }
+    let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for doc in &changed {
+        let terms: BTreeSet<&str> = std::iter::once("")
+            .chain(doc.material.terms.iter().map(String::as_str))
+            .collect();
+        for term in terms {
+            *counts.entry((doc.project, term)).or_default() += 1;
+        }
+    }
+    count_terms(tx, &counts).await?;
+    let keys: Vec<(&Doc, &Key)> = changed
+        .iter()
+        .flat_map(|doc| doc.material.keys.iter().map(move |k| (*doc, k)))
+        .collect();
+    for chunk in keys.chunks(DOCS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO similar_keys (project, kind, key, case_id) VALUES {}",
+            values_list(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (doc, key) in chunk {
+            query = query
+                .bind(doc.project)
+                .bind(key.kind.as_str())
+                .bind(&key.value)
+                .bind(doc.case_id);
+        }
+        query.execute(&mut *tx).await?;
     }
     Ok(())
 }
 
-/// The most terms one upsert counts (one bound value each, under SQLite's
-/// 999).
-const TERMS_PER_UPSERT: usize = 500;
+/// The most documents (or keys) one INSERT writes.
+const DOCS_PER_INSERT: usize = 100;
 
-/// Adds `by` (1 or -1) to the count of cases of `project` carrying each
-/// of `terms`, and to the project's count of cases (the term '').
+/// The most terms one upsert counts (three bound values each).
+const TERMS_PER_UPSERT: usize = 300;
+
+/// Adds each count of `counts` (by project and term, each term once;
+/// the term '' counts the project's cases) to the count of cases of that
+/// project carrying that term.
 async fn count_terms(
     tx: &mut AnyConnection,
-    project: &str,
-    terms: impl Iterator<Item = &str>,
-    by: i64,
+    counts: &BTreeMap<(&str, &str), i64>,
 ) -> Result<(), StoreError> {
     // One statement per chunk: a row may appear only once in an upsert,
-    // so the terms are made distinct first.
-    let terms: std::collections::BTreeSet<&str> = std::iter::once("").chain(terms).collect();
-    let terms: Vec<&str> = terms.into_iter().collect();
-    for chunk in terms.chunks(TERMS_PER_UPSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("($1, ${}, $2)", i + 3))
-            .collect();
+    // which the map's keys make sure of.
+    let counts: Vec<(&(&str, &str), &i64)> = counts.iter().collect();
+    for chunk in counts.chunks(TERMS_PER_UPSERT) {
         let sql = format!(
             "INSERT INTO similar_terms (project, term, cases) VALUES {} \
              ON CONFLICT (project, term) DO UPDATE SET cases = similar_terms.cases + excluded.cases",
-            values.join(", ")
+            values_list(chunk.len(), 3)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project).bind(by);
-        for term in chunk {
-            query = query.bind(*term);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((project, term), by) in chunk {
+            query = query.bind(*project).bind(*term).bind(**by);
         }
         query.execute(&mut *tx).await?;
     }
@@ -234,7 +312,11 @@ async fn remove_indexed(
     project: &str,
     terms: &str,
 ) -> Result<(), StoreError> {
-    count_terms(tx, project, terms.split(' ').filter(|t| !t.is_empty()), -1).await?;
+    let counts = std::iter::once("")
+        .chain(terms.split(' ').filter(|t| !t.is_empty()))
+        .map(|term| ((project, term), -1))
+        .collect();
+    count_terms(tx, &counts).await?;
     remove_rows(tx, case_id).await
 }
 

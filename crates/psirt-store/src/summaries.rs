@@ -136,58 +136,97 @@ pub(crate) async fn write(
     case: &Case,
     updated_at: Timestamp,
 ) -> Result<(), StoreError> {
-    let s = psirt_core::summary(case);
-    let body = serde_json::to_string(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
-        "INSERT INTO case_summaries (case_id, project, reference, is_open, urgent, fix_lead, \
-           score_tenths, severity, next_due_at, next_due, public_from, released_at, agenda_key, \
-           version, updated_at, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         ON CONFLICT (case_id) DO UPDATE SET project = excluded.project, \
-           reference = excluded.reference, is_open = excluded.is_open, urgent = excluded.urgent, \
-           fix_lead = excluded.fix_lead, score_tenths = excluded.score_tenths, \
-           severity = excluded.severity, next_due_at = excluded.next_due_at, \
-           next_due = excluded.next_due, public_from = excluded.public_from, \
-           released_at = excluded.released_at, agenda_key = excluded.agenda_key, \
-           version = excluded.version, updated_at = excluded.updated_at, body = excluded.body",
-    )
-    .bind(case_id)
-    .bind(&s.project)
-    .bind(s.reference.to_string())
-    .bind(i64::from(s.open))
-    .bind(i64::from(s.urgent))
-    .bind(s.fix_lead.map(|u| u.get()))
-    .bind(s.score.map(|v| i64::from(v.tenths())))
-    .bind(s.score.map(|v| v.severity().as_str()))
-    .bind(s.next_due.map(|(_, d)| micros(d.at)))
-    .bind(s.next_due.map(|(m, _)| m.as_str()))
-    .bind(s.public_from.map(micros))
-    .bind(s.released.as_ref().map(|(at, _)| micros(*at)))
-    .bind(stored_agenda_key(&s, case_id))
-    .bind(s.version as i64)
-    .bind(micros(updated_at))
-    .bind(body)
-    .execute(&mut *tx)
-    .await?;
-    let people: std::collections::BTreeSet<UserId> = s
-        .fix_lead
-        .into_iter()
-        .chain(s.fix_team.iter().copied())
+    write_all(tx, &[(case_id, case, updated_at)]).await
+}
+
+/// The most summaries one upsert writes (sixteen values each).
+const SUMMARIES_PER_UPSERT: usize = 50;
+
+/// [`write`] for each of `cases` (id, case, updated at), each table
+/// written once for all of them: how intake writes the cases a batch
+/// opens.
+pub(crate) async fn write_all(
+    tx: &mut AnyConnection,
+    cases: &[(i64, &Case, Timestamp)],
+) -> Result<(), StoreError> {
+    let summaries: Vec<(i64, CaseSummary, Timestamp)> = cases
+        .iter()
+        .map(|(id, case, at)| (*id, psirt_core::summary(case), *at))
         .collect();
-    sqlx::query("DELETE FROM case_summary_people WHERE case_id = $1")
-        .bind(case_id)
-        .execute(&mut *tx)
-        .await?;
-    for user in people {
-        sqlx::query("INSERT INTO case_summary_people (case_id, user_id) VALUES ($1, $2)")
-            .bind(case_id)
-            .bind(user.get())
-            .execute(&mut *tx)
-            .await?;
+    for chunk in summaries.chunks(SUMMARIES_PER_UPSERT) {
+        let sql = format!(
+            "INSERT INTO case_summaries (case_id, project, reference, is_open, urgent, fix_lead, \
+               score_tenths, severity, next_due_at, next_due, public_from, released_at, agenda_key, \
+               version, updated_at, body) \
+             VALUES {} \
+             ON CONFLICT (case_id) DO UPDATE SET project = excluded.project, \
+               reference = excluded.reference, is_open = excluded.is_open, urgent = excluded.urgent, \
+               fix_lead = excluded.fix_lead, score_tenths = excluded.score_tenths, \
+               severity = excluded.severity, next_due_at = excluded.next_due_at, \
+               next_due = excluded.next_due, public_from = excluded.public_from, \
+               released_at = excluded.released_at, agenda_key = excluded.agenda_key, \
+               version = excluded.version, updated_at = excluded.updated_at, body = excluded.body",
+            crate::values_list(chunk.len(), 16)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (case_id, s, updated_at) in chunk {
+            let body = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            query = query
+                .bind(*case_id)
+                .bind(s.project.clone())
+                .bind(s.reference.to_string())
+                .bind(i64::from(s.open))
+                .bind(i64::from(s.urgent))
+                .bind(s.fix_lead.map(|u| u.get()))
+                .bind(s.score.map(|v| i64::from(v.tenths())))
+                .bind(s.score.map(|v| v.severity().as_str()))
+                .bind(s.next_due.map(|(_, d)| micros(d.at)))
+                .bind(s.next_due.map(|(m, _)| m.as_str()))
+                .bind(s.public_from.map(micros))
+                .bind(s.released.as_ref().map(|(at, _)| micros(*at)))
+                .bind(stored_agenda_key(s, *case_id))
+                .bind(s.version as i64)
+                .bind(micros(*updated_at))
+                .bind(body);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let ids: Vec<String> = (1..=cases.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "DELETE FROM case_summary_people WHERE case_id IN ({})",
+        ids.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (case_id, _, _) in cases {
+        query = query.bind(*case_id);
+    }
+    query.execute(&mut *tx).await?;
+    let people: Vec<(i64, UserId)> = summaries
+        .iter()
+        .flat_map(|(case_id, s, _)| {
+            let people: std::collections::BTreeSet<UserId> = s
+                .fix_lead
+                .into_iter()
+                .chain(s.fix_team.iter().copied())
+                .collect();
+            people.into_iter().map(move |user| (*case_id, user))
+        })
+        .collect();
+    for chunk in people.chunks(SUMMARIES_PER_UPSERT * 8) {
+        let sql = format!(
+            "INSERT INTO case_summary_people (case_id, user_id) VALUES {}",
+            crate::values_list(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (case_id, user) in chunk {
+            query = query.bind(*case_id).bind(user.get());
+        }
+        query.execute(&mut *tx).await?;
     }
     // The duplicates' index is derived from the same fold, in the same
     // transaction, so it can never lag behind the events either.
-    crate::similar::write(tx, case_id, case).await
+    let cases: Vec<(i64, &Case)> = cases.iter().map(|(id, case, _)| (*id, *case)).collect();
+    crate::similar::write_all(tx, &cases).await
 }
 
 /// Folds case `case_id` from its events (locked first on PostgreSQL, so an

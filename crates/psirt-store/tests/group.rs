@@ -240,15 +240,49 @@ both!(
     a_batch_past_its_time_bound_commits_and_the_rest_lead_the_next,
     |store: Store| async move {
         setup(&store).await;
-        // No time at all: each batch runs one request, commits, and hands
-        // the rest on, in order.
+        // No time at all: each batch runs one request (or one run of
+        // reports queued back to back), commits, and hands the rest on, in
+        // order. Reports and quota counts alternate here, so each is a
+        // request of its own.
         store.set_batch_time_for_tests(Duration::ZERO);
         let held = store.hold_group_for_tests().await;
         let mut tasks = Vec::new();
+        let email: psirt_core::EmailAddress = "rita@example.net".parse().unwrap();
         for i in 0..6 {
             let s = store.clone();
+            let email = email.clone();
             tasks.push(tokio::spawn(async move {
-                s.report(report("coredns", &format!("report {i}")), "test", t0())
+                if i % 2 == 1 {
+                    s.count_reporter_intake(&email, t0(), 100).await?;
+                    return Ok(None);
+                }
+                let r = report("coredns", &format!("report {i}"));
+                Ok::<_, StoreError>(Some(s.report(r, "test", t0()).await?))
+            }));
+            queued(&store, tasks.len()).await;
+        }
+        let batches = store.batches_for_tests();
+        drop(held);
+        let mut numbers = Vec::new();
+        for task in tasks {
+            if let Some(intake) = task.await.unwrap().unwrap() {
+                numbers.push(intake.record.case.reference.number());
+            }
+        }
+        // In arrival order, one batch each.
+        assert_eq!(numbers, [1, 2, 3]);
+        assert_eq!(store.batches_for_tests() - batches, 6);
+        assert_eq!(store.raw_count("SELECT COUNT(*) FROM cases").await, 3);
+        intact(&store).await;
+
+        // Reports queued back to back are one run: one batch, however
+        // short its time.
+        let held = store.hold_group_for_tests().await;
+        let mut tasks = Vec::new();
+        for i in 0..4 {
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.report(report("coredns", &format!("run {i}")), "test", t0())
                     .await
             }));
             queued(&store, tasks.len()).await;
@@ -259,10 +293,8 @@ both!(
         for task in tasks {
             numbers.push(task.await.unwrap().unwrap().record.case.reference.number());
         }
-        // In arrival order, one batch each.
-        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
-        assert_eq!(store.batches_for_tests() - batches, 6);
-        assert_eq!(store.raw_count("SELECT COUNT(*) FROM cases").await, 6);
+        assert_eq!(numbers, [4, 5, 6, 7]);
+        assert_eq!(store.batches_for_tests() - batches, 1);
         intact(&store).await;
     }
 );
@@ -308,5 +340,223 @@ both!(
             task.await.unwrap().unwrap();
         }
         assert_eq!(intact(&store).await, entries_before + 40);
+    }
+);
+
+/// Six reports as different as intake sees them: two projects, keys for
+/// the duplicates' index (a CVE id, a URL, a package version), a reporter
+/// without an address (no acknowledgement), one with a file.
+fn varied(i: usize) -> (NewReport, Vec<psirt_store::NewAttachment>) {
+    let project = if i % 3 == 2 { "etcd" } else { "coredns" };
+    let summary = [
+        "Cache poisoning via EDNS in coredns 1.11.3",
+        "Crash on CVE-2026-1234 style input",
+        "Watch stream leaks keys",
+        "See https://example.org/advisory/42 for the overflow",
+        "Cache poisoning via EDNS again",
+        "Auth bypass in grpc gateway",
+    ][i];
+    let mut r = report(project, summary);
+    if i == 3 {
+        r.reporter = Some(psirt_core::Reporter {
+            name: Some("Anon".into()),
+            email: None,
+        });
+    }
+    let files = if i == 1 {
+        vec![psirt_store::NewAttachment {
+            name: "poc.txt".into(),
+            content_type: "text/plain".into(),
+            data: b"dig +edns=1 example.org".to_vec(),
+        }]
+    } else {
+        Vec::new()
+    };
+    (r, files)
+}
+
+/// What intake stored of each case, without what differs between two
+/// cases of the same report (ids, references, tokens, Message-IDs).
+async fn stored(store: &Store) -> Vec<String> {
+    let mut rows = store
+        .raw_strings(
+            "SELECT s.project || ' open=' || CAST(s.is_open AS TEXT) || ' v=' || CAST(s.version AS TEXT) \
+             || ' due=' || COALESCE(s.next_due, '-') || ' docs=' || d.terms || '|' || d.keys \
+             || ' mail=' || COALESCE((SELECT o.kind || ':' || o.recipient || ':' || o.state || ':' \
+                 || CASE WHEN o.in_reply_to IS NULL THEN 'new' ELSE 'reply' END \
+                 FROM outbox o WHERE o.case_id = s.case_id ORDER BY o.id LIMIT 1), '-') \
+             || ' copies=' || CAST((SELECT COUNT(*) FROM outbox o WHERE o.case_id = s.case_id) AS TEXT) \
+             || ' files=' || CAST((SELECT COUNT(*) FROM attachments a WHERE a.case_id = s.case_id) AS TEXT) \
+             || ' events=' || CAST((SELECT COUNT(*) FROM case_events e WHERE e.case_id = s.case_id) AS TEXT) \
+             FROM case_summaries s JOIN similar_docs d ON d.case_id = s.case_id ORDER BY s.case_id",
+        )
+        .await;
+    rows.sort();
+    rows
+}
+
+async fn term_counts(store: &Store) -> Vec<String> {
+    store
+        .raw_strings(
+            "SELECT project || ' ' || term || ' ' || CAST(cases AS TEXT) FROM similar_terms \
+             ORDER BY project, term",
+        )
+        .await
+}
+
+both!(
+    reports_opened_together_are_stored_as_if_alone,
+    |store: Store| async move {
+        setup(&store).await;
+        store
+            .add_project("etcd", "etcd", &Policy::default(), t0())
+            .await
+            .unwrap();
+        // Alone: each report its own batch.
+        for i in 0..6 {
+            let (r, files) = varied(i);
+            store
+                .report_with_attachments(r, files, "test", t0())
+                .await
+                .unwrap();
+        }
+        let alone = stored(&store).await;
+        assert_eq!(alone.len(), 6);
+        assert!(alone.iter().any(|r| r.contains("files=1")), "{alone:?}");
+        assert!(
+            alone.iter().any(|r| r.contains("cve CVE-2026-1234")),
+            "{alone:?}"
+        );
+        assert!(
+            alone
+                .iter()
+                .any(|r| r.contains("mail=acknowledgement:rita@example.net:queued:new")),
+            "{alone:?}"
+        );
+        assert!(alone.iter().any(|r| r.contains("mail=-")), "{alone:?}");
+        let entries = intact(&store).await;
+
+        // Together: the same six, queued behind the held turn, one batch.
+        store.set_batch_time_for_tests(Duration::from_secs(60));
+        let held = store.hold_group_for_tests().await;
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let (s, (r, files)) = (store.clone(), varied(i));
+            tasks.push(tokio::spawn(async move {
+                s.report_with_attachments(r, files, "test", t0()).await
+            }));
+        }
+        queued(&store, 6).await;
+        let batches = store.batches_for_tests();
+        drop(held);
+        let mut numbers = Vec::new();
+        for task in tasks {
+            let intake = task.await.unwrap().unwrap();
+            numbers.push(intake.record.case.reference.number());
+            // The token it was given is the one stored for its case.
+            let status = store
+                .status_case(intake.status_token.reveal())
+                .await
+                .unwrap();
+            assert_eq!(status, Some(intake.record.case.reference));
+        }
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        // Numbered after the first six, without a gap (in queue order,
+        // which is the order the tasks ran in, not the one they were made).
+        numbers.sort_unstable();
+        assert_eq!(numbers, (7..=12).collect::<Vec<u32>>());
+        let both = stored(&store).await;
+        let mut expected: Vec<String> = alone.iter().chain(&alone).cloned().collect();
+        expected.sort();
+        assert_eq!(both, expected);
+        assert_eq!(intact(&store).await, entries + 6);
+        assert_eq!(audit_count(&store, "case.report").await, 12);
+
+        // What the batch maintained is what a rebuild from the events
+        // writes: the summaries and the duplicates' term counts.
+        let (summaries, terms) = (
+            store.summary_rows_for_tests().await,
+            term_counts(&store).await,
+        );
+        assert!(terms.iter().any(|t| t.ends_with(" 4")), "{terms:?}");
+        store.reindex().await.unwrap();
+        assert_eq!(store.summary_rows_for_tests().await, summaries);
+        assert_eq!(term_counts(&store).await, terms);
+    }
+);
+
+both!(
+    a_report_the_database_refuses_fails_alone,
+    |store: Store| async move {
+        setup(&store).await;
+        store
+            .add_project("poison", "Poison", &Policy::default(), t0())
+            .await
+            .unwrap();
+        // The database itself refuses a case of project "poison" (a
+        // trigger): the run's one INSERT of all its cases fails, and the
+        // batch opens its reports again one at a time.
+        match store.backend() {
+            psirt_store::Backend::Sqlite => {
+                store
+                    .raw_execute(
+                        "CREATE TRIGGER poison BEFORE INSERT ON cases WHEN NEW.project = 'poison' \
+                         BEGIN SELECT RAISE(ABORT, 'poisoned'); END",
+                    )
+                    .await;
+            }
+            psirt_store::Backend::Postgres => {
+                store
+                    .raw_execute(
+                        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+                         IF NEW.project = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; \
+                         RETURN NEW; END $$ LANGUAGE plpgsql",
+                    )
+                    .await;
+                store
+                    .raw_execute(
+                        "CREATE TRIGGER poison BEFORE INSERT ON cases FOR EACH ROW \
+                         EXECUTE FUNCTION poison()",
+                    )
+                    .await;
+            }
+        }
+        let entries = intact(&store).await;
+        store.set_batch_time_for_tests(Duration::from_secs(60));
+        let held = store.hold_group_for_tests().await;
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let project = if i == 2 { "poison" } else { "coredns" };
+            let (s, r) = (store.clone(), report(project, "cache poisoning"));
+            tasks.push(tokio::spawn(async move { s.report(r, "test", t0()).await }));
+        }
+        queued(&store, 5).await;
+        let batches = store.batches_for_tests();
+        drop(held);
+        let mut numbers = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            match (i, task.await.unwrap()) {
+                (2, Err(StoreError::Database(e))) => {
+                    assert!(e.to_string().contains("poisoned"), "{e}")
+                }
+                (2, other) => panic!("the poisoned report should fail: {other:?}"),
+                (_, Ok(intake)) => numbers.push(intake.record.case.reference.number()),
+                (_, Err(e)) => panic!("report {i} failed: {e}"),
+            }
+        }
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        // The four others are written, numbered without a gap; the
+        // poisoned one left nothing.
+        assert_eq!(numbers, vec![1, 2, 3, 4]);
+        for (table, n) in [
+            ("SELECT COUNT(*) FROM cases", 4),
+            ("SELECT COUNT(*) FROM case_events", 8),
+            ("SELECT COUNT(*) FROM similar_docs", 4),
+            ("SELECT COUNT(*) FROM outbox", 4),
+            ("SELECT MAX(last) FROM case_counters", 4),
+        ] {
+            assert_eq!(store.raw_count(table).await, n, "{table}");
+        }
+        assert_eq!(intact(&store).await, entries + 4);
     }
 );

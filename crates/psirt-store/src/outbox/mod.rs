@@ -146,43 +146,164 @@ async fn enqueue(
     mail: &Mail,
     now: Timestamp,
 ) -> Result<usize, StoreError> {
-    let recipients = recipients(tx, case, mail.audience).await?;
     let in_reply_to = match mail.audience {
         Audience::Reporter => reporter_thread(tx, case_id).await?,
         _ => None,
     };
+    let copies = copies(tx, domain, case_id, case, mail, in_reply_to, now).await?;
+    insert_copies(tx, &copies).await
+}
+
+/// A case opened in this transaction, whose mail [`enqueue_opened`]
+/// writes.
+pub(crate) struct Opening<'a> {
+    pub id: i64,
+    pub case: &'a Case,
+    pub events: &'a [Event],
+    pub now: Timestamp,
+}
+
+/// Writes the mail of cases opened in this transaction, as
+/// [`enqueue_for_events`] would for each, with one INSERT for all their
+/// copies. A case opened here has no mail from its reporter yet and no
+/// copy but those written here, so a mail to the reporter answers the
+/// acknowledgement written before it here, if any (what
+/// `reporter_thread` would find).
+pub(crate) async fn enqueue_opened(
+    tx: &mut AnyConnection,
+    domain: &str,
+    cases: &[Opening<'_>],
+) -> Result<(), StoreError> {
+    let mut all = Vec::new();
+    for opening in cases {
+        let mut acknowledgement: Option<String> = None;
+        for mail in psirt_core::mails_for(opening.case, opening.events) {
+            let in_reply_to = match mail.audience {
+                Audience::Reporter => acknowledgement.clone(),
+                _ => None,
+            };
+            let copies = copies(
+                tx,
+                domain,
+                opening.id,
+                opening.case,
+                &mail,
+                in_reply_to,
+                opening.now,
+            )
+            .await?;
+            if mail.kind == MailKind::Acknowledgement && acknowledgement.is_none() {
+                acknowledgement = copies.first().map(|c| c.message_id.clone());
+            }
+            all.extend(copies);
+        }
+    }
+    insert_copies(tx, &all).await?;
+    Ok(())
+}
+
+/// One copy of a mail, as the outbox stores it.
+struct Copy {
+    case_id: i64,
+    kind: MailKind,
+    once: Option<String>,
+    message_id: String,
+    in_reply_to: Option<String>,
+    recipient: String,
+    recipient_name: Option<String>,
+    subject: String,
+    body: String,
+    encrypt_only: bool,
+    state: MailState,
+    now: Timestamp,
+    person: Option<i64>,
+    attachments: Option<String>,
+}
+
+/// The copies of `mail`, one per recipient of its audience, each with its
+/// own Message-ID.
+async fn copies(
+    tx: &mut AnyConnection,
+    domain: &str,
+    case_id: i64,
+    case: &Case,
+    mail: &Mail,
+    in_reply_to: Option<String>,
+    now: Timestamp,
+) -> Result<Vec<Copy>, StoreError> {
     let state = match mail.review {
         Review::Send => MailState::Queued,
         Review::Draft => MailState::Draft,
     };
     let attachments = attachments_json(&mail.attachments);
-    let mut written = 0;
-    for (address, name, person) in recipients {
-        let once = mail.once.as_ref().map(|k| format!("{k}:{address}"));
-        let message_id = new_message_id(case.reference, domain)?;
-        let inserted = sqlx::query(
-            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id, attachments) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15) ON CONFLICT (once_key) DO NOTHING",
-        )
-        .bind(case_id)
-        .bind(mail.kind.as_str())
-        .bind(once)
-        .bind(message_id)
-        .bind(in_reply_to.clone())
-        .bind(address)
-        .bind(name)
-        .bind(&mail.subject)
-        .bind(&mail.body)
-        .bind(i64::from(mail.protection == psirt_core::Protection::EncryptOnly))
-        .bind(state.as_str())
-        .bind(micros(now))
-        .bind(micros(now))
-        .bind(person)
-        .bind(attachments.clone())
-        .execute(&mut *tx)
+    recipients(tx, case, mail.audience)
         .await?
-        .rows_affected();
-        written += inserted as usize;
+        .into_iter()
+        .map(|(address, name, person)| {
+            Ok(Copy {
+                case_id,
+                kind: mail.kind,
+                once: mail.once.as_ref().map(|k| format!("{k}:{address}")),
+                message_id: new_message_id(case.reference, domain)?,
+                in_reply_to: in_reply_to.clone(),
+                recipient: address,
+                recipient_name: name,
+                subject: mail.subject.clone(),
+                body: mail.body.clone(),
+                encrypt_only: mail.protection == psirt_core::Protection::EncryptOnly,
+                state,
+                now,
+                person,
+                attachments: attachments.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The most copies one INSERT writes (fifteen values each).
+const COPIES_PER_INSERT: usize = 50;
+
+/// Writes `copies`, skipping those whose `once` key was already written;
+/// how many were written.
+async fn insert_copies(tx: &mut AnyConnection, copies: &[Copy]) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for chunk in copies.chunks(COPIES_PER_INSERT) {
+        // `attempts` is 0 for each: the constant after the eleventh value.
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let marks: Vec<String> = (1..=15).map(|n| format!("${}", i * 15 + n)).collect();
+                format!(
+                    "({}, 0, {})",
+                    marks[..11].join(", "),
+                    marks[11..].join(", ")
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id, attachments) \
+             VALUES {} ON CONFLICT (once_key) DO NOTHING",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for copy in chunk {
+            query = query
+                .bind(copy.case_id)
+                .bind(copy.kind.as_str())
+                .bind(copy.once.clone())
+                .bind(copy.message_id.clone())
+                .bind(copy.in_reply_to.clone())
+                .bind(copy.recipient.clone())
+                .bind(copy.recipient_name.clone())
+                .bind(copy.subject.clone())
+                .bind(copy.body.clone())
+                .bind(i64::from(copy.encrypt_only))
+                .bind(copy.state.as_str())
+                .bind(micros(copy.now))
+                .bind(micros(copy.now))
+                .bind(copy.person)
+                .bind(copy.attachments.clone());
+        }
+        written += query.execute(&mut *tx).await?.rows_affected() as usize;
     }
     Ok(written)
 }
