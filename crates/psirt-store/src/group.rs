@@ -1,42 +1,45 @@
-//! Group commit: intake and audited reads that arrive together share one
-//! write transaction, each in its own SAVEPOINT.
+//! Group commit: intake, quota counts and audited reads that arrive
+//! together share one write transaction.
 //!
 //! Every report and every audited read appends to the audit log, whose head
 //! is one row: one transaction per request serializes them on it, and each
-//! pays its own commit (an fsync). Here a request puts its work in this
+//! pays its own commit (an fsync). Here a request puts what it asks in this
 //! process's queue; whoever finds no batch running becomes the leader, takes
 //! what is queued and runs it as one batch on one transaction:
 //!
-//! - each request runs inside `SAVEPOINT`; its refusal or error rolls back
-//!   to that savepoint, so only its own writes go, and it gets its error;
+//! - requests of one kind queued back to back form a run, which the batch
+//!   runs as one step inside a `SAVEPOINT`, with one statement per table for
+//!   all of them: reports (`intake.rs`: cases, events, summaries, the
+//!   duplicates' index, status tokens, audit entries, mail), quota counts
+//!   (`triage::count_all`: one upsert), audited reads (`audit::append_all`:
+//!   one INSERT, the head read and moved once);
+//! - a report refused on its own (its project, its fields) writes nothing
+//!   and takes no case number; when the database refuses a run's statement,
+//!   a run of reports is rolled back to its savepoint and each report opened
+//!   again alone in a savepoint of its own, so that only the report that
+//!   causes the error hears it (a run of counts or reads shares its one
+//!   statement, and its error);
 //! - the batch commits once, and only then is each request answered (a
 //!   request is acknowledged only once it is durable); if the commit fails,
 //!   every request in the batch gets the error and none is written;
-//! - the audit entries are appended one after the other in the transaction,
-//!   so the hash chain stays one order. On PostgreSQL the batch locks the
+//! - the audit entries are appended in queue order in the transaction, so
+//!   the hash chain stays one order. On PostgreSQL the batch locks the
 //!   audit head first, so that batches of several replicas queue on it
 //!   instead of deadlocking on the other rows they lock (the year's case
 //!   counter);
 //! - bounds: a batch takes at most [`MAX_BATCH`] requests, and runs
-//!   requests (those queued when it started, and those that arrive while it
+//!   runs (those queued when it started, and those that arrive while it
 //!   runs) only until it has held the audit head for [`MAX_BATCH_TIME`]:
 //!   then it commits, and what it did not run leads the next batch. Other
 //!   writers (commands, mail) wait for the head no longer than that and one
 //!   commit. A lone request runs at once (there is no fixed wait: the
 //!   leader takes what is queued, possibly only its own).
 //!
-//! Audited reads only append an entry each: the batch writes a run of them
-//! that follow one another in the queue together (`audit::append_all`:
-//! one INSERT, the head read and moved once), in one savepoint, so a read
-//! costs the batch a row instead of five statements.
-//!
 //! The batch runs in its own task, so a request whose client goes away
 //! cannot abandon the others in its batch.
 
 use std::any::Any;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,13 +60,7 @@ pub const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
 /// A grouped request's result, its type erased until it is answered.
 type Outcome = Result<Box<dyn Any + Send>, StoreError>;
 
-/// What a request does inside the batch's transaction.
-pub(crate) type Work = Box<
-    dyn for<'c> FnOnce(&'c mut AnyConnection) -> Pin<Box<dyn Future<Output = Outcome> + Send + 'c>>
-        + Send,
->;
-
-/// A grouped request's result, as [`Work`] returns it.
+/// A grouped request's result, as its run files it.
 pub(crate) fn answer<T: Send + 'static>(value: T) -> Outcome {
     Ok(Box::new(value))
 }
@@ -72,12 +69,13 @@ type Reply = oneshot::Sender<Outcome>;
 
 /// What a request asks of the batch.
 enum Task {
-    /// Runs in its own savepoint.
-    Work(Work),
     /// Appends this entry, with the entries queued right after it.
     Audit(crate::audit::AuditEntry),
     /// Opens this report, with the reports queued right after it.
     Report(Box<Submitted>),
+    /// Counts a report against its sender's daily quota, with the counts
+    /// queued right after it.
+    Count(crate::triage::Count),
 }
 
 struct Job {
@@ -123,12 +121,6 @@ impl Group {
 }
 
 impl Store {
-    /// Runs `work` in the next batch's transaction (see the module) and
-    /// returns its result once the batch has committed.
-    pub(crate) async fn grouped<T: Send + 'static>(&self, work: Work) -> Result<T, StoreError> {
-        self.queue(Task::Work(work)).await
-    }
-
     /// Appends `entry` to the audit log in the next batch's transaction,
     /// with the entries of the other reads queued next to it, and returns
     /// once the batch has committed.
@@ -144,6 +136,16 @@ impl Store {
     /// all of them), and returns once the batch has committed.
     pub(crate) async fn grouped_report(&self, report: Submitted) -> Result<Intake, StoreError> {
         self.queue(Task::Report(Box::new(report))).await
+    }
+
+    /// Counts a report against its sender's quota in the next batch's
+    /// transaction, with the counts queued next to it (one upsert for
+    /// all); the day's count with this one, once the batch has committed.
+    pub(crate) async fn grouped_count(
+        &self,
+        count: crate::triage::Count,
+    ) -> Result<i64, StoreError> {
+        self.queue(Task::Count(count)).await
     }
 
     async fn queue<T: Send + 'static>(&self, task: Task) -> Result<T, StoreError> {
@@ -214,18 +216,26 @@ impl Store {
                 return fail_all(done, pending, &e.into());
             }
             let ok = match job.task {
-                Task::Work(work) => {
-                    let result = work(&mut tx).await;
-                    let ok = result.is_ok();
-                    done.push((job.reply, result));
-                    ok
-                }
                 Task::Audit(entry) => {
-                    let run = take_audit_run(entry, job.reply, &mut pending);
+                    let run = take_run(entry, job.reply, &mut pending, |task| match task {
+                        Task::Audit(entry) => Ok(entry),
+                        task => Err(task),
+                    });
                     self.append_run(&mut tx, run, &mut done).await
                 }
+                Task::Count(count) => {
+                    let run = take_run(count, job.reply, &mut pending, |task| match task {
+                        Task::Count(count) => Ok(count),
+                        task => Err(task),
+                    });
+                    let counted = crate::triage::count_all(&mut tx, self.backend, &run.asks).await;
+                    file_all(run.replies, counted, &mut done)
+                }
                 Task::Report(report) => {
-                    let run = take_report_run(*report, job.reply, &mut pending);
+                    let run = take_run(*report, job.reply, &mut pending, |task| match task {
+                        Task::Report(report) => Ok(*report),
+                        task => Err(task),
+                    });
                     match self.open_run(&mut tx, run, &mut done).await {
                         Ok(keep) => keep,
                         Err(e) => return fail_all(done, pending, &e),
@@ -255,61 +265,33 @@ impl Store {
     }
 }
 
-/// A run of audited reads: their entries, in queue order, and their replies.
-struct AuditRun {
-    entries: Vec<crate::audit::AuditEntry>,
+/// Requests of one kind queued back to back, which a batch runs as one
+/// step: what each asks, in queue order, and their replies.
+struct Run<T> {
+    asks: Vec<T>,
     replies: Vec<Reply>,
 }
 
-/// `first`, and the audited reads queued right after it, taken off
-/// `pending` (up to the first request of another kind).
-fn take_audit_run(
-    first: crate::audit::AuditEntry,
+/// `first`, and the requests of its kind queued right after it, taken off
+/// `pending` (up to the first request of another kind): `kind` gives back
+/// what a task asks when it is of that kind, else the task.
+fn take_run<T>(
+    first: T,
     reply: Reply,
     pending: &mut VecDeque<Job>,
-) -> AuditRun {
-    let mut run = AuditRun {
-        entries: vec![first],
+    kind: fn(Task) -> Result<T, Task>,
+) -> Run<T> {
+    let mut run = Run {
+        asks: vec![first],
         replies: vec![reply],
     };
     while let Some(job) = pending.pop_front() {
-        match job.task {
-            Task::Audit(entry) => {
-                run.entries.push(entry);
+        match kind(job.task) {
+            Ok(ask) => {
+                run.asks.push(ask);
                 run.replies.push(job.reply);
             }
-            task => {
-                pending.push_front(Job {
-                    task,
-                    reply: job.reply,
-                });
-                break;
-            }
-        }
-    }
-    run
-}
-
-/// A run of reports: in queue order, with their replies.
-struct ReportRun {
-    reports: Vec<Submitted>,
-    replies: Vec<Reply>,
-}
-
-/// `first`, and the reports queued right after it, taken off `pending`
-/// (up to the first request of another kind).
-fn take_report_run(first: Submitted, reply: Reply, pending: &mut VecDeque<Job>) -> ReportRun {
-    let mut run = ReportRun {
-        reports: vec![first],
-        replies: vec![reply],
-    };
-    while let Some(job) = pending.pop_front() {
-        match job.task {
-            Task::Report(report) => {
-                run.reports.push(*report);
-                run.replies.push(job.reply);
-            }
-            task => {
+            Err(task) => {
                 pending.push_front(Job {
                     task,
                     reply: job.reply,
@@ -332,10 +314,13 @@ impl Store {
     async fn open_run(
         &self,
         tx: &mut AnyConnection,
-        run: ReportRun,
+        run: Run<Submitted>,
         done: &mut Vec<(Reply, Outcome)>,
     ) -> Result<bool, StoreError> {
-        let ReportRun { reports, replies } = run;
+        let Run {
+            asks: reports,
+            replies,
+        } = run;
         // Kept for a retry one by one, since the run consumes its reports.
         let copies = (reports.len() > 1).then(|| reports.clone());
         match (self.open_and_mail(tx, reports).await, copies) {
@@ -404,22 +389,37 @@ impl Store {
     async fn append_run(
         &self,
         tx: &mut AnyConnection,
-        run: AuditRun,
+        run: Run<crate::audit::AuditEntry>,
         done: &mut Vec<(Reply, Outcome)>,
     ) -> bool {
-        match crate::audit::append_all(tx, self.backend, &run.entries).await {
-            Ok(()) => {
-                done.extend(run.replies.into_iter().map(|r| (r, answer(()))));
-                true
-            }
-            Err(e) => {
-                // The first read hears the error itself; the others, that
-                // their shared INSERT failed.
-                let why = e.to_string();
-                let errors = std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
-                done.extend(run.replies.into_iter().zip(errors.map(Err)));
-                false
-            }
+        let appended = crate::audit::append_all(tx, self.backend, &run.asks).await;
+        file_all(
+            run.replies,
+            appended.map(|()| vec![(); run.asks.len()]),
+            done,
+        )
+    }
+}
+
+/// Files the outcome of a run that its requests share one statement for:
+/// each request's own result, or the statement's error for all (the first
+/// hears the error itself; the others, that their shared statement
+/// failed). Whether the run's writes stay.
+fn file_all<T: Send + 'static>(
+    replies: Vec<Reply>,
+    results: Result<Vec<T>, StoreError>,
+    done: &mut Vec<(Reply, Outcome)>,
+) -> bool {
+    match results {
+        Ok(values) => {
+            done.extend(replies.into_iter().zip(values.into_iter().map(answer)));
+            true
+        }
+        Err(e) => {
+            let why = e.to_string();
+            let errors = std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
+            done.extend(replies.into_iter().zip(errors.map(Err)));
+            false
         }
     }
 }

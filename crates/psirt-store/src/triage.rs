@@ -8,11 +8,14 @@
 //! database, with one atomic upsert per report, so that it holds however
 //! many replicas take reports at once.
 
+use std::collections::{BTreeMap, HashMap};
+
 use jiff::Timestamp;
 use psirt_core::{CannedReply, EmailAddress, Operation, Refusal, authorize_instance};
+use sqlx::AnyConnection;
 
 use crate::standing::{Scope, standing};
-use crate::{Backend, Caller, Store, StoreError, micros};
+use crate::{Backend, Caller, Store, StoreError, micros, values_list};
 
 /// One canned reply of a project: its wording now, and whether the
 /// project edited it (else it is psirt's default).
@@ -26,17 +29,88 @@ pub struct ReplyTemplate {
 /// The longest wording a template may have.
 pub const TEMPLATE_MAX: usize = 20_000;
 
-/// Counts a report from `$1` on day `$2` and answers the day's count.
-const COUNT_SQLITE: &str = "INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
-     ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
-     RETURNING reports";
+/// One report to count against its sender's daily quota.
+pub(crate) struct Count {
+    /// The sender's address, lowercased.
+    email: String,
+    /// The UTC day, `YYYY-MM-DD`.
+    day: String,
+}
 
-/// [`COUNT_SQLITE`], with the earlier days' rows deleted by the same
-/// statement (they are other rows than the one it counts in).
-const COUNT_POSTGRES: &str = "WITH gone AS (DELETE FROM intake_quota WHERE day < $2) \
-     INSERT INTO intake_quota (email, day, reports) VALUES ($1, $2, 1) \
-     ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + 1 \
-     RETURNING reports";
+/// The most counts one upsert takes (three values each).
+const COUNTS_PER_UPSERT: usize = 300;
+
+/// Counts `counts` (a batch's run, in queue order), each report once;
+/// returns, for each, its sender's count on its day with it and those
+/// before it in the run. One upsert for the run (per
+/// [`COUNTS_PER_UPSERT`]), which also deletes the days gone by: they count
+/// for nothing. Atomic, so replicas sharing the database share the quota.
+pub(crate) async fn count_all(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    counts: &[Count],
+) -> Result<Vec<i64>, StoreError> {
+    // A row may appear only once in an upsert: each (address, day) once,
+    // with how many of the run it counts.
+    let mut per_key: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for c in counts {
+        *per_key.entry((&c.email, &c.day)).or_default() += 1;
+    }
+    let oldest = counts
+        .iter()
+        .map(|c| c.day.as_str())
+        .min()
+        .unwrap_or_default();
+    let keys: Vec<(&(&str, &str), &i64)> = per_key.iter().collect();
+    let mut totals: HashMap<(String, String), i64> = HashMap::new();
+    for chunk in keys.chunks(COUNTS_PER_UPSERT) {
+        let upsert = format!(
+            "INSERT INTO intake_quota (email, day, reports) VALUES {} \
+             ON CONFLICT (email, day) DO UPDATE SET reports = intake_quota.reports + excluded.reports \
+             RETURNING email, day, reports",
+            values_list(chunk.len(), 3)
+        );
+        let sql = match backend {
+            // Days gone by removed in the same statement, one round trip.
+            Backend::Postgres => format!(
+                "WITH gone AS (DELETE FROM intake_quota WHERE day < ${}) {upsert}",
+                chunk.len() * 3 + 1
+            ),
+            Backend::Sqlite => upsert,
+        };
+        let mut query = sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(sql));
+        for ((email, day), n) in chunk {
+            query = query.bind(*email).bind(*day).bind(**n);
+        }
+        if backend == Backend::Postgres {
+            query = query.bind(oldest);
+        }
+        for (email, day, reports) in query.fetch_all(&mut *tx).await? {
+            totals.insert((email, day), reports);
+        }
+    }
+    if backend == Backend::Sqlite {
+        sqlx::query("DELETE FROM intake_quota WHERE day < $1")
+            .bind(oldest)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // The run's counts of one key end at its total: the first of n has
+    // total - n + 1.
+    let mut seen: HashMap<(&str, &str), i64> = HashMap::new();
+    counts
+        .iter()
+        .map(|c| {
+            let key = (c.email.as_str(), c.day.as_str());
+            let total = totals
+                .get(&(c.email.clone(), c.day.clone()))
+                .ok_or_else(|| StoreError::Corrupt("a quota count not returned".into()))?;
+            let before = seen.entry(key).or_default();
+            *before += 1;
+            Ok(total - per_key[&key] + *before)
+        })
+        .collect()
+}
 
 impl Store {
     /// Every canned reply of `project` as its PST sees them.
@@ -156,34 +230,12 @@ impl Store {
         now: Timestamp,
         per_day: u32,
     ) -> Result<(), StoreError> {
-        let day = now.strftime("%Y-%m-%d").to_string();
-        let email = email.as_str().to_lowercase();
-        let backend = self.backend;
+        let count = Count {
+            email: email.as_str().to_lowercase(),
+            day: now.strftime("%Y-%m-%d").to_string(),
+        };
         // Grouped with the intake it precedes: see `group.rs`.
-        let reports: i64 = self
-            .grouped(Box::new(move |tx| {
-                Box::pin(async move {
-                    let count = match backend {
-                        // Days gone by count for nothing: removed in the
-                        // same statement, one round trip.
-                        Backend::Postgres => COUNT_POSTGRES,
-                        Backend::Sqlite => COUNT_SQLITE,
-                    };
-                    let reports: i64 = sqlx::query_scalar(count)
-                        .bind(email)
-                        .bind(&day)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    if backend == Backend::Sqlite {
-                        sqlx::query("DELETE FROM intake_quota WHERE day < $1")
-                            .bind(&day)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    crate::group::answer(reports)
-                })
-            }))
-            .await?;
+        let reports = self.grouped_count(count).await?;
         if reports > i64::from(per_day) {
             // Until the next UTC midnight, when the day's count starts over.
             let retry_after_secs = (86_400 - now.as_second().rem_euclid(86_400)) as u64;

@@ -202,18 +202,31 @@ both!(
     the_quota_counts_in_a_batch_in_arrival_order,
     |store: Store| async move {
         setup(&store).await;
+        // Yesterday's count, which today's first count removes.
+        let other: psirt_core::EmailAddress = "Other@Example.net".parse().unwrap();
+        let yesterday = t0() - jiff::SignedDuration::from_hours(24);
+        store
+            .count_reporter_intake(&other, yesterday, 3)
+            .await
+            .unwrap();
         store.set_batch_time_for_tests(Duration::from_secs(60));
         let email: psirt_core::EmailAddress = "rita@example.net".parse().unwrap();
         let held = store.hold_group_for_tests().await;
         let mut tasks = Vec::new();
-        for _ in 0..6 {
-            let (s, e) = (store.clone(), email.clone());
+        // Six from one address, with two from another among them: one run
+        // of counts, one upsert.
+        for i in 0..8 {
+            let (s, e) = (
+                store.clone(),
+                if i % 4 == 1 { &other } else { &email }.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 s.count_reporter_intake(&e, t0(), 3).await
             }));
             // One at a time into the queue, so that arrival order is known.
             queued(&store, tasks.len()).await;
         }
+        let batches = store.batches_for_tests();
         drop(held);
         let outcomes: Vec<bool> = {
             let mut v = Vec::new();
@@ -226,12 +239,24 @@ both!(
             }
             v
         };
-        assert_eq!(outcomes, [true, true, true, false, false, false]);
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        // Each address's first three, in arrival order (the other's are
+        // the second and the sixth; yesterday's count is gone).
+        assert_eq!(
+            outcomes,
+            [true, true, true, true, false, true, false, false]
+        );
         assert_eq!(
             store
-                .raw_count("SELECT MAX(reports) FROM intake_quota")
+                .raw_strings(
+                    "SELECT email || ' ' || day || ' ' || CAST(reports AS TEXT) \
+                     FROM intake_quota ORDER BY email"
+                )
                 .await,
-            6
+            [
+                "other@example.net 2026-11-02 2",
+                "rita@example.net 2026-11-02 6"
+            ]
         );
     }
 );
