@@ -426,7 +426,7 @@ where
 /// How many cases' events one query reads when a list folds its cases:
 /// a page's worth and more, far below either database's limit on bound
 /// parameters.
-const FOLD_CHUNK: usize = 200;
+pub(crate) const FOLD_CHUNK: usize = 200;
 
 impl Store {
     /// The cases `ids`, folded, in that order: their events read

@@ -5,8 +5,9 @@
 //! (`Operation::ManageReplyTemplates`); reading one to write a message on
 //! a case needs no standing of its own, because the command that sends it
 //! is decided by `authorize` like any other. The quota is counted in the
-//! database, with one atomic upsert per report, so that it holds however
-//! many replicas take reports at once.
+//! database, with one atomic upsert for the counts a batch runs together
+//! (`group.rs`), so that it holds however many replicas take reports at
+//! once.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -258,13 +259,18 @@ impl Store {
                 .await?;
         let caller = Caller::new(crate::Principal::System, "job");
         let mut closed = 0;
-        for id in ids {
-            let events = crate::cases::load_events(&self.pool, id).await?;
-            let case = psirt_core::Case::from_events(&events)
-                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-            if !psirt_core::information_request_expired(&case, now) {
-                continue;
-            }
+        // Folded a chunk at a time: one query per chunk, and no more of
+        // them in memory at once.
+        let mut expired = Vec::new();
+        for chunk in ids.chunks(crate::cases::FOLD_CHUNK) {
+            expired.extend(
+                self.fold_all(chunk)
+                    .await?
+                    .into_iter()
+                    .filter(|case| psirt_core::information_request_expired(case, now)),
+            );
+        }
+        for case in expired {
             let template = self
                 .reply_template_for_case(case.reference, CannedReply::Unanswered)
                 .await?;

@@ -585,19 +585,20 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         let mut written = 0;
-        for id in ids {
-            let events = crate::cases::load_events(&self.pool, id).await?;
-            let case = Case::from_events(&events)
-                .ok_or_else(|| StoreError::Corrupt(format!("case #{id}")))?;
-            let mails = psirt_core::reminders(&case, now);
-            if mails.is_empty() {
-                continue;
+        // Folded a chunk at a time: one query per chunk, and no more of
+        // them in memory at once.
+        for chunk in ids.chunks(crate::cases::FOLD_CHUNK) {
+            for (id, case) in chunk.iter().zip(self.fold_all(chunk).await?) {
+                let mails = psirt_core::reminders(&case, now);
+                if mails.is_empty() {
+                    continue;
+                }
+                let mut tx = self.write().await?;
+                for mail in &mails {
+                    written += enqueue(&mut tx, &self.mail_domain, *id, &case, mail, now).await?;
+                }
+                tx.commit().await?;
             }
-            let mut tx = self.write().await?;
-            for mail in &mails {
-                written += enqueue(&mut tx, &self.mail_domain, id, &case, mail, now).await?;
-            }
-            tx.commit().await?;
         }
         Ok(written)
     }
