@@ -165,7 +165,7 @@ pub fn check_attachments(files: &[NewAttachment]) -> Result<(), StoreError> {
 pub(crate) async fn insert(
     tx: &mut AnyConnection,
     case_id: i64,
-    files: Vec<NewAttachment>,
+    files: &[NewAttachment],
     now: Timestamp,
 ) -> Result<(), StoreError> {
     for file in files {
@@ -179,7 +179,7 @@ pub(crate) async fn insert(
         .bind(clean_content_type(&file.content_type))
         .bind(file.data.len() as i64)
         .bind(sha256)
-        .bind(file.data)
+        .bind(file.data.as_slice())
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;

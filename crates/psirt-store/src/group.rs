@@ -321,49 +321,51 @@ impl Store {
             asks: reports,
             replies,
         } = run;
-        // Kept for a retry one by one, since the run consumes its reports.
-        let copies = (reports.len() > 1).then(|| reports.clone());
-        match (self.open_and_mail(tx, reports).await, copies) {
-            (Ok(outcomes), _) => {
+        match self.open_and_mail(tx, &reports).await {
+            Ok(outcomes) => {
                 done.extend(replies.into_iter().zip(outcomes.into_iter().map(intake)));
                 Ok(true)
             }
             // Alone: the caller's savepoint goes.
-            (Err(e), None) => {
+            Err(e) if reports.len() == 1 => {
                 done.extend(replies.into_iter().zip([Err(e)]));
                 Ok(false)
             }
-            (Err(_), Some(reports)) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT grouped")
-                    .execute(&mut *tx)
-                    .await?;
+            Err(_) => {
                 let mut replies = replies.into_iter();
-                for report in reports {
+                // The run's writes go; then each report alone.
+                let mut step = "ROLLBACK TO SAVEPOINT grouped";
+                for report in &reports {
                     let reply = replies.next().expect("a reply for each report");
-                    if let Err(e) = sqlx::query("SAVEPOINT alone").execute(&mut *tx).await {
-                        let e = StoreError::from(e);
-                        for reply in std::iter::once(reply).chain(replies) {
-                            done.push((reply, Err(failed(&e))));
+                    let outcome = match sqlx::query(step).execute(&mut *tx).await {
+                        Ok(_) => match sqlx::query("SAVEPOINT alone").execute(&mut *tx).await {
+                            Ok(_) => Ok(self
+                                .open_and_mail(tx, std::slice::from_ref(report))
+                                .await
+                                .and_then(|mut o| o.pop().expect("one outcome per report"))),
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(e),
+                    };
+                    let outcome = match outcome {
+                        Ok(outcome) => outcome,
+                        // The transaction itself failed: this report and
+                        // the rest hear it with the batch.
+                        Err(e) => {
+                            let e = StoreError::from(e);
+                            for reply in std::iter::once(reply).chain(replies) {
+                                done.push((reply, Err(failed(&e))));
+                            }
+                            return Err(e);
                         }
-                        return Err(e);
-                    }
-                    let outcome = self
-                        .open_and_mail(tx, vec![report])
-                        .await
-                        .and_then(|mut o| o.pop().expect("one outcome per report"));
-                    let end = match outcome {
+                    };
+                    step = match outcome {
                         Ok(_) => "RELEASE SAVEPOINT alone",
                         Err(_) => "ROLLBACK TO SAVEPOINT alone",
                     };
                     done.push((reply, intake(outcome)));
-                    if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
-                        let e = StoreError::from(e);
-                        for reply in replies {
-                            done.push((reply, Err(failed(&e))));
-                        }
-                        return Err(e);
-                    }
                 }
+                sqlx::query(step).execute(&mut *tx).await?;
                 Ok(true)
             }
         }
@@ -373,7 +375,7 @@ impl Store {
     async fn open_and_mail(
         &self,
         tx: &mut AnyConnection,
-        reports: Vec<Submitted>,
+        reports: &[Submitted],
     ) -> Result<Vec<Result<Opened, StoreError>>, StoreError> {
         let outcomes = self.open_reports(tx, reports).await?;
         let opened: Vec<&Opened> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();

@@ -223,7 +223,7 @@ impl Store {
                 }
                 Err(e) => return Err(e),
             }
-            attachments::insert(tx, case_id, message.attachments, now).await?;
+            attachments::insert(tx, case_id, &message.attachments, now).await?;
             return Ok((Ingested::ReporterReplied(reference), Some(case_id)));
         }
         if let Some(why) = message.automatic {

@@ -36,7 +36,6 @@ pub struct Intake {
 }
 
 /// A report waiting for its batch.
-#[derive(Clone)]
 pub(crate) struct Submitted {
     pub report: NewReport,
     pub attachments: Vec<NewAttachment>,
@@ -103,7 +102,9 @@ impl Store {
         tx: &mut AnyConnection,
         submitted: Submitted,
     ) -> Result<Opened, StoreError> {
-        let mut outcomes = self.open_reports(tx, vec![submitted]).await?;
+        let mut outcomes = self
+            .open_reports(tx, std::slice::from_ref(&submitted))
+            .await?;
         outcomes.pop().expect("one outcome per report")
     }
 
@@ -116,13 +117,13 @@ impl Store {
     pub(crate) async fn open_reports(
         &self,
         tx: &mut AnyConnection,
-        reports: Vec<Submitted>,
+        reports: &[Submitted],
     ) -> Result<Vec<Result<Opened, StoreError>>, StoreError> {
         let policies = policies(tx, &reports).await?;
         // Each report checked with a stand-in reference first: a refused
         // one takes no number.
-        let mut outcomes: Vec<Result<Accepted, StoreError>> =
-            reports.into_iter().map(|s| accept(s, &policies)).collect();
+        let mut outcomes: Vec<Result<Accepted<'_>, StoreError>> =
+            reports.iter().map(|s| accept(s, &policies)).collect();
         number(tx, &mut outcomes).await?;
         let accepted: Vec<&mut Accepted> = outcomes
             .iter_mut()
@@ -142,7 +143,7 @@ impl Store {
     async fn write_opened(
         &self,
         tx: &mut AnyConnection,
-        mut accepted: Vec<&mut Accepted>,
+        mut accepted: Vec<&mut Accepted<'_>>,
     ) -> Result<(), StoreError> {
         for chunk in accepted.chunks_mut(CASES_PER_INSERT) {
             let sql = format!(
@@ -214,23 +215,22 @@ impl Store {
         query.execute(&mut *tx).await?;
         let mut entries = Vec::with_capacity(accepted.len());
         for a in accepted.iter_mut() {
-            let files = std::mem::take(&mut a.submitted.attachments);
-            let count = files.len();
+            let files = &a.submitted.attachments;
             attachments::insert(tx, a.id, files, a.submitted.now).await?;
             let mut detail = format!(
                 "project {}, {}",
                 a.submitted.report.project,
                 event_range(&a.events)
             );
-            if count > 0 {
+            if !files.is_empty() {
                 // The count only: names are report content.
-                detail.push_str(&format!(", attachments: {count}"));
+                detail.push_str(&format!(", attachments: {}", files.len()));
             }
             entries.push(AuditEntry {
                 actor: audit_actor(&Principal::System),
                 action: "case.report".into(),
                 case: Some(a.reference),
-                origin: std::mem::take(&mut a.submitted.origin),
+                origin: a.submitted.origin.clone(),
                 detail,
             });
         }
@@ -258,8 +258,8 @@ impl Store {
 }
 
 /// A report the core accepted, on its way to being written.
-struct Accepted {
-    submitted: Submitted,
+struct Accepted<'a> {
+    submitted: &'a Submitted,
     changes: Vec<Change>,
     reference: CaseRef,
     id: i64,
@@ -268,7 +268,7 @@ struct Accepted {
     status_token: Option<ApiToken>,
 }
 
-impl Accepted {
+impl Accepted<'_> {
     fn opened(self) -> Opened {
         Opened {
             id: self.id,
@@ -320,10 +320,10 @@ fn year_of(now: Timestamp) -> i16 {
 
 /// `submitted` checked by the core (its project known, its fields valid),
 /// under a stand-in reference until [`number`] gives it its own.
-fn accept(
-    submitted: Submitted,
+fn accept<'a>(
+    submitted: &'a Submitted,
     policies: &HashMap<String, Policy>,
-) -> Result<Accepted, StoreError> {
+) -> Result<Accepted<'a>, StoreError> {
     check_attachments(&submitted.attachments)?;
     let project = &submitted.report.project;
     let policy = policies
@@ -348,7 +348,7 @@ fn accept(
 /// in queue order, the counter moved once per year for all of them.
 async fn number(
     tx: &mut AnyConnection,
-    outcomes: &mut [Result<Accepted, StoreError>],
+    outcomes: &mut [Result<Accepted<'_>, StoreError>],
 ) -> Result<(), StoreError> {
     let mut per_year: BTreeMap<i16, i64> = BTreeMap::new();
     for a in outcomes.iter().flatten() {
