@@ -389,6 +389,34 @@ pub(crate) async fn lock_head(
     Ok(())
 }
 
+/// The chain's head as a transaction that holds it sees it: the last
+/// entry's `seq` and hash (0 and [`GENESIS`] for an empty log).
+#[derive(Clone, Debug)]
+pub(crate) struct Head {
+    seq: u64,
+    hash: String,
+}
+
+/// Reads the head, locking it until the transaction ends on PostgreSQL
+/// (see [`lock_head`]); SQLite's write transaction holds it already. A
+/// batch (`group.rs`) that holds the head and knows what it appended
+/// need not read it again.
+pub(crate) async fn read_head(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Head, StoreError> {
+    let head = sqlx::query(match backend {
+        Backend::Sqlite => HEAD_SQLITE,
+        Backend::Postgres => HEAD_POSTGRES,
+    })
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Head {
+        seq: head.try_get::<i64, _>("seq")? as u64,
+        hash: head.try_get("hash")?,
+    })
+}
+
 /// Appends `entry` after the chain's head, inside the caller's transaction.
 /// The head row is locked (PostgreSQL) or already covered by the write lock
 /// (SQLite, `BEGIN IMMEDIATE`), so concurrent appenders queue.
@@ -419,14 +447,23 @@ pub(crate) async fn append_all(
     if entries.is_empty() {
         return Ok(());
     }
-    let head = sqlx::query(match backend {
-        Backend::Sqlite => HEAD_SQLITE,
-        Backend::Postgres => HEAD_POSTGRES,
-    })
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut seq = head.try_get::<i64, _>("seq")? as u64;
-    let mut prev: String = head.try_get("hash")?;
+    let head = read_head(conn, backend).await?;
+    append_after(conn, head, entries).await?;
+    Ok(())
+}
+
+/// [`append_all`] after `head`, which the caller read in this transaction
+/// and has held since (nothing else appended meanwhile): the rows and the
+/// head moved, two statements. Returns the new head.
+pub(crate) async fn append_after(
+    conn: &mut AnyConnection,
+    head: Head,
+    entries: &[AuditEntry],
+) -> Result<Head, StoreError> {
+    let Head {
+        mut seq,
+        hash: mut prev,
+    } = head;
     for chunk in entries.chunks(ROWS_PER_INSERT) {
         let rows: Vec<LogRow> = chunk
             .iter()
@@ -468,7 +505,7 @@ pub(crate) async fn append_all(
         .bind(&prev)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(Head { seq, hash: prev })
 }
 
 /// An entry's row in `audit_log`: the nine values written when it is

@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// The most requests one batch takes.
 pub const MAX_BATCH: usize = 64;
@@ -182,9 +182,17 @@ impl Store {
             Ok(tx) => tx,
             Err(e) => return fail_all(done, pending, &e),
         };
-        if let Err(e) = crate::audit::lock_head(&mut tx, self.backend).await {
-            return fail_all(done, pending, &e);
-        }
+        // The audit head as this transaction holds it, while known: read
+        // as PostgreSQL locks it (SQLite's write transaction holds it
+        // already), then as the runs of reads move it; forgotten after a
+        // request's own work (which may append) or a failed run.
+        let mut head = match self.backend {
+            Backend::Postgres => match crate::audit::read_head(&mut tx, self.backend).await {
+                Ok(head) => Some(head),
+                Err(e) => return fail_all(done, pending, &e),
+            },
+            Backend::Sqlite => None,
+        };
         // From here the batch holds the audit head, which every other
         // writer waits for: the time bound counts from here.
         let started = Instant::now();
@@ -193,18 +201,20 @@ impl Store {
                 // Cut: the rest go first in the next batch, which one of
                 // their requests (waiting for the turn) will lead.
                 pending.push_front(job);
-                let mut queue = self.group.queue.lock().unwrap_or_else(|p| p.into_inner());
-                while let Some(job) = pending.pop_back() {
-                    queue.push_front(job);
-                }
+                self.requeue(&mut pending);
                 break;
             }
-            if let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await {
+            // A run of reads that opens the batch needs no savepoint:
+            // there is nothing before it to keep if it fails.
+            let first_reads = done.is_empty() && matches!(job.task, Task::Audit(_));
+            if !first_reads && let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await
+            {
                 pending.push_front(job);
                 return fail_all(done, pending, &e.into());
             }
             let ok = match job.task {
                 Task::Work(work) => {
+                    head = None;
                     let result = work(&mut tx).await;
                     let ok = result.is_ok();
                     done.push((job.reply, result));
@@ -212,15 +222,29 @@ impl Store {
                 }
                 Task::Audit(entry) => {
                     let run = take_audit_run(entry, job.reply, &mut pending);
-                    self.append_run(&mut tx, run, &mut done).await
+                    head = self.append_run(&mut tx, head.take(), run, &mut done).await;
+                    head.is_some()
                 }
             };
-            let end = if ok {
-                "RELEASE SAVEPOINT grouped"
-            } else {
-                "ROLLBACK TO SAVEPOINT grouped"
+            if first_reads && !ok {
+                // The transaction may be aborted (PostgreSQL): it ends,
+                // written nothing; the run's reads hear their error, and
+                // the rest lead the next batch.
+                drop(tx);
+                self.requeue(&mut pending);
+                for (reply, result) in done {
+                    let _ = reply.send(result);
+                }
+                return;
+            }
+            let end = match (first_reads, ok) {
+                (true, _) => None,
+                (false, true) => Some("RELEASE SAVEPOINT grouped"),
+                (false, false) => Some("ROLLBACK TO SAVEPOINT grouped"),
             };
-            if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+            if let Some(end) = end
+                && let Err(e) = sqlx::query(end).execute(&mut *tx).await
+            {
                 return fail_all(done, pending, &e.into());
             }
             if pending.is_empty() && started.elapsed() < bound {
@@ -234,6 +258,15 @@ impl Store {
                 }
             }
             Err(e) => fail_all(done, pending, &e.into()),
+        }
+    }
+
+    /// Puts `pending` back at the front of the queue, in order, for the
+    /// next batch.
+    fn requeue(&self, pending: &mut VecDeque<Job>) {
+        let mut queue = self.group.queue.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(job) = pending.pop_back() {
+            queue.push_front(job);
         }
     }
 }
@@ -275,18 +308,28 @@ fn take_audit_run(
 
 impl Store {
     /// Appends a run's entries in the batch's transaction (inside the
-    /// savepoint the caller opened) and files each read's outcome in
-    /// `done`; whether they were written.
+    /// savepoint the caller opened, if any) after `head`, the head the
+    /// batch knows (or else reads it), and files each read's outcome in
+    /// `done`; the new head if they were written.
     async fn append_run(
         &self,
         tx: &mut AnyConnection,
+        head: Option<crate::audit::Head>,
         run: AuditRun,
         done: &mut Vec<(Reply, Outcome)>,
-    ) -> bool {
-        match crate::audit::append_all(tx, self.backend, &run.entries).await {
-            Ok(()) => {
+    ) -> Option<crate::audit::Head> {
+        let appended = async {
+            let head = match head {
+                Some(head) => head,
+                None => crate::audit::read_head(tx, self.backend).await?,
+            };
+            crate::audit::append_after(tx, head, &run.entries).await
+        }
+        .await;
+        match appended {
+            Ok(head) => {
                 done.extend(run.replies.into_iter().map(|r| (r, answer(()))));
-                true
+                Some(head)
             }
             Err(e) => {
                 // The first read hears the error itself; the others, that
@@ -294,7 +337,7 @@ impl Store {
                 let why = e.to_string();
                 let errors = std::iter::once(e).chain(std::iter::repeat_with(|| failed(&why)));
                 done.extend(run.replies.into_iter().zip(errors.map(Err)));
-                false
+                None
             }
         }
     }
