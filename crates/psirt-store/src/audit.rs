@@ -448,15 +448,17 @@ pub(crate) async fn append_all(
         return Ok(());
     }
     let head = read_head(conn, backend).await?;
-    append_after(conn, head, entries).await?;
+    append_after(conn, backend, head, entries).await?;
     Ok(())
 }
 
 /// [`append_all`] after `head`, which the caller read in this transaction
 /// and has held since (nothing else appended meanwhile): the rows and the
-/// head moved, two statements. Returns the new head.
+/// head moved, two statements (on PostgreSQL one, the head's UPDATE with
+/// the last INSERT as its data-modifying `WITH`). Returns the new head.
 pub(crate) async fn append_after(
     conn: &mut AnyConnection,
+    backend: Backend,
     head: Head,
     entries: &[AuditEntry],
 ) -> Result<Head, StoreError> {
@@ -464,7 +466,8 @@ pub(crate) async fn append_after(
         mut seq,
         hash: mut prev,
     } = head;
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
+    let chunks = entries.chunks(ROWS_PER_INSERT).count();
+    for (i, chunk) in entries.chunks(ROWS_PER_INSERT).enumerate() {
         let rows: Vec<LogRow> = chunk
             .iter()
             .map(|entry| {
@@ -480,11 +483,20 @@ pub(crate) async fn append_after(
                 format!("({})", marks.join(", "))
             })
             .collect();
-        let sql = format!(
+        let insert = format!(
             "INSERT INTO audit_log (seq, at, actor, action, case_ref, origin, detail, prev_hash, hash) \
              VALUES {}",
             values.join(", ")
         );
+        let moves_head = backend == Backend::Postgres && i + 1 == chunks;
+        let sql = match moves_head {
+            true => format!(
+                "WITH appended AS ({insert}) UPDATE audit_head SET seq = ${}, hash = ${} WHERE id = 1",
+                rows.len() * 9 + 1,
+                rows.len() * 9 + 2
+            ),
+            false => insert,
+        };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in rows {
             query = query
@@ -498,13 +510,18 @@ pub(crate) async fn append_after(
                 .bind(row.prev_hash)
                 .bind(row.hash);
         }
+        if moves_head {
+            query = query.bind(seq as i64).bind(prev.clone());
+        }
         query.execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq as i64)
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
+    if backend == Backend::Sqlite {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq as i64)
+            .bind(&prev)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(Head { seq, hash: prev })
 }
 

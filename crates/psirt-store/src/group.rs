@@ -323,7 +323,7 @@ impl Store {
                 Some(head) => head,
                 None => crate::audit::read_head(tx, self.backend).await?,
             };
-            crate::audit::append_after(tx, head, &run.entries).await
+            crate::audit::append_after(tx, self.backend, head, &run.entries).await
         }
         .await;
         match appended {
