@@ -26,9 +26,16 @@
 //!   leader takes what is queued, possibly only its own).
 //!
 //! Audited reads only append an entry each: the batch writes a run of them
-//! that follow one another in the queue together (`audit::append_all`:
-//! one INSERT, the head read and moved once), in one savepoint, so a read
-//! costs the batch a row instead of five statements.
+//! that follow one another in the queue together (`audit::append_after`:
+//! one INSERT, the head moved once, one statement on PostgreSQL), so a read
+//! costs the batch a row instead of five statements. The batch reads the
+//! head once (as PostgreSQL locks it, or before its first run) and keeps
+//! what each run of reads leaves it at, until a request's own work (which
+//! may append) runs. While the batch has run only reads, a run of reads
+//! needs no savepoint: if one fails, the transaction ends unwritten, every
+//! read in it hears the error (none was recorded, so none may be answered
+//! as read), and the requests not yet run are queued again at the front.
+//! From the first request's own work on, each run has its savepoint.
 //!
 //! The batch runs in its own task, so a request whose client goes away
 //! cannot abandon the others in its batch.
@@ -196,6 +203,8 @@ impl Store {
         // From here the batch holds the audit head, which every other
         // writer waits for: the time bound counts from here.
         let started = Instant::now();
+        // Whether every request the batch ran was a read.
+        let mut only_reads = true;
         while let Some(job) = pending.pop_front() {
             if !done.is_empty() && started.elapsed() >= bound {
                 // Cut: the rest go first in the next batch, which one of
@@ -204,9 +213,9 @@ impl Store {
                 self.requeue(&mut pending);
                 break;
             }
-            // A run of reads that opens the batch needs no savepoint:
-            // there is nothing before it to keep if it fails.
-            let first_reads = done.is_empty() && matches!(job.task, Task::Audit(_));
+            // A run of reads needs no savepoint while the batch holds
+            // only reads: if it fails, none of them is kept (see below).
+            let first_reads = only_reads && matches!(job.task, Task::Audit(_));
             if !first_reads && let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await
             {
                 pending.push_front(job);
@@ -215,6 +224,7 @@ impl Store {
             let ok = match job.task {
                 Task::Work(work) => {
                     head = None;
+                    only_reads = false;
                     let result = work(&mut tx).await;
                     let ok = result.is_ok();
                     done.push((job.reply, result));
@@ -228,14 +238,12 @@ impl Store {
             };
             if first_reads && !ok {
                 // The transaction may be aborted (PostgreSQL): it ends,
-                // written nothing; the run's reads hear their error, and
-                // the rest lead the next batch.
+                // written nothing. Its reads (this run's and those before
+                // it, none recorded) hear the error; the rest lead the
+                // next batch.
                 drop(tx);
                 self.requeue(&mut pending);
-                for (reply, result) in done {
-                    let _ = reply.send(result);
-                }
-                return;
+                return fail_all(done, pending, &failed("a run of reads failed"));
             }
             let end = match (first_reads, ok) {
                 (true, _) => None,
