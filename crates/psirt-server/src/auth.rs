@@ -55,6 +55,70 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The API token of an `Authorization: Bearer` header, if the request has
+/// that header; any other form of it is refused (401).
+pub(crate) fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "the Authorization header must be \"Bearer <API token>\"".into(),
+            )
+        })?;
+    Ok(Some(token.trim()))
+}
+
+/// The refusal of a token the store does not know or that was revoked.
+pub(crate) fn unknown_token() -> ApiError {
+    ApiError::Unauthenticated("the API token is unknown or revoked".into())
+}
+
+/// An API token that the door left for the handler to authenticate
+/// together with what it reads (`routes::Door::StoreByToken`); its `Debug`
+/// never shows it.
+#[derive(Clone)]
+pub(crate) struct Bearer(pub String);
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bearer(<redacted>)")
+    }
+}
+
+/// The caller of a route behind `Door::StoreByToken`: authenticated by the
+/// door (a session), or the bearer of an API token the handler passes to
+/// the store with what it reads, which refuses it if unknown or revoked.
+pub(crate) enum Reader {
+    Caller(Auth),
+    Token { token: Bearer, origin: String },
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(token) = parts.extensions.get::<Bearer>() {
+            let origin =
+                client_ip(parts).map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+            return Ok(Reader::Token {
+                token: token.clone(),
+                origin,
+            });
+        }
+        Ok(Reader::Caller(
+            Auth::from_request_parts(parts, state).await?,
+        ))
+    }
+}
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
@@ -67,23 +131,12 @@ impl FromRequestParts<AppState> for Auth {
             return Ok(auth.clone());
         }
         let origin = client_ip(parts).map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(|| {
-                    ApiError::Unauthenticated(
-                        "the Authorization header must be \"Bearer <API token>\"".into(),
-                    )
-                })?;
+        if let Some(token) = bearer(parts)? {
             let user = state
                 .store
-                .authenticate(token.trim())
+                .authenticate(token)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::Unauthenticated("the API token is unknown or revoked".into())
-                })?;
+                .ok_or_else(unknown_token)?;
             return Ok(Auth {
                 caller: Caller::new(Principal::User(user), origin),
                 session_cookie: None,

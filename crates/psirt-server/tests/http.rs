@@ -618,6 +618,83 @@ impl Server {
 }
 
 both!(
+    a_case_read_authenticates_its_token_with_the_case,
+    Settings::default(),
+    async |s: &Server| {
+        // `GET /api/v1/cases/{reference}` leaves the token to the store's
+        // read (`Door::StoreByToken`): the answers are those of the doors
+        // that authenticate first.
+        let (reference, _) = s.report("Cache poisoning via EDNS").await;
+        let path = format!("/api/v1/cases/{reference}");
+        let (status, body) = s.call("GET", &path, Some(&s.alice), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["reference"], reference.as_str());
+        let (status, body) = s.call("GET", &path, Some(&s.dev), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        for token in [None, Some("not-a-token")] {
+            for path in [
+                path.as_str(),
+                "/api/v1/cases/PSIRT-2026-9999",
+                "/api/v1/cases/nonsense",
+            ] {
+                let (status, body) = s.call("GET", path, token, None).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?} {path}: {body}");
+            }
+        }
+        let (status, body) = s
+            .call("GET", "/api/v1/cases/nonsense", Some(&s.alice), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let resp = s
+            .http
+            .get(s.url(&path))
+            .header("authorization", "Basic YWxpY2U6cHc=")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+        // The reads and the refusal are in the case's audit trail, by
+        // whom the token named; then the token is revoked, and refused.
+        let (status, trail) = s
+            .call("GET", &format!("{path}/audit"), Some(&s.alice), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{trail}");
+        let reads: Vec<(&str, &str)> = trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"].as_str().unwrap().starts_with("case.view"))
+            .map(|e| {
+                let actor = e["actor"].as_str().unwrap();
+                (
+                    actor.rsplit(' ').next().unwrap(),
+                    e["action"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            reads,
+            [
+                ("alice@example.org", "case.view"),
+                ("dev@example.org", "case.view.denied")
+            ]
+        );
+        let (status, body) = s
+            .call(
+                "POST",
+                "/api/v1/users/alice@example.org/revoke",
+                Some(&s.admin),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = s.call("GET", &path, Some(&s.alice), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+);
+
+both!(
     revocation_a_new_password_and_signing_out_everywhere_end_every_session,
     Settings::default(),
     async |s: &Server| {
@@ -4455,7 +4532,7 @@ both!(
                 // standing on it never succeeds (sent without a body, a
                 // route that needs one answers 400 or 422 first) unless any
                 // signed-in person may.
-                Door::Store(op) => {
+                Door::Store(op) | Door::StoreByToken(op) => {
                     assert_eq!(anonymous, StatusCode::UNAUTHORIZED, "{what}: anonymous");
                     assert_ne!(signed_in, StatusCode::UNAUTHORIZED, "{what}: a person");
                     assert!(

@@ -98,6 +98,27 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError>
     })
 }
 
+/// As SQL: the API tokens `t` with their users `u`, for a query that
+/// finds a caller by a token ([`live_token`]). Macros so that the queries
+/// that authenticate (`Store::authenticate`, and the case read that
+/// authenticates with the case, `Store::case_for_token`) `concat!` one
+/// definition.
+macro_rules! token_user {
+    () => {
+        "api_tokens t JOIN users u ON u.id = t.user_id"
+    };
+}
+pub(crate) use token_user;
+
+/// As an SQL condition on [`token_user`]'s `t`: the token whose hash is
+/// `$1`, if it is not revoked.
+macro_rules! live_token {
+    () => {
+        "t.token_hash = $1 AND t.revoked_at IS NULL"
+    };
+}
+pub(crate) use live_token;
+
 impl Store {
     /// Creates a project with its policy. The slug names it in URLs and commands.
     pub async fn add_project(
@@ -343,8 +364,12 @@ impl Store {
     /// The user a token belongs to, if the token exists and is not revoked.
     pub async fn authenticate(&self, token: &str) -> Result<Option<User>, StoreError> {
         self.user_by_token(
-            "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            concat!(
+                "SELECT u.id, u.email, u.name, u.is_admin FROM ",
+                token_user!(),
+                " WHERE ",
+                live_token!()
+            ),
             token,
         )
         .await

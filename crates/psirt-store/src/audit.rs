@@ -389,6 +389,34 @@ pub(crate) async fn lock_head(
     Ok(())
 }
 
+/// The chain's head as a transaction that holds it sees it: the last
+/// entry's `seq` and hash (0 and [`GENESIS`] for an empty log).
+#[derive(Clone, Debug)]
+pub(crate) struct Head {
+    seq: u64,
+    hash: String,
+}
+
+/// Reads the head, locking it until the transaction ends on PostgreSQL
+/// (see [`lock_head`]); SQLite's write transaction holds it already. A
+/// batch (`group.rs`) that holds the head and knows what it appended
+/// need not read it again.
+pub(crate) async fn read_head(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Head, StoreError> {
+    let head = sqlx::query(match backend {
+        Backend::Sqlite => HEAD_SQLITE,
+        Backend::Postgres => HEAD_POSTGRES,
+    })
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Head {
+        seq: head.try_get::<i64, _>("seq")? as u64,
+        hash: head.try_get("hash")?,
+    })
+}
+
 /// Appends `entry` after the chain's head, inside the caller's transaction.
 /// The head row is locked (PostgreSQL) or already covered by the write lock
 /// (SQLite, `BEGIN IMMEDIATE`), so concurrent appenders queue.
@@ -419,15 +447,27 @@ pub(crate) async fn append_all(
     if entries.is_empty() {
         return Ok(());
     }
-    let head = sqlx::query(match backend {
-        Backend::Sqlite => HEAD_SQLITE,
-        Backend::Postgres => HEAD_POSTGRES,
-    })
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut seq = head.try_get::<i64, _>("seq")? as u64;
-    let mut prev: String = head.try_get("hash")?;
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
+    let head = read_head(conn, backend).await?;
+    append_after(conn, backend, head, entries).await?;
+    Ok(())
+}
+
+/// [`append_all`] after `head`, which the caller read in this transaction
+/// and has held since (nothing else appended meanwhile): the rows and the
+/// head moved, two statements (on PostgreSQL one, the head's UPDATE with
+/// the last INSERT as its data-modifying `WITH`). Returns the new head.
+pub(crate) async fn append_after(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    head: Head,
+    entries: &[AuditEntry],
+) -> Result<Head, StoreError> {
+    let Head {
+        mut seq,
+        hash: mut prev,
+    } = head;
+    let chunks = entries.chunks(ROWS_PER_INSERT).count();
+    for (i, chunk) in entries.chunks(ROWS_PER_INSERT).enumerate() {
         let rows: Vec<LogRow> = chunk
             .iter()
             .map(|entry| {
@@ -443,11 +483,20 @@ pub(crate) async fn append_all(
                 format!("({})", marks.join(", "))
             })
             .collect();
-        let sql = format!(
+        let insert = format!(
             "INSERT INTO audit_log (seq, at, actor, action, case_ref, origin, detail, prev_hash, hash) \
              VALUES {}",
             values.join(", ")
         );
+        let moves_head = backend == Backend::Postgres && i + 1 == chunks;
+        let sql = match moves_head {
+            true => format!(
+                "WITH appended AS ({insert}) UPDATE audit_head SET seq = ${}, hash = ${} WHERE id = 1",
+                rows.len() * 9 + 1,
+                rows.len() * 9 + 2
+            ),
+            false => insert,
+        };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in rows {
             query = query
@@ -461,14 +510,19 @@ pub(crate) async fn append_all(
                 .bind(row.prev_hash)
                 .bind(row.hash);
         }
+        if moves_head {
+            query = query.bind(seq as i64).bind(prev.clone());
+        }
         query.execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq as i64)
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    if backend == Backend::Sqlite {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq as i64)
+            .bind(&prev)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Head { seq, hash: prev })
 }
 
 /// An entry's row in `audit_log`: the nine values written when it is

@@ -11,9 +11,10 @@ use psirt_core::{
 };
 use sqlx::{AnyConnection, Row};
 
+use crate::accounts::token_hash;
 use crate::audit::{self, AuditEntry};
 use crate::outbox;
-use crate::standing::{Caller, Principal, actor, audit_actor};
+use crate::standing::{Caller, Principal, actor, audit_actor, seated_actor};
 use crate::summaries::StateFilter;
 use crate::{Backend, Store, StoreError, micros};
 
@@ -126,22 +127,90 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
-        let principal = &caller.principal;
         // One connection for the case and the caller's standing: each
         // connection taken from the pool costs round trips of its own.
         let mut conn = self.pool.acquire().await?;
         let record = self.read(&mut conn, reference).await?;
-        let actor = actor(&mut conn, principal, &record.case).await?;
+        let actor = actor(&mut conn, &caller.principal, &record.case).await?;
         drop(conn);
-        let (op, action) = match principal {
+        self.decide_read(caller, reference, &actor, &record).await?;
+        Ok(record)
+    }
+
+    /// [`Store::case`] for the bearer of an API token, who is authenticated
+    /// by the query that reads the case's row: the token's user (as
+    /// [`Store::authenticate`] finds them), the case's row and the user's
+    /// seat on its project's PST in one statement, where a caller
+    /// authenticated beforehand costs three on two connections. `None`
+    /// when the token is unknown or revoked: nothing is read and nothing
+    /// recorded. Otherwise decided and audited as [`Store::case`], and
+    /// returned with the caller it authenticated.
+    pub async fn case_for_token(
+        &self,
+        token: &str,
+        origin: &str,
+        reference: CaseRef,
+    ) -> Result<Option<(Caller, CaseRecord)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let row = sqlx::query(concat!(
+            "SELECT u.id, u.email, u.name, u.is_admin, c.id AS case_id, c.project, c.version, \
+               (SELECT MIN(notified_at) FROM distributor_notifications n \
+                 WHERE n.case_id = c.id) AS notified_at, ",
+            crate::standing::pst_seat!(),
+            " AS seated FROM ",
+            crate::accounts::token_user!(),
+            " LEFT JOIN cases c ON c.reference = $2 WHERE ",
+            crate::accounts::live_token!()
+        ))
+        .bind(token_hash(token))
+        .bind(reference.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = crate::accounts::user_from_row(&row)?;
+        let seated = row.try_get::<Option<i64>, _>("seated")?.unwrap_or(0) > 0;
+        let id: i64 = row
+            .try_get::<Option<i64>, _>("case_id")?
+            .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
+        let project: String = row.try_get("project")?;
+        let record = self.fold_row(&mut conn, reference, id, &row).await?;
+        let principal = Principal::User(user);
+        // The seat was read on the row's project, which is the fold's
+        // (nothing moves a case to another project); were they ever to
+        // differ, the standing is read again on the fold's.
+        let actor = match &principal {
+            Principal::User(user) if project == record.case.project => {
+                seated_actor(&mut conn, user, &record.case, seated).await?
+            }
+            _ => actor(&mut conn, &principal, &record.case).await?,
+        };
+        drop(conn);
+        let caller = Caller::new(principal, origin);
+        self.decide_read(&caller, reference, &actor, &record)
+            .await?;
+        Ok(Some((caller, record)))
+    }
+
+    /// Asks `authorize` whether `actor` may read `record` (its status, for
+    /// a reporter's link) and records the read or its denial before
+    /// answering: the one decision behind every read of a whole case.
+    async fn decide_read(
+        &self,
+        caller: &Caller,
+        reference: CaseRef,
+        actor: &psirt_core::Actor,
+        record: &CaseRecord,
+    ) -> Result<(), StoreError> {
+        let (op, action) = match caller.principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
             _ => (Operation::ViewCase, "case.view"),
         };
-        let decision = authorize(&actor, op, &record.case);
+        let decision = authorize(actor, op, &record.case);
         let version = format!("version {}", record.case.version);
         self.audit_read(caller, reference, decision, action, version, "")
-            .await?;
-        Ok(record)
+            .await
     }
 
     /// Records a read of embargoed content, `action` when allowed (with
@@ -213,6 +282,20 @@ impl Store {
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("case {reference}")))?;
         let id: i64 = row.try_get("id")?;
+        self.fold_row(conn, reference, id, &row).await
+    }
+
+    /// The case whose id is `id` at the `version` (with its
+    /// `notified_at`) that `row` read: its fold kept from an earlier read
+    /// at that version (`folds.rs`), or its events loaded and folded (and
+    /// kept).
+    async fn fold_row(
+        &self,
+        conn: &mut AnyConnection,
+        reference: CaseRef,
+        id: i64,
+        row: &sqlx::any::AnyRow,
+    ) -> Result<CaseRecord, StoreError> {
         let version: i64 = row.try_get("version")?;
         let notified_at = row
             .try_get::<Option<i64>, _>("notified_at")?

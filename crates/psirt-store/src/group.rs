@@ -11,8 +11,16 @@
 //!   runs as one step inside a `SAVEPOINT`, with one statement per table for
 //!   all of them: reports (`intake.rs`: cases, events, summaries, the
 //!   duplicates' index, status tokens, audit entries, mail), quota counts
-//!   (`triage::count_all`: one upsert), audited reads (`audit::append_all`:
-//!   one INSERT, the head read and moved once);
+//!   (`triage::count_all`: one upsert), audited reads
+//!   (`audit::append_after`: one INSERT, the head moved once, one
+//!   statement on PostgreSQL);
+//! - the batch reads the audit head once (as PostgreSQL locks it, or before
+//!   its first run of reads) and keeps what each run of reads leaves it at,
+//!   until a run of reports (which append their own entries) runs. While
+//!   the batch has run only reads, a run of reads needs no savepoint: if one
+//!   fails, the transaction ends unwritten, every read in it hears the
+//!   error (none was recorded, so none may be answered as read), and the
+//!   requests not yet run are queued again at the front;
 //! - a report refused on its own (its project, its fields) writes nothing
 //!   and takes no case number; when the database refuses a run's statement,
 //!   a run of reports is rolled back to its savepoint and each report opened
@@ -48,7 +56,7 @@ use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
 use crate::intake::{Intake, Opened, Submitted};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// The most requests one batch takes.
 pub const MAX_BATCH: usize = 64;
@@ -194,24 +202,35 @@ impl Store {
             Ok(tx) => tx,
             Err(e) => return fail_all(done, pending, &e),
         };
-        if let Err(e) = crate::audit::lock_head(&mut tx, self.backend).await {
-            return fail_all(done, pending, &e);
-        }
+        // The audit head as this transaction holds it, while known: read
+        // as PostgreSQL locks it (SQLite's write transaction holds it
+        // already), then as the runs of reads move it; forgotten after a
+        // run of reports (which append their own entries) or a failed run.
+        let mut head = match self.backend {
+            Backend::Postgres => match crate::audit::read_head(&mut tx, self.backend).await {
+                Ok(head) => Some(head),
+                Err(e) => return fail_all(done, pending, &e),
+            },
+            Backend::Sqlite => None,
+        };
         // From here the batch holds the audit head, which every other
         // writer waits for: the time bound counts from here.
         let started = Instant::now();
+        // Whether every request the batch ran was a read.
+        let mut only_reads = true;
         while let Some(job) = pending.pop_front() {
             if !done.is_empty() && started.elapsed() >= bound {
                 // Cut: the rest go first in the next batch, which one of
                 // their requests (waiting for the turn) will lead.
                 pending.push_front(job);
-                let mut queue = self.group.queue.lock().unwrap_or_else(|p| p.into_inner());
-                while let Some(job) = pending.pop_back() {
-                    queue.push_front(job);
-                }
+                self.requeue(&mut pending);
                 break;
             }
-            if let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await {
+            // A run of reads needs no savepoint while the batch holds
+            // only reads: if it fails, none of them is kept (see below).
+            let first_reads = only_reads && matches!(job.task, Task::Audit(_));
+            if !first_reads && let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await
+            {
                 pending.push_front(job);
                 return fail_all(done, pending, &e.into());
             }
@@ -221,9 +240,11 @@ impl Store {
                         Task::Audit(entry) => Ok(entry),
                         task => Err(task),
                     });
-                    self.append_run(&mut tx, run, &mut done).await
+                    head = self.append_run(&mut tx, head.take(), run, &mut done).await;
+                    head.is_some()
                 }
                 Task::Count(count) => {
+                    only_reads = false;
                     let run = take_run(count, job.reply, &mut pending, |task| match task {
                         Task::Count(count) => Ok(count),
                         task => Err(task),
@@ -232,6 +253,7 @@ impl Store {
                     file_all(run.replies, counted, &mut done)
                 }
                 Task::Report(report) => {
+                    (head, only_reads) = (None, false);
                     let run = take_run(*report, job.reply, &mut pending, |task| match task {
                         Task::Report(report) => Ok(*report),
                         task => Err(task),
@@ -242,12 +264,23 @@ impl Store {
                     }
                 }
             };
-            let end = if ok {
-                "RELEASE SAVEPOINT grouped"
-            } else {
-                "ROLLBACK TO SAVEPOINT grouped"
+            if first_reads && !ok {
+                // The transaction may be aborted (PostgreSQL): it ends,
+                // written nothing. Its reads (this run's and those before
+                // it, none recorded) hear the error; the rest lead the
+                // next batch.
+                drop(tx);
+                self.requeue(&mut pending);
+                return fail_all(done, pending, &failed("a run of reads failed"));
+            }
+            let end = match (first_reads, ok) {
+                (true, _) => None,
+                (false, true) => Some("RELEASE SAVEPOINT grouped"),
+                (false, false) => Some("ROLLBACK TO SAVEPOINT grouped"),
             };
-            if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
+            if let Some(end) = end
+                && let Err(e) = sqlx::query(end).execute(&mut *tx).await
+            {
                 return fail_all(done, pending, &e.into());
             }
             if pending.is_empty() && started.elapsed() < bound {
@@ -261,6 +294,15 @@ impl Store {
                 }
             }
             Err(e) => fail_all(done, pending, &e.into()),
+        }
+    }
+
+    /// Puts `pending` back at the front of the queue, in order, for the
+    /// next batch.
+    fn requeue(&self, pending: &mut VecDeque<Job>) {
+        let mut queue = self.group.queue.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(job) = pending.pop_back() {
+            queue.push_front(job);
         }
     }
 }
@@ -386,20 +428,28 @@ impl Store {
     }
 
     /// Appends a run's entries in the batch's transaction (inside the
-    /// savepoint the caller opened) and files each read's outcome in
-    /// `done`; whether they were written.
+    /// savepoint the caller opened, if any) after `head`, the head the
+    /// batch knows (or else reads it), and files each read's outcome in
+    /// `done`; the new head if they were written.
     async fn append_run(
         &self,
         tx: &mut AnyConnection,
+        head: Option<crate::audit::Head>,
         run: Run<crate::audit::AuditEntry>,
         done: &mut Vec<(Reply, Outcome)>,
-    ) -> bool {
-        let appended = crate::audit::append_all(tx, self.backend, &run.asks).await;
-        file_all(
-            run.replies,
-            appended.map(|()| vec![(); run.asks.len()]),
-            done,
-        )
+    ) -> Option<crate::audit::Head> {
+        let appended = async {
+            let head = match head {
+                Some(head) => head,
+                None => crate::audit::read_head(tx, self.backend).await?,
+            };
+            crate::audit::append_after(tx, self.backend, head, &run.asks).await
+        }
+        .await;
+        let head = appended.as_ref().ok().cloned();
+        let count = run.asks.len();
+        file_all(run.replies, appended.map(|_| vec![(); count]), done);
+        head
     }
 }
 

@@ -119,7 +119,7 @@ impl Store {
         tx: &mut AnyConnection,
         reports: &[Submitted],
     ) -> Result<Vec<Result<Opened, StoreError>>, StoreError> {
-        let policies = policies(tx, &reports).await?;
+        let policies = policies(tx, reports).await?;
         // Each report checked with a stand-in reference first: a refused
         // one takes no number.
         let mut outcomes: Vec<Result<Accepted<'_>, StoreError>> =

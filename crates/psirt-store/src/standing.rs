@@ -104,26 +104,75 @@ pub(crate) async fn standing(
         Principal::Anonymous => return Ok(Actor::Anonymous),
     };
     let pst = Store::pst_projects(&mut *conn, user.id).await?;
-    let person = |pst: bool| Actor::Person {
-        user: user.id,
-        pst,
-        admin: user.is_admin,
-    };
     let (project, org, case) = match scope {
-        Scope::Instance => return Ok(person(!pst.is_empty())),
+        Scope::Instance => return Ok(person(user, !pst.is_empty())),
         Scope::Project(project) => (project, None, None),
         Scope::Org { project, org } => (project, Some(org), None),
         Scope::Case(case) => (case.project.as_str(), None, Some(case.reference)),
     };
-    if pst.iter().any(|p| p == project) {
-        return Ok(person(true));
+    let seated = pst.iter().any(|p| p == project);
+    on_project(conn, user, project, org, case, seated).await
+}
+
+/// [`standing`] on one case for a person whose seat on the PST of the
+/// case's project was read already, in the query that read the case
+/// ([`pst_seat`]): the same answer, without reading their projects again.
+pub(crate) async fn seated_actor(
+    conn: &mut AnyConnection,
+    user: &User,
+    case: &Case,
+    seated: bool,
+) -> Result<Actor, StoreError> {
+    on_project(
+        conn,
+        user,
+        &case.project,
+        None,
+        Some(case.reference),
+        seated,
+    )
+    .await
+}
+
+/// As an SQL expression over a user `u` and a case `c`: 1 when `u` holds a
+/// current seat on the PST of `c`'s project, else 0. What
+/// [`Store::pst_projects`] lists, asked of one project. A macro so that
+/// queries can `concat!` it.
+macro_rules! pst_seat {
+    () => {
+        "(SELECT COUNT(*) FROM pst_members p \
+         WHERE p.user_id = u.id AND p.project = c.project AND p.removed_at IS NULL)"
+    };
+}
+pub(crate) use pst_seat;
+
+fn person(user: &User, pst: bool) -> Actor {
+    Actor::Person {
+        user: user.id,
+        pst,
+        admin: user.is_admin,
+    }
+}
+
+/// A person's standing on `project` (its organisation `org`, its case
+/// `case`), `seated` saying whether they are on its PST.
+async fn on_project(
+    conn: &mut AnyConnection,
+    user: &User,
+    project: &str,
+    org: Option<i64>,
+    case: Option<CaseRef>,
+    seated: bool,
+) -> Result<Actor, StoreError> {
+    if seated {
+        return Ok(person(user, true));
     }
     Ok(match membership(conn, user.id, project, org, case).await? {
         Some(notified) => Actor::Distributor {
             user: user.id,
             notified,
         },
-        None => person(false),
+        None => person(user, false),
     })
 }
 

@@ -586,3 +586,66 @@ both!(
         assert_eq!(intact(&store).await, entries + 4);
     }
 );
+
+both!(
+    a_failed_run_of_reads_that_opens_a_batch_ends_it_and_the_rest_go_next,
+    |store: Store| async move {
+        let (pst, _) = setup(&store).await;
+        let reference = store
+            .report(report("coredns", "cache poisoning"), "test", t0())
+            .await
+            .unwrap()
+            .record
+            .case
+            .reference;
+        let entries_before = intact(&store).await;
+        // A row where the next entry goes: the reads' INSERT fails (on
+        // PostgreSQL, aborting the transaction they opened without a
+        // savepoint).
+        store
+            .raw_execute(
+                "INSERT INTO audit_log (seq, at, actor, action, case_ref, origin, detail, prev_hash, hash) \
+                 SELECT seq + 1, 0, 'x', 'x', NULL, 'x', 'x', hash, hash FROM audit_head WHERE id = 1",
+            )
+            .await;
+        store.set_batch_time_for_tests(Duration::from_secs(60));
+        let held = store.hold_group_for_tests().await;
+        let pst = Caller::cli(Principal::User(pst));
+        let mut reads = Vec::new();
+        for _ in 0..3 {
+            let (s, who) = (store.clone(), pst.clone());
+            reads.push(tokio::spawn(async move {
+                s.case(&who, reference).await.map(|_| ())
+            }));
+        }
+        queued(&store, 3).await;
+        // Behind them, a request that writes no audit entry.
+        let s = store.clone();
+        let count = tokio::spawn(async move {
+            s.count_reporter_intake(&"rep@example.net".parse().unwrap(), t0(), 10)
+                .await
+        });
+        queued(&store, 4).await;
+        let batches = store.batches_for_tests();
+        drop(held);
+        for read in reads {
+            let result = read.await.unwrap();
+            assert!(matches!(result, Err(StoreError::Database(_))), "{result:?}");
+        }
+        // Not failed with them: queued again, and committed by the next.
+        count.await.unwrap().unwrap();
+        assert_eq!(store.batches_for_tests() - batches, 2);
+        store
+            .raw_execute(
+                "DELETE FROM audit_log WHERE seq > (SELECT seq FROM audit_head WHERE id = 1)",
+            )
+            .await;
+        assert_eq!(intact(&store).await, entries_before);
+        assert_eq!(audit_count(&store, "case.view").await, 0);
+        // Counted once: the quota's count was written.
+        store
+            .count_reporter_intake(&"rep@example.net".parse().unwrap(), t0(), 1)
+            .await
+            .unwrap_err();
+    }
+);

@@ -2,6 +2,7 @@
 //! trail. Reading a case is audited by the store.
 
 use super::*;
+use crate::auth::{Reader, unknown_token};
 
 /// A page of the case list: keyset-paged by case (oldest first), at most
 /// `psirt_store::MAX_PAGE` (200) cases a page.
@@ -161,10 +162,33 @@ pub(crate) async fn agenda(
     responses((status = 200, body = CaseView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub(crate) async fn get_case(
     State(state): State<AppState>,
-    auth: Auth,
+    reader: Reader,
     ApiPath(r): ApiPath<String>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
-    let record = state.store.case(&auth.caller, reference(&r)?).await?;
+    let record = match reader {
+        Reader::Caller(auth) => state.store.case(&auth.caller, reference(&r)?).await?,
+        Reader::Token { token, origin } => {
+            let reference = match reference(&r) {
+                Ok(reference) => reference,
+                Err(e) => {
+                    // An unknown token is refused first, as behind the
+                    // doors that authenticate it themselves.
+                    state
+                        .store
+                        .authenticate(&token.0)
+                        .await?
+                        .ok_or_else(unknown_token)?;
+                    return Err(e);
+                }
+            };
+            let (_, record) = state
+                .store
+                .case_for_token(&token.0, &origin, reference)
+                .await?
+                .ok_or_else(unknown_token)?;
+            record
+        }
+    };
     Ok(axum::Json(case_view(&state, &record).await?))
 }
 

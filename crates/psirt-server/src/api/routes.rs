@@ -19,7 +19,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, Bearer, bearer};
 use crate::error::ApiError;
 
 /// Who decides whether a route's caller may go on, and by which operation
@@ -34,6 +34,13 @@ pub enum Door {
     /// before the handler runs (401), and the store asks `authorize` with
     /// the case, organisation or project it loads (403).
     Store(Operation),
+    /// As `Store`, for a read whose store call authenticates an API token
+    /// in the query that reads what it asks for (`Store::case_for_token`:
+    /// one statement instead of the token's own and then the case's): the
+    /// door refuses a caller with neither a token nor a session (401) and
+    /// leaves the token to the handler, whose store call refuses an
+    /// unknown or revoked one (401) before anything is read.
+    StoreByToken(Operation),
     /// Whoever holds a private status link: the store finds the case by
     /// the link and asks `authorize` as its reporter.
     Link(Operation),
@@ -50,7 +57,11 @@ impl Door {
     /// The row's operation; the commands route performs its command's.
     pub fn operation(self) -> Option<Operation> {
         match self {
-            Door::Instance(op) | Door::Store(op) | Door::Link(op) | Door::Scrape(op) => Some(op),
+            Door::Instance(op)
+            | Door::Store(op)
+            | Door::StoreByToken(op)
+            | Door::Link(op)
+            | Door::Scrape(op) => Some(op),
             Door::Command => None,
         }
     }
@@ -184,7 +195,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "get",
         path: "/api/v1/cases/{reference}",
-        door: Door::Store(Operation::ViewCase),
+        door: Door::StoreByToken(Operation::ViewCase),
         handler: Handler::Api(|| routes!(crate::api::get_case)),
     },
     Route {
@@ -566,6 +577,19 @@ async fn check(
             parts.extensions.insert(auth);
             Ok(())
         }
+        Door::StoreByToken(_) => match bearer(parts)? {
+            Some(token) => {
+                let token = Bearer(token.to_string());
+                parts.extensions.insert(token);
+                Ok(())
+            }
+            None => {
+                let auth = Auth::from_request_parts(parts, state).await?;
+                signed_in(&auth.caller)?;
+                parts.extensions.insert(auth);
+                Ok(())
+            }
+        },
         Door::Store(_) | Door::Command => {
             let auth = Auth::from_request_parts(parts, state).await?;
             signed_in(&auth.caller)?;
