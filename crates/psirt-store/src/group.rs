@@ -198,7 +198,7 @@ impl Store {
         self.group.batches.fetch_add(1, Ordering::Relaxed);
         let bound = Duration::from_micros(self.group.time_bound.load(Ordering::Relaxed));
         let mut done: Vec<(Reply, Outcome)> = Vec::new();
-        let mut tx = match self.write().await {
+        let mut tx = match self.write_on(&self.batch_pool).await {
             Ok(tx) => tx,
             Err(e) => return fail_all(done, pending, &e),
         };

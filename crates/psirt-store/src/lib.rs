@@ -92,6 +92,11 @@ pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// when taken (it was tested when it was put back).
 const RETEST_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How many connections the group commit's batches have of their own:
+/// they run one at a time, and the one after takes its connection while
+/// the one before gives its back.
+const BATCH_CONNECTIONS: u32 = 2;
+
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -112,6 +117,8 @@ impl Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// The group commit's own connections; see `group.rs`.
+    batch_pool: AnyPool,
     backend: Backend,
     /// Who the audit log names for account and project changes made
     /// through this handle: `(actor, origin)`; `None` is the local
@@ -186,41 +193,50 @@ impl Store {
                 reason: e.to_string(),
             })?
             .disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            // SQLite has one writer; extra connections only help readers.
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            // sqlx tests every connection as it goes back to the pool; by
-            // default it tests it again as it is taken, a second round
-            // trip for every query (on SQLite, a hop to the connection's
-            // thread and back; on PostgreSQL, to the server). Only a
-            // connection that sat idle long enough to have been dropped
-            // (a server restart, a firewall) is tested again.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= RETEST_AFTER_IDLE {
-                        use sqlx::Connection;
-                        conn.ping().await?;
-                    }
-                    Ok(true)
+        let pool_of = |size: u32| {
+            AnyPoolOptions::new()
+                .max_connections(size)
+                // sqlx tests every connection as it goes back to the pool; by
+                // default it tests it again as it is taken, a second round
+                // trip for every query (on SQLite, a hop to the connection's
+                // thread and back; on PostgreSQL, to the server). Only a
+                // connection that sat idle long enough to have been dropped
+                // (a server restart, a firewall) is tested again.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= RETEST_AFTER_IDLE {
+                            use sqlx::Connection;
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
                 })
-            })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        use sqlx::Executor;
-                        // WAL: readers never block the writer; busy_timeout:
-                        // a second writer waits instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
-                            .await?;
-                    }
-                    Ok(())
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            use sqlx::Executor;
+                            // WAL: readers never block the writer; busy_timeout:
+                            // a second writer waits instead of failing at once.
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                                .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
+        };
+        // SQLite has one writer; extra connections only help readers.
+        let pool = pool_of(if backend == Backend::Sqlite { 4 } else { 10 })
+            .connect_with(options.clone())
             .await?;
+        // The group commit's batches run one at a time, each on a
+        // connection of their own, so that a batch (which every request in
+        // it waits for) never queues behind the requests' own reads for one
+        // of the pool's.
+        let batch_pool = pool_of(BATCH_CONNECTIONS).connect_with(options).await?;
         let store = Store {
             pool,
+            batch_pool,
             backend,
             by: None,
             sqlite_writer: Default::default(),
@@ -293,17 +309,22 @@ impl Store {
     /// slowest writes wait up to a second under load). Other processes
     /// (a `psirt` command next to the server) still meet `busy_timeout`.
     async fn write(&self) -> Result<WriteTx, StoreError> {
+        self.write_on(&self.pool).await
+    }
+
+    /// [`Store::write`] on a connection of `pool`.
+    async fn write_on(&self, pool: &AnyPool) -> Result<WriteTx, StoreError> {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let guard = self.sqlite_writer.clone().lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 WriteTx {
                     tx,
                     _writer: Some(guard),
                 }
             }
             Backend::Postgres => WriteTx {
-                tx: self.pool.begin().await?,
+                tx: pool.begin().await?,
                 _writer: None,
             },
         })
