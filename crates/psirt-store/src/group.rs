@@ -35,16 +35,18 @@
 //!   audit head first, so that batches of several replicas queue on it
 //!   instead of deadlocking on the other rows they lock (the year's case
 //!   counter);
-//! - bounds: a batch takes at most [`MAX_BATCH`] requests, and runs
-//!   runs (those queued when it started, and those that arrive while it
-//!   runs) only until it has held the audit head for [`MAX_BATCH_TIME`]:
+//! - bounds: a batch takes at most [`MAX_BATCH`] requests, and goes on
+//!   taking runs (those queued when it started, and those that arrive while
+//!   it runs) only until it has held the audit head for [`MAX_BATCH_TIME`]:
 //!   then it commits, and what it did not run leads the next batch. Other
 //!   writers (commands, mail) wait for the head no longer than that and one
 //!   commit. A lone request runs at once (there is no fixed wait: the
 //!   leader takes what is queued, possibly only its own).
 //!
 //! The batch runs in its own task, so a request whose client goes away
-//! cannot abandon the others in its batch.
+//! cannot abandon the others in its batch, on a connection of the store's
+//! `batch_pool`, so that it never waits behind the requests' own reads for
+//! one of the pool's.
 
 use std::any::Any;
 use std::collections::VecDeque;

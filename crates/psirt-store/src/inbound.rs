@@ -261,6 +261,7 @@ impl Store {
                     attachments: message.attachments,
                     origin: source.to_string(),
                     now,
+                    per_day: None,
                 },
             )
             .await

@@ -25,6 +25,7 @@ use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::cases::{CaseRecord, event_range, moved, new_events, write_events};
 use crate::standing::{Principal, audit_actor};
+use crate::triage::{Count, count_all, within_quota};
 use crate::{Store, StoreError, micros, outbox, values_list};
 
 /// A report just taken in: its case, and the reporter's status-link
@@ -42,6 +43,9 @@ pub(crate) struct Submitted {
     /// Where it came from (a client address, `cli`), for the audit log.
     pub origin: String,
     pub now: Timestamp,
+    /// How many reports a day its reporter's address may send: counted
+    /// with it, in its run (`None`: not counted).
+    pub per_day: Option<u32>,
 }
 
 /// A report opened in the caller's transaction: its case's id, and what
@@ -89,6 +93,32 @@ impl Store {
             attachments,
             origin: origin.to_string(),
             now,
+            per_day: None,
+        })
+        .await
+    }
+
+    /// [`Store::report_with_attachments`], counted against its reporter's
+    /// daily quota (when it names an address) in the same transaction: a
+    /// report that makes more than `per_day` from that address on its UTC
+    /// day is refused (`StoreError::QuotaExceeded`) and opens nothing, but
+    /// counts, as does one the core refuses. One batch for the count and
+    /// the report; replicas sharing the database share the quota.
+    pub async fn report_within_quota(
+        &self,
+        report: NewReport,
+        attachments: Vec<NewAttachment>,
+        origin: &str,
+        now: Timestamp,
+        per_day: u32,
+    ) -> Result<Intake, StoreError> {
+        check_attachments(&attachments)?;
+        self.grouped_report(Submitted {
+            report,
+            attachments,
+            origin: origin.to_string(),
+            now,
+            per_day: Some(per_day),
         })
         .await
     }
@@ -119,11 +149,18 @@ impl Store {
         tx: &mut AnyConnection,
         reports: &[Submitted],
     ) -> Result<Vec<Result<Opened, StoreError>>, StoreError> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let quotas = count_quotas(tx, self.backend, reports).await?;
         let policies = policies(tx, reports).await?;
         // Each report checked with a stand-in reference first: a refused
         // one takes no number.
-        let mut outcomes: Vec<Result<Accepted<'_>, StoreError>> =
-            reports.iter().map(|s| accept(s, &policies)).collect();
+        let mut outcomes: Vec<Result<Accepted<'_>, StoreError>> = reports
+            .iter()
+            .zip(quotas)
+            .map(|(s, quota)| quota.and_then(|()| accept(s, &policies)))
+            .collect();
         number(tx, &mut outcomes).await?;
         let accepted: Vec<&mut Accepted> = outcomes
             .iter_mut()
@@ -311,6 +348,33 @@ async fn policies(
         policies.insert(slug, policy);
     }
     Ok(policies)
+}
+
+/// Counts the reports of a run that are counted against their reporter's
+/// quota (one upsert), in queue order; each report's verdict.
+async fn count_quotas(
+    tx: &mut AnyConnection,
+    backend: crate::Backend,
+    reports: &[Submitted],
+) -> Result<Vec<Result<(), StoreError>>, StoreError> {
+    let counted: Vec<(usize, u32, Count)> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let email = s.report.reporter.as_ref()?.email.as_ref()?;
+            Some((i, s.per_day?, Count::of(email, s.now)))
+        })
+        .collect();
+    let mut verdicts: Vec<Result<(), StoreError>> = reports.iter().map(|_| Ok(())).collect();
+    if counted.is_empty() {
+        return Ok(verdicts);
+    }
+    let counts: Vec<&Count> = counted.iter().map(|(_, _, c)| c).collect();
+    let totals = count_all(tx, backend, &counts).await?;
+    for ((i, per_day, _), total) in counted.iter().zip(totals) {
+        verdicts[*i] = within_quota(total, *per_day, reports[*i].now);
+    }
+    Ok(verdicts)
 }
 
 /// The year a report opened at `now` is numbered in.

@@ -85,6 +85,9 @@ pub(crate) async fn write_all(
     tx: &mut AnyConnection,
     cases: &[(i64, &Case)],
 ) -> Result<(), StoreError> {
+    if cases.is_empty() {
+        return Ok(());
+    }
     struct Doc<'a> {
         case_id: i64,
         project: &'a str,

@@ -149,6 +149,9 @@ pub(crate) async fn write_all(
     tx: &mut AnyConnection,
     cases: &[(i64, &Case, Timestamp)],
 ) -> Result<(), StoreError> {
+    if cases.is_empty() {
+        return Ok(());
+    }
     let summaries: Vec<(i64, CaseSummary, Timestamp)> = cases
         .iter()
         .map(|(id, case, at)| (*id, psirt_core::summary(case), *at))

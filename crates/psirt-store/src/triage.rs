@@ -38,6 +38,30 @@ pub(crate) struct Count {
     day: String,
 }
 
+impl Count {
+    /// A report from `email` on `now`'s UTC day.
+    pub(crate) fn of(email: &EmailAddress, now: Timestamp) -> Count {
+        Count {
+            email: email.as_str().to_lowercase(),
+            day: now.strftime("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// The refusal of a report that makes its sender's count on `now`'s day,
+/// `reports`, more than `per_day`.
+pub(crate) fn within_quota(reports: i64, per_day: u32, now: Timestamp) -> Result<(), StoreError> {
+    if reports > i64::from(per_day) {
+        // Until the next UTC midnight, when the day's count starts over.
+        let retry_after_secs = (86_400 - now.as_second().rem_euclid(86_400)) as u64;
+        return Err(StoreError::QuotaExceeded {
+            what: format!("reporter_email: at most {per_day} reports a day from one address"),
+            retry_after_secs,
+        });
+    }
+    Ok(())
+}
+
 /// The most counts one upsert takes (three values each).
 const COUNTS_PER_UPSERT: usize = 300;
 
@@ -46,15 +70,16 @@ const COUNTS_PER_UPSERT: usize = 300;
 /// before it in the run. One upsert for the run (per
 /// [`COUNTS_PER_UPSERT`]), which also deletes the days gone by: they count
 /// for nothing. Atomic, so replicas sharing the database share the quota.
-pub(crate) async fn count_all(
+pub(crate) async fn count_all<C: std::borrow::Borrow<Count>>(
     tx: &mut AnyConnection,
     backend: Backend,
-    counts: &[Count],
+    counts: &[C],
 ) -> Result<Vec<i64>, StoreError> {
+    let counts: Vec<&Count> = counts.iter().map(|c| c.borrow()).collect();
     // A row may appear only once in an upsert: each (address, day) once,
     // with how many of the run it counts.
     let mut per_key: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    for c in counts {
+    for c in &counts {
         *per_key.entry((&c.email, &c.day)).or_default() += 1;
     }
     let oldest = counts
@@ -225,27 +250,36 @@ impl Store {
     /// Counts one report from `email` on `now`'s UTC day, and refuses it
     /// when that makes more than `per_day`. The count is one atomic
     /// statement, so replicas sharing the database share the quota.
+    /// Intake counts its reports itself ([`Store::report_within_quota`]);
+    /// this counts one apart from a report.
     pub async fn count_reporter_intake(
         &self,
         email: &EmailAddress,
         now: Timestamp,
         per_day: u32,
     ) -> Result<(), StoreError> {
-        let count = Count {
-            email: email.as_str().to_lowercase(),
-            day: now.strftime("%Y-%m-%d").to_string(),
-        };
-        // Grouped with the intake it precedes: see `group.rs`.
-        let reports = self.grouped_count(count).await?;
-        if reports > i64::from(per_day) {
-            // Until the next UTC midnight, when the day's count starts over.
-            let retry_after_secs = (86_400 - now.as_second().rem_euclid(86_400)) as u64;
-            return Err(StoreError::QuotaExceeded {
-                what: format!("reporter_email: at most {per_day} reports a day from one address"),
-                retry_after_secs,
-            });
-        }
-        Ok(())
+        let reports = self.grouped_count(Count::of(email, now)).await?;
+        within_quota(reports, per_day, now)
+    }
+
+    /// Refuses a report from `email` on `now`'s UTC day when its sender
+    /// has already sent `per_day`, without counting it: a read, so that an
+    /// edge can refuse a flood before the work a report costs (decrypting
+    /// it) and before it queues. The count that holds is intake's own.
+    pub async fn check_reporter_quota(
+        &self,
+        email: &EmailAddress,
+        now: Timestamp,
+        per_day: u32,
+    ) -> Result<(), StoreError> {
+        let count = Count::of(email, now);
+        let reports: Option<i64> =
+            sqlx::query_scalar("SELECT reports FROM intake_quota WHERE email = $1 AND day = $2")
+                .bind(&count.email)
+                .bind(&count.day)
+                .fetch_optional(&self.pool)
+                .await?;
+        within_quota(reports.unwrap_or(0) + 1, per_day, now)
     }
 
     /// Closes every open case whose request for more information went

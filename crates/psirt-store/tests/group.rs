@@ -649,3 +649,73 @@ both!(
             .unwrap_err();
     }
 );
+
+both!(
+    reports_counted_against_the_quota_in_their_own_run,
+    |store: Store| async move {
+        setup(&store).await;
+        store.set_batch_time_for_tests(Duration::from_secs(60));
+        let held = store.hold_group_for_tests().await;
+        let mut tasks = Vec::new();
+        // Four from one address with three a day allowed, one without an
+        // address (not counted), one the core refuses (counted, opens
+        // nothing): one run, one batch.
+        for i in 0..6 {
+            let mut r = report(
+                "coredns",
+                if i == 4 {
+                    "two\nlines"
+                } else {
+                    "cache poisoning"
+                },
+            );
+            if i == 5 {
+                r.reporter = None;
+            }
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.report_within_quota(r, Vec::new(), "test", t0(), 3).await
+            }));
+            queued(&store, tasks.len()).await;
+        }
+        let batches = store.batches_for_tests();
+        drop(held);
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(match task.await.unwrap() {
+                Ok(intake) => format!("{}", intake.record.case.reference.number()),
+                Err(StoreError::QuotaExceeded { what, .. }) => {
+                    assert!(what.contains("at most 3"), "{what}");
+                    "quota".into()
+                }
+                Err(StoreError::Refused(_)) => "refused".into(),
+                Err(e) => panic!("{e}"),
+            });
+        }
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        // In queue order: three counted and opened, the fourth over the
+        // quota, the refused one over it too (its count came first), the
+        // one without an address opened.
+        assert_eq!(outcomes, ["1", "2", "3", "quota", "quota", "4"]);
+        assert_eq!(
+            store
+                .raw_strings("SELECT email || ' ' || CAST(reports AS TEXT) FROM intake_quota")
+                .await,
+            ["rita@example.net 5"]
+        );
+        assert_eq!(store.raw_count("SELECT COUNT(*) FROM cases").await, 4);
+        // A read-only check refuses the address now, and counts nothing.
+        let email: psirt_core::EmailAddress = "rita@example.net".parse().unwrap();
+        assert!(matches!(
+            store.check_reporter_quota(&email, t0(), 3).await,
+            Err(StoreError::QuotaExceeded { .. })
+        ));
+        store.check_reporter_quota(&email, t0(), 6).await.unwrap();
+        assert_eq!(
+            store
+                .raw_count("SELECT MAX(reports) FROM intake_quota")
+                .await,
+            5
+        );
+    }
+);

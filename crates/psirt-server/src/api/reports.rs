@@ -115,14 +115,13 @@ pub(crate) async fn submit_report(
         Some(e) => Some(email_field("reporter_email", e)?),
         None => None,
     };
+    let per_day = state.settings.reports_per_email_per_day.get();
     if let Some(email) = &email {
+        // A flood from one address stops here, before it is decrypted;
+        // the count that holds is taken with the report.
         state
             .store
-            .count_reporter_intake(
-                email,
-                state.settings.clock.now(),
-                state.settings.reports_per_email_per_day.get(),
-            )
+            .check_reporter_quota(email, state.settings.clock.now(), per_day)
             .await?;
     }
     let reporter = match (req.reporter_name, email) {
@@ -175,11 +174,12 @@ pub(crate) async fn submit_report(
     };
     let intake = state
         .store
-        .report_with_attachments(
+        .report_within_quota(
             report,
             files,
             &auth.caller.origin,
             state.settings.clock.now(),
+            per_day,
         )
         .await?;
     let receipt = ReportReceipt {

@@ -20,7 +20,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use psirt_core::{Command, Credit, CreditKind, NewReport, Operation, Reporter, Secret};
-use psirt_store::{Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal};
+use psirt_store::{
+    Caller, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewAttachment, Principal, StoreError,
+};
 
 use super::{
     Errors, Fields, Input, Kind, PlainForm, Site, Visitor, WebError, error_summary, layout, ok,
@@ -325,13 +327,6 @@ pub(super) async fn submit_report(
             report_page(&f, &errors, &visitor, &state),
         ));
     }
-    if let Some(email) = &email {
-        state
-            .store
-            .count_reporter_intake(email, now(), state.settings.reports_per_email_per_day.get())
-            .await
-            .map_err(ApiError::from)?;
-    }
     let reporter = match (f.optional("reporter_name"), email) {
         (None, None) => None,
         (name, email) => Some(Reporter { name, email }),
@@ -348,10 +343,21 @@ pub(super) async fn submit_report(
     let count = files.len();
     let intake = match state
         .store
-        .report_with_attachments(report, files, &caller.origin, now())
+        // Counted against the address's daily quota with the report, in
+        // its transaction.
+        .report_within_quota(
+            report,
+            files,
+            &caller.origin,
+            now(),
+            state.settings.reports_per_email_per_day.get(),
+        )
         .await
     {
         Ok(intake) => intake,
+        // Over the address's daily quota: the same refusal as the API's
+        // (429 with Retry-After), not a mistake in the form.
+        Err(e @ StoreError::QuotaExceeded { .. }) => return Err(ApiError::from(e).into()),
         Err(e) => {
             let known: Vec<&str> = inputs().iter().map(|i| i.name).collect();
             // The engine names the combined text `details`; it is the
