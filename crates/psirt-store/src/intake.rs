@@ -87,15 +87,7 @@ impl Store {
         origin: &str,
         now: Timestamp,
     ) -> Result<Intake, StoreError> {
-        check_attachments(&attachments)?;
-        self.grouped_report(Submitted {
-            report,
-            attachments,
-            origin: origin.to_string(),
-            now,
-            per_day: None,
-        })
-        .await
+        self.submit(report, attachments, origin, now, None).await
     }
 
     /// [`Store::report_with_attachments`], counted against its reporter's
@@ -112,13 +104,27 @@ impl Store {
         now: Timestamp,
         per_day: u32,
     ) -> Result<Intake, StoreError> {
+        self.submit(report, attachments, origin, now, Some(per_day))
+            .await
+    }
+
+    /// Queues a report for the next batch (see `group.rs`), its files
+    /// checked first; answered once the batch has committed.
+    async fn submit(
+        &self,
+        report: NewReport,
+        attachments: Vec<NewAttachment>,
+        origin: &str,
+        now: Timestamp,
+        per_day: Option<u32>,
+    ) -> Result<Intake, StoreError> {
         check_attachments(&attachments)?;
         self.grouped_report(Submitted {
             report,
             attachments,
             origin: origin.to_string(),
             now,
-            per_day: Some(per_day),
+            per_day,
         })
         .await
     }
