@@ -367,6 +367,27 @@ both!(
             )
             .await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        // The web form counts the same address, and refuses it the same
+        // way (with when to try again), opening nothing.
+        let form = reqwest::multipart::Form::new()
+            .text("summary", "Fourth, by the form")
+            .text("location", "plugin/cache: crafted EDNS options")
+            .text("reporter_email", "Flood@example.net");
+        let res = s
+            .api
+            .http
+            .post(format!("{}/report", s.api.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(res.headers().contains_key("retry-after"));
+        assert_eq!(
+            s.store.raw_count("SELECT COUNT(*) FROM cases").await,
+            2,
+            "the refused reports opened nothing"
+        );
         // Another address is not held back.
         s.report(report("Other", "calm@example.net")).await;
         // A field over its limit is refused naming it, and nothing is stored.
