@@ -477,16 +477,10 @@ pub(crate) async fn append_after(
                 Ok(row)
             })
             .collect::<Result<_, StoreError>>()?;
-        let values: Vec<String> = (0..rows.len())
-            .map(|i| {
-                let marks: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
         let insert = format!(
             "INSERT INTO audit_log (seq, at, actor, action, case_ref, origin, detail, prev_hash, hash) \
              VALUES {}",
-            values.join(", ")
+            crate::values_list(rows.len(), 9)
         );
         let moves_head = backend == Backend::Postgres && i + 1 == chunks;
         let sql = match moves_head {

@@ -488,10 +488,9 @@ where
     if ids.is_empty() {
         return Ok(events);
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT case_id, payload FROM case_events WHERE case_id IN ({}) ORDER BY case_id, seq",
-        marks.join(", ")
+        "SELECT case_id, payload FROM case_events WHERE case_id IN {} ORDER BY case_id, seq",
+        crate::values_list(1, ids.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in ids {

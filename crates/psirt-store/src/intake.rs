@@ -336,10 +336,9 @@ async fn policies(
 ) -> Result<HashMap<String, Policy>, StoreError> {
     let slugs: std::collections::BTreeSet<&str> =
         reports.iter().map(|s| s.report.project.as_str()).collect();
-    let marks: Vec<String> = (1..=slugs.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT slug, policy FROM projects WHERE slug IN ({})",
-        marks.join(", ")
+        "SELECT slug, policy FROM projects WHERE slug IN {}",
+        values_list(1, slugs.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for slug in &slugs {

@@ -372,7 +372,8 @@ fn micros(t: jiff::Timestamp) -> i64 {
 }
 
 /// The `VALUES` of a multi-row INSERT: `rows` tuples of `columns`
-/// placeholders, numbered from `$1`: `($1, $2), ($3, $4)`.
+/// placeholders, numbered from `$1`: `($1, $2), ($3, $4)`. One row of
+/// `n` is the list of an `IN`: `($1, $2, $3)`.
 pub(crate) fn values_list(rows: usize, columns: usize) -> String {
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {

@@ -115,10 +115,9 @@ pub(crate) async fn write_all(
             }
         })
         .collect();
-    let marks: Vec<String> = (1..=docs.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT case_id, digest, project, terms FROM similar_docs WHERE case_id IN ({})",
-        marks.join(", ")
+        "SELECT case_id, digest, project, terms FROM similar_docs WHERE case_id IN {}",
+        values_list(1, docs.len())
     );
     let mut query = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
     for doc in &docs {

@@ -194,10 +194,9 @@ pub(crate) async fn write_all(
         }
         query.execute(&mut *tx).await?;
     }
-    let ids: Vec<String> = (1..=cases.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "DELETE FROM case_summary_people WHERE case_id IN ({})",
-        ids.join(", ")
+        "DELETE FROM case_summary_people WHERE case_id IN {}",
+        crate::values_list(1, cases.len())
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (case_id, _, _) in cases {

@@ -260,7 +260,7 @@ async fn copies(
         .collect()
 }
 
-/// The most copies one INSERT writes (fifteen values each).
+/// The most copies one INSERT writes (sixteen values each).
 const COPIES_PER_INSERT: usize = 50;
 
 /// Writes `copies`, skipping those whose `once` key was already written;
@@ -268,21 +268,10 @@ const COPIES_PER_INSERT: usize = 50;
 async fn insert_copies(tx: &mut AnyConnection, copies: &[Copy]) -> Result<usize, StoreError> {
     let mut written = 0;
     for chunk in copies.chunks(COPIES_PER_INSERT) {
-        // `attempts` is 0 for each: the constant after the eleventh value.
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let marks: Vec<String> = (1..=15).map(|n| format!("${}", i * 15 + n)).collect();
-                format!(
-                    "({}, 0, {})",
-                    marks[..11].join(", "),
-                    marks[11..].join(", ")
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO outbox (case_id, kind, once_key, message_id, in_reply_to, recipient, recipient_name, subject, body, encrypt_only, state, attempts, next_attempt_at, created_at, distributor_person_id, attachments) \
              VALUES {} ON CONFLICT (once_key) DO NOTHING",
-            rows.join(", ")
+            crate::values_list(chunk.len(), 16)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for copy in chunk {
@@ -298,6 +287,8 @@ async fn insert_copies(tx: &mut AnyConnection, copies: &[Copy]) -> Result<usize,
                 .bind(copy.body.clone())
                 .bind(i64::from(copy.encrypt_only))
                 .bind(copy.state.as_str())
+                // Not attempted yet.
+                .bind(0i64)
                 .bind(micros(copy.now))
                 .bind(micros(copy.now))
                 .bind(copy.person)
