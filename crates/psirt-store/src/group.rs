@@ -381,17 +381,16 @@ impl Store {
                 let mut step = "ROLLBACK TO SAVEPOINT grouped";
                 for report in &reports {
                     let reply = replies.next().expect("a reply for each report");
-                    let outcome = match sqlx::query(step).execute(&mut *tx).await {
-                        Ok(_) => match sqlx::query("SAVEPOINT alone").execute(&mut *tx).await {
-                            Ok(_) => Ok(self
-                                .open_and_mail(tx, std::slice::from_ref(report))
+                    let alone = async {
+                        sqlx::query(step).execute(&mut *tx).await?;
+                        sqlx::query("SAVEPOINT alone").execute(&mut *tx).await?;
+                        Ok::<_, sqlx::Error>(
+                            self.open_and_mail(tx, std::slice::from_ref(report))
                                 .await
-                                .and_then(|mut o| o.pop().expect("one outcome per report"))),
-                            Err(e) => Err(e),
-                        },
-                        Err(e) => Err(e),
+                                .and_then(|mut o| o.pop().expect("one outcome per report")),
+                        )
                     };
-                    let outcome = match outcome {
+                    let outcome = match alone.await {
                         Ok(outcome) => outcome,
                         // The transaction itself failed: this report and
                         // the rest hear it with the batch.
