@@ -200,7 +200,7 @@ impl Store {
                 let (version, is_open) = moved(0, &a.changes);
                 query = query
                     .bind(a.reference.to_string())
-                    .bind(a.submitted.report.project.clone())
+                    .bind(a.submitted.report.project.as_str())
                     .bind(version)
                     .bind(i64::from(is_open))
                     .bind(micros(a.submitted.now))

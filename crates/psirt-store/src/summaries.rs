@@ -176,7 +176,7 @@ pub(crate) async fn write_all(
             let body = serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             query = query
                 .bind(*case_id)
-                .bind(s.project.clone())
+                .bind(s.project.as_str())
                 .bind(s.reference.to_string())
                 .bind(i64::from(s.open))
                 .bind(i64::from(s.urgent))

@@ -278,13 +278,13 @@ async fn insert_copies(tx: &mut AnyConnection, copies: &[Copy]) -> Result<usize,
             query = query
                 .bind(copy.case_id)
                 .bind(copy.kind.as_str())
-                .bind(copy.once.clone())
-                .bind(copy.message_id.clone())
-                .bind(copy.in_reply_to.clone())
-                .bind(copy.recipient.clone())
-                .bind(copy.recipient_name.clone())
-                .bind(copy.subject.clone())
-                .bind(copy.body.clone())
+                .bind(copy.once.as_deref())
+                .bind(copy.message_id.as_str())
+                .bind(copy.in_reply_to.as_deref())
+                .bind(copy.recipient.as_str())
+                .bind(copy.recipient_name.as_deref())
+                .bind(copy.subject.as_str())
+                .bind(copy.body.as_str())
                 .bind(i64::from(copy.encrypt_only))
                 .bind(copy.state.as_str())
                 // Not attempted yet.
@@ -292,7 +292,7 @@ async fn insert_copies(tx: &mut AnyConnection, copies: &[Copy]) -> Result<usize,
                 .bind(micros(copy.now))
                 .bind(micros(copy.now))
                 .bind(copy.person)
-                .bind(copy.attachments.clone());
+                .bind(copy.attachments.as_deref());
         }
         written += query.execute(&mut *tx).await?.rows_affected() as usize;
     }
