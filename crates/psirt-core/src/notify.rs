@@ -92,7 +92,7 @@ impl MailKind {
 }
 
 /// Who a message is for, before the store turns it into addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Audience {
     /// The reporter, if they gave an address.
     Reporter,

@@ -202,6 +202,23 @@ impl http_body::Body for TimedBody {
     }
 }
 
+/// A report on its way to the store's group commit
+/// ([`psirt_store::Arrival`]): a batch about to start waits for it,
+/// briefly. Put it after [`IntakeQuota`] (a request refused there never
+/// arrives) and before the body extractor of a route that opens a report.
+pub(crate) struct Arriving(pub psirt_store::Arrival);
+
+impl FromRequestParts<AppState> for Arriving {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Arriving(state.store.arrival()))
+    }
+}
+
 /// The intake's rate limit (`Settings::intake_per_minute` per client
 /// address), taken from the request's head. Put it before the body
 /// extractor of an anonymous intake route; `E` is the route's error type

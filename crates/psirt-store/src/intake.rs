@@ -24,6 +24,7 @@ use crate::accounts::{ApiToken, token_hash};
 use crate::attachments::{self, NewAttachment, check_attachments};
 use crate::audit::{self, AuditEntry};
 use crate::cases::{CaseRecord, event_range, moved, new_events, write_events};
+use crate::group::Arrival;
 use crate::standing::{Principal, audit_actor};
 use crate::triage::{Count, count_all, within_quota};
 use crate::{Store, StoreError, micros, outbox, values_list};
@@ -87,7 +88,8 @@ impl Store {
         origin: &str,
         now: Timestamp,
     ) -> Result<Intake, StoreError> {
-        self.submit(report, attachments, origin, now, None).await
+        self.submit(report, attachments, origin, now, None, None)
+            .await
     }
 
     /// [`Store::report_with_attachments`], counted against its reporter's
@@ -104,7 +106,7 @@ impl Store {
         now: Timestamp,
         per_day: u32,
     ) -> Result<Intake, StoreError> {
-        self.submit(report, attachments, origin, now, Some(per_day))
+        self.submit(report, attachments, origin, now, Some(per_day), None)
             .await
     }
 
@@ -117,18 +119,39 @@ impl Store {
         origin: &str,
         now: Timestamp,
         per_day: Option<u32>,
+        arrival: Option<Arrival>,
     ) -> Result<Intake, StoreError> {
         check_attachments(&attachments)?;
-        self.grouped_report(Submitted {
+        let submitted = Submitted {
             report,
             attachments,
             origin: origin.to_string(),
             now,
             per_day,
-        })
-        .await
+        };
+        self.grouped_report(submitted, arrival).await
     }
+}
 
+impl Arrival {
+    /// [`Store::report_within_quota`] for the report that said it was on
+    /// its way: the arrival is given up once the report is queued.
+    pub async fn report_within_quota(
+        self,
+        report: NewReport,
+        attachments: Vec<NewAttachment>,
+        origin: &str,
+        now: Timestamp,
+        per_day: u32,
+    ) -> Result<Intake, StoreError> {
+        let store = self.store.clone();
+        store
+            .submit(report, attachments, origin, now, Some(per_day), Some(self))
+            .await
+    }
+}
+
+impl Store {
     /// Opens one report in the caller's transaction, without its mail
     /// (inbound mail writes its own). The caller holds the audit head
     /// already (`audit::lock_head`: before the year's counter, which this
@@ -242,7 +265,7 @@ impl Store {
                 )
             })
             .collect();
-        crate::summaries::write_all(tx, &cases).await?;
+        crate::summaries::write_all(tx, &cases, crate::summaries::Written::Never).await?;
         let sql = format!(
             "INSERT INTO status_tokens (token_hash, case_id, created_at) VALUES {}",
             values_list(accepted.len(), 3)

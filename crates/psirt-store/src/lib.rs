@@ -67,7 +67,7 @@ pub use distributors::{
 };
 pub use error::StoreError;
 pub use figures::Figures;
-pub use group::{MAX_BATCH, MAX_BATCH_TIME};
+pub use group::{Arrival, MAX_BATCH, MAX_BATCH_TIME, MAX_GATHER};
 pub use inbound::{InboundMessage, InboundRecord, Ingested};
 pub use intake::Intake;
 pub use integrations::{Step, StepState, StepStatus, backoff};

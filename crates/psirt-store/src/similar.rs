@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use crate::standing::actor;
+use crate::summaries::Written;
 use crate::{Caller, Store, StoreError, values_list};
 
 /// How many candidates the full-text engine gives, at most, and how many
@@ -80,10 +81,12 @@ fn parse_material(terms: &str, keys: &str) -> Material {
 
 /// Rewrites the comparison material of each of `cases` (just folded), in
 /// the append's transaction, where it differs from what is indexed: each
-/// table written once for all of them.
+/// table written once for all of them. Cases never `written` before have
+/// nothing indexed to compare with or remove.
 pub(crate) async fn write_all(
     tx: &mut AnyConnection,
     cases: &[(i64, &Case)],
+    written: Written,
 ) -> Result<(), StoreError> {
     if cases.is_empty() {
         return Ok(());
@@ -115,20 +118,26 @@ pub(crate) async fn write_all(
             }
         })
         .collect();
-    let sql = format!(
-        "SELECT case_id, digest, project, terms FROM similar_docs WHERE case_id IN {}",
-        values_list(1, docs.len())
-    );
-    let mut query = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
-    for doc in &docs {
-        query = query.bind(doc.case_id);
-    }
-    let indexed: HashMap<i64, (String, String, String)> = query
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|(id, digest, project, terms)| (id, (digest, project, terms)))
-        .collect();
+    let indexed: HashMap<i64, (String, String, String)> = match written {
+        Written::Never => HashMap::new(),
+        Written::Before => {
+            let sql = format!(
+                "SELECT case_id, digest, project, terms FROM similar_docs WHERE case_id IN {}",
+                values_list(1, docs.len())
+            );
+            let mut query =
+                sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
+            for doc in &docs {
+                query = query.bind(doc.case_id);
+            }
+            query
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|(id, digest, project, terms)| (id, (digest, project, terms)))
+                .collect()
+        }
+    };
     let mut changed = Vec::new();
     for doc in &docs {
         match indexed.get(&doc.case_id) {

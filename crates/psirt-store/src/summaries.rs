@@ -136,7 +136,18 @@ pub(crate) async fn write(
     case: &Case,
     updated_at: Timestamp,
 ) -> Result<(), StoreError> {
-    write_all(tx, &[(case_id, case, updated_at)]).await
+    write_all(tx, &[(case_id, case, updated_at)], Written::Before).await
+}
+
+/// Whether the cases [`write_all`] is given had a summary written before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Written {
+    /// Maybe: what they had (people, their duplicates' document) is
+    /// replaced.
+    Before,
+    /// Never: cases opened in this transaction, which have no people and
+    /// no document yet, so nothing is looked up or removed first.
+    Never,
 }
 
 /// The most summaries one upsert writes (sixteen values each).
@@ -148,6 +159,7 @@ const SUMMARIES_PER_UPSERT: usize = 50;
 pub(crate) async fn write_all(
     tx: &mut AnyConnection,
     cases: &[(i64, &Case, Timestamp)],
+    written: Written,
 ) -> Result<(), StoreError> {
     if cases.is_empty() {
         return Ok(());
@@ -194,15 +206,17 @@ pub(crate) async fn write_all(
         }
         query.execute(&mut *tx).await?;
     }
-    let sql = format!(
-        "DELETE FROM case_summary_people WHERE case_id IN {}",
-        crate::values_list(1, cases.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (case_id, _, _) in cases {
-        query = query.bind(*case_id);
+    if written == Written::Before {
+        let sql = format!(
+            "DELETE FROM case_summary_people WHERE case_id IN {}",
+            crate::values_list(1, cases.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (case_id, _, _) in cases {
+            query = query.bind(*case_id);
+        }
+        query.execute(&mut *tx).await?;
     }
-    query.execute(&mut *tx).await?;
     let people: Vec<(i64, UserId)> = summaries
         .iter()
         .flat_map(|(case_id, s, _)| {
@@ -228,7 +242,7 @@ pub(crate) async fn write_all(
     // The duplicates' index is derived from the same fold, in the same
     // transaction, so it can never lag behind the events either.
     let cases: Vec<(i64, &Case)> = cases.iter().map(|(id, case, _)| (*id, *case)).collect();
-    crate::similar::write_all(tx, &cases).await
+    crate::similar::write_all(tx, &cases, written).await
 }
 
 /// Folds case `case_id` from its events (locked first on PostgreSQL, so an

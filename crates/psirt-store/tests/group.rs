@@ -719,3 +719,63 @@ both!(
         );
     }
 );
+
+// Gathering: a leader about to start a batch waits for the reports that
+// said they were on their way, so that reports sent together are one
+// batch; one given up wakes it as well, and nothing on its way means no
+// wait at all.
+both!(
+    gathering_waits_for_arrivals_only,
+    |store: Store| async move {
+        setup(&store).await;
+        // Long enough that only the arrivals themselves can end a wait,
+        // however slow the machine: the bound is not what is tested here.
+        store.set_gather_time_for_tests(Duration::from_secs(600));
+        let arrival = store.arrival();
+        let batches = store.batches_for_tests();
+        let (s, r) = (store.clone(), report("coredns", "first"));
+        let first = tokio::spawn(async move { s.report(r, "test", t0()).await });
+        queued(&store, 1).await;
+        // The first report's leader waits for the one on its way: it stays
+        // queued, and no batch runs.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(store.queued_for_tests(), 1);
+        assert_eq!(store.batches_for_tests(), batches);
+        let second = arrival
+            .report_within_quota(report("coredns", "second"), Vec::new(), "test", t0(), 10)
+            .await
+            .unwrap();
+        let first = first.await.unwrap().unwrap();
+        // One batch for both, in queue order.
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        assert_eq!(
+            first.record.case.reference.number() + 1,
+            second.record.case.reference.number()
+        );
+
+        // An arrival given up (its request refused before it queued)
+        // wakes the leader waiting for it.
+        let arrival = store.arrival();
+        let (s, r) = (store.clone(), report("coredns", "third"));
+        let third = tokio::spawn(async move { s.report(r, "test", t0()).await });
+        queued(&store, 1).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(store.queued_for_tests(), 1);
+        drop(arrival);
+        tokio::time::timeout(Duration::from_secs(60), third)
+            .await
+            .expect("the leader woke when the arrival was given up")
+            .unwrap()
+            .unwrap();
+
+        // Nothing on its way: a lone report does not wait for the bound.
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            store.report(report("coredns", "fourth"), "test", t0()),
+        )
+        .await
+        .expect("no wait without arrivals")
+        .unwrap();
+        assert_eq!(store.raw_count("SELECT COUNT(*) FROM cases").await, 4);
+    }
+);

@@ -268,6 +268,8 @@ fn details(f: &Fields) -> String {
 pub(super) async fn submit_report(
     State(state): State<AppState>,
     _quota: crate::limits::IntakeQuota<WebError>,
+    // On its way to the group commit (see the API's intake).
+    crate::limits::Arriving(arrival): crate::limits::Arriving,
     visitor: Visitor,
     site: Site,
     ReportForm { fields: f, files }: ReportForm,
@@ -341,10 +343,9 @@ pub(super) async fn submit_report(
         ai_assisted: f.get("ai_assisted") == "on",
     };
     let count = files.len();
-    let intake = match state
-        .store
-        // Counted against the address's daily quota with the report, in
-        // its transaction.
+    // Counted against the address's daily quota with the report, in its
+    // transaction.
+    let intake = match arrival
         .report_within_quota(
             report,
             files,

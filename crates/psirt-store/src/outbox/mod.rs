@@ -16,6 +16,8 @@
 
 mod delivery;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -150,7 +152,8 @@ async fn enqueue(
         Audience::Reporter => reporter_thread(tx, case_id).await?,
         _ => None,
     };
-    let copies = copies(tx, domain, case_id, case, mail, in_reply_to, now).await?;
+    let to = recipients(tx, case, mail.audience).await?;
+    let copies = copies(to, domain, case_id, case, mail, in_reply_to, now)?;
     insert_copies(tx, &copies).await
 }
 
@@ -175,6 +178,9 @@ pub(crate) async fn enqueue_opened(
     cases: &[Opening<'_>],
 ) -> Result<(), StoreError> {
     let mut all = Vec::new();
+    // The addresses of the audiences that are the project's (its PST, its
+    // announcement list) or one person's, looked up once for the run.
+    let mut shared: HashMap<(&str, Audience), Vec<Recipient>> = HashMap::new();
     for opening in cases {
         let mut acknowledgement: Option<String> = None;
         for mail in psirt_core::mails_for(opening.case, opening.events) {
@@ -182,16 +188,27 @@ pub(crate) async fn enqueue_opened(
                 Audience::Reporter => acknowledgement.clone(),
                 _ => None,
             };
+            let to = match mail.audience {
+                // The case's own: its reporter, the organisations told of it.
+                Audience::Reporter | Audience::NotifiedDistributors => {
+                    recipients(tx, opening.case, mail.audience).await?
+                }
+                audience => match shared.entry((opening.case.project.as_str(), audience)) {
+                    Entry::Occupied(known) => known.get().clone(),
+                    Entry::Vacant(slot) => slot
+                        .insert(recipients(tx, opening.case, audience).await?)
+                        .clone(),
+                },
+            };
             let copies = copies(
-                tx,
+                to,
                 domain,
                 opening.id,
                 opening.case,
                 &mail,
                 in_reply_to,
                 opening.now,
-            )
-            .await?;
+            )?;
             if mail.kind == MailKind::Acknowledgement && acknowledgement.is_none() {
                 acknowledgement = copies.first().map(|c| c.message_id.clone());
             }
@@ -220,10 +237,14 @@ struct Copy {
     attachments: Option<String>,
 }
 
-/// The copies of `mail`, one per recipient of its audience, each with its
-/// own Message-ID.
-async fn copies(
-    tx: &mut AnyConnection,
+/// An address an audience stands for: the address, the name, and for a
+/// distributor, the person the copy is for.
+type Recipient = (String, Option<String>, Option<i64>);
+
+/// The copies of `mail`, one per recipient of its audience (`to`), each
+/// with its own Message-ID.
+fn copies(
+    to: Vec<Recipient>,
     domain: &str,
     case_id: i64,
     case: &Case,
@@ -236,9 +257,7 @@ async fn copies(
         Review::Draft => MailState::Draft,
     };
     let attachments = attachments_json(&mail.attachments);
-    recipients(tx, case, mail.audience)
-        .await?
-        .into_iter()
+    to.into_iter()
         .map(|(address, name, person)| {
             Ok(Copy {
                 case_id,
@@ -305,7 +324,7 @@ async fn recipients(
     tx: &mut AnyConnection,
     case: &Case,
     audience: Audience,
-) -> Result<Vec<(String, Option<String>, Option<i64>)>, StoreError> {
+) -> Result<Vec<Recipient>, StoreError> {
     let rows = match audience {
         Audience::Reporter => {
             let reporter = case.reporter.as_ref();
