@@ -597,7 +597,7 @@ impl Store {
     /// Appends one entry in its own write transaction: for reads, which
     /// change nothing else. A read whose entry cannot be written fails.
     pub(crate) async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.grouped_audit(entry.clone()).await
+        self.grouped_audit(entry.clone(), None).await
     }
 
     /// Walks the whole chain in order, a page at a time, and reports the

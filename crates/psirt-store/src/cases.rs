@@ -127,13 +127,16 @@ impl Store {
         caller: &Caller,
         reference: CaseRef,
     ) -> Result<CaseRecord, StoreError> {
+        // On its way to the group commit with its audit entry.
+        let arrival = self.arrival();
         // One connection for the case and the caller's standing: each
         // connection taken from the pool costs round trips of its own.
         let mut conn = self.pool.acquire().await?;
         let record = self.read(&mut conn, reference).await?;
         let actor = actor(&mut conn, &caller.principal, &record.case).await?;
         drop(conn);
-        self.decide_read(caller, reference, &actor, &record).await?;
+        self.decide_read(caller, reference, &actor, &record, arrival)
+            .await?;
         Ok(record)
     }
 
@@ -151,6 +154,8 @@ impl Store {
         origin: &str,
         reference: CaseRef,
     ) -> Result<Option<(Caller, CaseRecord)>, StoreError> {
+        // On its way to the group commit with its audit entry.
+        let arrival = self.arrival();
         let mut conn = self.pool.acquire().await?;
         let row = sqlx::query(concat!(
             "SELECT u.id, u.email, u.name, u.is_admin, c.id AS case_id, c.project, c.version, \
@@ -188,7 +193,7 @@ impl Store {
         };
         drop(conn);
         let caller = Caller::new(principal, origin);
-        self.decide_read(&caller, reference, &actor, &record)
+        self.decide_read(&caller, reference, &actor, &record, arrival)
             .await?;
         Ok(Some((caller, record)))
     }
@@ -202,6 +207,7 @@ impl Store {
         reference: CaseRef,
         actor: &psirt_core::Actor,
         record: &CaseRecord,
+        arrival: crate::Arrival,
     ) -> Result<(), StoreError> {
         let (op, action) = match caller.principal {
             Principal::Reporter(_) => (Operation::ViewReporterStatus, "status.view"),
@@ -209,8 +215,10 @@ impl Store {
         };
         let decision = authorize(actor, op, &record.case);
         let version = format!("version {}", record.case.version);
-        self.audit_read(caller, reference, decision, action, version, "")
-            .await
+        let entry = read_entry(caller, reference, &decision, action, version, "");
+        self.grouped_audit(entry, Some(arrival)).await?;
+        decision.map_err(psirt_core::Refusal::from)?;
+        Ok(())
     }
 
     /// Records a read of embargoed content, `action` when allowed (with
@@ -226,15 +234,8 @@ impl Store {
         detail: String,
         denied_prefix: &str,
     ) -> Result<(), StoreError> {
-        let (action, detail) = match &decision {
-            Ok(()) => (action.to_string(), detail),
-            Err(denied) => (
-                format!("{action}.denied"),
-                format!("{denied_prefix}{denied}"),
-            ),
-        };
-        self.audit(&AuditEntry::by(caller, action, Some(reference), detail))
-            .await?;
+        let entry = read_entry(caller, reference, &decision, action, detail, denied_prefix);
+        self.audit(&entry).await?;
         decision.map_err(psirt_core::Refusal::from)?;
         Ok(())
     }
@@ -632,4 +633,24 @@ async fn move_case(
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// The audit entry of a read of `reference`: `action` with `detail` when
+/// allowed, `action.denied` with `denied_prefix` and the reason when not.
+fn read_entry(
+    caller: &Caller,
+    reference: CaseRef,
+    decision: &Result<(), psirt_core::Denied>,
+    action: &str,
+    detail: String,
+    denied_prefix: &str,
+) -> AuditEntry {
+    let (action, detail) = match decision {
+        Ok(()) => (action.to_string(), detail),
+        Err(denied) => (
+            format!("{action}.denied"),
+            format!("{denied_prefix}{denied}"),
+        ),
+    };
+    AuditEntry::by(caller, action, Some(reference), detail)
 }

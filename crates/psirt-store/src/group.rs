@@ -42,17 +42,17 @@
 //!   writers (commands, mail) wait for the head no longer than that and one
 //!   commit;
 //! - gathering: a request that will queue soon can say so first (an
-//!   [`Arrival`], which the edges take for a report as its request comes
+//!   [`Arrival`]): the edges take one for a report as its request comes
 //!   in, before its body, its checks, its quota's read and its
-//!   decryption). A leader
-//!   about to start a batch while arrivals are on their way waits for
-//!   them, for at most [`MAX_GATHER`], before it takes the queue, so that
-//!   reports sent together are one run of one batch instead of a run of
-//!   the first to queue and a second run, or batch, of the rest (each run
-//!   costs the same dozen statements, whatever its size). This is
-//!   PostgreSQL's `commit_delay` with `commit_siblings`: a wait only when
-//!   others are known to be coming. A lone request runs at once (nothing
-//!   is on its way: there is no fixed wait).
+//!   decryption; an audited case read takes one itself before its query.
+//!   A leader about to start a batch while arrivals are on their way waits
+//!   for them, for at most [`MAX_GATHER`], before it takes the queue, so
+//!   that requests sent together are one run of one batch instead of a run
+//!   of the first to queue and a second run, or batch, of the rest (each
+//!   run costs the same statements, whatever its size, and each batch its
+//!   commit). This is PostgreSQL's `commit_delay` with `commit_siblings`:
+//!   a wait only when others are known to be coming. A lone request runs
+//!   at once (nothing is on its way: there is no fixed wait).
 //!
 //! The batch runs in its own task, so a request whose client goes away
 //! cannot abandon the others in its batch, on a connection of the store's
@@ -178,13 +178,14 @@ impl Group {
     }
 }
 
-/// A report on its way to the group commit's queue: a batch about to start
-/// waits for it (at most [`MAX_GATHER`]; see the module's documentation).
-/// Taken by an edge as a report's request comes in (before its body is
-/// read); given up when the request queues
-/// ([`Arrival::report_within_quota`]) or when it is dropped (the request
-/// refused before it queued). A report that is slow to arrive (a large
-/// upload) costs each batch that starts meanwhile at most [`MAX_GATHER`].
+/// A request on its way to the group commit's queue: a batch about to
+/// start waits for it (at most [`MAX_GATHER`]; see the module's
+/// documentation). Taken by an edge as a report's request comes in (before
+/// its body is read), or by an audited case read before its query; given
+/// up when the request queues ([`Arrival::report_within_quota`]) or when
+/// it is dropped (the request refused before it queued). A report that is
+/// slow to arrive (a large upload) costs each batch that starts meanwhile
+/// at most [`MAX_GATHER`].
 #[must_use = "an arrival is given up when dropped"]
 pub struct Arrival {
     pub(crate) store: Store,
@@ -205,7 +206,7 @@ impl Drop for Arrival {
 }
 
 impl Store {
-    /// Says that a report is on its way to the queue (see [`Arrival`]).
+    /// Says that a request is on its way to the queue (see [`Arrival`]).
     pub fn arrival(&self) -> Arrival {
         self.group.arriving.fetch_add(1, Ordering::AcqRel);
         Arrival {
@@ -216,11 +217,14 @@ impl Store {
     /// Appends `entry` to the audit log in the next batch's transaction,
     /// with the entries of the other reads queued next to it, and returns
     /// once the batch has committed.
+    /// `arrival`, if the read said it was coming, is given up once it is
+    /// queued.
     pub(crate) async fn grouped_audit(
         &self,
         entry: crate::audit::AuditEntry,
+        arrival: Option<Arrival>,
     ) -> Result<(), StoreError> {
-        self.queue(Task::Audit(entry), None).await
+        self.queue(Task::Audit(entry), arrival).await
     }
 
     /// Opens `report` in the next batch's transaction, with the other
