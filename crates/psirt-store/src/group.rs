@@ -16,17 +16,20 @@
 //!   statement on PostgreSQL);
 //! - the batch reads the audit head once (as PostgreSQL locks it, or before
 //!   its first run of reads) and keeps what each run of reads leaves it at,
-//!   until a run of reports (which append their own entries) runs. While
-//!   the batch has run only reads, a run of reads needs no savepoint: if one
-//!   fails, the transaction ends unwritten, every read in it hears the
-//!   error (none was recorded, so none may be answered as read), and the
-//!   requests not yet run are queued again at the front;
+//!   until a run of reports (which append their own entries) runs;
+//! - a run needs no savepoint while the transaction holds nothing it would
+//!   lose: the run that opens a batch, and a run of reads while the batch
+//!   has run only reads. If such a run fails, the transaction ends
+//!   unwritten, its requests hear the error (reads before it too: none was
+//!   recorded, so none may be answered as read), and the requests not yet
+//!   run are queued again at the front;
 //! - a report refused on its own (its project, its fields) writes nothing
 //!   and takes no case number; when the database refuses a run's statement,
 //!   a run of reports is rolled back to its savepoint and each report opened
-//!   again alone in a savepoint of its own, so that only the report that
-//!   causes the error hears it (a run of counts or reads shares its one
-//!   statement, and its error);
+//!   again alone in a savepoint of its own (or, when the run opened its
+//!   batch, its reports lead the next batch, each alone), so that only the
+//!   report that causes the error hears it (a run of counts or reads shares
+//!   its one statement, and its error);
 //! - the batch commits once, and only then is each request answered (a
 //!   request is acknowledged only once it is durable); if the commit fails,
 //!   every request in the batch gets the error and none is written;
@@ -326,11 +329,11 @@ impl Store {
                 self.requeue(&mut pending);
                 break;
             }
-            // A run of reads needs no savepoint while the batch holds
-            // only reads: if it fails, none of them is kept (see below).
-            let first_reads = only_reads && matches!(job.task, Task::Audit(_));
-            if !first_reads && let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await
-            {
+            // A run needs no savepoint while the transaction holds nothing
+            // it would lose (no request ran yet, or only reads): if it
+            // fails, the transaction ends unwritten (see below).
+            let bare = done.is_empty() || (only_reads && matches!(job.task, Task::Audit(_)));
+            if !bare && let Err(e) = sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await {
                 pending.push_front(job);
                 return fail_all(done, pending, &e.into());
             }
@@ -354,26 +357,60 @@ impl Store {
                 }
                 Task::Report(report) => {
                     (head, only_reads) = (None, false);
-                    let run = take_run(*report, job.reply, &mut pending, |task| match task {
-                        Task::Report(report) => Ok(*report),
-                        task => Err(task),
-                    });
-                    match self.open_run(&mut tx, run, &mut done).await {
-                        Ok(keep) => keep,
-                        Err(e) => return fail_all(done, pending, &e),
+                    // A report that failed in a run of several goes alone.
+                    let run = match report.alone {
+                        true => Run {
+                            asks: vec![*report],
+                            replies: vec![job.reply],
+                        },
+                        false => take_run(*report, job.reply, &mut pending, |task| match task {
+                            Task::Report(report) if !report.alone => Ok(*report),
+                            task => Err(task),
+                        }),
+                    };
+                    if bare && run.asks.len() > 1 {
+                        match self.open_and_mail(&mut tx, &run.asks).await {
+                            Ok(outcomes) => {
+                                let outcomes = outcomes.into_iter().map(intake);
+                                done.extend(run.replies.into_iter().zip(outcomes));
+                                true
+                            }
+                            // The database refused the run: with no
+                            // savepoint to go back to, the transaction
+                            // ends unwritten (it holds nothing else), and
+                            // the run's reports go first in the next
+                            // batch, each alone, so that only the one
+                            // that causes the error hears it.
+                            Err(_) => {
+                                drop(tx);
+                                let alone = run.asks.into_iter().zip(run.replies).rev();
+                                for (mut report, reply) in alone {
+                                    report.alone = true;
+                                    let task = Task::Report(Box::new(report));
+                                    pending.push_front(Job { task, reply });
+                                }
+                                self.requeue(&mut pending);
+                                return;
+                            }
+                        }
+                    } else {
+                        match self.open_run(&mut tx, run, &mut done).await {
+                            Ok(keep) => keep,
+                            Err(e) => return fail_all(done, pending, &e),
+                        }
                     }
                 }
             };
-            if first_reads && !ok {
+            if bare && !ok {
                 // The transaction may be aborted (PostgreSQL): it ends,
-                // written nothing. Its reads (this run's and those before
-                // it, none recorded) hear the error; the rest lead the
-                // next batch.
+                // written nothing. Its requests (this run's, and the
+                // reads before it, none recorded) hear the error; the
+                // rest lead the next batch.
                 drop(tx);
                 self.requeue(&mut pending);
-                return fail_all(done, pending, &failed("a run of reads failed"));
+                return fail_all(done, pending, &failed("the run that opened a batch failed"));
             }
-            let end = match (first_reads, ok) {
+            let end = match (bare, ok) {
                 (true, _) => None,
                 (false, true) => Some("RELEASE SAVEPOINT grouped"),
                 (false, false) => Some("ROLLBACK TO SAVEPOINT grouped"),

@@ -262,6 +262,7 @@ impl Store {
                     origin: source.to_string(),
                     now,
                     per_day: None,
+                    alone: true,
                 },
             )
             .await

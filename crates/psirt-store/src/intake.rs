@@ -47,6 +47,9 @@ pub(crate) struct Submitted {
     /// How many reports a day its reporter's address may send: counted
     /// with it, in its run (`None`: not counted).
     pub per_day: Option<u32>,
+    /// Opened in a run of its own: it was in a run of several that the
+    /// database refused as a whole (see `group.rs`).
+    pub alone: bool,
 }
 
 /// A report opened in the caller's transaction: its case's id, and what
@@ -128,6 +131,7 @@ impl Store {
             origin: origin.to_string(),
             now,
             per_day,
+            alone: false,
         };
         self.grouped_report(submitted, arrival).await
     }

@@ -513,14 +513,14 @@ both!(
 both!(
     a_report_the_database_refuses_fails_alone,
     |store: Store| async move {
-        setup(&store).await;
+        let (pst, _) = setup(&store).await;
         store
             .add_project("poison", "Poison", &Policy::default(), t0())
             .await
             .unwrap();
         // The database itself refuses a case of project "poison" (a
-        // trigger): the run's one INSERT of all its cases fails, and the
-        // batch opens its reports again one at a time.
+        // trigger): the run's one INSERT of all its cases fails, and its
+        // reports are opened again one at a time.
         match store.backend() {
             psirt_store::Backend::Sqlite => {
                 store
@@ -569,7 +569,9 @@ both!(
                 (_, Err(e)) => panic!("report {i} failed: {e}"),
             }
         }
-        assert_eq!(store.batches_for_tests() - batches, 1);
+        // The run opened its batch (no savepoint to go back to), which
+        // ended unwritten; the next opened its reports one at a time.
+        assert_eq!(store.batches_for_tests() - batches, 2);
         // The four others are written, numbered without a gap (in the
         // order the tasks queued in); the poisoned one left nothing.
         numbers.sort_unstable();
@@ -584,6 +586,48 @@ both!(
             assert_eq!(store.raw_count(table).await, n, "{table}");
         }
         assert_eq!(intact(&store).await, entries + 4);
+
+        // A run that does not open its batch (a read ran first) goes back
+        // to its savepoint instead, and its reports are opened again one
+        // at a time in the same batch; the read stays recorded.
+        let reference = psirt_core::CaseRef::new(2026, 1).unwrap();
+        let held = store.hold_group_for_tests().await;
+        let s = store.clone();
+        let read = tokio::spawn(async move {
+            s.case(&Caller::cli(Principal::User(pst)), reference)
+                .await
+                .map(|_| ())
+        });
+        queued(&store, 1).await;
+        let mut tasks = Vec::new();
+        for i in 0..3 {
+            let project = if i == 1 { "poison" } else { "coredns" };
+            let (s, r) = (store.clone(), report(project, "cache poisoning"));
+            tasks.push(tokio::spawn(async move { s.report(r, "test", t0()).await }));
+            queued(&store, 2 + i).await;
+        }
+        let batches = store.batches_for_tests();
+        drop(held);
+        read.await.unwrap().unwrap();
+        let mut numbers = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            match (i, task.await.unwrap()) {
+                (1, Err(StoreError::Database(e))) => {
+                    assert!(e.to_string().contains("poisoned"), "{e}")
+                }
+                (1, other) => panic!("the poisoned report should fail: {other:?}"),
+                (_, Ok(intake)) => numbers.push(intake.record.case.reference.number()),
+                (_, Err(e)) => panic!("report {i} failed: {e}"),
+            }
+        }
+        assert_eq!(store.batches_for_tests() - batches, 1);
+        assert_eq!(numbers, vec![5, 6]);
+        assert_eq!(
+            store.raw_count("SELECT MAX(last) FROM case_counters").await,
+            6
+        );
+        assert_eq!(audit_count(&store, "case.view").await, 1);
+        assert_eq!(intact(&store).await, entries + 7);
     }
 );
 
