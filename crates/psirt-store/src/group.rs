@@ -83,7 +83,7 @@ pub const MAX_BATCH_TIME: Duration = Duration::from_millis(5);
 
 /// The longest a leader about to start a batch waits for the requests on
 /// their way ([`Arrival`]s) before it takes the queue.
-pub const MAX_GATHER: Duration = Duration::from_millis(1);
+pub const MAX_GATHER: Duration = Duration::from_millis(2);
 
 /// A grouped request's result, its type erased until it is answered.
 type Outcome = Result<Box<dyn Any + Send>, StoreError>;
