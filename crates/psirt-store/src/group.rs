@@ -368,35 +368,38 @@ impl Store {
                             task => Err(task),
                         }),
                     };
-                    if bare && run.asks.len() > 1 {
-                        match self.open_and_mail(&mut tx, &run.asks).await {
-                            Ok(outcomes) => {
-                                let outcomes = outcomes.into_iter().map(intake);
-                                done.extend(run.replies.into_iter().zip(outcomes));
-                                true
+                    match self.open_and_mail(&mut tx, &run.asks).await {
+                        Ok(outcomes) => {
+                            let outcomes = outcomes.into_iter().map(intake);
+                            done.extend(run.replies.into_iter().zip(outcomes));
+                            true
+                        }
+                        // Alone: the report hears the error itself.
+                        Err(e) if run.asks.len() == 1 => {
+                            done.extend(run.replies.into_iter().zip([Err(e)]));
+                            false
+                        }
+                        // The database refused the run as a whole: its
+                        // reports go back to the front, each alone, so
+                        // that only the one that causes the error hears
+                        // it. They run next, after the savepoint is rolled
+                        // back; or, when the run opened the batch (no
+                        // savepoint to go back to), first in the next
+                        // batch, this transaction ending unwritten (it
+                        // holds nothing else).
+                        Err(_) => {
+                            let alone = run.asks.into_iter().zip(run.replies).rev();
+                            for (mut report, reply) in alone {
+                                report.alone = true;
+                                let task = Task::Report(Box::new(report));
+                                pending.push_front(Job { task, reply });
                             }
-                            // The database refused the run: with no
-                            // savepoint to go back to, the transaction
-                            // ends unwritten (it holds nothing else), and
-                            // the run's reports go first in the next
-                            // batch, each alone, so that only the one
-                            // that causes the error hears it.
-                            Err(_) => {
+                            if bare {
                                 drop(tx);
-                                let alone = run.asks.into_iter().zip(run.replies).rev();
-                                for (mut report, reply) in alone {
-                                    report.alone = true;
-                                    let task = Task::Report(Box::new(report));
-                                    pending.push_front(Job { task, reply });
-                                }
                                 self.requeue(&mut pending);
                                 return;
                             }
-                        }
-                    } else {
-                        match self.open_run(&mut tx, run, &mut done).await {
-                            Ok(keep) => keep,
-                            Err(e) => return fail_all(done, pending, &e),
+                            false
                         }
                     }
                 }
@@ -483,72 +486,6 @@ fn take_run<T>(
 }
 
 impl Store {
-    /// Opens a run's reports in the batch's transaction, inside the
-    /// savepoint the caller opened, and files each report's outcome in
-    /// `done`; whether the savepoint keeps what was written. When a run of
-    /// several fails as a whole (the database refused a statement), it is
-    /// rolled back and each report runs again alone in a savepoint of its
-    /// own, so that only the one that causes the error hears it. An `Err`
-    /// is a failure of the batch's transaction itself.
-    async fn open_run(
-        &self,
-        tx: &mut AnyConnection,
-        run: Run<Submitted>,
-        done: &mut Vec<(Reply, Outcome)>,
-    ) -> Result<bool, StoreError> {
-        let Run {
-            asks: reports,
-            replies,
-        } = run;
-        match self.open_and_mail(tx, &reports).await {
-            Ok(outcomes) => {
-                done.extend(replies.into_iter().zip(outcomes.into_iter().map(intake)));
-                Ok(true)
-            }
-            // Alone: the caller's savepoint goes.
-            Err(e) if reports.len() == 1 => {
-                done.extend(replies.into_iter().zip([Err(e)]));
-                Ok(false)
-            }
-            Err(_) => {
-                let mut replies = replies.into_iter();
-                // The run's writes go; then each report alone.
-                let mut step = "ROLLBACK TO SAVEPOINT grouped";
-                for report in &reports {
-                    let reply = replies.next().expect("a reply for each report");
-                    let alone = async {
-                        sqlx::query(step).execute(&mut *tx).await?;
-                        sqlx::query("SAVEPOINT alone").execute(&mut *tx).await?;
-                        Ok::<_, sqlx::Error>(
-                            self.open_and_mail(tx, std::slice::from_ref(report))
-                                .await
-                                .and_then(|mut o| o.pop().expect("one outcome per report")),
-                        )
-                    };
-                    let outcome = match alone.await {
-                        Ok(outcome) => outcome,
-                        // The transaction itself failed: this report and
-                        // the rest hear it with the batch.
-                        Err(e) => {
-                            let e = StoreError::from(e);
-                            for reply in std::iter::once(reply).chain(replies) {
-                                done.push((reply, Err(failed(&e))));
-                            }
-                            return Err(e);
-                        }
-                    };
-                    step = match outcome {
-                        Ok(_) => "RELEASE SAVEPOINT alone",
-                        Err(_) => "ROLLBACK TO SAVEPOINT alone",
-                    };
-                    done.push((reply, intake(outcome)));
-                }
-                sqlx::query(step).execute(&mut *tx).await?;
-                Ok(true)
-            }
-        }
-    }
-
     /// Opens `reports` and writes the mail of those opened.
     async fn open_and_mail(
         &self,
@@ -648,7 +585,7 @@ impl Store {
     }
 
     pub fn queued_for_tests(&self) -> usize {
-        self.group.queue.lock().unwrap().len()
+        self.group.queued()
     }
 
     pub fn batches_for_tests(&self) -> u64 {
