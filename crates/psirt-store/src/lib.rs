@@ -375,6 +375,17 @@ fn micros(t: jiff::Timestamp) -> i64 {
 /// placeholders, numbered from `$1`: `($1, $2), ($3, $4)`. One row of
 /// `n` is the list of an `IN`: `($1, $2, $3)`.
 pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    values_list_cast(rows, columns, |_| None)
+}
+
+/// [`values_list`] with the placeholder of each column for which `cast`
+/// names a type cast to it: `($1, CAST($2 AS tsvector))`.
+pub(crate) fn values_list_cast(
+    rows: usize,
+    columns: usize,
+    cast: impl Fn(usize) -> Option<&'static str>,
+) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {
@@ -385,7 +396,12 @@ pub(crate) fn values_list(rows: usize, columns: usize) -> String {
             if column > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&format!("${}", row * columns + column + 1));
+            let n = row * columns + column + 1;
+            // Writing to a String cannot fail.
+            let _ = match cast(column) {
+                Some(ty) => write!(out, "CAST(${n} AS {ty})"),
+                None => write!(out, "${n}"),
+            };
         }
         out.push(')');
     }
@@ -456,5 +472,20 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .expect("count query")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{values_list, values_list_cast};
+
+    #[test]
+    fn values_lists_number_their_placeholders_row_by_row() {
+        assert_eq!(values_list(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values_list(1, 3), "($1, $2, $3)");
+        assert_eq!(
+            values_list_cast(2, 2, |column| (column == 1).then_some("tsvector")),
+            "($1, CAST($2 AS tsvector)), ($3, CAST($4 AS tsvector))"
+        );
     }
 }

@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::standing::actor;
 use crate::summaries::Written;
-use crate::{Caller, Store, StoreError, values_list};
+use crate::{Caller, Store, StoreError, values_list, values_list_cast};
 
 /// How many candidates the full-text engine gives, at most, and how many
 /// the exact keys give: the core ranks these and no others.
@@ -171,23 +171,9 @@ pub(crate) async fn write_all(
     {
         let sql = if postgres {
             // The last of each row's six values is its text, as a tsvector.
-            let rows: Vec<String> = (0..docs.len())
-                .map(|i| {
-                    let n = i * 6;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, CAST(${} AS tsvector))",
-                        n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4,
-                        n + 5,
-                        n + 6
-                    )
-                })
-                .collect();
             format!(
                 "INSERT INTO similar_docs (case_id, project, digest, terms, keys, doc) VALUES {}",
-                rows.join(", ")
+                values_list_cast(docs.len(), 6, |column| (column == 5).then_some("tsvector"))
             )
         } else {
             format!(
