@@ -95,24 +95,6 @@ impl Store {
             .await
     }
 
-    /// [`Store::report_with_attachments`], counted against its reporter's
-    /// daily quota (when it names an address) in the same transaction: a
-    /// report that makes more than `per_day` from that address on its UTC
-    /// day is refused (`StoreError::QuotaExceeded`) and opens nothing, but
-    /// counts, as does one the core refuses. One batch for the count and
-    /// the report; replicas sharing the database share the quota.
-    pub async fn report_within_quota(
-        &self,
-        report: NewReport,
-        attachments: Vec<NewAttachment>,
-        origin: &str,
-        now: Timestamp,
-        per_day: u32,
-    ) -> Result<Intake, StoreError> {
-        self.submit(report, attachments, origin, now, Some(per_day), None)
-            .await
-    }
-
     /// Queues a report for the next batch (see `group.rs`), its files
     /// checked first; answered once the batch has committed.
     async fn submit(
@@ -138,8 +120,15 @@ impl Store {
 }
 
 impl Arrival {
-    /// [`Store::report_within_quota`] for the report that said it was on
-    /// its way: the arrival is given up once the report is queued.
+    /// [`Store::report_with_attachments`] for the report that said it was
+    /// on its way (the arrival is given up once it is queued), counted
+    /// against its reporter's daily quota (when it names an address) in
+    /// the same transaction: a report that makes more than `per_day` from
+    /// that address on its UTC day is refused (`StoreError::QuotaExceeded`)
+    /// and opens nothing, but counts, as does one the core refuses. One
+    /// batch for the count and the report; replicas sharing the database
+    /// share the quota. Without an arrival taken earlier:
+    /// `store.arrival().report_within_quota(…)`.
     pub async fn report_within_quota(
         self,
         report: NewReport,

@@ -250,7 +250,7 @@ impl Store {
     /// Counts one report from `email` on `now`'s UTC day, and refuses it
     /// when that makes more than `per_day`. The count is one atomic
     /// statement, so replicas sharing the database share the quota.
-    /// Intake counts its reports itself ([`Store::report_within_quota`]);
+    /// Intake counts its reports itself ([`crate::Arrival::report_within_quota`]);
     /// this counts one apart from a report.
     pub async fn count_reporter_intake(
         &self,

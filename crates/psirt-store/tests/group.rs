@@ -718,7 +718,9 @@ both!(
             }
             let s = store.clone();
             tasks.push(tokio::spawn(async move {
-                s.report_within_quota(r, Vec::new(), "test", t0(), 3).await
+                s.arrival()
+                    .report_within_quota(r, Vec::new(), "test", t0(), 3)
+                    .await
             }));
             queued(&store, tasks.len()).await;
         }
