@@ -187,6 +187,27 @@ both!(
     }
 );
 
+/// The numbers of the references `tasks`' reports were opened with, in
+/// task order; the report at `poisoned` must have failed on the poisoned
+/// trigger, and every other been opened.
+async fn numbers_but_poisoned(
+    tasks: Vec<tokio::task::JoinHandle<Result<psirt_store::Intake, StoreError>>>,
+    poisoned: usize,
+) -> Vec<u32> {
+    let mut numbers = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        match (i == poisoned, task.await.unwrap()) {
+            (true, Err(StoreError::Database(e))) => {
+                assert!(e.to_string().contains("poisoned"), "{e}")
+            }
+            (true, other) => panic!("the poisoned report should fail: {other:?}"),
+            (false, Ok(intake)) => numbers.push(intake.record.case.reference.number()),
+            (false, Err(e)) => panic!("report {i} failed: {e}"),
+        }
+    }
+    numbers
+}
+
 /// How many of the tasks succeeded.
 async fn futures_count(tasks: Vec<tokio::task::JoinHandle<Result<(), StoreError>>>) -> usize {
     let mut ok = 0;
@@ -558,17 +579,7 @@ both!(
         queued(&store, 5).await;
         let batches = store.batches_for_tests();
         drop(held);
-        let mut numbers = Vec::new();
-        for (i, task) in tasks.into_iter().enumerate() {
-            match (i, task.await.unwrap()) {
-                (2, Err(StoreError::Database(e))) => {
-                    assert!(e.to_string().contains("poisoned"), "{e}")
-                }
-                (2, other) => panic!("the poisoned report should fail: {other:?}"),
-                (_, Ok(intake)) => numbers.push(intake.record.case.reference.number()),
-                (_, Err(e)) => panic!("report {i} failed: {e}"),
-            }
-        }
+        let mut numbers = numbers_but_poisoned(tasks, 2).await;
         // The run opened its batch (no savepoint to go back to), which
         // ended unwritten; the next opened its reports one at a time.
         assert_eq!(store.batches_for_tests() - batches, 2);
@@ -609,17 +620,7 @@ both!(
         let batches = store.batches_for_tests();
         drop(held);
         read.await.unwrap().unwrap();
-        let mut numbers = Vec::new();
-        for (i, task) in tasks.into_iter().enumerate() {
-            match (i, task.await.unwrap()) {
-                (1, Err(StoreError::Database(e))) => {
-                    assert!(e.to_string().contains("poisoned"), "{e}")
-                }
-                (1, other) => panic!("the poisoned report should fail: {other:?}"),
-                (_, Ok(intake)) => numbers.push(intake.record.case.reference.number()),
-                (_, Err(e)) => panic!("report {i} failed: {e}"),
-            }
-        }
+        let numbers = numbers_but_poisoned(tasks, 1).await;
         assert_eq!(store.batches_for_tests() - batches, 1);
         assert_eq!(numbers, vec![5, 6]);
         assert_eq!(
